@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `npm test`: type-check, build or reuse the real test environment (kube-apiserver,
+# kube-scheduler, kube-controller-manager, etcd, kwok, moto; cached outside the repo),
+# then run the unit tests and the integration tests against that environment.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+jest() { node --experimental-vm-modules node_modules/jest/bin/jest.js "$@"; }
+
+echo "== typecheck"
+npx tsc --noEmit -p tsconfig.json || { echo "0 passed, 1 failed"; exit 1; }
+
+echo "== test environment"
+bash test/env/setup.sh || { echo "test environment setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+echo "== unit tests"
+jest --selectProjects unit --json --outputFile="$out/unit.json"
+unit_rc=$?
+
+echo "== integration tests (real kube-apiserver, kube-scheduler, kwok, moto on 127.0.0.1)"
+jest --selectProjects integration --runInBand --json --outputFile="$out/integration.json"
+integration_rc=$?
+
+node -e '
+const fs = require("fs");
+let passed = 0, failed = 0;
+for (const f of process.argv.slice(1)) {
+  if (!fs.existsSync(f)) { failed += 1; continue; }
+  const r = JSON.parse(fs.readFileSync(f, "utf8"));
+  passed += r.numPassedTests; failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
+}
+console.log(`${passed} passed, ${failed} failed`);
+' "$out/unit.json" "$out/integration.json"
+
+[ "$unit_rc" -eq 0 ] && [ "$integration_rc" -eq 0 ]
