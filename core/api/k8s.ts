@@ -1,0 +1,183 @@
+// Minimal structural Kubernetes types: the fields joinery reads or writes, with the
+// field names and JSON shapes of the Kubernetes API. Objects from @kubernetes/client-node,
+// from `kubectl get -o json` and from the simulator all fit them, so core/ never depends
+// on a client library. Quantities stay strings here; core/resources parses them once.
+
+export type Labels = Readonly<Record<string, string>>;
+export type QuantityMap = Readonly<Record<string, string>>;
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string | Date;
+  deletionTimestamp?: string | Date;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  finalizers?: string[];
+}
+
+export type LabelSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: LabelSelectorOperator | string;
+  values?: string[];
+}
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+export type NodeSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
+export interface NodeSelectorRequirement {
+  key: string;
+  operator: NodeSelectorOperator | string;
+  values?: string[];
+}
+export interface NodeSelectorTerm {
+  matchExpressions?: NodeSelectorRequirement[];
+  matchFields?: NodeSelectorRequirement[];
+}
+export interface PreferredSchedulingTerm {
+  weight: number;
+  preference: NodeSelectorTerm;
+}
+export interface NodeAffinity {
+  requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] };
+  preferredDuringSchedulingIgnoredDuringExecution?: PreferredSchedulingTerm[];
+}
+
+export interface PodAffinityTerm {
+  labelSelector?: LabelSelector;
+  namespaces?: string[];
+  namespaceSelector?: LabelSelector;
+  topologyKey: string;
+  matchLabelKeys?: string[];
+  mismatchLabelKeys?: string[];
+}
+export interface WeightedPodAffinityTerm {
+  weight: number;
+  podAffinityTerm: PodAffinityTerm;
+}
+export interface PodAffinity {
+  requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[];
+  preferredDuringSchedulingIgnoredDuringExecution?: WeightedPodAffinityTerm[];
+}
+export interface Affinity {
+  nodeAffinity?: NodeAffinity;
+  podAffinity?: PodAffinity;
+  podAntiAffinity?: PodAffinity;
+}
+
+export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: TaintEffect | string;
+  timeAdded?: string | Date;
+}
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal' | string;
+  value?: string;
+  effect?: TaintEffect | string;
+  tolerationSeconds?: number;
+}
+
+export interface TopologySpreadConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway' | string;
+  labelSelector?: LabelSelector;
+  minDomains?: number;
+  nodeAffinityPolicy?: 'Honor' | 'Ignore' | string;
+  nodeTaintsPolicy?: 'Honor' | 'Ignore' | string;
+  matchLabelKeys?: string[];
+}
+
+export interface ResourceRequirements {
+  requests?: QuantityMap;
+  limits?: QuantityMap;
+}
+export interface Container {
+  name: string;
+  image?: string;
+  resources?: ResourceRequirements;
+  /** Native sidecars (init containers with restartPolicy Always) add to the steady-state sum. */
+  restartPolicy?: string;
+}
+
+export interface PodSpec {
+  nodeName?: string;
+  nodeSelector?: Record<string, string>;
+  affinity?: Affinity;
+  tolerations?: Toleration[];
+  topologySpreadConstraints?: TopologySpreadConstraint[];
+  containers: Container[];
+  initContainers?: Container[];
+  overhead?: QuantityMap;
+  priority?: number;
+  priorityClassName?: string;
+  schedulerName?: string;
+  terminationGracePeriodSeconds?: number;
+}
+export interface PodCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string | Date;
+}
+export interface PodStatus {
+  phase?: string;
+  conditions?: PodCondition[];
+  nominatedNodeName?: string;
+}
+export interface Pod {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec: PodSpec;
+  status?: PodStatus;
+}
+
+export interface NodeCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string | Date;
+}
+export interface Node {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec?: { providerID?: string; taints?: Taint[]; unschedulable?: boolean };
+  status?: { capacity?: QuantityMap; allocatable?: QuantityMap; conditions?: NodeCondition[] };
+}
+
+export interface DaemonSet {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec: { selector?: LabelSelector; template: { metadata?: ObjectMeta; spec: PodSpec } };
+}
+
+export interface PodDisruptionBudget {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec?: { selector?: LabelSelector; minAvailable?: number | string; maxUnavailable?: number | string };
+  status?: { disruptionsAllowed?: number; currentHealthy?: number; desiredHealthy?: number; expectedPods?: number };
+}
