@@ -1,0 +1,129 @@
+// Drift hashing. A NodeClaim records the hash of the NodePool template and of the
+// EC2NodeClass it was launched from (annotations, as Karpenter does); when the current
+// intent hashes differently the node has drifted and is replaced within budgets.
+//
+// What is hashed follows Karpenter v1: the NodePool's template metadata, taints,
+// startup taints and nodeClassRef. Requirements are not hashed: a requirement change
+// drifts only the nodes whose labels no longer satisfy it (see requirementsDrifted).
+// expireAfter and terminationGracePeriod are not hashed either: they apply to existing
+// nodes without replacing them. For the EC2NodeClass everything in spec is hashed
+// except the selector terms Karpenter resolves and checks against live resources
+// (subnets, security groups, capacity reservations).
+
+import type { NodeSelectorRequirement, Taint } from '../api/k8s.ts';
+
+/** Bumped when what is hashed changes, so old hashes are not compared with new ones. */
+export const DRIFT_HASH_VERSION = 'v1';
+
+/** Canonical JSON: sorted keys, undefined dropped; stable across key order and runs. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    return value === undefined ? 'null' : JSON.stringify(value);
+  }
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+const FNV_OFFSET = 0xcbf29ce484222325n;
+const FNV_PRIME = 0x100000001b3n;
+const MASK64 = 0xffffffffffffffffn;
+
+/** FNV-1a, 64 bits, over the UTF-8 bytes of `text`, as a decimal string (like hashstructure). */
+export function fnv1a64(text: string): string {
+  let h = FNV_OFFSET;
+  for (const byte of new TextEncoder().encode(text)) {
+    h ^= BigInt(byte);
+    h = (h * FNV_PRIME) & MASK64;
+  }
+  return h.toString(10);
+}
+
+/** The NodePool fields whose change replaces nodes (structural, so any NodePool type fits). */
+export interface HashableNodePool {
+  spec: {
+    template: {
+      metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+      spec: {
+        taints?: readonly Taint[];
+        startupTaints?: readonly Taint[];
+        nodeClassRef?: { group?: string; kind?: string; name?: string };
+      };
+    };
+  };
+}
+
+function normaliseTaints(taints: readonly Taint[] | undefined): Taint[] {
+  return (taints ?? [])
+    .map((t) => ({ key: t.key, value: t.value ?? '', effect: t.effect }))
+    .sort((a, b) => canonicalJson(a).localeCompare(canonicalJson(b)));
+}
+
+export function nodePoolHash(pool: HashableNodePool): string {
+  const t = pool.spec.template;
+  return fnv1a64(
+    canonicalJson({
+      labels: t.metadata?.labels ?? {},
+      annotations: t.metadata?.annotations ?? {},
+      taints: normaliseTaints(t.spec.taints),
+      startupTaints: normaliseTaints(t.spec.startupTaints),
+      nodeClassRef: t.spec.nodeClassRef ?? {},
+    }),
+  );
+}
+
+const NODECLASS_UNHASHED = new Set(['subnetSelectorTerms', 'securityGroupSelectorTerms', 'capacityReservationSelectorTerms']);
+
+export function nodeClassHash(nodeClass: { spec?: object }): string {
+  const spec = Object.fromEntries(
+    Object.entries((nodeClass.spec ?? {}) as Record<string, unknown>).filter(([k]) => !NODECLASS_UNHASHED.has(k)),
+  );
+  return fnv1a64(canonicalJson(spec));
+}
+
+/**
+ * Requirement drift: the node's labels no longer satisfy one of the pool's requirements.
+ * Only keys the node carries are judged for In/NotIn/Gt/Lt; a required key the node
+ * lacks (Exists/In) drifts it. Returns the first violated requirement, or undefined.
+ */
+export function requirementsDrifted(
+  nodeLabels: Readonly<Record<string, string>>,
+  requirements: readonly NodeSelectorRequirement[],
+): NodeSelectorRequirement | undefined {
+  for (const r of requirements) {
+    const v = nodeLabels[r.key];
+    const values = r.values ?? [];
+    switch (r.operator) {
+      case 'In':
+        if (v === undefined || !values.includes(v)) return r;
+        break;
+      case 'NotIn':
+        if (v !== undefined && values.includes(v)) return r;
+        break;
+      case 'Exists':
+        if (v === undefined) return r;
+        break;
+      case 'DoesNotExist':
+        if (v !== undefined) return r;
+        break;
+      case 'Gt':
+      case 'Gte':
+      case 'Lt':
+      case 'Lte': {
+        if (v === undefined) return r;
+        const n = Number(v);
+        const bound = Number(values[0]);
+        const ok =
+          r.operator === 'Gt' ? n > bound : r.operator === 'Gte' ? n >= bound : r.operator === 'Lt' ? n < bound : n <= bound;
+        if (!ok) return r;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return undefined;
+}
