@@ -16,6 +16,8 @@ export interface OwnerReference {
 
 export interface ObjectMeta {
   name?: string;
+  /** Server-side name generation: the API server appends a random suffix. */
+  generateName?: string;
   namespace?: string;
   uid?: string;
   resourceVersion?: string;

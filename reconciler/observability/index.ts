@@ -1,0 +1,3 @@
+export * from './log.ts';
+export * from './metrics.ts';
+export * from './decisions.ts';

@@ -1,0 +1,111 @@
+// The CloudProvider port, modelled on Karpenter's: the instance catalog of an
+// EC2NodeClass, and launching, finding and terminating the instance behind a NodeClaim.
+//
+// Adapters: @aws-sdk/client-ec2 (DescribeInstanceTypes/Offerings/SpotPriceHistory,
+// CreateFleet type instant, TerminateInstances, DescribeInstances by tag) and the
+// simulator. Every instance carries tags naming the cluster, NodePool, NodeClaim and the
+// policy commit, so a restarted reconciler (and garbage collection) can find it.
+
+import type { EC2NodeClass, NodeClaim } from '../../core/api/karpenter.ts';
+import type { InstanceType } from '../../core/catalog/instance-types.ts';
+
+export type CapacityType = 'on-demand' | 'spot' | 'reserved';
+
+export interface OfferingKey {
+  readonly instanceType: string;
+  readonly zone: string;
+  readonly capacityType: CapacityType;
+}
+
+export interface LaunchRequest {
+  /** The durable record of this launch. Its UID is the idempotency (client) token. */
+  readonly nodeClaim: NodeClaim;
+  readonly nodeClass: EC2NodeClass;
+  /**
+   * The instance types the claim allows, cheapest first, each with only the offerings
+   * its requirements allow (zone, capacity type) and currently believed available.
+   */
+  readonly instanceTypes: readonly InstanceType[];
+  /** Tags for the instance (cluster, nodepool, nodeclaim, policy commit, class tags). */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface Instance {
+  readonly id: string;
+  /** aws:///<zone>/<instance-id>, as the kubelet reports it on the Node. */
+  readonly providerID: string;
+  readonly instanceType: string;
+  readonly zone: string;
+  readonly capacityType: CapacityType;
+  /** USD per hour at launch. */
+  readonly pricePerHour: number;
+  readonly imageID?: string;
+  readonly state: 'pending' | 'running' | 'shutting-down' | 'terminated';
+  readonly launchTime: number;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** Every offering tried was out of capacity; each should be avoided for a while. */
+export class InsufficientCapacityError extends Error {
+  constructor(readonly offerings: readonly OfferingKey[]) {
+    super(
+      `insufficient capacity for ${offerings.length} offering(s): ${offerings
+        .slice(0, 5)
+        .map((o) => `${o.instanceType}/${o.zone}/${o.capacityType}`)
+        .join(', ')}${offerings.length > 5 ? ', ...' : ''}`,
+    );
+    this.name = 'InsufficientCapacityError';
+  }
+}
+
+/** The launch failed for a reason retrying with the same request will not fix. */
+export class LaunchFailedError extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LaunchFailedError';
+  }
+}
+
+/** The API throttled the call; retry after backing off (with jitter). */
+export class ThrottledError extends Error {
+  constructor(
+    readonly operation: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(`${operation} was throttled`);
+    this.name = 'ThrottledError';
+  }
+}
+
+/** The instance does not exist (never launched, or terminated and gone). */
+export class InstanceNotFoundError extends Error {
+  constructor(readonly providerID: string) {
+    super(`instance ${providerID} not found`);
+    this.name = 'InstanceNotFoundError';
+  }
+}
+
+export interface CloudProvider {
+  /** The instance types and offerings (zone x capacity type x price) the class can launch. */
+  getInstanceTypes(nodeClass: EC2NodeClass): Promise<readonly InstanceType[]>;
+  /**
+   * Launches one instance for the claim, choosing among `request.instanceTypes`
+   * (lowest price for on-demand, price-capacity-optimised for spot). Idempotent per
+   * NodeClaim UID: a retry after a crash returns the instance launched the first time.
+   * Throws InsufficientCapacityError, LaunchFailedError or ThrottledError.
+   */
+  create(request: LaunchRequest): Promise<Instance>;
+  /** Starts terminating; throws InstanceNotFoundError when it is already gone. */
+  delete(providerID: string): Promise<void>;
+  /** Throws InstanceNotFoundError when there is no such instance or it is terminated. */
+  get(providerID: string): Promise<Instance>;
+  /** Instances tagged for this cluster that are not terminated. */
+  list(): Promise<readonly Instance[]>;
+}
+
+export function offeringKeyString(o: OfferingKey): string {
+  return `${o.instanceType}/${o.zone}/${o.capacityType}`;
+}
