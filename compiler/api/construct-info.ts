@@ -1,0 +1,74 @@
+// What the compiler reads from a policy's constructs. The compiler finds joinery constructs
+// by a registered symbol, not by `instanceof`, so a policy that imports another checkout's
+// copy of this API (as `joinery plan` does when it compiles a git worktree) still compiles.
+import type { Acknowledgements } from '../guardrails/ids.ts';
+
+export const JOINERY_CONSTRUCT: unique symbol = Symbol.for('joinery.dev/construct') as never;
+
+export interface SourceLocation {
+  /** Absolute path of the policy file. */
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+}
+
+/** An invalid value in a construct's props, found before anything is synthesized. */
+export interface ValueIssue {
+  /** The prop, in the policy's terms: `limits.cpu`, `disruption.budgets[1].schedule`. */
+  field: string;
+  message: string;
+  fix: string;
+}
+
+export type JoineryKind = 'NodePool' | 'EC2NodeClass';
+
+export interface JoineryConstructInfo {
+  kind: JoineryKind;
+  name: string;
+  /** The construct path in the cdk8s tree, e.g. `gpu/training`. */
+  path: string;
+  /** Where the policy created the construct (`new NodePool(...)` or a preset call). */
+  location: SourceLocation | undefined;
+  issues: readonly ValueIssue[];
+  acknowledgements: Acknowledgements;
+  /** The Kubernetes object, as plain JSON (the same as cdk8s synthesizes). */
+  manifest: Record<string, unknown>;
+}
+
+export interface JoineryConstruct {
+  [JOINERY_CONSTRUCT](): JoineryConstructInfo;
+}
+
+export function isJoineryConstruct(value: unknown): value is JoineryConstruct {
+  return typeof value === 'object' && value !== null && typeof (value as Partial<JoineryConstruct>)[JOINERY_CONSTRUCT] === 'function';
+}
+
+function pathOfModule(url: string): string {
+  return url.startsWith('file://') ? decodeURIComponent(url.slice('file://'.length)) : url;
+}
+
+/** This API's own directory: frames inside it are not the policy's call site. */
+const API_DIR = pathOfModule(import.meta.url).replace(/[^/]*$/, '');
+
+const FRAME = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/;
+
+/**
+ * The first stack frame outside this API and node_modules: the line of the policy that
+ * created the construct. tsx and ts-jest source-map stack traces, so it is the .ts line.
+ */
+export function policyCallSite(): SourceLocation | undefined {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 50;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  for (const line of stack.split('\n').slice(1)) {
+    const match = FRAME.exec(line);
+    if (!match) continue;
+    const file = pathOfModule(match[1]!).replace(/\?.*$/, '');
+    if (file.startsWith(API_DIR) || file.includes('/node_modules/')) continue;
+    return { file, line: Number(match[2]), column: Number(match[3]) };
+  }
+  return undefined;
+}
