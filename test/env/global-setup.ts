@@ -1,2 +1,61 @@
-// Placeholder until the test environment lands (issue 3).
-export default async function globalSetup(): Promise<void> {}
+// jest globalSetup of the integration project: starts the test environment once for the
+// whole run and publishes its state file's path in JOINERY_TESTENV_STATE, which jest
+// workers inherit (test/env/index.ts reads it).
+import { reapAbandonedEnvironments, startTestEnv } from './cluster.ts';
+import { isRunning } from './processes.ts';
+import { readState, STATE_ENV_VAR, type StartedProcess, type TestEnvState } from './state.ts';
+
+/** Shared with global-teardown.ts, which jest runs in this same process. */
+export interface RunningEnv {
+  state: TestEnvState;
+  /** Removes the signal and exit hooks installed below. */
+  unhook: () => void;
+}
+export const RUNNING_ENV_KEY = Symbol.for('joinery.testenv.running');
+
+export default async function globalSetup(): Promise<void> {
+  const existing = process.env[STATE_ENV_VAR];
+  if (existing) {
+    // An environment from `npm run testenv:up`: use it, and leave it running afterwards.
+    const state = readState(existing);
+    const stopped = state.processes.filter((p) => !isRunning(p));
+    if (stopped.length > 0) {
+      throw new Error(`${STATE_ENV_VAR}=${existing} names an environment whose ${stopped.map((p) => p.name).join(', ')} stopped; ` +
+        'run `npm run testenv:down && npm run testenv:up`, or unset it to start a fresh one');
+    }
+    process.stderr.write(`testenv: using the running environment of ${existing}\n`);
+    return;
+  }
+  await reapAbandonedEnvironments();
+  const { state, statePath } = await startTestEnv();
+  process.env[STATE_ENV_VAR] = statePath;
+
+  // The components run in process groups of their own, so a Ctrl-C or a crash of jest
+  // would leave them running: signal exactly those groups on the way out.
+  const terminate = (processes: StartedProcess[]) => {
+    for (const p of processes) {
+      try {
+        process.kill(-p.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  const onExit = () => terminate(state.processes);
+  const onSignal = (signal: NodeJS.Signals) => {
+    terminate(state.processes);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('exit', onExit);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const running: RunningEnv = {
+    state,
+    unhook: () => {
+      process.off('exit', onExit);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+  (globalThis as Record<symbol, unknown>)[RUNNING_ENV_KEY] = running;
+}

@@ -1,0 +1,30 @@
+// Clients for the test environment: an EC2 client pointed at its endpoint (moto by
+// default) and a KubeConfig loaded from its kubeconfig.
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { KubeConfig } from '@kubernetes/client-node';
+
+/**
+ * An EC2 client for `endpoint`. Uses AWS credentials from the environment when
+ * AWS_ACCESS_KEY_ID is set, otherwise moto's dummy credentials (moto accepts any).
+ */
+export function ec2ClientFor(endpoint: string, region: string): EC2Client {
+  const fromEnv = process.env.AWS_ACCESS_KEY_ID;
+  return new EC2Client({
+    endpoint,
+    region,
+    credentials: fromEnv
+      ? {
+          accessKeyId: fromEnv,
+          secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? '',
+          ...(process.env.AWS_SESSION_TOKEN ? { sessionToken: process.env.AWS_SESSION_TOKEN } : {}),
+        }
+      : { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    maxAttempts: 3,
+  });
+}
+
+export function kubeConfigFrom(kubeconfigPath: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  return kc;
+}

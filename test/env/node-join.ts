@@ -1,0 +1,185 @@
+// What a kubelet would register for an EC2 instance: the Node object, derived only from
+// the instance (type, zone, lifecycle, tags, user data) and the instance-type catalog.
+// This module decides nothing a reconciler should; it stands in for the machine booting.
+import { readFileSync } from 'node:fs';
+import type { Node, Taint } from '../../core/api/k8s.ts';
+
+/** The annotation kwok's `--manage-nodes-with-annotation-selector` matches. */
+export const KWOK_MANAGED_ANNOTATION = { key: 'kwok.x-k8s.io/node', value: 'fake' } as const;
+/** Marks Nodes this simulator registered, with the instance ID they stand for. */
+export const SIMULATED_INSTANCE_ANNOTATION = 'testenv.joinery.dev/instance-id';
+/** The tag that makes an instance part of the test cluster (value conventionally `owned`). */
+export const clusterTagKey = (clusterName: string): string => `kubernetes.io/cluster/${clusterName}`;
+
+/** The fields of an instance type the simulator needs (data/ec2-us-east-1.json records). */
+export interface InstanceTypeFacts {
+  name: string;
+  vcpu: number;
+  memoryMiB: number;
+  arch: 'amd64' | 'arm64';
+  maxNetworkInterfaces: number;
+  ipv4PerInterface: number;
+}
+
+export function loadCatalog(path: string): Map<string, InstanceTypeFacts> {
+  const data = JSON.parse(readFileSync(path, 'utf8')) as { instanceTypes: InstanceTypeFacts[] };
+  return new Map(data.instanceTypes.map((t) => [t.name, t]));
+}
+
+/** The parts of an EC2 instance a kubelet's registration depends on. */
+export interface BootedInstance {
+  instanceId: string;
+  instanceType: string;
+  zone: string;
+  region: string;
+  privateDnsName?: string;
+  privateIpAddress?: string;
+  /** `spot` when EC2 reports InstanceLifecycle spot, else on-demand. */
+  capacityType: 'spot' | 'on-demand';
+  tags: Record<string, string>;
+  /** Decoded user data, if any: kubelet flags in it are honoured as a kubelet would. */
+  userData?: string;
+}
+
+/** EKS max-pods with the VPC CNI and no prefix delegation: ENIs x (IPv4 per ENI - 1) + 2. */
+export function maxPods(t: InstanceTypeFacts): number {
+  return t.maxNetworkInterfaces * (t.ipv4PerInterface - 1) + 2;
+}
+
+/**
+ * kube-reserved CPU as the EKS AMIs compute it (and Karpenter assumes): 6% of the first
+ * core, 1% of the second, 0.5% of the third and fourth, 0.25% of every core above four.
+ */
+export function kubeReservedMillicores(vcpu: number): number {
+  const steps: [upTo: number, fraction: number][] = [[1, 0.06], [2, 0.01], [4, 0.005], [Infinity, 0.0025]];
+  let reserved = 0;
+  let previous = 0;
+  for (const [upTo, fraction] of steps) {
+    const cores = Math.max(0, Math.min(vcpu, upTo) - previous);
+    reserved += cores * 1000 * fraction;
+    previous = upTo;
+    if (vcpu <= upTo) break;
+  }
+  return Math.round(reserved);
+}
+
+/** Root volume the EKS AMIs get by default (Karpenter's default blockDeviceMappings: 20Gi). */
+const EPHEMERAL_STORAGE_GIB = 20;
+
+export interface NodeResources {
+  capacity: Record<string, string>;
+  allocatable: Record<string, string>;
+}
+
+/**
+ * Capacity from the instance type; allocatable after the EKS AMI's kube-reserved
+ * (CPU as above, memory 11Mi per pod + 255Mi, ephemeral storage 1Gi) and the kubelet's
+ * default hard eviction thresholds (memory 100Mi, nodefs 10%).
+ */
+export function nodeResources(t: InstanceTypeFacts): NodeResources {
+  const pods = maxPods(t);
+  const cpuMillis = t.vcpu * 1000 - kubeReservedMillicores(t.vcpu);
+  const memoryMiB = t.memoryMiB - (11 * pods + 255) - 100;
+  const storageMiB = EPHEMERAL_STORAGE_GIB * 1024 - 1024 - Math.ceil(EPHEMERAL_STORAGE_GIB * 1024 * 0.1);
+  return {
+    capacity: {
+      cpu: String(t.vcpu),
+      memory: `${t.memoryMiB}Mi`,
+      pods: String(pods),
+      'ephemeral-storage': `${EPHEMERAL_STORAGE_GIB}Gi`,
+    },
+    allocatable: {
+      cpu: `${cpuMillis}m`,
+      memory: `${memoryMiB}Mi`,
+      pods: String(pods),
+      'ephemeral-storage': `${storageMiB}Mi`,
+    },
+  };
+}
+
+/** `--node-labels=a=b,c=d` and `--register-with-taints=k=v:Effect,k2:Effect` found in user data. */
+export function kubeletFlagsFromUserData(userData: string | undefined): { labels: Record<string, string>; taints: Taint[] } {
+  const labels: Record<string, string> = {};
+  const taints: Taint[] = [];
+  if (!userData) return { labels, taints };
+  for (const m of userData.matchAll(/--node-labels[= ]["']?([^\s"'\\]+)/g)) {
+    for (const pair of (m[1] ?? '').split(',')) {
+      const eq = pair.indexOf('=');
+      if (eq > 0) labels[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+  }
+  for (const m of userData.matchAll(/--register-with-taints[= ]["']?([^\s"'\\]+)/g)) {
+    for (const spec of (m[1] ?? '').split(',')) {
+      const colon = spec.lastIndexOf(':');
+      if (colon <= 0) continue;
+      const [key, value] = spec.slice(0, colon).split('=', 2) as [string, string | undefined];
+      const taint: Taint = { key, effect: spec.slice(colon + 1) };
+      if (value !== undefined && value !== '') taint.value = value;
+      taints.push(taint);
+    }
+  }
+  return { labels, taints };
+}
+
+/** Tags whose value a Karpenter-launched node carries as a label of the same key. */
+const TAGS_COPIED_TO_LABELS = ['karpenter.sh/nodepool', 'karpenter.k8s.aws/ec2nodeclass'];
+
+/** The Node a kubelet on `instance` would register. */
+export function nodeForInstance(instance: BootedInstance, type: InstanceTypeFacts, kubeletVersion: string): Node {
+  const name = instance.privateDnsName || instance.instanceId;
+  const fromUserData = kubeletFlagsFromUserData(instance.userData);
+  const labels: Record<string, string> = {
+    ...fromUserData.labels,
+    'kubernetes.io/hostname': name,
+    'kubernetes.io/arch': type.arch,
+    'kubernetes.io/os': 'linux',
+    'node.kubernetes.io/instance-type': instance.instanceType,
+    'topology.kubernetes.io/zone': instance.zone,
+    'topology.kubernetes.io/region': instance.region,
+    'karpenter.sh/capacity-type': instance.capacityType,
+  };
+  for (const key of TAGS_COPIED_TO_LABELS) {
+    const value = instance.tags[key];
+    if (value !== undefined) labels[key] = value;
+  }
+  const { capacity, allocatable } = nodeResources(type);
+  const addresses = [
+    ...(instance.privateIpAddress ? [{ type: 'InternalIP', address: instance.privateIpAddress }] : []),
+    { type: 'Hostname', address: name },
+    ...(instance.privateDnsName ? [{ type: 'InternalDNS', address: instance.privateDnsName }] : []),
+  ];
+  const node: Node & { status: Record<string, unknown> } = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      labels,
+      annotations: {
+        [KWOK_MANAGED_ANNOTATION.key]: KWOK_MANAGED_ANNOTATION.value,
+        [SIMULATED_INSTANCE_ANNOTATION]: instance.instanceId,
+      },
+    },
+    spec: {
+      providerID: `aws:///${instance.zone}/${instance.instanceId}`,
+      ...(fromUserData.taints.length > 0 ? { taints: fromUserData.taints } : {}),
+    },
+    status: {
+      capacity,
+      allocatable,
+      addresses,
+      nodeInfo: {
+        architecture: type.arch,
+        operatingSystem: 'linux',
+        kubeletVersion,
+        kubeProxyVersion: '',
+        osImage: 'joinery node-join simulator',
+        kernelVersion: '',
+        containerRuntimeVersion: '',
+        bootID: '',
+        machineID: '',
+        systemUUID: '',
+      },
+    },
+  };
+  return node;
+}
