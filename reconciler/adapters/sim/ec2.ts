@@ -18,6 +18,7 @@ import {
   type OfferingKey,
 } from '../../ports/cloud.ts';
 import { keyedUniform, mulberry32 } from './random.ts';
+import { CLUSTER_TAG_VALUE, clusterTagKey } from '../../state/well-known.ts';
 
 /**
  * The simulator's spot-price model, stated so results can be reproduced: the spot price
@@ -216,7 +217,7 @@ export class SimEc2 implements CloudProvider {
     this.calls.list += 1;
     const out: Instance[] = [];
     for (const r of this.byId.values()) {
-      if (r.instance.state !== 'terminated' && r.instance.tags['kubernetes.io/cluster'] === this.options.clusterName) out.push(r.instance);
+      if (r.instance.state !== 'terminated' && r.instance.tags[clusterTagKey(this.options.clusterName)] === CLUSTER_TAG_VALUE) out.push(r.instance);
     }
     return out;
   }
@@ -237,7 +238,7 @@ export class SimEc2 implements CloudProvider {
       pricePerHour: offering.price,
       state: 'running',
       launchTime: this.options.clock.now(),
-      tags: { 'kubernetes.io/cluster': this.options.clusterName, ...tags },
+      tags: { [clusterTagKey(this.options.clusterName)]: CLUSTER_TAG_VALUE, ...tags },
     };
     const record: SimInstanceRecord = { instance, terminatedAt: undefined, nodeClaimName: tags['karpenter.sh/nodeclaim'] ?? '', userData: { labels: {}, taints: [], startupTaints: [] } };
     this.byId.set(id, record);

@@ -1,0 +1,84 @@
+// Garbage collection: instances tagged for this cluster with no NodeClaim (a crash
+// after launch and before the claim was recorded, or a hand-started instance), and
+// NodeClaims whose instance is gone (terminated outside the reconciler), are cleaned up
+// once older than a grace period. Each is named in one log line.
+
+import { InstanceNotFoundError } from '../../ports/cloud.ts';
+import type { Controller, ReconcileResult } from '../../runtime/controller.ts';
+import type { ControllerContext } from '../../runtime/context.ts';
+import { conditionTrue, timestampMs } from '../../state/cluster-state.ts';
+import { CONDITION_LAUNCHED, FINALIZER_TERMINATION, LABEL_NODEPOOL, TAG_NODECLAIM } from '../../state/well-known.ts';
+
+export class GarbageCollectionController implements Controller {
+  readonly name = 'gc';
+
+  constructor(private readonly ctx: ControllerContext) {}
+
+  async reconcile(): Promise<ReconcileResult> {
+    const { cluster, cloud, clock, decisions, options } = this.ctx;
+    const now = clock.now();
+    const instances = await cloud.list();
+    const claims = cluster.cache.list('NodeClaim');
+    const claimNames = new Set(claims.map((c) => c.metadata.name!));
+    const claimedProviders = new Set(claims.map((c) => c.status?.providerID).filter((p): p is string => Boolean(p)));
+
+    for (const inst of instances) {
+      if (inst.state === 'shutting-down' || inst.state === 'terminated') continue;
+      if (claimedProviders.has(inst.providerID)) continue;
+      const claimName = inst.tags[TAG_NODECLAIM];
+      // A claim whose launch is being recorded right now owns its instance by name.
+      if (claimName && claimNames.has(claimName)) continue;
+      if (now - inst.launchTime < options.gcGraceMs) continue;
+      try {
+        await cloud.delete(inst.providerID);
+      } catch (err) {
+        if (!(err instanceof InstanceNotFoundError)) throw err;
+      }
+      decisions.record({
+        controller: this.name,
+        action: 'garbage-collect',
+        reason: 'orphan-instance',
+        message: `instance ${inst.id} (${inst.instanceType}, ${inst.zone}) has no NodeClaim${claimName ? ` (tagged for ${claimName})` : ''}; terminated`,
+        nodePool: inst.tags['karpenter.sh/nodepool'],
+        details: { instanceId: inst.id, providerID: inst.providerID },
+      });
+    }
+
+    const live = new Set(instances.map((i) => i.providerID));
+    for (const claim of claims) {
+      const providerID = claim.status?.providerID;
+      if (!providerID || live.has(providerID) || !conditionTrue(claim, CONDITION_LAUNCHED)) continue;
+      const launchedAt = timestampMs(claim.status?.conditions?.find((c) => c.type === CONDITION_LAUNCHED)?.lastTransitionTime) ?? now;
+      if (now - launchedAt < options.gcGraceMs) continue;
+      // The list may lag: confirm with a direct lookup before acting.
+      try {
+        await cloud.get(providerID);
+        continue;
+      } catch (err) {
+        if (!(err instanceof InstanceNotFoundError)) throw err;
+      }
+      const name = claim.metadata.name!;
+      decisions.record({
+        controller: this.name,
+        action: 'garbage-collect',
+        reason: 'instance-gone',
+        message: `NodeClaim ${name}: its instance ${providerID} no longer exists; deleting the claim`,
+        nodePool: claim.metadata.labels?.[LABEL_NODEPOOL],
+        nodeClaims: [name],
+      });
+      // Termination finds the instance gone and releases the finalizers.
+      await cluster.deleteNodeClaim(name);
+    }
+
+    // Nodes of ours left behind by a claim that is gone, whose instance is gone too.
+    for (const node of cluster.cache.list('Node')) {
+      const providerID = node.spec?.providerID;
+      if (!providerID || !node.metadata.labels?.[LABEL_NODEPOOL] || claimedProviders.has(providerID) || live.has(providerID)) continue;
+      if (!(node.metadata.finalizers ?? []).includes(FINALIZER_TERMINATION) && !node.metadata.deletionTimestamp) continue;
+      await cluster.deleteNode(node.metadata.name!);
+      await cluster.patchNode(node.metadata.name!, { removeFinalizers: [FINALIZER_TERMINATION] }).catch(() => undefined);
+      this.ctx.logger.info('released a node whose claim and instance are gone', { node: node.metadata.name });
+    }
+    return { requeueAfterMs: options.gcIntervalMs };
+  }
+}

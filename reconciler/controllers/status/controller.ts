@@ -1,0 +1,141 @@
+// NodePool status and fleet gauges: node count and resources in use per pool, the
+// progress of a drift rollout after a policy commit (nodes total, up to date, drifted,
+// being replaced) with a condition that turns True when the rollout is done (so an
+// Argo CD or Flux health check can gate on it), and whether the latest commit was
+// accepted. Writes only what changed.
+
+import type { NodePoolStatus, StatusCondition } from '../../../core/api/karpenter.ts';
+import { canonicalJson } from '../../../core/disruption/drift.ts';
+import { addResources, parseResourceList, type ResourceList } from '../../../core/resources/resource-list.ts';
+import { formatResourceQuantity } from '../../../core/resources/quantity.ts';
+import type { IntentEvent } from '../../ports/intent.ts';
+import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
+import type { ControllerContext } from '../../runtime/context.ts';
+import { buildClusterState } from '../../state/cluster-state.ts';
+import { findDrift, indexIntent } from '../../state/drift.ts';
+import { PriceBook } from '../../state/pricing.ts';
+import { setCondition } from '../lifecycle/controller.ts';
+
+export const CONDITION_ROLLED_OUT = 'joinery.dev/PolicyRolledOut';
+export const CONDITION_COMMIT_ACCEPTED = 'joinery.dev/PolicyCommitAccepted';
+
+const DEBOUNCE_MS = 5_000;
+
+export interface RolloutProgress {
+  readonly commit: string;
+  readonly total: number;
+  readonly upToDate: number;
+  readonly drifted: number;
+  readonly replacing: number;
+}
+
+export class StatusController implements Controller {
+  readonly name = 'status';
+  private readonly written = new Map<string, string>();
+  private lastGaugeKeys = new Set<string>();
+  /** The latest rollout progress per pool (also read by the simulator's report). */
+  readonly rollouts = new Map<string, RolloutProgress>();
+
+  constructor(private readonly ctx: ControllerContext) {}
+
+  onEvent(event: { kind: string }, wake: Wake): void {
+    if (event.kind === 'NodeClaim' || event.kind === 'NodePool') wake(DEBOUNCE_MS);
+  }
+
+  onIntent(event: IntentEvent, wake: Wake): void {
+    if (event.type === 'accepted') {
+      this.ctx.metrics.intentInfo.reset();
+      this.ctx.metrics.intentInfo.set({ commit: event.intent.commit }, 1);
+      this.ctx.metrics.intentAcceptedAtSeconds.set(event.intent.acceptedAt / 1000);
+    } else {
+      this.ctx.metrics.rejectedCommits.inc();
+    }
+    wake(0);
+  }
+
+  async reconcile(): Promise<ReconcileResult> {
+    const { cluster, clock, intent, catalog, metrics } = this.ctx;
+    const current = intent.current();
+    if (!current) return {};
+    const idx = indexIntent(current);
+    const state = buildClusterState(cluster.cache);
+    const nowIso = new Date(clock.now()).toISOString();
+    const rejection = intent.lastRejection();
+
+    const prices = new PriceBook(current.nodeClasses.flatMap((c) => catalog.cached(c.metadata.name ?? '') ?? []));
+    const gauges = new Map<string, { nodes: number; cost: number }>();
+
+    for (const pool of current.nodePools) {
+      const name = pool.metadata.name!;
+      const nodes = state.nodes.filter((n) => n.nodePool === name && n.launched);
+      let resources: ResourceList = {};
+      let upToDate = 0;
+      let drifted = 0;
+      let replacing = 0;
+      for (const n of nodes) {
+        resources = addResources(resources, parseResourceList(n.claim.status?.capacity as Record<string, string> | undefined));
+        const ct = n.capacityType ?? 'unknown';
+        const g = gauges.get(`${name}|${ct}`) ?? { nodes: 0, cost: 0 };
+        g.nodes += 1;
+        g.cost += prices.nodePrice(n);
+        gauges.set(`${name}|${ct}`, g);
+        const drift = findDrift(n, idx);
+        if (n.disruption?.method === 'drift' || (n.deleting && drift)) replacing += 1;
+        else if (drift) drifted += 1;
+        else if (!n.deleting) upToDate += 1;
+      }
+      const progress: RolloutProgress = { commit: current.commit, total: nodes.length, upToDate, drifted, replacing };
+      this.rollouts.set(name, progress);
+
+      let conditions: StatusCondition[] = [...(cluster.cache.get('NodePool', name)?.status?.conditions ?? [])];
+      const done = drifted === 0 && replacing === 0;
+      conditions = setCondition(
+        conditions,
+        CONDITION_ROLLED_OUT,
+        done ? 'True' : 'False',
+        done ? 'RolledOut' : 'RollingOut',
+        `commit ${current.commit.slice(0, 12)}: ${upToDate}/${nodes.length} nodes up to date, ${drifted} drifted, ${replacing} being replaced`,
+        nowIso,
+      );
+      conditions = rejection
+        ? setCondition(
+            conditions,
+            CONDITION_COMMIT_ACCEPTED,
+            'False',
+            'CommitRejected',
+            `commit ${rejection.commit.slice(0, 12)} rejected, ${current.commit.slice(0, 12)} stays in force: ${rejection.problems
+              .slice(0, 3)
+              .map((p) => `${p.file}: ${p.field}: ${p.message}`)
+              .join('; ')}`,
+            nowIso,
+          )
+        : setCondition(conditions, CONDITION_COMMIT_ACCEPTED, 'True', 'CommitAccepted', `commit ${current.commit.slice(0, 12)} in force`, nowIso);
+      const status: NodePoolStatus = {
+        nodes: nodes.length,
+        resources: Object.fromEntries(Object.entries(resources).map(([k, v]) => [k, formatResourceQuantity(k, v)])),
+        conditions,
+      };
+      // Compare without transition times, so an unchanged status is not rewritten.
+      const signature = canonicalJson({ ...status, conditions: conditions.map((c) => ({ ...c, lastTransitionTime: undefined })) });
+      if (this.written.get(name) === signature) continue;
+      if (await cluster.patchNodePoolStatus(name, status)) this.written.set(name, signature);
+    }
+
+    const keys = new Set<string>();
+    for (const [key, g] of gauges) {
+      const [nodepool, capacity_type] = key.split('|') as [string, string];
+      metrics.nodes.set({ nodepool, capacity_type }, g.nodes);
+      metrics.costPerHour.set({ nodepool, capacity_type }, Math.round(g.cost * 1e6) / 1e6);
+      keys.add(key);
+    }
+    for (const key of this.lastGaugeKeys) {
+      if (keys.has(key)) continue;
+      const [nodepool, capacity_type] = key.split('|') as [string, string];
+      metrics.nodes.set({ nodepool, capacity_type }, 0);
+      metrics.costPerHour.set({ nodepool, capacity_type }, 0);
+    }
+    this.lastGaugeKeys = keys;
+    metrics.pendingPods.set(state.pendingPods.length);
+    return { requeueAfterMs: 60_000 };
+  }
+}

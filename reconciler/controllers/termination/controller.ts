@@ -1,0 +1,212 @@
+// Graceful termination of a NodeClaim being deleted: taint its node
+// karpenter.sh/disrupted:NoSchedule, evict pods through the Eviction API in order
+// (non-critical before critical, DaemonSet pods last, honouring PDBs), force only what
+// the node's terminationGracePeriod no longer allows to wait for, terminate the
+// instance, wait for it to be gone, then release the Node and NodeClaim finalizers.
+//
+// Each step is read back from the API (taint present, pods left, InstanceTerminating
+// condition), so a restarted reconciler resumes a termination where it stood.
+
+import type { Pod } from '../../../core/api/k8s.ts';
+import type { NodeClaim } from '../../../core/api/karpenter.ts';
+import { durationOr } from '../../../core/disruption/duration.ts';
+import { InstanceNotFoundError } from '../../ports/cloud.ts';
+import type { WatchEvent } from '../../ports/cluster.ts';
+import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
+import type { ControllerContext } from '../../runtime/context.ts';
+import { conditionTrue, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs } from '../../state/cluster-state.ts';
+import {
+  ANNOTATION_DISRUPTION,
+  CONDITION_INSTANCE_TERMINATING,
+  FINALIZER_TERMINATION,
+  LABEL_NODEPOOL,
+  TAINT_DISRUPTED,
+  parseDisruptionMark,
+} from '../../state/well-known.ts';
+import { setCondition } from '../lifecycle/controller.ts';
+
+const DRAIN_RETRY_MS = 10_000;
+const INSTANCE_POLL_MS = 10_000;
+const CRITICAL_PRIORITY_CLASSES = new Set(['system-cluster-critical', 'system-node-critical']);
+
+function isCritical(pod: Pod): boolean {
+  return CRITICAL_PRIORITY_CLASSES.has(pod.spec.priorityClassName ?? '');
+}
+
+/** Eviction groups in order: non-critical workloads, non-critical DaemonSets, critical workloads, critical DaemonSets. */
+export function evictionGroup(pod: Pod): number {
+  return (isCritical(pod) ? 2 : 0) + (isDaemonSetPod(pod) ? 1 : 0);
+}
+
+function tolerates(pod: Pod, key: string): boolean {
+  return (pod.spec.tolerations ?? []).some((t) => (t.operator === 'Exists' && (t.key === undefined || t.key === '')) || t.key === key);
+}
+
+export class TerminationController implements Controller {
+  readonly name = 'termination';
+  readonly watches = ['NodeClaim', 'Node'] as const;
+  /** Blocked pods already reported, so a blocked drain logs once, not every retry. */
+  private readonly reportedBlocked = new Set<string>();
+  private readonly started = new Set<string>();
+  private readonly drainingNodes = new Set<string>();
+
+  constructor(private readonly ctx: ControllerContext) {}
+
+  onEvent(event: WatchEvent, wake: Wake): void {
+    if (event.kind === 'Pod' && event.type === 'DELETED' && event.object.spec.nodeName && this.drainingNodes.has(event.object.spec.nodeName)) {
+      wake(0);
+    }
+  }
+
+  async reconcile(): Promise<ReconcileResult> {
+    let requeue = Infinity;
+    const draining = new Set<string>();
+    for (const claim of this.ctx.cluster.cache.list('NodeClaim')) {
+      if (!claim.metadata.deletionTimestamp || !(claim.metadata.finalizers ?? []).includes(FINALIZER_TERMINATION)) continue;
+      const r = await this.terminate(claim, draining);
+      if (r !== undefined) requeue = Math.min(requeue, r);
+    }
+    this.drainingNodes.clear();
+    for (const n of draining) this.drainingNodes.add(n);
+    return Number.isFinite(requeue) ? { requeueAfterMs: requeue } : {};
+  }
+
+  /** Advances one claim's termination; returns when to look again. */
+  private async terminate(claim: NodeClaim, draining: Set<string>): Promise<number | undefined> {
+    const { cluster, cloud, clock, decisions, metrics } = this.ctx;
+    const name = claim.metadata.name!;
+    const pool = claim.metadata.labels?.[LABEL_NODEPOOL];
+    const now = clock.now();
+    const providerID = claim.status?.providerID;
+    const node = providerID ? cluster.cache.list('Node').find((n) => n.spec?.providerID === providerID) : undefined;
+    const mark = parseDisruptionMark(claim.metadata.annotations?.[ANNOTATION_DISRUPTION]);
+
+    if (!this.started.has(name)) {
+      this.started.add(name);
+      decisions.record({
+        controller: this.name,
+        action: 'terminate',
+        reason: mark?.method ?? 'deleted',
+        message: `NodeClaim ${name}${node ? ` (node ${node.metadata.name})` : ''}: draining and terminating${mark ? ` (${mark.method})` : ''}`,
+        nodePool: pool,
+        nodeClaims: [name],
+        ...(node ? { nodes: [node.metadata.name!] } : {}),
+      });
+    }
+
+    const instanceTerminating = conditionTrue(claim, CONDITION_INSTANCE_TERMINATING);
+    if (node && !instanceTerminating) {
+      const nodeName = node.metadata.name!;
+      if (!(node.spec?.taints ?? []).some((t) => t.key === TAINT_DISRUPTED.key && t.effect === TAINT_DISRUPTED.effect)) {
+        await cluster.patchNode(nodeName, { addTaints: [{ ...TAINT_DISRUPTED, timeAdded: new Date(now).toISOString() }] });
+      }
+      const deletedAt = timestampMs(claim.metadata.deletionTimestamp) ?? now;
+      const tgpMs = durationOr(claim.spec.terminationGracePeriod, Infinity);
+      const remaining = await this.drain(name, nodeName, deletedAt, tgpMs, now);
+      if (remaining > 0) {
+        draining.add(nodeName);
+        return DRAIN_RETRY_MS;
+      }
+    }
+
+    // Drained (or never registered): terminate the instance and wait for it to be gone.
+    if (providerID) {
+      if (!instanceTerminating) {
+        try {
+          await cloud.delete(providerID);
+        } catch (err) {
+          if (!(err instanceof InstanceNotFoundError)) throw err;
+        }
+        await cluster.patchNodeClaimStatus(name, {
+          conditions: setCondition(claim.status?.conditions, CONDITION_INSTANCE_TERMINATING, 'True', 'InstanceTerminating', 'TerminateInstances called', new Date(now).toISOString()),
+        });
+        return INSTANCE_POLL_MS;
+      }
+      try {
+        await cloud.get(providerID);
+        return INSTANCE_POLL_MS; // still shutting down
+      } catch (err) {
+        if (!(err instanceof InstanceNotFoundError)) throw err;
+      }
+    }
+
+    if (node) {
+      await cluster.deleteNode(node.metadata.name!);
+      await cluster.patchNode(node.metadata.name!, { removeFinalizers: [FINALIZER_TERMINATION] }).catch(() => undefined);
+    }
+    await cluster.patchNodeClaim(name, { removeFinalizers: [FINALIZER_TERMINATION] });
+    this.started.delete(name);
+    const created = timestampMs(claim.metadata.creationTimestamp) ?? now;
+    metrics.launches.inc({ nodepool: pool ?? '', capacity_type: claim.metadata.labels?.['karpenter.sh/capacity-type'] ?? '', result: 'terminated' });
+    decisions.record({
+      controller: this.name,
+      action: 'terminated',
+      reason: mark?.method ?? 'deleted',
+      message: `NodeClaim ${name}: instance terminated after ${((now - created) / 3_600_000).toFixed(1)}h, finalizers removed`,
+      nodePool: pool,
+      nodeClaims: [name],
+    });
+    return undefined;
+  }
+
+  /** Evicts the next group of pods; returns how many pods still block termination. */
+  private async drain(claimName: string, nodeName: string, deletedAt: number, tgpMs: number, now: number): Promise<number> {
+    const { cluster, decisions, metrics } = this.ctx;
+    const pods = cluster.cache.podsOnNode(nodeName).filter((p) => !isTerminal(p) && !p.metadata.deletionTimestamp);
+    // Pods that tolerate the disrupted taint would be rescheduled right back: leave them (Karpenter does).
+    const drainable = pods.filter((p) => !tolerates(p, TAINT_DISRUPTED.key));
+    if (drainable.length === 0) return 0;
+    const group = Math.min(...drainable.map(evictionGroup));
+    let blocking = 0;
+    for (const pod of drainable) {
+      if (evictionGroup(pod) !== group) {
+        blocking += 1;
+        continue;
+      }
+      const ns = pod.metadata.namespace ?? 'default';
+      const podName = pod.metadata.name!;
+      // The node's terminationGracePeriod overrides PDBs and do-not-disrupt: a pod is deleted
+      // when waiting longer would not leave it its own grace period before the deadline.
+      const podGraceMs = (pod.spec.terminationGracePeriodSeconds ?? 30) * 1000;
+      if (Number.isFinite(tgpMs) && now >= deletedAt + tgpMs - podGraceMs) {
+        await cluster.deletePod(ns, podName);
+        metrics.evictions.inc({ result: 'forced' });
+        continue;
+      }
+      if (hasDoNotDisrupt(pod.metadata)) {
+        blocking += 1;
+        this.reportBlocked(claimName, nodeName, pod, 'do-not-disrupt', `pod ${podKey(pod)} is annotated karpenter.sh/do-not-disrupt`);
+        continue;
+      }
+      const result = await cluster.evictPod(ns, podName);
+      metrics.evictions.inc({ result });
+      if (result === 'blocked-by-pdb') {
+        blocking += 1;
+        this.reportBlocked(claimName, nodeName, pod, 'pdb', `eviction of ${podKey(pod)} refused: a PodDisruptionBudget allows no disruption now`);
+      }
+    }
+    void decisions;
+    return blocking;
+  }
+
+  private reportBlocked(claimName: string, nodeName: string, pod: Pod, reason: string, message: string): void {
+    const key = `${claimName}/${podKey(pod)}/${reason}`;
+    if (this.reportedBlocked.has(key)) return;
+    this.reportedBlocked.add(key);
+    if (this.reportedBlocked.size > 50_000) this.reportedBlocked.clear();
+    this.ctx.decisions.record({
+      controller: this.name,
+      action: 'drain-blocked',
+      reason,
+      message: `node ${nodeName}: ${message}; retrying`,
+      nodeClaims: [claimName],
+      nodes: [nodeName],
+    });
+    this.ctx.cluster.recordEvent({
+      involved: { kind: 'Node', name: nodeName },
+      type: 'Warning',
+      reason: reason === 'pdb' ? 'DrainBlockedByPDB' : 'DrainBlockedByDoNotDisrupt',
+      message,
+    });
+  }
+}

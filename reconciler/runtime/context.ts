@@ -1,0 +1,66 @@
+// Everything a controller may use: the ports, the observability sinks, the shared
+// caches and the options. Controllers get this and nothing else (no globals).
+
+import type { Clock } from '../ports/clock.ts';
+import type { CloudProvider } from '../ports/cloud.ts';
+import type { ClusterPort } from '../ports/cluster.ts';
+import type { IntentSource } from '../ports/intent.ts';
+import type { DecisionLog } from '../observability/decisions.ts';
+import type { Logger } from '../observability/log.ts';
+import type { ReconcilerMetrics } from '../observability/metrics.ts';
+import type { InstanceTypeCatalog } from '../state/instance-types.ts';
+import type { UnavailableOfferings } from '../state/unavailable-offerings.ts';
+import type { BatchWindowOptions } from './batcher.ts';
+
+export interface ReconcilerOptions {
+  /** Tags instances `kubernetes.io/cluster/<name>: owned`. */
+  readonly clusterName: string;
+  readonly batchWindow: BatchWindowOptions;
+  /** A NodeClaim whose node has not registered by then is terminated (default 15 min). */
+  readonly registrationTimeoutMs: number;
+  /** Candidates are re-checked after this long before acting (default 15 s). */
+  readonly stabilizationMs: number;
+  /** How often disruption looks for candidates (default 10 s, as Karpenter polls). */
+  readonly disruptionPollMs: number;
+  /** Orphans (instances without claims, claims without instances) older than this are collected. */
+  readonly gcGraceMs: number;
+  readonly gcIntervalMs: number;
+  /** Spot-to-spot consolidation replaces a spot node with a cheaper spot node (Karpenter's feature gate). */
+  readonly spotToSpotConsolidation: boolean;
+  /** Replacement spot candidates must include at least this many cheaper types (diversity). */
+  readonly spotToSpotMinTypes: number;
+  /** Most instance types a NodeClaim carries as options (Karpenter: 60). */
+  readonly maxInstanceTypesPerClaim: number;
+  /** Multi-node consolidation considers at most this many candidates. */
+  readonly multiNodeConsolidationMaxCandidates: number;
+  /** Concurrent launches per lifecycle reconcile. */
+  readonly launchConcurrency: number;
+}
+
+export const DEFAULT_OPTIONS: ReconcilerOptions = {
+  clusterName: 'joinery',
+  batchWindow: { idleMs: 1_000, maxMs: 10_000 },
+  registrationTimeoutMs: 15 * 60_000,
+  stabilizationMs: 15_000,
+  disruptionPollMs: 10_000,
+  gcGraceMs: 60_000,
+  gcIntervalMs: 2 * 60_000,
+  spotToSpotConsolidation: false,
+  spotToSpotMinTypes: 15,
+  maxInstanceTypesPerClaim: 60,
+  multiNodeConsolidationMaxCandidates: 100,
+  launchConcurrency: 20,
+};
+
+export interface ControllerContext {
+  readonly clock: Clock;
+  readonly cluster: ClusterPort;
+  readonly cloud: CloudProvider;
+  readonly intent: IntentSource;
+  readonly logger: Logger;
+  readonly metrics: ReconcilerMetrics;
+  readonly decisions: DecisionLog;
+  readonly catalog: InstanceTypeCatalog;
+  readonly unavailable: UnavailableOfferings;
+  readonly options: ReconcilerOptions;
+}

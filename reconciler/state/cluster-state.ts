@@ -1,0 +1,136 @@
+// The reconciler's view of the cluster, rebuilt from the informer caches at the start
+// of a reconcile: every NodeClaim joined with its Node and the pods bound to it. Nothing
+// here is the source of truth; the API server is.
+
+import type { Node, Pod } from '../../core/api/k8s.ts';
+import type { NodeClaim } from '../../core/api/karpenter.ts';
+import { parseResourceList, type ResourceList } from '../../core/resources/resource-list.ts';
+import type { ClusterCache } from '../ports/cluster.ts';
+import {
+  ANNOTATION_DISRUPTION,
+  ANNOTATION_DO_NOT_DISRUPT,
+  CONDITION_INITIALIZED,
+  CONDITION_LAUNCHED,
+  CONDITION_REGISTERED,
+  LABEL_CAPACITY_TYPE,
+  LABEL_INSTANCE_TYPE,
+  LABEL_NODEPOOL,
+  LABEL_ZONE,
+  parseDisruptionMark,
+  type DisruptionMark,
+} from './well-known.ts';
+
+export function conditionTrue(claim: NodeClaim, type: string): boolean {
+  return claim.status?.conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
+}
+
+export function timestampMs(t: string | Date | undefined): number | undefined {
+  if (t === undefined) return undefined;
+  return typeof t === 'string' ? Date.parse(t) : t.getTime();
+}
+
+export function isDaemonSetPod(pod: Pod): boolean {
+  return pod.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet') ?? false;
+}
+
+export function isTerminal(pod: Pod): boolean {
+  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+}
+
+/** A pod the reconciler may provision for: marked Unschedulable by the scheduler, not a DaemonSet's. */
+export function isProvisionable(pod: Pod): boolean {
+  if (pod.spec.nodeName || pod.metadata.deletionTimestamp || isTerminal(pod) || isDaemonSetPod(pod)) return false;
+  return pod.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable') ?? false;
+}
+
+export function podKey(pod: Pod): string {
+  return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+}
+
+export function hasDoNotDisrupt(meta: { annotations?: Record<string, string> } | undefined): boolean {
+  return meta?.annotations?.[ANNOTATION_DO_NOT_DISRUPT] === 'true';
+}
+
+export function nodeReady(node: Node | undefined): boolean {
+  return node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+export interface StateNode {
+  readonly name: string;
+  readonly claim: NodeClaim;
+  readonly node: Node | undefined;
+  readonly nodePool: string;
+  readonly nodeClass: string;
+  /** Non-terminal pods bound to the node. */
+  readonly pods: readonly Pod[];
+  readonly instanceType: string | undefined;
+  readonly zone: string | undefined;
+  readonly capacityType: string | undefined;
+  /** The node's allocatable when registered, else the claim's prediction. */
+  readonly allocatable: ResourceList;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly launched: boolean;
+  readonly registered: boolean;
+  readonly initialized: boolean;
+  /** The claim or its node is being deleted. */
+  readonly deleting: boolean;
+  readonly disruption: DisruptionMark | undefined;
+  readonly createdAtMs: number;
+}
+
+export interface ClusterState {
+  readonly nodes: readonly StateNode[];
+  readonly byClaim: ReadonlyMap<string, StateNode>;
+  readonly byNodeName: ReadonlyMap<string, StateNode>;
+  /** Nodes without a NodeClaim (managed by something else); their pods still count. */
+  readonly unmanagedNodes: readonly Node[];
+  readonly pendingPods: readonly Pod[];
+}
+
+export function buildClusterState(cache: ClusterCache): ClusterState {
+  const nodesByProvider = new Map<string, Node>();
+  const nodesByName = new Map<string, Node>();
+  for (const n of cache.list('Node')) {
+    if (n.spec?.providerID) nodesByProvider.set(n.spec.providerID, n);
+    nodesByName.set(n.metadata.name!, n);
+  }
+  const nodes: StateNode[] = [];
+  const byClaim = new Map<string, StateNode>();
+  const byNodeName = new Map<string, StateNode>();
+  const claimedNodes = new Set<string>();
+  for (const claim of cache.list('NodeClaim')) {
+    const providerID = claim.status?.providerID;
+    const node = (providerID && nodesByProvider.get(providerID)) || (claim.status?.nodeName ? nodesByName.get(claim.status.nodeName) : undefined);
+    if (node) claimedNodes.add(node.metadata.name!);
+    const pods = node ? cache.podsOnNode(node.metadata.name!).filter((p) => !isTerminal(p)) : [];
+    const labels = { ...(claim.metadata.labels ?? {}), ...(node?.metadata.labels ?? {}) };
+    const allocatable = parseResourceList(
+      (node?.status?.allocatable as Record<string, string> | undefined) ?? (claim.status?.allocatable as Record<string, string> | undefined),
+    );
+    const s: StateNode = {
+      name: claim.metadata.name!,
+      claim,
+      node,
+      nodePool: claim.metadata.labels?.[LABEL_NODEPOOL] ?? '',
+      nodeClass: claim.spec.nodeClassRef.name,
+      pods,
+      instanceType: labels[LABEL_INSTANCE_TYPE],
+      zone: labels[LABEL_ZONE],
+      capacityType: labels[LABEL_CAPACITY_TYPE],
+      allocatable,
+      labels,
+      launched: conditionTrue(claim, CONDITION_LAUNCHED),
+      registered: conditionTrue(claim, CONDITION_REGISTERED),
+      initialized: conditionTrue(claim, CONDITION_INITIALIZED),
+      deleting: Boolean(claim.metadata.deletionTimestamp || node?.metadata.deletionTimestamp),
+      disruption: parseDisruptionMark(claim.metadata.annotations?.[ANNOTATION_DISRUPTION]),
+      createdAtMs: timestampMs(claim.metadata.creationTimestamp) ?? 0,
+    };
+    nodes.push(s);
+    byClaim.set(s.name, s);
+    if (node) byNodeName.set(node.metadata.name!, s);
+  }
+  const unmanagedNodes = [...nodesByName.values()].filter((n) => !claimedNodes.has(n.metadata.name!));
+  const pendingPods = cache.list('Pod').filter(isProvisionable);
+  return { nodes, byClaim, byNodeName, unmanagedNodes, pendingPods };
+}

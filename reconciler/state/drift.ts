@@ -1,0 +1,65 @@
+// Is a node drifted from the intent in force? Shared by disruption (which replaces
+// drifted nodes) and status (which reports rollout progress).
+
+import type { EC2NodeClass, NodePool } from '../../core/api/karpenter.ts';
+import { DRIFT_HASH_VERSION, nodeClassHash, nodePoolHash, requirementsDrifted } from '../../core/disruption/drift.ts';
+import type { Intent } from '../ports/intent.ts';
+import type { StateNode } from './cluster-state.ts';
+import { ANNOTATION_NODECLASS_HASH, ANNOTATION_NODEPOOL_HASH, ANNOTATION_NODEPOOL_HASH_VERSION } from './well-known.ts';
+
+export interface DriftFinding {
+  readonly kind: 'NodePoolDrifted' | 'NodeClassDrifted' | 'RequirementsDrifted';
+  readonly detail: string;
+}
+
+export interface IntentIndex {
+  readonly intent: Intent;
+  readonly pools: ReadonlyMap<string, NodePool>;
+  readonly classes: ReadonlyMap<string, EC2NodeClass>;
+  readonly poolHashes: ReadonlyMap<string, string>;
+  readonly classHashes: ReadonlyMap<string, string>;
+}
+
+const indexes = new WeakMap<Intent, IntentIndex>();
+
+/** Pools, classes and their hashes by name; memoised per intent object. */
+export function indexIntent(intent: Intent): IntentIndex {
+  let idx = indexes.get(intent);
+  if (!idx) {
+    idx = {
+      intent,
+      pools: new Map(intent.nodePools.map((p) => [p.metadata.name!, p])),
+      classes: new Map(intent.nodeClasses.map((c) => [c.metadata.name!, c])),
+      poolHashes: new Map(intent.nodePools.map((p) => [p.metadata.name!, nodePoolHash(p)])),
+      classHashes: new Map(intent.nodeClasses.map((c) => [c.metadata.name!, nodeClassHash(c)])),
+    };
+    indexes.set(intent, idx);
+  }
+  return idx;
+}
+
+export function findDrift(node: StateNode, idx: IntentIndex): DriftFinding | undefined {
+  const pool = idx.pools.get(node.nodePool);
+  if (!pool) return undefined; // a pool removed from intent is not drift; its nodes stay until consolidated
+  const annotations = node.claim.metadata.annotations ?? {};
+  const poolHash = annotations[ANNOTATION_NODEPOOL_HASH];
+  if (annotations[ANNOTATION_NODEPOOL_HASH_VERSION] === DRIFT_HASH_VERSION && poolHash && poolHash !== idx.poolHashes.get(node.nodePool)) {
+    return { kind: 'NodePoolDrifted', detail: `NodePool ${node.nodePool} template changed (labels, taints or nodeClassRef)` };
+  }
+  const classHash = annotations[ANNOTATION_NODECLASS_HASH];
+  const currentClassHash = idx.classHashes.get(node.nodeClass);
+  if (classHash && currentClassHash && classHash !== currentClassHash) {
+    return { kind: 'NodeClassDrifted', detail: `EC2NodeClass ${node.nodeClass} changed (AMI, user data, block devices ...)` };
+  }
+  if (pool.spec.template.spec.nodeClassRef.name !== node.nodeClass) {
+    return { kind: 'NodePoolDrifted', detail: `NodePool ${node.nodePool} now uses EC2NodeClass ${pool.spec.template.spec.nodeClassRef.name}` };
+  }
+  const violated = requirementsDrifted(node.labels, pool.spec.template.spec.requirements);
+  if (violated) {
+    return {
+      kind: 'RequirementsDrifted',
+      detail: `label ${violated.key}=${node.labels[violated.key] ?? '(unset)'} no longer satisfies ${violated.key} ${violated.operator} ${(violated.values ?? []).join(',')}`,
+    };
+  }
+  return undefined;
+}
