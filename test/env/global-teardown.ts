@@ -1,12 +1,15 @@
 // jest globalTeardown of the integration project: stops exactly the processes global
-// setup started. JOINERY_TESTENV_KEEP=1 keeps the work dir (component logs, etcd data).
-import { stopTestEnv } from './cluster.ts';
-import { RUNNING_ENV_KEY, type RunningEnv } from './global-setup.ts';
+// setup started (nothing when the run used an environment from `npm run testenv:up`).
+// No imports: jest loads this file outside its module system (see global-setup.ts).
+interface RunningEnv {
+  stop: () => Promise<void>;
+}
+const RUNNING_ENV_KEY = Symbol.for('joinery.testenv.running');
 
 export default async function globalTeardown(): Promise<void> {
-  const running = (globalThis as Record<symbol, unknown>)[RUNNING_ENV_KEY] as RunningEnv | undefined;
+  const slot = globalThis as Record<symbol, unknown>;
+  const running = slot[RUNNING_ENV_KEY] as RunningEnv | undefined;
   if (!running) return;
-  await stopTestEnv(running.state, { keepWorkDir: process.env.JOINERY_TESTENV_KEEP === '1' });
-  running.unhook();
-  delete (globalThis as Record<symbol, unknown>)[RUNNING_ENV_KEY];
+  delete slot[RUNNING_ENV_KEY];
+  await running.stop();
 }

@@ -174,7 +174,7 @@ describe('pods, nodes and instances', () => {
       const p = await core.readNamespacedPod({ name: `big-${run}`, namespace: 'default' });
       return p.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
     }, { describe: logs });
-    expect(unschedulable.message).toMatch(/0\/\d+ nodes are available/);
+    expect(unschedulable.message).toMatch(/no nodes available|0\/\d+ nodes are available/);
     const pending = await core.readNamespacedPod({ name: `big-${run}`, namespace: 'default' });
     expect(pending.status?.phase).toBe('Pending');
     expect(pending.spec?.nodeName).toBeUndefined();
@@ -202,11 +202,17 @@ describe('pods, nodes and instances', () => {
       instanceTypes: { name: string; vcpu: number; memoryMiB: number; maxNetworkInterfaces: number; ipv4PerInterface: number }[];
     };
     const type = catalog.instanceTypes.find((t) => t.name === 'm5.xlarge');
-    expect(node.status?.capacity).toMatchObject({
+    // The apiserver canonicalises quantities (16384Mi is stored as 16Gi): compare in MiB.
+    expect({
+      cpu: node.status?.capacity?.cpu,
+      memoryMiB: mebibytes(node.status?.capacity?.memory ?? ''),
+      pods: node.status?.capacity?.pods,
+    }).toEqual({
       cpu: String(type?.vcpu),
-      memory: `${type?.memoryMiB}Mi`,
+      memoryMiB: type?.memoryMiB,
       pods: String((type?.maxNetworkInterfaces ?? 0) * ((type?.ipv4PerInterface ?? 0) - 1) + 2),
     });
+    expect(mebibytes(node.status?.allocatable?.memory ?? '')).toBeLessThan(type?.memoryMiB ?? 0);
 
     const bound = await eventually('kube-scheduler to bind the pod', async () => {
       const p = await core.readNamespacedPod({ name: `big-${run}`, namespace: 'default' });
@@ -269,10 +275,10 @@ describe('pods, nodes and instances', () => {
 
 // Every component this run started (not those of an external cluster or EC2).
 const started = readState(process.env[STATE_ENV_VAR] ?? '').processes;
-const listeners = started.filter((p) => p.name !== 'node-join-simulator'); // a client only
+const CLIENTS_ONLY = new Set(['node-join-simulator']); // listens on nothing
 
 describe('network', () => {
-  (listeners.length > 0 ? test : test.skip)('every component listens on 127.0.0.1 only', () => {
+  (started.length > 0 ? test : test.skip)('every component listens on 127.0.0.1 only', () => {
     const sockets = new Map<string, { proto: string; local: string }>(); // inode -> listening socket
     for (const proto of ['tcp', 'tcp6'] as const) {
       for (const line of readFileSync(`/proc/net/${proto}`, 'utf8').trim().split('\n').slice(1)) {
@@ -281,7 +287,7 @@ describe('network', () => {
       }
     }
     const byComponent = new Map<string, string[]>();
-    for (const p of listeners) {
+    for (const p of started) {
       const addresses: string[] = [];
       for (const pid of processGroupMembers(p)) {
         let fds: string[] = [];
@@ -305,11 +311,20 @@ describe('network', () => {
       byComponent.set(p.name, [...new Set(addresses)].sort());
     }
     for (const [name, addresses] of byComponent) {
-      expect({ name, listening: addresses.length > 0 }).toEqual({ name, listening: true });
+      // A server found listening nowhere means this check lost sight of its sockets.
+      if (!CLIENTS_ONLY.has(name)) expect({ name, listening: addresses.length > 0 }).toEqual({ name, listening: true });
       expect({ name, addresses: addresses.filter((a) => !/^tcp 127\.0\.0\.1:\d+$/.test(a)) }).toEqual({ name, addresses: [] });
     }
   });
 });
+
+/** A binary memory quantity (Ki, Mi, Gi, Ti) in MiB. */
+function mebibytes(quantity: string): number {
+  const m = /^(\d+)(Ki|Mi|Gi|Ti)?$/.exec(quantity);
+  if (!m) throw new Error(`unexpected memory quantity ${quantity}`);
+  const scale = { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024 }[m[2] ?? 'Mi'] ?? 1;
+  return Number(m[1]) * (m[2] ? scale : 1 / (1024 * 1024));
+}
 
 /** /proc/net/tcp{,6} local address (little-endian hex IP : hex port) as text. */
 function decodeAddress(hex: string): string {
