@@ -1,0 +1,319 @@
+// Pods grouped by everything the scheduler looks at (namespace, labels, requests,
+// node selection, tolerations, topology), so that the constraints of identical pods are
+// parsed, matched and cached once. A class is tried at successive relaxation levels:
+// preferences are first treated as requirements and then dropped one at a time, in
+// Karpenter's order, when the pod cannot be placed.
+
+import type {
+  LabelSelector,
+  NodeSelectorRequirement,
+  Pod,
+  PodAffinityTerm,
+  Toleration,
+  TopologySpreadConstraint,
+} from '../api/k8s.ts';
+import { podRequests, type ResourceList } from '../resources/resource-list.ts';
+import { Requirements } from './requirements.ts';
+import { compileSelector } from './selectors.ts';
+import type { Topology, TopologyGroup, TopologyKind } from './topology.ts';
+
+export const DEFAULT_NAMESPACE = 'default';
+
+/** Pods with the same namespace and labels: what selectors see. */
+export interface LabelClass {
+  readonly id: number;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Groups whose selector matches these pods (they count in them). Filled once all groups exist. */
+  countedBy: TopologyGroup[];
+  /** Anti-affinity groups among countedBy: these pods keep out of their owners' domains. */
+  repelledBy: TopologyGroup[];
+}
+
+export interface OwnedConstraint {
+  readonly group: TopologyGroup;
+  /** The owning pod matches the group's selector itself. */
+  readonly self: boolean;
+  readonly weight: number;
+  readonly required: boolean;
+}
+
+export interface PodClass {
+  readonly id: number;
+  readonly labelClass: LabelClass;
+  readonly priority: number;
+  readonly requests: ResourceList;
+  /** Pending pods of the class, in input order. */
+  readonly pods: Pod[];
+  readonly tolerations: readonly Toleration[];
+  /** Alternatives (required node affinity terms are ORed), each with the nodeSelector folded in. */
+  readonly requiredTerms: readonly Requirements[];
+  /** Preferred node affinity terms, heaviest first. */
+  readonly preferredTerms: readonly { weight: number; reqs: Requirements }[];
+  readonly spread: readonly OwnedConstraint[];
+  readonly affinity: readonly OwnedConstraint[];
+  readonly antiAffinity: readonly OwnedConstraint[];
+  /** A required hostname anti-affinity term the pod matches itself: at most one such pod per node. */
+  readonly exclusiveGroup: TopologyGroup | undefined;
+  /** Error parsing the pod's constraints: the pod is unschedulable with this reason. */
+  readonly invalid: string | undefined;
+}
+
+/** One relaxation level of a class: the constraints in force. */
+export interface Relaxation {
+  readonly level: number;
+  readonly reqs: Requirements;
+  readonly constraints: readonly OwnedConstraint[];
+  readonly toleratePreferNoSchedule: boolean;
+  /** What was relaxed to reach this level (for reasons), empty at level 0. */
+  readonly relaxed: readonly string[];
+}
+
+function sortedJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+    }
+    return v;
+  });
+}
+
+function termRequirements(exprs: readonly NodeSelectorRequirement[] | undefined, field: string): Requirements {
+  return Requirements.of(exprs ?? [], field);
+}
+
+export class PodClassBuilder {
+  readonly labelClasses: LabelClass[] = [];
+  readonly classes: PodClass[] = [];
+  private readonly labelIndex = new Map<string, LabelClass>();
+  private readonly classIndex = new Map<string, PodClass>();
+
+  constructor(private readonly topology: Topology) {}
+
+  labelClassOf(pod: Pod): LabelClass {
+    const namespace = pod.metadata.namespace ?? DEFAULT_NAMESPACE;
+    const labels = pod.metadata.labels ?? {};
+    const key = `${namespace}\u0000${sortedJson(labels)}`;
+    let lc = this.labelIndex.get(key);
+    if (!lc) {
+      lc = { id: this.labelClasses.length, namespace, labels, countedBy: [], repelledBy: [] };
+      this.labelIndex.set(key, lc);
+      this.labelClasses.push(lc);
+    }
+    return lc;
+  }
+
+  /** Adds a pending pod to its class (creating the class on first sight). */
+  add(pod: Pod): PodClass {
+    const s = pod.spec;
+    let requests: ResourceList;
+    let requestError: string | undefined;
+    try {
+      requests = podRequests(pod);
+    } catch (e) {
+      requests = { pods: 1 };
+      requestError = `spec.containers[].resources: ${(e as Error).message}`;
+    }
+    const lc = this.labelClassOf(pod);
+    const key = sortedJson([lc.id, requests, s.nodeSelector, s.affinity, s.tolerations, s.topologySpreadConstraints, s.priority ?? 0, requestError ?? '']);
+    let cls = this.classIndex.get(key);
+    if (!cls) {
+      cls = this.build(pod, lc, requests, requestError);
+      this.classIndex.set(key, cls);
+      this.classes.push(cls);
+    }
+    cls.pods.push(pod);
+    return cls;
+  }
+
+  /** Registers the anti-affinity terms of a pod already bound (symmetry) and returns its label class. */
+  addBound(pod: Pod): { labelClass: LabelClass; antiAffinity: TopologyGroup[] } {
+    const lc = this.labelClassOf(pod);
+    const out: TopologyGroup[] = [];
+    for (const term of pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
+      try {
+        out.push(this.termGroup('anti-affinity', term, lc));
+      } catch {
+        // A bound pod's malformed term cannot be honoured; the API server would have rejected it.
+      }
+    }
+    return { labelClass: lc, antiAffinity: out };
+  }
+
+  /** After every class is added: which groups count which label classes. */
+  linkGroups(): void {
+    for (const lc of this.labelClasses) {
+      lc.countedBy = this.topology.groups.filter((g) => g.matches(lc.namespace, lc.labels));
+      lc.repelledBy = lc.countedBy.filter((g) => g.kind === 'anti-affinity');
+    }
+  }
+
+  private termGroup(kind: TopologyKind, term: PodAffinityTerm, lc: LabelClass): TopologyGroup {
+    if (!term.topologyKey) throw new Error('topologyKey is required');
+    const namespaces = term.namespaces && term.namespaces.length > 0
+      ? new Set(term.namespaces)
+      : term.namespaceSelector
+        ? undefined // Namespace labels are not known to the solver: a namespaceSelector counts every namespace.
+        : new Set([lc.namespace]);
+    const selector = compileSelector(term.labelSelector, matchKeys(term.matchLabelKeys, lc.labels));
+    return this.topology.group({
+      kind,
+      key: term.topologyKey,
+      selector,
+      namespaces,
+      maxSkew: 0,
+      minDomains: 0,
+      nodeAffinityPolicy: 'Honor',
+      nodeTaintsPolicy: 'Ignore',
+    });
+  }
+
+  private spreadGroup(c: TopologySpreadConstraint, lc: LabelClass): TopologyGroup {
+    if (!c.topologyKey) throw new Error('topologyKey is required');
+    if (!(c.maxSkew >= 1)) throw new Error(`maxSkew must be at least 1, got ${c.maxSkew}`);
+    const selector = compileSelector(c.labelSelector as LabelSelector | undefined, matchKeys(c.matchLabelKeys, lc.labels));
+    return this.topology.group({
+      kind: 'spread',
+      key: c.topologyKey,
+      selector,
+      namespaces: new Set([lc.namespace]),
+      maxSkew: c.maxSkew,
+      minDomains: c.minDomains ?? 1,
+      nodeAffinityPolicy: c.nodeAffinityPolicy === 'Ignore' ? 'Ignore' : 'Honor',
+      nodeTaintsPolicy: c.nodeTaintsPolicy === 'Honor' ? 'Honor' : 'Ignore',
+    });
+  }
+
+  private build(pod: Pod, lc: LabelClass, requests: ResourceList, requestError: string | undefined): PodClass {
+    const s = pod.spec;
+    let invalid = requestError;
+    const owned = (group: TopologyGroup, weight: number, required: boolean): OwnedConstraint => ({
+      group,
+      self: group.matches(lc.namespace, lc.labels),
+      weight,
+      required,
+    });
+    let requiredTerms: Requirements[] = [];
+    const preferredTerms: { weight: number; reqs: Requirements }[] = [];
+    const spread: OwnedConstraint[] = [];
+    const affinity: OwnedConstraint[] = [];
+    const antiAffinity: OwnedConstraint[] = [];
+    try {
+      const selector = Requirements.fromLabels(s.nodeSelector);
+      const na = s.affinity?.nodeAffinity;
+      const terms = na?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+      requiredTerms = terms.length
+        ? terms.map((t, i) =>
+            selector.intersect(
+              termRequirements(t.matchExpressions, `spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[${i}].matchExpressions`),
+            ),
+          )
+        : [selector];
+      (na?.preferredDuringSchedulingIgnoredDuringExecution ?? []).forEach((p, i) => {
+        preferredTerms.push({
+          weight: p.weight,
+          reqs: termRequirements(p.preference?.matchExpressions, `spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[${i}].preference.matchExpressions`),
+        });
+      });
+      preferredTerms.sort((a, b) => b.weight - a.weight);
+      (s.topologySpreadConstraints ?? []).forEach((c) => {
+        spread.push(owned(this.spreadGroup(c, lc), 0, c.whenUnsatisfiable !== 'ScheduleAnyway'));
+      });
+      const pa = s.affinity?.podAffinity;
+      for (const t of pa?.requiredDuringSchedulingIgnoredDuringExecution ?? []) affinity.push(owned(this.termGroup('affinity', t, lc), 0, true));
+      for (const w of pa?.preferredDuringSchedulingIgnoredDuringExecution ?? []) {
+        affinity.push(owned(this.termGroup('affinity', w.podAffinityTerm, lc), w.weight, false));
+      }
+      const paa = s.affinity?.podAntiAffinity;
+      for (const t of paa?.requiredDuringSchedulingIgnoredDuringExecution ?? []) antiAffinity.push(owned(this.termGroup('anti-affinity', t, lc), 0, true));
+      for (const w of paa?.preferredDuringSchedulingIgnoredDuringExecution ?? []) {
+        antiAffinity.push(owned(this.termGroup('anti-affinity', w.podAffinityTerm, lc), w.weight, false));
+      }
+    } catch (e) {
+      invalid = invalid ?? (e as Error).message;
+      requiredTerms = [Requirements.EMPTY];
+    }
+    const exclusive = antiAffinity.find((c) => c.required && c.self && c.group.hostname);
+    return {
+      id: this.classes.length,
+      labelClass: lc,
+      priority: s.priority ?? 0,
+      requests,
+      pods: [],
+      tolerations: s.tolerations ?? [],
+      requiredTerms,
+      preferredTerms,
+      spread,
+      affinity,
+      antiAffinity,
+      exclusiveGroup: exclusive?.group,
+      invalid,
+    };
+  }
+}
+
+function matchKeys(keys: readonly string[] | undefined, labels: Readonly<Record<string, string>>): Record<string, string> | undefined {
+  if (!keys || keys.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const k of keys) {
+    const v = labels[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * The relaxation levels of a class, in Karpenter's order: try the next required node
+ * affinity term (they are ORed); drop preferred pod affinity terms, then preferred pod
+ * anti-affinity terms, heaviest first; drop the preferred node affinity terms (only the
+ * heaviest remaining one is enforced at a time); drop ScheduleAnyway spread
+ * constraints; finally tolerate PreferNoSchedule taints.
+ */
+export function relaxations(cls: PodClass, preferNoScheduleTaintsExist: boolean): Relaxation[] {
+  const out: Relaxation[] = [];
+  let reqIndex = 0;
+  let prefNode = [...cls.preferredTerms];
+  const prefAffinity = cls.affinity.filter((c) => !c.required).sort((a, b) => b.weight - a.weight);
+  const prefAnti = cls.antiAffinity.filter((c) => !c.required).sort((a, b) => b.weight - a.weight);
+  let softSpread = cls.spread.filter((c) => !c.required);
+  let tolerate = false;
+  const relaxed: string[] = [];
+  const hardFirst = (list: readonly OwnedConstraint[]): OwnedConstraint[] =>
+    // Hostname constraints first: they are cheap to check and reject most nodes.
+    [...list].sort((a, b) => Number(b.group.hostname) - Number(a.group.hostname));
+  for (;;) {
+    let reqs = cls.requiredTerms[reqIndex] ?? Requirements.EMPTY;
+    if (prefNode.length > 0) reqs = reqs.intersect(prefNode[0]!.reqs);
+    const constraints = hardFirst([
+      ...cls.spread.filter((c) => c.required),
+      ...softSpread,
+      ...cls.affinity.filter((c) => c.required),
+      ...prefAffinity,
+      ...cls.antiAffinity.filter((c) => c.required),
+      ...prefAnti,
+    ]);
+    out.push({ level: out.length, reqs, constraints, toleratePreferNoSchedule: tolerate, relaxed: [...relaxed] });
+    if (reqIndex + 1 < cls.requiredTerms.length) {
+      relaxed.push(`required node affinity term ${reqIndex} (trying term ${reqIndex + 1})`);
+      reqIndex++;
+    } else if (prefAffinity.length > 0) {
+      const c = prefAffinity.shift()!;
+      relaxed.push(`preferred ${c.group.describe()}`);
+    } else if (prefAnti.length > 0) {
+      const c = prefAnti.shift()!;
+      relaxed.push(`preferred ${c.group.describe()}`);
+    } else if (prefNode.length > 0) {
+      relaxed.push(`preferred node affinity (weight ${prefNode[0]!.weight})`);
+      prefNode = prefNode.slice(1);
+    } else if (softSpread.length > 0) {
+      relaxed.push(`ScheduleAnyway ${softSpread[0]!.group.describe()}`);
+      softSpread = softSpread.slice(1);
+    } else if (!tolerate && preferNoScheduleTaintsExist) {
+      relaxed.push('PreferNoSchedule taints');
+      tolerate = true;
+    } else {
+      return out;
+    }
+  }
+}

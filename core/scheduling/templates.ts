@@ -1,0 +1,283 @@
+// NodePools as the solver uses them: per pool, its instance types with what each gives
+// to pods once the DaemonSets that would land on it are running (usable), its limits,
+// and "templates": the pool's requirements narrowed by the pods a new node holds, with
+// the instance types still compatible, cheapest first. Templates are interned, so the
+// many nodes that share requirements share one template and one compatibility cache.
+
+import type { DaemonSet, Taint, Toleration } from '../api/k8s.ts';
+import { compatibleOfferings, instanceTypeCompatible } from '../catalog/compatibility.ts';
+import type { InstanceType } from '../catalog/instance-types.ts';
+import { INSTANCE_TYPE_LABEL_KEYS, LABEL_CAPACITY_TYPE, LABEL_NODEPOOL, LABEL_ZONE } from '../labels/well-known.ts';
+import { podRequests, type ResourceList } from '../resources/resource-list.ts';
+import type { SchedulingNodePool } from './nodepool.ts';
+import { Requirements, ValueSet } from './requirements.ts';
+import { untoleratedTaint } from './taints.ts';
+import type { TopologyGroup } from './topology.ts';
+
+/** Canonical resource names numbered 0..R-1; cpu, memory and pods always first. */
+export class ResourceIndex {
+  readonly names: string[] = ['cpu', 'memory', 'pods'];
+  private readonly index = new Map<string, number>([
+    ['cpu', 0],
+    ['memory', 1],
+    ['pods', 2],
+  ]);
+
+  add(name: string): void {
+    if (!this.index.has(name)) {
+      this.index.set(name, this.names.length);
+      this.names.push(name);
+    }
+  }
+
+  get size(): number {
+    return this.names.length;
+  }
+
+  get(name: string): number | undefined {
+    return this.index.get(name);
+  }
+
+  /** The list as a vector; resources outside the index are ignored. */
+  vector(list: ResourceList): Float64Array {
+    const v = new Float64Array(this.names.length);
+    for (const [k, amount] of Object.entries(list)) {
+      const i = this.index.get(k);
+      if (i !== undefined) v[i] = amount;
+    }
+    return v;
+  }
+
+  list(v: Float64Array): ResourceList {
+    const out: ResourceList = {};
+    for (let i = 0; i < this.names.length; i++) if (v[i] !== 0) out[this.names[i]!] = v[i]!;
+    return out;
+  }
+}
+
+/** A DaemonSet's pod as the solver needs it. */
+export interface DaemonSetPod {
+  name: string;
+  namespace: string;
+  requests: ResourceList;
+  terms: Requirements[];
+  tolerations: readonly Toleration[];
+}
+
+export function parseDaemonSets(daemonSets: readonly DaemonSet[]): DaemonSetPod[] {
+  return daemonSets.map((ds) => {
+    const spec = ds.spec.template.spec;
+    const selector = Requirements.fromLabels(spec.nodeSelector);
+    const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+    return {
+      name: ds.metadata.name ?? '',
+      namespace: ds.metadata.namespace ?? 'default',
+      requests: podRequests({ metadata: {}, spec }),
+      terms: terms.length ? terms.map((t) => selector.intersect(Requirements.of(t.matchExpressions ?? []))) : [selector],
+      tolerations: spec.tolerations ?? [],
+    };
+  });
+}
+
+/** Would the DaemonSet's pod run on a node described by these (node-side) requirements and taints? */
+export function daemonSetLands(ds: DaemonSetPod, nodeReqs: Requirements, taints: readonly Taint[]): boolean {
+  if (untoleratedTaint(taints, ds.tolerations)) return false;
+  return ds.terms.some((t) => nodeReqs.compatible(t));
+}
+
+/** Would the DaemonSet's pod run on an existing node with these labels and taints? */
+export function daemonSetLandsOnNode(ds: DaemonSetPod, labels: Readonly<Record<string, string>>, taints: readonly Taint[]): boolean {
+  if (untoleratedTaint(taints, ds.tolerations)) return false;
+  return ds.terms.some((t) => t.matches(labels));
+}
+
+export interface PoolType {
+  readonly type: InstanceType;
+  /** Allocatable minus the DaemonSet pods that would run on a node of this pool and type. */
+  readonly usable: Float64Array;
+  readonly daemonSetRequests: ResourceList;
+  /** Capacity in the pool's limit keys ("nodes" counts 1). */
+  readonly limitCapacity: Float64Array;
+}
+
+export class PoolState {
+  readonly name: string;
+  readonly reqs: Requirements;
+  readonly types: PoolType[] = [];
+  readonly limitKeys: string[];
+  readonly limit: Float64Array;
+  readonly used: Float64Array;
+  readonly hasLimits: boolean;
+  /** Requests of the pending pods the pool could host, not yet placed. */
+  readonly remaining: Float64Array;
+  /** Per exclusive group (one pod per node), pending pods the pool could host. */
+  readonly exclusive = new Map<TopologyGroup, number>();
+  base!: Template;
+
+  constructor(
+    readonly index: number,
+    readonly pool: SchedulingNodePool,
+    resources: ResourceIndex,
+    daemonSets: readonly DaemonSetPod[],
+    usage: ResourceList | undefined,
+  ) {
+    this.name = pool.name;
+    this.reqs = Requirements.of(pool.requirements, `NodePool ${pool.name} requirements`)
+      .intersect(Requirements.fromLabels(pool.labels))
+      .with(LABEL_NODEPOOL, ValueSet.of([pool.name]));
+    this.limitKeys = Object.keys(pool.limits).sort();
+    this.hasLimits = this.limitKeys.length > 0;
+    this.limit = Float64Array.from(this.limitKeys, (k) => pool.limits[k]!);
+    this.used = Float64Array.from(this.limitKeys, (k) => usage?.[k] ?? 0);
+    this.remaining = new Float64Array(resources.size);
+    for (const type of pool.instanceTypes) {
+      if (!instanceTypeCompatible(type, this.reqs)) continue;
+      const nodeReqs = this.reqs.intersect(Requirements.fromLabels(type.labels));
+      let ds: ResourceList = {};
+      for (const d of daemonSets) {
+        if (!daemonSetLands(d, nodeReqs, pool.taints)) continue;
+        for (const [k, v] of Object.entries(d.requests)) ds[k] = (ds[k] ?? 0) + v;
+      }
+      const usable = resources.vector(type.allocatable);
+      const dsv = resources.vector(ds);
+      for (let r = 0; r < usable.length; r++) usable[r] = usable[r]! - dsv[r]!;
+      const limitCapacity = Float64Array.from(this.limitKeys, (k) => (k === 'nodes' ? 1 : (type.capacity[k] ?? 0)));
+      this.types.push({ type, usable, daemonSetRequests: ds, limitCapacity });
+      ds = {};
+    }
+  }
+
+  /** Largest exclusive group still pending: the least number of nodes those pods need. */
+  exclusiveRemaining(): number {
+    let e = 0;
+    for (const v of this.exclusive.values()) if (v > e) e = v;
+    return e;
+  }
+
+  withinLimits(typeIndex: number, release?: number): boolean {
+    if (!this.hasLimits) return true;
+    const cap = this.types[typeIndex]!.limitCapacity;
+    const rel = release === undefined ? undefined : this.types[release]!.limitCapacity;
+    for (let i = 0; i < cap.length; i++) {
+      if (this.used[i]! - (rel ? rel[i]! : 0) + cap[i]! > this.limit[i]!) return false;
+    }
+    return true;
+  }
+
+  addUsage(typeIndex: number, sign: number): void {
+    if (!this.hasLimits) return;
+    const cap = this.types[typeIndex]!.limitCapacity;
+    for (let i = 0; i < cap.length; i++) this.used[i] = this.used[i]! + sign * cap[i]!;
+  }
+}
+
+/** A pool's requirements narrowed for a new node, with the types still compatible, cheapest first. */
+export class Template {
+  /** Pool type indices, cheapest first. */
+  readonly entries: Int32Array;
+  /** Price of each entry: its cheapest offering allowed by the requirements. */
+  readonly price: Float64Array;
+  /** Pool type index -> position in entries, or -1. */
+  readonly pos: Int32Array;
+  readonly narrowed = new Map<string, Template | null>();
+  private readonly possible = new Map<string, string[]>();
+
+  constructor(
+    readonly id: number,
+    readonly pool: PoolState,
+    readonly reqs: Requirements,
+    candidates: Iterable<number>,
+  ) {
+    const list: { i: number; price: number }[] = [];
+    for (const i of candidates) {
+      const t = pool.types[i]!.type;
+      if (!instanceTypeCompatible(t, reqs)) continue;
+      let price = Infinity;
+      for (const o of compatibleOfferings(t, reqs)) if (o.price < price) price = o.price;
+      list.push({ i, price });
+    }
+    list.sort((a, b) => a.price - b.price || a.i - b.i);
+    this.entries = Int32Array.from(list, (e) => e.i);
+    this.price = Float64Array.from(list, (e) => e.price);
+    this.pos = new Int32Array(pool.types.length).fill(-1);
+    list.forEach((e, p) => (this.pos[e.i] = p));
+  }
+
+  /** The one value the node's label `key` will have, if the requirements pin it. */
+  pinned(key: string): string | undefined {
+    return this.reqs.get(key).single();
+  }
+
+  /** The values label `key` may take on a node of this template, sorted. */
+  possibleValues(key: string): string[] {
+    let out = this.possible.get(key);
+    if (out) return out;
+    const set = new Set<string>();
+    const allowed = this.reqs.get(key);
+    if (key === LABEL_ZONE || key === LABEL_CAPACITY_TYPE) {
+      for (const i of this.entries) {
+        for (const o of compatibleOfferings(this.pool.types[i]!.type, this.reqs)) {
+          const v = key === LABEL_ZONE ? o.zone : o.capacityType;
+          if (allowed.has(v)) set.add(v);
+        }
+      }
+    } else if (INSTANCE_TYPE_LABEL_KEYS.has(key)) {
+      for (const i of this.entries) {
+        const v = this.pool.types[i]!.type.labels[key];
+        if (v !== undefined && allowed.has(v)) set.add(v);
+      }
+    } else {
+      for (const v of allowed.finiteValues() ?? []) set.add(v);
+    }
+    out = [...set].sort();
+    this.possible.set(key, out);
+    return out;
+  }
+}
+
+export class TemplateStore {
+  readonly all: Template[] = [];
+  private readonly bySignature = new Map<string, Template>();
+
+  base(pool: PoolState): Template {
+    return this.intern(pool, pool.reqs, pool.types.keys());
+  }
+
+  private intern(pool: PoolState, reqs: Requirements, candidates: Iterable<number>): Template {
+    const sig = `${pool.index}|${reqs.signature()}`;
+    let t = this.bySignature.get(sig);
+    if (!t) {
+      t = new Template(this.all.length, pool, reqs, candidates);
+      this.bySignature.set(sig, t);
+      this.all.push(t);
+    }
+    return t;
+  }
+
+  /**
+   * The template narrowed by pod-side requirements, or null when they conflict (as
+   * Karpenter: a custom label the pool does not set must be allowed to be absent) or no
+   * type remains.
+   */
+  narrow(t: Template, podReqs: Requirements): Template | null {
+    if (podReqs.size === 0) return t;
+    const key = podReqs.signature();
+    const cached = t.narrowed.get(key);
+    if (cached !== undefined) return cached;
+    let result: Template | null = null;
+    if (t.reqs.compatible(podReqs)) {
+      const reqs = t.reqs.intersect(podReqs);
+      if (reqs.emptyKey() === undefined) {
+        const n = reqs.signature() === t.reqs.signature() ? t : this.intern(t.pool, reqs, t.entries);
+        result = n.entries.length > 0 ? n : null;
+      }
+    }
+    t.narrowed.set(key, result);
+    return result;
+  }
+
+  /** The template with label `key` pinned to `value`. */
+  pin(t: Template, key: string, value: string): Template | null {
+    return this.narrow(t, Requirements.EMPTY.with(key, ValueSet.of([value])));
+  }
+}

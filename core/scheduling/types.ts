@@ -1,0 +1,85 @@
+// The solver's input and output: one shape for provisioning, consolidation, `joinery
+// plan` and the simulator.
+
+import type { DaemonSet, Pod, Taint } from '../api/k8s.ts';
+import type { Offering } from '../catalog/instance-types.ts';
+import type { ResourceList } from '../resources/resource-list.ts';
+import type { SchedulingNodePool } from './nodepool.ts';
+import type { Requirement } from './requirements.ts';
+
+/** A node that exists (or is being launched: inFlight), with the pods already bound to it. */
+export interface ExistingNode {
+  name: string;
+  labels: Record<string, string>;
+  taints: Taint[];
+  /** Allocatable in canonical units (see parseResourceList). */
+  allocatable: ResourceList;
+  /** Pods already bound; they use capacity and count for topology. */
+  pods: Pod[];
+  nodePool?: string;
+  /** A NodeClaim launched but not yet registered: filled like a node, before new ones are opened. */
+  inFlight?: boolean;
+  /** Being disrupted: receives no pods, and its pods no longer count for topology. */
+  markedForDeletion?: boolean;
+}
+
+export interface SolveOptions {
+  /** At most this many instance type options per new node, cheapest first (Karpenter: 60). */
+  maxInstanceTypeOptions?: number;
+  /** Prefix of the placeholder hostnames of new nodes (default "new"). */
+  newNodeNamePrefix?: string;
+}
+
+export interface SolveInput {
+  /** Pods to place (pending, or to be moved in a consolidation simulation). */
+  pods: Pod[];
+  nodes: ExistingNode[];
+  nodePools: SchedulingNodePool[];
+  daemonSets: DaemonSet[];
+  /** Capacity each pool already uses (existing nodes and in-flight claims), for its limits; `nodes` counts nodes. */
+  poolUsage?: Record<string, ResourceList>;
+  options?: SolveOptions;
+}
+
+export interface InstanceTypeOption {
+  name: string;
+  /** The cheapest offering this node may use, USD per hour. */
+  price: number;
+  /** The offerings (zone x capacity type) this node may use, cheapest first. */
+  offerings: Offering[];
+}
+
+export interface NewNode {
+  /** Placeholder hostname, unique in the result (the hostname topology domain of the node). */
+  name: string;
+  nodePool: string;
+  /** The NodeClaim's requirements, including instance-type In [options]. */
+  requirements: Requirement[];
+  /** The labels the node will carry for sure (requirements pinned to one value). */
+  labels: Record<string, string>;
+  /** Every type that fits the pods (within limits), cheapest first, at most maxInstanceTypeOptions. */
+  instanceTypeOptions: InstanceTypeOption[];
+  pods: Pod[];
+  /** Sum of the pods' requests plus the DaemonSet pods that will run on the node. */
+  requests: ResourceList;
+  /** Price of the cheapest option, USD per hour. */
+  price: number;
+}
+
+export interface Binding {
+  pod: Pod;
+  node: string;
+}
+
+export interface UnschedulablePod {
+  pod: Pod;
+  /** Why, in words a person can act on. */
+  reason: string;
+}
+
+export interface SolveResult {
+  /** Pods placed on existing or in-flight nodes. */
+  bindings: Binding[];
+  newNodes: NewNode[];
+  unschedulable: UnschedulablePod[];
+}
