@@ -27,6 +27,8 @@ export default {
       globalSetup: '<rootDir>/test/env/global-setup.ts',
       globalTeardown: '<rootDir>/test/env/global-teardown.ts',
       testTimeout: 120000,
+      // jest ignores testTimeout inside a project: this file applies it.
+      setupFilesAfterEnv: ['<rootDir>/test/env/jest-timeout.ts'],
     },
   ],
 };

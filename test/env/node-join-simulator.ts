@@ -13,12 +13,14 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DescribeInstanceAttributeCommand, paginateDescribeInstances, type Instance } from '@aws-sdk/client-ec2';
+import {
+  DescribeInstanceAttributeCommand, DescribeInstanceTypesCommand, paginateDescribeInstances, type Instance, type _InstanceType,
+} from '@aws-sdk/client-ec2';
 import { CoreV1Api, PatchStrategy, VersionApi, setHeaderOptions, type V1Node } from '@kubernetes/client-node';
 import { ec2ClientFor, kubeConfigFrom } from './clients.ts';
 import {
   KWOK_MANAGED_ANNOTATION, SIMULATED_INSTANCE_ANNOTATION, clusterTagKey, loadCatalog, nodeForInstance,
-  type BootedInstance,
+  type BootedInstance, type InstanceTypeFacts,
 } from './node-join.ts';
 
 const { values: opts } = parseArgs({
@@ -111,13 +113,37 @@ async function simulatedNodes(): Promise<Map<string, V1Node>> {
   return byInstance;
 }
 
+/**
+ * The instance type's facts: from the shipped catalog, else from the EC2 API itself
+ * (moto knows a few types the catalog does not), else undefined.
+ */
+async function instanceTypeFacts(name: string): Promise<InstanceTypeFacts | undefined> {
+  const known = catalog.get(name);
+  if (known) return known;
+  const out = await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [name as _InstanceType] })).catch(() => undefined);
+  const info = out?.InstanceTypes?.[0];
+  const vcpu = info?.VCpuInfo?.DefaultVCpus;
+  const memoryMiB = info?.MemoryInfo?.SizeInMiB;
+  if (!info || vcpu === undefined || memoryMiB === undefined) return undefined;
+  const facts: InstanceTypeFacts = {
+    name,
+    vcpu,
+    memoryMiB,
+    arch: (info.ProcessorInfo?.SupportedArchitectures ?? []).includes('arm64') ? 'arm64' : 'amd64',
+    maxNetworkInterfaces: info.NetworkInfo?.MaximumNetworkInterfaces ?? 1,
+    ipv4PerInterface: info.NetworkInfo?.Ipv4AddressesPerInterface ?? 2,
+  };
+  catalog.set(name, facts);
+  return facts;
+}
+
 async function register(instance: Instance, kubeletVersion: string): Promise<void> {
   const id = instance.InstanceId ?? '';
-  const type = catalog.get(instance.InstanceType ?? '');
+  const type = await instanceTypeFacts(instance.InstanceType ?? '');
   if (!type) {
     if (!unknownTypeLogged.has(id)) {
       unknownTypeLogged.add(id);
-      log(`instance ${id} has type ${String(instance.InstanceType)}, which data/ec2-us-east-1.json does not list; not registering a Node for it`);
+      log(`instance ${id} has type ${String(instance.InstanceType)}, which neither data/ec2-us-east-1.json nor DescribeInstanceTypes knows; not registering a Node for it`);
     }
     return;
   }
