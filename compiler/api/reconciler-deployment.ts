@@ -1,0 +1,216 @@
+// ReconcilerDeployment: how the joinery reconciler runs in this cluster. Declared once, in
+// any policy file; `joinery compile` turns it into generated/reconciler/ (Deployment,
+// ServiceAccount, RBAC, Service, ConfigMap, PodDisruptionBudget) and the IAM policy
+// document its role needs (generated/reconciler/iam-policy.json).
+//
+//   new ReconcilerDeployment(policy, 'reconciler', {
+//     image: 'ghcr.io/acme/joinery:0.4.1',
+//     clusterName: 'prod-use1',
+//     region: 'us-east-1',
+//     aws: { irsaRoleArn: 'arn:aws:iam::111122223333:role/joinery-reconciler' },
+//     nodeRoleArn: 'arn:aws:iam::111122223333:role/KarpenterNodeRole-prod-use1',
+//     git: { url: 'https://github.com/acme/capacity.git', credentialsSecret: 'joinery-git' },
+//   });
+import { Construct } from 'constructs';
+import type { Toleration } from '../../core/api/k8s.ts';
+import { RECONCILER_DEFAULTS, type AwsIdentity, type ReconcilerDeploymentSpec, type ReconcilerLogLevel } from '../deployment/spec.ts';
+import { policyCallSite, type SourceLocation, type ValueIssue } from './construct-info.ts';
+import { parseDurationSeconds, parseQuantity, type CpuQuantity, type Duration, type MemoryQuantity } from './values.ts';
+
+export const RECONCILER_DEPLOYMENT: unique symbol = Symbol.for('joinery.dev/reconciler-deployment') as never;
+
+export interface ReconcilerDeploymentProps {
+  /** The reconciler image, pinned by tag or digest: `ghcr.io/acme/joinery:0.4.1`, `...@sha256:<digest>`. */
+  image: string;
+  /** The EKS cluster name: instances are tagged `kubernetes.io/cluster/<name>=owned`. */
+  clusterName: string;
+  region: string;
+  /** The role the reconciler acts as: through IRSA (ServiceAccount annotation) or EKS Pod Identity. */
+  aws: { irsaRoleArn: string; podIdentityRoleArn?: never } | { podIdentityRoleArn: string; irsaRoleArn?: never };
+  /** The nodes' IAM role (the EC2NodeClasses' `role`): the only role the reconciler may pass to EC2. */
+  nodeRoleArn: string;
+  git: {
+    /** The repository holding this project (https://, ssh://, git@host:path or file://). */
+    url: string;
+    /** Default `main`. */
+    branch?: string;
+    /** Directory of the compiled manifests; default `generated`. */
+    path?: string;
+    /** Default `1m`. */
+    pollInterval?: Duration;
+    /** An existing Secret in the namespace with `username` + `password` or `ssh-privatekey` (+ `known_hosts`). Never put the credentials in a policy. */
+    credentialsSecret?: string;
+  };
+  /** Default `joinery-system`; created unless it is `kube-system` or `createNamespace` is false. */
+  namespace?: string;
+  createNamespace?: boolean;
+  /** Default 2: one leads, one stands by. */
+  replicas?: number;
+  logLevel?: ReconcilerLogLevel;
+  resources?: {
+    cpu?: { request?: CpuQuantity; limit?: CpuQuantity };
+    memory?: { request?: MemoryQuantity; limit?: MemoryQuantity };
+  };
+  /** Default `system-cluster-critical`; null for none. */
+  priorityClassName?: string | null;
+  nodeSelector?: Readonly<Record<string, string>>;
+  tolerations?: readonly Toleration[];
+  leaderElection?: { leaseName?: string; leaseDuration?: Duration; renewDeadline?: Duration; retryPeriod?: Duration };
+  /** An EC2 endpoint override (an interface VPC endpoint). */
+  ec2Endpoint?: string;
+  /** On SIGTERM, how long in-flight launches may run before being abandoned; default `20s`. */
+  shutdownGracePeriod?: Duration;
+}
+
+export interface ReconcilerDeploymentInfo {
+  readonly spec: ReconcilerDeploymentSpec;
+  readonly issues: readonly ValueIssue[];
+  readonly location: SourceLocation | undefined;
+  /** The construct path in the cdk8s tree. */
+  readonly path: string;
+}
+
+export interface ReconcilerDeploymentConstruct {
+  [RECONCILER_DEPLOYMENT](): ReconcilerDeploymentInfo;
+}
+
+export function isReconcilerDeployment(value: unknown): value is ReconcilerDeploymentConstruct {
+  return typeof value === 'object' && value !== null && typeof (value as Partial<ReconcilerDeploymentConstruct>)[RECONCILER_DEPLOYMENT] === 'function';
+}
+
+const IMAGE = /^(?:[a-z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::([\w][\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/;
+const ROLE_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const GIT_URL = /^(?:(?:https?|ssh|git|file):\/\/\S+|[\w.-]+@[\w.-]+:\S+)$/;
+
+/** Checks the props and applies the defaults. */
+export function resolveReconcilerDeployment(props: ReconcilerDeploymentProps): { spec: ReconcilerDeploymentSpec; issues: ValueIssue[] } {
+  const D = RECONCILER_DEFAULTS;
+  const issues: ValueIssue[] = [];
+  const issue = (field: string, message: string, fix: string) => issues.push({ field, message, fix });
+
+  const image = IMAGE.exec(props.image ?? '');
+  if (!image) issue('image', `"${props.image}" is not an image reference`, "write registry/repository:tag, e.g. 'ghcr.io/acme/joinery:0.4.1'");
+  else if (image[1] === undefined && image[2] === undefined) issue('image', `"${props.image}" has no tag or digest`, "pin a version ('...:0.4.1') or a digest ('...@sha256:...') so every cluster runs what was reviewed");
+  else if (image[1] === 'latest' && image[2] === undefined) issue('image', `"${props.image}" uses the moving tag latest`, 'pin a version or a digest so every cluster runs what was reviewed');
+
+  if (!CLUSTER_NAME.test(props.clusterName ?? '')) issue('clusterName', `"${props.clusterName}" is not an EKS cluster name`, 'use 1-100 letters, digits, "-" or "_", starting with a letter or digit');
+  if (!REGION.test(props.region ?? '')) issue('region', `"${props.region}" is not an AWS region`, "write a region such as 'us-east-1'");
+
+  let awsIdentity: AwsIdentity = { kind: 'irsa', roleArn: '' };
+  const aws = props.aws ?? ({} as ReconcilerDeploymentProps['aws']);
+  if (aws.irsaRoleArn !== undefined && aws.podIdentityRoleArn !== undefined) {
+    issue('aws', 'both irsaRoleArn and podIdentityRoleArn are set', 'choose one: IRSA (irsaRoleArn) or EKS Pod Identity (podIdentityRoleArn)');
+  } else if (aws.irsaRoleArn !== undefined) {
+    awsIdentity = { kind: 'irsa', roleArn: aws.irsaRoleArn };
+  } else if (aws.podIdentityRoleArn !== undefined) {
+    awsIdentity = { kind: 'pod-identity', roleArn: aws.podIdentityRoleArn };
+  } else {
+    issue('aws', 'no AWS identity is set', 'set aws.irsaRoleArn (IRSA) or aws.podIdentityRoleArn (EKS Pod Identity)');
+  }
+  const identityField = awsIdentity.kind === 'irsa' ? 'aws.irsaRoleArn' : 'aws.podIdentityRoleArn';
+  if (awsIdentity.roleArn !== '' && !ROLE_ARN.test(awsIdentity.roleArn)) issue(identityField, `"${awsIdentity.roleArn}" is not an IAM role ARN`, "write arn:aws:iam::<account>:role/<name>");
+  if (!ROLE_ARN.test(props.nodeRoleArn ?? '')) issue('nodeRoleArn', `"${props.nodeRoleArn}" is not an IAM role ARN`, "write the nodes' role as arn:aws:iam::<account>:role/<name>");
+
+  const git = props.git ?? ({} as ReconcilerDeploymentProps['git']);
+  if (!GIT_URL.test(git.url ?? '')) issue('git.url', `"${git.url}" is not a git URL`, 'write https://host/org/repo.git, ssh://git@host/org/repo.git, git@host:org/repo.git or file:///path');
+  else if (/^https?:\/\/[^/@]+:[^/@]+@/.test(git.url)) issue('git.url', 'the URL contains a password', 'remove it from the URL; put the credentials in a Secret and name it in git.credentialsSecret');
+  const branch = git.branch ?? D.gitBranch;
+  if (!/^(?!.*\.\.)(?!\/)(?!.*\/\/)(?!.*\.lock$)[^\s~^:?*[\\]+(?<!\/)$/.test(branch)) issue('git.branch', `"${branch}" is not a valid branch name`, 'use the name of an existing branch, e.g. main');
+  const path = (git.path ?? D.gitPath).replace(/\/+$/, '');
+  if (path.startsWith('/') || path.split('/').includes('..') || path === '') issue('git.path', `"${git.path}" is not a path inside the repository`, "give it relative to the repository root, e.g. 'generated'");
+  const pollInterval = git.pollInterval ?? D.gitPollInterval;
+  const pollSeconds = parseDurationSeconds(pollInterval);
+  if (pollSeconds === undefined || pollSeconds < 1) issue('git.pollInterval', `"${pollInterval}" is not a duration of at least 1s`, "write e.g. '30s' or '1m'");
+  if (git.credentialsSecret !== undefined && !DNS_SUBDOMAIN.test(git.credentialsSecret)) issue('git.credentialsSecret', `"${git.credentialsSecret}" is not a Secret name`, 'use lower-case letters, digits, "-" and "."');
+
+  const namespace = props.namespace ?? D.namespace;
+  if (!DNS_LABEL.test(namespace)) issue('namespace', `"${namespace}" is not a namespace name`, 'use lower-case letters, digits and "-", at most 63');
+  const replicas = props.replicas ?? D.replicas;
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) issue('replicas', `${replicas} is not between 1 and 5`, 'use 2: one replica leads, the other takes over when it goes');
+
+  const quantity = (field: string, value: CpuQuantity | MemoryQuantity | undefined, fallback: string, kind: 'cpu' | 'memory'): string => {
+    if (value === undefined) return fallback;
+    const parsed = parseQuantity(value);
+    if (parsed === undefined || parsed <= 0 || (kind === 'memory' && /m$/.test(String(value)))) {
+      issue(field, `"${value}" is not a ${kind} quantity`, kind === 'cpu' ? "write cores ('1', 2) or millicores ('500m')" : "write e.g. '512Mi' or '1Gi'");
+      return fallback;
+    }
+    return String(value);
+  };
+  const requests = {
+    cpu: quantity('resources.cpu.request', props.resources?.cpu?.request, D.resources.requests.cpu, 'cpu'),
+    memory: quantity('resources.memory.request', props.resources?.memory?.request, D.resources.requests.memory, 'memory'),
+  };
+  const limits = {
+    cpu: quantity('resources.cpu.limit', props.resources?.cpu?.limit, D.resources.limits.cpu, 'cpu'),
+    memory: quantity('resources.memory.limit', props.resources?.memory?.limit, D.resources.limits.memory, 'memory'),
+  };
+  for (const kind of ['cpu', 'memory'] as const) {
+    if (parseQuantity(requests[kind])! > parseQuantity(limits[kind])!) {
+      issue(`resources.${kind}.request`, `the request ${requests[kind]} exceeds the limit ${limits[kind]}`, `raise resources.${kind}.limit or lower the request`);
+    }
+  }
+
+  const leaseName = props.leaderElection?.leaseName ?? D.name;
+  if (!DNS_SUBDOMAIN.test(leaseName)) issue('leaderElection.leaseName', `"${leaseName}" is not a Lease name`, 'use lower-case letters, digits, "-" and "."');
+  const seconds = (field: string, value: Duration | undefined, fallback: string): [string, number] => {
+    const text = value ?? fallback;
+    const s = parseDurationSeconds(text);
+    if (s === undefined || s <= 0) {
+      issue(field, `"${text}" is not a positive duration in whole seconds`, "write e.g. '15s'");
+      return [fallback, parseDurationSeconds(fallback)!];
+    }
+    return [text, s];
+  };
+  const [leaseDuration, leaseS] = seconds('leaderElection.leaseDuration', props.leaderElection?.leaseDuration, D.leaseDuration);
+  const [renewDeadline, renewS] = seconds('leaderElection.renewDeadline', props.leaderElection?.renewDeadline, D.renewDeadline);
+  const [retryPeriod, retryS] = seconds('leaderElection.retryPeriod', props.leaderElection?.retryPeriod, D.retryPeriod);
+  if (renewS >= leaseS) issue('leaderElection.renewDeadline', `${renewDeadline} is not shorter than leaseDuration ${leaseDuration}`, 'a leader must stop acting before a standby may take over: make renewDeadline shorter');
+  if (retryS * 1.2 >= renewS) issue('leaderElection.retryPeriod', `${retryPeriod} leaves no room for a retry before renewDeadline ${renewDeadline}`, 'make retryPeriod well under renewDeadline (e.g. 2s for 10s)');
+  const [, shutdownS] = seconds('shutdownGracePeriod', props.shutdownGracePeriod, `${D.shutdownGracePeriodSeconds}s`);
+
+  if (props.ec2Endpoint !== undefined && !/^https?:\/\/\S+$/.test(props.ec2Endpoint)) issue('ec2Endpoint', `"${props.ec2Endpoint}" is not an http(s) URL`, 'write e.g. https://vpce-0123.ec2.us-east-1.vpce.amazonaws.com');
+
+  const spec: ReconcilerDeploymentSpec = {
+    name: D.name,
+    namespace,
+    createNamespace: props.createNamespace ?? namespace !== 'kube-system',
+    image: props.image,
+    replicas,
+    clusterName: props.clusterName,
+    region: props.region,
+    ...(props.ec2Endpoint !== undefined ? { ec2Endpoint: props.ec2Endpoint } : {}),
+    awsIdentity,
+    nodeRoleArn: props.nodeRoleArn,
+    git: { url: git.url, branch, path, pollInterval, ...(git.credentialsSecret !== undefined ? { credentialsSecret: git.credentialsSecret } : {}) },
+    logLevel: props.logLevel ?? D.logLevel,
+    resources: { requests, limits },
+    ...(props.priorityClassName === null ? {} : { priorityClassName: props.priorityClassName ?? D.priorityClassName }),
+    nodeSelector: { ...props.nodeSelector },
+    tolerations: [...(props.tolerations ?? [])],
+    leaderElection: { leaseName, leaseDuration, renewDeadline, retryPeriod },
+    shutdownGracePeriodSeconds: shutdownS,
+    port: D.port,
+  };
+  return { spec, issues };
+}
+
+export class ReconcilerDeployment extends Construct implements ReconcilerDeploymentConstruct {
+  readonly props: ReconcilerDeploymentProps;
+  readonly location: SourceLocation | undefined;
+
+  constructor(scope: Construct, id: string, props: ReconcilerDeploymentProps) {
+    super(scope, id);
+    this.props = props;
+    this.location = policyCallSite();
+  }
+
+  [RECONCILER_DEPLOYMENT](): ReconcilerDeploymentInfo {
+    const { spec, issues } = resolveReconcilerDeployment(this.props);
+    return { spec, issues, location: this.location, path: this.node.path };
+  }
+}

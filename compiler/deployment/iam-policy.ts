@@ -1,0 +1,189 @@
+// The IAM policy the reconciler's role needs, written by `joinery compile` next to the
+// Deployment (generated/reconciler/iam-policy.json): only the EC2 actions the AWS adapter
+// calls (EC2_API_CALLS, checked against the adapter's code by a unit test) and the ones
+// EC2 authorizes implicitly on those calls (IMPLIED_ACTIONS). Everything the reconciler
+// creates must carry the cluster tag, and it may only terminate or re-tag what carries it;
+// iam:PassRole is granted for the node role alone, and only to EC2.
+
+/** EC2 API operations the AWS adapter (reconciler/adapters/aws) sends. */
+export const EC2_API_CALLS = [
+  'CreateFleet',
+  'CreateLaunchTemplate',
+  'CreateTags',
+  'DeleteLaunchTemplate',
+  'DescribeImages',
+  'DescribeInstanceTypeOfferings',
+  'DescribeInstanceTypes',
+  'DescribeInstances',
+  'DescribeLaunchTemplates',
+  'DescribeSecurityGroups',
+  'DescribeSpotPriceHistory',
+  'DescribeSubnets',
+  'TerminateInstances',
+] as const;
+export type Ec2ApiCall = (typeof EC2_API_CALLS)[number];
+
+/**
+ * Actions EC2 authorizes on the caller's behalf during another call: CreateFleet launches
+ * through RunInstances, and tags given in TagSpecifications need CreateTags.
+ */
+export const IMPLIED_ACTIONS: Readonly<Partial<Record<Ec2ApiCall, readonly string[]>>> = {
+  CreateFleet: ['RunInstances', 'CreateTags'],
+  CreateLaunchTemplate: ['CreateTags'],
+};
+
+/** Actions that change something; each statement granting one is scoped by the cluster tag. */
+export const MUTATING_EC2_ACTIONS = ['CreateFleet', 'RunInstances', 'CreateLaunchTemplate', 'CreateTags', 'DeleteLaunchTemplate', 'TerminateInstances'] as const;
+
+export interface IamPolicyOptions {
+  readonly clusterName: string;
+  readonly region: string;
+  /** The role of the nodes' instance profile (EC2NodeClass spec.role). */
+  readonly nodeRoleArn: string;
+  /** Defaults to EC2_API_CALLS. */
+  readonly ec2Calls?: readonly Ec2ApiCall[];
+}
+
+export interface IamStatement {
+  readonly Sid: string;
+  readonly Effect: 'Allow';
+  readonly Action: readonly string[];
+  readonly Resource: readonly string[];
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+}
+
+export interface IamPolicyDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: readonly IamStatement[];
+}
+
+/** The tag every instance, volume, fleet and launch template the reconciler creates carries. */
+export function clusterTagKey(clusterName: string): string {
+  return `kubernetes.io/cluster/${clusterName}`;
+}
+export const CLUSTER_TAG_VALUE = 'owned';
+
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('us-iso-')) return 'aws-iso';
+  if (region.startsWith('us-isob-')) return 'aws-iso-b';
+  return 'aws';
+}
+
+/** Every IAM action the document grants for `calls` (calls plus implied), as `ec2:Name`. */
+export function grantedEc2Actions(calls: readonly Ec2ApiCall[] = EC2_API_CALLS): string[] {
+  const names = new Set<string>();
+  for (const call of calls) {
+    names.add(call);
+    for (const implied of IMPLIED_ACTIONS[call] ?? []) names.add(implied);
+  }
+  return [...names].sort().map((n) => `ec2:${n}`);
+}
+
+export function reconcilerIamPolicy(options: IamPolicyOptions): IamPolicyDocument {
+  const calls = new Set<string>(grantedEc2Actions(options.ec2Calls).map((a) => a.slice('ec2:'.length)));
+  const has = (a: string) => calls.has(a);
+  const only = (...actions: string[]) => actions.filter(has).map((a) => `ec2:${a}`);
+  const arn = (resource: string, account = '*') => `arn:${partitionOf(options.region)}:ec2:${options.region}:${account}:${resource}`;
+  const tag = clusterTagKey(options.clusterName);
+  const statements: IamStatement[] = [];
+  const add = (s: IamStatement) => {
+    if (s.Action.length > 0) statements.push(s);
+  };
+
+  // Existing resources a launch references (they are not created, so they carry no tag of ours).
+  add({
+    Sid: 'LaunchWithExistingNetworkAndImages',
+    Effect: 'Allow',
+    Action: only('RunInstances', 'CreateFleet'),
+    Resource: [arn('image/*', ''), arn('snapshot/*', ''), arn('subnet/*'), arn('security-group/*'), arn('capacity-reservation/*')],
+  });
+  // Launch templates used by a launch must be the reconciler's own.
+  add({
+    Sid: 'LaunchWithOwnLaunchTemplates',
+    Effect: 'Allow',
+    Action: has('CreateLaunchTemplate') ? only('RunInstances', 'CreateFleet') : [],
+    Resource: [arn('launch-template/*')],
+    Condition: { StringEquals: { [`aws:ResourceTag/${tag}`]: CLUSTER_TAG_VALUE } },
+  });
+  // What a launch creates must be tagged for the cluster in the same request.
+  const created = ['fleet/*', 'instance/*', 'volume/*', 'network-interface/*', 'spot-instances-request/*', ...(has('CreateLaunchTemplate') ? ['launch-template/*'] : [])].map((r) => arn(r));
+  add({
+    Sid: 'CreateOnlyClusterTaggedResources',
+    Effect: 'Allow',
+    Action: only('RunInstances', 'CreateFleet', 'CreateLaunchTemplate'),
+    Resource: created,
+    Condition: { StringEquals: { [`aws:RequestTag/${tag}`]: CLUSTER_TAG_VALUE } },
+  });
+  // Tags may be written while creating those resources, with the cluster tag among them ...
+  add({
+    Sid: 'TagOnCreateWithClusterTag',
+    Effect: 'Allow',
+    Action: only('CreateTags'),
+    Resource: created,
+    Condition: {
+      StringEquals: {
+        [`aws:RequestTag/${tag}`]: CLUSTER_TAG_VALUE,
+        'ec2:CreateAction': ['RunInstances', 'CreateFleet', 'CreateLaunchTemplate'].filter(has),
+      },
+    },
+  });
+  // ... or later, on instances that already carry it (e.g. the Node name once registered),
+  // never changing the cluster tag itself.
+  add({
+    Sid: 'TagOwnInstances',
+    Effect: 'Allow',
+    Action: only('CreateTags'),
+    Resource: [arn('instance/*')],
+    Condition: {
+      StringEquals: { [`aws:ResourceTag/${tag}`]: CLUSTER_TAG_VALUE },
+      'ForAllValues:StringNotEquals': { 'aws:TagKeys': [tag] },
+    },
+  });
+  add({
+    Sid: 'DeleteOnlyOwnResources',
+    Effect: 'Allow',
+    Action: only('TerminateInstances', 'DeleteLaunchTemplate'),
+    Resource: [arn('instance/*'), ...(has('DeleteLaunchTemplate') ? [arn('launch-template/*')] : [])],
+    Condition: { StringEquals: { [`aws:ResourceTag/${tag}`]: CLUSTER_TAG_VALUE } },
+  });
+  // Describe* calls support no resource-level permissions; they are pinned to the region.
+  add({
+    Sid: 'ReadInRegion',
+    Effect: 'Allow',
+    Action: [...calls].filter((a) => a.startsWith('Describe')).sort().map((a) => `ec2:${a}`),
+    Resource: ['*'],
+    Condition: { StringEquals: { 'aws:RequestedRegion': options.region } },
+  });
+  add({
+    Sid: 'PassNodeRoleToEc2',
+    Effect: 'Allow',
+    Action: has('RunInstances') ? ['iam:PassRole'] : [],
+    Resource: [options.nodeRoleArn],
+    Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+  });
+
+  const granted = new Set(statements.flatMap((s) => s.Action));
+  const missing = [...calls].filter((a) => !granted.has(`ec2:${a}`));
+  if (missing.length > 0) {
+    // A new call in the adapter must be given a scoped statement here, not a blanket grant.
+    throw new Error(`no IAM statement grants ec2:${missing.join(', ec2:')}; add a scoped statement in compiler/deployment/iam-policy.ts`);
+  }
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+/** The trust policy of the role when it is used through EKS Pod Identity. */
+export function podIdentityTrustPolicy(): Record<string, unknown> {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'AllowEksPodIdentity',
+        Effect: 'Allow',
+        Principal: { Service: 'pods.eks.amazonaws.com' },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+      },
+    ],
+  };
+}

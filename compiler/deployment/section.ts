@@ -1,0 +1,53 @@
+// generated/reconciler/: the reconciler's in-cluster deployment, one object per file, and
+// the IAM documents its AWS role needs (written, not applied). A section of generated/
+// like the others (compiler/synth/sections.ts), present when a policy declares a
+// ReconcilerDeployment.
+
+import type { SectionProvider, GeneratedSection } from '../synth/sections.ts';
+import { reconcilerObjects } from './chart.ts';
+import { EC2_API_CALLS, podIdentityTrustPolicy, reconcilerIamPolicy } from './iam-policy.ts';
+import type { ReconcilerDeploymentSpec } from './spec.ts';
+
+/** The ReconcilerDeployment a policy declared, as the compiled intent carries it. */
+export interface ReconcilerDeploymentIntent {
+  readonly spec: ReconcilerDeploymentSpec;
+  /** The policy file that declared it (relative to the project root). */
+  readonly policyFile: string;
+}
+
+export const RECONCILER_SECTION_DIR = 'reconciler';
+export const IAM_POLICY_FILE = 'iam-policy.json';
+export const POD_IDENTITY_TRUST_POLICY_FILE = 'iam-trust-policy-pod-identity.json';
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+export function reconcilerSectionFor(intent: ReconcilerDeploymentIntent): GeneratedSection {
+  const { spec } = intent;
+  const extraFiles = [
+    {
+      fileName: IAM_POLICY_FILE,
+      content: json(reconcilerIamPolicy({ clusterName: spec.clusterName, region: spec.region, nodeRoleArn: spec.nodeRoleArn, ec2Calls: EC2_API_CALLS })),
+    },
+  ];
+  if (spec.awsIdentity.kind === 'pod-identity') extraFiles.push({ fileName: POD_IDENTITY_TRUST_POLICY_FILE, content: json(podIdentityTrustPolicy()) });
+  return {
+    dir: RECONCILER_SECTION_DIR,
+    // After the CRDs (its informers watch NodeClaims and NodePools), before the pools.
+    syncWave: -5,
+    dependsOn: ['crds'],
+    objects: reconcilerObjects(spec).map((object) => ({
+      fileName: `${String(object.kind).toLowerCase()}.yaml`,
+      object,
+      source: intent.policyFile,
+    })),
+    extraFiles,
+  };
+}
+
+/** The section provider for SECTION_PROVIDERS: nothing when no policy declares a ReconcilerDeployment. */
+export const reconcilerSection: SectionProvider = ({ model }) => {
+  const intent = (model as { reconcilerDeployment?: ReconcilerDeploymentIntent }).reconcilerDeployment;
+  return intent ? reconcilerSectionFor(intent) : undefined;
+};

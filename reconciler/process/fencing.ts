@@ -1,0 +1,110 @@
+// Fencing: the ports the controllers get on the leader refuse every write once this
+// replica is no longer the leader (its renew deadline passed, or it stepped down). A
+// reconcile that was already running when leadership ended cannot launch, terminate,
+// evict or patch anything afterwards; reads keep working. This is what makes "a leader
+// that cannot renew before its deadline stops acting" hold for work already in flight.
+
+import type { CloudProvider, Instance, LaunchRequest } from '../ports/cloud.ts';
+import type {
+  ClusterEventRecord,
+  ClusterPort,
+  EvictionResult,
+  MetadataPatch,
+  NodePatch,
+  WatchEvent,
+} from '../ports/cluster.ts';
+import type { Node } from '../../core/api/k8s.ts';
+import type { NodeClaim, NodeClaimStatus, NodePoolStatus } from '../../core/api/karpenter.ts';
+import type { EC2NodeClass } from '../../core/api/karpenter.ts';
+import type { InstanceType } from '../../core/catalog/instance-types.ts';
+
+export class NotLeaderError extends Error {
+  constructor(readonly operation: string) {
+    super(`refused ${operation}: this replica is not the leader (any more)`);
+    this.name = 'NotLeaderError';
+  }
+}
+
+export type LeadershipCheck = () => boolean;
+
+export class FencedCloudProvider implements CloudProvider {
+  constructor(
+    private readonly inner: CloudProvider,
+    private readonly isLeader: LeadershipCheck,
+  ) {}
+
+  getInstanceTypes(nodeClass: EC2NodeClass): Promise<readonly InstanceType[]> {
+    return this.inner.getInstanceTypes(nodeClass);
+  }
+  async create(request: LaunchRequest): Promise<Instance> {
+    this.fence('launch');
+    return this.inner.create(request);
+  }
+  async delete(providerID: string): Promise<void> {
+    this.fence('terminate');
+    return this.inner.delete(providerID);
+  }
+  get(providerID: string): Promise<Instance> {
+    return this.inner.get(providerID);
+  }
+  list(): Promise<readonly Instance[]> {
+    return this.inner.list();
+  }
+
+  private fence(operation: string): void {
+    if (!this.isLeader()) throw new NotLeaderError(operation);
+  }
+}
+
+export class FencedClusterPort implements ClusterPort {
+  constructor(
+    private readonly inner: ClusterPort,
+    private readonly isLeader: LeadershipCheck,
+  ) {}
+
+  get cache() {
+    return this.inner.cache;
+  }
+  waitForSync(): Promise<void> {
+    return this.inner.waitForSync();
+  }
+  watch(listener: (event: WatchEvent) => void): () => void {
+    return this.inner.watch(listener);
+  }
+
+  createNodeClaim(claim: NodeClaim): Promise<NodeClaim> {
+    return this.fenced('create NodeClaim', () => this.inner.createNodeClaim(claim));
+  }
+  patchNodeClaim(name: string, patch: MetadataPatch): Promise<NodeClaim> {
+    return this.fenced('patch NodeClaim', () => this.inner.patchNodeClaim(name, patch));
+  }
+  patchNodeClaimStatus(name: string, status: Partial<NodeClaimStatus>): Promise<NodeClaim> {
+    return this.fenced('patch NodeClaim status', () => this.inner.patchNodeClaimStatus(name, status));
+  }
+  deleteNodeClaim(name: string): Promise<void> {
+    return this.fenced('delete NodeClaim', () => this.inner.deleteNodeClaim(name));
+  }
+  patchNode(name: string, patch: NodePatch): Promise<Node> {
+    return this.fenced('patch Node', () => this.inner.patchNode(name, patch));
+  }
+  deleteNode(name: string): Promise<void> {
+    return this.fenced('delete Node', () => this.inner.deleteNode(name));
+  }
+  evictPod(namespace: string, name: string): Promise<EvictionResult> {
+    return this.fenced('evict Pod', () => this.inner.evictPod(namespace, name));
+  }
+  deletePod(namespace: string, name: string): Promise<void> {
+    return this.fenced('delete Pod', () => this.inner.deletePod(namespace, name));
+  }
+  patchNodePoolStatus(name: string, status: NodePoolStatus): Promise<boolean> {
+    return this.fenced('patch NodePool status', () => this.inner.patchNodePoolStatus(name, status));
+  }
+  recordEvent(event: ClusterEventRecord): void {
+    if (this.isLeader()) this.inner.recordEvent(event);
+  }
+
+  private async fenced<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    if (!this.isLeader()) throw new NotLeaderError(operation);
+    return call();
+  }
+}
