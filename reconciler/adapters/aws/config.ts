@@ -1,0 +1,56 @@
+// Configuration of the AWS CloudProvider: one plain object, defaults for everything but
+// the cluster's identity, so the reconciler process (flags, ConfigMap) and tests build it
+// the same way. Credentials are never configured here: the SDK's default chain finds them
+// (IRSA, EKS Pod Identity, environment, instance profile).
+
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { Clock } from '../../ports/clock.ts';
+import type { Logger } from '../../observability/log.ts';
+import type { ReconcilerMetrics } from '../../observability/metrics.ts';
+import type { UnavailableOfferings } from '../../state/unavailable-offerings.ts';
+import type { BackoffOptions } from './calls.ts';
+import type { SpotPricing } from './pricing.ts';
+import type { ClusterBootstrap } from './userdata.ts';
+
+export interface AwsCloudProviderConfig {
+  /** Instances are tagged kubernetes.io/cluster/<clusterName>=owned and listed by that tag. */
+  readonly clusterName: string;
+  readonly region: string;
+  /** EC2 endpoint override: a VPC endpoint, or moto in tests. */
+  readonly endpoint?: string;
+  /** Use this client instead of building one (to share it, or to add SDK middleware). */
+  readonly ec2Client?: EC2Client;
+  /** What nodes need to join: the API endpoint, CA bundle, service CIDR and DNS IP. */
+  readonly bootstrap: ClusterBootstrap;
+  /** Kubernetes minor version ("1.33"); AMI aliases (al2023@latest) resolve for it. */
+  readonly kubernetesVersion?: string;
+  /** Owners of the EKS-optimized AMIs aliases resolve to. Default ["amazon"]. */
+  readonly aliasAmiOwners?: readonly string[];
+  /** The on-demand price table (shape of data/ec2-us-east-1.json). Default the shipped one. */
+  readonly onDemandPriceTablePath?: string;
+  /** Default: DescribeSpotPriceHistory. */
+  readonly spotPricing?: SpotPricing;
+  /** DescribeInstanceTypes/Offerings are refetched after this long. Default 6 h. */
+  readonly instanceTypesTtlMs?: number;
+  /** Spot prices are refetched after this long. Default 5 min. */
+  readonly spotPriceTtlMs?: number;
+  /** Subnets and security groups are re-resolved after this long. Default 1 min. */
+  readonly discoveryTtlMs?: number;
+  /** AMIs are re-resolved after this long. Default 5 min. */
+  readonly amiTtlMs?: number;
+  readonly backoff?: BackoffOptions;
+  /** Offerings a fleet reported short even though it launched: marked here (shared with the catalog). */
+  readonly unavailableOfferings?: UnavailableOfferings;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  readonly logger?: Logger;
+  readonly metrics?: ReconcilerMetrics;
+}
+
+export const AWS_DEFAULTS = {
+  aliasAmiOwners: ['amazon'] as readonly string[],
+  instanceTypesTtlMs: 6 * 60 * 60_000,
+  spotPriceTtlMs: 5 * 60_000,
+  discoveryTtlMs: 60_000,
+  amiTtlMs: 5 * 60_000,
+};

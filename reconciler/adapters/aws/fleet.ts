@@ -1,0 +1,128 @@
+// CreateFleet (type instant) for one NodeClaim: every candidate instance type x the
+// subnet of each allowed zone, one launch template config per AMI, lowest-price for
+// on-demand and price-capacity-optimized for spot, the NodeClaim UID as client token.
+// Pure functions: the request from the candidates, and the outcome from the response.
+
+import type {
+  CreateFleetCommandInput,
+  CreateFleetError,
+  CreateFleetInstance,
+  FleetLaunchTemplateConfigRequest,
+  FleetLaunchTemplateOverridesRequest,
+} from '@aws-sdk/client-ec2';
+import type { InstanceType } from '../../../core/catalog/instance-types.ts';
+import type { CapacityType, OfferingKey } from '../../ports/cloud.ts';
+import { CAPACITY_ERROR_CODES } from './errors.ts';
+
+/** Karpenter's rule: spot when the claim allows spot and a spot offering is available, else on-demand. */
+export function chooseCapacityType(types: readonly InstanceType[]): CapacityType | undefined {
+  let onDemand = false;
+  for (const t of types) {
+    for (const o of t.offerings) {
+      if (!o.available) continue;
+      if (o.capacityType === 'spot') return 'spot';
+      if (o.capacityType === 'on-demand') onDemand = true;
+    }
+  }
+  return onDemand ? 'on-demand' : undefined;
+}
+
+export interface FleetCandidate {
+  readonly instanceType: string;
+  readonly zone: string;
+  readonly subnetId: string;
+  readonly price: number;
+  /** Launch template (one per AMI). */
+  readonly launchTemplateName: string;
+}
+
+export interface FleetRequestOptions {
+  readonly clientToken: string;
+  readonly capacityType: CapacityType;
+  readonly candidates: readonly FleetCandidate[];
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * The CreateFleet input. Overrides are ordered cheapest first and the template configs
+ * by their cheapest override: EC2 ignores the order under these allocation strategies,
+ * and an EC2 that simply takes the first override (moto) then still takes the cheapest.
+ */
+export function createFleetInput(o: FleetRequestOptions): CreateFleetCommandInput {
+  const sorted = [...o.candidates].sort((a, b) => a.price - b.price || (a.instanceType < b.instanceType ? -1 : a.instanceType > b.instanceType ? 1 : a.zone < b.zone ? -1 : 1));
+  const configs = new Map<string, FleetLaunchTemplateOverridesRequest[]>();
+  for (const c of sorted) {
+    const overrides = configs.get(c.launchTemplateName) ?? [];
+    overrides.push({ InstanceType: c.instanceType as FleetLaunchTemplateOverridesRequest['InstanceType'], SubnetId: c.subnetId, AvailabilityZone: c.zone });
+    configs.set(c.launchTemplateName, overrides);
+  }
+  const launchTemplateConfigs: FleetLaunchTemplateConfigRequest[] = [...configs].map(([name, overrides]) => ({
+    LaunchTemplateSpecification: { LaunchTemplateName: name, Version: '$Latest' },
+    Overrides: overrides,
+  }));
+  const tags = Object.entries(o.tags).map(([Key, Value]) => ({ Key, Value }));
+  return {
+    Type: 'instant',
+    ClientToken: o.clientToken,
+    TargetCapacitySpecification: {
+      TotalTargetCapacity: 1,
+      DefaultTargetCapacityType: o.capacityType === 'spot' ? 'spot' : 'on-demand',
+    },
+    ...(o.capacityType === 'spot'
+      ? { SpotOptions: { AllocationStrategy: 'price-capacity-optimized' } }
+      : { OnDemandOptions: { AllocationStrategy: 'lowest-price' } }),
+    LaunchTemplateConfigs: launchTemplateConfigs,
+    TagSpecifications: [
+      { ResourceType: 'instance', Tags: tags },
+      { ResourceType: 'volume', Tags: tags },
+      { ResourceType: 'fleet', Tags: tags },
+    ],
+  };
+}
+
+export interface FleetOutcome {
+  readonly launched: { readonly instanceId: string; readonly instanceType: string; readonly subnetId: string | undefined; readonly zone: string | undefined } | undefined;
+  /** Offerings EC2 reported short (capacity errors), to avoid for a while. */
+  readonly shortOfferings: readonly OfferingKey[];
+  /** Errors that are not about capacity, by code. */
+  readonly otherErrors: readonly { readonly code: string; readonly message: string }[];
+}
+
+/** Reads a CreateFleet response: the instance, the offerings that were short, other errors. */
+export function fleetOutcome(
+  instances: readonly CreateFleetInstance[] | undefined,
+  errors: readonly CreateFleetError[] | undefined,
+  capacityType: CapacityType,
+  zoneOfSubnet: (subnetId: string | undefined) => string | undefined,
+  attempted: readonly FleetCandidate[],
+): FleetOutcome {
+  const first = (instances ?? []).find((i) => (i.InstanceIds ?? []).length > 0);
+  const launchedOverrides = first?.LaunchTemplateAndOverrides?.Overrides;
+  const launched = first
+    ? {
+        instanceId: first.InstanceIds![0]!,
+        instanceType: String(first.InstanceType ?? launchedOverrides?.InstanceType ?? ''),
+        subnetId: launchedOverrides?.SubnetId,
+        zone: launchedOverrides?.AvailabilityZone ?? zoneOfSubnet(launchedOverrides?.SubnetId),
+      }
+    : undefined;
+  const short = new Map<string, OfferingKey>();
+  const otherErrors: { code: string; message: string }[] = [];
+  for (const e of errors ?? []) {
+    const code = e.ErrorCode ?? 'Unknown';
+    if (!CAPACITY_ERROR_CODES.has(code)) {
+      otherErrors.push({ code, message: e.ErrorMessage ?? code });
+      continue;
+    }
+    const o = e.LaunchTemplateAndOverrides?.Overrides;
+    const zone = o?.AvailabilityZone ?? zoneOfSubnet(o?.SubnetId);
+    if (o?.InstanceType && zone) {
+      const key: OfferingKey = { instanceType: String(o.InstanceType), zone, capacityType };
+      short.set(`${key.instanceType}/${key.zone}`, key);
+    } else if (!launched) {
+      // A capacity error that names no override covers the whole request.
+      for (const c of attempted) short.set(`${c.instanceType}/${c.zone}`, { instanceType: c.instanceType, zone: c.zone, capacityType });
+    }
+  }
+  return { launched, shortOfferings: [...short.values()], otherErrors };
+}

@@ -1,0 +1,175 @@
+// One EC2 launch template per distinct launch configuration (AMI, security groups, user
+// data, block devices, metadata options, instance profile), named after the hash of that
+// configuration, so identical nodes share a template and a changed EC2NodeClass gets a
+// new one. Created on first use; looked up by name after a restart.
+
+import {
+  CreateLaunchTemplateCommand,
+  DescribeLaunchTemplatesCommand,
+  type EC2Client,
+  type LaunchTemplateBlockDeviceMappingRequest,
+  type RequestLaunchTemplateData,
+} from '@aws-sdk/client-ec2';
+import type { BlockDeviceMapping, EC2NodeClass } from '../../../core/api/karpenter.ts';
+import { canonicalJson, fnv1a64 } from '../../../core/disruption/drift.ts';
+import { parseQuantity } from '../../../core/resources/quantity.ts';
+import type { Ec2Calls } from './calls.ts';
+import type { AmiFamily } from './discovery.ts';
+import { awsErrorCode } from './errors.ts';
+
+const GiB = 2 ** 30;
+
+/** Karpenter's default block devices per AMI family (root volume 20Gi gp3, encrypted). */
+export function defaultBlockDevices(family: AmiFamily): BlockDeviceMapping[] {
+  const ebs = (size: string) => ({ volumeSize: size, volumeType: 'gp3' as const, encrypted: true, deleteOnTermination: true });
+  switch (family) {
+    case 'Bottlerocket':
+      return [
+        { deviceName: '/dev/xvda', ebs: ebs('4Gi') },
+        { deviceName: '/dev/xvdb', ebs: ebs('20Gi'), rootVolume: true },
+      ];
+    case 'Windows2019':
+    case 'Windows2022':
+    case 'Windows2025':
+      return [{ deviceName: '/dev/sda1', ebs: ebs('50Gi'), rootVolume: true }];
+    case 'Custom':
+      return [];
+    default:
+      return [{ deviceName: '/dev/xvda', ebs: ebs('20Gi'), rootVolume: true }];
+  }
+}
+
+export function blockDevices(nodeClass: EC2NodeClass, family: AmiFamily): BlockDeviceMapping[] {
+  return nodeClass.spec?.blockDeviceMappings?.length ? nodeClass.spec.blockDeviceMappings : defaultBlockDevices(family);
+}
+
+/** Bytes of the volume that backs the kubelet's ephemeral storage, if known. */
+export function rootVolumeBytes(mappings: readonly BlockDeviceMapping[]): number | undefined {
+  const root = mappings.find((m) => m.rootVolume) ?? (mappings.length === 1 ? mappings[0] : undefined);
+  const size = root?.ebs?.volumeSize;
+  return size ? parseQuantity(size) : undefined;
+}
+
+function ec2BlockDevice(m: BlockDeviceMapping): LaunchTemplateBlockDeviceMappingRequest {
+  const e = m.ebs;
+  return {
+    DeviceName: m.deviceName,
+    ...(e
+      ? {
+          Ebs: {
+            ...(e.volumeSize ? { VolumeSize: Math.ceil(parseQuantity(e.volumeSize) / GiB) } : {}),
+            ...(e.volumeType ? { VolumeType: e.volumeType } : {}),
+            ...(e.iops !== undefined ? { Iops: e.iops } : {}),
+            ...(e.throughput !== undefined ? { Throughput: e.throughput } : {}),
+            ...(e.encrypted !== undefined ? { Encrypted: e.encrypted } : {}),
+            ...(e.kmsKeyID ? { KmsKeyId: e.kmsKeyID } : {}),
+            ...(e.snapshotID ? { SnapshotId: e.snapshotID } : {}),
+            DeleteOnTermination: e.deleteOnTermination ?? true,
+          },
+        }
+      : {}),
+  };
+}
+
+export interface LaunchConfiguration {
+  readonly nodeClass: EC2NodeClass;
+  readonly family: AmiFamily;
+  readonly imageId: string;
+  readonly securityGroupIds: readonly string[];
+  /** Plain-text user data. */
+  readonly userData: string;
+}
+
+/** The launch template data for a configuration (Karpenter's defaults for metadata options). */
+export function launchTemplateData(c: LaunchConfiguration): RequestLaunchTemplateData {
+  const spec = c.nodeClass.spec;
+  const md = spec?.metadataOptions ?? {};
+  const groups = [...c.securityGroupIds];
+  return {
+    ImageId: c.imageId,
+    UserData: Buffer.from(c.userData, 'utf8').toString('base64'),
+    ...(spec?.associatePublicIPAddress !== undefined
+      ? { NetworkInterfaces: [{ DeviceIndex: 0, AssociatePublicIpAddress: spec.associatePublicIPAddress, Groups: groups }] }
+      : { SecurityGroupIds: groups }),
+    ...(spec?.instanceProfile ? { IamInstanceProfile: { Name: spec.instanceProfile } } : {}),
+    BlockDeviceMappings: blockDevices(c.nodeClass, c.family).map(ec2BlockDevice),
+    MetadataOptions: {
+      HttpEndpoint: md.httpEndpoint ?? 'enabled',
+      HttpProtocolIpv6: md.httpProtocolIPv6 ?? 'disabled',
+      HttpPutResponseHopLimit: md.httpPutResponseHopLimit ?? 1,
+      HttpTokens: md.httpTokens ?? 'required',
+    },
+    Monitoring: { Enabled: spec?.detailedMonitoring ?? false },
+  };
+}
+
+export class LaunchTemplates {
+  private readonly byName = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly ec2: EC2Client,
+    private readonly calls: Ec2Calls,
+    private readonly clusterName: string,
+    private readonly tags: Readonly<Record<string, string>>,
+  ) {}
+
+  /** The name a configuration's template has: stable across restarts and replicas. */
+  nameOf(data: RequestLaunchTemplateData): string {
+    return `joinery.dev/${this.clusterName}/${fnv1a64(canonicalJson(data))}`;
+  }
+
+  /** Returns the template's name, creating it if it does not exist. */
+  async ensure(data: RequestLaunchTemplateData, nodeClassName: string): Promise<string> {
+    const name = this.nameOf(data);
+    let pending = this.byName.get(name);
+    if (!pending) {
+      pending = this.createOrFind(name, data, nodeClassName);
+      this.byName.set(name, pending);
+      pending.catch(() => this.byName.delete(name));
+    }
+    await pending;
+    return name;
+  }
+
+  /** Forget a template (deleted behind our back); the next ensure recreates it. */
+  forget(name: string): void {
+    this.byName.delete(name);
+  }
+
+  private async createOrFind(name: string, data: RequestLaunchTemplateData, nodeClassName: string): Promise<string> {
+    const found = await this.find(name);
+    if (found) return found;
+    try {
+      const out = await this.calls.run('CreateLaunchTemplate', () =>
+        this.ec2.send(
+          new CreateLaunchTemplateCommand({
+            LaunchTemplateName: name,
+            LaunchTemplateData: data,
+            TagSpecifications: [
+              {
+                ResourceType: 'launch-template',
+                Tags: Object.entries({ ...this.tags, 'karpenter.k8s.aws/ec2nodeclass': nodeClassName }).map(([Key, Value]) => ({ Key, Value })),
+              },
+            ],
+          }),
+        ),
+      );
+      return out.LaunchTemplate?.LaunchTemplateId ?? name;
+    } catch (err) {
+      // Another replica (or an earlier life of this one) created it first.
+      if (awsErrorCode(err) === 'InvalidLaunchTemplateName.AlreadyExistsException') return (await this.find(name)) ?? name;
+      throw err;
+    }
+  }
+
+  private async find(name: string): Promise<string | undefined> {
+    try {
+      const out = await this.calls.run('DescribeLaunchTemplates', () => this.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: [name] })));
+      return out.LaunchTemplates?.[0]?.LaunchTemplateId;
+    } catch (err) {
+      const code = awsErrorCode(err);
+      if (code === 'InvalidLaunchTemplateName.NotFoundException' || code === 'InvalidLaunchTemplateId.NotFound') return undefined;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,388 @@
+// The CloudProvider over EC2 (@aws-sdk/client-ec2), modelled on Karpenter's AWS provider:
+//   catalog   DescribeInstanceTypes + DescribeInstanceTypeOfferings (per zone of the
+//             class's subnets), on-demand prices from the shipped table, spot prices from
+//             DescribeSpotPriceHistory, allocatable from the class's kubelet settings;
+//   create    subnets, security groups and AMIs from the class's selector terms, a launch
+//             template per AMI with the family's user data, then CreateFleet (instant)
+//             over every candidate type x zone, with the NodeClaim UID as client token;
+//   get/list  DescribeInstances by id, or by the cluster's ownership tag;
+//   delete    TerminateInstances.
+// Launches are idempotent per NodeClaim twice over: EC2's client token, and a lookup of
+// the instance tagged with the claim's UID before launching (which also covers EC2
+// endpoints that ignore client tokens, and tokens older than EC2 remembers).
+
+import {
+  CreateFleetCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  TerminateInstancesCommand,
+  type CreateFleetCommandOutput,
+  type Filter,
+  type Instance as Ec2Instance,
+} from '@aws-sdk/client-ec2';
+import type { EC2NodeClass, NodeClaimTaint } from '../../../core/api/karpenter.ts';
+import { buildInstanceTypes, type InstanceType } from '../../../core/catalog/instance-types.ts';
+import { canonicalJson } from '../../../core/disruption/drift.ts';
+import { LABEL_ARCH } from '../../../core/labels/well-known.ts';
+import type { Clock } from '../../ports/clock.ts';
+import {
+  InstanceNotFoundError,
+  InsufficientCapacityError,
+  LaunchFailedError,
+  offeringKeyString,
+  type CapacityType,
+  type CloudProvider,
+  type Instance,
+  type LaunchRequest,
+} from '../../ports/cloud.ts';
+import type { Logger } from '../../observability/log.ts';
+import { SystemClock } from '../../runtime/system-clock.ts';
+import { CLUSTER_TAG_VALUE, TAINT_UNREGISTERED, clusterTagKey } from '../../state/well-known.ts';
+import type { UnavailableOfferings } from '../../state/unavailable-offerings.ts';
+import { DEFAULT_BACKOFF, Ec2Calls } from './calls.ts';
+import { Ec2InstanceTypeSource, kubeletSettings, rawInstanceType } from './catalog.ts';
+import { AWS_DEFAULTS, type AwsCloudProviderConfig } from './config.ts';
+import { NodeClassDiscovery, type ResolvedSubnet } from './discovery.ts';
+import { awsErrorCode, errorMessage, isInstanceNotFound } from './errors.ts';
+import { chooseCapacityType, createFleetInput, fleetOutcome, type FleetCandidate } from './fleet.ts';
+import { LaunchTemplates, blockDevices, launchTemplateData, rootVolumeBytes } from './launch-templates.ts';
+import { SpotPrices, loadOnDemandPrices, type OnDemandPriceTable, type SpotPricing } from './pricing.ts';
+import { UserDataError, bootstrapUserData } from './userdata.ts';
+
+/** Our tag on every instance: the UID of the NodeClaim it was launched for (idempotency). */
+export const TAG_NODECLAIM_UID = 'joinery.dev/nodeclaim-uid';
+
+const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
+
+export function instanceIdOf(providerID: string): string {
+  return providerID.slice(providerID.lastIndexOf('/') + 1);
+}
+
+function tagMap(instance: Ec2Instance): Record<string, string> {
+  return Object.fromEntries((instance.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
+}
+
+function portState(state: string | undefined): Instance['state'] {
+  if (state === 'pending' || state === 'running' || state === 'terminated') return state;
+  return 'shutting-down'; // shutting-down, stopping, stopped: not serving
+}
+
+/** The subnet of each zone with the most free addresses (Karpenter's choice). */
+export function subnetPerZone(subnets: readonly ResolvedSubnet[]): Map<string, ResolvedSubnet> {
+  const out = new Map<string, ResolvedSubnet>();
+  for (const s of subnets) {
+    const best = out.get(s.zone);
+    if (!best || s.availableIps > best.availableIps) out.set(s.zone, s);
+  }
+  return out;
+}
+
+export class AwsCloudProvider implements CloudProvider {
+  readonly ec2: EC2Client;
+  private readonly clock: Clock;
+  private readonly calls: Ec2Calls;
+  private readonly logger: Logger | undefined;
+  private readonly types: Ec2InstanceTypeSource;
+  private readonly spot: SpotPrices;
+  private readonly onDemand: OnDemandPriceTable;
+  private readonly spotPricing: SpotPricing;
+  private readonly discovery: NodeClassDiscovery;
+  private readonly launchTemplates: LaunchTemplates;
+  private readonly unavailable: UnavailableOfferings | undefined;
+  private readonly inflight = new Map<string, Promise<Instance>>();
+  private readonly catalogs = new Map<string, { key: string; types: readonly InstanceType[] }>();
+  private readonly subnetZones = new Map<string, string>();
+
+  constructor(private readonly config: AwsCloudProviderConfig) {
+    this.clock = config.clock ?? new SystemClock();
+    this.logger = config.logger;
+    // Retries are ours (Ec2Calls), with jitter and metrics; the SDK's own would stack on them.
+    this.ec2 = config.ec2Client ?? new EC2Client({ region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}), maxAttempts: 1 });
+    this.calls = new Ec2Calls(this.clock, config.backoff ?? DEFAULT_BACKOFF, config.random ?? Math.random, config.logger, config.metrics);
+    this.types = new Ec2InstanceTypeSource(this.ec2, this.calls, this.clock, config.instanceTypesTtlMs ?? AWS_DEFAULTS.instanceTypesTtlMs);
+    this.spot = new SpotPrices(this.ec2, this.calls, this.clock, config.spotPriceTtlMs ?? AWS_DEFAULTS.spotPriceTtlMs, config.logger);
+    this.onDemand = loadOnDemandPrices(config.onDemandPriceTablePath);
+    if (this.onDemand.region && this.onDemand.region !== config.region) {
+      config.logger?.warn('the on-demand price table is for another region; prices are approximate', {
+        tableRegion: this.onDemand.region,
+        region: config.region,
+        fix: 'set onDemandPriceTablePath to a table for this region',
+      });
+    }
+    this.spotPricing = config.spotPricing ?? 'describe-spot-price-history';
+    this.discovery = new NodeClassDiscovery(this.ec2, this.calls, this.clock, {
+      ttlMs: config.discoveryTtlMs ?? AWS_DEFAULTS.discoveryTtlMs,
+      amiTtlMs: config.amiTtlMs ?? AWS_DEFAULTS.amiTtlMs,
+      kubernetesVersion: config.kubernetesVersion,
+      aliasAmiOwners: config.aliasAmiOwners ?? AWS_DEFAULTS.aliasAmiOwners,
+    });
+    this.launchTemplates = new LaunchTemplates(this.ec2, this.calls, config.clusterName, { [clusterTagKey(config.clusterName)]: CLUSTER_TAG_VALUE });
+    this.unavailable = config.unavailableOfferings;
+  }
+
+  // ---- catalog -------------------------------------------------------------------------
+
+  async getInstanceTypes(nodeClass: EC2NodeClass): Promise<readonly InstanceType[]> {
+    const [described, subnets, amis, spotTable] = await Promise.all([
+      this.types.get(),
+      this.discovery.resolveSubnets(nodeClass),
+      this.discovery.resolveAmis(nodeClass),
+      this.spotPricing === 'describe-spot-price-history' ? this.spot.table() : Promise.resolve(undefined),
+    ]);
+    for (const s of subnets) this.subnetZones.set(s.id, s.zone);
+    const zones = [...new Set(subnets.map((s) => s.zone))].sort();
+    const archs = new Set(amis.byArch.keys());
+    let kubelet;
+    try {
+      kubelet = kubeletSettings(nodeClass.spec?.kubelet, rootVolumeBytes(blockDevices(nodeClass, amis.family)));
+    } catch (err) {
+      throw new LaunchFailedError('NodeClassNotReady', `EC2NodeClass ${nodeClass.metadata.name}: ${errorMessage(err)}; write Kubernetes quantities such as "100m" or "1Gi"`);
+    }
+    const key = canonicalJson({ zones, archs: [...archs].sort(), kubelet, spot: this.spot.version, n: described.types.length });
+    const name = nodeClass.metadata.name ?? '';
+    const hit = this.catalogs.get(name);
+    if (hit && hit.key === key) return hit.types;
+
+    const raws = [];
+    for (const info of described.types) {
+      const raw = rawInstanceType(info, described.zonesByType.get(info.InstanceType ?? '') ?? [], this.onDemand.prices.get(info.InstanceType ?? ''));
+      if (raw && archs.has(raw.arch as 'amd64' | 'arm64')) raws.push(raw);
+    }
+    const fraction = typeof this.spotPricing === 'object' ? this.spotPricing.fractionOfOnDemand : undefined;
+    const types = buildInstanceTypes(
+      { meta: { region: this.config.region }, instanceTypes: raws },
+      {
+        zones,
+        region: this.config.region,
+        kubelet,
+        spotPrice: (t, zone) => {
+          if (!t.usageClasses.includes('spot') || t.onDemandPricePerHour == null) return undefined;
+          if (fraction !== undefined) return Math.round(t.onDemandPricePerHour * fraction * 1e5) / 1e5;
+          return spotTable?.get(SpotPrices.key(t.name, zone));
+        },
+      },
+    );
+    this.catalogs.set(name, { key, types });
+    return types;
+  }
+
+  // ---- launch --------------------------------------------------------------------------
+
+  create(request: LaunchRequest): Promise<Instance> {
+    const uid = request.nodeClaim.metadata.uid;
+    if (!uid) {
+      return Promise.reject(new LaunchFailedError('InvalidRequest', `NodeClaim ${request.nodeClaim.metadata.name} has no uid to use as client token; create it through the API first`));
+    }
+    let pending = this.inflight.get(uid);
+    if (!pending) {
+      pending = this.launch(request, uid).finally(() => this.inflight.delete(uid));
+      this.inflight.set(uid, pending);
+    }
+    return pending;
+  }
+
+  private async launch(request: LaunchRequest, uid: string, retried = false): Promise<Instance> {
+    const claim = request.nodeClaim;
+    const claimName = claim.metadata.name ?? '';
+    const existing = await this.findByClaimUid(uid);
+    if (existing) {
+      this.logger?.info('instance already launched for this NodeClaim; not launching again', { nodeClaim: claimName, instanceId: existing.id });
+      return existing;
+    }
+    const capacityType = chooseCapacityType(request.instanceTypes);
+    if (!capacityType) throw new LaunchFailedError('NoCompatibleOfferings', `NodeClaim ${claimName} allows no available offering`);
+    const nodeClass = request.nodeClass;
+    const className = nodeClass.metadata.name ?? '';
+    const [subnets, securityGroupIds, amis] = await Promise.all([
+      this.discovery.resolveSubnets(nodeClass),
+      this.discovery.resolveSecurityGroups(nodeClass),
+      this.discovery.resolveAmis(nodeClass),
+    ]);
+    for (const s of subnets) this.subnetZones.set(s.id, s.zone);
+    const subnetByZone = subnetPerZone(subnets);
+
+    const neededArchs = new Set<'amd64' | 'arm64'>();
+    for (const t of request.instanceTypes) {
+      const arch = t.labels[LABEL_ARCH] as 'amd64' | 'arm64' | undefined;
+      if (arch && amis.byArch.has(arch)) neededArchs.add(arch);
+    }
+    const taints = registrationTaints(claim.spec.taints, claim.spec.startupTaints);
+    const templateByArch = new Map<string, string>();
+    for (const arch of neededArchs) {
+      const ami = amis.byArch.get(arch)!;
+      let userData: string;
+      try {
+        userData = bootstrapUserData({
+          family: amis.family,
+          cluster: this.config.bootstrap,
+          labels: claim.metadata.labels ?? {},
+          taints,
+          maxPods: typeof nodeClass.spec?.kubelet?.maxPods === 'number' ? nodeClass.spec.kubelet.maxPods : undefined,
+          customUserData: nodeClass.spec?.userData,
+          nodeClassName: className,
+        });
+      } catch (err) {
+        if (err instanceof UserDataError) throw new LaunchFailedError('InvalidUserData', err.message);
+        throw err;
+      }
+      const data = launchTemplateData({ nodeClass, family: amis.family, imageId: ami.id, securityGroupIds, userData });
+      templateByArch.set(arch, await this.launchTemplates.ensure(data, className));
+    }
+
+    const candidates: FleetCandidate[] = [];
+    for (const t of request.instanceTypes) {
+      const template = templateByArch.get(t.labels[LABEL_ARCH] ?? '');
+      if (!template) continue;
+      for (const o of t.offerings) {
+        const subnet = subnetByZone.get(o.zone);
+        if (!o.available || o.capacityType !== capacityType || !subnet) continue;
+        candidates.push({ instanceType: t.name, zone: o.zone, subnetId: subnet.id, price: o.price, launchTemplateName: template });
+      }
+    }
+    if (candidates.length === 0) {
+      throw new LaunchFailedError(
+        'NoCompatibleOfferings',
+        `NodeClaim ${claimName}: no ${capacityType} offering of its ${request.instanceTypes.length} instance type(s) has both a subnet (zones ${[...subnetByZone.keys()].join(', ') || 'none'}) and an AMI (${[...amis.byArch.keys()].join(', ')}) in EC2NodeClass ${className}`,
+      );
+    }
+
+    const input = createFleetInput({ clientToken: uid, capacityType, candidates, tags: { ...request.tags, [TAG_NODECLAIM_UID]: uid } });
+    let out: CreateFleetCommandOutput;
+    try {
+      out = await this.calls.run('CreateFleet', () => this.ec2.send(new CreateFleetCommand(input)));
+    } catch (err) {
+      throw this.launchError(err, claimName);
+    }
+    const outcome = fleetOutcome(out.Instances, out.Errors, capacityType, (id) => (id ? this.subnetZones.get(id) : undefined), candidates);
+    if (!outcome.launched) {
+      const templateGone = outcome.otherErrors.find((e) => e.code.startsWith('InvalidLaunchTemplateName') || e.code.startsWith('InvalidLaunchTemplateId'));
+      if (templateGone && !retried) {
+        for (const name of templateByArch.values()) this.launchTemplates.forget(name);
+        return this.launch(request, uid, true);
+      }
+      if (outcome.shortOfferings.length > 0) throw new InsufficientCapacityError(outcome.shortOfferings);
+      const e = outcome.otherErrors[0];
+      throw new LaunchFailedError(e?.code ?? 'NoInstanceLaunched', `CreateFleet for NodeClaim ${claimName} launched no instance${e ? `: ${e.code}: ${e.message}` : ''}`);
+    }
+    if (outcome.shortOfferings.length > 0) {
+      // EC2 fell back past these offerings within the same request: avoid them next time too.
+      this.unavailable?.mark(outcome.shortOfferings);
+      this.logger?.info('fleet skipped offerings without capacity', { nodeClaim: claimName, offerings: outcome.shortOfferings.map(offeringKeyString) });
+    }
+    const launched = outcome.launched;
+    const chosen = candidates.find((c) => c.instanceType === launched.instanceType && (!launched.zone || c.zone === launched.zone)) ?? candidates.find((c) => c.instanceType === launched.instanceType);
+    const zone = launched.zone ?? chosen?.zone ?? '';
+    const arch = request.instanceTypes.find((t) => t.name === launched.instanceType)?.labels[LABEL_ARCH];
+    return {
+      id: launched.instanceId,
+      providerID: `aws:///${zone}/${launched.instanceId}`,
+      instanceType: launched.instanceType,
+      zone,
+      capacityType,
+      pricePerHour: chosen?.price ?? 0,
+      imageID: arch ? amis.byArch.get(arch as 'amd64' | 'arm64')?.id : undefined,
+      state: 'pending',
+      launchTime: this.clock.now(),
+      tags: { ...request.tags, [TAG_NODECLAIM_UID]: uid },
+    };
+  }
+
+  private launchError(err: unknown, claimName: string): Error {
+    if (err instanceof Error && (err.name === 'ThrottledError' || err instanceof LaunchFailedError)) return err;
+    const code = awsErrorCode(err) ?? 'Error';
+    return new LaunchFailedError(code, `CreateFleet for NodeClaim ${claimName} failed: ${code}: ${errorMessage(err)}`);
+  }
+
+  // ---- find, list, terminate --------------------------------------------------------------
+
+  private async describe(filters: Filter[] | undefined, ids?: string[]): Promise<Ec2Instance[]> {
+    const out: Ec2Instance[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.calls.run('DescribeInstances', () =>
+        this.ec2.send(new DescribeInstancesCommand({ ...(ids ? { InstanceIds: ids } : { MaxResults: 1000 }), ...(filters ? { Filters: filters } : {}), NextToken: token })),
+      );
+      for (const r of page.Reservations ?? []) out.push(...(r.Instances ?? []));
+      token = page.NextToken || undefined;
+    } while (token);
+    return out;
+  }
+
+  private async findByClaimUid(uid: string): Promise<Instance | undefined> {
+    const found = await this.describe([
+      { Name: `tag:${TAG_NODECLAIM_UID}`, Values: [uid] },
+      { Name: 'instance-state-name', Values: LIVE_STATES },
+    ]);
+    const live = found.filter((i) => i.State?.Name !== 'terminated');
+    return live.length > 0 ? this.toInstance(live[0]!) : undefined;
+  }
+
+  async get(providerID: string): Promise<Instance> {
+    const id = instanceIdOf(providerID);
+    let found: Ec2Instance[];
+    try {
+      found = await this.describe(undefined, [id]);
+    } catch (err) {
+      if (isInstanceNotFound(err)) throw new InstanceNotFoundError(providerID);
+      throw err;
+    }
+    const instance = found.find((i) => i.InstanceId === id);
+    if (!instance || instance.State?.Name === 'terminated') throw new InstanceNotFoundError(providerID);
+    return this.toInstance(instance);
+  }
+
+  async list(): Promise<readonly Instance[]> {
+    const found = await this.describe([
+      { Name: `tag:${clusterTagKey(this.config.clusterName)}`, Values: [CLUSTER_TAG_VALUE] },
+      { Name: 'instance-state-name', Values: LIVE_STATES },
+    ]);
+    return found.filter((i) => i.State?.Name !== 'terminated').map((i) => this.toInstance(i));
+  }
+
+  async delete(providerID: string): Promise<void> {
+    const id = instanceIdOf(providerID);
+    try {
+      const out = await this.calls.run('TerminateInstances', () => this.ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] })));
+      const previous = out.TerminatingInstances?.find((i) => i.InstanceId === id)?.PreviousState?.Name;
+      if (previous === 'terminated') throw new InstanceNotFoundError(providerID);
+    } catch (err) {
+      if (isInstanceNotFound(err)) throw new InstanceNotFoundError(providerID);
+      throw err;
+    }
+  }
+
+  private price(instanceType: string, zone: string, capacityType: CapacityType): number {
+    const onDemand = this.onDemand.prices.get(instanceType);
+    if (capacityType !== 'spot') return onDemand ?? 0;
+    if (typeof this.spotPricing === 'object') return onDemand !== undefined ? Math.round(onDemand * this.spotPricing.fractionOfOnDemand * 1e5) / 1e5 : 0;
+    return this.spot.cached().get(SpotPrices.key(instanceType, zone)) ?? onDemand ?? 0;
+  }
+
+  private toInstance(i: Ec2Instance): Instance {
+    const id = i.InstanceId ?? '';
+    const zone = i.Placement?.AvailabilityZone ?? '';
+    const capacityType: CapacityType = i.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand';
+    const type = String(i.InstanceType ?? '');
+    return {
+      id,
+      providerID: `aws:///${zone}/${id}`,
+      instanceType: type,
+      zone,
+      capacityType,
+      pricePerHour: this.price(type, zone, capacityType),
+      ...(i.ImageId ? { imageID: i.ImageId } : {}),
+      state: portState(i.State?.Name),
+      launchTime: i.LaunchTime?.getTime() ?? 0,
+      tags: tagMap(i),
+    };
+  }
+}
+
+/** What the kubelet registers with: the claim's taints, its startup taints, and karpenter.sh/unregistered. */
+export function registrationTaints(taints: readonly NodeClaimTaint[] | undefined, startupTaints: readonly NodeClaimTaint[] | undefined): NodeClaimTaint[] {
+  const out: NodeClaimTaint[] = [];
+  for (const t of [...(taints ?? []), ...(startupTaints ?? []), TAINT_UNREGISTERED]) {
+    if (!out.some((o) => o.key === t.key && o.effect === t.effect)) out.push({ key: t.key, effect: t.effect, ...(t.value ? { value: t.value } : {}) });
+  }
+  return out;
+}

@@ -1,0 +1,222 @@
+// User data per AMI family: what makes a fresh instance join the cluster as the node the
+// NodeClaim describes. Labels and taints are passed to the kubelet at registration
+// (--node-labels, --register-with-taints), with karpenter.sh/unregistered:NoExecute so no
+// pod lands before the lifecycle controller has synced the claim onto the Node, exactly
+// as Karpenter's AWS provider bootstraps nodes. The class's own spec.userData is merged
+// in (AL2, AL2023: as MIME parts before ours) or used verbatim (Custom).
+
+import type { NodeClaimTaint } from '../../../core/api/karpenter.ts';
+import type { AmiFamily } from './discovery.ts';
+
+export interface ClusterBootstrap {
+  readonly name: string;
+  /** https://... of the kube-apiserver. */
+  readonly endpoint: string;
+  /** The cluster CA bundle, base64-encoded PEM. */
+  readonly certificateAuthority: string;
+  /** Service CIDR (AL2023's nodeadm wants it). */
+  readonly serviceCidr?: string;
+  /** kube-dns Service IP. */
+  readonly dnsClusterIP?: string;
+}
+
+export interface BootstrapOptions {
+  readonly family: AmiFamily;
+  readonly cluster: ClusterBootstrap;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly taints: readonly NodeClaimTaint[];
+  readonly maxPods?: number;
+  /** The EC2NodeClass's spec.userData, if any. */
+  readonly customUserData?: string;
+  /** For errors: the class name. */
+  readonly nodeClassName: string;
+}
+
+export class UserDataError extends Error {
+  constructor(nodeClass: string, message: string, fix: string) {
+    super(`EC2NodeClass ${nodeClass}: spec.userData ${message}; ${fix}`);
+    this.name = 'UserDataError';
+  }
+}
+
+/** Label domains the kubelet may not set on itself (NodeRestriction), except the allowed ones. */
+const KUBELET_ALLOWED_LABELS = new Set([
+  'kubernetes.io/arch',
+  'kubernetes.io/os',
+  'kubernetes.io/hostname',
+  'node.kubernetes.io/instance-type',
+  'topology.kubernetes.io/region',
+  'topology.kubernetes.io/zone',
+  'beta.kubernetes.io/arch',
+  'beta.kubernetes.io/os',
+  'beta.kubernetes.io/instance-type',
+  'failure-domain.beta.kubernetes.io/region',
+  'failure-domain.beta.kubernetes.io/zone',
+]);
+
+function kubeletMaySet(key: string): boolean {
+  const domain = key.includes('/') ? key.slice(0, key.indexOf('/')) : '';
+  const restricted = domain === 'kubernetes.io' || domain.endsWith('.kubernetes.io') || domain === 'k8s.io' || domain.endsWith('.k8s.io');
+  if (!restricted) return true;
+  return KUBELET_ALLOWED_LABELS.has(key) || domain === 'kubelet.kubernetes.io' || domain === 'node.kubernetes.io';
+}
+
+/** The labels a kubelet is allowed to register with, sorted (stable user data, stable launch templates). */
+export function registrationLabels(labels: Readonly<Record<string, string>>): [string, string][] {
+  return Object.entries(labels)
+    .filter(([k]) => kubeletMaySet(k))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function labelFlag(labels: Readonly<Record<string, string>>): string | undefined {
+  const pairs = registrationLabels(labels);
+  return pairs.length ? `--node-labels="${pairs.map(([k, v]) => `${k}=${v}`).join(',')}"` : undefined;
+}
+
+function taintSpec(t: NodeClaimTaint): string {
+  return `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
+}
+
+function taintFlag(taints: readonly NodeClaimTaint[]): string | undefined {
+  return taints.length ? `--register-with-taints="${taints.map(taintSpec).join(',')}"` : undefined;
+}
+
+const BOUNDARY = '//';
+
+interface MimePart {
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/** Splits MIME multipart user data into parts; plain user data is one part of a guessed type. */
+export function mimeParts(userData: string, nodeClass: string): MimePart[] {
+  const text = userData.replace(/\r\n/g, '\n');
+  const header = /^MIME-Version:\s*1\.0\s*\nContent-Type:\s*multipart\/mixed;\s*boundary="?([^"\n]+)"?\s*\n/im.exec(text);
+  if (!header) {
+    const trimmed = text.trimStart();
+    const contentType = trimmed.startsWith('apiVersion: node.eks.aws/') ? 'application/node.eks.aws' : trimmed.startsWith('#cloud-config') ? 'text/cloud-config' : 'text/x-shellscript; charset="us-ascii"';
+    return [{ contentType, body: text }];
+  }
+  const boundary = header[1]!;
+  const parts: MimePart[] = [];
+  for (const chunk of text.split(`--${boundary}`).slice(1)) {
+    if (chunk.startsWith('--')) break;
+    const sep = chunk.indexOf('\n\n');
+    if (sep < 0) continue;
+    const headers = chunk.slice(0, sep);
+    const contentType = /Content-Type:\s*([^\n]+)/i.exec(headers)?.[1]?.trim();
+    if (!contentType) throw new UserDataError(nodeClass, 'has a MIME part without Content-Type', 'give every part a Content-Type header');
+    parts.push({ contentType, body: chunk.slice(sep + 2).replace(/\n$/, '') });
+  }
+  return parts;
+}
+
+function mime(parts: readonly MimePart[]): string {
+  const body = parts.map((p) => `--${BOUNDARY}\nContent-Type: ${p.contentType}\n\n${p.body.replace(/\n*$/, '')}\n`).join('\n');
+  return `MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="${BOUNDARY}"\n\n${body}\n--${BOUNDARY}--\n`;
+}
+
+function yamlString(s: string): string {
+  return JSON.stringify(s);
+}
+
+function al2023(o: BootstrapOptions): string {
+  const flags = [labelFlag(o.labels), taintFlag(o.taints)].filter((f): f is string => f !== undefined);
+  const lines = [
+    'apiVersion: node.eks.aws/v1alpha1',
+    'kind: NodeConfig',
+    'spec:',
+    '  cluster:',
+    `    apiServerEndpoint: ${yamlString(o.cluster.endpoint)}`,
+    `    certificateAuthority: ${yamlString(o.cluster.certificateAuthority)}`,
+    ...(o.cluster.serviceCidr ? [`    cidr: ${yamlString(o.cluster.serviceCidr)}`] : []),
+    `    name: ${yamlString(o.cluster.name)}`,
+    '  kubelet:',
+    '    config:',
+    ...(o.maxPods !== undefined ? [`      maxPods: ${o.maxPods}`] : []),
+    ...(o.cluster.dnsClusterIP ? ['      clusterDNS:', `      - ${yamlString(o.cluster.dnsClusterIP)}`] : []),
+    ...(o.maxPods === undefined && !o.cluster.dnsClusterIP ? ['      {}'] : []),
+    '    flags:',
+    ...flags.map((f) => `    - ${yamlString(f)}`),
+  ];
+  const ours: MimePart = { contentType: 'application/node.eks.aws', body: lines.join('\n') };
+  return mime([...(o.customUserData ? mimeParts(o.customUserData, o.nodeClassName) : []), ours]);
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'"'"'`)}'`;
+}
+
+function al2(o: BootstrapOptions): string {
+  const extra = [labelFlag(o.labels), taintFlag(o.taints), o.maxPods !== undefined ? `--max-pods=${o.maxPods}` : undefined].filter(Boolean).join(' ');
+  const script = [
+    '#!/bin/bash -xe',
+    'exec > >(tee /var/log/user-data.log|logger -t user-data -s 2>/dev/console) 2>&1',
+    `/etc/eks/bootstrap.sh ${shellQuote(o.cluster.name)} --apiserver-endpoint ${shellQuote(o.cluster.endpoint)} --b64-cluster-ca ${shellQuote(o.cluster.certificateAuthority)} \\`,
+    ...(o.cluster.dnsClusterIP ? [`--dns-cluster-ip ${shellQuote(o.cluster.dnsClusterIP)} \\`] : []),
+    ...(o.maxPods !== undefined ? ['--use-max-pods false \\'] : []),
+    `--kubelet-extra-args ${shellQuote(extra)}`,
+  ].join('\n');
+  return mime([...(o.customUserData ? mimeParts(o.customUserData, o.nodeClassName) : []), { contentType: 'text/x-shellscript; charset="us-ascii"', body: script }]);
+}
+
+function tomlString(s: string): string {
+  return JSON.stringify(s);
+}
+
+function bottlerocket(o: BootstrapOptions): string {
+  const custom = o.customUserData ?? '';
+  for (const table of ['[settings.kubernetes]', '[settings.kubernetes.node-labels]', '[settings.kubernetes.node-taints]']) {
+    if (custom.includes(table)) {
+      throw new UserDataError(o.nodeClassName, `defines ${table}, which joinery writes for Bottlerocket`, 'move those settings into the EC2NodeClass (kubelet, NodePool labels and taints) or use amiFamily Custom');
+    }
+  }
+  const byKey = new Map<string, string[]>();
+  for (const t of o.taints) byKey.set(t.key, [...(byKey.get(t.key) ?? []), `${t.value ?? ''}:${t.effect}`]);
+  const lines = [
+    '[settings.kubernetes]',
+    `api-server = ${tomlString(o.cluster.endpoint)}`,
+    `cluster-certificate = ${tomlString(o.cluster.certificateAuthority)}`,
+    `cluster-name = ${tomlString(o.cluster.name)}`,
+    ...(o.cluster.dnsClusterIP ? [`cluster-dns-ip = ${tomlString(o.cluster.dnsClusterIP)}`] : []),
+    ...(o.maxPods !== undefined ? [`max-pods = ${o.maxPods}`] : []),
+    '',
+    '[settings.kubernetes.node-labels]',
+    ...registrationLabels(o.labels).map(([k, v]) => `${tomlString(k)} = ${tomlString(v)}`),
+    '',
+    '[settings.kubernetes.node-taints]',
+    ...[...byKey].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, vs]) => `${tomlString(k)} = [${vs.map(tomlString).join(', ')}]`),
+  ];
+  return `${custom ? `${custom.replace(/\n*$/, '')}\n\n` : ''}${lines.join('\n')}\n`;
+}
+
+function windows(o: BootstrapOptions): string {
+  const extra = [labelFlag(o.labels), taintFlag(o.taints), o.maxPods !== undefined ? `--max-pods=${o.maxPods}` : undefined].filter(Boolean).join(' ');
+  const ps = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  return [
+    '<powershell>',
+    ...(o.customUserData ? [o.customUserData.replace(/<\/?powershell>/g, '').trim()] : []),
+    '[string]$EKSBootstrapScriptFile = "$env:ProgramFiles\\Amazon\\EKS\\Start-EKSBootstrap.ps1"',
+    `& $EKSBootstrapScriptFile -EKSClusterName ${ps(o.cluster.name)} -APIServerEndpoint ${ps(o.cluster.endpoint)} -Base64ClusterCA ${ps(o.cluster.certificateAuthority)} -KubeletExtraArgs ${ps(extra)}${o.cluster.dnsClusterIP ? ` -DNSClusterIP ${ps(o.cluster.dnsClusterIP)}` : ''}`,
+    '</powershell>',
+    '',
+  ].join('\n');
+}
+
+/** The user data (plain text; base64 it for EC2) for a node of this family. */
+export function bootstrapUserData(o: BootstrapOptions): string {
+  switch (o.family) {
+    case 'AL2023':
+      return al2023(o);
+    case 'AL2':
+      return al2(o);
+    case 'Bottlerocket':
+      return bottlerocket(o);
+    case 'Windows2019':
+    case 'Windows2022':
+    case 'Windows2025':
+      return windows(o);
+    case 'Custom':
+      return o.customUserData ?? '';
+  }
+}
