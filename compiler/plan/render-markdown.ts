@@ -1,0 +1,181 @@
+// The plan as a pull-request comment. The first line is a marker the CI workflow finds to
+// update its one comment instead of adding another on every push.
+import { canonicalJson } from '../../core/disruption/drift.ts';
+import type { Diagnostic } from '../diagnostics.ts';
+import type { CapacityEnvelope, NodeSize, PlanReport, PoolEnvelope, RefResult, SimulationOutcome } from './types.ts';
+import { dollarsPerHour, listWords, signedCount, signedDollars } from './words.ts';
+
+export const PLAN_COMMENT_MARKER = '<!-- joinery-plan -->';
+
+const MAX_LISTED_PODS = 20;
+
+function code(text: string): string {
+  return `\`${text.replace(/`/g, "'")}\``;
+}
+
+/** Table cells cannot hold pipes or newlines. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function refWords(r: RefResult): string {
+  if (r.ref.workingTree) return 'working tree';
+  const sha = code(r.ref.commit!.slice(0, 12));
+  return r.ref.label === r.ref.commit ? sha : `${sha} (${r.ref.label})`;
+}
+
+function where(d: Diagnostic): string {
+  if (!d.file) return '';
+  return ` (${code(`${d.file}${d.line !== undefined ? `:${d.line}` : ''}`)})`;
+}
+
+function diagnosticLine(d: Diagnostic): string {
+  const subject = d.object ? ` ${d.object.kind} ${code(d.object.name)}` : '';
+  const field = d.field ? ` ${code(d.field)}:` : ':';
+  const tail = d.acknowledged !== undefined ? `  \n  acknowledged: ${d.acknowledged}` : d.fix ? `  \n  fix: ${d.fix}` : '';
+  return `- **${d.acknowledged !== undefined ? `acknowledged ${d.severity}` : d.severity}** ${code(d.code)}${subject}${where(d)}${field} ${d.message}${tail}`;
+}
+
+function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
+function size(s: NodeSize | undefined): string {
+  if (!s) return '–';
+  return `${s.instanceType} (${s.vcpu} vCPU, ${s.memoryGiB} GiB${s.gpus ? `, ${s.gpus} GPU` : ''})`;
+}
+
+function envelopeRow(pool: string, side: string, e: CapacityEnvelope | undefined): string {
+  if (!e) return `| ${cell(pool)} | ${side} | – | – | – | – | – | – | – | – |`;
+  if (e.error) return `| ${cell(pool)} | ${side} | ${cell(`cannot be read: ${e.error}`)} | | | | | | | |`;
+  const gpus = e.gpu.instanceTypeCount > 0 ? `${e.gpu.instanceTypeCount} types, up to ${e.gpu.maxPerNode}/node (${listWords(e.gpu.names, 4)})` : 'none';
+  const spend = e.maxHourlyCostAtLimits === null ? '**unbounded** (no limit caps it)' : `${dollarsPerHour(e.maxHourlyCostAtLimits)}${e.bindingLimit ? ` (${e.bindingLimit})` : ''}`;
+  return `| ${cell(pool)} | ${side} | ${e.instanceTypeCount} | ${cell(listWords(e.families, 6))} | ${cell(listWords(e.zones, 6))} | ${cell(listWords(e.capacityTypes))} | ${cell(size(e.smallest))} | ${cell(size(e.largest))} | ${cell(gpus)} | ${cell(spend)} |`;
+}
+
+function envelopeChanged(p: PoolEnvelope): boolean {
+  return canonicalJson(p.before) !== canonicalJson(p.after);
+}
+
+function outcomeCell(o: SimulationOutcome, value: (o: SimulationOutcome) => string): string {
+  return o.error ? 'n/a' : value(o);
+}
+
+export function renderMarkdown(report: PlanReport): string {
+  const out: string[] = [PLAN_COMMENT_MARKER, '### joinery plan', ''];
+  out.push(`**base** ${refWords(report.base)} → **head** ${refWords(report.head)}`, '');
+
+  // Summary line.
+  const newErrors = report.findings.filter((f) => f.new && f.severity === 'error' && f.acknowledged === undefined);
+  const changed = (kind: string, change: string): number => report.diff.filter((d) => d.kind === kind && d.change === change).length;
+  const summary: string[] = [];
+  if (!report.head.compiled) summary.push('❌ head does not compile');
+  if (newErrors.length > 0) summary.push(`❌ ${plural(newErrors.length, 'new error')}`);
+  const risky = report.consequences.filter((c) => c.kind !== 'new-finding' && c.severity === 'warning').length;
+  if (risky > 0) summary.push(`⚠️ ${plural(risky, 'consequence')} for running nodes`);
+  for (const kind of ['NodePool', 'EC2NodeClass']) {
+    const parts = (['changed', 'added', 'removed'] as const).map((c) => [c, changed(kind, c)] as const).filter(([, n]) => n > 0);
+    if (parts.length > 0) summary.push(`${kind === 'NodePool' ? 'NodePools' : 'EC2NodeClasses'}: ${parts.map(([c, n]) => `${n} ${c}`).join(', ')}`);
+  }
+  if (report.base.compiled && report.head.compiled && report.diff.length === 0) summary.push('no change to the compiled NodePools and EC2NodeClasses');
+  const w = report.whatIf;
+  if (w && !w.base.error && !w.head.error) {
+    summary.push(`what-if: ${signedDollars(w.head.hourlyCost - w.base.hourlyCost)}${w.noLongerFit.length > 0 ? `, ${plural(w.noLongerFit.length, 'pod')} no longer fit` : ''}`);
+  }
+  out.push(summary.join(' · '), '');
+
+  // Refs that did not compile.
+  for (const [side, r] of [['base', report.base], ['head', report.head]] as const) {
+    if (r.compiled) continue;
+    out.push(side === 'base'
+      ? `> ⚠️ **base does not compile**, so there is nothing to compare head with: head is reported alone and every finding in it counts as new.`
+      : `> ❌ **head does not compile**: nothing can be applied until these are fixed.`);
+    for (const e of r.errors) out.push(`> ${diagnosticLine(e).replace(/\n/g, '\n> ')}`);
+    out.push('');
+  }
+
+  // New findings.
+  const fresh = report.findings.filter((f) => f.new && !(!report.head.compiled && report.head.errors.some((e) => e.code === f.code && e.file === f.file && e.line === f.line)));
+  if (fresh.length > 0) {
+    out.push('#### New guardrail findings in head', '');
+    for (const f of [...fresh].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1))) out.push(diagnosticLine(f));
+    out.push('');
+  }
+
+  // Consequences.
+  const consequences = report.consequences.filter((c) => c.kind !== 'new-finding');
+  if (consequences.length > 0) {
+    out.push('#### Consequences for running nodes', '');
+    for (const c of consequences) out.push(`- ${c.severity === 'warning' ? '⚠️ ' : ''}${c.summary}`);
+    out.push('');
+  }
+
+  // Semantic diff.
+  if (report.diff.length > 0) {
+    out.push('#### Changes', '');
+    for (const d of report.diff) {
+      out.push(`**${d.kind} ${code(d.name)}** ${d.change}${d.source ? ` (${code(d.source)})` : ''}`);
+      for (const f of d.fields) out.push(`- ${f.summary}`);
+      out.push('');
+    }
+  }
+
+  // Envelopes of the pools that changed.
+  const touched = new Set(report.diff.filter((d) => d.kind === 'NodePool').map((d) => d.name));
+  const envelopes = report.envelopes.filter((p) => touched.has(p.nodePool) || envelopeChanged(p) || !report.base.compiled);
+  if (envelopes.length > 0) {
+    out.push('#### Capacity envelope (shipped us-east-1 catalog)', '');
+    out.push('| NodePool | | instance types | families | zones | capacity types | smallest | largest | GPUs | most $/h at limits |');
+    out.push('|---|---|---:|---|---|---|---|---|---|---|');
+    for (const p of envelopes) {
+      if (report.base.compiled) out.push(envelopeRow(p.nodePool, 'before', p.before));
+      out.push(envelopeRow(report.base.compiled ? '' : p.nodePool, 'after', p.after));
+    }
+    const unchanged = report.envelopes.length - envelopes.length;
+    if (unchanged > 0) out.push('', `${plural(unchanged, 'other NodePool')} unchanged.`);
+    out.push('');
+  }
+
+  // What-if.
+  if (w) {
+    out.push(`#### What-if: ${code(w.source)}`, '');
+    const current = w.karpenterNodes > 0 ? ` (now ${dollarsPerHour(w.current.hourlyCost)}${w.current.unpriced ? `, ${w.current.unpriced} not in the catalog` : ''})` : '';
+    out.push(
+      `${plural(w.pods, 'pod')} to place under each policy: the snapshot's ${plural(w.karpenterNodes, 'node')} of these NodePools${current} are provisioned afresh, ` +
+        `${plural(w.otherNodes, 'other node')} kept with ${w.otherNodes === 1 ? 'its' : 'their'} pods; ${plural(w.daemonSets, 'DaemonSet')} add their overhead to every node.`,
+      '',
+    );
+    for (const [side, o] of [['base', w.base], ['head', w.head]] as const) if (o.error) out.push(`> ${side}: cannot simulate: ${o.error}`, '');
+    out.push('| | base | head | change |', '|---|---:|---:|---:|');
+    const both = !w.base.error && !w.head.error;
+    out.push(`| new nodes | ${outcomeCell(w.base, (o) => String(o.nodes))} | ${outcomeCell(w.head, (o) => String(o.nodes))} | ${both ? signedCount(w.head.nodes - w.base.nodes) : ''} |`);
+    out.push(`| $/h | ${outcomeCell(w.base, (o) => `$${o.hourlyCost.toFixed(2)}`)} | ${outcomeCell(w.head, (o) => `$${o.hourlyCost.toFixed(2)}`)} | ${both ? signedDollars(w.head.hourlyCost - w.base.hourlyCost) : ''} |`);
+    out.push(`| pods that fit nowhere | ${outcomeCell(w.base, (o) => String(o.unschedulable.length))} | ${outcomeCell(w.head, (o) => String(o.unschedulable.length))} | ${both ? signedCount(w.head.unschedulable.length - w.base.unschedulable.length) : ''} |`);
+    const pools = [...new Set([...Object.keys(w.base.nodesByPool), ...Object.keys(w.head.nodesByPool)])].sort();
+    for (const pool of pools) {
+      const b = w.base.nodesByPool[pool] ?? 0;
+      const h = w.head.nodesByPool[pool] ?? 0;
+      out.push(`| nodes of ${cell(code(pool))} | ${b} | ${h} | ${signedCount(h - b)} |`);
+    }
+    out.push('');
+    if (w.noLongerFit.length > 0) {
+      out.push(`**${plural(w.noLongerFit.length, 'pod')} no longer fit under head:**`, '');
+      for (const p of w.noLongerFit.slice(0, MAX_LISTED_PODS)) out.push(`- ${code(p.pod)}: ${p.reason}`);
+      if (w.noLongerFit.length > MAX_LISTED_PODS) out.push(`- … and ${w.noLongerFit.length - MAX_LISTED_PODS} more (see --json)`);
+      out.push('');
+    }
+    if (w.nowFit.length > 0) out.push(`${plural(w.nowFit.length, 'pod')} that fit nowhere under base fit under head: ${listWords(w.nowFit.map(code), 10)}.`, '');
+    if (w.drifting.length > 0) {
+      out.push(`**Nodes of the snapshot that head replaces:** ${w.drifting.map((d) => `${code(d.nodePool)} ${d.nodes} of ${d.total} (${d.reason})`).join('; ')}.`, '');
+    }
+  }
+
+  // Findings already in base, folded away.
+  const old = report.findings.filter((f) => !f.new && f.acknowledged === undefined);
+  if (old.length > 0) {
+    out.push(`<details><summary>${plural(old.length, 'finding')} already in base</summary>`, '');
+    for (const f of old) out.push(diagnosticLine(f));
+    out.push('', '</details>', '');
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}

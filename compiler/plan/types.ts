@@ -1,0 +1,157 @@
+// The plan report: what `joinery plan` found between two refs. One model, rendered as
+// Markdown for a pull-request comment or printed as JSON for machines; every field is
+// plain data (no classes, no Infinity: an unbounded amount is null).
+import type { Diagnostic } from '../diagnostics.ts';
+
+/** A compiler diagnostic (guardrail finding, type error, ...) of head, marked new when base lacks it. */
+export type PlanFinding = Diagnostic & { new: boolean };
+
+export type ObjectKind = 'NodePool' | 'EC2NodeClass';
+
+/** A git ref as the user gave it and what it resolved to. */
+export interface ResolvedRef {
+  /** What the user asked for (`main`, `HEAD~1`), or how the default was chosen. */
+  label: string;
+  /** The commit, or null for the working tree. */
+  commit: string | null;
+  /** True for the working tree (uncommitted changes included). */
+  workingTree: boolean;
+}
+
+/** A changed field, in words ("limits.cpu 1000 -> 2000", "spot removed from capacity types"). */
+export interface FieldChange {
+  /** The field, relative to the object's spec (`limits.cpu`, `requirements[karpenter.sh/capacity-type]`). */
+  field: string;
+  summary: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface ObjectDiff {
+  kind: ObjectKind;
+  name: string;
+  change: 'added' | 'removed' | 'changed';
+  /** Field changes (for added and removed objects: empty). */
+  fields: FieldChange[];
+  /** The policy file that defines the object in head (or in base for a removed object). */
+  source: string | undefined;
+}
+
+export interface NodeSize {
+  instanceType: string;
+  vcpu: number;
+  memoryGiB: number;
+  gpus: number;
+}
+
+/** What a NodePool may launch against the shipped catalog. */
+export interface CapacityEnvelope {
+  instanceTypeCount: number;
+  families: string[];
+  zones: string[];
+  capacityTypes: string[];
+  smallest: NodeSize | undefined;
+  largest: NodeSize | undefined;
+  gpu: {
+    /** Instance types with at least one GPU. */
+    instanceTypeCount: number;
+    /** The most GPUs one node can have. */
+    maxPerNode: number;
+    names: string[];
+  };
+  /**
+   * The most USD per hour the pool can reach at its limits (LP relaxation of the limits
+   * over the admitted types at their dearest allowed offering); null when the pool has no
+   * limit that bounds spend.
+   */
+  maxHourlyCostAtLimits: number | null;
+  /** The limit that binds at that cost (`cpu`, `memory`, `nodes`, `nvidia.com/gpu`), or null. */
+  bindingLimit: string | null;
+  /** Why the envelope could not be computed (the pool's requirements are invalid), if so. */
+  error?: string;
+}
+
+export interface PoolEnvelope {
+  nodePool: string;
+  before: CapacityEnvelope | undefined;
+  after: CapacityEnvelope | undefined;
+}
+
+export type ConsequenceKind =
+  | 'new-finding'
+  | 'drift'
+  | 'pool-removed'
+  | 'expire-after-shortened'
+  | 'budget-removed'
+  | 'budget-weakened'
+  | 'consolidation-more-aggressive';
+
+export interface Consequence {
+  kind: ConsequenceKind;
+  severity: 'error' | 'warning' | 'info';
+  objectKind: ObjectKind | undefined;
+  name: string | undefined;
+  summary: string;
+}
+
+export interface StrandedPod {
+  /** namespace/name */
+  pod: string;
+  reason: string;
+}
+
+export interface SimulationOutcome {
+  /** New nodes the pools launch for the workload. */
+  nodes: number;
+  nodesByPool: Record<string, number>;
+  /** USD per hour of those nodes (cheapest offering each). */
+  hourlyCost: number;
+  podsPlaced: number;
+  unschedulable: StrandedPod[];
+  /** Why the simulation could not run (e.g. the ref did not compile). */
+  error?: string;
+}
+
+export interface WhatIf {
+  /** The snapshot file, or `cluster <context>` for --cluster. */
+  source: string;
+  pods: number;
+  /** Nodes in the snapshot managed by Karpenter (re-provisioned in the simulation). */
+  karpenterNodes: number;
+  /** Nodes kept as they are (not managed by a NodePool): pods bound there stay. */
+  otherNodes: number;
+  daemonSets: number;
+  /** The re-provisioned nodes as they run now, priced from the catalog by their labels. */
+  current: { nodes: number; hourlyCost: number; unpriced: number };
+  /** Snapshot nodes head replaces (drift), per pool. */
+  drifting: { nodePool: string; nodes: number; total: number; reason: string }[];
+  base: SimulationOutcome;
+  head: SimulationOutcome;
+  /** Pods that fit under base and not under head, with head's reason. */
+  noLongerFit: StrandedPod[];
+  /** Pods that did not fit under base and fit under head. */
+  nowFit: string[];
+}
+
+export interface RefResult {
+  ref: ResolvedRef;
+  /** False when the policies at this ref could not be loaded (errors are in `errors`). */
+  compiled: boolean;
+  /** Why the ref could not be loaded or compiled: type errors, policies that throw, ... */
+  errors: Diagnostic[];
+  nodePools: number;
+  ec2NodeClasses: number;
+}
+
+export interface PlanReport {
+  base: RefResult;
+  head: RefResult;
+  diff: ObjectDiff[];
+  envelopes: PoolEnvelope[];
+  consequences: Consequence[];
+  /** Guardrail findings and other diagnostics of head, each marked new or already in base. */
+  findings: PlanFinding[];
+  whatIf: WhatIf | undefined;
+  /** 0 clean, 1 an error-level finding is new in head. */
+  exitCode: 0 | 1;
+}
