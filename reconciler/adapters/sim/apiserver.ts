@@ -5,7 +5,8 @@
 // workload controllers (scheduler.ts, kubelet.ts, workloads.ts) write through the
 // extra methods below, as their real counterparts write through the real API.
 
-import type { DaemonSet, LabelSelector, Node, Pod, PodDisruptionBudget } from '../../../core/api/k8s.ts';
+import type { DaemonSet, Node, Pod, PodDisruptionBudget } from '../../../core/api/k8s.ts';
+import { labelSelectorMatches } from '../../state/cluster-state.ts';
 import type { NodeClaim, NodeClaimStatus, NodePool, NodePoolStatus } from '../../../core/api/karpenter.ts';
 import type { Clock } from '../../ports/clock.ts';
 import {
@@ -35,20 +36,7 @@ export interface RecordedEvent extends ClusterEventRecord {
   readonly time: number;
 }
 
-export function selectorMatches(selector: LabelSelector | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
-  if (!selector) return false;
-  const l = labels ?? {};
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const v = l[e.key];
-    const values = e.values ?? [];
-    if (e.operator === 'In' && (v === undefined || !values.includes(v))) return false;
-    if (e.operator === 'NotIn' && v !== undefined && values.includes(v)) return false;
-    if (e.operator === 'Exists' && v === undefined) return false;
-    if (e.operator === 'DoesNotExist' && v !== undefined) return false;
-  }
-  return true;
-}
+export const selectorMatches = labelSelectorMatches;
 
 function scaled(value: number | string, total: number): number {
   if (typeof value === 'number') return value;
@@ -178,6 +166,11 @@ export class SimApiServer implements ClusterPort {
   }
 
   disruptionsAllowed(pdb: PodDisruptionBudget): number {
+    return this.pdbStatus(pdb).disruptionsAllowed;
+  }
+
+  /** What the disruption controller of kube-controller-manager would write as the PDB's status. */
+  pdbStatus(pdb: PodDisruptionBudget): { disruptionsAllowed: number; currentHealthy: number; desiredHealthy: number; expectedPods: number } {
     const ns = pdb.metadata.namespace ?? 'default';
     let expected = 0;
     let healthy = 0;
@@ -190,7 +183,7 @@ export class SimApiServer implements ClusterPort {
     let desired = 0;
     if (pdb.spec?.minAvailable !== undefined) desired = scaled(pdb.spec.minAvailable, expected);
     else if (pdb.spec?.maxUnavailable !== undefined) desired = expected - scaled(pdb.spec.maxUnavailable, expected);
-    return Math.max(0, healthy - desired);
+    return { disruptionsAllowed: Math.max(0, healthy - desired), currentHealthy: healthy, desiredHealthy: desired, expectedPods: expected };
   }
 
   // ---- writes by the simulated cluster components ------------------------------------

@@ -54,6 +54,11 @@ function ownerKey(pod: Pod): string | undefined {
   return o ? `${o.kind}/${pod.metadata.namespace ?? 'default'}/${o.name}` : undefined;
 }
 
+/** Deployment pods are owned by its ReplicaSet, named <deployment>-rs here. */
+function deploymentKey(namespace: string, name: string): string {
+  return `ReplicaSet/${namespace}/${name}-rs`;
+}
+
 function isLive(p: Pod): boolean {
   return !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
 }
@@ -80,12 +85,12 @@ export class SimWorkloads {
   // ---- the scenario's handles ---------------------------------------------------------
 
   applyDeployment(spec: DeploymentSpec): void {
-    this.deployments.set(`ReplicaSet/${spec.namespace}/${spec.name}`, spec);
+    this.deployments.set(deploymentKey(spec.namespace, spec.name), spec);
     this.soon();
   }
 
   scaleDeployment(namespace: string, name: string, replicas: number): void {
-    const key = `ReplicaSet/${namespace}/${name}`;
+    const key = deploymentKey(namespace, name);
     const d = this.deployments.get(key);
     if (!d) throw new Error(`no Deployment ${namespace}/${name} in the scenario`);
     this.deployments.set(key, { ...d, replicas });
@@ -93,7 +98,7 @@ export class SimWorkloads {
   }
 
   deploymentReplicas(namespace: string, name: string): number | undefined {
-    return this.deployments.get(`ReplicaSet/${namespace}/${name}`)?.replicas;
+    return this.deployments.get(deploymentKey(namespace, name))?.replicas;
   }
 
   startJob(spec: JobSpec): void {
@@ -241,5 +246,42 @@ export class SimWorkloads {
       spec: structuredClone(template.spec),
       status: { phase: 'Pending' },
     });
+  }
+}
+
+/**
+ * The disruption controller of kube-controller-manager, for PodDisruptionBudgets: keeps
+ * status (expected, healthy, desired, disruptionsAllowed) current as pods come and go.
+ */
+export class SimPdbStatus {
+  private scheduled = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly api: SimApiServer,
+  ) {
+    api.watch((e) => {
+      if (e.kind === 'Pod' || e.kind === 'Node' || (e.kind === 'PodDisruptionBudget' && e.type === 'ADDED')) this.soon();
+    });
+  }
+
+  private soon(): void {
+    if (this.scheduled || this.api.cache.list('PodDisruptionBudget').length === 0) return;
+    this.scheduled = true;
+    this.clock.setTimer(1_000, () => {
+      this.scheduled = false;
+      this.reconcile();
+    });
+  }
+
+  private reconcile(): void {
+    for (const pdb of this.api.cache.list('PodDisruptionBudget')) {
+      const status = this.api.pdbStatus(pdb);
+      const s = pdb.status;
+      if (s && s.disruptionsAllowed === status.disruptionsAllowed && s.currentHealthy === status.currentHealthy && s.expectedPods === status.expectedPods) continue;
+      this.api.update('PodDisruptionBudget', pdb.metadata.name!, pdb.metadata.namespace, (p) => {
+        p.status = status;
+      });
+    }
   }
 }

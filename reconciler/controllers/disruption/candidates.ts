@@ -1,0 +1,111 @@
+// Disruption candidates: initialized nodes of a NodePool in the intent, not already
+// being disrupted, each with the pods that would have to move and whether anything
+// forbids moving them now (do-not-disrupt on the node or a pod, a PDB that allows no
+// eviction). Rejections are kept with their reason for the log and for `explain`.
+
+import type { Pod, PodDisruptionBudget } from '../../../core/api/k8s.ts';
+import { labelSelectorMatches } from '../../state/cluster-state.ts';
+import type { NodePool } from '../../../core/api/karpenter.ts';
+import { durationOr } from '../../../core/disruption/duration.ts';
+import type { ClusterCache } from '../../ports/cluster.ts';
+import { hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, type ClusterState, type StateNode } from '../../state/cluster-state.ts';
+import { findDrift, type DriftFinding, type IntentIndex } from '../../state/drift.ts';
+import type { PriceBook } from '../../state/pricing.ts';
+import { CONDITION_INITIALIZED, TAINT_DISRUPTED } from '../../state/well-known.ts';
+
+export interface Candidate {
+  readonly name: string;
+  readonly state: StateNode;
+  readonly pool: NodePool;
+  /** Pods that must move elsewhere (not DaemonSet pods, not terminal). */
+  readonly reschedulable: readonly Pod[];
+  readonly price: number;
+  readonly createdAtMs: number;
+  readonly expireAfterMs: number;
+  readonly drift: DriftFinding | undefined;
+  /** When the node last gained or lost a pod (or initialized): consolidateAfter counts from here. */
+  readonly lastPodEventMs: number;
+  /** Why graceful methods may not touch it (undefined: they may). Expiration ignores this. */
+  readonly blocked: string | undefined;
+  /** Shape for core's disruption-cost ordering. */
+  readonly pods: readonly Pod[];
+}
+
+export interface Rejection {
+  readonly name: string;
+  readonly nodePool: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** The PDB that forbids evicting `pod` right now, if any (status.disruptionsAllowed is 0). */
+export function blockingPdb(pod: Pod, pdbs: readonly PodDisruptionBudget[]): PodDisruptionBudget | undefined {
+  const ns = pod.metadata.namespace ?? 'default';
+  return pdbs.find(
+    (b) => (b.metadata.namespace ?? 'default') === ns && labelSelectorMatches(b.spec?.selector, pod.metadata.labels) && (b.status?.disruptionsAllowed ?? 1) <= 0,
+  );
+}
+
+function tolerates(pod: Pod, key: string): boolean {
+  return (pod.spec.tolerations ?? []).some((t) => (t.operator === 'Exists' && !t.key) || t.key === key);
+}
+
+export function reschedulablePods(pods: readonly Pod[]): Pod[] {
+  return pods.filter((p) => !isDaemonSetPod(p) && !isTerminal(p) && !p.metadata.deletionTimestamp && !tolerates(p, TAINT_DISRUPTED.key));
+}
+
+export interface CandidateSet {
+  readonly candidates: readonly Candidate[];
+  readonly rejections: readonly Rejection[];
+}
+
+export function buildCandidates(
+  state: ClusterState,
+  cache: ClusterCache,
+  idx: IntentIndex,
+  prices: PriceBook,
+): CandidateSet {
+  const pdbs = cache.list('PodDisruptionBudget');
+  const candidates: Candidate[] = [];
+  const rejections: Rejection[] = [];
+  for (const n of state.nodes) {
+    if (!n.initialized || !n.node || n.deleting || n.disruption) continue;
+    const pool = idx.pools.get(n.nodePool);
+    if (!pool) {
+      rejections.push({ name: n.name, nodePool: n.nodePool, reason: 'nodepool-not-in-intent', message: `NodePool ${n.nodePool} is not in the intent in force` });
+      continue;
+    }
+    const reschedulable = reschedulablePods(n.pods);
+    let blocked: string | undefined;
+    if (hasDoNotDisrupt(n.node.metadata) || hasDoNotDisrupt(n.claim.metadata)) blocked = 'node is annotated karpenter.sh/do-not-disrupt';
+    if (!blocked) {
+      const pinned = reschedulable.find((p) => hasDoNotDisrupt(p.metadata));
+      if (pinned) blocked = `pod ${podKey(pinned)} is annotated karpenter.sh/do-not-disrupt`;
+    }
+    if (!blocked) {
+      for (const p of reschedulable) {
+        const pdb = blockingPdb(p, pdbs);
+        if (pdb) {
+          blocked = `PodDisruptionBudget ${pdb.metadata.namespace}/${pdb.metadata.name} allows no eviction of ${podKey(p)} now`;
+          break;
+        }
+      }
+    }
+    const initializedAt = timestampMs(n.claim.status?.conditions?.find((c) => c.type === CONDITION_INITIALIZED)?.lastTransitionTime) ?? n.createdAtMs;
+    const lastPodEventMs = Math.max(initializedAt, timestampMs(n.claim.status?.lastPodEventTime) ?? 0);
+    candidates.push({
+      name: n.name,
+      state: n,
+      pool,
+      reschedulable,
+      pods: reschedulable,
+      price: prices.nodePrice(n),
+      createdAtMs: n.createdAtMs,
+      expireAfterMs: durationOr(n.claim.spec.expireAfter, Infinity),
+      drift: findDrift(n, idx),
+      lastPodEventMs,
+      blocked,
+    });
+  }
+  return { candidates, rejections };
+}

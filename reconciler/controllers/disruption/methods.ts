@@ -1,0 +1,261 @@
+// The disruption methods, in Karpenter's order: drift, expiration, emptiness,
+// multi-node consolidation, single-node consolidation. Each looks at the candidates and
+// proposes at most one command (what to remove, what to launch first), or says why not.
+
+import { durationOr } from '../../../core/disruption/duration.ts';
+import { orderByDisruptionCost } from '../../../core/disruption/ordering.ts';
+import type { DisruptionReason } from '../../../core/disruption/budgets.ts';
+import type { NewNode } from '../../../core/scheduling/types.ts';
+import type { DisruptionMethod } from '../../state/well-known.ts';
+import { LABEL_INSTANCE_TYPE } from '../../state/well-known.ts';
+import type { BudgetTracker } from './budgets.ts';
+import type { Candidate, Rejection } from './candidates.ts';
+import { simulateRemoval, type SimulationInput } from './simulate.ts';
+
+export interface Command {
+  readonly method: DisruptionMethod;
+  /** Budget reason (Drifted, Empty, Underutilized), or Expired (not budgeted). */
+  readonly reason: DisruptionReason | 'Expired';
+  readonly candidates: readonly Candidate[];
+  readonly replacements: readonly NewNode[];
+  /** USD per hour saved (negative when a replacement costs more, as drift may). */
+  readonly savings: number;
+  readonly explanation: string;
+}
+
+export interface MethodContext {
+  readonly now: number;
+  readonly sim: SimulationInput;
+  readonly budgets: BudgetTracker;
+  readonly spotToSpot: boolean;
+  readonly spotToSpotMinTypes: number;
+  readonly multiNodeMax: number;
+  /** Graceful methods wait while pods are pending or nodes are launching (cluster not settled). */
+  readonly settled: boolean;
+  readonly reject: (r: Rejection) => void;
+}
+
+const SINGLE_NODE_MAX_EVALUATIONS = 40;
+/** A replacement must save at least this much to be worth a disruption (avoids flapping on noise). */
+const MIN_SAVINGS_PER_HOUR = 0.001;
+
+function sum(cs: readonly Candidate[]): number {
+  return cs.reduce((s, c) => s + c.price, 0);
+}
+
+function consolidationPolicy(c: Candidate): string {
+  return c.pool.spec.disruption?.consolidationPolicy ?? 'WhenEmptyOrUnderutilized';
+}
+
+function consolidateAfterMs(c: Candidate): number {
+  return durationOr(c.pool.spec.disruption?.consolidateAfter, 0);
+}
+
+function consolidatableNow(c: Candidate, now: number): boolean {
+  const after = consolidateAfterMs(c);
+  return Number.isFinite(after) && now - c.lastPodEventMs >= after;
+}
+
+/** Takes candidates in order while each one's pool budget for `reason` allows another. */
+function withinBudget(cs: readonly Candidate[], reason: DisruptionReason, m: MethodContext, methodName: string): Candidate[] {
+  const used = new Map<string, number>();
+  const out: Candidate[] = [];
+  for (const c of cs) {
+    const pool = c.state.nodePool;
+    const allowed = m.budgets.allowed(pool, reason) - (used.get(pool) ?? 0);
+    if (allowed <= 0) {
+      m.reject({ name: c.name, nodePool: pool, reason: 'budget', message: `${methodName} blocked by the ${reason} budget of NodePool ${pool}: ${m.budgets.describe(pool, reason)}` });
+      continue;
+    }
+    used.set(pool, (used.get(pool) ?? 0) + 1);
+    out.push(c);
+  }
+  return out;
+}
+
+function rejectBlocked(cs: readonly Candidate[], m: MethodContext, methodName: string): Candidate[] {
+  return cs.filter((c) => {
+    if (!c.blocked) return true;
+    m.reject({ name: c.name, nodePool: c.state.nodePool, reason: c.blocked.includes('PodDisruptionBudget') ? 'pdb' : 'do-not-disrupt', message: `${methodName} blocked: ${c.blocked}` });
+    return false;
+  });
+}
+
+export function drift(cands: readonly Candidate[], m: MethodContext): Command | undefined {
+  const drifted = rejectBlocked(orderByDisruptionCost(cands.filter((c) => c.drift), m.now), m, 'drift');
+  if (drifted.length === 0) return undefined;
+  // Empty drifted nodes go together (nothing to move); the others one at a time.
+  const empty = withinBudget(drifted.filter((c) => c.reschedulable.length === 0), 'Drifted', m, 'drift');
+  if (empty.length > 0) {
+    return {
+      method: 'drift',
+      reason: 'Drifted',
+      candidates: empty,
+      replacements: [],
+      savings: sum(empty),
+      explanation: `${empty.length} empty drifted node(s): ${empty[0]!.drift!.detail}`,
+    };
+  }
+  for (const c of drifted) {
+    if (m.budgets.allowed(c.state.nodePool, 'Drifted') <= 0) {
+      m.reject({ name: c.name, nodePool: c.state.nodePool, reason: 'budget', message: `drift replacement waits for the Drifted budget of NodePool ${c.state.nodePool}: ${m.budgets.describe(c.state.nodePool, 'Drifted')}` });
+      continue;
+    }
+    const sim = simulateRemoval(m.sim, [c]);
+    if (sim.unschedulable.length > 0) {
+      m.reject({ name: c.name, nodePool: c.state.nodePool, reason: 'pods-fit-nowhere', message: `drifted, but ${sim.unschedulable.length} pod(s) would fit nowhere: ${sim.unschedulable[0]!.reason}` });
+      continue;
+    }
+    const newPrice = sim.newNodes.reduce((s, n) => s + n.price, 0);
+    return {
+      method: 'drift',
+      reason: 'Drifted',
+      candidates: [c],
+      replacements: sim.newNodes,
+      savings: c.price - newPrice,
+      explanation: c.drift!.detail,
+    };
+  }
+  return undefined;
+}
+
+export function expiration(cands: readonly Candidate[], m: MethodContext): Command | undefined {
+  // Forceful: not limited by budgets, do-not-disrupt or PDBs at this stage (the drain
+  // still honours PDBs until the node's terminationGracePeriod runs out).
+  const expired = cands.filter((c) => m.now - c.createdAtMs >= c.expireAfterMs);
+  if (expired.length === 0) return undefined;
+  const sim = simulateRemoval(m.sim, expired);
+  const newPrice = sim.newNodes.reduce((s, n) => s + n.price, 0);
+  const oldest = Math.max(...expired.map((c) => m.now - c.createdAtMs));
+  return {
+    method: 'expiration',
+    reason: 'Expired',
+    candidates: expired,
+    replacements: sim.newNodes,
+    savings: sum(expired) - newPrice,
+    explanation: `${expired.length} node(s) past expireAfter (oldest ${(oldest / 3_600_000).toFixed(1)}h)${sim.unschedulable.length > 0 ? `; ${sim.unschedulable.length} pod(s) have no replacement and wait pending` : ''}`,
+  };
+}
+
+export function emptiness(cands: readonly Candidate[], m: MethodContext): Command | undefined {
+  if (!m.settled) return undefined;
+  const empty = cands.filter(
+    (c) =>
+      c.reschedulable.length === 0 &&
+      (consolidationPolicy(c) === 'WhenEmpty' || consolidationPolicy(c) === 'WhenEmptyOrUnderutilized') &&
+      consolidatableNow(c, m.now),
+  );
+  const ok = withinBudget(rejectBlocked(empty, m, 'emptiness'), 'Empty', m, 'emptiness');
+  if (ok.length === 0) return undefined;
+  return {
+    method: 'emptiness',
+    reason: 'Empty',
+    candidates: ok,
+    replacements: [],
+    savings: sum(ok),
+    explanation: `${ok.length} node(s) ran no pods but DaemonSets for at least consolidateAfter`,
+  };
+}
+
+type Attempt = { ok: true; command: Command } | { ok: false; reason: string; message: string };
+
+/** Delete the candidates (their pods fit elsewhere) or replace them with one cheaper node. */
+export function consolidationCommand(cs: readonly Candidate[], m: MethodContext): Attempt {
+  const sim = simulateRemoval(m.sim, cs);
+  if (sim.unschedulable.length > 0) {
+    return { ok: false, reason: 'pods-fit-nowhere', message: `${sim.unschedulable.length} pod(s) would fit nowhere: ${sim.unschedulable[0]!.reason}` };
+  }
+  const total = sum(cs);
+  const names = cs.map((c) => c.name);
+  if (sim.newNodes.length === 0) {
+    return {
+      ok: true,
+      command: {
+        method: 'consolidation',
+        reason: 'Underutilized',
+        candidates: cs,
+        replacements: [],
+        savings: total,
+        explanation: `${cs.reduce((s, c) => s + c.reschedulable.length, 0)} pod(s) of ${names.length} node(s) fit on the other nodes`,
+      },
+    };
+  }
+  if (sim.newNodes.length > 1) {
+    return { ok: false, reason: 'needs-several-nodes', message: `moving its pods would need ${sim.newNodes.length} new nodes` };
+  }
+  const n = sim.newNodes[0]!;
+  const cheaper = n.instanceTypeOptions.filter((o) => o.price < total - MIN_SAVINGS_PER_HOUR);
+  if (cheaper.length === 0) {
+    return { ok: false, reason: 'no-cheaper-placement', message: `the cheapest node for its pods costs $${n.price.toFixed(4)}/h, not less than $${total.toFixed(4)}/h now` };
+  }
+  const allSpot = cs.every((c) => c.state.capacityType === 'spot');
+  const replacementSpot = cheaper.some((o) => o.offerings.some((x) => x.capacityType === 'spot' && x.price < total));
+  if (allSpot && replacementSpot) {
+    if (!m.spotToSpot) {
+      return { ok: false, reason: 'spot-to-spot-disabled', message: 'replacing spot with cheaper spot is off (enable spot-to-spot consolidation)' };
+    }
+    if (cs.length === 1 && cheaper.length < m.spotToSpotMinTypes) {
+      return { ok: false, reason: 'spot-diversity', message: `only ${cheaper.length} cheaper spot type(s); spot-to-spot needs ${m.spotToSpotMinTypes} to keep diversity` };
+    }
+  }
+  const names2 = new Set(cheaper.map((o) => o.name));
+  const replacement: NewNode = {
+    ...n,
+    instanceTypeOptions: cheaper,
+    price: cheaper[0]!.price,
+    requirements: n.requirements.map((r) => (r.key === LABEL_INSTANCE_TYPE && r.operator === 'In' ? { ...r, values: (r.values ?? []).filter((v) => names2.has(v)) } : r)),
+  };
+  return {
+    ok: true,
+    command: {
+      method: 'consolidation',
+      reason: 'Underutilized',
+      candidates: cs,
+      replacements: [replacement],
+      savings: total - replacement.price,
+      explanation: `replace ${names.length} node(s) costing $${total.toFixed(4)}/h with one ${cheaper[0]!.name} at $${replacement.price.toFixed(4)}/h`,
+    },
+  };
+}
+
+function consolidatable(cands: readonly Candidate[], m: MethodContext): Candidate[] {
+  return cands.filter((c) => consolidationPolicy(c) === 'WhenEmptyOrUnderutilized' && c.reschedulable.length > 0 && consolidatableNow(c, m.now));
+}
+
+export function multiNodeConsolidation(cands: readonly Candidate[], m: MethodContext): Command | undefined {
+  if (!m.settled) return undefined;
+  const ordered = withinBudget(orderByDisruptionCost(rejectBlockedQuiet(consolidatable(cands, m)), m.now), 'Underutilized', m, 'consolidation').slice(0, m.multiNodeMax);
+  if (ordered.length < 2) return undefined;
+  // Karpenter's search: the longest prefix (cheapest to disrupt first) that consolidates.
+  let lo = 2;
+  let hi = ordered.length;
+  let best: Command | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const a = consolidationCommand(ordered.slice(0, mid), m);
+    if (a.ok && a.command.savings > 0) {
+      best = a.command;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return best;
+}
+
+function rejectBlockedQuiet(cs: readonly Candidate[]): Candidate[] {
+  return cs.filter((c) => !c.blocked);
+}
+
+export function singleNodeConsolidation(cands: readonly Candidate[], m: MethodContext): Command | undefined {
+  if (!m.settled) return undefined;
+  const eligible = withinBudget(orderByDisruptionCost(rejectBlocked(consolidatable(cands, m), m, 'consolidation'), m.now), 'Underutilized', m, 'consolidation');
+  let evaluated = 0;
+  for (const c of eligible) {
+    if (evaluated++ >= SINGLE_NODE_MAX_EVALUATIONS) break;
+    const a = consolidationCommand([c], m);
+    if (a.ok) return a.command;
+    m.reject({ name: c.name, nodePool: c.state.nodePool, reason: a.reason, message: `not consolidated: ${a.message}` });
+  }
+  return undefined;
+}

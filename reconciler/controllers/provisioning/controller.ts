@@ -1,0 +1,189 @@
+// Provisioning: batch pending pods (a window that closes after 1 s without new pending
+// pods or 10 s in all), run core's solver once per batch over the pending pods, the
+// existing and in-flight nodes and the NodePools, and create one NodeClaim per new node
+// it asks for. Launching is the lifecycle controller's job, so the claim (the durable
+// record) always exists before the instance.
+
+import type { Pod } from '../../../core/api/k8s.ts';
+import { solve } from '../../../core/index.ts';
+import type { WatchEvent } from '../../ports/cluster.ts';
+import type { IntentEvent } from '../../ports/intent.ts';
+import { BatchWindow } from '../../runtime/batcher.ts';
+import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
+import type { ControllerContext } from '../../runtime/context.ts';
+import { buildClusterState, isProvisionable, podKey } from '../../state/cluster-state.ts';
+import { indexIntent } from '../../state/drift.ts';
+import { existingNodes, poolUsage, schedulingPools } from '../../state/scheduling.ts';
+import { nodeClaimFor } from './nodeclaim.ts';
+
+/** With pods still pending and nothing else happening, solve again this often. */
+const PENDING_RESOLVE_MS = 60_000;
+
+export class ProvisioningController implements Controller {
+  readonly name = 'provisioning';
+  private readonly window: BatchWindow;
+  /** When each pending pod was first seen pending (uid -> ms), for the latency histogram. */
+  private readonly pendingSince = new Map<string, number>();
+  /** The unschedulable reason last reported per pod, so each is logged once. */
+  private readonly reported = new Map<string, string>();
+  private started = false;
+  /** With pods still pending after a solve, solve again at this time even without events. */
+  private resolveAt: number | undefined;
+  private reportedProblems = '';
+
+  constructor(private readonly ctx: ControllerContext) {
+    this.window = new BatchWindow(ctx.options.batchWindow);
+  }
+
+  onEvent(event: WatchEvent, wake: Wake): void {
+    const now = this.ctx.clock.now();
+    if (event.kind === 'Pod') {
+      const pod = event.object;
+      const uid = pod.metadata.uid ?? podKey(pod);
+      if (event.type !== 'DELETED' && isProvisionable(pod)) {
+        if (!this.pendingSince.has(uid)) {
+          this.pendingSince.set(uid, now);
+          this.trigger(wake);
+        }
+      } else {
+        this.pendingSince.delete(uid);
+        this.reported.delete(uid);
+      }
+    } else if (event.kind === 'NodeClaim' && event.type === 'DELETED' && this.pendingSince.size > 0) {
+      // A claim that failed to launch (or was deleted) leaves its pods to solve again.
+      this.trigger(wake);
+    }
+  }
+
+  onIntent(event: IntentEvent, wake: Wake): void {
+    if (event.type === 'accepted' && this.pendingSince.size > 0) this.trigger(wake);
+  }
+
+  private trigger(wake: Wake): void {
+    const now = this.ctx.clock.now();
+    const closesAt = this.window.trigger(now);
+    wake(closesAt - now);
+  }
+
+  async reconcile(): Promise<ReconcileResult> {
+    const now = this.ctx.clock.now();
+    if (!this.started) {
+      // After a restart, pods already pending form the first batch.
+      this.started = true;
+      for (const p of this.ctx.cluster.cache.list('Pod')) {
+        if (isProvisionable(p)) this.pendingSince.set(p.metadata.uid ?? podKey(p), now);
+      }
+      if (this.pendingSince.size > 0) this.window.trigger(now);
+    }
+    const windowClosed = this.window.takeIfClosed(now);
+    const resolveDue = this.resolveAt !== undefined && now >= this.resolveAt;
+    if (windowClosed || resolveDue) {
+      this.resolveAt = undefined;
+      await this.provision();
+      if (this.pendingSince.size > 0) {
+        // Pods left pending (limits, shortages, nothing fits) are solved again when an
+        // unavailable offering expires, or in a minute.
+        const t = this.ctx.clock.now();
+        const expiry = this.ctx.unavailable.nextExpiry();
+        this.resolveAt = Math.min(t + PENDING_RESOLVE_MS, expiry !== undefined ? expiry + 1 : Infinity);
+      }
+    }
+    const next = Math.min(this.window.closesAt() ?? Infinity, this.resolveAt ?? Infinity);
+    return Number.isFinite(next) ? { requeueAfterMs: Math.max(1, next - this.ctx.clock.now()) } : {};
+  }
+
+  private async provision(): Promise<void> {
+    const { cluster, clock, intent, decisions, metrics, logger, options } = this.ctx;
+    const current = intent.current();
+    const state = buildClusterState(cluster.cache);
+    metrics.pendingPods.set(state.pendingPods.length);
+    if (state.pendingPods.length === 0) return;
+    if (!current) {
+      logger.warn('pods are pending but no intent has been accepted yet; not provisioning', { pending: state.pendingPods.length });
+      return;
+    }
+    const idx = indexIntent(current);
+    const view = await schedulingPools(this.ctx, current);
+    const problemsKey = view.problems.map((p) => `${p.nodePool}:${p.message}`).join('|');
+    if (problemsKey !== this.reportedProblems) {
+      this.reportedProblems = problemsKey;
+      for (const p of view.problems) logger.warn('NodePool cannot provision', { nodePool: p.nodePool, problem: p.message });
+    }
+
+    const started = performance.now();
+    const result = solve({
+      pods: [...state.pendingPods],
+      nodes: existingNodes(state, undefined, (n) => cluster.cache.podsOnNode(n)),
+      nodePools: view.pools,
+      daemonSets: [...cluster.cache.list('DaemonSet')],
+      poolUsage: poolUsage(state),
+      options: { maxInstanceTypeOptions: options.maxInstanceTypesPerClaim },
+    });
+    const solveSeconds = (performance.now() - started) / 1000;
+    metrics.provisioningSolveSeconds.observe(solveSeconds);
+    logger.debug('solved a batch', {
+      pods: state.pendingPods.length,
+      newNodes: result.newNodes.length,
+      bindings: result.bindings.length,
+      unschedulable: result.unschedulable.length,
+      solveMs: Math.round(solveSeconds * 1000),
+    });
+
+    const now = clock.now();
+    for (const newNode of result.newNodes) {
+      const pool = view.poolManifests.get(newNode.nodePool)!;
+      const claim = await cluster.createNodeClaim(nodeClaimFor({ newNode, pool, intent: idx }));
+      for (const p of newNode.pods) {
+        const since = this.pendingSince.get(p.metadata.uid ?? podKey(p));
+        if (since !== undefined) metrics.podDecisionLatencySeconds.observe((now - since) / 1000);
+      }
+      const cheapest = newNode.instanceTypeOptions[0];
+      decisions.record({
+        controller: this.name,
+        action: 'launch',
+        reason: 'pending-pods',
+        message: `${newNode.nodePool}: NodeClaim ${claim.metadata.name} for ${newNode.pods.length} pending pod(s), ${newNode.instanceTypeOptions.length} type option(s) from ${cheapest?.name ?? '?'} at $${newNode.price.toFixed(4)}/h`,
+        nodePool: newNode.nodePool,
+        nodeClaims: [claim.metadata.name!],
+        details: {
+          pods: newNode.pods.length,
+          cheapestType: cheapest?.name,
+          pricePerHour: newNode.price,
+          options: newNode.instanceTypeOptions.length,
+          commit: current.commit,
+        },
+      });
+    }
+    this.reportUnschedulable(result.unschedulable);
+  }
+
+  private reportUnschedulable(list: readonly { pod: Pod; reason: string }[]): void {
+    const byReason = new Map<string, Pod[]>();
+    for (const u of list) {
+      const uid = u.pod.metadata.uid ?? podKey(u.pod);
+      if (this.reported.get(uid) === u.reason) continue;
+      this.reported.set(uid, u.reason);
+      let l = byReason.get(u.reason);
+      if (!l) byReason.set(u.reason, (l = []));
+      l.push(u.pod);
+    }
+    for (const [reason, pods] of byReason) {
+      const limit = /limit/i.test(reason);
+      this.ctx.decisions.record({
+        controller: this.name,
+        action: limit ? 'limit-reached' : 'unschedulable',
+        reason: limit ? 'nodepool-limit' : 'no-nodepool-fits',
+        message: `${pods.length} pod(s) cannot be provisioned for (e.g. ${podKey(pods[0]!)}): ${reason}`,
+        details: { pods: pods.slice(0, 10).map(podKey), count: pods.length },
+      });
+      for (const p of pods.slice(0, 20)) {
+        this.ctx.cluster.recordEvent({
+          involved: { kind: 'Pod', name: p.metadata.name!, namespace: p.metadata.namespace },
+          type: 'Warning',
+          reason: limit ? 'NodePoolLimitReached' : 'FailedProvisioning',
+          message: reason,
+        });
+      }
+    }
+  }
+}

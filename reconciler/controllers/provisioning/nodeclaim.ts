@@ -1,0 +1,75 @@
+// The NodeClaim for a node the solver wants: the durable record of a launch, created
+// before the instance (the lifecycle controller launches it). It carries everything a
+// restarted reconciler needs: requirements (instance-type options, zones, capacity
+// types), the pool's taints, expiry and grace period, the drift hashes of the pool and
+// class it came from, and the policy commit.
+
+import type { NodeClaim, NodePool, NodeSelectorRequirementWithMinValues } from '../../../core/api/karpenter.ts';
+import { DRIFT_HASH_VERSION } from '../../../core/disruption/drift.ts';
+import { formatResourceQuantity } from '../../../core/resources/quantity.ts';
+import type { NewNode } from '../../../core/scheduling/types.ts';
+import type { IntentIndex } from '../../state/drift.ts';
+import {
+  ANNOTATION_NODECLASS_HASH,
+  ANNOTATION_NODEPOOL_HASH,
+  ANNOTATION_NODEPOOL_HASH_VERSION,
+  ANNOTATION_REPLACES,
+  FINALIZER_TERMINATION,
+  LABEL_NODEPOOL,
+  LABEL_POLICY_COMMIT,
+} from '../../state/well-known.ts';
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+export interface NodeClaimFor {
+  readonly newNode: NewNode;
+  readonly pool: NodePool;
+  readonly intent: IntentIndex;
+  /** Claims this one replaces (disruption), recorded on it. */
+  readonly replaces?: readonly string[];
+}
+
+export function nodeClaimFor({ newNode, pool, intent, replaces }: NodeClaimFor): NodeClaim {
+  const poolName = pool.metadata.name!;
+  const tmpl = pool.spec.template;
+  const className = tmpl.spec.nodeClassRef.name;
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...(tmpl.metadata?.labels ?? {}), ...newNode.labels })) {
+    if (v.length <= 63 && LABEL_VALUE.test(v)) labels[k] = v;
+  }
+  labels[LABEL_NODEPOOL] = poolName;
+  labels[LABEL_POLICY_COMMIT] = intent.intent.commit.slice(0, 63);
+  const requests: Record<string, string> = {};
+  for (const [k, v] of Object.entries(newNode.requests)) if (v > 0) requests[k] = formatResourceQuantity(k, Math.ceil(v));
+  const requirements: NodeSelectorRequirementWithMinValues[] = newNode.requirements.map((r) => ({
+    key: r.key,
+    operator: r.operator,
+    ...(r.values && r.values.length > 0 ? { values: [...r.values] } : {}),
+    ...(r.minValues !== undefined ? { minValues: r.minValues } : {}),
+  }));
+  return {
+    apiVersion: 'karpenter.sh/v1',
+    kind: 'NodeClaim',
+    metadata: {
+      generateName: `${poolName}-`,
+      labels,
+      annotations: {
+        ...(tmpl.metadata?.annotations ?? {}),
+        [ANNOTATION_NODEPOOL_HASH]: intent.poolHashes.get(poolName) ?? '',
+        [ANNOTATION_NODEPOOL_HASH_VERSION]: DRIFT_HASH_VERSION,
+        [ANNOTATION_NODECLASS_HASH]: intent.classHashes.get(className) ?? '',
+        ...(replaces && replaces.length > 0 ? { [ANNOTATION_REPLACES]: replaces.join(',') } : {}),
+      },
+      finalizers: [FINALIZER_TERMINATION],
+    },
+    spec: {
+      nodeClassRef: { ...tmpl.spec.nodeClassRef },
+      requirements,
+      resources: { requests },
+      ...(tmpl.spec.taints && tmpl.spec.taints.length > 0 ? { taints: tmpl.spec.taints.map((t) => ({ ...t })) } : {}),
+      ...(tmpl.spec.startupTaints && tmpl.spec.startupTaints.length > 0 ? { startupTaints: tmpl.spec.startupTaints.map((t) => ({ ...t })) } : {}),
+      expireAfter: tmpl.spec.expireAfter ?? '720h',
+      ...(tmpl.spec.terminationGracePeriod ? { terminationGracePeriod: tmpl.spec.terminationGracePeriod } : {}),
+    },
+  };
+}

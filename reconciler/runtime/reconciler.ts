@@ -1,0 +1,88 @@
+// Assembles the reconciler: the production controllers over whatever adapters are
+// given (the Kubernetes API and EC2 in production, the simulator in `joinery simulate`
+// and the tests), one controller manager, one injected metrics registry and log sink.
+
+import { Registry } from 'prom-client';
+import { DisruptionController } from '../controllers/disruption/controller.ts';
+import { GarbageCollectionController } from '../controllers/gc/controller.ts';
+import { LifecycleController } from '../controllers/lifecycle/controller.ts';
+import { ProvisioningController } from '../controllers/provisioning/controller.ts';
+import { StatusController } from '../controllers/status/controller.ts';
+import { TerminationController } from '../controllers/termination/controller.ts';
+import { DecisionLog } from '../observability/decisions.ts';
+import { StructuredLogger, type LogLevel, type LogSink } from '../observability/log.ts';
+import { ReconcilerMetrics } from '../observability/metrics.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { CloudProvider } from '../ports/cloud.ts';
+import type { ClusterPort } from '../ports/cluster.ts';
+import type { IntentSource } from '../ports/intent.ts';
+import { InstanceTypeCatalog } from '../state/instance-types.ts';
+import { UnavailableOfferings } from '../state/unavailable-offerings.ts';
+import { DEFAULT_OPTIONS, type ControllerContext, type ReconcilerOptions } from './context.ts';
+import { ControllerManager } from './manager.ts';
+
+export interface ReconcilerDeps {
+  readonly clock: Clock;
+  readonly cluster: ClusterPort;
+  readonly cloud: CloudProvider;
+  readonly intent: IntentSource;
+  readonly logSink: LogSink;
+  readonly logLevel?: LogLevel;
+  /** Defaults to a fresh registry (never prom-client's global one). */
+  readonly registry?: Registry;
+  readonly options?: Partial<ReconcilerOptions>;
+}
+
+export interface Reconciler {
+  readonly manager: ControllerManager;
+  readonly context: ControllerContext;
+  readonly controllers: {
+    readonly provisioning: ProvisioningController;
+    readonly lifecycle: LifecycleController;
+    readonly disruption: DisruptionController;
+    readonly termination: TerminationController;
+    readonly gc: GarbageCollectionController;
+    readonly status: StatusController;
+  };
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createReconciler(deps: ReconcilerDeps): Reconciler {
+  const options: ReconcilerOptions = { ...DEFAULT_OPTIONS, ...deps.options, batchWindow: { ...DEFAULT_OPTIONS.batchWindow, ...deps.options?.batchWindow } };
+  const registry = deps.registry ?? new Registry();
+  const metrics = new ReconcilerMetrics(registry);
+  const logger = new StructuredLogger(deps.clock, deps.logSink, deps.logLevel ?? 'info', 'joinery');
+  const decisions = new DecisionLog(logger.child('decision'), metrics, () => deps.clock.now());
+  const unavailable = new UnavailableOfferings(deps.clock);
+  const catalog = new InstanceTypeCatalog(deps.clock, deps.cloud, unavailable);
+  const context: ControllerContext = {
+    clock: deps.clock,
+    cluster: deps.cluster,
+    cloud: deps.cloud,
+    intent: deps.intent,
+    logger,
+    metrics,
+    decisions,
+    catalog,
+    unavailable,
+    options,
+  };
+  const controllers = {
+    provisioning: new ProvisioningController(context),
+    lifecycle: new LifecycleController(context),
+    disruption: new DisruptionController(context),
+    termination: new TerminationController(context),
+    gc: new GarbageCollectionController(context),
+    status: new StatusController(context),
+  };
+  const manager = new ControllerManager({ clock: deps.clock, cluster: deps.cluster, intent: deps.intent, logger, metrics });
+  manager.register(...Object.values(controllers));
+  return {
+    manager,
+    context,
+    controllers,
+    start: () => manager.start(),
+    stop: () => manager.stop(),
+  };
+}
