@@ -55,6 +55,8 @@ interface SimNode {
   template: Template | undefined;
   /** New nodes: pool type index of the size target. */
   target: number;
+  /** New nodes: filled; its free capacity no longer counts as open for the pool's demand. */
+  closed: boolean;
   readonly pods: Pod[];
 }
 
@@ -102,6 +104,12 @@ class Solver {
   private readonly maxOptions: number;
   private readonly prefix: string;
   private newNodeCount = 0;
+  private readonly cursor: Int32Array;
+  private readonly level: Int32Array;
+  private readonly classReject: Int32Array;
+  private readonly shapeOf: Int32Array;
+  private readonly shapes: { req: Float64Array; classes: PodClass[]; pending: number }[] = [];
+  private shapeReject = new Int32Array(0);
 
   // Outcome of the last successful tryNode on a new node.
   private pickTemplate: Template | undefined;
@@ -137,6 +145,11 @@ class Solver {
       live.some((n) => n.taints.some((t) => t.effect === 'PreferNoSchedule'));
 
     live.forEach((n, i) => this.addExisting(n, bound[i]!));
+    const classes = this.builder.classes.length;
+    this.cursor = new Int32Array(classes);
+    this.level = new Int32Array(classes);
+    this.classReject = new Int32Array(classes);
+    this.shapeOf = new Int32Array(classes);
     this.initDemand();
   }
 
@@ -169,6 +182,7 @@ class Solver {
       pool: undefined,
       template: undefined,
       target: -1,
+      closed: true,
       pods: [],
     };
     this.nodes.push(node);
@@ -309,39 +323,85 @@ class Solver {
   }
 
   run(): SolveResult {
+    // Largest first, by the dominant share of the total demand (so that CPU-heavy and
+    // memory-heavy pods interleave and nodes fill evenly in both).
+    const total = new Float64Array(this.res.size);
+    for (const cls of this.builder.classes) {
+      const req = this.res.vector(cls.requests);
+      for (let r = 0; r < req.length; r++) total[r] = total[r]! + cls.pods.length * req[r]!;
+    }
+    const size = new Map<PodClass, number>();
+    for (const cls of this.builder.classes) {
+      const req = this.res.vector(cls.requests);
+      let s = 0;
+      for (let r = 0; r < req.length; r++) if (r !== 2 && total[r]! > 0) s = Math.max(s, req[r]! / total[r]!);
+      size.set(cls, s);
+    }
     const order = this.builder.classes.slice().sort((a, b) => {
       if (a.priority !== b.priority) return b.priority - a.priority;
       const ea = a.exclusiveGroup ? 1 : 0;
       const eb = b.exclusiveGroup ? 1 : 0;
       if (ea !== eb) return eb - ea;
-      const ca = a.requests.cpu ?? 0;
-      const cb = b.requests.cpu ?? 0;
-      if (ca !== cb) return cb - ca;
-      const ma = a.requests.memory ?? 0;
-      const mb = b.requests.memory ?? 0;
-      if (ma !== mb) return mb - ma;
+      const sa = size.get(a)!;
+      const sb = size.get(b)!;
+      if (sa !== sb) return sb - sa;
       return a.id - b.id;
     });
-    let failed: { cls: PodClass; pod: Pod }[] = [];
-    for (const cls of order) {
-      for (const pod of cls.pods) {
-        if (this.place(cls, pod)) this.settleDemand(cls);
-        else failed.push({ cls, pod });
+    this.initShapes(order);
+    this.shapeReject = new Int32Array(this.shapes.length);
+    const failed: { cls: PodClass; pod: Pod }[] = [];
+    // 1. Existing and in-flight nodes first, first fit.
+    if (this.nodes.length > 0) {
+      for (const cls of order) {
+        const a = this.attemptsOf(cls)[0];
+        if (!a) continue;
+        while (this.pending(cls) > 0) {
+          this.prepare(a);
+          const n = this.firstFit(a);
+          if (!n) break; // identical pods fail alike
+          this.commit(a, this.take(cls), n);
+          this.settleDemand(cls);
+        }
       }
     }
-    // Pods that failed may fit now (e.g. affinity to pods placed after them).
-    while (failed.length > 0) {
-      const still: { cls: PodClass; pod: Pod }[] = [];
-      for (const f of failed) {
-        if (this.place(f.cls, f.pod)) this.settleDemand(f.cls);
-        else still.push(f);
+    // 2. New nodes: open one for the next pod, then fill it with the pods that complement it best.
+    for (const cls of order) {
+      while (this.pending(cls) > 0) {
+        const attempts = this.attemptsOf(cls);
+        let placed = false;
+        for (let level = this.level[cls.id]!; level < attempts.length && !placed; level++) {
+          const a = attempts[level]!;
+          this.level[cls.id] = level;
+          this.prepare(a);
+          const n = level > 0 ? this.firstFit(a) : undefined;
+          if (n) {
+            this.commit(a, this.take(cls), n);
+            placed = true;
+          } else {
+            const fresh = this.openNode(a, this.peek(cls));
+            if (fresh) {
+              this.take(cls);
+              this.fill(fresh);
+              this.close(fresh);
+              placed = true;
+            }
+          }
+        }
+        this.settleDemand(cls);
+        if (!placed) failed.push({ cls, pod: this.take(cls) });
       }
-      if (still.length === failed.length) break;
-      failed = still;
+    }
+    // 3. Pods that failed may fit now (e.g. affinity to pods placed after them).
+    let still = failed;
+    while (still.length > 0) {
+      const next: { cls: PodClass; pod: Pod }[] = [];
+      for (const f of still) if (!this.placeAnywhere(f.cls, f.pod)) next.push(f);
+      if (next.length === still.length) break;
+      still = next;
     }
     const unschedulable: UnschedulablePod[] = [];
     const reasons = new Map<PodClass, string>();
-    for (const f of failed) {
+    for (const f of still) {
       let reason = reasons.get(f.cls);
       if (reason === undefined) {
         reason = this.explain(f.cls);
@@ -354,20 +414,125 @@ class Solver {
     return { bindings, newNodes: this.finalize(), unschedulable };
   }
 
-  private place(cls: PodClass, pod: Pod): boolean {
+  // Pending pods of each class are consumed in input order.
+  private pending(cls: PodClass): number {
+    return cls.pods.length - this.cursor[cls.id]!;
+  }
+
+  private peek(cls: PodClass): Pod {
+    return cls.pods[this.cursor[cls.id]!]!;
+  }
+
+  private take(cls: PodClass): Pod {
+    const pod = cls.pods[this.cursor[cls.id]!]!;
+    this.cursor[cls.id] = this.cursor[cls.id]! + 1;
+    const shape = this.shapeOf[cls.id]!;
+    this.shapes[shape]!.pending--;
+    return pod;
+  }
+
+  /** Groups classes by request vector: the fill loop chooses a shape, then a class of it that fits. */
+  private initShapes(order: readonly PodClass[]): void {
+    const index = new Map<string, number>();
+    for (const cls of order) {
+      const a = this.attemptsOf(cls)[0];
+      const req = a ? a.req : this.res.vector(cls.requests);
+      const key = req.join(',');
+      let s = index.get(key);
+      if (s === undefined) {
+        s = this.shapes.length;
+        index.set(key, s);
+        this.shapes.push({ req, classes: [], pending: 0 });
+      }
+      this.shapeOf[cls.id] = s;
+      if (a) {
+        this.shapes[s]!.classes.push(cls);
+        this.shapes[s]!.pending += cls.pods.length;
+      }
+    }
+  }
+
+  /**
+   * Fills a new node: repeatedly adds a pending pod of the shape that best balances what
+   * the node holds (the one that raises the lower of its cpu and memory fill the most),
+   * until no pending pod fits.
+   */
+  private fill(n: SimNode): void {
+    const stamp = n.index + 1;
+    for (;;) {
+      let best = -1;
+      let bestScore = -Infinity;
+      const cap = n.cap;
+      for (let s = 0; s < this.shapes.length; s++) {
+        const shape = this.shapes[s]!;
+        if (shape.pending === 0 || this.shapeReject[s] === stamp) continue;
+        const req = shape.req;
+        if (!fits(cap, n.used, req)) continue;
+        // Raise the emptier of cpu and memory the most (ties: the larger pod), so that
+        // nodes end full in both rather than in one.
+        let lowest = Infinity;
+        let sum = 0;
+        for (let r = 0; r < 2; r++) {
+          const c = cap[r]!;
+          const f = c > 0 ? (n.used[r]! + req[r]!) / c : 1;
+          if (f < lowest) lowest = f;
+          sum += f;
+        }
+        const score = lowest + 0.01 * sum;
+        if (score > bestScore) {
+          best = s;
+          bestScore = score;
+        }
+      }
+      if (best < 0) return;
+      let placed = false;
+      for (const cls of this.shapes[best]!.classes) {
+        if (this.pending(cls) === 0 || this.classReject[cls.id] === stamp) continue;
+        const a = this.attemptsOf(cls)[this.level[cls.id]!]!;
+        this.prepare(a);
+        if (this.tryNode(a, n) === OK) {
+          this.commit(a, this.take(cls), n);
+          this.settleDemand(cls);
+          placed = true;
+          break;
+        }
+        this.classReject[cls.id] = stamp;
+      }
+      if (!placed) this.shapeReject[best] = stamp;
+    }
+  }
+
+  /** The node is full for now: its free capacity stops counting against the pool's pending demand. */
+  private close(n: SimNode): void {
+    if (n.closed) return;
+    const free = n.pool!.openFree;
+    for (let r = 0; r < free.length; r++) free[r] = free[r]! - (n.cap[r]! - n.used[r]!);
+    n.closed = true;
+  }
+
+  /** The first node (existing first, then new in order) that takes the pod. */
+  private firstFit(a: Attempt): SimNode | undefined {
+    const nodes = this.nodes;
+    for (let i = a.ptr; i < nodes.length; i++) {
+      const n = nodes[i]!;
+      const r = this.tryNode(a, n);
+      if (r === OK) return n;
+      if (r === PERMANENT && i === a.ptr) a.ptr++;
+    }
+    return undefined;
+  }
+
+  /** Retry of a failed pod: every relaxation level, any node, else a new node. */
+  private placeAnywhere(cls: PodClass, pod: Pod): boolean {
     for (const a of this.attemptsOf(cls)) {
       this.prepare(a);
-      const nodes = this.nodes;
-      for (let i = a.ptr; i < nodes.length; i++) {
-        const n = nodes[i]!;
-        const r = this.tryNode(a, n);
-        if (r === OK) {
-          this.commit(a, pod, n);
-          return true;
-        }
-        if (r === PERMANENT && i === a.ptr) a.ptr++;
+      const n = this.firstFit(a);
+      if (n) {
+        this.commit(a, pod, n);
+        return true;
       }
-      if (this.openNode(a, pod)) return true;
+      const fresh = this.openNode(a, pod);
+      if (fresh) return true;
     }
     return false;
   }
@@ -575,14 +740,13 @@ class Solver {
     if (!n.existing) {
       const t = this.pickTemplate!;
       const target = this.pickTarget;
-      if (target !== n.target) {
-        n.pool!.addUsage(n.target, -1);
-        n.pool!.addUsage(target, 1);
-        n.target = target;
-        n.cap = n.pool!.types[target]!.usable;
-      }
+      if (target !== n.target) this.setTarget(n, target);
       n.template = t;
       this.pinCounted(a, n);
+      if (!n.closed) {
+        const free = n.pool!.openFree;
+        for (let r = 0; r < a.req.length; r++) free[r] = free[r]! - a.req[r]!;
+      }
     }
     const req = a.req;
     for (let r = 0; r < req.length; r++) n.used[r] = n.used[r]! + req[r]!;
@@ -628,17 +792,28 @@ class Solver {
         bestCount = count;
       }
       if (!chosen) continue;
-      if (chosenTarget !== n.target) {
-        n.pool!.addUsage(n.target, -1);
-        n.pool!.addUsage(chosenTarget, 1);
-        n.target = chosenTarget;
-        n.cap = n.pool!.types[chosenTarget]!.usable;
-      }
+      if (chosenTarget !== n.target) this.setTarget(n, chosenTarget);
       n.template = chosen;
     }
   }
 
-  private openNode(a: Attempt, pod: Pod): boolean {
+  /** Changes a new node's size target (pool type index), keeping limits and free capacity in step. */
+  private setTarget(n: SimNode, target: number): void {
+    const pool = n.pool!;
+    const free = pool.openFree;
+    const usable = pool.types[target]!.usable;
+    if (n.target >= 0) {
+      pool.addUsage(n.target, -1);
+      const old = pool.types[n.target]!.usable;
+      if (!n.closed) for (let r = 0; r < free.length; r++) free[r] = free[r]! - old[r]!;
+    }
+    pool.addUsage(target, 1);
+    if (!n.closed) for (let r = 0; r < free.length; r++) free[r] = free[r]! + usable[r]!;
+    n.target = target;
+    n.cap = usable;
+  }
+
+  private openNode(a: Attempt, pod: Pod): SimNode | undefined {
     for (const pool of this.pools) {
       if (!a.poolTaintOk[pool.index]) continue;
       const t = this.narrowFor(a, pool.base);
@@ -653,6 +828,7 @@ class Solver {
         pool,
         template: t,
         target: -1,
+        closed: false,
         pods: [],
       };
       if (this.topologyOk(a, node, t) !== OK) continue;
@@ -661,15 +837,15 @@ class Solver {
       if (!chosen) continue;
       const target = this.chooseTarget(pool, chosen, a.req);
       if (target < 0) continue;
-      const named: SimNode = { ...node, name: `${this.prefix}-${pool.name}-${this.newNodeCount++}`, template: chosen, target, cap: pool.types[target]!.usable };
-      pool.addUsage(target, 1);
+      const named: SimNode = { ...node, name: `${this.prefix}-${pool.name}-${this.newNodeCount++}`, template: chosen };
+      this.setTarget(named, target);
       this.nodes.push(named);
       this.pickTemplate = chosen;
       this.pickTarget = target;
       this.commit(a, pod, named);
-      return true;
+      return named;
     }
-    return false;
+    return undefined;
   }
 
   /**
@@ -691,7 +867,8 @@ class Solver {
       let n = 0;
       for (let r = 0; r < R; r++) {
         if (req[r]! <= 0) continue;
-        const share = Math.max(pool.remaining[r]! / nodesNeeded, req[r]!);
+        const uncovered = Math.max(pool.remaining[r]! - pool.openFree[r]!, 0);
+        const share = Math.max(uncovered / nodesNeeded, req[r]!);
         const x = share / u[r]!;
         if (x > n) n = x;
       }

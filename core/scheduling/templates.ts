@@ -110,6 +110,8 @@ export class PoolState {
   readonly hasLimits: boolean;
   /** Requests of the pending pods the pool could host, not yet placed. */
   readonly remaining: Float64Array;
+  /** Free capacity (target usable minus used) on the pool's new nodes. */
+  readonly openFree: Float64Array;
   /** Per exclusive group (one pod per node), pending pods the pool could host. */
   readonly exclusive = new Map<TopologyGroup, number>();
   base!: Template;
@@ -130,6 +132,7 @@ export class PoolState {
     this.limit = Float64Array.from(this.limitKeys, (k) => pool.limits[k]!);
     this.used = Float64Array.from(this.limitKeys, (k) => usage?.[k] ?? 0);
     this.remaining = new Float64Array(resources.size);
+    this.openFree = new Float64Array(resources.size);
     for (const type of pool.instanceTypes) {
       if (!instanceTypeCompatible(type, this.reqs)) continue;
       const nodeReqs = this.reqs.intersect(Requirements.fromLabels(type.labels));
