@@ -1,0 +1,77 @@
+// Where each kind the ClusterPort watches lives in the API, and how to list it (paged).
+
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, PolicyV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { Kind } from '../../ports/cluster.ts';
+import { toPlain } from './plain.ts';
+
+export interface PlainList {
+  readonly resourceVersion: string;
+  readonly items: readonly Record<string, unknown>[];
+}
+
+export interface KindResource {
+  readonly kind: Kind;
+  readonly namespaced: boolean;
+  /** Collection path across all namespaces, for the watch. */
+  readonly path: string;
+  list(pageSize: number): Promise<PlainList>;
+}
+
+export const KARPENTER_GROUP = 'karpenter.sh';
+export const KARPENTER_VERSION = 'v1';
+
+interface Page {
+  metadata?: { resourceVersion?: string; _continue?: string; continue?: string };
+  items?: unknown[];
+}
+
+async function paged(fetchPage: (continueToken: string | undefined) => Promise<Page>): Promise<PlainList> {
+  const items: Record<string, unknown>[] = [];
+  let resourceVersion = '';
+  let token: string | undefined;
+  do {
+    const page = await fetchPage(token);
+    // Every page of a paged list is one snapshot; the first page names its version.
+    if (!resourceVersion) resourceVersion = page.metadata?.resourceVersion ?? '';
+    for (const item of page.items ?? []) items.push(toPlain<Record<string, unknown>>(item));
+    token = page.metadata?._continue || page.metadata?.continue || undefined;
+  } while (token);
+  return { resourceVersion, items };
+}
+
+export function kindResources(kc: KubeConfig): Record<Kind, KindResource> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
+  const policy = kc.makeApiClient(PolicyV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const customList = (plural: string) => (limit: number) =>
+    paged(async (c) => (await custom.listClusterCustomObject({ group: KARPENTER_GROUP, version: KARPENTER_VERSION, plural, limit, _continue: c })) as Page);
+  return {
+    Pod: {
+      kind: 'Pod',
+      namespaced: true,
+      path: '/api/v1/pods',
+      list: (limit) => paged(async (c) => (await core.listPodForAllNamespaces({ limit, _continue: c })) as unknown as Page),
+    },
+    Node: {
+      kind: 'Node',
+      namespaced: false,
+      path: '/api/v1/nodes',
+      list: (limit) => paged(async (c) => (await core.listNode({ limit, _continue: c })) as unknown as Page),
+    },
+    NodeClaim: { kind: 'NodeClaim', namespaced: false, path: `/apis/${KARPENTER_GROUP}/${KARPENTER_VERSION}/nodeclaims`, list: customList('nodeclaims') },
+    NodePool: { kind: 'NodePool', namespaced: false, path: `/apis/${KARPENTER_GROUP}/${KARPENTER_VERSION}/nodepools`, list: customList('nodepools') },
+    DaemonSet: {
+      kind: 'DaemonSet',
+      namespaced: true,
+      path: '/apis/apps/v1/daemonsets',
+      list: (limit) => paged(async (c) => (await apps.listDaemonSetForAllNamespaces({ limit, _continue: c })) as unknown as Page),
+    },
+    PodDisruptionBudget: {
+      kind: 'PodDisruptionBudget',
+      namespaced: true,
+      path: '/apis/policy/v1/poddisruptionbudgets',
+      list: (limit) => paged(async (c) => (await policy.listPodDisruptionBudgetForAllNamespaces({ limit, _continue: c })) as unknown as Page),
+    },
+  };
+}
