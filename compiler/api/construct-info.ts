@@ -1,6 +1,7 @@
 // What the compiler reads from a policy's constructs. The compiler finds joinery constructs
 // by a registered symbol, not by `instanceof`, so a policy that imports another checkout's
 // copy of this API (as `joinery plan` does when it compiles a git worktree) still compiles.
+import { Construct } from 'constructs';
 import type { Acknowledgements } from '../guardrails/ids.ts';
 
 export const JOINERY_CONSTRUCT: unique symbol = Symbol.for('joinery.dev/construct') as never;
@@ -50,7 +51,7 @@ function pathOfModule(url: string): string {
 }
 
 /** This API's own directory: frames inside it are not the policy's call site. */
-const API_DIR = pathOfModule(import.meta.url).replace(/[^/]*$/, '');
+const API_DIR = pathOfModule((import.meta as unknown as { url: string }).url).replace(/[^/]*$/, '');
 
 const FRAME = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/;
 
@@ -59,10 +60,12 @@ const FRAME = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/;
  * created the construct. tsx and ts-jest source-map stack traces, so it is the .ts line.
  */
 export function policyCallSite(): SourceLocation | undefined {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 50;
+  // V8's Error.stackTraceLimit (typed loosely: policies are type-checked without Node's types).
+  const v8 = Error as unknown as { stackTraceLimit: number };
+  const limit = v8.stackTraceLimit;
+  v8.stackTraceLimit = 50;
   const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = limit;
+  v8.stackTraceLimit = limit;
   for (const line of stack.split('\n').slice(1)) {
     const match = FRAME.exec(line);
     if (!match) continue;
@@ -71,4 +74,12 @@ export function policyCallSite(): SourceLocation | undefined {
     return { file, line: Number(match[2]), column: Number(match[3]) };
   }
   return undefined;
+}
+
+/**
+ * The scope a construct of `kind` is created in: a child of `scope` per kind, so a NodePool
+ * and an EC2NodeClass may share an id (names are unique per kind in Kubernetes, too).
+ */
+export function kindScope(scope: Construct, kind: JoineryKind): Construct {
+  return (scope.node.tryFindChild(kind) as Construct | undefined) ?? new Construct(scope, kind);
 }

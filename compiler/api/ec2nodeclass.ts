@@ -13,6 +13,7 @@ import type {
 import { acknowledgementAnnotation, type Acknowledgements } from '../guardrails/ids.ts';
 import {
   JOINERY_CONSTRUCT,
+  kindScope,
   policyCallSite,
   type JoineryConstruct,
   type JoineryConstructInfo,
@@ -135,7 +136,7 @@ export class EC2NodeClass extends ApiObject implements JoineryConstruct {
   readonly location: SourceLocation | undefined;
 
   constructor(scope: Construct, id: string, props: EC2NodeClassProps) {
-    super(scope, id, {
+    super(kindScope(scope, 'EC2NodeClass'), id, {
       apiVersion: EC2_NODE_CLASS_API_VERSION,
       kind: 'EC2NodeClass',
       metadata: { name: props.name ?? id },

@@ -15,6 +15,7 @@ import type {
 import { acknowledgementAnnotation, type AcknowledgeableGuardrailId, type Acknowledgements } from '../guardrails/ids.ts';
 import {
   JOINERY_CONSTRUCT,
+  kindScope,
   policyCallSite,
   type JoineryConstruct,
   type JoineryConstructInfo,
@@ -116,7 +117,7 @@ export class NodePool extends ApiObject implements JoineryConstruct {
   private readonly acknowledgements: Acknowledgements;
 
   constructor(scope: Construct, id: string, props: NodePoolProps) {
-    super(scope, id, {
+    super(kindScope(scope, 'NodePool'), id, {
       apiVersion: NODE_POOL_API_VERSION,
       kind: 'NodePool',
       metadata: { name: props.name ?? id },

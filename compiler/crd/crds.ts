@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { cachedText, contentHash } from '../cache.ts';
 
 /** A JSON Schema node as it appears in a CRD's openAPIV3Schema (Kubernetes structural schema). */
 export interface OpenApiSchema {
@@ -78,7 +79,10 @@ export function karpenterCrds(): ReadonlyMap<KarpenterKind, KarpenterCrd> {
   const loaded = new Map<KarpenterKind, KarpenterCrd>();
   for (const kind of KARPENTER_KINDS) {
     const file = CRD_FILES[kind];
-    const definition = parse(readFileSync(CRD_DIR + file, 'utf8')) as CustomResourceDefinition;
+    const text = readFileSync(CRD_DIR + file, 'utf8');
+    // Parsing these large YAML files costs more than the rest of a compile: keep them as JSON.
+    const json = cachedText(`crd-${contentHash(text)}.json`, () => JSON.stringify(parse(text)));
+    const definition = JSON.parse(json) as CustomResourceDefinition;
     const storage = definition.spec.versions.find((v) => v.storage) ?? definition.spec.versions[0];
     if (!storage) throw new Error(`data/karpenter-crds/${file}: the CRD has no versions`);
     loaded.set(kind, {

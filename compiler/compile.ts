@@ -1,0 +1,107 @@
+// The compile pipeline: load (type-check, run) the policies, collect their objects, run the
+// guardrails, synthesize generated/ in memory and validate every object against its CRD
+// by parsing the synthesized files back with the same parser the reconciler uses. Nothing
+// is written here: the caller writes (atomically) or compares (--check) the result.
+import { resolve } from 'node:path';
+import type { App } from 'cdk8s';
+import type { Policy } from './api/policy.ts';
+import { isBlocking, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
+import type { CatalogView } from './guardrails/catalog-view.ts';
+import { runGuardrails } from './guardrails/index.ts';
+import { shippedCatalogView } from './guardrails/shipped-catalog.ts';
+import { collectIntent, type IntentModel, type IntentObject } from './intent.ts';
+import { loadPolicies } from './load/load-policies.ts';
+import { parseIntentManifestFiles } from './manifests/parse.ts';
+import { synthesize, type FluxOptions, type GeneratedFile } from './synth/synthesize.ts';
+
+export interface CompileOptions {
+  /** Project root: policies/, generated/ and .joinery/ are resolved against it. */
+  root: string;
+  /** Default `policies`. */
+  policiesDir?: string;
+  /** Default `generated`: the path Flux Kustomizations point at, relative to the root. */
+  outDir?: string;
+  /** Type-check the policies first (default true). */
+  typecheck?: boolean;
+  /** The catalog for the catalog guardrails: default the shipped us-east-1 catalog; false skips them. */
+  catalog?: CatalogView | false;
+  flux?: Partial<FluxOptions>;
+}
+
+export interface CompileResult {
+  /** No error (unacknowledged) was found: the files may be written. */
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  /** The files of generated/ (empty when policies failed to load). */
+  files: GeneratedFile[];
+  model: IntentModel;
+  /** Policy files, relative to the root. */
+  policyFiles: string[];
+  /** The cdk8s app the policies were built in (undefined when loading failed). */
+  app: App | undefined;
+}
+
+const EMPTY_MODEL: IntentModel = { nodePools: [], ec2NodeClasses: [] };
+
+/** Guardrails, synthesis and validation of an already collected intent. */
+export function compileIntent(
+  model: IntentModel,
+  options: { outDir?: string; catalog?: CatalogView | false; flux?: Partial<FluxOptions>; diagnostics?: readonly Diagnostic[] } = {},
+): { ok: boolean; diagnostics: Diagnostic[]; files: GeneratedFile[] } {
+  const diagnostics: Diagnostic[] = [...(options.diagnostics ?? [])];
+  const catalog = options.catalog === false ? undefined : (options.catalog ?? shippedCatalogView());
+  diagnostics.push(...runGuardrails(model, { catalog }));
+
+  const files = synthesize(model, { outDir: options.outDir ?? 'generated', flux: options.flux });
+
+  // Validate what will be written, object by object, with the reconciler's parser. An
+  // object whose props were already reported invalid is not reported twice.
+  const invalid = new Set(diagnostics.filter((d) => d.code === 'invalid-value').map((d) => `${d.object?.kind}/${d.object?.name}`));
+  const sources = new Map<string, IntentObject<unknown>>();
+  for (const object of [...model.nodePools, ...model.ec2NodeClasses]) sources.set(`${object.kind}/${object.name}`, object);
+  for (const file of files) {
+    const kind = file.object?.kind;
+    if (kind !== 'NodePool' && kind !== 'EC2NodeClass') continue;
+    const result = parseIntentManifestFiles([{ path: file.path, content: file.content }]);
+    for (const error of result.errors) {
+      const id = `${kind}/${error.name ?? ''}`;
+      if (invalid.has(id)) continue;
+      const source = sources.get(id)?.source;
+      diagnostics.push({
+        severity: 'error',
+        code: 'schema',
+        message: error.message,
+        fix: error.fix,
+        ...(source ?? { file: file.path, line: error.line }),
+        object: { kind, name: error.name ?? '?' },
+        field: error.field,
+      });
+    }
+  }
+  const sorted = sortDiagnostics(diagnostics);
+  return { ok: !sorted.some(isBlocking), diagnostics: sorted, files };
+}
+
+/** Collects the intent of loaded policy charts and compiles it. */
+export function compileCharts(
+  policies: readonly Policy[],
+  options: { root: string; outDir?: string; catalog?: CatalogView | false; flux?: Partial<FluxOptions> },
+): { ok: boolean; diagnostics: Diagnostic[]; files: GeneratedFile[]; model: IntentModel } {
+  const { model, diagnostics } = collectIntent(policies, resolve(options.root));
+  return { ...compileIntent(model, { ...options, diagnostics }), model };
+}
+
+/** Compiles the policies of a project in memory. */
+export async function compilePolicies(options: CompileOptions): Promise<CompileResult> {
+  const root = resolve(options.root);
+  const loaded = await loadPolicies({ root, policiesDir: options.policiesDir, typecheck: options.typecheck });
+  const policyFiles = loaded.policies.map((p) => p.sourceFile);
+  if (loaded.errors.length > 0) {
+    const diagnostics = sortDiagnostics(
+      loaded.errors.map((e) => ({ severity: 'error' as const, code: e.code, message: e.message, fix: e.fix, file: e.file, line: e.line, column: e.column })),
+    );
+    return { ok: false, diagnostics, files: [], model: EMPTY_MODEL, policyFiles, app: loaded.app };
+  }
+  const compiled = compileCharts(loaded.policies, { root, outDir: options.outDir, catalog: options.catalog, flux: options.flux });
+  return { ...compiled, policyFiles, app: loaded.app };
+}

@@ -1,0 +1,77 @@
+// The compiled intent: every NodePool and EC2NodeClass the policies declare, as the plain
+// Karpenter objects that will be written, each with the policy line that declared it.
+// Guardrails, synthesis and `joinery plan` all work on this model, not on constructs.
+import { relative } from 'node:path';
+import { ApiObject } from 'cdk8s';
+import type { EC2NodeClass, NodePool } from '../core/api/karpenter.ts';
+import { isJoineryConstruct, JOINERY_CONSTRUCT, type ValueIssue } from './api/construct-info.ts';
+import type { Policy } from './api/policy.ts';
+import type { Diagnostic } from './diagnostics.ts';
+
+export interface SourceRef {
+  /** Policy file (or manifest path), relative to the project root. */
+  file: string;
+  line?: number;
+  column?: number;
+}
+
+export interface IntentObject<T> {
+  kind: 'NodePool' | 'EC2NodeClass';
+  name: string;
+  manifest: T;
+  /** Where the object was declared. */
+  source: SourceRef;
+  /** The policy file the object came from (for file headers and commit messages). */
+  policyFile: string;
+}
+
+export interface IntentModel {
+  nodePools: IntentObject<NodePool>[];
+  ec2NodeClasses: IntentObject<EC2NodeClass>[];
+}
+
+const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * Reads the joinery constructs of the loaded policies. Invalid prop values become
+ * `invalid-value` errors at the construct's line; the objects are still returned so the
+ * other checks can run.
+ */
+export function collectIntent(policies: readonly Policy[], root: string): { model: IntentModel; diagnostics: Diagnostic[] } {
+  const model: IntentModel = { nodePools: [], ec2NodeClasses: [] };
+  const diagnostics: Diagnostic[] = [];
+  for (const policy of policies) {
+    for (const construct of policy.node.findAll()) {
+      if (!isJoineryConstruct(construct)) {
+        if (ApiObject.isApiObject(construct)) {
+          diagnostics.push({
+            severity: 'error',
+            code: 'unsupported-object',
+            message: `${construct.kind} "${construct.name}" is not a NodePool or EC2NodeClass; joinery compiles only those`,
+            fix: 'declare it elsewhere (e.g. a separate cdk8s app or Helm chart)',
+            file: policy.sourceFile,
+            object: { kind: construct.kind, name: construct.name },
+          });
+        }
+        continue;
+      }
+      // The symbol is registered (Symbol.for), so this also reads constructs of another
+      // checkout's copy of the API.
+      const described = construct[JOINERY_CONSTRUCT]();
+      const source: SourceRef = described.location
+        ? { file: relative(root, described.location.file), line: described.location.line, column: described.location.column }
+        : { file: policy.sourceFile };
+      for (const issue of described.issues) diagnostics.push(issueDiagnostic(issue, described.kind, described.name, source));
+      const object = { kind: described.kind, name: described.name, source, policyFile: policy.sourceFile };
+      if (described.kind === 'NodePool') model.nodePools.push({ ...object, manifest: described.manifest as unknown as NodePool });
+      else model.ec2NodeClasses.push({ ...object, manifest: described.manifest as unknown as EC2NodeClass });
+    }
+  }
+  model.nodePools.sort(byName);
+  model.ec2NodeClasses.sort(byName);
+  return { model, diagnostics };
+}
+
+function issueDiagnostic(issue: ValueIssue, kind: string, name: string, source: SourceRef): Diagnostic {
+  return { severity: 'error', code: 'invalid-value', message: issue.message, fix: issue.fix, ...source, object: { kind, name }, field: issue.field };
+}

@@ -1,0 +1,82 @@
+// generated/ is made of sections, one directory each, applied in order: the CRDs first,
+// then the EC2NodeClasses, then the NodePools that use them. Each section becomes a
+// kustomization, an Argo CD sync wave and a Flux Kustomization with dependsOn.
+//
+// Extension point: another part of joinery adds what it generates (the reconciler's own
+// Deployment, RBAC and Service under generated/reconciler/, for example) by writing a
+// SectionProvider and appending it to SECTION_PROVIDERS below. Nothing else changes: the
+// kustomizations, sync waves, Flux objects, headers, validation and atomic write follow.
+import type { CustomResourceDefinition } from '../crd/crds.ts';
+import { karpenterCrds } from '../crd/crds.ts';
+import type { IntentModel } from '../intent.ts';
+
+export interface GeneratedObject {
+  /** File name within the section directory, e.g. `gpu.yaml`. */
+  fileName: string;
+  /** The Kubernetes object. */
+  object: Record<string, unknown>;
+  /** What it was generated from, for the file header: a policy file or a data file. */
+  source: string;
+}
+
+export interface GeneratedSection {
+  /** Directory under generated/, e.g. `nodepools`; also the suffix of its Flux Kustomization name. */
+  dir: string;
+  /** Argo CD sync wave of every object in the section: lower waves are applied (and healthy) first. */
+  syncWave: number;
+  /** Directories of the sections that must be applied first (Flux dependsOn). */
+  dependsOn: readonly string[];
+  objects: readonly GeneratedObject[];
+  /** Annotations added to every object of the section (e.g. Argo CD and Flux sync options). */
+  annotations?: Readonly<Record<string, string>>;
+  /** Files that are not Kubernetes objects (an IAM policy document, ...): written, not applied. */
+  extraFiles?: readonly { fileName: string; content: string }[];
+  /** Wait for the section's objects to be ready before dependants are applied (Flux `wait`). */
+  wait?: boolean;
+}
+
+export interface SynthContext {
+  model: IntentModel;
+}
+
+export type SectionProvider = (context: SynthContext) => GeneratedSection | undefined;
+
+/** A custom resource must not be dry-run before its CRD exists (first sync of a new cluster). */
+const CUSTOM_RESOURCE_SYNC_OPTIONS = { 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' };
+
+export const crdsSection: SectionProvider = () => ({
+  dir: 'crds',
+  syncWave: -10,
+  dependsOn: [],
+  wait: true,
+  // CRDs are large (server-side apply avoids the last-applied annotation size limit) and
+  // deleting one deletes every object of its kind: never prune them automatically.
+  annotations: {
+    'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false',
+    'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+  },
+  objects: [...karpenterCrds().values()].map((crd) => ({
+    fileName: crd.sourcePath.split('/').pop()!,
+    object: crd.definition as CustomResourceDefinition as unknown as Record<string, unknown>,
+    source: `${crd.sourcePath} (Karpenter ${crd.apiVersion} CRD; provenance in data/README.md)`,
+  })),
+});
+
+export const ec2NodeClassesSection: SectionProvider = ({ model }) => ({
+  dir: 'ec2nodeclasses',
+  syncWave: 0,
+  dependsOn: ['crds'],
+  annotations: CUSTOM_RESOURCE_SYNC_OPTIONS,
+  objects: model.ec2NodeClasses.map((c) => ({ fileName: `${c.name}.yaml`, object: c.manifest as unknown as Record<string, unknown>, source: c.policyFile })),
+});
+
+export const nodePoolsSection: SectionProvider = ({ model }) => ({
+  dir: 'nodepools',
+  syncWave: 1,
+  dependsOn: ['crds', 'ec2nodeclasses'],
+  annotations: CUSTOM_RESOURCE_SYNC_OPTIONS,
+  objects: model.nodePools.map((p) => ({ fileName: `${p.name}.yaml`, object: p.manifest as unknown as Record<string, unknown>, source: p.policyFile })),
+});
+
+/** The sections of generated/, in apply order. Append a provider to add a section. */
+export const SECTION_PROVIDERS: SectionProvider[] = [crdsSection, ec2NodeClassesSection, nodePoolsSection];
