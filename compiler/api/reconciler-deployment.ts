@@ -7,6 +7,7 @@
 //     image: 'ghcr.io/acme/joinery:0.4.1',
 //     clusterName: 'prod-use1',
 //     region: 'us-east-1',
+//     clusterEndpoint: 'https://0123456789ABCDEF.gr7.us-east-1.eks.amazonaws.com',
 //     aws: { irsaRoleArn: 'arn:aws:iam::111122223333:role/joinery-reconciler' },
 //     nodeRoleArn: 'arn:aws:iam::111122223333:role/KarpenterNodeRole-prod-use1',
 //     git: { url: 'https://github.com/acme/capacity.git', credentialsSecret: 'joinery-git' },
@@ -25,6 +26,12 @@ export interface ReconcilerDeploymentProps {
   /** The EKS cluster name: instances are tagged `kubernetes.io/cluster/<name>=owned`. */
   clusterName: string;
   region: string;
+  /** The API server URL new nodes join (the EKS endpoint: `aws eks describe-cluster --query cluster.endpoint`). */
+  clusterEndpoint: string;
+  /** Node bootstrap settings; by default the CA is the ServiceAccount's and the rest is left to the AMI. */
+  nodeBootstrap?: { certificateAuthority?: string; serviceCidr?: string; dnsClusterIP?: string };
+  /** Minor version AMI aliases resolve for ('1.33'); by default asked from the API server. */
+  kubernetesVersion?: string;
   /** The role the reconciler acts as: through IRSA (ServiceAccount annotation) or EKS Pod Identity. */
   aws: { irsaRoleArn: string; podIdentityRoleArn?: never } | { podIdentityRoleArn: string; irsaRoleArn?: never };
   /** The nodes' IAM role (the EC2NodeClasses' `role`): the only role the reconciler may pass to EC2. */
@@ -99,6 +106,16 @@ export function resolveReconcilerDeployment(props: ReconcilerDeploymentProps): {
 
   if (!CLUSTER_NAME.test(props.clusterName ?? '')) issue('clusterName', `"${props.clusterName}" is not an EKS cluster name`, 'use 1-100 letters, digits, "-" or "_", starting with a letter or digit');
   if (!REGION.test(props.region ?? '')) issue('region', `"${props.region}" is not an AWS region`, "write a region such as 'us-east-1'");
+  if (!/^https:\/\/[^\s/]+(\/\S*)?$/.test(props.clusterEndpoint ?? '')) {
+    issue('clusterEndpoint', `"${props.clusterEndpoint}" is not an https URL`, 'give the EKS API endpoint: aws eks describe-cluster --name <cluster> --query cluster.endpoint');
+  }
+  const nb = props.nodeBootstrap ?? {};
+  if (nb.certificateAuthority !== undefined && !/^[A-Za-z0-9+/]+={0,2}$/.test(nb.certificateAuthority)) {
+    issue('nodeBootstrap.certificateAuthority', 'is not base64', 'give the CA bundle base64-encoded (aws eks describe-cluster --query cluster.certificateAuthority.data)');
+  }
+  if (nb.serviceCidr !== undefined && !/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/.test(nb.serviceCidr)) issue('nodeBootstrap.serviceCidr', `"${nb.serviceCidr}" is not a CIDR`, "write e.g. '10.100.0.0/16'");
+  if (nb.dnsClusterIP !== undefined && !/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]+$/.test(nb.dnsClusterIP)) issue('nodeBootstrap.dnsClusterIP', `"${nb.dnsClusterIP}" is not an IP address`, "write e.g. '10.100.0.10'");
+  if (props.kubernetesVersion !== undefined && !/^1\.\d{1,3}$/.test(props.kubernetesVersion)) issue('kubernetesVersion', `"${props.kubernetesVersion}" is not a minor version`, "write e.g. '1.33', or leave it out to ask the API server");
 
   let awsIdentity: AwsIdentity = { kind: 'irsa', roleArn: '' };
   const aws = props.aws ?? ({} as ReconcilerDeploymentProps['aws']);
@@ -183,6 +200,8 @@ export function resolveReconcilerDeployment(props: ReconcilerDeploymentProps): {
     replicas,
     clusterName: props.clusterName,
     region: props.region,
+    bootstrap: { endpoint: props.clusterEndpoint, ...nb },
+    ...(props.kubernetesVersion !== undefined ? { kubernetesVersion: props.kubernetesVersion } : {}),
     ...(props.ec2Endpoint !== undefined ? { ec2Endpoint: props.ec2Endpoint } : {}),
     awsIdentity,
     nodeRoleArn: props.nodeRoleArn,

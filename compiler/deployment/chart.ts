@@ -28,6 +28,7 @@ export function reconcilerEnvironment(spec: ReconcilerDeploymentSpec): Record<st
   const env: Record<string, string> = {
     JOINERY_CLUSTER_NAME: spec.clusterName,
     JOINERY_REGION: spec.region,
+    JOINERY_CLUSTER_ENDPOINT: spec.bootstrap.endpoint,
     JOINERY_GIT_URL: spec.git.url,
     JOINERY_GIT_BRANCH: spec.git.branch,
     JOINERY_GIT_PATH: spec.git.path,
@@ -42,6 +43,10 @@ export function reconcilerEnvironment(spec: ReconcilerDeploymentSpec): Record<st
     JOINERY_LOG_LEVEL: spec.logLevel,
     JOINERY_SHUTDOWN_GRACE_PERIOD: `${spec.shutdownGracePeriodSeconds}s`,
   };
+  if (spec.bootstrap.certificateAuthority !== undefined) env.JOINERY_CLUSTER_CA_BUNDLE = spec.bootstrap.certificateAuthority;
+  if (spec.bootstrap.serviceCidr !== undefined) env.JOINERY_SERVICE_CIDR = spec.bootstrap.serviceCidr;
+  if (spec.bootstrap.dnsClusterIP !== undefined) env.JOINERY_CLUSTER_DNS_IP = spec.bootstrap.dnsClusterIP;
+  if (spec.kubernetesVersion !== undefined) env.JOINERY_KUBERNETES_VERSION = spec.kubernetesVersion;
   if (spec.ec2Endpoint !== undefined) env.JOINERY_EC2_ENDPOINT = spec.ec2Endpoint;
   if (spec.git.credentialsSecret !== undefined) env.JOINERY_GIT_CREDENTIALS_DIR = GIT_CREDENTIALS_MOUNT;
   return env;

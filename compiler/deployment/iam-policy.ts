@@ -6,11 +6,9 @@
 // iam:PassRole is granted for the node role alone, and only to EC2.
 
 /** EC2 API operations the AWS adapter (reconciler/adapters/aws) sends. */
-export const EC2_API_CALLS = [
+export const EC2_API_CALLS: readonly Ec2ApiCall[] = [
   'CreateFleet',
   'CreateLaunchTemplate',
-  'CreateTags',
-  'DeleteLaunchTemplate',
   'DescribeImages',
   'DescribeInstanceTypeOfferings',
   'DescribeInstanceTypes',
@@ -20,8 +18,17 @@ export const EC2_API_CALLS = [
   'DescribeSpotPriceHistory',
   'DescribeSubnets',
   'TerminateInstances',
-] as const;
-export type Ec2ApiCall = (typeof EC2_API_CALLS)[number];
+];
+
+/** Every EC2 call the document knows how to scope; a call outside it fails the build of the document. */
+export type Ec2ApiCall =
+  | 'CreateFleet'
+  | 'CreateLaunchTemplate'
+  | 'CreateTags'
+  | 'DeleteLaunchTemplate'
+  | 'RunInstances'
+  | 'TerminateInstances'
+  | `Describe${string}`;
 
 /**
  * Actions EC2 authorizes on the caller's behalf during another call: CreateFleet launches
@@ -129,12 +136,13 @@ export function reconcilerIamPolicy(options: IamPolicyOptions): IamPolicyDocumen
       },
     },
   });
-  // ... or later, on instances that already carry it (e.g. the Node name once registered),
-  // never changing the cluster tag itself.
+  // ... or later (only when the adapter calls CreateTags itself), on instances that
+  // already carry it, never changing the cluster tag itself.
+  const explicitCalls = new Set<string>(options.ec2Calls ?? EC2_API_CALLS);
   add({
     Sid: 'TagOwnInstances',
     Effect: 'Allow',
-    Action: only('CreateTags'),
+    Action: explicitCalls.has('CreateTags') ? ['ec2:CreateTags'] : [],
     Resource: [arn('instance/*')],
     Condition: {
       StringEquals: { [`aws:ResourceTag/${tag}`]: CLUSTER_TAG_VALUE },

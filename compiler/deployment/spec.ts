@@ -24,6 +24,16 @@ export interface ReconcilerDeploymentSpec {
   readonly replicas: number;
   readonly clusterName: string;
   readonly region: string;
+  /** What new nodes need to join: the API server URL they reach, and optional bootstrap settings. */
+  readonly bootstrap: {
+    readonly endpoint: string;
+    /** Base64 PEM; absent: the ServiceAccount's ca.crt (the cluster CA). */
+    readonly certificateAuthority?: string;
+    readonly serviceCidr?: string;
+    readonly dnsClusterIP?: string;
+  };
+  /** Minor version AMI aliases resolve for; absent: asked from the API server. */
+  readonly kubernetesVersion?: string;
   readonly ec2Endpoint?: string;
   readonly awsIdentity: AwsIdentity;
   /** The nodes' IAM role: the only role the reconciler may pass to EC2. */

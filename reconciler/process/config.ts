@@ -24,6 +24,17 @@ export interface LeaderElectionConfig {
 export interface ReconcilerProcessConfig {
   readonly clusterName: string;
   readonly region: string;
+  /** What new nodes need to join the cluster (their user data). */
+  readonly bootstrap: {
+    /** The API server URL nodes reach (the EKS endpoint), not the in-cluster Service. */
+    readonly endpoint: string;
+    /** Base64 PEM; undefined: the CA of the kubeconfig (in-cluster: the ServiceAccount's ca.crt). */
+    readonly certificateAuthority: string | undefined;
+    readonly serviceCidr: string | undefined;
+    readonly dnsClusterIP: string | undefined;
+  };
+  /** Kubernetes minor version AMI aliases resolve for ("1.33"); undefined: asked from the API server. */
+  readonly kubernetesVersion: string | undefined;
   /** EC2 API endpoint override (VPC endpoint, or moto in tests). */
   readonly ec2Endpoint: string | undefined;
   readonly git: {
@@ -177,6 +188,24 @@ const listen: Parser<{ host: string; port: number }> = (s) => {
   return { host, port };
 };
 
+const httpsUrl: Parser<string> = (s) => {
+  const v = httpUrl(s);
+  if (!v.startsWith('https://')) throw new Error(`"${v}" must be an https:// URL (the API server endpoint nodes join)`);
+  return v;
+};
+
+const base64Pem: Parser<string> = (s) => {
+  const v = text(s).replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(v) || !Buffer.from(v, 'base64').toString('utf8').includes('-----BEGIN CERTIFICATE-----')) {
+    throw new Error('is not a base64-encoded PEM certificate bundle; give the cluster CA as `base64 -w0 ca.crt` prints it');
+  }
+  return v;
+};
+
+const cidr = pattern(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/, 'a CIDR such as 10.100.0.0/16');
+const ip = pattern(/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]+$/, 'an IP address such as 10.100.0.10');
+const minorVersion = pattern(/^1\.\d{1,3}$/, 'a Kubernetes minor version such as 1.33');
+
 const logLevel = oneOf<LogLevel>(['debug', 'info', 'warn', 'error']);
 
 /** The identity defaults to the Pod name (downward API), else host name and process id. */
@@ -187,6 +216,17 @@ function defaultIdentity(env: Environment): string {
 export const SETTINGS = {
   clusterName: { flag: 'cluster-name', env: ['JOINERY_CLUSTER_NAME'], help: 'EKS cluster name; instances are tagged kubernetes.io/cluster/<name>=owned', parse: clusterName },
   region: { flag: 'region', env: ['JOINERY_REGION', 'AWS_REGION', 'AWS_DEFAULT_REGION'], help: 'AWS region of the cluster', parse: region },
+  clusterEndpoint: { flag: 'cluster-endpoint', env: ['JOINERY_CLUSTER_ENDPOINT'], help: 'API server URL new nodes join (the EKS endpoint)', parse: httpsUrl },
+  clusterCaBundle: {
+    flag: 'cluster-ca-bundle',
+    env: ['JOINERY_CLUSTER_CA_BUNDLE'],
+    help: "cluster CA for new nodes, base64 PEM (default: the kubeconfig's, in-cluster the ServiceAccount's ca.crt)",
+    parse: base64Pem,
+    default: () => undefined,
+  },
+  serviceCidr: { flag: 'service-cidr', env: ['JOINERY_SERVICE_CIDR'], help: 'Service CIDR for node bootstrap (AL2023)', parse: cidr, default: () => undefined },
+  clusterDnsIp: { flag: 'cluster-dns-ip', env: ['JOINERY_CLUSTER_DNS_IP'], help: 'kube-dns Service IP for node bootstrap', parse: ip, default: () => undefined },
+  kubernetesVersion: { flag: 'kubernetes-version', env: ['JOINERY_KUBERNETES_VERSION'], help: 'minor version AMI aliases resolve for (default: asked from the API server)', parse: minorVersion, default: () => undefined },
   ec2Endpoint: { flag: 'ec2-endpoint', env: ['JOINERY_EC2_ENDPOINT'], help: 'EC2 API endpoint override (VPC endpoint)', parse: httpUrl, default: () => undefined },
   gitUrl: { flag: 'git-url', env: ['JOINERY_GIT_URL'], help: 'repository holding the compiled policies', parse: gitUrl },
   gitBranch: { flag: 'git-branch', env: ['JOINERY_GIT_BRANCH'], help: 'branch to follow', parse: gitRef, default: 'main' },
@@ -376,6 +416,13 @@ export function loadConfig(argv: readonly string[], env: Environment): Reconcile
   return {
     clusterName: get('clusterName'),
     region: get('region'),
+    bootstrap: {
+      endpoint: get('clusterEndpoint'),
+      certificateAuthority: optional('clusterCaBundle'),
+      serviceCidr: optional('serviceCidr'),
+      dnsClusterIP: optional('clusterDnsIp'),
+    },
+    kubernetesVersion: optional('kubernetesVersion'),
     ec2Endpoint: optional('ec2Endpoint'),
     git: {
       url: get('gitUrl'),
