@@ -30,6 +30,10 @@ export interface ReconcilerDeps {
   readonly logLevel?: LogLevel;
   /** Defaults to a fresh registry (never prom-client's global one). */
   readonly registry?: Registry;
+  /** Metrics already registered in `registry` (the process shares them with its adapters). */
+  readonly metrics?: ReconcilerMetrics;
+  /** Offerings marked short, shared with a CloudProvider that marks them too (the AWS adapter). */
+  readonly unavailable?: UnavailableOfferings;
   readonly options?: Partial<ReconcilerOptions>;
 }
 
@@ -51,10 +55,10 @@ export interface Reconciler {
 export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const options: ReconcilerOptions = { ...DEFAULT_OPTIONS, ...deps.options, batchWindow: { ...DEFAULT_OPTIONS.batchWindow, ...deps.options?.batchWindow } };
   const registry = deps.registry ?? new Registry();
-  const metrics = new ReconcilerMetrics(registry);
+  const metrics = deps.metrics ?? new ReconcilerMetrics(registry);
   const logger = new StructuredLogger(deps.clock, deps.logSink, deps.logLevel ?? 'info', 'joinery');
   const decisions = new DecisionLog(logger.child('decision'), metrics, () => deps.clock.now());
-  const unavailable = new UnavailableOfferings(deps.clock);
+  const unavailable = deps.unavailable ?? new UnavailableOfferings(deps.clock);
   const catalog = new InstanceTypeCatalog(deps.clock, deps.cloud, unavailable);
   const context: ControllerContext = {
     clock: deps.clock,
