@@ -69,14 +69,21 @@ export interface Relaxation {
   readonly relaxed: readonly string[];
 }
 
-function sortedJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const o = v as Record<string, unknown>;
-      return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
-    }
-    return v;
-  });
+/**
+ * A cache key for a value. Plain JSON: objects written by the same controller list their
+ * keys in the same order, and two equal pods written differently only cost a second
+ * class, never a wrong answer.
+ */
+function keyOf(value: unknown): string {
+  return JSON.stringify(value) ?? '';
+}
+
+/** What of the containers the effective request depends on, as a key. */
+function resourceKey(containers: readonly { resources?: unknown; restartPolicy?: string }[] | undefined): string {
+  if (!containers) return '';
+  let key = '';
+  for (const c of containers) key += `${keyOf(c.resources)}${c.restartPolicy ?? ''};`;
+  return key;
 }
 
 function termRequirements(exprs: readonly NodeSelectorRequirement[] | undefined, field: string): Requirements {
@@ -94,7 +101,7 @@ export class PodClassBuilder {
   labelClassOf(pod: Pod): LabelClass {
     const namespace = pod.metadata.namespace ?? DEFAULT_NAMESPACE;
     const labels = pod.metadata.labels ?? {};
-    const key = `${namespace}\u0000${sortedJson(labels)}`;
+    const key = `${namespace}\u0000${keyOf(labels)}`;
     let lc = this.labelIndex.get(key);
     if (!lc) {
       lc = { id: this.labelClasses.length, namespace, labels, countedBy: [], repelledBy: [] };
@@ -107,18 +114,21 @@ export class PodClassBuilder {
   /** Adds a pending pod to its class (creating the class on first sight). */
   add(pod: Pod): PodClass {
     const s = pod.spec;
-    let requests: ResourceList;
-    let requestError: string | undefined;
-    try {
-      requests = podRequests(pod);
-    } catch (e) {
-      requests = { pods: 1 };
-      requestError = `spec.containers[].resources: ${(e as Error).message}`;
-    }
     const lc = this.labelClassOf(pod);
-    const key = sortedJson([lc.id, requests, s.nodeSelector, s.affinity, s.tolerations, s.topologySpreadConstraints, s.priority ?? 0, requestError ?? '']);
+    const key =
+      `${lc.id}|${resourceKey(s.containers)}|${resourceKey(s.initContainers)}|${s.overhead ? keyOf(s.overhead) : ''}` +
+      `|${s.nodeSelector ? keyOf(s.nodeSelector) : ''}|${s.affinity ? keyOf(s.affinity) : ''}|${s.tolerations ? keyOf(s.tolerations) : ''}` +
+      `|${s.topologySpreadConstraints ? keyOf(s.topologySpreadConstraints) : ''}|${s.priority ?? 0}`;
     let cls = this.classIndex.get(key);
     if (!cls) {
+      let requests: ResourceList;
+      let requestError: string | undefined;
+      try {
+        requests = podRequests(pod);
+      } catch (e) {
+        requests = { pods: 1 };
+        requestError = `spec.containers[].resources: ${(e as Error).message}`;
+      }
       cls = this.build(pod, lc, requests, requestError);
       this.classIndex.set(key, cls);
       this.classes.push(cls);

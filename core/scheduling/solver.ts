@@ -19,10 +19,11 @@
 
 import type { Pod } from '../api/k8s.ts';
 import { compatibleOfferings } from '../catalog/compatibility.ts';
+import type { Offering } from '../catalog/instance-types.ts';
 import { formatResourceQuantity } from '../resources/quantity.ts';
 import { podRequests, type ResourceList } from '../resources/resource-list.ts';
 import { relaxations, PodClassBuilder, type LabelClass, type OwnedConstraint, type PodClass, type Relaxation } from './pod-class.ts';
-import { ValueSet } from './requirements.ts';
+import { ValueSet, type Requirement } from './requirements.ts';
 import { formatTaint, untoleratedTaint } from './taints.ts';
 import {
   daemonSetLandsOnNode,
@@ -58,6 +59,12 @@ interface SimNode {
   /** New nodes: filled; its free capacity no longer counts as open for the pool's demand. */
   closed: boolean;
   readonly pods: Pod[];
+}
+
+interface NodeShape {
+  readonly options: InstanceTypeOption[];
+  readonly requirements: Requirement[];
+  readonly labels: Record<string, string>;
 }
 
 /** A relaxation level of a class with its caches. */
@@ -108,8 +115,10 @@ class Solver {
   private readonly level: Int32Array;
   private readonly classReject: Int32Array;
   private readonly shapeOf: Int32Array;
-  private readonly shapes: { req: Float64Array; classes: PodClass[]; pending: number }[] = [];
+  private readonly shapes: { req: Float64Array; classes: PodClass[]; pending: number; first: number }[] = [];
   private shapeReject = new Int32Array(0);
+  private readonly optionCache = new Map<string, InstanceTypeOption>();
+  private readonly nodeShapes = new Map<string, NodeShape>();
 
   // Outcome of the last successful tryNode on a new node.
   private pickTemplate: Template | undefined;
@@ -442,7 +451,7 @@ class Solver {
       if (s === undefined) {
         s = this.shapes.length;
         index.set(key, s);
-        this.shapes.push({ req, classes: [], pending: 0 });
+        this.shapes.push({ req, classes: [], pending: 0, first: 0 });
       }
       this.shapeOf[cls.id] = s;
       if (a) {
@@ -486,7 +495,10 @@ class Solver {
       }
       if (best < 0) return;
       let placed = false;
-      for (const cls of this.shapes[best]!.classes) {
+      const shape = this.shapes[best]!;
+      while (shape.first < shape.classes.length && this.pending(shape.classes[shape.first]!) === 0) shape.first++;
+      for (let i = shape.first; i < shape.classes.length; i++) {
+        const cls = shape.classes[i]!;
         if (this.pending(cls) === 0 || this.classReject[cls.id] === stamp) continue;
         const a = this.attemptsOf(cls)[this.level[cls.id]!]!;
         this.prepare(a);
@@ -861,6 +873,8 @@ class Solver {
     let bestMetric = Infinity;
     let bestN = Infinity;
     for (let p = 0; p < t.entries.length; p++) {
+      // Entries are cheapest first and the metric is at least the price: nothing later can win.
+      if (t.price[p]! > bestMetric * (1 + 1e-9)) break;
       const k = t.entries[p]!;
       const u = pool.types[k]!.usable;
       if (!fits(u, undefined, req) || !pool.withinLimits(k)) continue;
@@ -903,13 +917,18 @@ class Solver {
         Float64Array.from(base, (b, i) => Math.max(0, pool.limit[i]! - b) / Math.max(1, mine.length)),
       );
     }
+    const minValues = (t: Template): boolean => {
+      for (const [, set] of t.reqs.entries()) if (set.minValues !== undefined) return true;
+      return false;
+    };
     return fresh.map((n) => {
       const pool = n.pool!;
       const t = n.template!;
       const options: { k: number; price: number }[] = [];
       const allow = allowance.get(pool);
       const base = allow ? pool.types[cheapest.get(n) ?? n.target]!.limitCapacity : undefined;
-      for (let p = 0; p < t.entries.length; p++) {
+      const enough = minValues(t) ? Infinity : this.maxOptions;
+      for (let p = 0; p < t.entries.length && options.length < enough; p++) {
         const k = t.entries[p]!;
         if (!fits(pool.types[k]!.usable, undefined, n.used)) continue;
         if (allow && base) {
@@ -921,26 +940,53 @@ class Solver {
         options.push({ k, price: t.price[p]! });
       }
       const chosen = this.withMinValues(t, options);
-      const instanceTypeOptions: InstanceTypeOption[] = chosen.map(({ k, price }) => {
-        const type = pool.types[k]!.type;
-        const offerings = compatibleOfferings(type, t.reqs).sort((x, y) => x.price - y.price || (x.zone < y.zone ? -1 : 1));
-        return { name: type.name, price, offerings };
-      });
+      const shared = this.sharedShape(t, chosen);
       const first = chosen[0] ?? { k: n.target, price: Infinity };
       const requests = this.res.list(n.used);
       for (const [r, v] of Object.entries(pool.types[first.k]!.daemonSetRequests)) requests[r] = (requests[r] ?? 0) + v;
-      const reqs = t.reqs.with(LABEL_INSTANCE_TYPE, ValueSet.of(instanceTypeOptions.map((o) => o.name)));
       return {
         name: n.name,
         nodePool: pool.name,
-        requirements: reqs.toArray(),
-        labels: t.reqs.pinnedLabels(),
-        instanceTypeOptions,
+        requirements: shared.requirements,
+        labels: shared.labels,
+        instanceTypeOptions: shared.options,
         pods: n.pods,
         requests,
         price: first.price,
       };
     });
+  }
+
+  /**
+   * The options, requirements and labels of a new node, shared (frozen) between the nodes
+   * with the same template and options: thousands of nodes often have the same ones.
+   */
+  private sharedShape(t: Template, chosen: readonly { k: number; price: number }[]): NodeShape {
+    const key = `${t.id}|${chosen.map((c) => c.k).join(',')}`;
+    let shape = this.nodeShapes.get(key);
+    if (!shape) {
+      const options = chosen.map(({ k, price }) => {
+        const okey = `${t.id}|${k}`;
+        let o = this.optionCache.get(okey);
+        if (!o) {
+          const type = t.pool.types[k]!.type;
+          const offerings = compatibleOfferings(type, t.reqs)
+            .sort((x, y) => x.price - y.price || (x.zone < y.zone ? -1 : x.zone > y.zone ? 1 : 0))
+            .map((x) => Object.freeze({ ...x }));
+          o = Object.freeze({ name: type.name, price, offerings: Object.freeze(offerings) as Offering[] });
+          this.optionCache.set(okey, o);
+        }
+        return o;
+      });
+      const reqs = t.reqs.with(LABEL_INSTANCE_TYPE, ValueSet.of(options.map((o) => o.name)));
+      shape = {
+        options: Object.freeze(options) as InstanceTypeOption[],
+        requirements: Object.freeze(reqs.toArray().map((r) => Object.freeze({ ...r, ...(r.values ? { values: Object.freeze(r.values) as string[] } : {}) }))) as Requirement[],
+        labels: Object.freeze(t.reqs.pinnedLabels()),
+      };
+      this.nodeShapes.set(key, shape);
+    }
+    return shape;
   }
 
   /** The first maxOptions options, extended until every minValues requirement is met. */

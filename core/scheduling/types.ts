@@ -49,6 +49,10 @@ export interface InstanceTypeOption {
   offerings: Offering[];
 }
 
+/**
+ * A node to create. `requirements`, `labels` and `instanceTypeOptions` are frozen and may
+ * be shared between nodes of one result: copy them before changing them.
+ */
 export interface NewNode {
   /** Placeholder hostname, unique in the result (the hostname topology domain of the node). */
   name: string;
