@@ -2,9 +2,7 @@
 // its requirements (and template labels) with an offering in an allowed zone and capacity
 // type. Matching is the scheduling core's, so the guardrails and the solver agree.
 import type { NodePool } from '../../core/api/karpenter.ts';
-import { compatibleOfferings, instanceTypeIncompatibility } from '../../core/catalog/compatibility.ts';
-import type { InstanceType } from '../../core/catalog/instance-types.ts';
-import { Requirements } from '../../core/scheduling/requirements.ts';
+import { compatibleOfferings, instanceTypeIncompatibility, Requirements, type InstanceType } from '../../core/index.ts';
 
 export interface AdmittedTypes {
   types: InstanceType[];

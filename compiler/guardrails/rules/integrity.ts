@@ -1,6 +1,6 @@
 // Guardrails on the consistency of the intent: references resolve, names are unique,
 // requirements can be satisfied at all, and label keys mean something.
-import { Requirements } from '../../../core/scheduling/requirements.ts';
+import { Requirements } from '../../../core/index.ts';
 import { labelKeyProblem } from '../../api/labels.ts';
 import type { IntentObject } from '../../intent.ts';
 import type { GuardrailRule, RuleFinding } from '../types.ts';
