@@ -188,18 +188,20 @@ function budgetChanges(name: string, before: NodePool, after: NodePool): Consequ
   if (hadExplicit && !hasExplicit) {
     out.push({ ...base, kind: 'budget-removed', severity: 'warning', summary: `NodePool ${name}: all disruption budgets removed; Karpenter's default (10% of nodes at once) applies` });
   }
-  // Always-active caps, per reason: weakened when head lets more nodes go at once at some pool size.
-  const weakened: string[] = [];
+  // Always-active caps, per reason: weakened when head lets more nodes go at once at some
+  // pool size. Reasons that changed the same way are said once.
+  const byChange = new Map<string, DisruptionReason[]>();
   for (const reason of DISRUPTION_REASONS) {
     const size = POOL_SIZES.find((n) => alwaysActive(a, reason, n).cap > alwaysActive(b, reason, n).cap);
     if (size === undefined) continue;
     const was = alwaysActive(b, reason, size);
     const now = alwaysActive(a, reason, size);
-    weakened.push(`${reason}: ${budgetWords(was.budget)} -> ${budgetWords(now.budget)} (on a pool of ${size} node${size === 1 ? '' : 's'}: ${was.cap} -> ${now.cap} at once)`);
+    const change = `${budgetWords(was.budget)} -> ${budgetWords(now.budget)} (on a pool of ${size} node${size === 1 ? '' : 's'}: ${was.cap} -> ${now.cap} at once)`;
+    byChange.set(change, [...(byChange.get(change) ?? []), reason]);
   }
-  // Grouped when every reason changed the same way.
-  if (weakened.length > 0) {
-    out.push({ ...base, kind: 'budget-weakened', severity: 'warning', summary: `NodePool ${name}: disruption budget weakened: ${weakened.join('; ')}` });
+  if (byChange.size > 0) {
+    const parts = [...byChange].map(([change, reasons]) => `${reasons.length === DISRUPTION_REASONS.length ? 'for every reason' : `for ${listWords(reasons)}`}: ${change}`);
+    out.push({ ...base, kind: 'budget-weakened', severity: 'warning', summary: `NodePool ${name}: disruption budget weakened ${parts.join('; ')}` });
   }
   // Scheduled windows: removed, or raised.
   const headWindows = new Map(a.filter((x) => x.window).map((x) => [windowKey(x), x]));

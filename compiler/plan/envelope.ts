@@ -34,7 +34,7 @@ function emptyEnvelope(error?: string): CapacityEnvelope {
     largest: undefined,
     gpu: { instanceTypeCount: 0, maxPerNode: 0, names: [] },
     maxHourlyCostAtLimits: 0,
-    bindingLimit: null,
+    bindingLimits: [],
   };
   if (error !== undefined) envelope.error = error;
   return envelope;
@@ -87,7 +87,7 @@ export function capacityEnvelope(pool: NodePool, catalog: readonly InstanceType[
   }));
   const spend = maxSpendAtLimits(spendTypes, limits);
   envelope.maxHourlyCostAtLimits = spend.cost === null ? null : Math.round(spend.cost * 100) / 100;
-  envelope.bindingLimit = spend.binding;
+  envelope.bindingLimits = spend.binding;
   return envelope;
 }
 

@@ -34,13 +34,23 @@ export async function openRepository(root: string): Promise<Repository> {
   return { git, top, root: resolve(root) };
 }
 
+/**
+ * The commit `ref` names, or undefined. (simple-git does not reject when git fails
+ * silently, as rev-parse --quiet does: the output is checked instead.)
+ */
+async function commitOf(repo: Repository, ref: string): Promise<string | undefined> {
+  try {
+    const out = (await repo.git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])).trim();
+    return /^[0-9a-f]{40,64}$/.test(out) ? out : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The commit a ref names, or a RefError saying the ref is unknown. */
 export async function resolveCommit(repo: Repository, ref: string, flag: string): Promise<string> {
-  try {
-    return (await repo.git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])).trim();
-  } catch {
-    // Fall through to the error below: git prints nothing useful with --quiet.
-  }
+  const commit = await commitOf(repo, ref);
+  if (commit !== undefined) return commit;
   throw new RefError(`${flag} ${ref}: unknown ref (no branch, tag or commit of that name in ${repo.top}); fetch it first (git fetch origin ${ref}) or name a commit`);
 }
 
@@ -53,12 +63,7 @@ export async function defaultBranch(repo: Repository): Promise<string> {
     // No origin/HEAD (a local repository, or a CI checkout without it): try the usual names.
   }
   for (const candidate of ['main', 'master', 'origin/main', 'origin/master']) {
-    try {
-      await repo.git.raw(['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`]);
-      return candidate;
-    } catch {
-      // Not this one.
-    }
+    if ((await commitOf(repo, candidate)) !== undefined) return candidate;
   }
   throw new RefError('cannot tell the default branch (no origin/HEAD, main or master); pass --base <ref>');
 }
@@ -72,11 +77,14 @@ export async function resolveBase(repo: Repository, base: string | undefined, he
   if (base !== undefined) return { label: base, commit: await resolveCommit(repo, base, '--base'), workingTree: false };
   const branch = await defaultBranch(repo);
   const headCommit = head.commit ?? (await resolveCommit(repo, 'HEAD', 'HEAD'));
-  let mergeBase: string;
+  let mergeBase = '';
   try {
     mergeBase = (await repo.git.raw(['merge-base', headCommit, branch])).trim();
   } catch {
-    throw new RefError(`no merge base between ${head.workingTree ? 'HEAD' : head.label} and ${branch} (unrelated histories, or a shallow clone: fetch with --depth 0); pass --base <ref>`);
+    // Reported below.
+  }
+  if (!/^[0-9a-f]{40,64}$/.test(mergeBase)) {
+    throw new RefError(`no merge base between ${head.workingTree ? 'HEAD' : head.label} and ${branch} (unrelated histories, or a shallow clone: run git fetch --unshallow, or check out with fetch-depth: 0); pass --base <ref>`);
   }
   return { label: `merge base with ${branch}`, commit: mergeBase, workingTree: false };
 }
@@ -112,6 +120,10 @@ export async function checkout(repo: Repository, ref: ResolvedRef): Promise<Chec
     throw new RefError(`cannot check out ${ref.label} (${ref.commit.slice(0, 12)}) in a temporary worktree: ${(error as Error).message.trim()}`);
   }
   const root = join(tree, relative(repo.top, repo.root));
+  if (!existsSync(root)) {
+    await dispose();
+    throw new RefError(`${ref.label} (${ref.commit.slice(0, 12)}) has no ${relative(repo.top, repo.root) || 'project'} directory`);
+  }
   const modules = join(repo.root, 'node_modules');
   if (existsSync(modules) && !existsSync(join(root, 'node_modules'))) {
     await symlink(modules, join(root, 'node_modules'), 'dir').catch(() => undefined);

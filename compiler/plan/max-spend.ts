@@ -16,24 +16,24 @@ export interface SpendType {
 export interface MaxSpend {
   /** USD per hour, or null when no limit bounds some admitted type (the spend is unbounded). */
   cost: number | null;
-  /** The limit whose constraint is tight at the optimum (the first, by name, if several). */
-  binding: string | null;
+  /** The limits whose constraints are tight at the optimum, by name. */
+  binding: string[];
 }
 
 const EPS = 1e-9;
 
 export function maxSpendAtLimits(types: readonly SpendType[], limits: Readonly<Record<string, number>>): MaxSpend {
   const resources = Object.keys(limits).sort();
-  if (types.length === 0) return { cost: 0, binding: null };
-  if (resources.length === 0) return { cost: null, binding: null };
+  if (types.length === 0) return { cost: 0, binding: [] };
+  if (resources.length === 0) return { cost: null, binding: [] };
   // A type that uses none of the limited resources can be launched without end.
-  if (types.some((t) => t.price > 0 && resources.every((r) => (t.capacity[r] ?? 0) <= 0))) return { cost: null, binding: null };
+  if (types.some((t) => t.price > 0 && resources.every((r) => (t.capacity[r] ?? 0) <= 0))) return { cost: null, binding: [] };
 
   // Rows: sum(cap/limit x) + s = 1 (scaled so units from millicores to bytes sit together).
   // A zero limit forces every type using that resource to 0: drop those columns.
   const columns = types.filter((t) => resources.every((r) => limits[r]! > 0 || (t.capacity[r] ?? 0) <= 0));
   const rows = resources.filter((r) => limits[r]! > 0);
-  if (columns.length === 0 || rows.length === 0) return { cost: 0, binding: resources.find((r) => limits[r] === 0) ?? null };
+  if (columns.length === 0 || rows.length === 0) return { cost: 0, binding: resources.filter((r) => limits[r] === 0) };
   const cols = columns.length + rows.length;
   const t = rows.map((r, i) => {
     const row = new Float64Array(cols + 1);
@@ -67,7 +67,7 @@ export function maxSpendAtLimits(types: readonly SpendType[], limits: Readonly<R
         leave = i;
       }
     }
-    if (leave < 0) return { cost: null, binding: null };
+    if (leave < 0) return { cost: null, binding: [] };
     const pivot = t[leave]![enter]!;
     const prow = t[leave]!;
     for (let j = 0; j <= cols; j++) prow[j] = prow[j]! / pivot;
@@ -86,5 +86,5 @@ export function maxSpendAtLimits(types: readonly SpendType[], limits: Readonly<R
   }
   // Tight rows: their slack left the basis (or sits at zero).
   const tight = rows.filter((_, i) => !basis.includes(columns.length + i) || t.find((_, k) => basis[k] === columns.length + i)![cols]! <= EPS);
-  return { cost: value, binding: tight[0] ?? null };
+  return { cost: value, binding: tight };
 }

@@ -49,7 +49,7 @@ function envelopeRow(pool: string, side: string, e: CapacityEnvelope | undefined
   if (!e) return `| ${cell(pool)} | ${side} | – | – | – | – | – | – | – | – |`;
   if (e.error) return `| ${cell(pool)} | ${side} | ${cell(`cannot be read: ${e.error}`)} | | | | | | | |`;
   const gpus = e.gpu.instanceTypeCount > 0 ? `${e.gpu.instanceTypeCount} types, up to ${e.gpu.maxPerNode}/node (${listWords(e.gpu.names, 4)})` : 'none';
-  const spend = e.maxHourlyCostAtLimits === null ? '**unbounded** (no limit caps it)' : `${dollarsPerHour(e.maxHourlyCostAtLimits)}${e.bindingLimit ? ` (${e.bindingLimit})` : ''}`;
+  const spend = e.maxHourlyCostAtLimits === null ? '**unbounded** (no limit caps it)' : `${dollarsPerHour(e.maxHourlyCostAtLimits)}${e.bindingLimits.length > 0 ? ` (${e.bindingLimits.join(', ')})` : ''}`;
   return `| ${cell(pool)} | ${side} | ${e.instanceTypeCount} | ${cell(listWords(e.families, 6))} | ${cell(listWords(e.zones, 6))} | ${cell(listWords(e.capacityTypes))} | ${cell(size(e.smallest))} | ${cell(size(e.largest))} | ${cell(gpus)} | ${cell(spend)} |`;
 }
 

@@ -65,8 +65,8 @@ export interface CapacityEnvelope {
    * limit that bounds spend.
    */
   maxHourlyCostAtLimits: number | null;
-  /** The limit that binds at that cost (`cpu`, `memory`, `nodes`, `nvidia.com/gpu`), or null. */
-  bindingLimit: string | null;
+  /** The limits that bind at that cost (`cpu`, `memory`, `nodes`, `nvidia.com/gpu`). */
+  bindingLimits: string[];
   /** Why the envelope could not be computed (the pool's requirements are invalid), if so. */
   error?: string;
 }
