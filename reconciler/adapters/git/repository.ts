@@ -1,0 +1,149 @@
+// The policy repository, as the reconciler sees it: a bare clone in a cache directory
+// (cloned once, then fetched), from which the manifests under a path are read at a
+// commit without any working tree. All git work goes through simple-git.
+
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import type { ManifestFile } from '../../../compiler/manifests/index.ts';
+
+export interface RepositoryOptions {
+  readonly url: string;
+  /** Where the bare clone lives; reused across restarts. */
+  readonly cacheDir: string;
+  /** Environment for git (e.g. GIT_SSH_COMMAND, GNUPGHOME); GIT_* keys are allowed explicitly. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** `git -c key=value` settings (credential helpers, gpg.ssh.allowedSignersFile ...). */
+  readonly config?: readonly string[];
+  /** A git command running longer than this without output is killed. Default 2 min. */
+  readonly timeoutMs?: number;
+}
+
+export class GitRepositoryError extends Error {
+  constructor(action: string, url: string, cause: unknown) {
+    super(`git ${action} of ${url} failed: ${(cause instanceof Error ? cause.message : String(cause)).trim().split('\n').slice(-3).join(' ')}`, { cause });
+    this.name = 'GitRepositoryError';
+  }
+}
+
+const REMOTE_REF = (branch: string) => `refs/remotes/origin/${branch}`;
+
+export class PolicyRepository {
+  private readonly git: SimpleGit;
+  private ready = false;
+
+  constructor(private readonly options: RepositoryOptions) {
+    mkdirSync(options.cacheDir, { recursive: true });
+    const env = options.env ?? {};
+    this.git = simpleGit({
+      baseDir: options.cacheDir,
+      maxConcurrentProcesses: 4,
+      config: [...(options.config ?? [])],
+      timeout: { block: options.timeoutMs ?? 120_000 },
+      unsafe: { allowUnsafeProtocolOverride: false },
+      allowEnvironment: Object.keys(env),
+    } as Parameters<typeof simpleGit>[0]);
+    if (Object.keys(env).length > 0) this.git.env({ ...process.env, ...env } as Record<string, string>);
+  }
+
+  /** A bare repository whose origin is the configured URL (created once, reused after). */
+  private async ensureRepository(): Promise<void> {
+    if (this.ready) return;
+    const dir = this.options.cacheDir;
+    try {
+      if (!existsSync(join(dir, 'HEAD'))) {
+        await this.git.init(true);
+        await this.git.addRemote('origin', this.options.url);
+      } else {
+        const remotes = await this.git.getRemotes(true);
+        const origin = remotes.find((r) => r.name === 'origin');
+        if (!origin) await this.git.addRemote('origin', this.options.url);
+        else if (origin.refs.fetch !== this.options.url) await this.git.remote(['set-url', 'origin', this.options.url]);
+      }
+    } catch (err) {
+      throw new GitRepositoryError('init', this.options.url, err);
+    }
+    this.ready = true;
+  }
+
+  /** Fetches the branch (first call: a clone); returns the commit the branch points at. */
+  async fetchBranch(branch: string): Promise<string> {
+    await this.ensureRepository();
+    try {
+      await this.git.fetch(['--prune', '--no-tags', 'origin', `+refs/heads/${branch}:${REMOTE_REF(branch)}`]);
+    } catch (err) {
+      throw new GitRepositoryError(`fetch of branch ${branch}`, this.options.url, err);
+    }
+    return (await this.git.revparse(['--verify', `${REMOTE_REF(branch)}^{commit}`])).trim();
+  }
+
+  /** Makes sure a pinned commit is present (fetching it by id if the branch did not bring it). */
+  async ensureCommit(commit: string): Promise<string> {
+    await this.ensureRepository();
+    const resolved = await this.resolve(commit);
+    if (resolved) return resolved;
+    try {
+      await this.git.fetch(['--no-tags', 'origin', commit]);
+    } catch (err) {
+      throw new GitRepositoryError(`fetch of commit ${commit}`, this.options.url, err);
+    }
+    const fetched = await this.resolve(commit);
+    if (!fetched) throw new GitRepositoryError(`lookup of commit ${commit}`, this.options.url, new Error('no such commit after fetching it'));
+    return fetched;
+  }
+
+  private async resolve(commit: string): Promise<string | undefined> {
+    try {
+      return (await this.git.revparse(['--verify', '--quiet', `${commit}^{commit}`])).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Does `path` exist as a directory at `commit`? */
+  async hasDirectory(commit: string, path: string): Promise<boolean> {
+    const clean = path.replace(/\/+$/, '');
+    if (clean === '' || clean === '.') return true;
+    try {
+      const type = (await this.git.raw(['cat-file', '-t', `${commit}:${clean}`])).trim();
+      return type === 'tree';
+    } catch {
+      return false;
+    }
+  }
+
+  /** The YAML files under `path` at `commit`, with their repository-relative paths. */
+  async yamlFiles(commit: string, path: string): Promise<ManifestFile[]> {
+    const clean = path.replace(/\/+$/, '');
+    const out = await this.git.raw(['ls-tree', '-r', '-z', '--full-tree', commit, '--', clean === '.' ? '' : clean]);
+    const entries = out
+      .split('\0')
+      .filter(Boolean)
+      .map((line) => {
+        const tab = line.indexOf('\t');
+        const [mode, type, object] = line.slice(0, tab).split(' ') as [string, string, string];
+        return { mode, type, object, path: line.slice(tab + 1) };
+      })
+      .filter((e) => e.type === 'blob' && /\.ya?ml$/.test(e.path));
+    return Promise.all(entries.map(async (e) => ({ path: e.path, content: await this.git.raw(['cat-file', 'blob', e.object]) })));
+  }
+
+  /** `git verify-commit`: undefined when the signature verifies, else git's reason. */
+  async verifyCommit(commit: string): Promise<string | undefined> {
+    try {
+      await this.git.raw(['verify-commit', commit]);
+      return undefined;
+    } catch (err) {
+      const text = (err instanceof Error ? err.message : String(err)).trim();
+      return text.split('\n').filter(Boolean).slice(-2).join(' ') || 'no valid signature';
+    }
+  }
+
+  async commitSubject(commit: string): Promise<string> {
+    try {
+      return (await this.git.raw(['log', '-1', '--format=%s', commit])).trim();
+    } catch {
+      return '';
+    }
+  }
+}
