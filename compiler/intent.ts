@@ -6,6 +6,9 @@ import { ApiObject } from 'cdk8s';
 import type { EC2NodeClass, NodePool } from '../core/api/karpenter.ts';
 import { isJoineryConstruct, JOINERY_CONSTRUCT, type ValueIssue } from './api/construct-info.ts';
 import type { Policy } from './api/policy.ts';
+import { isReconcilerDeployment, RECONCILER_DEPLOYMENT } from './api/reconciler-deployment.ts';
+import { nodeRoleFindings } from './deployment/checks.ts';
+import type { ReconcilerDeploymentIntent } from './deployment/section.ts';
 import type { Diagnostic } from './diagnostics.ts';
 
 export interface SourceRef {
@@ -28,6 +31,8 @@ export interface IntentObject<T> {
 export interface IntentModel {
   nodePools: IntentObject<NodePool>[];
   ec2NodeClasses: IntentObject<EC2NodeClass>[];
+  /** The reconciler's in-cluster deployment, when a policy declares a ReconcilerDeployment. */
+  reconcilerDeployment?: ReconcilerDeploymentIntent;
 }
 
 const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -40,8 +45,28 @@ const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.n
 export function collectIntent(policies: readonly Policy[], root: string): { model: IntentModel; diagnostics: Diagnostic[] } {
   const model: IntentModel = { nodePools: [], ec2NodeClasses: [] };
   const diagnostics: Diagnostic[] = [];
+  let reconcilerSource: SourceRef | undefined;
   for (const policy of policies) {
     for (const construct of policy.node.findAll()) {
+      if (isReconcilerDeployment(construct)) {
+        const info = construct[RECONCILER_DEPLOYMENT]();
+        const source: SourceRef = info.location ? { file: relative(root, info.location.file), line: info.location.line, column: info.location.column } : { file: policy.sourceFile };
+        for (const issue of info.issues) diagnostics.push(issueDiagnostic(issue, 'ReconcilerDeployment', info.spec.name, source));
+        if (model.reconcilerDeployment) {
+          diagnostics.push({
+            severity: 'error',
+            code: 'duplicate-reconciler-deployment',
+            message: `a second ReconcilerDeployment is declared; the first is at ${reconcilerSource?.file}:${reconcilerSource?.line ?? ''}`,
+            fix: 'declare the reconciler once per cluster repository',
+            ...source,
+            object: { kind: 'ReconcilerDeployment', name: info.spec.name },
+          });
+        } else {
+          model.reconcilerDeployment = { spec: info.spec, policyFile: policy.sourceFile };
+          reconcilerSource = source;
+        }
+        continue;
+      }
       if (!isJoineryConstruct(construct)) {
         if (ApiObject.isApiObject(construct)) {
           diagnostics.push({
@@ -69,6 +94,11 @@ export function collectIntent(policies: readonly Policy[], root: string): { mode
   }
   model.nodePools.sort(byName);
   model.ec2NodeClasses.sort(byName);
+  if (model.reconcilerDeployment && reconcilerSource) {
+    for (const f of nodeRoleFindings(model.reconcilerDeployment.spec, model.ec2NodeClasses)) {
+      diagnostics.push({ severity: 'error', code: 'reconciler-node-role', message: f.message, fix: f.fix, ...reconcilerSource, object: { kind: 'ReconcilerDeployment', name: model.reconcilerDeployment.spec.name }, field: f.field });
+    }
+  }
   return { model, diagnostics };
 }
 

@@ -69,3 +69,4 @@ export {
   type Percent,
 } from './values.ts';
 export type { Acknowledgements, AcknowledgeableGuardrailId, GuardrailId } from '../guardrails/ids.ts';
+export { ReconcilerDeployment, type ReconcilerDeploymentProps } from './reconciler-deployment.ts';

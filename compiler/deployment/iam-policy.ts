@@ -39,6 +39,17 @@ export const IMPLIED_ACTIONS: Readonly<Partial<Record<Ec2ApiCall, readonly strin
   CreateLaunchTemplate: ['CreateTags'],
 };
 
+/**
+ * Resource types the adapter tags in the creating request (TagSpecifications of CreateFleet
+ * and CreateLaunchTemplate). Only these can be required to carry the cluster tag on create.
+ */
+export const TAGGED_ON_CREATE = ['fleet', 'instance', 'launch-template', 'volume'] as const;
+/**
+ * Resource types a launch creates without tags of their own; granted only through
+ * RunInstances/CreateFleet, which also create the instance, and that must carry the tag.
+ */
+export const CREATED_WITH_INSTANCE = ['network-interface', 'spot-instances-request'] as const;
+
 /** Actions that change something; each statement granting one is scoped by the cluster tag. */
 export const MUTATING_EC2_ACTIONS = ['CreateFleet', 'RunInstances', 'CreateLaunchTemplate', 'CreateTags', 'DeleteLaunchTemplate', 'TerminateInstances'] as const;
 
@@ -114,14 +125,21 @@ export function reconcilerIamPolicy(options: IamPolicyOptions): IamPolicyDocumen
     Resource: [arn('launch-template/*')],
     Condition: { StringEquals: { [`aws:ResourceTag/${tag}`]: CLUSTER_TAG_VALUE } },
   });
-  // What a launch creates must be tagged for the cluster in the same request.
-  const created = ['fleet/*', 'instance/*', 'volume/*', 'network-interface/*', 'spot-instances-request/*', ...(has('CreateLaunchTemplate') ? ['launch-template/*'] : [])].map((r) => arn(r));
+  // What a launch creates must be tagged for the cluster in the same request ...
+  const created = TAGGED_ON_CREATE.filter((t) => t !== 'launch-template' || has('CreateLaunchTemplate')).map((t) => arn(`${t}/*`));
   add({
     Sid: 'CreateOnlyClusterTaggedResources',
     Effect: 'Allow',
     Action: only('RunInstances', 'CreateFleet', 'CreateLaunchTemplate'),
     Resource: created,
     Condition: { StringEquals: { [`aws:RequestTag/${tag}`]: CLUSTER_TAG_VALUE } },
+  });
+  // ... apart from what EC2 creates alongside the (tagged) instance.
+  add({
+    Sid: 'LaunchCreatesInterfacesWithInstance',
+    Effect: 'Allow',
+    Action: only('RunInstances', 'CreateFleet'),
+    Resource: CREATED_WITH_INSTANCE.map((t) => arn(`${t}/*`)),
   });
   // Tags may be written while creating those resources, with the cluster tag among them ...
   add({

@@ -48,6 +48,5 @@ export function reconcilerSectionFor(intent: ReconcilerDeploymentIntent): Genera
 
 /** The section provider for SECTION_PROVIDERS: nothing when no policy declares a ReconcilerDeployment. */
 export const reconcilerSection: SectionProvider = ({ model }) => {
-  const intent = (model as { reconcilerDeployment?: ReconcilerDeploymentIntent }).reconcilerDeployment;
-  return intent ? reconcilerSectionFor(intent) : undefined;
+  return model.reconcilerDeployment ? reconcilerSectionFor(model.reconcilerDeployment) : undefined;
 };

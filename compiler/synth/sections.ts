@@ -9,6 +9,7 @@
 import type { CustomResourceDefinition } from '../crd/crds.ts';
 import { karpenterCrds } from '../crd/crds.ts';
 import type { IntentModel } from '../intent.ts';
+import { reconcilerSection } from '../deployment/section.ts';
 
 export interface GeneratedObject {
   /** File name within the section directory, e.g. `gpu.yaml`. */
@@ -79,4 +80,4 @@ export const nodePoolsSection: SectionProvider = ({ model }) => ({
 });
 
 /** The sections of generated/, in apply order. Append a provider to add a section. */
-export const SECTION_PROVIDERS: SectionProvider[] = [crdsSection, ec2NodeClassesSection, nodePoolsSection];
+export const SECTION_PROVIDERS: SectionProvider[] = [crdsSection, ec2NodeClassesSection, nodePoolsSection, reconcilerSection];

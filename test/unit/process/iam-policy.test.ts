@@ -6,8 +6,10 @@ import { join, relative, resolve } from 'node:path';
 import {
   EC2_API_CALLS,
   grantedEc2Actions,
+  CREATED_WITH_INSTANCE,
   IMPLIED_ACTIONS,
   MUTATING_EC2_ACTIONS,
+  TAGGED_ON_CREATE,
   reconcilerIamPolicy,
   type IamStatement,
 } from '../../../compiler/deployment/iam-policy.ts';
@@ -64,6 +66,14 @@ describe('the IAM policy document vs the AWS adapter', () => {
     expect([...sent.keys()].filter((client) => client !== 'client-ec2' && sent.get(client)!.size > 0)).toEqual([]);
   });
 
+  test('the resource types required to be tagged on create are exactly those the adapter tags', () => {
+    const tagged = new Set<string>();
+    for (const file of sourceFiles(ADAPTER_DIR)) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/ResourceType:\s*'([\w-]+)'/g)) tagged.add(m[1]!);
+    }
+    expect([...tagged].sort()).toEqual([...TAGGED_ON_CREATE].sort());
+  });
+
   test('EC2_API_CALLS is exactly the EC2 commands the adapter sends', () => {
     expect([...EC2_API_CALLS].sort()).toEqual([...(sent.get('client-ec2') ?? [])].sort());
   });
@@ -85,8 +95,8 @@ describe('the IAM policy document is least privilege', () => {
     expect(document.Statement.flatMap(actionsOf).filter((a) => a.includes('*'))).toEqual([]);
   });
 
-  test('every statement with a mutating action is scoped by the cluster tag, except on resources a launch only references', () => {
-    const referencedOnly = /:(image|snapshot|subnet|security-group|capacity-reservation)\/\*$/;
+  test('every statement with a mutating action is scoped by the cluster tag, except on resources a launch only references or creates with the instance', () => {
+    const referencedOnly = new RegExp(`:(image|snapshot|subnet|security-group|capacity-reservation|${CREATED_WITH_INSTANCE.join('|')})/\\*$`);
     for (const s of document.Statement) {
       const mutating = s.Action.filter((a) => (MUTATING_EC2_ACTIONS as readonly string[]).includes(a.replace(/^ec2:/, '')));
       if (mutating.length === 0) continue;
