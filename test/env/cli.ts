@@ -1,13 +1,15 @@
 // `npm run testenv:up` starts the test environment for manual use and leaves it running;
-// `npm run testenv:down` stops it. Its work dir is .joinery/testenv/ in the repository
-// (git-ignored): state.json, kubeconfig, logs/.
+// `npm run testenv:down` stops it. Its work dir (state.json, kubeconfig, logs/) is
+// ${JOINERY_TESTENV_CACHE:-~/.cache/joinery-testenv}/manual: outside the repository, so
+// no clean of the work tree can lose the record of what is running.
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, startTestEnv, stopTestEnv } from './cluster.ts';
+import { startTestEnv, stopTestEnv } from './cluster.ts';
 import { isRunning } from './processes.ts';
 import { readState, STATE_ENV_VAR } from './state.ts';
 
-const WORK_DIR = join(REPO_ROOT, '.joinery', 'testenv');
+const WORK_DIR = join(process.env.JOINERY_TESTENV_CACHE || join(homedir(), '.cache', 'joinery-testenv'), 'manual');
 const STATE_PATH = join(WORK_DIR, 'state.json');
 
 async function up(): Promise<number> {

@@ -125,22 +125,36 @@ export async function startTestEnv(options: StartOptions = {}): Promise<{ state:
   const externalEc2 = options.externalEc2Endpoint ?? (process.env.JOINERY_TEST_EC2_ENDPOINT || undefined);
   const launcher = new Launcher(logDir, log, options.readyTimeoutMs ?? 90_000);
   const statePath = join(workDir, 'state.json');
+  let ec2Settled: Promise<void> = Promise.resolve();
   log(`work dir ${workDir} (logs in ${logDir})`);
 
   try {
     const needsBinaries = !externalKubeconfig || !externalEc2;
     const binDir = needsBinaries ? ensureBinaries(log) : null;
     const bin = (name: string) => join(binDir ?? '', name);
-    const [etcdClient, etcdPeer, apiserver, kcm, scheduler, kwok, moto] = await freeLoopbackPorts(7);
+    const [etcdClient, etcdPeer, apiserver, kcm, scheduler, kwok, moto, faultProxy] = await freeLoopbackPorts(8);
 
-    // ---- EC2: moto, started first (it takes a few seconds to import) ---------------------
-    let ec2Endpoint = externalEc2 ?? `http://127.0.0.1:${moto}`;
-    const motoReady = externalEc2 ? Promise.resolve(null) : launcher.run({
-      name: 'moto',
-      command: bin('moto_server'),
-      args: ['-H', '127.0.0.1', '-p', String(moto)],
-      env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false', PYTHONUNBUFFERED: '1' },
-    }, async () => (await get(`${ec2Endpoint}/moto-api/`)).status === 200);
+    // ---- EC2: moto (started first: it takes a few seconds to import), and in front of
+    // it the proxy that injects capacity errors on request ---------------------------------
+    const motoEndpoint = externalEc2 ? null : `http://127.0.0.1:${moto}`;
+    const ec2Endpoint = externalEc2 ?? `http://127.0.0.1:${faultProxy}`;
+    const ec2Ready = externalEc2 ? Promise.resolve() : (async () => {
+      await launcher.run({
+        name: 'moto',
+        command: bin('moto_server'),
+        args: ['-H', '127.0.0.1', '-p', String(moto)],
+        env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      }, async () => (await get(`${motoEndpoint}/moto-api/`)).status === 200);
+      await launcher.run({
+        name: 'ec2-fault-proxy',
+        command: process.execPath,
+        args: [join(REPO_ROOT, 'bin/tsx-run.js'), join(REPO_ROOT, 'test/env/ec2-fault-proxy.ts'),
+          '--port', String(faultProxy), '--upstream', motoEndpoint ?? '', '--region', region],
+        cwd: REPO_ROOT,
+      }, async () => (await get(`${ec2Endpoint}/__testenv/health`)).status === 200);
+    })();
+    // Settled either way, so a failure elsewhere waits for these processes before stopping all.
+    ec2Settled = ec2Ready.then(() => undefined, () => undefined);
 
     // ---- Kubernetes ----------------------------------------------------------------------
     let kubeconfigPath: string;
@@ -161,8 +175,7 @@ export async function startTestEnv(options: StartOptions = {}): Promise<{ state:
     log(`CRDs established: ${crds.join(', ')}`);
     await waitForDefaultServiceAccount(kc, options.readyTimeoutMs ?? 90_000);
 
-    await motoReady;
-    ec2Endpoint = externalEc2 ?? ec2Endpoint;
+    await ec2Ready;
     const network = externalEc2 ? null : await seedNetwork(ec2ClientFor(ec2Endpoint, region), clusterName, ZONES);
     if (network) log(`seeded EC2: ${network.vpcId}, subnets ${network.subnets.map((s) => `${s.subnetId} (${s.zone})`).join(', ')}, ${network.securityGroupId}`);
 
@@ -171,13 +184,13 @@ export async function startTestEnv(options: StartOptions = {}): Promise<{ state:
       name: 'node-join-simulator',
       command: process.execPath,
       args: [join(REPO_ROOT, 'bin/tsx-run.js'), join(REPO_ROOT, 'test/env/node-join-simulator.ts'),
-        '--kubeconfig', kubeconfigPath, '--ec2-endpoint', ec2Endpoint, '--region', region, '--cluster-name', clusterName,
+        '--kubeconfig', kubeconfigPath, '--ec2-endpoint', motoEndpoint ?? ec2Endpoint, '--region', region, '--cluster-name', clusterName,
         '--boot-delay-ms', String(bootDelayMs), '--ready-file', readyFile],
       cwd: REPO_ROOT,
     }, async () => existsSync(readyFile));
 
     const state: TestEnvState = {
-      version: 1, workDir, logDir, kubeconfigPath, apiServerUrl, ec2Endpoint, region, clusterName, network,
+      version: 1, workDir, logDir, kubeconfigPath, apiServerUrl, ec2Endpoint, motoEndpoint, region, clusterName, network,
       external: { kubernetes: Boolean(externalKubeconfig), ec2: Boolean(externalEc2) },
       binDir, processes: launcher.started, ownerPid: process.pid,
     };
@@ -185,6 +198,7 @@ export async function startTestEnv(options: StartOptions = {}): Promise<{ state:
     log(`environment ready in ${Date.now() - t0} ms; kubeconfig ${kubeconfigPath}, EC2 ${ec2Endpoint}`);
     return { state, statePath };
   } catch (err) {
+    await ec2Settled;
     log(`start failed: stopping ${launcher.started.length} started process(es); logs kept in ${logDir}`);
     await Promise.all(launcher.started.map((p) => stopProcess(p)));
     if (!(err instanceof Error)) throw err;

@@ -8,14 +8,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { ec2ClientFor, kubeConfigFrom } from './clients.ts';
+import type { UnavailableOffering } from './ec2-faults.ts';
+import { NODE_JOIN_CONTROL, nodeJoinControlData, type NodeJoinControl } from './node-join.ts';
 import { tailOf } from './processes.ts';
 import { readState, STATE_ENV_VAR, type Ec2Network } from './state.ts';
 
 export { KWOK_MANAGED_ANNOTATION, SIMULATED_INSTANCE_ANNOTATION, clusterTagKey } from './node-join.ts';
 export { describeApiError } from './crds.ts';
 export type { Ec2Network } from './state.ts';
+export type { UnavailableOffering } from './ec2-faults.ts';
+export type { NodeJoinControl } from './node-join.ts';
 
 export interface TestEnv {
   kubeconfigPath: string;
@@ -33,6 +37,18 @@ export interface TestEnv {
   kubeConfig(): KubeConfig;
   /** An EC2 client for the endpoint (dummy credentials for moto). */
   ec2(): EC2Client;
+  /** Capacity faults of the EC2 endpoint (the proxy in front of moto). */
+  ec2Faults: {
+    /** From now on, launches of these offerings fail with InsufficientInstanceCapacity (replaces the list). */
+    setUnavailableOfferings(offerings: UnavailableOffering[]): Promise<void>;
+    clear(): Promise<void>;
+  };
+  /** Steers the node-join simulator (see NODE_JOIN_CONTROL). */
+  nodeJoin: {
+    configure(control: NodeJoinControl): Promise<void>;
+    /** Back to the defaults the environment started with. */
+    reset(): Promise<void>;
+  };
   /** Last lines of a component's log, for failure messages ('' when that component was not started here). */
   logTail(component: string, lines?: number): string;
 }
@@ -55,11 +71,34 @@ export function testEnv(): TestEnv {
     logDir: s.logDir,
     kubeConfig: () => kubeConfigFrom(s.kubeconfigPath),
     ec2: () => ec2ClientFor(s.ec2Endpoint, s.region),
+    ec2Faults: {
+      setUnavailableOfferings: (offerings) => putUnavailable(s.motoEndpoint, s.ec2Endpoint, offerings),
+      clear: () => putUnavailable(s.motoEndpoint, s.ec2Endpoint, []),
+    },
+    nodeJoin: {
+      configure: (control) => applyNodeJoinControl(s.kubeconfigPath, control),
+      reset: () => applyNodeJoinControl(s.kubeconfigPath, null),
+    },
     logTail: (component, lines = 20) => {
       const file = join(s.logDir, `${component}.log`);
       return existsSync(file) ? tailOf(file, lines) : '';
     },
   };
+}
+
+async function putUnavailable(motoEndpoint: string | null, ec2Endpoint: string, offerings: UnavailableOffering[]): Promise<void> {
+  if (motoEndpoint === null) throw new Error('capacity faults need the EC2 endpoint the environment starts (JOINERY_TEST_EC2_ENDPOINT is set)');
+  const res = await fetch(`${ec2Endpoint}/__testenv/unavailable-offerings`, { method: 'PUT', body: JSON.stringify(offerings) });
+  if (!res.ok) throw new Error(`setting unavailable offerings failed: HTTP ${res.status} ${await res.text()}`);
+}
+
+async function applyNodeJoinControl(kubeconfigPath: string, control: NodeJoinControl | null): Promise<void> {
+  const core = kubeConfigFrom(kubeconfigPath).makeApiClient(CoreV1Api);
+  const { name, namespace } = NODE_JOIN_CONTROL;
+  await core.deleteNamespacedConfigMap({ name, namespace }).catch((err: unknown) => {
+    if ((err as { code?: number }).code !== 404) throw err;
+  });
+  if (control) await core.createNamespacedConfigMap({ namespace, body: { metadata: { name, namespace }, data: nodeJoinControlData(control) } });
 }
 
 /**

@@ -10,6 +10,8 @@
 // it Ready and runs its pods. When the instance stops or terminates, the kubelet is gone:
 // the Node leaves kwok's care, turns NotReady, and (terminated) is deleted, as the cloud
 // node lifecycle controller would. It never launches, schedules or deletes instances.
+// Tests steer it (boot delay, pause, types that never join) through a ConfigMap: see
+// NODE_JOIN_CONTROL in node-join.ts.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,8 +21,8 @@ import {
 import { CoreV1Api, PatchStrategy, VersionApi, setHeaderOptions, type V1Node } from '@kubernetes/client-node';
 import { ec2ClientFor, kubeConfigFrom } from './clients.ts';
 import {
-  KWOK_MANAGED_ANNOTATION, SIMULATED_INSTANCE_ANNOTATION, clusterTagKey, loadCatalog, nodeForInstance,
-  type BootedInstance, type InstanceTypeFacts,
+  KWOK_MANAGED_ANNOTATION, NODE_JOIN_CONTROL, SIMULATED_INSTANCE_ANNOTATION, clusterTagKey, loadCatalog, nodeForInstance,
+  parseNodeJoinControl, type BootedInstance, type InstanceTypeFacts, type NodeJoinControl,
 } from './node-join.ts';
 
 const { values: opts } = parseArgs({
@@ -198,8 +200,25 @@ async function deleteNode(node: V1Node, reason: string): Promise<void> {
   }
 }
 
+async function readControl(): Promise<NodeJoinControl> {
+  try {
+    const cm = await core.readNamespacedConfigMap({ name: NODE_JOIN_CONTROL.name, namespace: NODE_JOIN_CONTROL.namespace });
+    return parseNodeJoinControl(cm.data);
+  } catch (err) {
+    if ((err as { code?: number }).code === 404) return {};
+    throw err;
+  }
+}
+
+let lastControl = '{}';
+
 async function pass(kubeletVersion: string): Promise<void> {
-  const [instances, nodes] = await Promise.all([clusterInstances(), simulatedNodes()]);
+  const [instances, nodes, control] = await Promise.all([clusterInstances(), simulatedNodes(), readControl()]);
+  if (JSON.stringify(control) !== lastControl) {
+    lastControl = JSON.stringify(control);
+    log(`control ${NODE_JOIN_CONTROL.namespace}/${NODE_JOIN_CONTROL.name}: ${lastControl}`);
+  }
+  const delayMs = control.bootDelayMs ?? bootDelayMs;
   const now = Date.now();
   const seen = new Set<string>();
   for (const instance of instances) {
@@ -214,7 +233,8 @@ async function pass(kubeletVersion: string): Promise<void> {
       }
       const since = runningSince.get(id) ?? now;
       runningSince.set(id, since);
-      if (now - since >= bootDelayMs) await register(instance, kubeletVersion);
+      if (control.paused || control.neverJoinInstanceTypes?.includes(instance.InstanceType ?? '')) continue;
+      if (now - since >= delayMs) await register(instance, kubeletVersion);
       continue;
     }
     if (state === 'pending') continue;

@@ -11,6 +11,37 @@ export const SIMULATED_INSTANCE_ANNOTATION = 'testenv.joinery.dev/instance-id';
 /** The tag that makes an instance part of the test cluster (value conventionally `owned`). */
 export const clusterTagKey = (clusterName: string): string => `kubernetes.io/cluster/${clusterName}`;
 
+/**
+ * Tests steer the simulator through this ConfigMap (read on every pass; absent means
+ * defaults): `bootDelayMs` overrides --boot-delay-ms, `paused: "true"` registers no new
+ * Node, `neverJoinInstanceTypes: "m5.large,c5.large"` keeps instances of those types from
+ * ever joining (a boot that fails, for registration-timeout tests).
+ */
+export const NODE_JOIN_CONTROL = { namespace: 'kube-system', name: 'joinery-testenv-node-join' } as const;
+
+export interface NodeJoinControl {
+  bootDelayMs?: number;
+  paused?: boolean;
+  neverJoinInstanceTypes?: string[];
+}
+
+export function parseNodeJoinControl(data: Record<string, string> | undefined): NodeJoinControl {
+  const control: NodeJoinControl = {};
+  if (!data) return control;
+  if (data.bootDelayMs !== undefined && Number.isFinite(Number(data.bootDelayMs))) control.bootDelayMs = Number(data.bootDelayMs);
+  if (data.paused !== undefined) control.paused = data.paused === 'true';
+  if (data.neverJoinInstanceTypes) control.neverJoinInstanceTypes = data.neverJoinInstanceTypes.split(',').map((t) => t.trim()).filter(Boolean);
+  return control;
+}
+
+export function nodeJoinControlData(control: NodeJoinControl): Record<string, string> {
+  const data: Record<string, string> = {};
+  if (control.bootDelayMs !== undefined) data.bootDelayMs = String(control.bootDelayMs);
+  if (control.paused !== undefined) data.paused = String(control.paused);
+  if (control.neverJoinInstanceTypes) data.neverJoinInstanceTypes = control.neverJoinInstanceTypes.join(',');
+  return data;
+}
+
 /** The fields of an instance type the simulator needs (data/ec2-us-east-1.json records). */
 export interface InstanceTypeFacts {
   name: string;

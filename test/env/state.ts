@@ -38,8 +38,13 @@ export interface TestEnvState {
   logDir: string;
   kubeconfigPath: string;
   apiServerUrl: string;
-  /** EC2 API endpoint (moto unless JOINERY_TEST_EC2_ENDPOINT points elsewhere). */
+  /**
+   * EC2 API endpoint: the fault proxy in front of moto (ec2-fault-proxy.ts), or
+   * JOINERY_TEST_EC2_ENDPOINT as given.
+   */
   ec2Endpoint: string;
+  /** moto itself, null when the EC2 endpoint is external. */
+  motoEndpoint: string | null;
   region: string;
   /** Instances carrying tag `kubernetes.io/cluster/<clusterName>` become Nodes. */
   clusterName: string;

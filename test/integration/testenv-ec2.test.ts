@@ -231,3 +231,79 @@ describe('launching', () => {
     expect((await describe1(id)).State?.Name).toBe('terminated');
   });
 });
+
+describe('capacity faults (injected by the test environment in front of moto)', () => {
+  let launchTemplateId = '';
+  beforeAll(async () => {
+    const out = await ec2.send(new CreateLaunchTemplateCommand({
+      LaunchTemplateName: `testenv-faults-${run}`,
+      LaunchTemplateData: { ImageId: await al2023('x86_64') },
+    }));
+    launchTemplateId = out.LaunchTemplate?.LaunchTemplateId ?? '';
+  });
+  afterEach(() => env.ec2Faults.clear());
+
+  const fleet = (capacityType: 'on-demand' | 'spot'): CreateFleetCommandInput => ({
+    Type: 'instant',
+    LaunchTemplateConfigs: [{
+      LaunchTemplateSpecification: { LaunchTemplateId: launchTemplateId, Version: '$Latest' },
+      Overrides: [
+        { InstanceType: 'c5.large', SubnetId: network.subnets[0]?.subnetId },
+        { InstanceType: 'c5.large', SubnetId: network.subnets[1]?.subnetId },
+        { InstanceType: 'm5.large', SubnetId: network.subnets[0]?.subnetId },
+      ],
+    }],
+    TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: capacityType },
+    TagSpecifications: [{ ResourceType: 'instance', Tags: [probeTag] }],
+  });
+  const launchedBy = (out: { Instances?: { InstanceIds?: string[] }[] }) => {
+    const ids = (out.Instances ?? []).flatMap((i) => i.InstanceIds ?? []);
+    launched.push(...ids);
+    return ids;
+  };
+
+  test('CreateFleet skips an offering without capacity, launches the next one and reports InsufficientInstanceCapacity for the skipped one', async () => {
+    await env.ec2Faults.setUnavailableOfferings([{ instanceType: 'c5.large', zone: network.subnets[0]?.zone }]);
+    const out = await ec2.send(new CreateFleetCommand(fleet('on-demand')));
+    const ids = launchedBy(out);
+    expect(ids).toHaveLength(1);
+    const instance = await describe1(ids[0] ?? '');
+    expect({ type: instance.InstanceType, zone: instance.Placement?.AvailabilityZone }).toEqual({ type: 'c5.large', zone: network.subnets[1]?.zone });
+    expect(out.Errors).toEqual([expect.objectContaining({
+      ErrorCode: 'InsufficientInstanceCapacity',
+      Lifecycle: 'on-demand',
+      LaunchTemplateAndOverrides: expect.objectContaining({
+        LaunchTemplateSpecification: expect.objectContaining({ LaunchTemplateId: launchTemplateId }),
+        Overrides: expect.objectContaining({ InstanceType: 'c5.large', SubnetId: network.subnets[0]?.subnetId }),
+      }),
+    })]);
+  });
+
+  test('CreateFleet with no offering left launches nothing and reports one error per override; capacity type scopes the fault', async () => {
+    await env.ec2Faults.setUnavailableOfferings([{ instanceType: 'c5.large', capacityType: 'spot' }, { instanceType: 'm5.large', capacityType: 'spot' }]);
+    const spot = await ec2.send(new CreateFleetCommand(fleet('spot')));
+    expect(launchedBy(spot)).toEqual([]);
+    expect(spot.FleetId).toMatch(/^fleet-/);
+    expect(spot.Errors?.map((e) => [e.ErrorCode, e.LaunchTemplateAndOverrides?.Overrides?.InstanceType])).toEqual([
+      ['InsufficientInstanceCapacity', 'c5.large'], ['InsufficientInstanceCapacity', 'c5.large'], ['InsufficientInstanceCapacity', 'm5.large'],
+    ]);
+    const onDemand = await ec2.send(new CreateFleetCommand(fleet('on-demand')));
+    expect(launchedBy(onDemand)).toHaveLength(1);
+    expect(onDemand.Errors ?? []).toEqual([]);
+  });
+
+  test('RunInstances of an offering without capacity fails with InsufficientInstanceCapacity', async () => {
+    await env.ec2Faults.setUnavailableOfferings([{ instanceType: 'm5.large', zone: network.subnets[2]?.zone }]);
+    const attempt = ec2.send(new RunInstancesCommand({
+      ImageId: await al2023('x86_64'), InstanceType: 'm5.large', MinCount: 1, MaxCount: 1, SubnetId: network.subnets[2]?.subnetId,
+      TagSpecifications: [{ ResourceType: 'instance', Tags: [probeTag] }],
+    }));
+    await expect(attempt).rejects.toMatchObject({ name: 'InsufficientInstanceCapacity' });
+    const out = await ec2.send(new RunInstancesCommand({
+      ImageId: await al2023('x86_64'), InstanceType: 'm5.large', MinCount: 1, MaxCount: 1, SubnetId: network.subnets[0]?.subnetId,
+      TagSpecifications: [{ ResourceType: 'instance', Tags: [probeTag] }],
+    }));
+    launchedBy({ Instances: [{ InstanceIds: (out.Instances ?? []).map((i) => i.InstanceId ?? '') }] });
+    expect(out.Instances?.[0]?.Placement?.AvailabilityZone).toBe(network.subnets[0]?.zone);
+  });
+});

@@ -1,0 +1,160 @@
+// The test EC2 endpoint: a pass-through proxy in front of moto that can answer
+// InsufficientInstanceCapacity for offerings a test marks unavailable (see ec2-faults.ts).
+// Run as its own process by cluster.ts:
+//
+//   node bin/tsx-run.js test/env/ec2-fault-proxy.ts --port P --upstream http://127.0.0.1:M
+//
+// Control (tests use TestEnv.ec2Faults):
+//   GET  /__testenv/health                  200 once serving
+//   GET  /__testenv/unavailable-offerings   the current list (JSON)
+//   PUT  /__testenv/unavailable-offerings   replace it: [{"instanceType":"m5.large","zone":"us-east-1a","capacityType":"spot"}]
+// Every other request goes to moto unchanged, and so does every request while the list is empty.
+import { randomUUID } from 'node:crypto';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { parseArgs } from 'node:util';
+import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
+import { ec2ClientFor } from './clients.ts';
+import {
+  allFailedFleetResponse, fleetCapacityType, fleetErrorSet, fleetOverrides, injectErrorSet, isUnavailable, runInstancesIceResponse,
+  runInstancesOffering, withOverrides, type FleetOverride, type OfferingRequest, type UnavailableOffering,
+} from './ec2-faults.ts';
+
+const { values: opts } = parseArgs({
+  options: { port: { type: 'string' }, upstream: { type: 'string' }, region: { type: 'string', default: 'us-east-1' } },
+});
+if (!opts.port || !opts.upstream) {
+  process.stderr.write('usage: ec2-fault-proxy.ts --port <port> --upstream <moto URL> [--region us-east-1]\n');
+  process.exit(2);
+}
+const upstream = new URL(opts.upstream);
+const ec2 = ec2ClientFor(opts.upstream, opts.region ?? 'us-east-1');
+const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} ec2-fault-proxy: ${msg}\n`);
+
+let unavailable: UnavailableOffering[] = [];
+const subnetZones = new Map<string, string>();
+
+async function learnSubnetZones(ids: string[]): Promise<void> {
+  const unknown = [...new Set(ids)].filter((id) => !subnetZones.has(id));
+  if (unknown.length === 0) return;
+  const out = await ec2.send(new DescribeSubnetsCommand({ SubnetIds: unknown }));
+  for (const s of out.Subnets ?? []) if (s.SubnetId && s.AvailabilityZone) subnetZones.set(s.SubnetId, s.AvailabilityZone);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Sends the request to moto; resolves with its status, headers and body. */
+function forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const headers = { ...req.headers, host: upstream.host, 'content-length': String(body.length) };
+    const up = request({ hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    up.on('error', reject);
+    up.end(body);
+  });
+}
+
+function reply(res: ServerResponse, status: number, headers: Record<string, string | string[] | undefined>, body: Buffer | string): void {
+  const buf = typeof body === 'string' ? Buffer.from(body) : body;
+  const h: Record<string, string | string[] | undefined> = { ...headers, 'content-length': String(buf.length) };
+  delete h['transfer-encoding']; // the body is sent whole
+  res.writeHead(status, h);
+  res.end(buf);
+}
+
+const XML = { 'content-type': 'text/xml; charset=utf-8' };
+
+async function createFleet(req: IncomingMessage, res: ServerResponse, params: URLSearchParams): Promise<void> {
+  const capacityType = fleetCapacityType(params);
+  const overrides = fleetOverrides(params);
+  await learnSubnetZones(overrides.map((o) => o.fields.get('SubnetId')).filter((s): s is string => s !== undefined));
+  const offeringOf = (o: FleetOverride): OfferingRequest => ({
+    instanceType: o.fields.get('InstanceType') ?? '',
+    zone: o.fields.get('AvailabilityZone') ?? subnetZones.get(o.fields.get('SubnetId') ?? ''),
+    capacityType,
+  });
+  const failed = overrides.filter((o) => isUnavailable(unavailable, offeringOf(o))).map((o) => ({ override: o, offering: offeringOf(o) }));
+  if (failed.length === 0) {
+    const up = await forward(req, Buffer.from(params.toString()));
+    reply(res, up.status, up.headers, up.body);
+    return;
+  }
+  const errorSet = fleetErrorSet(params, failed);
+  const kept = overrides.filter((o) => !failed.some((f) => f.override === o));
+  const reduced = withOverrides(params, kept);
+  log(`CreateFleet ${capacityType}: no capacity for ${failed.map((f) => `${f.offering.instanceType}/${f.offering.zone ?? '?'}`).join(', ')}; ` +
+    (reduced ? `launching from ${kept.length} other override(s)` : 'no override left'));
+  if (!reduced) {
+    reply(res, 200, XML, allFailedFleetResponse(errorSet, `fleet-${randomUUID()}`, randomUUID()));
+    return;
+  }
+  const up = await forward(req, Buffer.from(reduced.toString()));
+  if (up.status !== 200) {
+    reply(res, up.status, up.headers, up.body);
+    return;
+  }
+  reply(res, up.status, up.headers, injectErrorSet(up.body.toString('utf8'), errorSet));
+}
+
+async function runInstances(req: IncomingMessage, res: ServerResponse, params: URLSearchParams): Promise<void> {
+  const subnet = params.get('SubnetId') ?? params.get('NetworkInterface.1.SubnetId');
+  if (subnet) await learnSubnetZones([subnet]);
+  const offering = runInstancesOffering(params, (id) => subnetZones.get(id));
+  if (isUnavailable(unavailable, offering)) {
+    log(`RunInstances: no capacity for ${offering.instanceType}/${offering.zone ?? '?'} (${offering.capacityType})`);
+    reply(res, 500, XML, runInstancesIceResponse(offering, randomUUID()));
+    return;
+  }
+  const up = await forward(req, Buffer.from(params.toString()));
+  reply(res, up.status, up.headers, up.body);
+}
+
+async function control(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+  const json = { 'content-type': 'application/json' };
+  if (req.url === '/__testenv/health') return reply(res, 200, json, '{"ok":true}');
+  if (req.url === '/__testenv/unavailable-offerings') {
+    if (req.method === 'PUT') {
+      const parsed = JSON.parse(body.toString('utf8') || '[]') as unknown;
+      if (!Array.isArray(parsed) || !parsed.every((r) => typeof (r as UnavailableOffering).instanceType === 'string')) {
+        return reply(res, 400, json, '{"error":"expected a JSON array of {instanceType, zone?, capacityType?}"}');
+      }
+      unavailable = parsed as UnavailableOffering[];
+      log(`unavailable offerings: ${JSON.stringify(unavailable)}`);
+    }
+    return reply(res, 200, json, JSON.stringify(unavailable));
+  }
+  return reply(res, 404, json, '{"error":"unknown control path"}');
+}
+
+const server = createServer((req, res) => {
+  void (async () => {
+    const body = await readBody(req);
+    if (req.url?.startsWith('/__testenv/')) return control(req, res, body);
+    const isForm = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+    if (req.method === 'POST' && isForm && unavailable.length > 0) {
+      const params = new URLSearchParams(body.toString('utf8'));
+      const action = params.get('Action');
+      if (action === 'CreateFleet') return createFleet(req, res, params);
+      if (action === 'RunInstances') return runInstances(req, res, params);
+    }
+    const up = await forward(req, body);
+    reply(res, up.status, up.headers, up.body);
+  })().catch((err: unknown) => {
+    log(`request failed: ${(err as Error).message}`);
+    if (!res.headersSent) reply(res, 502, { 'content-type': 'text/plain' }, `ec2-fault-proxy: ${(err as Error).message}`);
+  });
+});
+
+server.listen(Number(opts.port), '127.0.0.1', () => log(`forwarding 127.0.0.1:${opts.port} to ${opts.upstream}`));
+// Test traffic only: nothing in flight is worth waiting for.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => process.exit(0));

@@ -1,0 +1,136 @@
+// Capacity faults for the test EC2, the one thing moto cannot do: answer
+// InsufficientInstanceCapacity for an offering (instance type, zone, capacity type).
+// Pure functions over EC2 Query requests (form-encoded, as @aws-sdk/client-ec2 sends
+// them) and responses; ec2-fault-proxy.ts applies them in front of moto.
+//
+// As EC2 does: an instant CreateFleet launches from the overrides that have capacity and
+// lists an InsufficientInstanceCapacity error for each one that has none (no instance at
+// all when none has capacity); RunInstances fails with InsufficientInstanceCapacity.
+
+/** An offering without capacity; an absent field matches every value. */
+export interface UnavailableOffering {
+  instanceType: string;
+  zone?: string;
+  capacityType?: 'on-demand' | 'spot';
+}
+
+export interface OfferingRequest {
+  instanceType: string;
+  zone: string | undefined;
+  capacityType: 'on-demand' | 'spot';
+}
+
+export function isUnavailable(rules: readonly UnavailableOffering[], o: OfferingRequest): boolean {
+  return rules.some((r) =>
+    r.instanceType === o.instanceType &&
+    (r.zone === undefined || r.zone === o.zone) &&
+    (r.capacityType === undefined || r.capacityType === o.capacityType));
+}
+
+/** One override of one launch template config of a CreateFleet request. */
+export interface FleetOverride {
+  config: number;
+  index: number;
+  /** The override's own parameters, keyed without the `LaunchTemplateConfigs.N.Overrides.M.` prefix. */
+  fields: Map<string, string>;
+}
+
+const OVERRIDE_KEY = /^LaunchTemplateConfigs\.(\d+)\.Overrides\.(\d+)\.(.+)$/;
+const CONFIG_KEY = /^LaunchTemplateConfigs\.(\d+)\.(.+)$/;
+
+export function fleetOverrides(params: URLSearchParams): FleetOverride[] {
+  const byKey = new Map<string, FleetOverride>();
+  for (const [key, value] of params) {
+    const m = OVERRIDE_KEY.exec(key);
+    if (!m) continue;
+    const id = `${m[1]}.${m[2]}`;
+    const o = byKey.get(id) ?? { config: Number(m[1]), index: Number(m[2]), fields: new Map<string, string>() };
+    o.fields.set(m[3] ?? '', value);
+    byKey.set(id, o);
+  }
+  return [...byKey.values()].sort((a, b) => a.config - b.config || a.index - b.index);
+}
+
+export function fleetCapacityType(params: URLSearchParams): 'on-demand' | 'spot' {
+  return params.get('TargetCapacitySpecification.DefaultTargetCapacityType') === 'spot' ? 'spot' : 'on-demand';
+}
+
+/**
+ * The CreateFleet request with only the `kept` overrides, renumbered from 1; launch
+ * template configs left with no override are dropped (they would launch the
+ * template's own instance type). Null when no config is left.
+ */
+export function withOverrides(params: URLSearchParams, kept: FleetOverride[]): URLSearchParams | null {
+  const configsKept = [...new Set(kept.map((o) => o.config))].sort((a, b) => a - b);
+  if (configsKept.length === 0) return null;
+  const out = new URLSearchParams();
+  for (const [key, value] of params) {
+    if (OVERRIDE_KEY.test(key)) continue;
+    const m = CONFIG_KEY.exec(key);
+    if (!m) {
+      out.append(key, value);
+      continue;
+    }
+    const newConfig = configsKept.indexOf(Number(m[1])) + 1;
+    if (newConfig > 0) out.append(`LaunchTemplateConfigs.${newConfig}.${m[2]}`, value);
+  }
+  for (const [ci, config] of configsKept.entries()) {
+    kept.filter((o) => o.config === config).forEach((o, oi) => {
+      for (const [field, value] of o.fields) out.append(`LaunchTemplateConfigs.${ci + 1}.Overrides.${oi + 1}.${field}`, value);
+    });
+  }
+  return out;
+}
+
+const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function iceMessage(o: OfferingRequest): string {
+  return `We currently do not have sufficient ${o.instanceType} capacity in the Availability Zone you requested (${o.zone ?? 'any'}). ` +
+    'Our system will be working on provisioning additional capacity. (test environment: injected fault)';
+}
+
+/** `<errorSet>` of a CreateFleet response: one InsufficientInstanceCapacity per failed override. */
+export function fleetErrorSet(params: URLSearchParams, failed: { override: FleetOverride; offering: OfferingRequest }[]): string {
+  const items = failed.map(({ override, offering }) => {
+    const spec = ['LaunchTemplateId', 'LaunchTemplateName', 'Version']
+      .map((f) => [f, params.get(`LaunchTemplateConfigs.${override.config}.LaunchTemplateSpecification.${f}`)] as const)
+      .filter(([, v]) => v !== null)
+      .map(([f, v]) => `<${f[0]?.toLowerCase()}${f.slice(1)}>${xml(v ?? '')}</${f[0]?.toLowerCase()}${f.slice(1)}>`).join('');
+    const overrides = [...override.fields]
+      .map(([f, v]) => `<${f[0]?.toLowerCase()}${f.slice(1)}>${xml(v)}</${f[0]?.toLowerCase()}${f.slice(1)}>`).join('');
+    return `<item><launchTemplateAndOverrides><launchTemplateSpecification>${spec}</launchTemplateSpecification>` +
+      `<overrides>${overrides}</overrides></launchTemplateAndOverrides><lifecycle>${offering.capacityType}</lifecycle>` +
+      `<errorCode>InsufficientInstanceCapacity</errorCode><errorMessage>${xml(iceMessage(offering))}</errorMessage></item>`;
+  });
+  return `<errorSet>${items.join('')}</errorSet>`;
+}
+
+/** Adds `errorSet` to moto's CreateFleet response (which has none). */
+export function injectErrorSet(responseXml: string, errorSet: string): string {
+  const close = responseXml.lastIndexOf('</CreateFleetResponse>');
+  if (close < 0) return responseXml;
+  return responseXml.slice(0, close) + errorSet + responseXml.slice(close);
+}
+
+/** A CreateFleet response in which every override failed: a fleet ID, no instance. */
+export function allFailedFleetResponse(errorSet: string, fleetId: string, requestId: string): string {
+  return '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<CreateFleetResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${requestId}</requestId>` +
+    `<fleetId>${fleetId}</fleetId>${errorSet}<fleetInstanceSet/></CreateFleetResponse>`;
+}
+
+/** The error response EC2 gives a RunInstances call without capacity (HTTP 500). */
+export function runInstancesIceResponse(o: OfferingRequest, requestId: string): string {
+  return '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<Response><Errors><Error><Code>InsufficientInstanceCapacity</Code><Message>${xml(iceMessage(o))}</Message></Error></Errors>` +
+    `<RequestID>${requestId}</RequestID></Response>`;
+}
+
+export function runInstancesOffering(params: URLSearchParams, zoneOfSubnet: (id: string) => string | undefined): OfferingRequest {
+  const subnet = params.get('SubnetId') ?? params.get('NetworkInterface.1.SubnetId');
+  return {
+    instanceType: params.get('InstanceType') ?? 'm1.small',
+    zone: params.get('Placement.AvailabilityZone') ?? (subnet ? zoneOfSubnet(subnet) : undefined),
+    capacityType: params.get('InstanceMarketOptions.MarketType') === 'spot' ? 'spot' : 'on-demand',
+  };
+}
