@@ -7,7 +7,9 @@ import type { Diagnostic } from '../diagnostics.ts';
 import type { IntentModel } from '../intent.ts';
 import type { PolicyLoadError } from '../load/load-policies.ts';
 
-const LOAD_ERRORS: ReadonlySet<string> = new Set<PolicyLoadError['code']>(['type-error', 'policy-threw', 'policy-export', 'no-policies']);
+// A ref without policy files is not broken: its intent is empty (the pull request that adds
+// the first policies compares against it). The compiler still reports `no-policies`.
+const LOAD_ERRORS: ReadonlySet<string> = new Set<PolicyLoadError['code']>(['type-error', 'policy-threw', 'policy-export']);
 
 export interface RefCompilation {
   /** The intent, or undefined when the policies could not be loaded. */

@@ -80,7 +80,7 @@ export function renderMarkdown(report: PlanReport): string {
   if (report.base.compiled && report.head.compiled && report.diff.length === 0) summary.push('no change to the compiled NodePools and EC2NodeClasses');
   const w = report.whatIf;
   if (w && !w.base.error && !w.head.error) {
-    summary.push(`what-if: ${signedDollars(w.head.hourlyCost - w.base.hourlyCost)}${w.noLongerFit.length > 0 ? `, ${plural(w.noLongerFit.length, 'pod')} no longer fit` : ''}`);
+    summary.push(`what-if: ${signedDollars(w.head.hourlyCost - w.base.hourlyCost)}${w.noLongerFit.length > 0 ? `, ${plural(w.noLongerFit.length, 'pod')} no longer ${w.noLongerFit.length === 1 ? 'fits' : 'fit'}` : ''}`);
   }
   out.push(summary.join(' · '), '');
 
@@ -159,12 +159,12 @@ export function renderMarkdown(report: PlanReport): string {
     }
     out.push('');
     if (w.noLongerFit.length > 0) {
-      out.push(`**${plural(w.noLongerFit.length, 'pod')} no longer fit under head:**`, '');
+      out.push(`**${plural(w.noLongerFit.length, 'pod')} no longer ${w.noLongerFit.length === 1 ? 'fits' : 'fit'} under head:**`, '');
       for (const p of w.noLongerFit.slice(0, MAX_LISTED_PODS)) out.push(`- ${code(p.pod)}: ${p.reason}`);
       if (w.noLongerFit.length > MAX_LISTED_PODS) out.push(`- … and ${w.noLongerFit.length - MAX_LISTED_PODS} more (see --json)`);
       out.push('');
     }
-    if (w.nowFit.length > 0) out.push(`${plural(w.nowFit.length, 'pod')} that fit nowhere under base fit under head: ${listWords(w.nowFit.map(code), 10)}.`, '');
+    if (w.nowFit.length > 0) out.push(`${plural(w.nowFit.length, 'pod')} that fit nowhere under base ${w.nowFit.length === 1 ? 'fits' : 'fit'} under head: ${listWords(w.nowFit.map(code), 10)}.`, '');
     if (w.drifting.length > 0) {
       out.push(`**Nodes of the snapshot that head replaces:** ${w.drifting.map((d) => `${code(d.nodePool)} ${d.nodes} of ${d.total} (${d.reason})`).join('; ')}.`, '');
     }
