@@ -105,13 +105,13 @@ class Solver {
   private readonly keys: string[] = [];
   private readonly groupKey: Int32Array;
   private readonly attempts = new Map<PodClass, Attempt[]>();
-  private readonly classPools = new Map<PodClass, boolean[]>();
   private readonly templateDomains = new Map<Template, Int32Array>();
   private readonly preferNoSchedule: boolean;
   private readonly maxOptions: number;
   private readonly prefix: string;
   private newNodeCount = 0;
   private readonly cursor: Int32Array;
+  private readonly homePool: Int32Array;
   private readonly level: Int32Array;
   private readonly classReject: Int32Array;
   private readonly shapeOf: Int32Array;
@@ -156,6 +156,7 @@ class Solver {
     live.forEach((n, i) => this.addExisting(n, bound[i]!));
     const classes = this.builder.classes.length;
     this.cursor = new Int32Array(classes);
+    this.homePool = new Int32Array(classes);
     this.level = new Int32Array(classes);
     this.classReject = new Int32Array(classes);
     this.shapeOf = new Int32Array(classes);
@@ -207,33 +208,53 @@ class Solver {
     }
   }
 
-  /** Which pools each class could use, and the pools' pending demand. */
+  /**
+   * Each class's home pool: the heaviest pool a new node could be opened in for it. Its
+   * pending pods count in that pool's demand (which sizes the pool's new nodes), and only
+   * new nodes of that pool are filled with them.
+   */
   private initDemand(): void {
     for (const cls of this.builder.classes) {
-      const mask = this.pools.map(() => false);
-      if (!cls.invalid) {
-        const a = this.attemptsOf(cls)[0]!;
-        const req = a.req;
-        for (const pool of this.pools) {
-          if (!a.poolTaintOk[pool.index] || !this.narrowFor(a, pool.base)) continue;
-          mask[pool.index] = true;
-          const count = cls.pods.length;
-          for (let r = 0; r < req.length; r++) pool.remaining[r] = pool.remaining[r]! + count * req[r]!;
-          if (cls.exclusiveGroup) pool.exclusive.set(cls.exclusiveGroup, (pool.exclusive.get(cls.exclusiveGroup) ?? 0) + count);
-        }
-      }
-      this.classPools.set(cls, mask);
+      const a = this.attemptsOf(cls)[0];
+      this.homePool[cls.id] = -1;
+      if (!a) continue;
+      const home = this.pools.find((p) => this.canOpenIn(a, p));
+      if (home) this.moveHome(cls, home);
     }
   }
 
-  private settleDemand(cls: PodClass): void {
-    const mask = this.classPools.get(cls)!;
+  private canOpenIn(a: Attempt, pool: PoolState): boolean {
+    if (!a.poolTaintOk[pool.index]) return false;
+    const t = this.narrowFor(a, pool.base);
+    if (!t) return false;
+    for (const k of t.entries) if (fits(pool.types[k]!.usable, undefined, a.req)) return true;
+    return false;
+  }
+
+  /** Moves the class's pending demand to `pool`. */
+  private moveHome(cls: PodClass, pool: PoolState): void {
+    const old = this.homePool[cls.id]!;
+    if (old === pool.index) return;
     const req = this.attemptsOf(cls)[0]?.req;
-    for (const pool of this.pools) {
-      if (!mask[pool.index] || !req) continue;
-      for (let r = 0; r < req.length; r++) pool.remaining[r] = pool.remaining[r]! - req[r]!;
-      if (cls.exclusiveGroup) pool.exclusive.set(cls.exclusiveGroup, pool.exclusive.get(cls.exclusiveGroup)! - 1);
-    }
+    if (!req) return;
+    const count = this.pending(cls);
+    const shift = (p: PoolState, sign: number) => {
+      for (let r = 0; r < req.length; r++) p.remaining[r] = p.remaining[r]! + sign * count * req[r]!;
+      if (cls.exclusiveGroup) p.exclusive.set(cls.exclusiveGroup, (p.exclusive.get(cls.exclusiveGroup) ?? 0) + sign * count);
+    };
+    if (old >= 0) shift(this.pools[old]!, -1);
+    shift(pool, 1);
+    this.homePool[cls.id] = pool.index;
+  }
+
+  /** One pod of the class is placed (or given up): it no longer counts in its home pool's demand. */
+  private settleDemand(cls: PodClass): void {
+    const home = this.homePool[cls.id]!;
+    const req = this.attemptsOf(cls)[0]?.req;
+    if (home < 0 || !req) return;
+    const pool = this.pools[home]!;
+    for (let r = 0; r < req.length; r++) pool.remaining[r] = pool.remaining[r]! - req[r]!;
+    if (cls.exclusiveGroup) pool.exclusive.set(cls.exclusiveGroup, pool.exclusive.get(cls.exclusiveGroup)! - 1);
   }
 
   private attemptsOf(cls: PodClass): Attempt[] {
@@ -462,12 +483,19 @@ class Solver {
   }
 
   /**
-   * Fills a new node: repeatedly adds a pending pod of the shape that best balances what
-   * the node holds (the one that raises the lower of its cpu and memory fill the most),
-   * until no pending pod fits.
+   * Fills a new node: repeatedly adds a pending pod of the shape that scores best, until
+   * none fits. The score favours large pods (the sum of the cpu and memory fill after
+   * adding it) and penalises drifting from the direction of the pending demand, the
+   * more so the fuller the node (a vector bin packing heuristic: big items first, keep
+   * the free space shaped like what is left to place).
    */
   private fill(n: SimNode): void {
     const stamp = n.index + 1;
+    // The memory-to-cpu ratio of the pool's pending pods, relative to the node's: the
+    // node should fill along it, so that what stays free suits the pods still to come.
+    const pending = n.pool!.remaining;
+    const direction =
+      n.cap[0]! > 0 && n.cap[1]! > 0 && pending[0]! > 0 && pending[1]! > 0 ? pending[1]! / n.cap[1]! / (pending[0]! / n.cap[0]!) : 1;
     for (;;) {
       let best = -1;
       let bestScore = -Infinity;
@@ -477,17 +505,10 @@ class Solver {
         if (shape.pending === 0 || this.shapeReject[s] === stamp) continue;
         const req = shape.req;
         if (!fits(cap, n.used, req)) continue;
-        // Raise the emptier of cpu and memory the most (ties: the larger pod), so that
-        // nodes end full in both rather than in one.
-        let lowest = Infinity;
-        let sum = 0;
-        for (let r = 0; r < 2; r++) {
-          const c = cap[r]!;
-          const f = c > 0 ? (n.used[r]! + req[r]!) / c : 1;
-          if (f < lowest) lowest = f;
-          sum += f;
-        }
-        const score = lowest + 0.01 * sum;
+        const fc = cap[0]! > 0 ? (n.used[0]! + req[0]!) / cap[0]! : 1;
+        const fm = cap[1]! > 0 ? (n.used[1]! + req[1]!) / cap[1]! : 1;
+        const imbalance = direction <= 1 ? Math.abs(fm - direction * fc) : Math.abs(fc - fm / direction);
+        const score = fc + fm - imbalance * Math.max(fc, fm);
         if (score > bestScore) {
           best = s;
           bestScore = score;
@@ -500,6 +521,10 @@ class Solver {
       for (let i = shape.first; i < shape.classes.length; i++) {
         const cls = shape.classes[i]!;
         if (this.pending(cls) === 0 || this.classReject[cls.id] === stamp) continue;
+        if (this.homePool[cls.id] !== n.pool!.index) {
+          this.classReject[cls.id] = stamp;
+          continue;
+        }
         const a = this.attemptsOf(cls)[this.level[cls.id]!]!;
         this.prepare(a);
         if (this.tryNode(a, n) === OK) {
@@ -849,6 +874,7 @@ class Solver {
       if (!chosen) continue;
       const target = this.chooseTarget(pool, chosen, a.req);
       if (target < 0) continue;
+      this.moveHome(a.cls, pool);
       const named: SimNode = { ...node, name: `${this.prefix}-${pool.name}-${this.newNodeCount++}`, template: chosen };
       this.setTarget(named, target);
       this.nodes.push(named);
