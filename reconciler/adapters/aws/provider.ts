@@ -122,6 +122,18 @@ export class AwsCloudProvider implements CloudProvider {
 
   // ---- catalog -------------------------------------------------------------------------
 
+  /**
+   * Fetches what every catalog needs (instance types, offerings, spot prices) ahead of the
+   * first launch, so the first batch of pending pods does not wait for it. Call at start-up.
+   */
+  async warm(nodeClasses: readonly EC2NodeClass[] = []): Promise<void> {
+    await Promise.all([
+      this.types.get(),
+      this.spotPricing === 'describe-spot-price-history' ? this.spot.table() : undefined,
+      ...nodeClasses.map((c) => this.getInstanceTypes(c)),
+    ]);
+  }
+
   async getInstanceTypes(nodeClass: EC2NodeClass): Promise<readonly InstanceType[]> {
     const [described, subnets, amis, spotTable] = await Promise.all([
       this.types.get(),

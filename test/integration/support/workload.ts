@@ -1,0 +1,140 @@
+// Pods, namespaces and clean-up for the reconciler tests, through the Kubernetes API
+// (not through the adapter under test), and what moto holds, through EC2 directly.
+
+import { DescribeInstancesCommand, TerminateInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { NodeClaim } from '../../../core/api/karpenter.ts';
+
+const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export interface PodSpecOptions {
+  readonly cpu: string;
+  readonly memory: string;
+  readonly labels?: Record<string, string>;
+  readonly nodeSelector?: Record<string, string>;
+  readonly tolerations?: V1Pod['spec'] extends infer S ? (S extends { tolerations?: infer T } ? T : never) : never;
+  readonly affinity?: NonNullable<V1Pod['spec']>['affinity'];
+}
+
+export function podManifest(name: string, namespace: string, o: PodSpecOptions): V1Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace, labels: { app: name.replace(/-\d+$/, ''), ...(o.labels ?? {}) } },
+    spec: {
+      containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: o.cpu, memory: o.memory } } }],
+      terminationGracePeriodSeconds: 0,
+      ...(o.nodeSelector ? { nodeSelector: o.nodeSelector } : {}),
+      ...(o.tolerations ? { tolerations: o.tolerations } : {}),
+      ...(o.affinity ? { affinity: o.affinity } : {}),
+    },
+  };
+}
+
+export class Workload {
+  readonly core: CoreV1Api;
+  readonly custom: CustomObjectsApi;
+
+  constructor(
+    kc: KubeConfig,
+    readonly namespace: string,
+  ) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+  }
+
+  async createNamespace(): Promise<void> {
+    await this.core.createNamespace({ body: { metadata: { name: this.namespace } } });
+  }
+
+  /** Creates the pods, `concurrency` at a time; returns when each create call returned (ms). */
+  async createPods(pods: readonly V1Pod[], concurrency = 16): Promise<Map<string, number>> {
+    const createdAt = new Map<string, number>();
+    let next = 0;
+    const worker = async () => {
+      while (next < pods.length) {
+        const pod = pods[next++]!;
+        await this.core.createNamespacedPod({ namespace: this.namespace, body: pod });
+        createdAt.set(pod.metadata!.name!, Date.now());
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, pods.length) }, worker));
+    return createdAt;
+  }
+
+  async pods(): Promise<V1Pod[]> {
+    return (await this.core.listNamespacedPod({ namespace: this.namespace })).items;
+  }
+
+  async nodeClaims(pools?: readonly string[]): Promise<NodeClaim[]> {
+    const list = (await this.custom.listClusterCustomObject({ group: 'karpenter.sh', version: 'v1', plural: 'nodeclaims' })) as { items: NodeClaim[] };
+    return list.items.filter((c) => !pools || pools.includes(c.metadata.labels?.['karpenter.sh/nodepool'] ?? ''));
+  }
+
+  async podEvents(reason: string): Promise<{ pod: string; message: string }[]> {
+    const list = await this.core.listNamespacedEvent({ namespace: this.namespace });
+    return list.items.filter((e) => e.reason === reason).map((e) => ({ pod: e.involvedObject.name ?? '', message: e.message ?? '' }));
+  }
+
+  /** Pods not Running, as "name: phase (reason)" lines; [] when every pod runs. */
+  async notRunning(): Promise<string[]> {
+    return (await this.pods())
+      .filter((p) => p.status?.phase !== 'Running')
+      .map((p) => {
+        const cond = p.status?.conditions?.find((c) => c.type === 'PodScheduled');
+        return `${p.metadata?.name}: ${p.status?.phase} ${cond ? `(${cond.reason ?? ''} ${cond.message ?? ''})` : ''}`;
+      });
+  }
+
+  async deleteNamespace(): Promise<void> {
+    await this.core.deleteCollectionNamespacedPod({ namespace: this.namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
+    await this.core.deleteNamespace({ name: this.namespace }).catch(() => undefined);
+  }
+}
+
+/** Instances in the test EC2 tagged for these pools, terminated ones excluded. */
+export async function instancesOfPools(ec2: EC2Client, pools: readonly string[]): Promise<Instance[]> {
+  const out = await ec2.send(
+    new DescribeInstancesCommand({
+      Filters: [
+        { Name: 'tag:karpenter.sh/nodepool', Values: [...pools] },
+        { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
+      ],
+    }),
+  );
+  return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+}
+
+export function tagsOf(i: Instance): Record<string, string> {
+  return Object.fromEntries((i.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+}
+
+/**
+ * Removes everything a test's pools left: NodeClaims (finalizers dropped), their Nodes,
+ * and their instances. The reconciler must be stopped first.
+ */
+export async function cleanUpPools(kc: KubeConfig, ec2: EC2Client, pools: readonly string[]): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const ref = { group: 'karpenter.sh', version: 'v1', plural: 'nodeclaims' };
+  const claims = ((await custom.listClusterCustomObject(ref)) as { items: NodeClaim[] }).items.filter((c) =>
+    pools.includes(c.metadata.labels?.['karpenter.sh/nodepool'] ?? ''),
+  );
+  for (const c of claims) {
+    const name = c.metadata.name!;
+    await custom.patchClusterCustomObject({ ...ref, name, body: { metadata: { finalizers: null } } }, MERGE).catch(() => undefined);
+    await custom.deleteClusterCustomObject({ ...ref, name }).catch(() => undefined);
+  }
+  const nodes = (await core.listNode()).items.filter((n) => pools.includes(n.metadata?.labels?.['karpenter.sh/nodepool'] ?? ''));
+  for (const n of nodes) {
+    const name = n.metadata!.name!;
+    await core.patchNode({ name, body: { metadata: { finalizers: null } } }, MERGE).catch(() => undefined);
+    await core.deleteNode({ name }).catch(() => undefined);
+  }
+  const ids = (await instancesOfPools(ec2, pools)).map((i) => i.InstanceId!).filter(Boolean);
+  if (ids.length > 0) await ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }));
+}
+
+export function runId(): string {
+  return `r${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 3).toString(36)}`;
+}
