@@ -47,6 +47,15 @@ const ACTION_REASON: Readonly<Record<Command['method'], string>> = {
   consolidation: 'underutilized',
 };
 
+/** The disruption methods in the order every pass tries them (shared with `joinery explain`). */
+export const DISRUPTION_METHODS = [drift, expiration, emptiness, multiNodeConsolidation, singleNodeConsolidation] as const;
+
+/** Nothing pending to provision and no non-replacement node launching: consolidation's precondition. */
+export function clusterSettled(state: ClusterState): boolean {
+  if (state.pendingPods.length > 0) return false;
+  return !state.nodes.some((n) => !n.initialized && !n.deleting && !n.claim.metadata.annotations?.[ANNOTATION_REPLACES]);
+}
+
 interface PendingCommand {
   readonly command: Command;
   readonly decidedAt: number;
@@ -105,7 +114,7 @@ export class DisruptionController implements Controller {
       spotToSpot: options.spotToSpotConsolidation,
       spotToSpotMinTypes: options.spotToSpotMinTypes,
       multiNodeMax: options.multiNodeConsolidationMaxCandidates,
-      settled: this.settled(state),
+      settled: clusterSettled(state),
       reject: (r) => this.reject(r),
     };
 
@@ -130,7 +139,7 @@ export class DisruptionController implements Controller {
     }
 
     this.nextTimeTrigger = this.timeTrigger(candidates, now);
-    for (const method of [drift, expiration, emptiness, multiNodeConsolidation, singleNodeConsolidation]) {
+    for (const method of DISRUPTION_METHODS) {
       const command = method(candidates, m);
       if (!command) continue;
       if (command.method === 'expiration' || options.stabilizationMs <= 0) {
@@ -146,12 +155,6 @@ export class DisruptionController implements Controller {
       return { requeueAfterMs: options.stabilizationMs };
     }
     return poll;
-  }
-
-  /** Nothing pending to provision and no non-replacement node launching: consolidation's precondition. */
-  private settled(state: ClusterState): boolean {
-    if (state.pendingPods.length > 0) return false;
-    return !state.nodes.some((n) => !n.initialized && !n.deleting && !n.claim.metadata.annotations?.[ANNOTATION_REPLACES]);
   }
 
   /** The next instant at which time alone may make a node disruptable (expiry, consolidateAfter). */
