@@ -3,16 +3,17 @@
 // Prints, per workload and size, the solve time, pods placed, new nodes, $/h, the bound
 // and cost / bound.
 
-import { solve, untoleratedTaint, type Pod, type SchedulingNodePool } from '../core/index.ts';
+import { solve, verifySolution, untoleratedTaint, type Pod, type SchedulingNodePool } from '../core/index.ts';
 import { loadShippedCatalog } from '../data/catalog.ts';
 import { workloadBound } from './lib/bound.ts';
 import { machine, median, parseBenchArgs, table } from './lib/cli.ts';
 import { onDemandTypes, PACKING_DAEMONSETS, packingPods, packingPools, type PackingWorkload } from './lib/packing-workload.ts';
 
-const USAGE = `usage: npm run bench:packing -- [--sizes 5000] [--runs N] [--seed N] [--quick] [--json]
+const USAGE = `usage: npm run bench:packing -- [--sizes 5000] [--runs N] [--seed N] [--quick] [--verify] [--json]
   --sizes   number of web pods per workload (default 5000, as BENCHMARKS.md; --quick: 50,500);
             (b) has size/10 batch pods, (c) size web + size/10 batch + size/100 GPU + size/5 arm64-tolerant
   --runs    solves per workload, the median time is reported (default 3; --quick: 1)
+  --verify  check every constraint of the result with core's verifySolution
   --json    print one JSON object instead of the table`;
 
 const TARGETS: Record<PackingWorkload, number> = { a: 1.05, b: 1.05, c: 1.1 };
@@ -41,6 +42,8 @@ for (const size of sizes) {
       result = solve(input);
       times.push(performance.now() - start);
     }
+    const violations = args.verify ? verifySolution(input, result) : [];
+    for (const v of violations.slice(0, 10)) process.stderr.write(`  violation: ${v}\n`);
     const cost = result.newNodes.reduce((s, n) => s + n.price, 0);
     const bound = workloadBound(pods, usablePools(pods), PACKING_DAEMONSETS);
     const byType = new Map<string, number>();
@@ -57,6 +60,7 @@ for (const size of sizes) {
       boundPerHour: Math.round(bound.cost * 1000) / 1000,
       costOverBound: Math.round((cost / bound.cost) * 10000) / 10000,
       target: TARGETS[w],
+      violations: args.verify ? violations.length : null,
       boundMix: bound.mix.map((m) => ({ type: m.name, count: Math.round(m.count * 100) / 100 })),
       fleet: [...byType.entries()].sort((x, y) => y[1] - x[1]).map(([type, count]) => ({ type, count })),
     });
@@ -87,4 +91,4 @@ if (args.json) {
     ) + '\n',
   );
 }
-if (rows.some((r) => r.unschedulable > 0)) process.exitCode = 1;
+if (rows.some((r) => r.unschedulable > 0 || (r.violations ?? 0) > 0)) process.exitCode = 1;

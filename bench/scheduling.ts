@@ -2,14 +2,15 @@
 // scheduling workload, solved by core's solver. Prints, per size, the median solve time,
 // pods/s, pods placed, new nodes, $/h of the new nodes and the LP cost lower bound.
 
-import { solve, type SolveInput } from '../core/index.ts';
+import { solve, verifySolution, type SolveInput } from '../core/index.ts';
 import { workloadBound } from './lib/bound.ts';
 import { machine, median, parseBenchArgs, table } from './lib/cli.ts';
 import { diverseInstanceTypes, diverseNodePool, diversePods } from './lib/diverse-workload.ts';
 
-const USAGE = `usage: npm run bench:scheduling -- [--sizes 1,50,100] [--runs N] [--seed N] [--quick] [--json]
+const USAGE = `usage: npm run bench:scheduling -- [--sizes 1,50,100] [--runs N] [--seed N] [--quick] [--verify] [--json]
   --sizes   pod counts (default 1,50,100,500,1000,2000,5000,10000,20000; --quick: 1,50,100)
   --runs    solves per size, the median is reported (default 3; --quick: 1)
+  --verify  check every constraint of the result with core's verifySolution
   --json    print one JSON object instead of the table`;
 
 const args = parseBenchArgs(process.argv.slice(2), USAGE);
@@ -29,6 +30,7 @@ interface Row {
   boundPerHour: number;
   costOverBound: number;
   runsMs: number[];
+  violations: number | null;
 }
 
 const rows: Row[] = [];
@@ -43,6 +45,8 @@ for (const size of sizes) {
     times.push(performance.now() - start);
   }
   const ms = median(times);
+  const violations = args.verify ? verifySolution(input, result) : [];
+  for (const v of violations.slice(0, 10)) process.stderr.write(`  violation: ${v}\n`);
   const cost = result.newNodes.reduce((s, n) => s + n.price, 0);
   const bound = workloadBound(pods, [pool], []).cost;
   rows.push({
@@ -56,6 +60,7 @@ for (const size of sizes) {
     boundPerHour: round(bound, 2),
     costOverBound: round(cost / bound, 4),
     runsMs: times.map((t) => round(t, 1)),
+    violations: args.verify ? violations.length : null,
   });
   if (!args.json) process.stderr.write(`  ${size} pods: ${ms.toFixed(1)} ms\n`);
 }
@@ -73,7 +78,7 @@ if (args.json) {
     ) + '\n',
   );
 }
-if (rows.some((r) => r.unschedulable > 0)) process.exitCode = 1;
+if (rows.some((r) => r.unschedulable > 0 || (r.violations ?? 0) > 0)) process.exitCode = 1;
 
 function round(x: number, digits: number): number {
   const f = 10 ** digits;

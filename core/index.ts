@@ -17,3 +17,4 @@ export * from './scheduling/types.ts';
 export { solve } from './scheduling/solver.ts';
 export { costLowerBound, type BoundInstanceType, type CostLowerBound } from './scheduling/lower-bound.ts';
 export { parseDaemonSets, daemonSetLands, daemonSetLandsOnNode, type DaemonSetPod } from './scheduling/templates.ts';
+export { verifySolution } from './scheduling/verify.ts';

@@ -8,10 +8,12 @@ export interface BenchArgs {
   sizes: number[] | undefined;
   runs: number | undefined;
   seed: number;
+  /** Check every result with verifySolution (slow: quadratic in pods per topology group). */
+  verify: boolean;
 }
 
 export function parseBenchArgs(argv: readonly string[], usage: string): BenchArgs {
-  const out: BenchArgs = { json: false, quick: false, sizes: undefined, runs: undefined, seed: 42 };
+  const out: BenchArgs = { json: false, quick: false, sizes: undefined, runs: undefined, seed: 42, verify: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -21,6 +23,7 @@ export function parseBenchArgs(argv: readonly string[], usage: string): BenchArg
     };
     if (a === '--json') out.json = true;
     else if (a === '--quick') out.quick = true;
+    else if (a === '--verify') out.verify = true;
     else if (a.startsWith('--sizes')) {
       const list = value().split(',').map((s) => Number(s.trim()));
       if (list.some((n) => !Number.isInteger(n) || n < 1)) fail(`--sizes expects positive integers separated by commas, e.g. --sizes 1,50,100`);

@@ -1,0 +1,358 @@
+// An independent check of a solve result against its input: what Kubernetes and
+// Karpenter would reject. It shares no placement logic with the solver (only the
+// low-level primitives: requests, requirement sets, taints, selectors), so property
+// tests can use it as an oracle. For new nodes every instance type option is checked,
+// since the launch may use any of them.
+//
+// Topology spread is checked where the final state decides it: groups in which every
+// matching pod carries the same constraint (a Deployment spreading itself). When other
+// pods also match the selector, whether a placement was legal depends on the order of
+// placements, which the result does not record.
+
+import type { Pod, Taint } from '../api/k8s.ts';
+import type { InstanceType } from '../catalog/instance-types.ts';
+import { INSTANCE_TYPE_LABEL_KEYS, LABEL_CAPACITY_TYPE, LABEL_HOSTNAME, LABEL_NODEPOOL, LABEL_ZONE } from '../labels/well-known.ts';
+import { podRequests, type ResourceList } from '../resources/resource-list.ts';
+import { Requirements, type ValueSet } from './requirements.ts';
+import { compileSelector } from './selectors.ts';
+import { untoleratedTaint } from './taints.ts';
+import { daemonSetLands, daemonSetLandsOnNode, parseDaemonSets } from './templates.ts';
+import type { SolveInput, SolveResult } from './types.ts';
+
+interface Placed {
+  pod: Pod;
+  node: string;
+  /** Possible values per topology key (a single one when known). */
+  domain: (key: string) => ReadonlySet<string>;
+}
+
+const EPS = 1e-6;
+
+/** Every rule the result breaks, in words; empty when the result is valid. */
+export function verifySolution(input: SolveInput, result: SolveResult): string[] {
+  const errors: string[] = [];
+  const name = (p: Pod) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name ?? '?'}`;
+
+  // 1. Every pod accounted for exactly once.
+  const seen = new Map<Pod, number>();
+  const bump = (p: Pod) => seen.set(p, (seen.get(p) ?? 0) + 1);
+  result.bindings.forEach((b) => bump(b.pod));
+  result.newNodes.forEach((n) => n.pods.forEach(bump));
+  result.unschedulable.forEach((u) => bump(u.pod));
+  for (const p of input.pods) if (seen.get(p) !== 1) errors.push(`pod ${name(p)} appears ${seen.get(p) ?? 0} times in the result`);
+  for (const u of result.unschedulable) if (!u.reason) errors.push(`pod ${name(u.pod)} is unschedulable without a reason`);
+
+  const ds = parseDaemonSets(input.daemonSets);
+  const live = input.nodes.filter((n) => !n.markedForDeletion);
+  const byName = new Map(live.map((n) => [n.name, n]));
+  const pools = new Map(input.nodePools.map((p) => [p.name, p]));
+  const placed: Placed[] = [];
+
+  // 2. Existing nodes: resources, labels, taints.
+  const boundTo = new Map<string, Pod[]>();
+  for (const b of result.bindings) {
+    const node = byName.get(b.node);
+    if (!node) {
+      errors.push(`pod ${name(b.pod)} bound to ${b.node}, which is not a live existing node`);
+      continue;
+    }
+    boundTo.set(b.node, [...(boundTo.get(b.node) ?? []), b.pod]);
+  }
+  for (const node of live) {
+    const fresh = boundTo.get(node.name) ?? [];
+    const used: ResourceList = {};
+    const add = (r: ResourceList) => {
+      for (const [k, v] of Object.entries(r)) used[k] = (used[k] ?? 0) + v;
+    };
+    for (const p of [...node.pods, ...fresh]) add(podRequests(p));
+    for (const d of ds) {
+      if (!daemonSetLandsOnNode(d, node.labels, node.taints)) continue;
+      if (node.pods.some((p) => p.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet' && o.name === d.name))) continue;
+      add(d.requests);
+    }
+    if (fresh.length > 0) {
+      for (const [k, v] of Object.entries(used)) {
+        if (v > (node.allocatable[k] ?? 0) + EPS) errors.push(`existing node ${node.name} over-committed on ${k}: ${v} > ${node.allocatable[k] ?? 0}`);
+      }
+    }
+    for (const p of fresh) {
+      if (!nodeSelectionHolds(p, (key) => single(node.labels[key]))) errors.push(`pod ${name(p)} on ${node.name}: node selector or required node affinity not satisfied`);
+      const t = untoleratedTaint(node.taints, p.spec.tolerations);
+      if (t) errors.push(`pod ${name(p)} on ${node.name}: taint ${t.key}:${t.effect} not tolerated`);
+    }
+    for (const p of [...node.pods, ...fresh]) placed.push({ pod: p, node: node.name, domain: (key) => single(key === LABEL_HOSTNAME ? node.labels[key] ?? node.name : node.labels[key]) });
+  }
+
+  // 3. New nodes: every option holds the pods and the DaemonSets; labels, taints, limits.
+  const names = new Set<string>();
+  const capacityByPool = new Map<string, ResourceList>();
+  for (const n of result.newNodes) {
+    if (names.has(n.name) || byName.has(n.name)) errors.push(`new node name ${n.name} is not unique`);
+    names.add(n.name);
+    const pool = pools.get(n.nodePool);
+    if (!pool) {
+      errors.push(`new node ${n.name} names unknown NodePool ${n.nodePool}`);
+      continue;
+    }
+    if (n.instanceTypeOptions.length === 0) errors.push(`new node ${n.name} has no instance type option`);
+    for (let i = 1; i < n.instanceTypeOptions.length; i++) {
+      if (n.instanceTypeOptions[i]!.price < n.instanceTypeOptions[i - 1]!.price - EPS) errors.push(`new node ${n.name}: options not cheapest first`);
+    }
+    if (n.instanceTypeOptions[0] && Math.abs(n.instanceTypeOptions[0].price - n.price) > EPS) errors.push(`new node ${n.name}: price is not its cheapest option's`);
+    const reqs = Requirements.of(n.requirements);
+    const poolReqs = Requirements.of(pool.requirements).intersect(Requirements.fromLabels(pool.labels));
+    const types = new Map(pool.instanceTypes.map((t) => [t.name, t]));
+    const options: InstanceType[] = [];
+    for (const o of n.instanceTypeOptions) {
+      const t = types.get(o.name);
+      if (!t) {
+        errors.push(`new node ${n.name}: option ${o.name} is not an instance type of NodePool ${pool.name}`);
+        continue;
+      }
+      options.push(t);
+      if (!o.offerings.every((off) => t.offerings.some((x) => x.zone === off.zone && x.capacityType === off.capacityType && x.available))) {
+        errors.push(`new node ${n.name}: option ${o.name} lists an offering the type does not have`);
+      }
+    }
+    for (const [key, set] of poolReqs.entries()) {
+      if (key === LABEL_NODEPOOL) continue;
+      if (!subsetOf(reqs.get(key), set, key)) errors.push(`new node ${n.name}: requirements on ${key} wider than NodePool ${pool.name} allows`);
+    }
+    // The values a label of this node may take, over every option and offering.
+    const possible = (key: string): ReadonlySet<string> => {
+      const out = new Set<string>();
+      const set = reqs.get(key);
+      if (key === LABEL_HOSTNAME) return new Set([n.name]);
+      if (key === LABEL_ZONE || key === LABEL_CAPACITY_TYPE) {
+        for (const o of n.instanceTypeOptions) for (const off of o.offerings) out.add(key === LABEL_ZONE ? off.zone : off.capacityType);
+        return out;
+      }
+      if (INSTANCE_TYPE_LABEL_KEYS.has(key)) {
+        for (const t of options) {
+          const v = t.labels[key];
+          out.add(v === undefined ? ABSENT : v);
+        }
+        return out;
+      }
+      const pinned = pool.labels[key] ?? set.single();
+      if (pinned !== undefined) return new Set([pinned]);
+      const finite = set.finiteValues();
+      if (finite && !set.absentAllowed) return new Set(finite);
+      return finite ? new Set([...finite, ABSENT]) : new Set([ABSENT, OTHER]);
+    };
+    const used: ResourceList = {};
+    for (const p of n.pods) for (const [k, v] of Object.entries(podRequests(p))) used[k] = (used[k] ?? 0) + v;
+    for (const t of options) {
+      const need: ResourceList = { ...used };
+      const nodeReqs = poolReqs.intersect(Requirements.fromLabels(t.labels));
+      for (const d of ds) if (daemonSetLands(d, nodeReqs, pool.taints)) for (const [k, v] of Object.entries(d.requests)) need[k] = (need[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(need)) {
+        if (v > (t.allocatable[k] ?? 0) + EPS) errors.push(`new node ${n.name} as ${t.name} over-committed on ${k}: ${v} > ${t.allocatable[k] ?? 0}`);
+      }
+    }
+    for (const p of n.pods) {
+      if (!nodeSelectionHolds(p, (key) => possible(key))) errors.push(`pod ${name(p)} on new node ${n.name}: node selector or required node affinity not satisfied by every option`);
+      const t = untoleratedTaint(pool.taints as Taint[], p.spec.tolerations);
+      if (t) errors.push(`pod ${name(p)} on new node ${n.name}: NodePool taint ${t.key}:${t.effect} not tolerated`);
+      placed.push({ pod: p, node: n.name, domain: possible });
+    }
+    if (Object.keys(pool.limits).length > 0) {
+      const acc = capacityByPool.get(pool.name) ?? {};
+      for (const k of Object.keys(pool.limits)) {
+        const max = Math.max(0, ...options.map((t) => (k === 'nodes' ? 1 : (t.capacity[k] ?? 0))));
+        acc[k] = (acc[k] ?? 0) + max;
+      }
+      capacityByPool.set(pool.name, acc);
+    }
+  }
+  for (const [poolName, acc] of capacityByPool) {
+    const pool = pools.get(poolName)!;
+    for (const [k, limit] of Object.entries(pool.limits)) {
+      const total = (input.poolUsage?.[poolName]?.[k] ?? 0) + (acc[k] ?? 0);
+      if (total > limit + EPS) errors.push(`NodePool ${poolName} may exceed its ${k} limit: ${total} > ${limit}`);
+    }
+  }
+
+  // 4. Pod affinity and anti-affinity (required), both directions for anti-affinity.
+  const ns = (p: Pod) => p.metadata.namespace ?? 'default';
+  const termMatches = (owner: Pod, term: { labelSelector?: unknown; namespaces?: string[]; namespaceSelector?: unknown }, other: Pod): boolean => {
+    const namespaces = term.namespaces && term.namespaces.length ? term.namespaces : term.namespaceSelector ? undefined : [ns(owner)];
+    if (namespaces && !namespaces.includes(ns(other))) return false;
+    return compileSelector(term.labelSelector as Parameters<typeof compileSelector>[0]).matches(other.metadata.labels);
+  };
+  const newPods = new Set<Pod>([...result.bindings.map((b) => b.pod), ...result.newNodes.flatMap((n) => n.pods)]);
+  for (const x of placed) {
+    for (const term of x.pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
+      const mine = x.domain(term.topologyKey);
+      if (mine.size === 0) continue;
+      for (const y of placed) {
+        if (y === x || !termMatches(x.pod, term, y.pod)) continue;
+        if (!newPods.has(x.pod) && !newPods.has(y.pod)) continue; // both were there before
+        if (intersects(mine, y.domain(term.topologyKey))) {
+          errors.push(`pods ${name(x.pod)} and ${name(y.pod)} share ${term.topologyKey} domain against ${name(x.pod)}'s required anti-affinity`);
+        }
+      }
+    }
+    if (!newPods.has(x.pod)) continue;
+    for (const term of x.pod.spec.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
+      const mine = x.domain(term.topologyKey);
+      const self = termMatches(x.pod, term, x.pod);
+      const partner = placed.some((y) => y !== x && termMatches(x.pod, term, y.pod) && sameSingle(mine, y.domain(term.topologyKey)));
+      if (!partner && !self) errors.push(`pod ${name(x.pod)}: no pod matching its required affinity in its ${term.topologyKey} domain`);
+      if (!partner && self && mine.size !== 1) errors.push(`pod ${name(x.pod)}: ${term.topologyKey} domain undetermined for its required affinity`);
+    }
+  }
+  // Self-affinity groups (every matching pod owns the same term): all in one domain.
+  checkSelfAffinityGroups(placed, errors, name);
+
+  // 5. Topology spread (DoNotSchedule) for groups that only spread themselves.
+  checkSpread(input, placed, newPods, errors);
+  return errors;
+}
+
+const ABSENT = '\u0000absent';
+const OTHER = '\u0000other';
+
+function single(v: string | undefined): ReadonlySet<string> {
+  return v === undefined ? new Set() : new Set([v]);
+}
+
+function intersects(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  for (const v of a) if (v !== ABSENT && b.has(v)) return true;
+  return false;
+}
+
+function sameSingle(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== 1 || b.size !== 1) return false;
+  const [x] = a;
+  return x !== ABSENT && b.has(x!);
+}
+
+/** `inner` allows nothing that `outer` does not. */
+function subsetOf(inner: ValueSet, outer: ValueSet, key: string): boolean {
+  if (inner.absentAllowed && !outer.absentAllowed) return false;
+  const finite = inner.finiteValues();
+  if (finite) return finite.every((v) => outer.has(v));
+  // A complement inside a complement or bounds: compare on the values outer excludes.
+  const excluded = outer.complement ? [...outer.values] : undefined;
+  if (!excluded) return false;
+  void key;
+  return excluded.every((v) => !inner.has(v)) && (outer.greaterThan === undefined || (inner.greaterThan ?? -Infinity) >= outer.greaterThan) && (outer.lessThan === undefined || (inner.lessThan ?? Infinity) <= outer.lessThan);
+}
+
+/** The pod's nodeSelector and some required node affinity term hold for every value the node may have. */
+function nodeSelectionHolds(pod: Pod, possible: (key: string) => ReadonlySet<string>): boolean {
+  const selector = Requirements.fromLabels(pod.spec.nodeSelector);
+  const terms = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  const alternatives = terms.length ? terms.map((t) => selector.intersect(Requirements.of(t.matchExpressions ?? []))) : [selector];
+  return alternatives.some((reqs) => {
+    for (const [key, set] of reqs.entries()) {
+      const values = possible(key);
+      if (values.size === 0) {
+        if (!set.absentAllowed) return false;
+        continue;
+      }
+      for (const v of values) {
+        if (v === ABSENT ? !set.absentAllowed : v === OTHER ? true : !set.has(v)) return false;
+      }
+    }
+    return true;
+  });
+}
+
+function checkSelfAffinityGroups(placed: Placed[], errors: string[], name: (p: Pod) => string): void {
+  const groups = new Map<string, Placed[]>();
+  for (const x of placed) {
+    for (const term of x.pod.spec.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
+      const key = JSON.stringify([x.pod.metadata.namespace ?? 'default', term]);
+      groups.set(key, [...(groups.get(key) ?? []), x]);
+    }
+  }
+  for (const [key, owners] of groups) {
+    const [namespace, term] = JSON.parse(key) as [string, { topologyKey: string; labelSelector?: Parameters<typeof compileSelector>[0] }];
+    const selector = compileSelector(term.labelSelector);
+    const matching = placed.filter((x) => (x.pod.metadata.namespace ?? 'default') === namespace && selector.matches(x.pod.metadata.labels));
+    if (matching.length !== owners.length || !matching.every((m) => owners.includes(m))) continue;
+    const domains = new Set<string>();
+    for (const m of matching) {
+      const d = m.domain(term.topologyKey);
+      if (d.size !== 1) errors.push(`pod ${name(m.pod)}: ${term.topologyKey} domain undetermined for its required affinity`);
+      for (const v of d) domains.add(v);
+    }
+    if (domains.size > 1) errors.push(`pods with required affinity to each other on ${term.topologyKey} are split over ${[...domains].join(', ')}`);
+  }
+}
+
+function checkSpread(input: SolveInput, placed: Placed[], newPods: Set<Pod>, errors: string[]): void {
+  const groups = new Map<string, Placed[]>();
+  for (const x of placed) {
+    if (!newPods.has(x.pod)) continue;
+    for (const c of x.pod.spec.topologySpreadConstraints ?? []) {
+      if (c.whenUnsatisfiable === 'ScheduleAnyway') continue;
+      const key = JSON.stringify([x.pod.metadata.namespace ?? 'default', c.topologyKey, c.maxSkew, c.minDomains ?? 1, c.labelSelector ?? null, c.matchLabelKeys ?? null]);
+      groups.set(key, [...(groups.get(key) ?? []), x]);
+    }
+  }
+  for (const [key, owners] of groups) {
+    const [namespace, topologyKey, maxSkew, minDomains, labelSelector, matchLabelKeys] = JSON.parse(key) as [string, string, number, number, Parameters<typeof compileSelector>[0] | null, string[] | null];
+    if (matchLabelKeys) continue;
+    const selector = compileSelector(labelSelector ?? undefined);
+    const matching = placed.filter((x) => (x.pod.metadata.namespace ?? 'default') === namespace && selector.matches(x.pod.metadata.labels));
+    if (matching.length !== owners.length || !matching.every((m) => owners.includes(m))) continue;
+    const counts = new Map<string, number>();
+    for (const m of matching) {
+      const d = m.domain(topologyKey);
+      if (d.size !== 1) {
+        errors.push(`spread on ${topologyKey}: a pod's domain is undetermined`);
+        continue;
+      }
+      const [v] = d;
+      counts.set(v!, (counts.get(v!) ?? 0) + 1);
+    }
+    if (topologyKey === LABEL_HOSTNAME) {
+      // New nodes can always be opened, so the minimum over nodes is 0.
+      if (input.nodePools.length > 0) for (const [node, c] of counts) if (c > maxSkew) errors.push(`spread on hostname: ${c} matching pods on ${node} > maxSkew ${maxSkew}`);
+      continue;
+    }
+    const domains = eligibleDomains(input, owners[0]!.pod, topologyKey);
+    for (const d of counts.keys()) domains.add(d);
+    const values = [...domains].map((d) => counts.get(d) ?? 0);
+    const min = domains.size < minDomains ? 0 : Math.min(...values);
+    const max = Math.max(...values);
+    if (max - min > maxSkew) errors.push(`spread on ${topologyKey}: skew ${max - min} > maxSkew ${maxSkew} (${[...domains].map((d) => `${d}=${counts.get(d) ?? 0}`).join(', ')})`);
+  }
+}
+
+/** The domains of `key` a pod could land in: existing nodes it selects, and what pools it can use offer. */
+function eligibleDomains(input: SolveInput, pod: Pod, key: string): Set<string> {
+  const out = new Set<string>();
+  const selector = Requirements.fromLabels(pod.spec.nodeSelector);
+  const terms = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  const alternatives = terms.length ? terms.map((t) => selector.intersect(Requirements.of(t.matchExpressions ?? []))) : [selector];
+  for (const n of input.nodes) {
+    if (n.markedForDeletion) continue;
+    const v = n.labels[key];
+    if (v !== undefined && alternatives.some((r) => r.matches(n.labels))) out.add(v);
+  }
+  for (const pool of input.nodePools) {
+    if (untoleratedTaint(pool.taints, pod.spec.tolerations)) continue;
+    const poolReqs = Requirements.of(pool.requirements).intersect(Requirements.fromLabels(pool.labels));
+    for (const reqs of alternatives) {
+      if (!poolReqs.compatible(reqs)) continue;
+      const both = poolReqs.intersect(reqs);
+      for (const t of pool.instanceTypes) {
+        const typeOk = [...both.entries()].every(([k, s]) => !INSTANCE_TYPE_LABEL_KEYS.has(k) || s.allows(t.labels[k]));
+        if (!typeOk) continue;
+        for (const o of t.offerings) {
+          if (!o.available || !both.get(LABEL_ZONE).has(o.zone) || !both.get(LABEL_CAPACITY_TYPE).has(o.capacityType)) continue;
+          if (key === LABEL_ZONE) out.add(o.zone);
+          else if (key === LABEL_CAPACITY_TYPE) out.add(o.capacityType);
+          else if (INSTANCE_TYPE_LABEL_KEYS.has(key) && t.labels[key] !== undefined) out.add(t.labels[key]!);
+        }
+      }
+      const pinned = both.get(key).finiteValues();
+      if (!INSTANCE_TYPE_LABEL_KEYS.has(key) && key !== LABEL_ZONE && key !== LABEL_CAPACITY_TYPE && pinned) for (const v of pinned) out.add(v);
+    }
+  }
+  return out;
+}
