@@ -12,4 +12,5 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'compile', load: () => import('./compile.ts') },
   { name: 'commit', load: () => import('./commit.ts') },
   { name: 'plan', load: () => import('./plan.ts') },
+  { name: 'reconcile', load: () => import('./reconcile.ts') },
 ];

@@ -36,7 +36,13 @@ export interface ReconcilerDeploymentProps {
   aws: { irsaRoleArn: string; podIdentityRoleArn?: never } | { podIdentityRoleArn: string; irsaRoleArn?: never };
   /** The nodes' IAM role (the EC2NodeClasses' `role`): the only role the reconciler may pass to EC2. */
   nodeRoleArn: string;
-  git: {
+  /**
+   * Where the reconciler reads the intent: `git` (default) pulls the repository below;
+   * `cluster` reads the NodePools and EC2NodeClasses Argo CD or Flux applied.
+   */
+  intentSource?: 'git' | 'cluster';
+  /** Required with the git intent source. */
+  git?: {
     /** The repository holding this project (https://, ssh://, git@host:path or file://). */
     url: string;
     /** Default `main`. */
@@ -132,8 +138,11 @@ export function resolveReconcilerDeployment(props: ReconcilerDeploymentProps): {
   if (awsIdentity.roleArn !== '' && !ROLE_ARN.test(awsIdentity.roleArn)) issue(identityField, `"${awsIdentity.roleArn}" is not an IAM role ARN`, "write arn:aws:iam::<account>:role/<name>");
   if (!ROLE_ARN.test(props.nodeRoleArn ?? '')) issue('nodeRoleArn', `"${props.nodeRoleArn}" is not an IAM role ARN`, "write the nodes' role as arn:aws:iam::<account>:role/<name>");
 
-  const git = props.git ?? ({} as ReconcilerDeploymentProps['git']);
-  if (!GIT_URL.test(git.url ?? '')) issue('git.url', `"${git.url}" is not a git URL`, 'write https://host/org/repo.git, ssh://git@host/org/repo.git, git@host:org/repo.git or file:///path');
+  const intentSource = props.intentSource ?? 'git';
+  if (intentSource !== 'git' && intentSource !== 'cluster') issue('intentSource', `"${intentSource}" is not git or cluster`, "write 'git' (pull the repository) or 'cluster' (read what Argo CD or Flux applied)");
+  if (intentSource === 'git' && props.git === undefined) issue('git', 'is required with the git intent source', "give git.url, or set intentSource: 'cluster'");
+  const git = props.git ?? { url: '' };
+  if (props.git !== undefined && !GIT_URL.test(git.url ?? '')) issue('git.url', `"${git.url}" is not a git URL`, 'write https://host/org/repo.git, ssh://git@host/org/repo.git, git@host:org/repo.git or file:///path');
   else if (/^https?:\/\/[^/@]+:[^/@]+@/.test(git.url)) issue('git.url', 'the URL contains a password', 'remove it from the URL; put the credentials in a Secret and name it in git.credentialsSecret');
   const branch = git.branch ?? D.gitBranch;
   if (!/^(?!.*\.\.)(?!\/)(?!.*\/\/)(?!.*\.lock$)[^\s~^:?*[\\]+(?<!\/)$/.test(branch)) issue('git.branch', `"${branch}" is not a valid branch name`, 'use the name of an existing branch, e.g. main');
@@ -205,7 +214,10 @@ export function resolveReconcilerDeployment(props: ReconcilerDeploymentProps): {
     ...(props.ec2Endpoint !== undefined ? { ec2Endpoint: props.ec2Endpoint } : {}),
     awsIdentity,
     nodeRoleArn: props.nodeRoleArn,
-    git: { url: git.url, branch, path, pollInterval, ...(git.credentialsSecret !== undefined ? { credentialsSecret: git.credentialsSecret } : {}) },
+    intentSource,
+    ...(props.git !== undefined
+      ? { git: { url: git.url, branch, path, pollInterval, ...(git.credentialsSecret !== undefined ? { credentialsSecret: git.credentialsSecret } : {}) } }
+      : {}),
     logLevel: props.logLevel ?? D.logLevel,
     resources: { requests, limits },
     ...(props.priorityClassName === null ? {} : { priorityClassName: props.priorityClassName ?? D.priorityClassName }),

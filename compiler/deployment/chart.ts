@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { ApiObject, App, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { CLUSTER_RULES, namespaceRules, policyRules } from './rbac.ts';
+import { clusterRules, namespaceRules, policyRules } from './rbac.ts';
 import { GIT_CREDENTIALS_MOUNT, RUN_AS_USER, WORK_DIR, WORK_DIR_MOUNT, type ReconcilerDeploymentSpec } from './spec.ts';
 
 const { Quantity } = kplus.k8s;
@@ -29,10 +29,7 @@ export function reconcilerEnvironment(spec: ReconcilerDeploymentSpec): Record<st
     JOINERY_CLUSTER_NAME: spec.clusterName,
     JOINERY_REGION: spec.region,
     JOINERY_CLUSTER_ENDPOINT: spec.bootstrap.endpoint,
-    JOINERY_GIT_URL: spec.git.url,
-    JOINERY_GIT_BRANCH: spec.git.branch,
-    JOINERY_GIT_PATH: spec.git.path,
-    JOINERY_GIT_POLL_INTERVAL: spec.git.pollInterval,
+    JOINERY_INTENT_SOURCE: spec.intentSource,
     JOINERY_WORK_DIR: WORK_DIR,
     JOINERY_LEADER_ELECT: 'true',
     JOINERY_LEADER_ELECTION_LEASE_NAME: spec.leaderElection.leaseName,
@@ -48,7 +45,13 @@ export function reconcilerEnvironment(spec: ReconcilerDeploymentSpec): Record<st
   if (spec.bootstrap.dnsClusterIP !== undefined) env.JOINERY_CLUSTER_DNS_IP = spec.bootstrap.dnsClusterIP;
   if (spec.kubernetesVersion !== undefined) env.JOINERY_KUBERNETES_VERSION = spec.kubernetesVersion;
   if (spec.ec2Endpoint !== undefined) env.JOINERY_EC2_ENDPOINT = spec.ec2Endpoint;
-  if (spec.git.credentialsSecret !== undefined) env.JOINERY_GIT_CREDENTIALS_DIR = GIT_CREDENTIALS_MOUNT;
+  if (spec.git) {
+    env.JOINERY_GIT_URL = spec.git.url;
+    env.JOINERY_GIT_BRANCH = spec.git.branch;
+    env.JOINERY_GIT_PATH = spec.git.path;
+    env.JOINERY_GIT_POLL_INTERVAL = spec.git.pollInterval;
+    if (spec.git.credentialsSecret !== undefined) env.JOINERY_GIT_CREDENTIALS_DIR = GIT_CREDENTIALS_MOUNT;
+  }
   return env;
 }
 
@@ -94,7 +97,7 @@ export class ReconcilerChart extends Chart {
     const binding = new kplus.RoleBinding(this, 'role-binding', { metadata: metadata(), role });
     binding.addSubjects(serviceAccount);
     // Rules are written as data (rbac.ts): exact verbs, names where RBAC can use them.
-    ApiObject.of(clusterRole).addJsonPatch(JsonPatch.add('/rules', policyRules(CLUSTER_RULES)));
+    ApiObject.of(clusterRole).addJsonPatch(JsonPatch.add('/rules', policyRules(clusterRules(spec.intentSource))));
     ApiObject.of(role).addJsonPatch(JsonPatch.add('/rules', policyRules(namespaceRules(spec.leaderElection.leaseName))));
 
     // --- The Deployment.
@@ -143,7 +146,7 @@ export class ReconcilerChart extends Chart {
       ],
     });
     const container = deployment.containers[0]!;
-    if (spec.git.credentialsSecret !== undefined) {
+    if (spec.git?.credentialsSecret !== undefined) {
       const secret = kplus.Secret.fromSecretName(this, 'git-credentials', spec.git.credentialsSecret);
       const volume = kplus.Volume.fromSecret(this, 'git-credentials-volume', secret, { name: 'git-credentials', defaultMode: 0o440, optional: false });
       container.mount(GIT_CREDENTIALS_MOUNT, volume, { readOnly: true });

@@ -25,6 +25,16 @@ export const CLUSTER_RULES: readonly RbacRule[] = [
   { apiGroup: 'karpenter.sh', resource: 'nodepools/status', verbs: ['patch'], why: 'resources, rollout progress and the policy commit condition' },
 ];
 
+/** With the cluster as intent source, the EC2NodeClasses are read from the API too. */
+export const CLUSTER_INTENT_RULES: readonly RbacRule[] = [
+  { apiGroup: 'karpenter.k8s.aws', resource: 'ec2nodeclasses', verbs: ['list', 'watch'], why: 'the intent: EC2NodeClasses as Argo CD or Flux applied them' },
+];
+
+/** The cluster-wide rules for an intent source. */
+export function clusterRules(intentSource: 'git' | 'cluster'): readonly RbacRule[] {
+  return intentSource === 'cluster' ? [...CLUSTER_RULES, ...CLUSTER_INTENT_RULES] : CLUSTER_RULES;
+}
+
 /** In the reconciler's namespace: its leader election Lease. */
 export function namespaceRules(leaseName: string): readonly RbacRule[] {
   return [

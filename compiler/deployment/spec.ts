@@ -38,7 +38,10 @@ export interface ReconcilerDeploymentSpec {
   readonly awsIdentity: AwsIdentity;
   /** The nodes' IAM role: the only role the reconciler may pass to EC2. */
   readonly nodeRoleArn: string;
-  readonly git: {
+  /** git: the reconciler pulls the policy repository; cluster: it reads the NodePools and EC2NodeClasses Argo CD or Flux applied. */
+  readonly intentSource: 'git' | 'cluster';
+  /** Present when the intent source is git. */
+  readonly git?: {
     readonly url: string;
     readonly branch: string;
     readonly path: string;

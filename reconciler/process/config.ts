@@ -21,6 +21,18 @@ export interface LeaderElectionConfig {
   readonly retryPeriodMs: number;
 }
 
+export interface GitConfig {
+  readonly url: string;
+  readonly branch: string;
+  /** Directory of the compiled manifests inside the repository. */
+  readonly path: string;
+  readonly pollIntervalMs: number;
+  /** A mounted Secret: `username` + `password`, or `ssh-privatekey` (or `identity`) + `known_hosts`. */
+  readonly credentialsDir: string | undefined;
+  /** Follow only commits signed by a key in this SSH allowed-signers file. */
+  readonly allowedSignersFile: string | undefined;
+}
+
 export interface ReconcilerProcessConfig {
   readonly clusterName: string;
   readonly region: string;
@@ -37,15 +49,10 @@ export interface ReconcilerProcessConfig {
   readonly kubernetesVersion: string | undefined;
   /** EC2 API endpoint override (VPC endpoint, or moto in tests). */
   readonly ec2Endpoint: string | undefined;
-  readonly git: {
-    readonly url: string;
-    readonly branch: string;
-    /** Directory of the compiled manifests inside the repository. */
-    readonly path: string;
-    readonly pollIntervalMs: number;
-    /** A mounted Secret: `username` + `password`, or `ssh-privatekey` (+ `known_hosts`). */
-    readonly credentialsDir: string | undefined;
-  };
+  /** Where the intent comes from: the policy repository, or the objects Argo CD / Flux applied. */
+  readonly intentSource: 'git' | 'cluster';
+  /** Undefined when the intent source is the cluster. */
+  readonly git: GitConfig | undefined;
   /** Writable scratch space (the git checkout); an emptyDir in the Pod. */
   readonly workDir: string;
   /** Path of a kubeconfig; undefined means in-cluster (the ServiceAccount token). */
@@ -228,11 +235,25 @@ export const SETTINGS = {
   clusterDnsIp: { flag: 'cluster-dns-ip', env: ['JOINERY_CLUSTER_DNS_IP'], help: 'kube-dns Service IP for node bootstrap', parse: ip, default: () => undefined },
   kubernetesVersion: { flag: 'kubernetes-version', env: ['JOINERY_KUBERNETES_VERSION'], help: 'minor version AMI aliases resolve for (default: asked from the API server)', parse: minorVersion, default: () => undefined },
   ec2Endpoint: { flag: 'ec2-endpoint', env: ['JOINERY_EC2_ENDPOINT'], help: 'EC2 API endpoint override (VPC endpoint)', parse: httpUrl, default: () => undefined },
-  gitUrl: { flag: 'git-url', env: ['JOINERY_GIT_URL'], help: 'repository holding the compiled policies', parse: gitUrl },
+  intentSource: {
+    flag: 'intent-source',
+    env: ['JOINERY_INTENT_SOURCE'],
+    help: 'git: pull the policy repository; cluster: the NodePools and EC2NodeClasses Argo CD or Flux applied',
+    parse: oneOf(['git', 'cluster'] as const),
+    default: 'git',
+  },
+  gitUrl: { flag: 'git-url', env: ['JOINERY_GIT_URL'], help: 'repository holding the compiled policies (required with --intent-source=git)', parse: gitUrl, default: () => undefined },
   gitBranch: { flag: 'git-branch', env: ['JOINERY_GIT_BRANCH'], help: 'branch to follow', parse: gitRef, default: 'main' },
   gitPath: { flag: 'git-path', env: ['JOINERY_GIT_PATH'], help: 'directory of the compiled manifests in the repository', parse: repoPath, default: 'generated' },
   gitPollInterval: { flag: 'git-poll-interval', env: ['JOINERY_GIT_POLL_INTERVAL'], help: 'how often to fetch the branch', parse: duration(1_000, 24 * 3_600_000), default: '1m' },
   gitCredentialsDir: { flag: 'git-credentials-dir', env: ['JOINERY_GIT_CREDENTIALS_DIR'], help: 'directory of the mounted git credentials Secret', parse: absolutePath, default: () => undefined },
+  gitAllowedSigners: {
+    flag: 'git-allowed-signers',
+    env: ['JOINERY_GIT_ALLOWED_SIGNERS'],
+    help: 'follow only commits signed by a key in this SSH allowed-signers file',
+    parse: absolutePath,
+    default: () => undefined,
+  },
   workDir: { flag: 'work-dir', env: ['JOINERY_WORK_DIR'], help: 'writable directory for the git checkout', parse: absolutePath, default: '/tmp/joinery' },
   kubeconfig: { flag: 'kubeconfig', env: ['KUBECONFIG'], help: 'kubeconfig file; in-cluster ServiceAccount when unset', parse: anyPath, default: () => undefined },
   leaderElect: { flag: 'leader-elect', env: ['JOINERY_LEADER_ELECT'], help: 'elect one active replica with a Lease', parse: bool, default: 'true', boolean: true },
@@ -405,6 +426,10 @@ export function loadConfig(argv: readonly string[], env: Environment): Reconcile
       problemAt('leaderElectionRetryPeriod', `${formatDuration(retry)} leaves no room for a retry before the renew deadline (${formatDuration(renew)}); make it at most ${formatDuration(renew / 1.2)}`);
     }
   }
+  const intentSource = get('intentSource');
+  if (intentSource === 'git' && optional('gitUrl') === undefined && !failed('gitUrl')) {
+    problemAt('gitUrl', 'is required with --intent-source=git; give the URL of the repository holding the compiled policies');
+  }
   const idle = get('batchIdleDuration');
   const max = get('batchMaxDuration');
   if (idle !== undefined && max !== undefined && idle > max) {
@@ -424,13 +449,18 @@ export function loadConfig(argv: readonly string[], env: Environment): Reconcile
     },
     kubernetesVersion: optional('kubernetesVersion'),
     ec2Endpoint: optional('ec2Endpoint'),
-    git: {
-      url: get('gitUrl'),
-      branch: get('gitBranch'),
-      path: get('gitPath'),
-      pollIntervalMs: get('gitPollInterval'),
-      credentialsDir: optional('gitCredentialsDir'),
-    },
+    intentSource,
+    git:
+      intentSource === 'git'
+        ? {
+            url: get('gitUrl'),
+            branch: get('gitBranch'),
+            path: get('gitPath'),
+            pollIntervalMs: get('gitPollInterval'),
+            credentialsDir: optional('gitCredentialsDir'),
+            allowedSignersFile: optional('gitAllowedSigners'),
+          }
+        : undefined,
     workDir: get('workDir'),
     kubeconfig: optional('kubeconfig'),
     leaderElection: {

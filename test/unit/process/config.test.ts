@@ -28,7 +28,8 @@ describe('reconciler process configuration', () => {
     const config = loadConfig([], REQUIRED_ENV);
     expect(config.clusterName).toBe('prod-use1');
     expect(config.region).toBe('us-east-1');
-    expect(config.git).toEqual({ url: 'https://github.com/acme/capacity.git', branch: 'main', path: 'generated', pollIntervalMs: 60_000, credentialsDir: undefined });
+    expect(config.intentSource).toBe('git');
+    expect(config.git).toEqual({ url: 'https://github.com/acme/capacity.git', branch: 'main', path: 'generated', pollIntervalMs: 60_000, credentialsDir: undefined, allowedSignersFile: undefined });
     expect(config.leaderElection).toEqual({
       enabled: true,
       namespace: 'joinery-system',
@@ -62,7 +63,7 @@ describe('reconciler process configuration', () => {
       expect.arrayContaining([
         expect.stringMatching(/^--cluster-name \(env JOINERY_CLUSTER_NAME\): is required/),
         expect.stringMatching(/^--cluster-endpoint \(env JOINERY_CLUSTER_ENDPOINT\): is required/),
-        expect.stringMatching(/^--git-url \(env JOINERY_GIT_URL\): is required/),
+        expect.stringMatching(/^--git-url \(env JOINERY_GIT_URL\): is required with --intent-source=git/),
         expect.stringMatching(/^--region \(env JOINERY_REGION or AWS_REGION or AWS_DEFAULT_REGION\): "Virginia" is not an AWS region such as us-east-1 \(from --region\)/),
         expect.stringMatching(/^--git-poll-interval .*"often" is not a duration; write e\.g\./),
         expect.stringMatching(/^--log-level .*"loud" is not one of debug, info, warn, error/),
@@ -102,6 +103,14 @@ describe('reconciler process configuration', () => {
     );
     expect(problemsOf(['--git-branch'], REQUIRED_ENV)).toEqual([expect.stringMatching(/--git-branch .*needs a value/)]);
     expect(problemsOf(['--log-level', 'info', '--log-level', 'debug'], REQUIRED_ENV)).toEqual([expect.stringMatching(/given twice/)]);
+  });
+
+  test('with the cluster as intent source no repository is needed', () => {
+    const { JOINERY_GIT_URL: _, ...env } = REQUIRED_ENV;
+    const config = loadConfig(['--intent-source', 'cluster'], env);
+    expect(config.intentSource).toBe('cluster');
+    expect(config.git).toBeUndefined();
+    expect(problemsOf(['--intent-source', 'helm'], env)).toEqual([expect.stringMatching(/"helm" is not one of git, cluster/)]);
   });
 
   test('git settings: URLs with a scheme or scp form, paths inside the repository', () => {
@@ -153,7 +162,7 @@ describe('the generated ConfigMap configures the process', () => {
     expect(config.region).toBe('us-east-1');
     expect(config.ec2Endpoint).toBe(props.ec2Endpoint);
     expect(config.bootstrap).toEqual({ endpoint: props.clusterEndpoint, certificateAuthority: undefined, serviceCidr: '10.100.0.0/16', dnsClusterIP: '10.100.0.10' });
-    expect(config.git).toEqual({ url: props.git.url, branch: 'release', path: 'clusters/prod/generated', pollIntervalMs: 30_000, credentialsDir: '/etc/joinery/git-credentials' });
+    expect(config.git).toEqual({ url: props.git!.url, branch: 'release', path: 'clusters/prod/generated', pollIntervalMs: 30_000, credentialsDir: '/etc/joinery/git-credentials', allowedSignersFile: undefined });
     expect(config.workDir).toBe('/tmp/joinery');
     expect(config.logLevel).toBe('warn');
     expect(config.leaderElection).toMatchObject({ enabled: true, namespace: 'joinery-system', identity: 'joinery-reconciler-abc', leaseDurationMs: 20_000, renewDeadlineMs: 12_000, retryPeriodMs: 3_000 });

@@ -161,6 +161,16 @@ describe('generated/reconciler: identity, credentials and access', () => {
     expect(clusterRole.rules).toHaveLength(CLUSTER_RULES.length);
   });
 
+  test('with the cluster as intent source: EC2NodeClasses are listed and watched, no repository is configured', () => {
+    const { git: _, ...rest } = PROPS;
+    const objects = objectsFor({ ...rest, intentSource: 'cluster' });
+    expect(one(objects, 'ClusterRole').rules).toEqual(expect.arrayContaining([{ apiGroups: ['karpenter.k8s.aws'], resources: ['ec2nodeclasses'], verbs: ['list', 'watch'] }]));
+    expect(one(objectsFor(PROPS), 'ClusterRole').rules.some((r: Obj) => r.resources.includes('ec2nodeclasses'))).toBe(false);
+    const env = one(objects, 'ConfigMap').data;
+    expect(env.JOINERY_INTENT_SOURCE).toBe('cluster');
+    expect(Object.keys(env).filter((k) => k.startsWith('JOINERY_GIT_'))).toEqual([]);
+  });
+
   test('the bindings name the ServiceAccount in its namespace', () => {
     const objects = objectsFor(PROPS);
     for (const kind of ['ClusterRoleBinding', 'RoleBinding']) {
@@ -196,6 +206,10 @@ describe('ReconcilerDeployment props are checked with the field and the fix', ()
     expect(issuesOf({ aws: {} as never })).toEqual(['aws: no AWS identity is set']);
     expect(issuesOf({ aws: { irsaRoleArn: 'joinery' } })).toEqual(['aws.irsaRoleArn: "joinery" is not an IAM role ARN']);
     expect(issuesOf({ nodeRoleArn: 'KarpenterNodeRole' })).toEqual(['nodeRoleArn: "KarpenterNodeRole" is not an IAM role ARN']);
+  });
+
+  test('the git intent source needs a repository', () => {
+    expect(issuesOf({ git: undefined })).toEqual(['git: is required with the git intent source']);
   });
 
   test('credentials never in the URL', () => {
