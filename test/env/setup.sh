@@ -23,7 +23,17 @@ STAGING_VERSION=v0.33.13    # k8s.io/<staging> modules matching KUBERNETES_VERSI
 ETCD_VERSION=v3.5.21        # the etcd Kubernetes 1.33 is tested with (its go.mod pins v3.5.21)
 KWOK_VERSION=v0.7.0         # built against the same k8s.io/* v0.33 libraries
 MOTO_VERSION=5.2.5          # moto[server], EC2 API on 127.0.0.1
+RECIPE=2                    # bump when the build itself changes (flags below), not a version
 # ------------------------------------------------------------------------------------------
+
+GO_MAINS=(
+  k8s.io/kubernetes/cmd/kube-apiserver
+  k8s.io/kubernetes/cmd/kube-scheduler
+  k8s.io/kubernetes/cmd/kube-controller-manager
+  sigs.k8s.io/kwok/cmd/kwok
+  go.etcd.io/etcd/server/v3
+)
+PINNED_SUM="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/tools/go.sum"
 
 log() { printf 'testenv: %s\n' "$*" >&2; }
 die() { printf 'testenv: error: %s\n' "$*" >&2; exit 1; }
@@ -35,7 +45,7 @@ export GOTOOLCHAIN=local # never try to download another Go toolchain
 GO_VERSION=$(go env GOVERSION)
 PYTHON_VERSION=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 
-versions="kubernetes=$KUBERNETES_VERSION staging=$STAGING_VERSION etcd=$ETCD_VERSION kwok=$KWOK_VERSION moto=$MOTO_VERSION go=$GO_VERSION python=$PYTHON_VERSION $(go env GOOS)/$(go env GOARCH)"
+versions="recipe=$RECIPE kubernetes=$KUBERNETES_VERSION staging=$STAGING_VERSION etcd=$ETCD_VERSION kwok=$KWOK_VERSION moto=$MOTO_VERSION go=$GO_VERSION python=$PYTHON_VERSION $(go env GOOS)/$(go env GOARCH)"
 hash=$(printf '%s' "$versions" | sha256sum | cut -c1-12)
 root=${JOINERY_TESTENV_CACHE:-$HOME/.cache/joinery-testenv}
 dir="$root/$hash"
@@ -99,22 +109,35 @@ build_go() {
   [ "$nrep" -ge 20 ] || die "found only $nrep staging modules in $kmod; its replace block changed shape"
   log "wrapper module: $src/go.mod ($nrep staging replaces)"
 
-  log "downloading modules"
-  (cd "$src" && GOFLAGS=-mod=mod go mod download 2>&1 | tail -5 >&2) || true
+  # test/env/tools/go.sum pins the hash of every module of that graph: with it the build
+  # is -mod=readonly and Go refuses any module whose content differs. After a version
+  # bump it no longer covers the graph; the build then resolves afresh and says how to pin.
+  local modflag=-mod=readonly
+  if [ -f "$PINNED_SUM" ] && cp "$PINNED_SUM" "$src/go.sum" &&
+    (cd "$src" && go list -mod=readonly -deps "${GO_MAINS[@]}" >/dev/null 2>&1); then
+    log "module hashes pinned by test/env/tools/go.sum"
+  else
+    modflag=-mod=mod
+    rm -f "$src/go.sum"
+    log "test/env/tools/go.sum does not cover these versions: resolving afresh (pin them afterwards: cp $src/go.sum $PINNED_SUM)"
+  fi
 
   # Strip symbols and paths: smaller binaries, less link time and disk. The Go build
-  # cache (go env GOCACHE) is reused across runs and cache entries.
-  local gobuild=(go build -mod=mod -trimpath -ldflags=-s\ -w -o "$src/out/")
+  # cache (go env GOCACHE) is reused across runs and cache entries. The version stamps
+  # are the ones Kubernetes' own build sets (hack/lib/version.sh), so /version and the
+  # components' --version report the release instead of v0.0.0-master.
+  local minor=${KUBERNETES_VERSION#v1.}
+  minor=${minor%%.*}
+  local stamp="" pkg
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    stamp+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+  done
+  local gobuild=(go build "$modflag" -trimpath "-ldflags=-s -w$stamp" -o "$src/out/")
   log "compiling kube-apiserver, kube-scheduler, kube-controller-manager, etcd, kwok ($(nproc) cores; a cold build takes a long while)"
   local t0
   t0=$(date +%s)
   mkdir -p "$src/out"
-  (cd "$src" && "${gobuild[@]}" \
-    k8s.io/kubernetes/cmd/kube-apiserver \
-    k8s.io/kubernetes/cmd/kube-scheduler \
-    k8s.io/kubernetes/cmd/kube-controller-manager \
-    sigs.k8s.io/kwok/cmd/kwok \
-    go.etcd.io/etcd/server/v3) || die "go build failed in $src (command: cd $src && ${gobuild[*]} ...)"
+  (cd "$src" && "${gobuild[@]}" "${GO_MAINS[@]}") || die "go build failed in $src (command: cd $src && ${gobuild[*]} ...)"
   # `go build -o dir/` names go.etcd.io/etcd/server/v3 after its last non-version element.
   mv -f "$src/out/server" "$src/out/etcd"
   for b in "${want[@]}"; do
@@ -146,5 +169,6 @@ for b in kube-apiserver kube-scheduler kube-controller-manager etcd kwok; do
 done
 
 touch "$dir/.complete"
-log "cold build took $(($(date +%s) - started)) s"
+# A cold build (empty Go build and module caches too) is the worst case: see the README.
+log "build took $(($(date +%s) - started)) s"
 echo "testenv: ready $dir"
