@@ -593,13 +593,22 @@ class Solver {
     if (!a.canOpen && a.hostConstraints.some((c) => c.group.kind === 'spread')) a.hostMin = -1;
   }
 
-  /** Hostname spread minimum when no new node can be opened: over the compatible nodes. */
+  /**
+   * Hostname spread minimum when no new node can be opened for the pod: over the nodes
+   * that count as domains under the constraint's node inclusion policies.
+   */
   private hostMinimum(a: Attempt, g: TopologyGroup): number {
     let min = Infinity;
     for (const n of this.nodes) {
       if (n.existing) {
-        if (this.existingCompatible(a, n) < 0) continue;
-      } else if (!this.narrowFor(a, n.template!)) continue;
+        const ex = n.existing;
+        if (g.nodeAffinityPolicy === 'Honor' && !a.relax.reqs.matches(ex.labels)) continue;
+        if (g.nodeTaintsPolicy === 'Honor' && untoleratedTaint(ex.taints, a.cls.tolerations)) continue;
+      } else {
+        const t = g.nodeAffinityPolicy === 'Honor' ? this.templates.narrow(n.template!, a.relax.reqs) : n.template!;
+        if (!t) continue;
+        if (g.nodeTaintsPolicy === 'Honor' && !a.poolTaintOk[n.pool!.index]) continue;
+      }
       const v = g.count(n.index);
       if (v < min) min = v;
     }

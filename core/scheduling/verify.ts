@@ -310,8 +310,16 @@ function checkSpread(input: SolveInput, placed: Placed[], newPods: Set<Pod>, err
       counts.set(v!, (counts.get(v!) ?? 0) + 1);
     }
     if (topologyKey === LABEL_HOSTNAME) {
-      // New nodes can always be opened, so the minimum over nodes is 0.
-      if (input.nodePools.length > 0) for (const [node, c] of counts) if (c > maxSkew) errors.push(`spread on hostname: ${c} matching pods on ${node} > maxSkew ${maxSkew}`);
+      // A node that can still be opened for the pod is a domain with no pod: the minimum
+      // is 0. Otherwise it is over the nodes the pod could use.
+      const owner = owners[0]!.pod;
+      let min = 0;
+      if (!canOpenFor(input, owner)) {
+        const alternatives = nodeSelectionAlternatives(owner);
+        const eligible = input.nodes.filter((n) => !n.markedForDeletion && alternatives.some((r) => r.matches(n.labels)));
+        min = eligible.length ? Math.min(...eligible.map((n) => counts.get(n.labels[LABEL_HOSTNAME] ?? n.name) ?? 0)) : 0;
+      }
+      for (const [node, c] of counts) if (c - min > maxSkew) errors.push(`spread on hostname: ${c} matching pods on ${node}, minimum ${min}, > maxSkew ${maxSkew}`);
       continue;
     }
     const domains = eligibleDomains(input, owners[0]!.pod, topologyKey);
@@ -321,6 +329,31 @@ function checkSpread(input: SolveInput, placed: Placed[], newPods: Set<Pod>, err
     const max = Math.max(...values);
     if (max - min > maxSkew) errors.push(`spread on ${topologyKey}: skew ${max - min} > maxSkew ${maxSkew} (${[...domains].map((d) => `${d}=${counts.get(d) ?? 0}`).join(', ')})`);
   }
+}
+
+function nodeSelectionAlternatives(pod: Pod): Requirements[] {
+  const selector = Requirements.fromLabels(pod.spec.nodeSelector);
+  const terms = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  return terms.length ? terms.map((t) => selector.intersect(Requirements.of(t.matchExpressions ?? []))) : [selector];
+}
+
+/** Some pool could open a node for the pod: taints tolerated, requirements compatible, a type large enough. */
+function canOpenFor(input: SolveInput, pod: Pod): boolean {
+  const req = podRequests(pod);
+  return input.nodePools.some((pool) => {
+    if (untoleratedTaint(pool.taints, pod.spec.tolerations)) return false;
+    const poolReqs = Requirements.of(pool.requirements).intersect(Requirements.fromLabels(pool.labels));
+    return nodeSelectionAlternatives(pod).some((reqs) => {
+      if (!poolReqs.compatible(reqs)) return false;
+      const both = poolReqs.intersect(reqs);
+      return pool.instanceTypes.some(
+        (t) =>
+          [...both.entries()].every(([k, s]) => !INSTANCE_TYPE_LABEL_KEYS.has(k) || s.allows(t.labels[k])) &&
+          t.offerings.some((o) => o.available && both.get(LABEL_ZONE).has(o.zone) && both.get(LABEL_CAPACITY_TYPE).has(o.capacityType)) &&
+          Object.entries(req).every(([k, v]) => v <= (t.allocatable[k] ?? 0)),
+      );
+    });
+  });
 }
 
 /** The domains of `key` a pod could land in: existing nodes it selects, and what pools it can use offer. */
