@@ -114,7 +114,8 @@ export async function typecheckPolicies(files: readonly string[], options: Typec
   const typescriptVersion = installedTypescriptVersion();
   if (fingerprintHolds(fingerprintPath, roots, typescriptVersion)) return [];
 
-  const ts: TypeScript = (await import('typescript')).default;
+  // Through require, not import(): tsx's ESM hooks make loading the 9 MB compiler ~4x slower.
+  const ts = createRequire(import.meta.url)('typescript') as TypeScript;
   const compilerOpts = compilerOptions(ts, cacheDir);
   mkdirSync(dirname(compilerOpts.tsBuildInfoFile!), { recursive: true });
   const host = ts.createIncrementalCompilerHost(compilerOpts);

@@ -3,7 +3,7 @@
 // What the schema cannot say (the CRDs' CEL rules) is checked by cel-rules.ts for the
 // common cases and by the real API server in the integration tests.
 import { createRequire } from 'node:module';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { cachedFile, contentHash } from '../cache.ts';
 import { karpenterCrd, type KarpenterKind, type OpenApiSchema } from '../crd/crds.ts';
 
@@ -73,12 +73,14 @@ function validatorFor(kind: KarpenterKind): ValidateFunction {
   const schema = strictSchema(kind);
   const version = (require('ajv/package.json') as { version: string }).version;
   const key = `validator-${kind}-${contentHash(JSON.stringify(schema), JSON.stringify(AJV_OPTIONS), version)}.cjs`;
-  const standaloneCode = require('ajv/dist/standalone') as typeof import('ajv/dist/standalone/index.js').default;
+  // ajv itself is only loaded when the compiled validator is not cached yet.
+  const Ajv = (): typeof AjvClass => (require('ajv') as { Ajv: typeof AjvClass }).Ajv;
   const file = cachedFile(key, () => {
-    const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
+    const standaloneCode = require('ajv/dist/standalone') as typeof import('ajv/dist/standalone/index.js').default;
+    const ajv = new (Ajv())({ ...AJV_OPTIONS, code: { source: true } });
     return standaloneCode(ajv, ajv.compile(schema));
   });
-  const validate = file ? (require(file) as ValidateFunction) : new Ajv(AJV_OPTIONS).compile(schema);
+  const validate = file ? (require(file) as ValidateFunction) : new (Ajv())(AJV_OPTIONS).compile(schema);
   validators.set(kind, validate);
   return validate;
 }
