@@ -12,5 +12,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'compile', load: () => import('./compile.ts') },
   { name: 'commit', load: () => import('./commit.ts') },
   { name: 'plan', load: () => import('./plan.ts') },
+  { name: 'explain', load: () => import('./explain.ts') },
   { name: 'reconcile', load: () => import('./reconcile.ts') },
 ];

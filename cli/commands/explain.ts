@@ -1,0 +1,89 @@
+// joinery explain node <name>: why that node is or is not disruptable right now.
+import { parseCommandArgs } from '../args.ts';
+import { EXIT_OK, EXIT_USER_ERROR, UsageError, type Command } from '../command.ts';
+
+const OPTIONS = {
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  generated: { type: 'string' },
+  region: { type: 'string' },
+  'ec2-endpoint': { type: 'string' },
+  'kubernetes-version': { type: 'string' },
+  'alias-ami-owner': { type: 'string', multiple: true },
+  'spot-to-spot-consolidation': { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+export const command: Command = {
+  name: 'explain',
+  summary: 'explain node <name>: why a node is or is not disruptable right now (budget, PDB, do-not-disrupt, placement)',
+  usage: `Usage: joinery explain node <node-or-nodeclaim> [--generated <dir>] [--kubeconfig <file>] [--context <name>]
+                    [--region <region>] [--ec2-endpoint <url>] [--json]
+
+Reads the cluster (Nodes, NodeClaims, pods, PDBs, DaemonSets) and the intent, and runs the
+reconciler's own disruption pass without acting: drift, expiration, emptiness and
+consolidation, within the NodePool's disruption budgets. Prints the verdict and every check:
+  budget          how many more nodes the pool may disrupt, per reason, and which budget caps it
+  pdb             PodDisruptionBudgets that allow no eviction of the node's pods now
+  do-not-disrupt  karpenter.sh/do-not-disrupt on the node or on its pods
+  consolidation   whether its pods fit elsewhere, or on one cheaper node (and the prices)
+  placement       pods that would fit nowhere if the node went
+  drift, expiration, emptiness: whether the node is drifted, expired or empty, and when
+A node being drained says what its drain waits for. Nothing is written anywhere.
+
+Options:
+  --generated <dir>        the compiled manifests the reconciler follows (e.g. generated/ of
+                           the policy repository at the commit in force); default: the
+                           NodePools and EC2NodeClasses the cluster holds
+  --kubeconfig <file>      kubeconfig (default: KUBECONFIG, ~/.kube/config, in-cluster)
+  --context <name>         kubeconfig context
+  --region <region>        AWS region (env JOINERY_REGION, AWS_REGION; default us-east-1)
+  --ec2-endpoint <url>     EC2 endpoint override (env JOINERY_EC2_ENDPOINT)
+  --kubernetes-version <v> minor version AMI aliases resolve for (default: asked from the API server)
+  --alias-ami-owner <id>   owner of the AMIs aliases resolve to (repeatable; default amazon)
+  --spot-to-spot-consolidation  as the reconciler is configured (env JOINERY_SPOT_TO_SPOT_CONSOLIDATION)
+  --json                   print the explanation as JSON
+
+The instance catalog and prices come from EC2 (AWS credentials from the usual chain).
+Exit codes: 0 explained (whatever the verdict); 1 no such node, or no valid intent; 2 usage errors.
+`,
+  async run(args, context) {
+    const { values, positionals } = parseCommandArgs(args, OPTIONS, { positionals: 2 });
+    const [what, name] = positionals;
+    if (what !== 'node') throw new UsageError(what === undefined ? 'missing what to explain: joinery explain node <name>' : `cannot explain "${what}"; only: joinery explain node <name>`);
+    if (!name) throw new UsageError('missing the node name: joinery explain node <name>');
+    const env = process.env;
+    const { explainLiveNode, renderExplanation, NodeNotFoundError, NoIntentError, IntentLoadError } = await import('../../reconciler/explain/index.ts');
+    const { resolve } = await import('node:path');
+    const spotToSpot = values['spot-to-spot-consolidation'] ?? ['true', '1', 'yes', 'on'].includes((env.JOINERY_SPOT_TO_SPOT_CONSOLIDATION ?? '').toLowerCase());
+    try {
+      const explanation = await explainLiveNode({
+        name,
+        kubeconfig: values.kubeconfig ?? env.KUBECONFIG?.split(':')[0],
+        context: values.context,
+        intent: values.generated !== undefined ? { kind: 'generated', dir: resolve(context.cwd, values.generated) } : { kind: 'cluster' },
+        ec2: {
+          region: values.region ?? env.JOINERY_REGION ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+          endpoint: values['ec2-endpoint'] ?? env.JOINERY_EC2_ENDPOINT,
+          kubernetesVersion: values['kubernetes-version'] ?? env.JOINERY_KUBERNETES_VERSION,
+          aliasAmiOwners: values['alias-ami-owner'],
+        },
+        options: { spotToSpotConsolidation: spotToSpot },
+      });
+      context.stdout(values.json ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanation(explanation));
+      return exitSoon(EXIT_OK);
+    } catch (error) {
+      if (error instanceof NodeNotFoundError || error instanceof NoIntentError || error instanceof IntentLoadError) {
+        context.stderr(`joinery explain: ${error.message}\n`);
+        return exitSoon(EXIT_USER_ERROR);
+      }
+      throw error;
+    }
+  },
+};
+
+/** The SDKs' keep-alive sockets must not hold the exit up once the answer is printed. */
+function exitSoon(code: number): number {
+  setTimeout(() => process.exit(code), 500).unref();
+  return code;
+}

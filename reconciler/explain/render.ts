@@ -1,0 +1,45 @@
+// A NodeExplanation as text for a terminal: the verdict first, then what blocks it, then
+// every check (the same checks the JSON form carries).
+
+import { formatDuration } from '../../core/disruption/duration.ts';
+import type { NodeExplanation, Verdict } from './explain-node.ts';
+
+const HEADLINE: Readonly<Record<Verdict, string>> = {
+  disruptable: 'DISRUPTABLE now',
+  waiting: 'disruptable, but WAITING for other nodes first',
+  'not-disruptable': 'NOT disruptable now',
+  disrupting: 'being DISRUPTED',
+  terminating: 'TERMINATING',
+  'not-ready': 'not ready: not a candidate yet',
+  'not-managed': 'not managed by joinery',
+};
+
+export function renderExplanation(e: NodeExplanation): string {
+  const lines: string[] = [];
+  lines.push(`${e.node ? `node ${e.node}` : `NodeClaim ${e.name}`}: ${HEADLINE[e.verdict]}`);
+  if (e.facts) {
+    const f = e.facts;
+    const offering = [f.instanceType, f.capacityType, f.zone ? `in ${f.zone}` : undefined].filter(Boolean).join(' ');
+    const price = f.pricePerHour !== undefined ? `, $${f.pricePerHour.toFixed(4)}/h` : '';
+    lines.push(`  NodeClaim ${f.nodeClaim} of NodePool ${f.nodePool}${offering ? `, ${offering}` : ''}${price}, age ${formatDuration(f.ageMs)}, ${f.pods} pod(s) besides DaemonSets`);
+  }
+  if (e.commit) lines.push(`  intent: ${e.commit.length > 20 && /^[0-9a-f]+/.test(e.commit) ? e.commit.slice(0, 12) : e.commit}`);
+  lines.push('', `  ${e.summary}`);
+  if (e.reasons.length > 1 || (e.reasons.length === 1 && e.reasons[0] !== e.summary)) {
+    lines.push('', '  why:');
+    for (const r of e.reasons) lines.push(`    - ${r}`);
+  }
+  if (e.checks.length > 0) {
+    lines.push('', '  checks:');
+    const width = Math.max(...e.checks.map((c) => c.check.length));
+    for (const c of e.checks) {
+      const status = c.status === 'blocks' ? 'BLOCKS' : c.status === 'ok' ? 'ok' : '-';
+      lines.push(`    ${c.check.padEnd(width)}  ${status.padEnd(6)}  ${c.message}`);
+    }
+  }
+  if (e.nextCommand && e.verdict !== 'disruptable') {
+    const n = e.nextCommand;
+    lines.push('', `  next disruption pass: ${n.method} of ${n.nodeClaims.join(', ')} (${n.explanation})`);
+  }
+  return `${lines.join('\n')}\n`;
+}
