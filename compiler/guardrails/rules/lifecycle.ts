@@ -62,7 +62,7 @@ export const consolidationDisabled: GuardrailRule = {
       .map((pool) => ({
         object: pool,
         field: 'spec.disruption.consolidateAfter',
-        message: 'consolidation is disabled (consolidateAfter: Never) and no reason is given: empty and under-used nodes are never removed',
+        message: 'consolidation is disabled (consolidateAfter: Never): empty and under-used nodes are never removed, so they are paid for until they expire',
         fix: `enable it (e.g. consolidationPolicy: 'WhenEmpty', consolidateAfter: minutes(5)), or say why with acknowledge: { 'consolidation-disabled': '<reason>' }`,
       })),
 };
