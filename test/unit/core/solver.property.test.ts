@@ -4,7 +4,7 @@
 // limits), is deterministic, and leaves nothing pending that trivially fits.
 
 import fc from 'fast-check';
-import { solve, verifySolution, type ExistingNode, type Pod, type SchedulingNodePool, type SolveInput } from '../../../core/index.ts';
+import { solve, verifySolution, type DaemonSet, type ExistingNode, type Pod, type SchedulingNodePool, type SolveInput } from '../../../core/index.ts';
 import { instanceType, node, pod, pool, ZONES } from './fixtures.ts';
 
 const ZONE = 'topology.kubernetes.io/zone';
@@ -22,16 +22,46 @@ const CATALOG = [
   instanceType('g.16x', 16, 64, 3.2, { family: 'g', gpu: 4, zones: ['zone-a'] }),
 ];
 
+const daemonSet = (name: string, cpu: string, nodeSelector?: Record<string, string>): DaemonSet => ({
+  metadata: { name, namespace: 'kube-system' },
+  spec: {
+    template: {
+      spec: {
+        tolerations: [{ operator: 'Exists' }],
+        ...(nodeSelector ? { nodeSelector } : {}),
+        containers: [{ name, resources: { requests: { cpu, memory: '128Mi' } } }],
+      },
+    },
+  },
+});
+const DAEMONSETS = [daemonSet('logs', '100m'), daemonSet('arm-agent', '300m', { 'kubernetes.io/arch': 'arm64' })];
+
 const poolArb = fc.record({
   weight: fc.integer({ min: 0, max: 3 }),
   arch: fc.constantFrom(undefined, 'amd64', 'arm64'),
   zones: fc.subarray(ZONES, { minLength: 1 }),
-  tainted: fc.boolean(),
+  tainted: fc.constantFrom(false, false, true),
   cpuLimit: fc.option(fc.integer({ min: 2, max: 40 }), { nil: undefined }),
   types: fc.subarray(CATALOG, { minLength: 1 }),
 });
 
-const podKindArb = fc.constantFrom('plain', 'zone-selector', 'arm', 'tolerant', 'host-anti', 'zone-anti', 'zone-spread', 'host-spread', 'zone-affinity', 'host-affinity', 'gpu');
+const podKindArb = fc.constantFrom(
+  'plain',
+  'zone-selector',
+  'arm',
+  'tolerant',
+  'host-anti',
+  'zone-anti',
+  'zone-spread',
+  'host-spread',
+  'zone-affinity',
+  'host-affinity',
+  'gpu',
+  'spread-and-anti',
+  'preferred-zone',
+  'schedule-anyway',
+  'preferred-anti',
+);
 
 const deploymentArb = fc.record({
   kind: podKindArb,
@@ -67,6 +97,17 @@ function podsOf(d: { kind: string; replicas: number; cpu: string; memory: string
     'zone-affinity': { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: ZONE, labelSelector: self }] } } },
     'host-affinity': { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: HOST, labelSelector: self }] } } },
     gpu: { tolerations: [{ key: 'dedicated', operator: 'Exists' }] },
+    'spread-and-anti': {
+      topologySpreadConstraints: [{ maxSkew: d.maxSkew, topologyKey: ZONE, whenUnsatisfiable: 'DoNotSchedule', labelSelector: self }],
+      affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: HOST, labelSelector: self }] } },
+    },
+    'preferred-zone': {
+      affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: { matchExpressions: [{ key: ZONE, operator: 'In', values: [d.zone] }] } }] } },
+    },
+    'schedule-anyway': { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: self }] },
+    'preferred-anti': {
+      affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, podAffinityTerm: { topologyKey: HOST, labelSelector: self } }] } },
+    },
   };
   return Array.from({ length: d.replicas }, (_, r) =>
     pod(d.cpu, d.memory, { name: `${app}-${r}`, labels, spec: specs[d.kind]!, gpu: d.kind === 'gpu' ? 1 : undefined }),
@@ -75,12 +116,13 @@ function podsOf(d: { kind: string; replicas: number; cpu: string; memory: string
 
 const inputArb = fc
   .record({
-    pools: fc.array(poolArb, { minLength: 0, maxLength: 3 }),
+    pools: fc.oneof({ arbitrary: fc.array(poolArb, { minLength: 1, maxLength: 3 }), weight: 4 }, { arbitrary: fc.constant([]), weight: 1 }),
     existing: fc.array(existingArb, { maxLength: 4 }),
     deployments: fc.array(deploymentArb, { minLength: 1, maxLength: 6 }),
     usage: fc.integer({ min: 0, max: 8 }),
+    daemonSets: fc.subarray(DAEMONSETS),
   })
-  .map(({ pools, existing, deployments, usage }): SolveInput => {
+  .map(({ pools, existing, deployments, usage, daemonSets }): SolveInput => {
     const nodePools: SchedulingNodePool[] = pools.map((p, i) =>
       pool(`pool-${i}`, p.types, {
         weight: p.weight,
@@ -102,7 +144,7 @@ const inputArb = fc
         pods: i < deployments.length && e.cpu >= 2 ? [pod('100m', '128Mi', { name: `running-${i}`, labels: { app: `d${i}` } })] : [],
       }),
     );
-    return { pods, nodes, nodePools, daemonSets: [], poolUsage: nodePools[0] ? { [nodePools[0].name]: { cpu: usage * 1000 } } : {} };
+    return { pods, nodes, nodePools, daemonSets, poolUsage: nodePools[0] ? { [nodePools[0].name]: { cpu: usage * 1000 } } : {} };
   });
 
 describe('solve (properties)', () => {
