@@ -48,6 +48,8 @@ export interface StartOptions {
   readonly aws?: Partial<AwsCloudProviderConfig>;
   /** How long a short offering is avoided (production: 3 min). */
   readonly unavailableTtlMs?: number;
+  /** Start even when the intent source has no accepted intent yet. */
+  readonly allowNoIntent?: boolean;
   /** Name of the log file in the environment's log dir (kept with JOINERY_TESTENV_KEEP=1). */
   readonly logName: string;
 }
@@ -112,6 +114,10 @@ export async function startReconciler(o: StartOptions): Promise<RunningReconcile
     o.intent ??
     new GitIntentSource({ url: o.repo!.url, cacheDir: o.repo!.cacheDir, intervalMs: 2_000, clock, logger: logger.child('intent') });
   await (intent as { start?(): Promise<void> }).start?.();
+  if (!o.allowNoIntent && !intent.current()) {
+    const r = intent.lastRejection();
+    throw new Error(`the test's policy commit was not accepted${r ? `: ${r.problems.map((p) => `${p.file}: ${p.field}: ${p.message}`).join('; ')}` : ''}`);
+  }
 
   const reconciler = createReconciler({
     clock,
