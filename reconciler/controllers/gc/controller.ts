@@ -47,7 +47,8 @@ export class GarbageCollectionController implements Controller {
     const live = new Set(instances.map((i) => i.providerID));
     for (const claim of claims) {
       const providerID = claim.status?.providerID;
-      if (!providerID || live.has(providerID) || !conditionTrue(claim, CONDITION_LAUNCHED)) continue;
+      // A claim being deleted is termination's: its instance going away is the point, not an orphan.
+      if (!providerID || claim.metadata.deletionTimestamp || live.has(providerID) || !conditionTrue(claim, CONDITION_LAUNCHED)) continue;
       const launchedAt = timestampMs(claim.status?.conditions?.find((c) => c.type === CONDITION_LAUNCHED)?.lastTransitionTime) ?? now;
       if (now - launchedAt < options.gcGraceMs) continue;
       // The list may lag: confirm with a direct lookup before acting.
