@@ -1,14 +1,22 @@
-// The cost lower bound of a workload against NodePools (BENCHMARKS.md section 2): the LP
-// relaxation over every type any pool offers, each type counted with what it gives to
-// pods (allocatable minus the DaemonSets that would run on it) at its cheapest offering.
-// Constrained: cpu, memory, pod slots, and every extended resource the pods request.
+// Cost lower bounds of a workload against NodePools (BENCHMARKS.md section 2).
+//
+// catalog bound: the LP relaxation of BENCHMARKS.md over every type the pools offer,
+//   each type counted with what it gives to pods (allocatable minus the DaemonSets that
+//   would run on it) at its cheapest offering; constrained: cpu, memory, pod slots and
+//   every extended resource the pods request.
+// pool-aware bound: the same LP where each pod may only use the types of the NodePools it
+//   tolerates and selects (core's groupedCostLowerBound). Still a lower bound on any
+//   feasible fleet, and tighter when pools are tainted or pods select architectures.
 
 import {
   costLowerBound,
   daemonSetLands,
+  groupedCostLowerBound,
+  INSTANCE_TYPE_LABEL_KEYS,
   parseDaemonSets,
   podRequests,
   Requirements,
+  untoleratedTaint,
   type BoundInstanceType,
   type CostLowerBound,
   type DaemonSet,
@@ -23,10 +31,11 @@ export function podDemand(pods: readonly Pod[]): ResourceList {
   return total;
 }
 
-export function boundTypes(pools: readonly SchedulingNodePool[], daemonSets: readonly DaemonSet[]): BoundInstanceType[] {
+/** One entry per (pool, type): what a node of that pool and type gives to pods. */
+function poolTypes(pools: readonly SchedulingNodePool[], daemonSets: readonly DaemonSet[]): { pool: number; type: BoundInstanceType; labels: Record<string, string> }[] {
   const ds = parseDaemonSets(daemonSets);
-  const byName = new Map<string, BoundInstanceType>();
-  for (const pool of pools) {
+  const out: { pool: number; type: BoundInstanceType; labels: Record<string, string> }[] = [];
+  pools.forEach((pool, p) => {
     const poolReqs = Requirements.of(pool.requirements).intersect(Requirements.fromLabels(pool.labels));
     for (const t of pool.instanceTypes) {
       const prices = t.offerings.filter((o) => o.available).map((o) => o.price);
@@ -37,15 +46,48 @@ export function boundTypes(pools: readonly SchedulingNodePool[], daemonSets: rea
         if (!daemonSetLands(d, nodeReqs, pool.taints)) continue;
         for (const [k, v] of Object.entries(d.requests)) capacity[k] = (capacity[k] ?? 0) - v;
       }
-      const candidate = { name: t.name, price: Math.min(...prices), capacity };
-      const prev = byName.get(t.name);
-      // The same type in two pools: keep the more generous view (the bound stays a bound).
-      if (!prev || candidate.price < prev.price || (candidate.capacity.cpu ?? 0) > (prev.capacity.cpu ?? 0)) byName.set(t.name, candidate);
+      out.push({ pool: p, type: { name: t.name, price: Math.min(...prices), capacity }, labels: t.labels });
     }
-  }
-  return [...byName.values()];
+  });
+  return out;
 }
 
+/** The BENCHMARKS.md bound: total demand over every type of the given pools. */
 export function workloadBound(pods: readonly Pod[], pools: readonly SchedulingNodePool[], daemonSets: readonly DaemonSet[]): CostLowerBound {
-  return costLowerBound(podDemand(pods), boundTypes(pools, daemonSets));
+  return costLowerBound(podDemand(pods), poolTypes(pools, daemonSets).map((e) => e.type));
+}
+
+/** The bound with each pod restricted to the types of the pools it may use. */
+export function poolAwareBound(pods: readonly Pod[], pools: readonly SchedulingNodePool[], daemonSets: readonly DaemonSet[]): CostLowerBound {
+  const entries = poolTypes(pools, daemonSets);
+  const poolReqs = pools.map((p) => Requirements.of(p.requirements).intersect(Requirements.fromLabels(p.labels)));
+  const groups = new Map<string, { demand: ResourceList; types: Set<number> }>();
+  for (const pod of pods) {
+    const req = podRequests(pod);
+    const selector = Requirements.fromLabels(pod.spec.nodeSelector);
+    const terms = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+    const alternatives = terms.length ? terms.map((t) => selector.intersect(Requirements.of(t.matchExpressions ?? []))) : [selector];
+    const usable: number[] = [];
+    const pools_: number[] = [];
+    entries.forEach((e, i) => {
+      const pool = pools[e.pool]!;
+      if (untoleratedTaint(pool.taints, pod.spec.tolerations)) return;
+      const typeOk = alternatives.some(
+        (r) => poolReqs[e.pool]!.compatible(r) && [...r.entries()].every(([k, s]) => !INSTANCE_TYPE_LABEL_KEYS.has(k) || s.allows(e.labels[k])),
+      );
+      if (!typeOk || !Object.entries(req).every(([k, v]) => v <= (e.type.capacity[k] ?? 0))) return;
+      usable.push(i);
+      if (!pools_.includes(e.pool)) pools_.push(e.pool);
+    });
+    // Group by the pools a pod may use (few groups); a group may use the union of its pods' types.
+    const key = pools_.join(',');
+    const g = groups.get(key) ?? { demand: {}, types: new Set<number>() };
+    for (const i of usable) g.types.add(i);
+    for (const [k, v] of Object.entries(req)) g.demand[k] = (g.demand[k] ?? 0) + v;
+    groups.set(key, g);
+  }
+  return groupedCostLowerBound(
+    [...groups.values()].map((g) => ({ demand: g.demand, types: [...g.types] })),
+    entries.map((e) => e.type),
+  );
 }

@@ -46,6 +46,57 @@ export function costLowerBound(demand: ResourceList, types: readonly BoundInstan
   return { cost: value, mix, resources: rs };
 }
 
+/** Pods that may use the same instance types, with their total demand. */
+export interface BoundGroup {
+  demand: ResourceList;
+  /** Indices into the types array of the types these pods may use. */
+  types: readonly number[];
+}
+
+/**
+ * The LP bound when pods may only use some types (the NodePools they tolerate and
+ * select): x_t >= 0 and, for every resource r and every set S of groups,
+ *   sum over S of demand_r  <=  sum over the types some group of S may use of cap_{r,t} x_t.
+ * These are Hall's conditions of the per-resource transportation problem, so the bound
+ * is exactly "every pod's demand fits, fractionally, on types it may use"; it is at
+ * least the plain bound and equal to it when every pod may use every type. More than
+ * `maxGroups` groups fall back to the plain bound over the union.
+ */
+export function groupedCostLowerBound(groups: readonly BoundGroup[], types: readonly BoundInstanceType[], maxGroups = 6): CostLowerBound {
+  const live = groups.filter((g) => Object.values(g.demand).some((v) => v > 0));
+  const resources = [...new Set(live.flatMap((g) => Object.keys(g.demand).filter((r) => g.demand[r]! > 0)))].sort();
+  if (live.length === 0) return { cost: 0, mix: [], resources };
+  if (live.length > maxGroups) {
+    const demand: ResourceList = {};
+    for (const g of live) for (const [k, v] of Object.entries(g.demand)) demand[k] = (demand[k] ?? 0) + v;
+    const used = [...new Set(live.flatMap((g) => g.types))].map((i) => types[i]!);
+    return costLowerBound(demand, used);
+  }
+  const rows: number[][] = [];
+  for (let mask = 1; mask < 1 << live.length; mask++) {
+    const allowed = new Set<number>();
+    const demand: ResourceList = {};
+    live.forEach((g, i) => {
+      if (!(mask & (1 << i))) return;
+      for (const t of g.types) allowed.add(t);
+      for (const [k, v] of Object.entries(g.demand)) demand[k] = (demand[k] ?? 0) + v;
+    });
+    for (const r of resources) {
+      const d = demand[r] ?? 0;
+      if (d <= 0) continue;
+      const row = types.map((t, i) => (allowed.has(i) ? Math.max(0, t.capacity[r] ?? 0) / d : 0));
+      if (!row.some((v) => v > 0)) return { cost: Infinity, mix: [], resources };
+      rows.push(row);
+    }
+  }
+  const { value, x } = minimiseCover(types.map((t) => t.price), rows);
+  const mix = x
+    .map((count, i) => ({ name: types[i]!.name, count, price: types[i]!.price }))
+    .filter((m) => m.count > EPS)
+    .sort((p, q) => q.count * q.price - p.count * p.price || (p.name < q.name ? -1 : 1));
+  return { cost: value, mix, resources };
+}
+
 /**
  * Solves min c.x s.t. A x >= 1, x >= 0 (every row of A has a positive entry) with a
  * two-phase tableau simplex and Bland's rule. Rows are few (one per resource), columns many.
@@ -67,7 +118,7 @@ function minimiseCover(c: readonly number[], a: readonly (readonly number[])[]):
   const basis = Array.from({ length: m }, (_, i) => n + m + i);
 
   const run = (cost: Float64Array, allowed: (j: number) => boolean): void => {
-    for (let iter = 0; iter < 10000; iter++) {
+    for (let iter = 0; iter < 100000; iter++) {
       // Reduced costs: cost_j - sum_i cost_basis(i) * t[i][j]; entering: first negative (Bland).
       let enter = -1;
       for (let j = 0; j < cols; j++) {

@@ -116,14 +116,15 @@ function podsOf(d: { kind: string; replicas: number; cpu: string; memory: string
 
 const inputArb = fc
   .record({
-    pools: fc.oneof({ arbitrary: fc.array(poolArb, { minLength: 1, maxLength: 3 }), weight: 4 }, { arbitrary: fc.constant([]), weight: 1 }),
+    pools: fc.array(poolArb, { minLength: 1, maxLength: 3 }),
+    noPools: fc.constantFrom(false, false, false, true),
     existing: fc.array(existingArb, { maxLength: 4 }),
     deployments: fc.array(deploymentArb, { minLength: 1, maxLength: 6 }),
     usage: fc.integer({ min: 0, max: 8 }),
     daemonSets: fc.subarray(DAEMONSETS),
   })
-  .map(({ pools, existing, deployments, usage, daemonSets }): SolveInput => {
-    const nodePools: SchedulingNodePool[] = pools.map((p, i) =>
+  .map(({ pools, noPools, existing, deployments, usage, daemonSets }): SolveInput => {
+    const nodePools: SchedulingNodePool[] = (noPools ? [] : pools).map((p, i) =>
       pool(`pool-${i}`, p.types, {
         weight: p.weight,
         requirements: [
