@@ -12,6 +12,7 @@ import { shippedCatalogView } from './guardrails/shipped-catalog.ts';
 import { collectIntent, type IntentModel, type IntentObject } from './intent.ts';
 import { loadPolicies } from './load/load-policies.ts';
 import { parseIntentManifestFiles } from './manifests/parse.ts';
+import { refineToPropLines } from './source-lines.ts';
 import { synthesize, type FluxOptions, type GeneratedFile } from './synth/synthesize.ts';
 
 export interface CompileOptions {
@@ -87,8 +88,10 @@ export function compileCharts(
   policies: readonly Policy[],
   options: { root: string; outDir?: string; catalog?: CatalogView | false; flux?: Partial<FluxOptions> },
 ): { ok: boolean; diagnostics: Diagnostic[]; files: GeneratedFile[]; model: IntentModel } {
-  const { model, diagnostics } = collectIntent(policies, resolve(options.root));
-  return { ...compileIntent(model, { ...options, diagnostics }), model };
+  const root = resolve(options.root);
+  const { model, diagnostics } = collectIntent(policies, root);
+  const compiled = compileIntent(model, { ...options, diagnostics });
+  return { ...compiled, diagnostics: sortDiagnostics(refineToPropLines(compiled.diagnostics, root)), model };
 }
 
 /** Compiles the policies of a project in memory. */

@@ -260,6 +260,27 @@ describe('unknown-label-key', () => {
   });
 });
 
+describe('locations', () => {
+  test('a finding points at the line of the prop it is about when the policy writes it in the call', () => {
+    let constructLine = 0;
+    let propLine = 0;
+    const result = compileInMemory({
+      'policies/test.ts': (p) => {
+        const nodes = nodeClass(p);
+        constructLine = nextLine();
+        new NodePool(p, 'pool', {
+          nodeClass: nodes,
+          instances: { categories: ['m'] },
+          limits: { cpu: 100 },
+          expireAfter: ((propLine = nextLine() - 1), '30m'),
+        });
+      },
+    });
+    expect(findings(result.diagnostics, 'expire-after-too-short')).toEqual([expect.objectContaining({ file: 'test/unit/compiler/guardrails.test.ts', line: propLine })]);
+    expect(propLine).toBe(constructLine + 4);
+  });
+});
+
 describe('acknowledgements', () => {
   test('an acknowledgement with an empty reason is an error', () => {
     const result = compilePool({ ...SOUND, limits: undefined, acknowledge: { 'no-limits': ' ' } });

@@ -99,8 +99,13 @@ describe('invalid values', () => {
       },
     });
     const issues = findings(result.diagnostics, 'invalid-value');
-    expect(issues.map((i) => i.field)).toEqual(['role', 'subnets', 'tags["kubernetes.io/cluster/prod"]']);
-    for (const issue of issues) expect(issue).toMatchObject({ file: 'test/unit/compiler/values.test.ts', line, object: { kind: 'EC2NodeClass', name: 'bad' } });
+    // Each at the line of its prop, written in the call.
+    expect(issues.map((i) => [i.field, i.line])).toEqual([
+      ['role', line + 2],
+      ['subnets', line + 4],
+      ['tags["kubernetes.io/cluster/prod"]', line + 6],
+    ]);
+    for (const issue of issues) expect(issue).toMatchObject({ file: 'test/unit/compiler/values.test.ts', object: { kind: 'EC2NodeClass', name: 'bad' } });
   });
 
   test('a value the API passes through is caught by the CRD schema, with the manifest field', () => {
