@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { ec2ClientFor, kubeConfigFrom } from './clients.ts';
 import { installKarpenterCrds } from './crds.ts';
-import { seedNetwork } from './ec2-seed.ts';
+import { ensureNetwork } from './ec2-seed.ts';
 import { generatePki, writeKubeconfig, type Pki } from './pki.ts';
 import { freeLoopbackPorts } from './ports.ts';
 import { isRunning, sleep, startProcess, stopProcess, tailOf, type SpawnSpec } from './processes.ts';
@@ -35,6 +35,8 @@ export interface StartOptions {
   externalKubeconfig?: string;
   /** Use this EC2 API instead of starting moto; default JOINERY_TEST_EC2_ENDPOINT. */
   externalEc2Endpoint?: string;
+  /** Run the node-join simulator; default true unless JOINERY_TEST_NODE_JOIN=off (real kubelets join instead). */
+  nodeJoinSimulator?: boolean;
   /** Progress lines; default stderr. */
   log?: (line: string) => void;
   /** Per-component readiness timeout. */
@@ -123,6 +125,7 @@ export async function startTestEnv(options: StartOptions = {}): Promise<{ state:
   const bootDelayMs = options.bootDelayMs ?? Number(process.env.JOINERY_TEST_BOOT_DELAY_MS ?? 1000);
   const externalKubeconfig = options.externalKubeconfig ?? (process.env.JOINERY_TEST_KUBECONFIG || undefined);
   const externalEc2 = options.externalEc2Endpoint ?? (process.env.JOINERY_TEST_EC2_ENDPOINT || undefined);
+  const nodeJoinSimulator = options.nodeJoinSimulator ?? process.env.JOINERY_TEST_NODE_JOIN !== 'off';
   const launcher = new Launcher(logDir, log, options.readyTimeoutMs ?? 90_000);
   const statePath = join(workDir, 'state.json');
   let ec2Settled: Promise<void> = Promise.resolve();
@@ -134,22 +137,26 @@ export async function startTestEnv(options: StartOptions = {}): Promise<{ state:
     const bin = (name: string) => join(binDir ?? '', name);
     const [etcdClient, etcdPeer, apiserver, kcm, scheduler, kwok, moto, faultProxy] = await freeLoopbackPorts(8);
 
-    // ---- EC2: moto (started first: it takes a few seconds to import), and in front of
-    // it the proxy that injects capacity errors on request ---------------------------------
-    const motoEndpoint = externalEc2 ? null : `http://127.0.0.1:${moto}`;
-    const ec2Endpoint = externalEc2 ?? `http://127.0.0.1:${faultProxy}`;
-    const ec2Ready = externalEc2 ? Promise.resolve() : (async () => {
-      await launcher.run({
-        name: 'moto',
-        command: bin('moto_server'),
-        args: ['-H', '127.0.0.1', '-p', String(moto)],
-        env: { ...process.env, PYTHONUNBUFFERED: '1' },
-      }, async () => (await get(`${motoEndpoint}/moto-api/`)).status === 200);
+    // ---- EC2: moto (started first: it takes a few seconds to import) or the external
+    // endpoint, and in front of it the proxy that injects capacity errors on request ------
+    const ec2UpstreamEndpoint = externalEc2 ?? `http://127.0.0.1:${moto}`;
+    const ec2Endpoint = `http://127.0.0.1:${faultProxy}`;
+    const ec2Ready = (async () => {
+      if (!externalEc2) {
+        await launcher.run({
+          name: 'moto',
+          command: bin('moto_server'),
+          args: ['-H', '127.0.0.1', '-p', String(moto)],
+          env: { ...process.env, PYTHONUNBUFFERED: '1' },
+        }, async () => (await get(`${ec2UpstreamEndpoint}/moto-api/`)).status === 200);
+      } else {
+        log(`using the EC2 endpoint ${externalEc2}`);
+      }
       await launcher.run({
         name: 'ec2-fault-proxy',
         command: process.execPath,
         args: [join(REPO_ROOT, 'bin/tsx-run.js'), join(REPO_ROOT, 'test/env/ec2-fault-proxy.ts'),
-          '--port', String(faultProxy), '--upstream', motoEndpoint ?? '', '--region', region],
+          '--port', String(faultProxy), '--upstream', ec2UpstreamEndpoint, '--region', region],
         cwd: REPO_ROOT,
       }, async () => (await get(`${ec2Endpoint}/__testenv/health`)).status === 200);
     })();
@@ -171,26 +178,28 @@ export async function startTestEnv(options: StartOptions = {}): Promise<{ state:
       await startControlPlane(launcher, { bin, workDir, pki, kubeconfigPath, ports: { etcdClient, etcdPeer, apiserver, kcm, scheduler, kwok } });
     }
     const kc = kubeConfigFrom(kubeconfigPath);
-    const crds = await installKarpenterCrds(kc);
+    const crds = await installKarpenterCrds(kc, { keepExisting: Boolean(externalKubeconfig) });
     log(`CRDs established: ${crds.join(', ')}`);
     await waitForDefaultServiceAccount(kc, options.readyTimeoutMs ?? 90_000);
 
     await ec2Ready;
-    const network = externalEc2 ? null : await seedNetwork(ec2ClientFor(ec2Endpoint, region), clusterName, ZONES);
-    if (network) log(`seeded EC2: ${network.vpcId}, subnets ${network.subnets.map((s) => `${s.subnetId} (${s.zone})`).join(', ')}, ${network.securityGroupId}`);
+    const network = await ensureNetwork(ec2ClientFor(ec2UpstreamEndpoint, region), clusterName, ZONES);
+    log(`EC2 network: ${network.vpcId}, subnets ${network.subnets.map((s) => `${s.subnetId} (${s.zone})`).join(', ')}, ${network.securityGroupId}`);
 
-    const readyFile = join(workDir, 'node-join.ready');
-    await launcher.run({
-      name: 'node-join-simulator',
-      command: process.execPath,
-      args: [join(REPO_ROOT, 'bin/tsx-run.js'), join(REPO_ROOT, 'test/env/node-join-simulator.ts'),
-        '--kubeconfig', kubeconfigPath, '--ec2-endpoint', motoEndpoint ?? ec2Endpoint, '--region', region, '--cluster-name', clusterName,
-        '--boot-delay-ms', String(bootDelayMs), '--ready-file', readyFile],
-      cwd: REPO_ROOT,
-    }, async () => existsSync(readyFile));
+    if (nodeJoinSimulator) {
+      const readyFile = join(workDir, 'node-join.ready');
+      await launcher.run({
+        name: 'node-join-simulator',
+        command: process.execPath,
+        args: [join(REPO_ROOT, 'bin/tsx-run.js'), join(REPO_ROOT, 'test/env/node-join-simulator.ts'),
+          '--kubeconfig', kubeconfigPath, '--ec2-endpoint', ec2UpstreamEndpoint, '--region', region, '--cluster-name', clusterName,
+          '--boot-delay-ms', String(bootDelayMs), '--ready-file', readyFile],
+        cwd: REPO_ROOT,
+      }, async () => existsSync(readyFile));
+    }
 
     const state: TestEnvState = {
-      version: 1, workDir, logDir, kubeconfigPath, apiServerUrl, ec2Endpoint, motoEndpoint, region, clusterName, network,
+      version: 1, workDir, logDir, kubeconfigPath, apiServerUrl, ec2Endpoint, ec2UpstreamEndpoint, region, clusterName, network, nodeJoinSimulator,
       external: { kubernetes: Boolean(externalKubeconfig), ec2: Boolean(externalEc2) },
       binDir, processes: launcher.started, ownerPid: process.pid,
     };

@@ -7,13 +7,27 @@ import { parseAllDocuments } from 'yaml';
 
 export const CRD_DIR = resolve(import.meta.dirname, '../../data/karpenter-crds');
 
-export async function installKarpenterCrds(kc: KubeConfig, timeoutMs = 60_000): Promise<string[]> {
+/**
+ * Applies the CRDs and waits until each is Established. With `keepExisting` (a cluster
+ * the environment did not start) a CRD already there is left exactly as it is: the
+ * tests must never rewrite the Karpenter CRDs of someone's real cluster.
+ */
+export async function installKarpenterCrds(kc: KubeConfig, options: { keepExisting?: boolean; timeoutMs?: number } = {}): Promise<string[]> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const objects = KubernetesObjectApi.makeApiClient(kc);
+  const api = kc.makeApiClient(ApiextensionsV1Api);
   const names: string[] = [];
   for (const file of readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).sort()) {
     for (const doc of parseAllDocuments(readFileSync(join(CRD_DIR, file), 'utf8'))) {
       const crd = doc.toJS() as V1CustomResourceDefinition | null;
       if (!crd) continue;
+      if (options.keepExisting) {
+        const exists = await api.readCustomResourceDefinition({ name: crd.metadata?.name ?? '' }).then(() => true, () => false);
+        if (exists) {
+          names.push(crd.metadata?.name ?? file);
+          continue;
+        }
+      }
       try {
         await objects.patch(crd, undefined, undefined, 'joinery-testenv', true, PatchStrategy.ServerSideApply);
       } catch (err) {
@@ -22,7 +36,6 @@ export async function installKarpenterCrds(kc: KubeConfig, timeoutMs = 60_000): 
       names.push(crd.metadata?.name ?? file);
     }
   }
-  const api = kc.makeApiClient(ApiextensionsV1Api);
   const deadline = Date.now() + timeoutMs;
   for (const name of names) {
     for (;;) {

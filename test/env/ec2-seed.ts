@@ -2,21 +2,35 @@
 // subnet per zone and a security group, each tagged `karpenter.sh/discovery=<cluster>`,
 // so EC2NodeClass selector terms resolve against the test EC2 the way they do in AWS.
 import {
-  CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, DescribeSubnetsCommand, type EC2Client, type Tag,
+  CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, type EC2Client,
+  type Tag,
 } from '@aws-sdk/client-ec2';
 import type { Ec2Network } from './state.ts';
 
 export const DISCOVERY_TAG_KEY = 'karpenter.sh/discovery';
 
-export async function seedNetwork(ec2: EC2Client, clusterName: string, zones: string[]): Promise<Ec2Network> {
+/**
+ * The network tagged for `clusterName`: found when the endpoint has it already (an
+ * external EC2 endpoint, a reused moto), created otherwise.
+ */
+export async function ensureNetwork(ec2: EC2Client, clusterName: string, zones: string[]): Promise<Ec2Network> {
+  const byTag = [{ Name: `tag:${DISCOVERY_TAG_KEY}`, Values: [clusterName] }];
+  const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: byTag }))).Subnets ?? [];
+  if (subnets.length === 0) return seedNetwork(ec2, clusterName, zones);
+  const groups = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: byTag }))).SecurityGroups ?? [];
+  const group = groups[0]?.GroupId;
+  if (!group) throw new Error(`EC2 has subnets tagged ${DISCOVERY_TAG_KEY}=${clusterName} but no security group with that tag; tag one or remove the subnets' tag`);
+  return {
+    vpcId: subnets[0]?.VpcId ?? '',
+    subnets: subnets.map((s) => ({ subnetId: s.SubnetId ?? '', zone: s.AvailabilityZone ?? '' })).sort((a, b) => a.zone.localeCompare(b.zone)),
+    securityGroupId: group,
+    discoveryTag: { key: DISCOVERY_TAG_KEY, value: clusterName },
+  };
+}
+
+async function seedNetwork(ec2: EC2Client, clusterName: string, zones: string[]): Promise<Ec2Network> {
   const discovery: Tag = { Key: DISCOVERY_TAG_KEY, Value: clusterName };
   const owned: Tag = { Key: `kubernetes.io/cluster/${clusterName}`, Value: 'shared' };
-  const existing = await ec2.send(new DescribeSubnetsCommand({
-    Filters: [{ Name: `tag:${DISCOVERY_TAG_KEY}`, Values: [clusterName] }],
-  }));
-  if ((existing.Subnets ?? []).length > 0) {
-    throw new Error(`EC2 endpoint already has subnets tagged ${DISCOVERY_TAG_KEY}=${clusterName}; choose another cluster name (JOINERY_TEST_CLUSTER_NAME)`);
-  }
   const vpc = await ec2.send(new CreateVpcCommand({
     CidrBlock: '10.0.0.0/16',
     TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'Name', Value: clusterName }, discovery] }],

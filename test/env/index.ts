@@ -24,13 +24,13 @@ export type { NodeJoinControl } from './node-join.ts';
 export interface TestEnv {
   kubeconfigPath: string;
   apiServerUrl: string;
-  /** EC2 API endpoint: moto on 127.0.0.1 unless JOINERY_TEST_EC2_ENDPOINT said otherwise. */
+  /** EC2 API endpoint: the fault proxy on 127.0.0.1 in front of moto (or of JOINERY_TEST_EC2_ENDPOINT). */
   ec2Endpoint: string;
   region: string;
   /** Instances tagged `kubernetes.io/cluster/<clusterName>` (any value) join as Nodes. */
   clusterName: string;
-  /** VPC, subnets (one per zone) and security group tagged `karpenter.sh/discovery=<clusterName>`; null for an external EC2. */
-  network: Ec2Network | null;
+  /** VPC, subnets (one per zone) and security group tagged `karpenter.sh/discovery=<clusterName>`. */
+  network: Ec2Network;
   /** One log file per component: etcd.log, kube-apiserver.log, kwok.log, moto.log, node-join-simulator.log, ... */
   logDir: string;
   /** A fresh KubeConfig for the cluster. */
@@ -72,8 +72,8 @@ export function testEnv(): TestEnv {
     kubeConfig: () => kubeConfigFrom(s.kubeconfigPath),
     ec2: () => ec2ClientFor(s.ec2Endpoint, s.region),
     ec2Faults: {
-      setUnavailableOfferings: (offerings) => putUnavailable(s.motoEndpoint, s.ec2Endpoint, offerings),
-      clear: () => putUnavailable(s.motoEndpoint, s.ec2Endpoint, []),
+      setUnavailableOfferings: (offerings) => putUnavailable(s.ec2Endpoint, offerings),
+      clear: () => putUnavailable(s.ec2Endpoint, []),
     },
     nodeJoin: {
       configure: (control) => applyNodeJoinControl(s.kubeconfigPath, control),
@@ -86,8 +86,7 @@ export function testEnv(): TestEnv {
   };
 }
 
-async function putUnavailable(motoEndpoint: string | null, ec2Endpoint: string, offerings: UnavailableOffering[]): Promise<void> {
-  if (motoEndpoint === null) throw new Error('capacity faults need the EC2 endpoint the environment starts (JOINERY_TEST_EC2_ENDPOINT is set)');
+async function putUnavailable(ec2Endpoint: string, offerings: UnavailableOffering[]): Promise<void> {
   const res = await fetch(`${ec2Endpoint}/__testenv/unavailable-offerings`, { method: 'PUT', body: JSON.stringify(offerings) });
   if (!res.ok) throw new Error(`setting unavailable offerings failed: HTTP ${res.status} ${await res.text()}`);
 }

@@ -38,18 +38,16 @@ export interface TestEnvState {
   logDir: string;
   kubeconfigPath: string;
   apiServerUrl: string;
-  /**
-   * EC2 API endpoint: the fault proxy in front of moto (ec2-fault-proxy.ts), or
-   * JOINERY_TEST_EC2_ENDPOINT as given.
-   */
+  /** EC2 API endpoint the tests use: the fault proxy (ec2-fault-proxy.ts) in front of the upstream. */
   ec2Endpoint: string;
-  /** moto itself, null when the EC2 endpoint is external. */
-  motoEndpoint: string | null;
+  /** The EC2 API behind the proxy: moto, or JOINERY_TEST_EC2_ENDPOINT. */
+  ec2UpstreamEndpoint: string;
   region: string;
   /** Instances carrying tag `kubernetes.io/cluster/<clusterName>` become Nodes. */
   clusterName: string;
-  /** Null when the EC2 endpoint is external and was not seeded. */
-  network: Ec2Network | null;
+  network: Ec2Network;
+  /** False when JOINERY_TEST_NODE_JOIN=off (a cluster whose nodes are real machines). */
+  nodeJoinSimulator: boolean;
   /** Which parts came from outside (JOINERY_TEST_KUBECONFIG, JOINERY_TEST_EC2_ENDPOINT). */
   external: { kubernetes: boolean; ec2: boolean };
   /** Directory of the built binaries (setup.sh's cache entry), null if nothing was started. */
