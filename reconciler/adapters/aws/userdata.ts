@@ -43,7 +43,6 @@ export class UserDataError extends Error {
 const KUBELET_ALLOWED_LABELS = new Set([
   'kubernetes.io/arch',
   'kubernetes.io/os',
-  'kubernetes.io/hostname',
   'node.kubernetes.io/instance-type',
   'topology.kubernetes.io/region',
   'topology.kubernetes.io/zone',
@@ -137,7 +136,8 @@ function al2023(o: BootstrapOptions): string {
     ...(o.cluster.dnsClusterIP ? ['      clusterDNS:', `      - ${yamlString(o.cluster.dnsClusterIP)}`] : []),
     ...(o.maxPods === undefined && !o.cluster.dnsClusterIP ? ['      {}'] : []),
     '    flags:',
-    ...flags.map((f) => `    - ${yamlString(f)}`),
+    // Plain scalars, as Karpenter writes them: nodeadm hands them to the kubelet verbatim.
+    ...flags.map((f) => `    - ${f}`),
   ];
   const ours: MimePart = { contentType: 'application/node.eks.aws', body: lines.join('\n') };
   return mime([...(o.customUserData ? mimeParts(o.customUserData, o.nodeClassName) : []), ours]);
