@@ -78,7 +78,7 @@ if (args.json) {
   process.stdout.write(`${JSON.stringify({ benchmark: 'packing', workload: 'BENCHMARKS.md section 2 (real catalog, on-demand)', instanceTypes: types.length, runs, seed: args.seed, machine: m, results: rows })}\n`);
 } else {
   process.stdout.write(`packing benchmark: ${types.length} instance types (on-demand), NodePools ${pools.map((p) => `${p.name} (${p.instanceTypes.length} types)`).join(', ')}\n`);
-  process.stdout.write(`machine: ${m.nproc} CPUs, ${m.cpuModel}, node ${m.node}; median of ${runs} run(s), seed ${args.seed}\n\n`);
+  process.stdout.write(`machine: ${m.nproc} CPUs, ${m.cpuModel}, node ${m.node}, load average ${m.loadAverage.join(' ')}; median of ${runs} run(s), seed ${args.seed}\n\n`);
   process.stdout.write(
     table(
       ['workload', 'pods', 'time ms', 'placed', 'nodes', '$/h', 'bound $/h', 'cost/bound', 'target', 'pool-aware bound', 'cost/pa-bound', 'fleet (cheapest option)'],

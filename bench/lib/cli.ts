@@ -1,6 +1,6 @@
 // Argument parsing, machine description and table printing shared by the benchmarks.
 
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 
 export interface BenchArgs {
   json: boolean;
@@ -48,9 +48,10 @@ export function parseBenchArgs(argv: readonly string[], usage: string): BenchArg
   return out;
 }
 
-export function machine(): { nproc: number; cpuModel: string; node: string } {
+/** The machine, as BENCHMARKS.md asks every figure to state it (load: the CPU is shared). */
+export function machine(): { nproc: number; cpuModel: string; node: string; loadAverage: number[] } {
   const list = cpus();
-  return { nproc: list.length, cpuModel: list[0]?.model?.trim() ?? 'unknown', node: process.version };
+  return { nproc: list.length, cpuModel: list[0]?.model?.trim() ?? 'unknown', node: process.version, loadAverage: loadavg().map((l) => Math.round(l * 100) / 100) };
 }
 
 export function table(headers: string[], rows: (string | number)[][]): string {

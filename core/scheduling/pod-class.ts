@@ -78,14 +78,6 @@ function keyOf(value: unknown): string {
   return JSON.stringify(value) ?? '';
 }
 
-/** What of the containers the effective request depends on, as a key. */
-function resourceKey(containers: readonly { resources?: unknown; restartPolicy?: string }[] | undefined): string {
-  if (!containers) return '';
-  let key = '';
-  for (const c of containers) key += `${keyOf(c.resources)}${c.restartPolicy ?? ''};`;
-  return key;
-}
-
 function termRequirements(exprs: readonly NodeSelectorRequirement[] | undefined, field: string): Requirements {
   return Requirements.of(exprs ?? [], field);
 }
@@ -114,13 +106,23 @@ export class PodClassBuilder {
   /** Adds a pending pod to its class (creating the class on first sight). */
   add(pod: Pod): PodClass {
     const s = pod.spec;
-    const lc = this.labelClassOf(pod);
-    const key =
-      `${lc.id}|${resourceKey(s.containers)}|${resourceKey(s.initContainers)}|${s.overhead ? keyOf(s.overhead) : ''}` +
-      `|${s.nodeSelector ? keyOf(s.nodeSelector) : ''}|${s.affinity ? keyOf(s.affinity) : ''}|${s.tolerations ? keyOf(s.tolerations) : ''}` +
-      `|${s.topologySpreadConstraints ? keyOf(s.topologySpreadConstraints) : ''}|${s.priority ?? 0}`;
+    const m = pod.metadata;
+    // One serialisation per pod: what the requests depend on and every constraint.
+    const key = keyOf([
+      m.namespace ?? DEFAULT_NAMESPACE,
+      m.labels ?? null,
+      s.containers?.map((c) => c.resources ?? null) ?? null,
+      s.initContainers?.map((c) => [c.resources ?? null, c.restartPolicy ?? null]) ?? null,
+      s.overhead ?? null,
+      s.nodeSelector ?? null,
+      s.affinity ?? null,
+      s.tolerations ?? null,
+      s.topologySpreadConstraints ?? null,
+      s.priority ?? 0,
+    ]);
     let cls = this.classIndex.get(key);
     if (!cls) {
+      const lc = this.labelClassOf(pod);
       let requests: ResourceList;
       let requestError: string | undefined;
       try {

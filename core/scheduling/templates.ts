@@ -133,13 +133,25 @@ export class PoolState {
     this.used = Float64Array.from(this.limitKeys, (k) => usage?.[k] ?? 0);
     this.remaining = new Float64Array(resources.size);
     this.openFree = new Float64Array(resources.size);
+    // DaemonSets that select no labels land on every node whose taints they tolerate:
+    // decide those once for the pool rather than per type.
+    const everywhere: ResourceList = {};
+    const selective: DaemonSetPod[] = [];
+    for (const d of daemonSets) {
+      if (d.terms.some((t) => t.size === 0)) {
+        if (untoleratedTaint(pool.taints, d.tolerations)) continue;
+        for (const [k, v] of Object.entries(d.requests)) everywhere[k] = (everywhere[k] ?? 0) + v;
+      } else selective.push(d);
+    }
     for (const type of pool.instanceTypes) {
       if (!instanceTypeCompatible(type, this.reqs)) continue;
-      const nodeReqs = this.reqs.intersect(Requirements.fromLabels(type.labels));
-      let ds: ResourceList = {};
-      for (const d of daemonSets) {
-        if (!daemonSetLands(d, nodeReqs, pool.taints)) continue;
-        for (const [k, v] of Object.entries(d.requests)) ds[k] = (ds[k] ?? 0) + v;
+      let ds: ResourceList = { ...everywhere };
+      if (selective.length > 0) {
+        const nodeReqs = this.reqs.intersect(Requirements.fromLabels(type.labels));
+        for (const d of selective) {
+          if (!daemonSetLands(d, nodeReqs, pool.taints)) continue;
+          for (const [k, v] of Object.entries(d.requests)) ds[k] = (ds[k] ?? 0) + v;
+        }
       }
       const usable = resources.vector(type.allocatable);
       const dsv = resources.vector(ds);
