@@ -23,7 +23,7 @@ STAGING_VERSION=v0.33.13    # k8s.io/<staging> modules matching KUBERNETES_VERSI
 ETCD_VERSION=v3.5.21        # the etcd Kubernetes 1.33 is tested with (its go.mod pins v3.5.21)
 KWOK_VERSION=v0.7.0         # built against the same k8s.io/* v0.33 libraries
 MOTO_VERSION=5.2.5          # moto[server], EC2 API on 127.0.0.1
-RECIPE=2                    # bump when the build itself changes (flags below), not a version
+RECIPE=2                    # bump when the build changes without a version changing (flags, tools/*)
 # ------------------------------------------------------------------------------------------
 
 GO_MAINS=(
@@ -33,7 +33,9 @@ GO_MAINS=(
   sigs.k8s.io/kwok/cmd/kwok
   go.etcd.io/etcd/server/v3
 )
-PINNED_SUM="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/tools/go.sum"
+TOOLS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/tools"
+PINNED_SUM="$TOOLS/go.sum"                    # hash of every Go module of the build
+MOTO_REQUIREMENTS="$TOOLS/moto-requirements.txt" # moto and its whole dependency set, pinned
 
 log() { printf 'testenv: %s\n' "$*" >&2; }
 die() { printf 'testenv: error: %s\n' "$*" >&2; exit 1; }
@@ -45,6 +47,8 @@ export GOTOOLCHAIN=local # never try to download another Go toolchain
 GO_VERSION=$(go env GOVERSION)
 PYTHON_VERSION=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 
+grep -qx "moto==$MOTO_VERSION" "$MOTO_REQUIREMENTS" ||
+  die "$MOTO_REQUIREMENTS does not pin moto==$MOTO_VERSION; regenerate it (see its first lines)"
 versions="recipe=$RECIPE kubernetes=$KUBERNETES_VERSION staging=$STAGING_VERSION etcd=$ETCD_VERSION kwok=$KWOK_VERSION moto=$MOTO_VERSION go=$GO_VERSION python=$PYTHON_VERSION $(go env GOOS)/$(go env GOARCH)"
 hash=$(printf '%s' "$versions" | sha256sum | cut -c1-12)
 root=${JOINERY_TESTENV_CACHE:-$HOME/.cache/joinery-testenv}
@@ -153,11 +157,11 @@ install_moto() {
     log "moto $MOTO_VERSION already installed"
     return
   fi
-  log "installing moto[server]==$MOTO_VERSION into $venv"
+  log "installing moto[server]==$MOTO_VERSION (dependencies pinned by $MOTO_REQUIREMENTS) into $venv"
   rm -rf "$venv"
   python3 -m venv "$venv" || die "python3 -m venv failed (on Debian/Ubuntu: apt-get install python3-venv)"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" ||
-    die "pip install moto[server]==$MOTO_VERSION failed"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --requirement "$MOTO_REQUIREMENTS" ||
+    die "pip install --requirement $MOTO_REQUIREMENTS failed"
   ln -sf "$venv/bin/moto_server" "$bin/moto_server"
 }
 
