@@ -60,6 +60,8 @@ export class FencedClusterPort implements ClusterPort {
   constructor(
     private readonly inner: ClusterPort,
     private readonly isLeader: LeadershipCheck,
+    /** Sees every failed write (for joinery_kubernetes_api_errors_total). */
+    private readonly onError: (operation: string, err: unknown) => void = () => {},
   ) {}
 
   get cache() {
@@ -105,6 +107,11 @@ export class FencedClusterPort implements ClusterPort {
 
   private async fenced<T>(operation: string, call: () => Promise<T>): Promise<T> {
     if (!this.isLeader()) throw new NotLeaderError(operation);
-    return call();
+    try {
+      return await call();
+    } catch (err) {
+      this.onError(operation, err);
+      throw err;
+    }
   }
 }

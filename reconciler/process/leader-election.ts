@@ -30,6 +30,8 @@ export interface LeaderElectionEvents {
   onLeaderObserved?(identity: string): void;
   /** A Lease read or write failed (network, authorization, conflict). */
   onError?(operation: 'get' | 'create' | 'update', err: unknown): void;
+  /** This replica acquired or renewed the Lease with a request sent at `sentAt` (epoch ms). */
+  onRenewed?(sentAt: number): void;
 }
 
 class LeadershipLostError extends Error {
@@ -105,9 +107,16 @@ export class LeaderElector {
     while (!signal.aborted && this.leading) {
       await this.pause(this.timing.retryPeriodMs, signal);
       if (signal.aborted || !this.leading) break;
-      const remaining = this.renewSentAt + this.timing.renewDeadlineMs - this.clock.now();
+      const attemptAt = this.clock.now();
+      const remaining = this.renewSentAt + this.timing.renewDeadlineMs - attemptAt;
       const renewed = remaining > 0 && (await this.withTimeout(this.tryAcquireOrRenew(), remaining));
       if (renewed) continue;
+      this.logger.warn('the Lease was not renewed', {
+        lease: this.lock.description,
+        sinceLastRenewalMs: this.clock.now() - this.renewSentAt,
+        attemptMs: this.clock.now() - attemptAt,
+        renewDeadlineMs: this.timing.renewDeadlineMs,
+      });
       if (!this.isLeader() || this.observedHolderIsOther()) {
         this.stopLeading('lost', this.observedHolderIsOther() ? `the Lease is held by ${this.currentLeader()}` : 'renew deadline passed');
       }
@@ -263,6 +272,7 @@ export class LeaderElector {
   private renewed(sentAt: number): void {
     this.renewSentAt = sentAt;
     if (this.leading) this.armDeadline();
+    this.events.onRenewed?.(sentAt);
   }
 
   private async pause(ms: number, signal: AbortSignal): Promise<void> {

@@ -17,6 +17,7 @@ import { Registry } from 'prom-client';
 import { jsonLineSink, StructuredLogger, type LogSink } from '../observability/log.ts';
 import { ReconcilerMetrics } from '../observability/metrics.ts';
 import type { Clock } from '../ports/clock.ts';
+import { NotFoundError } from '../ports/cluster.ts';
 import { createReconciler, type Reconciler } from '../runtime/reconciler.ts';
 import { SystemClock } from '../runtime/system-clock.ts';
 import { createProductionAdapters, type ProductionAdapters } from './adapters.ts';
@@ -24,8 +25,7 @@ import type { ReconcilerProcessConfig } from './config.ts';
 import { FencedCloudProvider, FencedClusterPort } from './fencing.ts';
 import { HealthChecks } from './health.ts';
 import { ProcessHttpServer } from './http-server.ts';
-import { KubernetesLeaseLock } from './lease-lock.ts';
-import { LeaderElector } from './leader-election.ts';
+import { ThreadedLeaderElection } from './leader-thread.ts';
 import { ProcessMetrics } from './process-metrics.ts';
 
 export interface ProcessOptions {
@@ -74,11 +74,10 @@ export function startReconcilerProcess(config: ReconcilerProcessConfig, options:
   const processMetrics = new ProcessMetrics(registry, options.version);
 
   let adapters: ProductionAdapters | undefined;
-  let elector: LeaderElector | undefined;
+  let elector: ThreadedLeaderElection | undefined;
   let reconciler: Reconciler | undefined;
   let informersSynced = false;
   let shuttingDown = false;
-  const electionStop = new AbortController();
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
   let shutdownPromise: Promise<number> | undefined;
@@ -127,7 +126,11 @@ export function startReconcilerProcess(config: ReconcilerProcessConfig, options:
     if (!adapters || reconciler || shuttingDown) return;
     reconciler = createReconciler({
       clock,
-      cluster: new FencedClusterPort(adapters.cluster, isLeader),
+      cluster: new FencedClusterPort(adapters.cluster, isLeader, (operation, err) => {
+        const code = (err as { code?: unknown }).code;
+        const label = err instanceof NotFoundError ? '404' : typeof code === 'number' ? String(code) : 'none';
+        processMetrics.kubernetesApiErrors.inc({ operation, code: label });
+      }),
       cloud: new FencedCloudProvider(adapters.cloud, isLeader),
       intent: adapters.intent,
       logSink: sink,
@@ -174,11 +177,10 @@ export function startReconcilerProcess(config: ReconcilerProcessConfig, options:
       // 2. Step down: the fence closes, then the Lease is emptied for a standby.
       if (elector) {
         const wasLeader = elector.isLeader();
-        await elector.release();
+        await elector.release(config.leaderElection.renewDeadlineMs);
         if (wasLeader) processMetrics.leaderTransitions.inc({ event: 'released' });
       }
       processMetrics.leader.set(0);
-      electionStop.abort();
       // 3. Watches, the repository poller, the server.
       await Promise.allSettled([adapters?.cluster.stop(), adapters?.intent.stop()]);
       clearInterval(readyGaugeTimer);
@@ -215,20 +217,29 @@ export function startReconcilerProcess(config: ReconcilerProcessConfig, options:
       },
       (err: unknown) => log.error('informers failed to start', { error: message(err) }),
     );
-    adapters.intent.start().catch((err: unknown) => log.error('the intent source failed to start', { error: message(err) }));
+    // Every replica exports the intent it holds (standbys too, and a new leader whose intent
+    // was accepted before its controllers started): the gauges are idempotent.
+    const intentSource = adapters.intent;
+    const publishIntent = (): void => {
+      const current = intentSource.current();
+      if (!current) return;
+      metrics.intentInfo.reset();
+      metrics.intentInfo.set({ commit: current.commit }, 1);
+      metrics.intentAcceptedAtSeconds.set(current.acceptedAt / 1000);
+    };
+    intentSource.subscribe((event) => {
+      if (event.type === 'accepted') publishIntent();
+    });
+    intentSource.start().then(publishIntent, (err: unknown) => log.error('the intent source failed to start', { error: message(err) }));
 
     if (!config.leaderElection.enabled) {
       log.warn('leader election is disabled: run exactly one replica');
       await startActing();
       return;
     }
-    const le = config.leaderElection;
-    elector = new LeaderElector(
-      new KubernetesLeaseLock(adapters.kubeConfig, le.namespace, le.leaseName),
-      le.identity,
-      { leaseDurationMs: le.leaseDurationMs, renewDeadlineMs: le.renewDeadlineMs, retryPeriodMs: le.retryPeriodMs },
-      clock,
-      root.child('leader-election'),
+    // On a thread of its own: renewals never wait behind a long solve on this one.
+    elector = new ThreadedLeaderElection(
+      { election: config.leaderElection, kubeconfigPath: config.kubeconfig, logLevel: config.logLevel },
       {
         onStartedLeading: () => {
           processMetrics.leaderTransitions.inc({ event: 'acquired' });
@@ -241,9 +252,12 @@ export function startReconcilerProcess(config: ReconcilerProcessConfig, options:
           if (why === 'lost') onLeadershipLost();
         },
         onError: (operation) => processMetrics.leaseErrors.inc({ operation }),
+        onThreadFailed: (err) => {
+          log.error('the leader election thread failed', { error: err.message });
+          void shutdown('leader election thread failed', 1);
+        },
       },
     );
-    void elector.run(electionStop.signal);
   };
 
   start().catch((err: unknown) => {
