@@ -1,21 +1,30 @@
 // The scheduling solver: where do these pods go, and which new nodes, at what cost.
+// One solver serves provisioning (pending pods, existing and in-flight nodes, pools),
+// consolidation ("can these pods fit elsewhere": mark the candidates markedForDeletion,
+// pass their pods, and no pools or a restricted pool), `joinery plan` and the simulator.
 //
-// Pods are grouped into classes (identical scheduling constraints and requests) and
-// placed one at a time, highest priority first, then pods that need a node of their own
-// (required hostname anti-affinity to themselves), then largest first. Each pod goes to
-// the first node that can take it: existing and in-flight nodes first, then the new
-// nodes opened so far. When none can, a new node is opened from the heaviest NodePool
-// that can host the pod; its size target is the instance type that covers the pool's
-// remaining demand at the least cost (shared among the nodes the exclusive pods will
-// need anyway), so that later pods fill it. At the end every new node is right-sized:
-// it offers every type that fits its pods, cheapest first.
+// Pods are grouped into classes (identical scheduling constraints and requests), ordered
+// by priority, then pods that need a node of their own (required hostname anti-affinity
+// to themselves), then largest first (dominant share of the total demand).
+//  1. Existing and in-flight nodes first: each pod goes to the first node that takes it.
+//  2. New nodes: the next pending pod opens a node from the heaviest NodePool that can
+//     host it. The node's size target is the instance type that covers the pool's
+//     pending demand (minus what open nodes still hold) at the least cost, that demand
+//     shared among the nodes the exclusive pods need anyway. The node is then filled
+//     from all pending pods whose home is that pool, choosing each time the request
+//     shape that fills it best along the direction of the pending demand (a vector bin
+//     packing heuristic), until nothing fits.
+//  3. Pods that failed are retried (their affinity may be met now), each relaxation
+//     level in turn, as Karpenter relaxes preferences.
+// At the end every new node offers every type that holds its pods, cheapest first.
 //
 // Exactness: resources are checked per node against allocatable (existing nodes) or the
 // usable capacity of a concrete type (new nodes: allocatable minus the DaemonSets that
 // would run there); taints, node selectors and affinity, pod affinity and anti-affinity
 // (both directions) and topology spread are checked against per-domain counts that are
 // updated as pods are placed. A new node whose zone (or other topology label) matters
-// to a pod it holds is pinned to one value, so the counts are exact.
+// to a pod it holds, or to a group that counts the pod, is pinned to one value, so the
+// counts stay exact. verify.ts checks results independently.
 
 import type { Pod } from '../api/k8s.ts';
 import { compatibleOfferings } from '../catalog/compatibility.ts';
