@@ -31,6 +31,8 @@ export interface ReconcilerOptions {
   readonly spotToSpotMinTypes: number;
   /** Most instance types a NodeClaim carries as options (Karpenter: 60). */
   readonly maxInstanceTypesPerClaim: number;
+  /** Consolidation (multi- and single-node) runs at most this often; drift, expiration and emptiness every poll. */
+  readonly consolidationIntervalMs: number;
   /** Multi-node consolidation considers at most this many candidates. */
   readonly multiNodeConsolidationMaxCandidates: number;
   /** Concurrent launches per lifecycle reconcile. */
@@ -48,6 +50,7 @@ export const DEFAULT_OPTIONS: ReconcilerOptions = {
   spotToSpotConsolidation: false,
   spotToSpotMinTypes: 15,
   maxInstanceTypesPerClaim: 60,
+  consolidationIntervalMs: 30_000,
   multiNodeConsolidationMaxCandidates: 100,
   launchConcurrency: 20,
 };

@@ -19,6 +19,7 @@ import type { IntentSource } from '../ports/intent.ts';
 import { InstanceTypeCatalog } from '../state/instance-types.ts';
 import { UnavailableOfferings } from '../state/unavailable-offerings.ts';
 import { DEFAULT_OPTIONS, type ControllerContext, type ReconcilerOptions } from './context.ts';
+import { logIntentEvents } from './intent-log.ts';
 import { ControllerManager } from './manager.ts';
 
 export interface ReconcilerDeps {
@@ -82,11 +83,18 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   };
   const manager = new ControllerManager({ clock: deps.clock, cluster: deps.cluster, intent: deps.intent, logger, metrics });
   manager.register(...Object.values(controllers));
+  let unsubscribe: (() => void) | undefined;
   return {
     manager,
     context,
     controllers,
-    start: () => manager.start(),
-    stop: () => manager.stop(),
+    start: async () => {
+      unsubscribe = logIntentEvents(deps.intent, decisions);
+      await manager.start();
+    },
+    stop: async () => {
+      unsubscribe?.();
+      await manager.stop();
+    },
   };
 }

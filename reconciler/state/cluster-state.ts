@@ -5,7 +5,7 @@
 import type { LabelSelector, Node, Pod } from '../../core/api/k8s.ts';
 import type { NodeClaim } from '../../core/api/karpenter.ts';
 import { parseResourceList, type ResourceList } from '../../core/resources/resource-list.ts';
-import type { ClusterCache } from '../ports/cluster.ts';
+import type { ClusterCache, ClusterPort } from '../ports/cluster.ts';
 import {
   ANNOTATION_DISRUPTION,
   ANNOTATION_DO_NOT_DISRUPT,
@@ -103,6 +103,42 @@ export interface ClusterState {
   readonly pendingPods: readonly Pod[];
 }
 
+const parsed = new WeakMap<object, ResourceList>();
+/** Quantity maps parsed once per object (cached objects are replaced, never mutated). */
+function parsedOf(map: Record<string, string> | undefined): ResourceList {
+  if (!map) return {};
+  let r = parsed.get(map);
+  if (!r) parsed.set(map, (r = parseResourceList(map)));
+  return r;
+}
+
+interface Memo {
+  generation: number;
+  builtAt: number;
+  state: ClusterState | undefined;
+}
+const memos = new WeakMap<ClusterPort, Memo>();
+
+/**
+ * The cluster state of the port's caches, rebuilt only when a watch event arrived since
+ * the last build (several controllers read it in the same instant).
+ */
+export function clusterState(cluster: ClusterPort): ClusterState {
+  let m = memos.get(cluster);
+  if (!m) {
+    const memo: Memo = { generation: 0, builtAt: -1, state: undefined };
+    cluster.watch(() => {
+      memo.generation += 1;
+    });
+    memos.set(cluster, (m = memo));
+  }
+  if (!m.state || m.builtAt !== m.generation) {
+    m.state = buildClusterState(cluster.cache);
+    m.builtAt = m.generation;
+  }
+  return m.state;
+}
+
 export function buildClusterState(cache: ClusterCache): ClusterState {
   const nodesByProvider = new Map<string, Node>();
   const nodesByName = new Map<string, Node>();
@@ -120,9 +156,7 @@ export function buildClusterState(cache: ClusterCache): ClusterState {
     if (node) claimedNodes.add(node.metadata.name!);
     const pods = node ? cache.podsOnNode(node.metadata.name!).filter((p) => !isTerminal(p)) : [];
     const labels = { ...(claim.metadata.labels ?? {}), ...(node?.metadata.labels ?? {}) };
-    const allocatable = parseResourceList(
-      (node?.status?.allocatable as Record<string, string> | undefined) ?? (claim.status?.allocatable as Record<string, string> | undefined),
-    );
+    const allocatable = node?.status?.allocatable ? parsedOf(node.status.allocatable) : parsedOf(claim.status?.allocatable as Record<string, string> | undefined);
     const s: StateNode = {
       name: claim.metadata.name!,
       claim,

@@ -3,17 +3,80 @@
 // offerings currently believed available), existing and in-flight nodes with their
 // pods, each pool's usage for its limits, and the DaemonSets.
 
-import type { Pod, Taint } from '../../core/api/k8s.ts';
+import type { Pod, Taint, Toleration } from '../../core/api/k8s.ts';
+import { toleratesAll } from '../../core/scheduling/taints.ts';
 import type { EC2NodeClass, NodeClaim, NodePool } from '../../core/api/karpenter.ts';
 import { nodePoolFromManifest, type SchedulingNodePool } from '../../core/scheduling/nodepool.ts';
 import type { ExistingNode } from '../../core/scheduling/types.ts';
-import { addResources, parseResourceList, type ResourceList } from '../../core/resources/resource-list.ts';
+import type { InstanceType } from '../../core/catalog/instance-types.ts';
+import { addResources, parseResourceList, podRequests, type ResourceList } from '../../core/resources/resource-list.ts';
 import type { ControllerContext } from '../runtime/context.ts';
 import type { ClusterState, StateNode } from './cluster-state.ts';
 import { indexIntent } from './drift.ts';
 import { PriceBook } from './pricing.ts';
 import type { Intent } from '../ports/intent.ts';
 import { TAINT_DISRUPTED, TAINT_UNREGISTERED } from './well-known.ts';
+
+/**
+ * The pools that could host at least one of `pods`: a pool whose taints none of them
+ * tolerates cannot, so the solver need not prepare its templates (they are costly).
+ */
+export function poolsFor(pods: readonly Pod[], pools: readonly SchedulingNodePool[]): SchedulingNodePool[] {
+  const seen = new Set<string>();
+  const tolerationSets: (readonly Toleration[] | undefined)[] = [];
+  for (const p of pods) {
+    const key = JSON.stringify(p.spec.tolerations ?? []);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    tolerationSets.push(p.spec.tolerations);
+  }
+  return pools.filter((pool) => tolerationSets.some((t) => toleratesAll(pool.taints, t)));
+}
+
+/** Pod requests, computed once per pod object (cached objects are replaced, never mutated). */
+const requestCache = new WeakMap<Pod, ResourceList>();
+export function cachedPodRequests(pod: Pod): ResourceList {
+  let r = requestCache.get(pod);
+  if (!r) requestCache.set(pod, (r = podRequests(pod)));
+  return r;
+}
+
+/** Whether any pod has a hard constraint that counts pods on other nodes (spread, affinity). */
+function hasRequiredTopology(pods: readonly Pod[]): boolean {
+  return pods.some(
+    (p) =>
+      (p.spec.topologySpreadConstraints ?? []).some((t) => t.whenUnsatisfiable === 'DoNotSchedule') ||
+      (p.spec.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0 ||
+      (p.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0,
+  );
+}
+
+/**
+ * The existing nodes that matter for placing `pods`: those with room for at least the
+ * smallest of them (per resource) and not being deleted. Nodes without room only count
+ * pods for topology, so all of them are kept when a pod has a hard topology constraint.
+ * With hundreds of full nodes this keeps the solver's input small.
+ */
+export function nodesWithRoom(nodes: readonly ExistingNode[], pods: readonly Pod[]): ExistingNode[] {
+  if (pods.length === 0 || hasRequiredTopology(pods)) return [...nodes];
+  const min: ResourceList = {};
+  const keys = new Set<string>();
+  pods.forEach((p, i) => {
+    const r = cachedPodRequests(p);
+    for (const k of Object.keys(r)) keys.add(k);
+    for (const k of keys) min[k] = i === 0 ? (r[k] ?? 0) : Math.min(min[k] ?? 0, r[k] ?? 0);
+  });
+  return nodes.filter((n) => {
+    if (n.markedForDeletion) return false;
+    for (const [k, need] of Object.entries(min)) {
+      if (need <= 0) continue;
+      let used = 0;
+      for (const p of n.pods) used += cachedPodRequests(p)[k] ?? 0;
+      if ((n.allocatable[k] ?? 0) - used < need) return false;
+    }
+    return true;
+  });
+}
 
 /** Taints that go away on their own; a node carrying them is still capacity to count on. */
 const EPHEMERAL_TAINT_KEYS = new Set([
@@ -36,12 +99,23 @@ export interface SchedulingView {
   readonly problems: readonly PoolProblem[];
 }
 
+/** The solver's view of each pool, per manifest object and catalog (both immutable). */
+const poolCache = new WeakMap<NodePool, { types: readonly InstanceType[]; pool: SchedulingNodePool }>();
+
+function schedulingPool(manifest: NodePool, types: readonly InstanceType[]): SchedulingNodePool {
+  const hit = poolCache.get(manifest);
+  if (hit && hit.types === types) return hit.pool;
+  const pool = nodePoolFromManifest(manifest, types);
+  poolCache.set(manifest, { types, pool });
+  return pool;
+}
+
 /** NodePools of the intent as the solver sees them, heaviest weight first. */
 export async function schedulingPools(ctx: ControllerContext, intent: Intent): Promise<SchedulingView> {
   const idx = indexIntent(intent);
   const pools: SchedulingNodePool[] = [];
   const problems: PoolProblem[] = [];
-  const allTypes = [];
+  const catalogs: (readonly InstanceType[])[] = [];
   for (const pool of intent.nodePools) {
     const name = pool.metadata.name!;
     const className = pool.spec.template.spec.nodeClassRef.name;
@@ -55,15 +129,15 @@ export async function schedulingPools(ctx: ControllerContext, intent: Intent): P
       continue;
     }
     const types = await ctx.catalog.forNodeClass(nodeClass);
-    allTypes.push(...types);
+    catalogs.push(types);
     try {
-      pools.push(nodePoolFromManifest(pool, types));
+      pools.push(schedulingPool(pool, types));
     } catch (e) {
       problems.push({ nodePool: name, message: (e as Error).message });
     }
   }
   pools.sort((a, b) => b.weight - a.weight || (a.name < b.name ? -1 : 1));
-  return { pools, poolManifests: idx.pools, nodeClasses: idx.classes, prices: new PriceBook(allTypes), problems };
+  return { pools, poolManifests: idx.pools, nodeClasses: idx.classes, prices: new PriceBook(catalogs), problems };
 }
 
 function schedulableTaints(taints: readonly Taint[] | undefined, startupTaints: readonly Taint[] | undefined): Taint[] {

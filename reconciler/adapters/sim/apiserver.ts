@@ -188,7 +188,8 @@ export class SimApiServer implements ClusterPort {
 
   // ---- writes by the simulated cluster components ------------------------------------
 
-  create<K extends Kind>(kind: K, object: ObjectsByKind[K]): ObjectsByKind[K] {
+  /** `restore`: keep the given creationTimestamp (objects carried over from before the simulation). */
+  create<K extends Kind>(kind: K, object: ObjectsByKind[K], restore = false): ObjectsByKind[K] {
     const obj = structuredClone(object) as ObjectsByKind[K];
     const meta = obj.metadata;
     const store = this.store.get(kind)!;
@@ -202,7 +203,7 @@ export class SimApiServer implements ClusterPort {
     if (store.has(key)) throw new Error(`${kind} ${key} already exists`);
     meta.uid = this.uid();
     meta.resourceVersion = String(++this.resourceVersion);
-    meta.creationTimestamp = new Date(this.clock.now()).toISOString();
+    if (!restore || !meta.creationTimestamp) meta.creationTimestamp = new Date(this.clock.now()).toISOString();
     meta.generation = 1;
     store.set(key, obj);
     this.index(kind, undefined, obj);

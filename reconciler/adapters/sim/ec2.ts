@@ -222,6 +222,35 @@ export class SimEc2 implements CloudProvider {
     return out;
   }
 
+  /** An instance launched before the simulation started (for a scenario's initial fleet). */
+  restore(args: { clientToken: string; nodeClaimName: string; instanceType: string; zone: string; capacityType: CapacityType; launchTime: number; tags: Record<string, string>; userData: SimInstanceRecord['userData'] }): SimInstanceRecord {
+    const type = this.instanceTypes.find((t) => t.name === args.instanceType);
+    const offering = type?.offerings.find((o) => o.zone === args.zone && o.capacityType === args.capacityType);
+    if (!type || !offering) throw new Error(`${args.instanceType} is not offered as ${args.capacityType} in ${args.zone} in the simulated catalog`);
+    this.seq += 1;
+    const id = `i-${(this.seq.toString(16) + Math.floor(this.nextRandom() * 0xffffffff).toString(16)).padStart(17, '0').slice(-17)}`;
+    const record: SimInstanceRecord = {
+      instance: {
+        id,
+        providerID: `aws:///${args.zone}/${id}`,
+        instanceType: args.instanceType,
+        zone: args.zone,
+        capacityType: args.capacityType,
+        pricePerHour: offering.price,
+        imageID: 'ami-sim0al2023',
+        state: 'running',
+        launchTime: args.launchTime,
+        tags: { ...args.tags },
+      },
+      terminatedAt: undefined,
+      nodeClaimName: args.nodeClaimName,
+      userData: args.userData,
+    };
+    this.byToken.set(args.clientToken, record);
+    this.byId.set(id, record);
+    return record;
+  }
+
   /** Starts an instance outside the reconciler (an orphan for GC tests). */
   launchUntracked(type: string, zone: string, tags: Record<string, string>): Instance {
     const it = this.instanceTypes.find((t) => t.name === type);

@@ -51,9 +51,26 @@ export class SimKubelets {
     });
   }
 
+  /** A node that joined before the simulation started: registered, Ready, startup taints gone. */
+  restoreNode(record: SimInstanceRecord, extraLabels: Record<string, string>, since: string): Node {
+    const node = this.nodeFor(record);
+    node.metadata.labels = { ...node.metadata.labels, ...extraLabels };
+    node.metadata.finalizers = ['karpenter.sh/termination'];
+    node.metadata.creationTimestamp = since;
+    node.spec = { ...node.spec, taints: [...record.userData.taints] };
+    node.status = { ...node.status, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastTransitionTime: since }] };
+    return this.api.create('Node', node, true);
+  }
+
   private register(record: SimInstanceRecord): void {
     if (record.instance.state !== 'pending') return; // terminated before it booted
     this.ec2.markRunning(record.instance.id);
+    const node = this.nodeFor(record);
+    this.api.create('Node', node);
+    this.clock.setTimer(this.timings.readySeconds * 1000, () => this.becomeReady(node.metadata.name!, record));
+  }
+
+  private nodeFor(record: SimInstanceRecord): Node {
     const type = this.ec2.catalog().find((t) => t.name === record.instance.instanceType) as InstanceType;
     this.ipSeq += 1;
     const ip = `10.${(this.ipSeq >> 16) & 255}.${(this.ipSeq >> 8) & 255}.${this.ipSeq & 255}`;
@@ -81,8 +98,7 @@ export class SimKubelets {
         conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady', lastTransitionTime: new Date(this.clock.now()).toISOString() }],
       },
     };
-    this.api.create('Node', node);
-    this.clock.setTimer(this.timings.readySeconds * 1000, () => this.becomeReady(name, record));
+    return node;
   }
 
   private becomeReady(name: string, record: SimInstanceRecord): void {

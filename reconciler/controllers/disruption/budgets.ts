@@ -32,10 +32,19 @@ export class BudgetTracker {
     }
   }
 
+  /** Caps per pool and reason at this instant (cron windows are evaluated once per pass). */
+  private readonly caps = new Map<string, number>();
+
   allowed(pool: string, reason: DisruptionReason): number {
     const b = this.budgets.get(pool);
     if (!b) return 0;
-    return allowedDisruptions(b, reason, this.total.get(pool) ?? 0, this.disrupting.get(pool) ?? 0, this.nowMs).allowed;
+    const key = `${pool}/${reason}`;
+    let cap = this.caps.get(key);
+    if (cap === undefined) {
+      cap = allowedDisruptions(b, reason, this.total.get(pool) ?? 0, 0, this.nowMs).cap;
+      this.caps.set(key, cap);
+    }
+    return Math.max(0, cap - (this.disrupting.get(pool) ?? 0));
   }
 
   /** The cap (before subtracting disrupting nodes) and the budget that sets it, for messages. */

@@ -13,7 +13,7 @@ import type { WatchEvent } from '../../ports/cluster.ts';
 import type { IntentEvent } from '../../ports/intent.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
-import { buildClusterState, podKey, type ClusterState } from '../../state/cluster-state.ts';
+import { clusterState, podKey, type ClusterState } from '../../state/cluster-state.ts';
 import { indexIntent, type IntentIndex } from '../../state/drift.ts';
 import { schedulingPools, type SchedulingView } from '../../state/scheduling.ts';
 import {
@@ -50,7 +50,12 @@ const ACTION_REASON: Readonly<Record<Command['method'], string>> = {
 /** The disruption methods in the order every pass tries them (shared with `joinery explain`). */
 export const DISRUPTION_METHODS = [drift, expiration, emptiness, multiNodeConsolidation, singleNodeConsolidation] as const;
 
-/** Nothing pending to provision and no non-replacement node launching: consolidation's precondition. */
+/**
+ * Nothing pending to provision and no non-replacement node launching. Informational (shown
+ * by `joinery explain`): consolidation does not wait for it, because during a long ramp
+ * the cluster is never settled; instead its simulations never move pods onto a node that
+ * is not initialized yet (Karpenter's rule).
+ */
 export function clusterSettled(state: ClusterState): boolean {
   if (state.pendingPods.length > 0) return false;
   return !state.nodes.some((n) => !n.initialized && !n.deleting && !n.claim.metadata.annotations?.[ANNOTATION_REPLACES]);
@@ -66,6 +71,12 @@ export class DisruptionController implements Controller {
   private pending: PendingCommand | undefined;
   private dirty = true;
   private nextTimeTrigger = 0;
+  private lastConsolidation = -Infinity;
+  /** Failed consolidation attempts, valid until capacity is freed somewhere (see onEvent). */
+  private readonly memo = new Map<string, string>();
+  private memoKey = '';
+  private freedVersion = 0;
+  private readonly initialized = new Set<string>();
   /** The latest reason each node was not disrupted (for logs once per change, and `explain`). */
   readonly rejections = new Map<string, Rejection>();
 
@@ -75,6 +86,16 @@ export class DisruptionController implements Controller {
     if (event.kind === 'Pod' && event.type === 'MODIFIED' && !event.object.spec.nodeName) return;
     if (event.kind === 'DaemonSet') return;
     this.dirty = true;
+    // Capacity freed (a pod gone, a node newly initialized) can make a failed consolidation succeed.
+    if (event.kind === 'Pod' && event.type === 'DELETED' && event.object.spec.nodeName) this.freedVersion += 1;
+    if (event.kind === 'NodeClaim') {
+      const name = event.object.metadata.name!;
+      if (event.type === 'DELETED') this.initialized.delete(name);
+      else if (!this.initialized.has(name) && event.object.status?.conditions?.some((c) => c.type === 'Initialized' && c.status === 'True')) {
+        this.initialized.add(name);
+        this.freedVersion += 1;
+      }
+    }
   }
 
   onIntent(event: IntentEvent, wake: Wake): void {
@@ -91,8 +112,8 @@ export class DisruptionController implements Controller {
     if (!current) return poll;
     const now = clock.now();
     const idx = indexIntent(current);
-    let state = buildClusterState(cluster.cache);
-    if (await this.advanceInFlight(state)) state = buildClusterState(cluster.cache);
+    let state = clusterState(cluster);
+    if (await this.advanceInFlight(state)) state = clusterState(cluster);
 
     if (this.pending) {
       const due = this.pending.decidedAt + options.stabilizationMs;
@@ -103,6 +124,12 @@ export class DisruptionController implements Controller {
     this.dirty = false;
 
     const view = await schedulingPools(this.ctx, current);
+    const memoKey = `${current.commit}/${this.freedVersion}/${this.ctx.unavailable.version}`;
+    if (memoKey !== this.memoKey) {
+      this.memo.clear();
+      this.memoKey = memoKey;
+    }
+    const consolidate = now - this.lastConsolidation >= options.consolidationIntervalMs;
     const { candidates, rejections } = buildCandidates(state, cluster.cache, idx, view.prices);
     const budgets = new BudgetTracker(state, idx.pools, now);
     for (const [pool, message] of budgets.errors) this.reject({ name: `nodepool/${pool}`, nodePool: pool, reason: 'invalid-budget', message });
@@ -115,8 +142,11 @@ export class DisruptionController implements Controller {
       spotToSpotMinTypes: options.spotToSpotMinTypes,
       multiNodeMax: options.multiNodeConsolidationMaxCandidates,
       settled: clusterSettled(state),
+      consolidate,
+      memo: this.memo,
       reject: (r) => this.reject(r),
     };
+    if (consolidate) this.lastConsolidation = now;
 
     if (this.pending) {
       const pending = this.pending;
@@ -154,6 +184,11 @@ export class DisruptionController implements Controller {
       });
       return { requeueAfterMs: options.stabilizationMs };
     }
+    if (!consolidate) {
+      // Come back when consolidation may run again, unless a poll comes sooner.
+      this.dirty = true;
+      return { requeueAfterMs: Math.min(options.disruptionPollMs, Math.max(1, this.lastConsolidation + options.consolidationIntervalMs - now)) };
+    }
     return poll;
   }
 
@@ -190,7 +225,7 @@ export class DisruptionController implements Controller {
     switch (cmd.method) {
       case 'drift': {
         if (fresh.some((c) => !c.drift)) return 'a node is no longer drifted';
-        if (cmd.replacements.length === 0) {
+        if (fresh.every((c) => c.reschedulable.length === 0)) {
           if (fresh.some((c) => c.reschedulable.length > 0)) return 'a node that was empty now runs pods';
           return { ...cmd, candidates: fresh };
         }
@@ -202,7 +237,6 @@ export class DisruptionController implements Controller {
         if (fresh.some((c) => c.reschedulable.length > 0)) return `a node now runs pods (${podKey(fresh.find((c) => c.reschedulable.length > 0)!.reschedulable[0]!)})`;
         return { ...cmd, candidates: fresh };
       case 'consolidation': {
-        if (!m.settled) return 'pods are pending or nodes are launching';
         const a = consolidationCommand(fresh, m);
         if (!a.ok) return a.message;
         if (a.command.replacements.length !== cmd.replacements.length) return 'the placement of the pods changed';

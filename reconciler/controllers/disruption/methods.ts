@@ -30,12 +30,23 @@ export interface MethodContext {
   readonly spotToSpot: boolean;
   readonly spotToSpotMinTypes: number;
   readonly multiNodeMax: number;
-  /** Graceful methods wait while pods are pending or nodes are launching (cluster not settled). */
+  /**
+   * Whether consolidation (multi- and single-node) runs in this pass; the controller
+   * paces it (each pass costs scheduling simulations). Default true.
+   */
+  readonly consolidate?: boolean;
+  /**
+   * Consolidation attempts that failed since the cluster last freed capacity, by
+   * candidate set signature: they would fail again, so they are not simulated again.
+   */
+  readonly memo?: Map<string, string>;
+  /** See clusterSettled: informational, no method waits for it. */
   readonly settled: boolean;
   readonly reject: (r: Rejection) => void;
 }
 
-const SINGLE_NODE_MAX_EVALUATIONS = 40;
+/** Single-node consolidation simulates at most this many candidates per pass (the rest wait for the next). */
+const SINGLE_NODE_MAX_EVALUATIONS = 10;
 /** A replacement must save at least this much to be worth a disruption (avoids flapping on noise). */
 const MIN_SAVINGS_PER_HOUR = 0.001;
 
@@ -96,27 +107,35 @@ export function drift(cands: readonly Candidate[], m: MethodContext): Command | 
       explanation: `${empty.length} empty drifted node(s): ${empty[0]!.drift!.detail}`,
     };
   }
-  for (const c of drifted) {
-    if (m.budgets.allowed(c.state.nodePool, 'Drifted') <= 0) {
-      m.reject({ name: c.name, nodePool: c.state.nodePool, reason: 'budget', message: `drift replacement waits for the Drifted budget of NodePool ${c.state.nodePool}: ${m.budgets.describe(c.state.nodePool, 'Drifted')}` });
-      continue;
-    }
+  // Non-empty drifted nodes: as many as the budgets allow at once, simulated together;
+  // when their pods cannot all be placed together, one at a time.
+  const batch = withinBudget(drifted.filter((c) => c.reschedulable.length > 0), 'Drifted', m, 'drift replacement');
+  if (batch.length === 0) return undefined;
+  if (batch.length > 1) {
+    const sim = simulateRemoval(m.sim, batch);
+    if (sim.unschedulable.length === 0) return driftCommand(batch, sim.newNodes);
+  }
+  for (const c of batch) {
     const sim = simulateRemoval(m.sim, [c]);
     if (sim.unschedulable.length > 0) {
       m.reject({ name: c.name, nodePool: c.state.nodePool, reason: 'pods-fit-nowhere', message: `drifted, but ${sim.unschedulable.length} pod(s) would fit nowhere: ${sim.unschedulable[0]!.reason}` });
       continue;
     }
-    const newPrice = sim.newNodes.reduce((s, n) => s + n.price, 0);
-    return {
-      method: 'drift',
-      reason: 'Drifted',
-      candidates: [c],
-      replacements: sim.newNodes,
-      savings: c.price - newPrice,
-      explanation: c.drift!.detail,
-    };
+    return driftCommand([c], sim.newNodes);
   }
   return undefined;
+}
+
+function driftCommand(cs: readonly Candidate[], replacements: readonly NewNode[]): Command {
+  const newPrice = replacements.reduce((s, n) => s + n.price, 0);
+  return {
+    method: 'drift',
+    reason: 'Drifted',
+    candidates: cs,
+    replacements,
+    savings: sum(cs) - newPrice,
+    explanation: cs[0]!.drift!.detail,
+  };
 }
 
 export function expiration(cands: readonly Candidate[], m: MethodContext): Command | undefined {
@@ -138,7 +157,6 @@ export function expiration(cands: readonly Candidate[], m: MethodContext): Comma
 }
 
 export function emptiness(cands: readonly Candidate[], m: MethodContext): Command | undefined {
-  if (!m.settled) return undefined;
   const empty = cands.filter(
     (c) =>
       c.reschedulable.length === 0 &&
@@ -159,14 +177,45 @@ export function emptiness(cands: readonly Candidate[], m: MethodContext): Comman
 
 type Attempt = { ok: true; command: Command } | { ok: false; reason: string; message: string };
 
+function signature(cs: readonly Candidate[]): string {
+  return cs.map((c) => `${c.name}:${c.reschedulable.map((p) => p.metadata.uid).join(',')}`).join('|');
+}
+
 /** Delete the candidates (their pods fit elsewhere) or replace them with one cheaper node. */
 export function consolidationCommand(cs: readonly Candidate[], m: MethodContext): Attempt {
+  const key = m.memo ? signature(cs) : '';
+  const remembered = m.memo?.get(key);
+  if (remembered !== undefined) return { ok: false, reason: 'unchanged', message: remembered };
+  const a = computeConsolidation(cs, m);
+  if (!a.ok && m.memo) m.memo.set(key, a.message);
+  return a;
+}
+
+function computeConsolidation(cs: readonly Candidate[], m: MethodContext): Attempt {
+  const total = sum(cs);
+  const names = cs.map((c) => c.name);
+  // Cheapest question first: do the pods fit on the other nodes as they are?
+  const fit = simulateRemoval(m.sim, cs, false);
+  if (fit.unschedulable.length === 0) {
+    return {
+      ok: true,
+      command: {
+        method: 'consolidation',
+        reason: 'Underutilized',
+        candidates: cs,
+        replacements: [],
+        savings: total,
+        explanation: `${cs.reduce((s, c) => s + c.reschedulable.length, 0)} pod(s) of ${names.length} node(s) fit on the other nodes`,
+      },
+    };
+  }
+  if (!m.spotToSpot && cs.every((c) => c.state.capacityType === 'spot')) {
+    return { ok: false, reason: 'spot-to-spot-disabled', message: `its pods do not fit on the other nodes, and replacing spot with cheaper spot is off (enable spot-to-spot consolidation)` };
+  }
   const sim = simulateRemoval(m.sim, cs);
   if (sim.unschedulable.length > 0) {
     return { ok: false, reason: 'pods-fit-nowhere', message: `${sim.unschedulable.length} pod(s) would fit nowhere: ${sim.unschedulable[0]!.reason}` };
   }
-  const total = sum(cs);
-  const names = cs.map((c) => c.name);
   if (sim.newNodes.length === 0) {
     return {
       ok: true,
@@ -223,7 +272,7 @@ function consolidatable(cands: readonly Candidate[], m: MethodContext): Candidat
 }
 
 export function multiNodeConsolidation(cands: readonly Candidate[], m: MethodContext): Command | undefined {
-  if (!m.settled) return undefined;
+  if (m.consolidate === false) return undefined;
   const ordered = withinBudget(orderByDisruptionCost(rejectBlockedQuiet(consolidatable(cands, m)), m.now), 'Underutilized', m, 'consolidation').slice(0, m.multiNodeMax);
   if (ordered.length < 2) return undefined;
   // Karpenter's search: the longest prefix (cheapest to disrupt first) that consolidates.
@@ -248,13 +297,17 @@ function rejectBlockedQuiet(cs: readonly Candidate[]): Candidate[] {
 }
 
 export function singleNodeConsolidation(cands: readonly Candidate[], m: MethodContext): Command | undefined {
-  if (!m.settled) return undefined;
+  if (m.consolidate === false) return undefined;
   const eligible = withinBudget(orderByDisruptionCost(rejectBlocked(consolidatable(cands, m), m, 'consolidation'), m.now), 'Underutilized', m, 'consolidation');
   let evaluated = 0;
   for (const c of eligible) {
     if (evaluated++ >= SINGLE_NODE_MAX_EVALUATIONS) break;
     const a = consolidationCommand([c], m);
     if (a.ok) return a.command;
+    if (a.reason === 'unchanged') {
+      evaluated -= 1; // remembered, not simulated
+      continue;
+    }
     m.reject({ name: c.name, nodePool: c.state.nodePool, reason: a.reason, message: `not consolidated: ${a.message}` });
   }
   return undefined;

@@ -8,7 +8,7 @@ import type { NewNode, UnschedulablePod } from '../../../core/scheduling/types.t
 import { parseResourceList, subtractResources, type ResourceList } from '../../../core/resources/resource-list.ts';
 import type { ClusterCache } from '../../ports/cluster.ts';
 import type { ClusterState } from '../../state/cluster-state.ts';
-import { existingNodes, poolUsage, toExistingNode, type SchedulingView } from '../../state/scheduling.ts';
+import { existingNodes, nodesWithRoom, poolUsage, poolsFor, toExistingNode, type SchedulingView } from '../../state/scheduling.ts';
 import type { Candidate } from './candidates.ts';
 
 export interface SimulationInput {
@@ -27,10 +27,29 @@ function unbound(p: Pod): Pod {
   return { ...p, spec: { ...p.spec, nodeName: undefined } };
 }
 
-export function simulateRemoval(input: SimulationInput, candidates: readonly Candidate[]): SimulationResult {
+/** Simulations run and their wall time (for the reconciler's own metrics and the report). */
+export const simulationStats = { runs: 0, wallMs: 0 };
+
+/**
+ * `withNodePools: false` asks only whether the pods fit on the other nodes (a delete):
+ * much cheaper, since the solver then builds no launch templates for the pools.
+ */
+export function simulateRemoval(input: SimulationInput, candidates: readonly Candidate[], withNodePools = true): SimulationResult {
+  const started = performance.now();
+  try {
+    return simulate(input, candidates, withNodePools);
+  } finally {
+    simulationStats.runs += 1;
+    simulationStats.wallMs += performance.now() - started;
+  }
+}
+
+function simulate(input: SimulationInput, candidates: readonly Candidate[], withNodePools: boolean): SimulationResult {
   const { state, cache, view } = input;
   const removed = new Set(candidates.map((c) => c.name));
-  const nodes = existingNodes(state, removed, (n) => cache.podsOnNode(n));
+  // Pods must move to nodes that are up now: a node still launching or initializing may
+  // never come up (Karpenter's rule), so it receives nothing in the simulation.
+  const nodes = existingNodes(state, removed, (n) => cache.podsOnNode(n)).map((n) => (n.inFlight && !n.markedForDeletion ? { ...n, markedForDeletion: true } : n));
   for (const c of candidates) nodes.push(toExistingNode(c.state, true));
   const usage = poolUsage(state);
   // The candidates leave: their capacity no longer counts against their pool's limits.
@@ -38,10 +57,11 @@ export function simulateRemoval(input: SimulationInput, candidates: readonly Can
     const cap: ResourceList = parseResourceList(c.state.claim.status?.capacity as Record<string, string> | undefined);
     usage[c.state.nodePool] = subtractResources(usage[c.state.nodePool] ?? {}, { ...cap, nodes: 1 });
   }
+  const pods = candidates.flatMap((c) => c.reschedulable.map(unbound));
   const result = solve({
-    pods: candidates.flatMap((c) => c.reschedulable.map(unbound)),
-    nodes,
-    nodePools: view.pools,
+    pods,
+    nodes: nodesWithRoom(nodes, pods),
+    nodePools: withNodePools ? poolsFor(pods, view.pools) : [],
     daemonSets: [...cache.list('DaemonSet')],
     poolUsage: usage,
     options: { maxInstanceTypeOptions: input.maxInstanceTypeOptions },

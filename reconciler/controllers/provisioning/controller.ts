@@ -11,9 +11,9 @@ import type { IntentEvent } from '../../ports/intent.ts';
 import { BatchWindow } from '../../runtime/batcher.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
-import { buildClusterState, isProvisionable, podKey } from '../../state/cluster-state.ts';
+import { clusterState, isProvisionable, podKey } from '../../state/cluster-state.ts';
 import { indexIntent } from '../../state/drift.ts';
-import { existingNodes, poolUsage, schedulingPools } from '../../state/scheduling.ts';
+import { existingNodes, nodesWithRoom, poolUsage, poolsFor, schedulingPools } from '../../state/scheduling.ts';
 import { nodeClaimFor } from './nodeclaim.ts';
 
 /** With pods still pending and nothing else happening, solve again this often. */
@@ -95,7 +95,7 @@ export class ProvisioningController implements Controller {
   private async provision(): Promise<void> {
     const { cluster, clock, intent, decisions, metrics, logger, options } = this.ctx;
     const current = intent.current();
-    const state = buildClusterState(cluster.cache);
+    const state = clusterState(cluster);
     metrics.pendingPods.set(state.pendingPods.length);
     if (state.pendingPods.length === 0) return;
     if (!current) {
@@ -113,8 +113,8 @@ export class ProvisioningController implements Controller {
     const started = performance.now();
     const result = solve({
       pods: [...state.pendingPods],
-      nodes: existingNodes(state, undefined, (n) => cluster.cache.podsOnNode(n)),
-      nodePools: view.pools,
+      nodes: nodesWithRoom(existingNodes(state, undefined, (n) => cluster.cache.podsOnNode(n)), state.pendingPods),
+      nodePools: poolsFor(state.pendingPods, view.pools),
       daemonSets: [...cluster.cache.list('DaemonSet')],
       poolUsage: poolUsage(state),
       options: { maxInstanceTypeOptions: options.maxInstanceTypesPerClaim },

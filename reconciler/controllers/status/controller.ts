@@ -11,7 +11,7 @@ import { formatResourceQuantity } from '../../../core/resources/quantity.ts';
 import type { IntentEvent } from '../../ports/intent.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
-import { buildClusterState } from '../../state/cluster-state.ts';
+import { clusterState } from '../../state/cluster-state.ts';
 import { findDrift, indexIntent } from '../../state/drift.ts';
 import { PriceBook } from '../../state/pricing.ts';
 import { setCondition } from '../lifecycle/controller.ts';
@@ -19,7 +19,8 @@ import { setCondition } from '../lifecycle/controller.ts';
 export const CONDITION_ROLLED_OUT = 'joinery.dev/PolicyRolledOut';
 export const CONDITION_COMMIT_ACCEPTED = 'joinery.dev/PolicyCommitAccepted';
 
-const DEBOUNCE_MS = 5_000;
+/** Status is written at most this often while NodeClaims change (as Karpenter's status resync). */
+const DEBOUNCE_MS = 30_000;
 
 export interface RolloutProgress {
   readonly commit: string;
@@ -58,11 +59,11 @@ export class StatusController implements Controller {
     const current = intent.current();
     if (!current) return {};
     const idx = indexIntent(current);
-    const state = buildClusterState(cluster.cache);
+    const state = clusterState(cluster);
     const nowIso = new Date(clock.now()).toISOString();
     const rejection = intent.lastRejection();
 
-    const prices = new PriceBook(current.nodeClasses.flatMap((c) => catalog.cached(c.metadata.name ?? '') ?? []));
+    const prices = new PriceBook(current.nodeClasses.map((c) => catalog.cached(c.metadata.name ?? '') ?? []));
     const gauges = new Map<string, { nodes: number; cost: number }>();
 
     for (const pool of current.nodePools) {

@@ -1,0 +1,262 @@
+// Runs a scenario: the production reconciler (every controller, unchanged) against the
+// simulated cluster and EC2 on a virtual clock, with the scenario's workloads, policy
+// commits and capacity shortages played at their times. Returns what happened.
+
+import type { DaemonSet, Pod, PodSpec } from '../../core/api/k8s.ts';
+import type { RawCatalog } from '../../core/index.ts';
+import { SimWorld } from '../adapters/sim/world.ts';
+import type { PodTemplate } from '../adapters/sim/workloads.ts';
+import type { DecisionRecord } from '../observability/decisions.ts';
+import type { LogRecord, LogSink } from '../observability/log.ts';
+import type { ReconcilerOptions } from '../runtime/context.ts';
+import { createReconciler } from '../runtime/reconciler.ts';
+import { restoreFleet } from './fleet.ts';
+import { applyPolicyCommit, compilePolicyDir, type CompiledIntent } from './policies.ts';
+import { SimRecorder, type FleetSample, type RolloutWatch } from './recorder.ts';
+import type { DeploymentWorkload, JobWorkload, PodShape, Scenario } from './scenario.ts';
+import { loadSnapshot } from './snapshot.ts';
+
+export interface SimulationOptions {
+  readonly scenario: Scenario;
+  readonly intent: CompiledIntent;
+  readonly catalog: RawCatalog;
+  /** Project root, for policy commits that compile another directory. */
+  readonly root: string;
+  readonly typecheck?: boolean;
+  readonly onDecision?: (d: DecisionRecord) => void;
+  /** Called as virtual time advances (throttled by the caller as it likes). */
+  readonly onProgress?: (nowMs: number, sample: FleetSample | undefined) => void;
+  /** Every log line of the reconciler (JSON records); default: kept in memory only for warnings. */
+  readonly logSink?: LogSink;
+  readonly reconcilerOptions?: Partial<ReconcilerOptions>;
+}
+
+export interface CommitRecord {
+  readonly t: number;
+  readonly commit: string;
+  readonly message: string;
+  readonly accepted: boolean;
+  readonly problems?: readonly string[];
+}
+
+export interface SimulationResult {
+  readonly scenario: Scenario;
+  readonly samples: readonly FleetSample[];
+  readonly decisions: readonly DecisionRecord[];
+  readonly commits: readonly CommitRecord[];
+  readonly totalCost: number;
+  readonly costByPool: Readonly<Record<string, number>>;
+  readonly podHoursPending: number;
+  readonly timeToBindMs: readonly number[];
+  readonly stillPending: number;
+  readonly rollouts: readonly RolloutWatch[];
+  readonly instancesLaunched: number;
+  readonly errors: readonly LogRecord[];
+  readonly wallMs: number;
+  readonly world: SimWorld;
+  readonly metricsText: string;
+}
+
+function podSpec(shape: PodShape): PodSpec {
+  return {
+    containers: [{ name: 'main', image: 'registry.example/app:1', resources: { requests: { ...shape.requests } } }],
+    ...(shape.tolerations.length > 0 ? { tolerations: shape.tolerations.map((t) => ({ ...t })) } : {}),
+    ...(Object.keys(shape.nodeSelector).length > 0 ? { nodeSelector: { ...shape.nodeSelector } } : {}),
+    ...(shape.priorityClassName ? { priorityClassName: shape.priorityClassName } : {}),
+    terminationGracePeriodSeconds: 30,
+  };
+}
+
+function template(shape: PodShape, appLabel: string): PodTemplate {
+  const labels = { app: appLabel, ...shape.labels };
+  const spec = podSpec(shape);
+  if (shape.spreadZones) {
+    spec.topologySpreadConstraints = [
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app: appLabel } } },
+    ];
+  }
+  return { metadata: { labels, annotations: { ...shape.annotations } }, spec };
+}
+
+/** An autoscaler acts in steps, not per pod: ramps change the replica count every 5 minutes. */
+const RAMP_STEP_MS = 5 * 60_000;
+
+/** Replica counts over time as (time, count) changes; ramps in RAMP_STEP_MS steps. */
+function replicaTimeline(w: DeploymentWorkload): { atMs: number; replicas: number }[] {
+  const out: { atMs: number; replicas: number }[] = [];
+  let current = 0;
+  for (const s of w.replicas) {
+    if (s.toMs === undefined) {
+      out.push({ atMs: s.atMs, replicas: s.replicas });
+      current = s.replicas;
+      continue;
+    }
+    const span = s.toMs - s.atMs;
+    const steps = Math.max(1, Math.round(span / RAMP_STEP_MS));
+    for (let i = 1; i <= steps; i++) {
+      const r = Math.round(current + ((s.replicas - current) * i) / steps);
+      out.push({ atMs: s.atMs + (span * i) / steps, replicas: r });
+    }
+    current = s.replicas;
+  }
+  return out;
+}
+
+export async function runSimulation(opts: SimulationOptions): Promise<SimulationResult> {
+  const wallStart = performance.now();
+  const sc = opts.scenario;
+  const world = new SimWorld({
+    startMs: sc.startMs,
+    seed: sc.seed,
+    catalog: opts.catalog,
+    clusterName: sc.cluster.name,
+    ...(sc.cluster.zones.length > 0 ? { zones: sc.cluster.zones } : {}),
+    kubelet: { bootSeconds: sc.cluster.bootSeconds, readySeconds: sc.cluster.readySeconds },
+    shortages: sc.ec2.shortages.map((s) => ({ ...s, fromMs: sc.startMs + s.fromMs, untilMs: sc.startMs + s.untilMs })),
+    spotPrice: { seed: sc.seed, minFraction: sc.ec2.spotMin, maxFraction: sc.ec2.spotMax },
+  });
+  const commits: CommitRecord[] = [];
+  let current = opts.intent;
+  world.intent.accept({ commit: current.commit, nodePools: current.nodePools, nodeClasses: current.nodeClasses });
+  commits.push({ t: sc.startMs, commit: current.commit, message: current.message, accepted: true });
+  restoreFleet(world, world.intent.current()!, sc.fleet, sc.file);
+
+  for (const ds of sc.daemonSets) {
+    const obj: DaemonSet = {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: ds.name, namespace: ds.namespace },
+      spec: {
+        selector: { matchLabels: { app: ds.name } },
+        template: {
+          metadata: { labels: { app: ds.name } },
+          spec: {
+            containers: [{ name: ds.name, resources: { requests: { ...ds.requests } } }],
+            ...(ds.tolerateAll ? { tolerations: [{ operator: 'Exists' }] } : {}),
+            priorityClassName: 'system-node-critical',
+          },
+        },
+      },
+    };
+    world.workloads.applyDaemonSet(obj);
+  }
+
+  const decisions: DecisionRecord[] = [];
+  const errors: LogRecord[] = [];
+  const reconciler = createReconciler({
+    clock: world.clock,
+    cluster: world.api,
+    cloud: world.ec2,
+    intent: world.intent,
+    logSink: (r) => {
+      if (r.level === 'error') errors.push(r);
+      opts.logSink?.(r);
+    },
+    options: {
+      clusterName: sc.cluster.name,
+      batchWindow: { idleMs: sc.reconciler.batchIdleMs, maxMs: sc.reconciler.batchMaxMs },
+      stabilizationMs: sc.reconciler.stabilizationMs,
+      spotToSpotConsolidation: sc.reconciler.spotToSpot,
+      ...opts.reconcilerOptions,
+    },
+  });
+  reconciler.context.decisions.subscribe((d) => {
+    decisions.push(d);
+    opts.onDecision?.(d);
+  });
+  const recorder = new SimRecorder(world);
+  await reconciler.start();
+
+  const at = (offsetMs: number, fn: () => void | Promise<void>) => {
+    world.clock.setTimer(Math.max(0, sc.startMs + offsetMs - world.clock.now()), () => void fn());
+  };
+
+  for (const w of sc.workloads) {
+    if (w.kind === 'Deployment') {
+      const tl = replicaTimeline(w);
+      const first = tl[0]!;
+      at(first.atMs, () => {
+        world.workloads.applyDeployment({ name: w.name, namespace: w.namespace, replicas: first.replicas, template: template(w, w.name) });
+        if (w.pdb) {
+          world.workloads.applyPodDisruptionBudget({
+            apiVersion: 'policy/v1',
+            kind: 'PodDisruptionBudget',
+            metadata: { name: w.name, namespace: w.namespace },
+            spec: { selector: { matchLabels: { app: w.name } }, ...w.pdb },
+          });
+        }
+      });
+      for (const step of tl.slice(1)) at(step.atMs, () => world.workloads.scaleDeployment(w.namespace, w.name, step.replicas));
+    } else if (w.kind === 'Job') {
+      const j: JobWorkload = w;
+      at(j.atMs, () =>
+        world.workloads.startJob({ name: j.name, namespace: j.namespace, completions: j.completions, parallelism: j.parallelism, runSeconds: j.runMs / 1000, template: template(j, j.name) }),
+      );
+    } else {
+      const snapshot = await loadSnapshot(w.file);
+      at(w.atMs, () => {
+        for (const ds of snapshot.daemonSets) world.workloads.applyDaemonSet(ds);
+        for (const pdb of snapshot.pdbs) world.workloads.applyPodDisruptionBudget(pdb);
+        for (const d of snapshot.deployments) world.workloads.applyDeployment(d);
+        for (const p of snapshot.barePods) world.workloads.createPod(p as Pod);
+      });
+    }
+  }
+
+  for (const e of sc.events) {
+    at(e.atMs, async () => {
+      const pc = e.policyCommit;
+      let outcome: Awaited<ReturnType<typeof applyPolicyCommit>>;
+      if (pc.policies) {
+        try {
+          const compiled = await compilePolicyDir(opts.root, pc.policies, { typecheck: opts.typecheck ?? false });
+          outcome = await applyPolicyCommit({ ...compiled, message: pc.message }, pc, sc.file);
+        } catch (err) {
+          outcome = { ok: false, commit: 'uncompiled', problems: [{ file: pc.policies, field: '(policies)', message: (err as Error).message }] };
+        }
+      } else {
+        outcome = await applyPolicyCommit(current, pc, sc.file);
+      }
+      if (outcome.ok) {
+        current = outcome.intent;
+        world.intent.accept({ commit: current.commit, nodePools: current.nodePools, nodeClasses: current.nodeClasses });
+        commits.push({ t: world.clock.now(), commit: current.commit, message: pc.message, accepted: true });
+      } else {
+        world.intent.reject(outcome.commit, outcome.problems);
+        commits.push({ t: world.clock.now(), commit: outcome.commit, message: pc.message, accepted: false, problems: outcome.problems.map((p) => `${p.file}: ${p.field}: ${p.message}`) });
+      }
+    });
+  }
+
+  let last: FleetSample | undefined;
+  const sampleLoop = () => {
+    last = recorder.sample();
+    opts.onProgress?.(world.clock.now(), last);
+    if (world.clock.now() + sc.sampleMs <= sc.startMs + sc.durationMs) world.clock.setTimer(sc.sampleMs, sampleLoop);
+  };
+  world.clock.setTimer(0, sampleLoop);
+
+  const end = sc.startMs + sc.durationMs;
+  await world.clock.runUntil(end, (now) => opts.onProgress?.(now, undefined));
+  if (!last || last.t < end) recorder.sample();
+  await reconciler.stop();
+  recorder.stop();
+  const cost = recorder.totalCost(end);
+  return {
+    scenario: sc,
+    samples: recorder.samples,
+    decisions,
+    commits,
+    totalCost: cost.total,
+    costByPool: cost.byPool,
+    podHoursPending: recorder.podHoursPending(end),
+    timeToBindMs: recorder.timeToBindMs,
+    stillPending: recorder.stillPending(),
+    rollouts: recorder.rolloutWatches(),
+    instancesLaunched: world.ec2.allInstances().filter((r) => r.instance.launchTime >= sc.startMs).length,
+    errors,
+    wallMs: performance.now() - wallStart,
+    world,
+    metricsText: await reconciler.context.metrics.registry.metrics(),
+  };
+}

@@ -1,0 +1,115 @@
+// The end-of-run summary of a simulation, as numbers (for tests and --json) and as the
+// lines the CLI prints.
+
+import type { SimulationResult } from './runner.ts';
+
+export interface SimulationSummary {
+  readonly scenario: string;
+  readonly virtualHours: number;
+  readonly wallSeconds: number;
+  readonly launchedByPool: Readonly<Record<string, number>>;
+  readonly removedByReason: Readonly<Record<string, number>>;
+  readonly podHoursPending: number;
+  readonly stillPending: number;
+  readonly timeToBind: { readonly p50s: number; readonly p95s: number; readonly maxs: number };
+  readonly totalCost: number;
+  readonly costByPool: Readonly<Record<string, number>>;
+  /** Integral of the LP bound over the run, USD: the least any fleet could have cost. */
+  readonly lowerBoundCost: number;
+  readonly hourly: readonly { readonly t: number; readonly nodes: number; readonly costPerHour: number; readonly lowerBound: number; readonly pending: number }[];
+  readonly rollouts: SimulationResult['rollouts'];
+  readonly commits: SimulationResult['commits'];
+  readonly decisionsByAction: Readonly<Record<string, number>>;
+  readonly skipsByReason: Readonly<Record<string, number>>;
+  readonly errors: number;
+}
+
+function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+export function summarize(r: SimulationResult): SimulationSummary {
+  const launchedByPool: Record<string, number> = {};
+  const removedByReason: Record<string, number> = {};
+  const decisionsByAction: Record<string, number> = {};
+  const skipsByReason: Record<string, number> = {};
+  for (const d of r.decisions) {
+    decisionsByAction[d.action] = (decisionsByAction[d.action] ?? 0) + 1;
+    if (d.action === 'launched') launchedByPool[d.nodePool ?? '?'] = (launchedByPool[d.nodePool ?? '?'] ?? 0) + 1;
+    if (d.action === 'terminated') removedByReason[d.reason] = (removedByReason[d.reason] ?? 0) + 1;
+    if (d.action === 'skip') skipsByReason[d.reason] = (skipsByReason[d.reason] ?? 0) + 1;
+  }
+  const ttb = [...r.timeToBindMs].sort((a, b) => a - b);
+  let lowerBoundCost = 0;
+  for (let i = 1; i < r.samples.length; i++) {
+    const a = r.samples[i - 1]!;
+    const b = r.samples[i]!;
+    lowerBoundCost += (a.lowerBound * (b.t - a.t)) / 3_600_000;
+  }
+  const start = r.scenario.startMs;
+  const hourly = r.samples
+    .filter((s) => (s.t - start) % 3_600_000 === 0)
+    .map((s) => ({ t: s.t, nodes: s.totalNodes, costPerHour: s.totalCost, lowerBound: s.lowerBound, pending: s.pending }));
+  return {
+    scenario: r.scenario.name,
+    virtualHours: r.scenario.durationMs / 3_600_000,
+    wallSeconds: r.wallMs / 1000,
+    launchedByPool,
+    removedByReason,
+    podHoursPending: r.podHoursPending,
+    stillPending: r.stillPending,
+    timeToBind: { p50s: percentile(ttb, 0.5) / 1000, p95s: percentile(ttb, 0.95) / 1000, maxs: (ttb[ttb.length - 1] ?? 0) / 1000 },
+    totalCost: r.totalCost,
+    costByPool: r.costByPool,
+    lowerBoundCost,
+    hourly,
+    rollouts: r.rollouts,
+    commits: r.commits,
+    decisionsByAction,
+    skipsByReason,
+    errors: r.errors.length,
+  };
+}
+
+const money = (n: number) => `$${n.toFixed(2)}`;
+const hhmm = (t: number, start: number) => {
+  const m = Math.round((t - start) / 60_000);
+  return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+};
+
+function entries(o: Readonly<Record<string, number>>): string {
+  const e = Object.entries(o).sort((a, b) => b[1] - a[1]);
+  return e.length === 0 ? 'none' : e.map(([k, v]) => `${k} ${v}`).join(', ');
+}
+
+export function formatSummary(s: SimulationSummary, start: number): string[] {
+  const launched = Object.values(s.launchedByPool).reduce((a, b) => a + b, 0);
+  const removed = Object.values(s.removedByReason).reduce((a, b) => a + b, 0);
+  const lines: string[] = [];
+  lines.push(`Summary: ${s.scenario}, ${s.virtualHours}h simulated in ${s.wallSeconds.toFixed(1)} s`);
+  for (const c of s.commits) {
+    lines.push(`  ${hhmm(c.t, start)}  commit ${c.commit.slice(0, 12)} ${c.accepted ? 'accepted' : 'REJECTED'}: ${c.message}${c.problems ? ` (${c.problems[0]})` : ''}`);
+  }
+  lines.push(`  nodes launched   ${launched}: ${entries(s.launchedByPool)}`);
+  lines.push(`  nodes removed    ${removed}: ${entries(s.removedByReason)}`);
+  lines.push(
+    `  pods pending     ${s.podHoursPending.toFixed(2)} pod-hours in all; time to a node p50 ${s.timeToBind.p50s.toFixed(0)} s, p95 ${s.timeToBind.p95s.toFixed(0)} s, max ${s.timeToBind.maxs.toFixed(0)} s; ${s.stillPending} still pending at the end`,
+  );
+  for (const r of s.rollouts) {
+    lines.push(`  drift rollout    ${r.nodePool}: ${r.replaced} node(s) replaced, at most ${r.maxConcurrent} at once (budget allowed ${r.capAtMax}); ${r.violations === 0 ? 'never over budget' : `${r.violations} time(s) OVER BUDGET`}`);
+  }
+  const ratio = s.lowerBoundCost > 0 ? s.totalCost / s.lowerBoundCost : 0;
+  lines.push(`  total cost       ${money(s.totalCost)} (${entries(Object.fromEntries(Object.entries(s.costByPool).map(([k, v]) => [k, Math.round(v * 100) / 100])))})`);
+  lines.push(`  LP lower bound   ${money(s.lowerBoundCost)} for the same pods over the day; cost / bound ${ratio.toFixed(2)}`);
+  lines.push('  $/h over time:');
+  lines.push('    time    nodes      $/h   LP bound   ratio   pending');
+  for (const h of s.hourly.filter((_, i) => i % 2 === 0)) {
+    const r = h.lowerBound > 0 ? (h.costPerHour / h.lowerBound).toFixed(2) : '   -';
+    lines.push(`    ${hhmm(h.t, start)}  ${String(h.nodes).padStart(5)}  ${h.costPerHour.toFixed(2).padStart(7)}  ${h.lowerBound.toFixed(2).padStart(9)}  ${r.padStart(6)}  ${String(h.pending).padStart(8)}`);
+  }
+  lines.push(`  decisions        ${entries(s.decisionsByAction)}`);
+  if (Object.keys(s.skipsByReason).length > 0) lines.push(`  not disrupted    ${entries(s.skipsByReason)} (candidate checks; see the report)`);
+  if (s.errors > 0) lines.push(`  reconcile errors ${s.errors} (see the log)`);
+  return lines;
+}
