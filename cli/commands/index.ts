@@ -14,4 +14,5 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'plan', load: () => import('./plan.ts') },
   { name: 'explain', load: () => import('./explain.ts') },
   { name: 'reconcile', load: () => import('./reconcile.ts') },
+  { name: 'simulate', load: () => import('./simulate.ts') },
 ];
