@@ -336,8 +336,8 @@ function candidateChecks(c: Candidate, m: MethodContext, budgets: BudgetTracker,
     const launching = state.nodes.filter((n) => !n.initialized && !n.deleting).length;
     checks.push({
       check: 'cluster',
-      status: 'blocks',
-      message: `consolidation and emptiness wait while the cluster is not settled: ${state.pendingPods.length} pod(s) pending, ${launching} node(s) launching`,
+      status: 'info',
+      message: `not settled: ${state.pendingPods.length} pod(s) pending, ${launching} node(s) launching (no pod is planned onto a node that is not initialized)`,
     });
   }
 

@@ -5,19 +5,25 @@
 // watches NodeClaims to record how many nodes were being disrupted at once, at every
 // change, for the whole test.
 
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { AppsV1Api, CustomObjectsApi, PatchStrategy, PolicyV1Api, Watch, setHeaderOptions, type KubeConfig, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import type { DisruptionBudget, NodeClaim, NodePool, NodeSelectorRequirementWithMinValues } from '../../../core/api/karpenter.ts';
+import type { DecisionRecord } from '../../../reconciler/observability/decisions.ts';
 import type { ReconcilerOptions } from '../../../reconciler/runtime/context.ts';
 import { nodePool, type PoolOptions } from './manifests.ts';
 import { instancesOfPools } from './workload.ts';
 
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
+/** Consolidation's pacing (30 s by default): once every 2 s in these tests. */
+const CONSOLIDATION_PACING = { consolidationIntervalMs: 2_000 };
+
 /** Seconds, not minutes: every delay a disruption test waits on. */
 export const FAST_DISRUPTION: Partial<ReconcilerOptions> = {
+  ...CONSOLIDATION_PACING,
   stabilizationMs: 2_000,
   disruptionPollMs: 1_000,
   gcGraceMs: 5_000,
@@ -267,4 +273,56 @@ export class DisruptionObserver {
     const t0 = this.samples[0]?.t ?? 0;
     return this.samples.map((s) => `  +${((s.t - t0) / 1000).toFixed(1)}s disrupting [${s.disrupting.join(', ')}]`).join('\n');
   }
+}
+
+// ---- a reconciler that can be killed ------------------------------------------------------
+
+export interface ChildReconciler {
+  readonly pid: number;
+  readonly decisions: DecisionRecord[];
+  /** SIGKILL: nothing of the reconciler's shutdown runs. Resolves once the process is gone. */
+  kill(): Promise<void>;
+  /** SIGTERM and wait for a clean exit. */
+  stop(): Promise<void>;
+}
+
+/** Starts support/disruption-reconciler-process.ts; resolves once its reconciler started. */
+export async function spawnReconciler(config: { repo: { url: string; cacheDir: string }; logName: string; options: Partial<ReconcilerOptions> }): Promise<ChildReconciler> {
+  const root = resolve(import.meta.dirname, '../../..');
+  const child = spawn(process.execPath, [join(root, 'bin/tsx-run.js'), join(root, 'test/integration/support/disruption-reconciler-process.ts'), JSON.stringify(config)], {
+    cwd: root,
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const decisions: DecisionRecord[] = [];
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-4_000)));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  await new Promise<void>((ready, fail) => {
+    let buffer = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      buffer += chunk;
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        if (line === 'ready') ready();
+        else if (line.startsWith('decision ')) decisions.push(JSON.parse(line.slice('decision '.length)) as DecisionRecord);
+      }
+    });
+    child.once('exit', (code) => fail(new Error(`the reconciler process exited (${code}) before it was ready:\n${stderr}`)));
+  });
+  return {
+    pid: child.pid!,
+    decisions,
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
