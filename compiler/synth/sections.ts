@@ -10,6 +10,7 @@ import type { CustomResourceDefinition } from '../crd/crds.ts';
 import { karpenterCrds } from '../crd/crds.ts';
 import type { IntentModel } from '../intent.ts';
 import { reconcilerSection } from '../deployment/section.ts';
+import { healthSection } from '../health/section.ts';
 
 export interface GeneratedObject {
   /** File name within the section directory, e.g. `gpu.yaml`. */
@@ -34,6 +35,8 @@ export interface GeneratedSection {
   extraFiles?: readonly { fileName: string; content: string }[];
   /** Wait for the section's objects to be ready before dependants are applied (Flux `wait`). */
   wait?: boolean;
+  /** More fields of the section's Flux Kustomization spec (e.g. healthChecks, healthCheckExprs). */
+  fluxSpec?: Readonly<Record<string, unknown>>;
 }
 
 export interface SynthContext {
@@ -80,4 +83,4 @@ export const nodePoolsSection: SectionProvider = ({ model }) => ({
 });
 
 /** The sections of generated/, in apply order. Append a provider to add a section. */
-export const SECTION_PROVIDERS: SectionProvider[] = [crdsSection, ec2NodeClassesSection, nodePoolsSection, reconcilerSection];
+export const SECTION_PROVIDERS: SectionProvider[] = [crdsSection, ec2NodeClassesSection, nodePoolsSection, reconcilerSection, healthSection];

@@ -54,6 +54,7 @@ function fluxKustomization(section: GeneratedSection, outDir: string, flux: Flux
   };
   if (section.wait) spec.wait = true;
   if (section.dependsOn.length > 0) spec.dependsOn = section.dependsOn.map((dir) => ({ name: `joinery-${dir}` }));
+  Object.assign(spec, section.fluxSpec);
   return {
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
     kind: 'Kustomization',
