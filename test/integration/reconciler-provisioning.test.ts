@@ -4,7 +4,7 @@
 // nodes the reconciler launched, each instance of the type the solver chose for its
 // NodeClaim, each claim and instance carrying the policy commit.
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { NodeClaim } from '../../core/api/karpenter.ts';
 import { eventually, testEnv } from '../env/index.ts';
 import { generatedFiles, nodeClass, nodePool } from './support/manifests.ts';
@@ -16,7 +16,7 @@ const env = testEnv();
 const kc = env.kubeConfig();
 const ec2 = env.ec2();
 const onDemandPrice = new Map(
-  (JSON.parse(readFileSync(join(resolve(import.meta.dirname, '../..'), 'data/ec2-us-east-1.json'), 'utf8')) as { instanceTypes: { name: string; onDemandPricePerHour: number | null }[] }).instanceTypes.map(
+  (JSON.parse(readFileSync(fileURLToPath(new URL('../../data/ec2-us-east-1.json', import.meta.url)), 'utf8')) as { instanceTypes: { name: string; onDemandPricePerHour: number | null }[] }).instanceTypes.map(
     (t) => [t.name, t.onDemandPricePerHour ?? Infinity],
   ),
 );

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import type { NodeClaim } from '../../core/api/karpenter.ts';
 import { eventually, testEnv } from '../env/index.ts';
@@ -18,7 +19,7 @@ import { Workload, cleanUpPools, podManifest, runId, tagsOf } from './support/wo
 const env = testEnv();
 const kc = env.kubeConfig();
 const ec2 = env.ec2();
-const REPO = resolve(import.meta.dirname, '../..');
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 interface Child {
   readonly process: ChildProcess;

@@ -4,7 +4,7 @@
 // prices; a type with no spot price gets no spot offering.
 
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DescribeSpotPriceHistoryCommand, type EC2Client, type SpotPrice } from '@aws-sdk/client-ec2';
 import type { RawCatalog } from '../../../core/catalog/raw-catalog.ts';
 import type { Clock } from '../../ports/clock.ts';
@@ -12,7 +12,7 @@ import type { Logger } from '../../observability/log.ts';
 import type { Ec2Calls } from './calls.ts';
 import { errorMessage } from './errors.ts';
 
-export const DEFAULT_PRICE_TABLE = resolve(import.meta.dirname, '../../../data/ec2-us-east-1.json');
+export const DEFAULT_PRICE_TABLE = fileURLToPath(new URL('../../../data/ec2-us-east-1.json', import.meta.url));
 
 export interface OnDemandPriceTable {
   readonly region: string | undefined;

@@ -105,7 +105,7 @@ export function mimeParts(userData: string, nodeClass: string): MimePart[] {
     const headers = chunk.slice(0, sep);
     const contentType = /Content-Type:\s*([^\n]+)/i.exec(headers)?.[1]?.trim();
     if (!contentType) throw new UserDataError(nodeClass, 'has a MIME part without Content-Type', 'give every part a Content-Type header');
-    parts.push({ contentType, body: chunk.slice(sep + 2).replace(/\n$/, '') });
+    parts.push({ contentType, body: chunk.slice(sep + 2).replace(/\n+$/, '') });
   }
   return parts;
 }

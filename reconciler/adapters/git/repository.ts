@@ -128,15 +128,24 @@ export class PolicyRepository {
     return Promise.all(entries.map(async (e) => ({ path: e.path, content: await this.git.raw(['cat-file', 'blob', e.object]) })));
   }
 
-  /** `git verify-commit`: undefined when the signature verifies, else git's reason. */
+  /**
+   * The commit's signature as git judges it with the configured keys (%G?): undefined when
+   * good ("G"), else why not. Git exits non-zero without output for an unsigned commit,
+   * so the verdict is read rather than the exit code.
+   */
   async verifyCommit(commit: string): Promise<string | undefined> {
-    try {
-      await this.git.raw(['verify-commit', commit]);
-      return undefined;
-    } catch (err) {
-      const text = (err instanceof Error ? err.message : String(err)).trim();
-      return text.split('\n').filter(Boolean).slice(-2).join(' ') || 'no valid signature';
-    }
+    const [verdict = 'E', signer = '', key = ''] = (await this.git.raw(['log', '-1', '--format=%G?%n%GS%n%GK', commit])).split('\n');
+    if (verdict === 'G') return undefined;
+    const reasons: Record<string, string> = {
+      N: 'the commit is not signed',
+      B: 'the signature is bad',
+      U: 'the signature is good but its key is not trusted',
+      X: 'the signature has expired',
+      Y: 'the signing key has expired',
+      R: 'the signing key is revoked',
+      E: 'the signature cannot be checked (is the signing key among the configured ones?)',
+    };
+    return `${reasons[verdict] ?? `git reports "${verdict}"`}${signer || key ? ` (signer ${signer || '?'}, key ${key || '?'})` : ''}`;
   }
 
   async commitSubject(commit: string): Promise<string> {

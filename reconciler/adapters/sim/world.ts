@@ -4,7 +4,7 @@
 
 import type { RawCatalog } from '../../../core/index.ts';
 import { SimApiServer } from './apiserver.ts';
-import { SimEc2, type CapacityShortage, type SpotPriceModelOptions } from './ec2.ts';
+import { SimEc2, type CapacityShortage, type SimEc2Options, type SpotPriceModelOptions } from './ec2.ts';
 import { SimIntentSource } from './intent.ts';
 import { DEFAULT_KUBELET_TIMINGS, SimKubelets, type KubeletTimings } from './kubelet.ts';
 import { SimScheduler } from './scheduler.ts';
@@ -21,6 +21,8 @@ export interface SimWorldOptions {
   readonly shortages?: readonly CapacityShortage[];
   readonly spotPrice?: SpotPriceModelOptions;
   readonly shutdownSeconds?: number;
+  /** Offer only some of the catalog (smaller, faster tests). */
+  readonly instanceTypeFilter?: SimEc2Options['instanceTypeFilter'];
 }
 
 export class SimWorld {
@@ -47,6 +49,7 @@ export class SimWorld {
       shortages: options.shortages,
       spotPrice: options.spotPrice,
       shutdownSeconds: options.shutdownSeconds,
+      instanceTypeFilter: options.instanceTypeFilter,
     });
     this.intent = new SimIntentSource(this.clock, this.api);
     this.workloads = new SimWorkloads(this.clock, this.api);

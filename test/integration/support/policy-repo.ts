@@ -15,6 +15,8 @@ export interface PolicyRepo {
   readonly cacheDir: string;
   /** Replaces generated/ with these files (path -> object or YAML text), commits and pushes; returns the SHA. */
   push(files: Readonly<Record<string, unknown>>, message: string): string;
+  /** As push, with the commit signed by this SSH key (git's gpg.format=ssh). */
+  pushSigned(files: Readonly<Record<string, unknown>>, message: string, sshPublicKey: string): string;
   remove(): void;
 }
 
@@ -34,21 +36,23 @@ export function createPolicyRepo(prefix = 'joinery-policy-'): PolicyRepo {
   git(bare, 'init', '--quiet', '--bare', '--initial-branch=main');
   git(root, 'clone', '--quiet', bare, work);
   git(work, 'checkout', '--quiet', '-B', 'main');
+  const commit = (files: Readonly<Record<string, unknown>>, message: string, sign: string[]) => {
+    rmSync(join(work, 'generated'), { recursive: true, force: true });
+    for (const [path, content] of Object.entries(files)) {
+      const file = join(work, path);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, typeof content === 'string' ? content : stringify(content));
+    }
+    git(work, 'add', '-A');
+    git(work, ...sign, 'commit', '--quiet', '--allow-empty', '-m', message, ...(sign.length ? ['-S'] : []));
+    git(work, 'push', '--quiet', 'origin', 'HEAD:main');
+    return git(work, 'rev-parse', 'HEAD');
+  };
   return {
     url: `file://${bare}`,
     cacheDir: join(root, 'reconciler-cache'),
-    push(files, message) {
-      rmSync(join(work, 'generated'), { recursive: true, force: true });
-      for (const [path, content] of Object.entries(files)) {
-        const file = join(work, path);
-        mkdirSync(dirname(file), { recursive: true });
-        writeFileSync(file, typeof content === 'string' ? content : stringify(content));
-      }
-      git(work, 'add', '-A');
-      git(work, 'commit', '--quiet', '--allow-empty', '-m', message);
-      git(work, 'push', '--quiet', 'origin', 'HEAD:main');
-      return git(work, 'rev-parse', 'HEAD');
-    },
+    push: (files, message) => commit(files, message, []),
+    pushSigned: (files, message, key) => commit(files, message, ['-c', 'gpg.format=ssh', '-c', `user.signingkey=${key}`]),
     remove() {
       rmSync(root, { recursive: true, force: true });
     },
