@@ -1,0 +1,265 @@
+// Benchmark 3 of BENCHMARKS.md (`npm run bench:reconcile`): reconcile latency on the real
+// test environment (kube-apiserver, kube-scheduler, kwok, moto behind the environment's
+// EC2 endpoint, a real git repository for the intent). A burst of pending pods is created;
+// per pod it measures the time from its creation (the create call returning) to the
+// CreateFleet call of the NodeClaim whose node ends up hosting it, and to Running (first
+// seen by a watch). Prints p50/p99/max of both, instances launched and their $/h.
+//
+// The reconciler runs in this process: the production controllers (reconciler/runtime)
+// over the production adapters, wired as the integration tests wire them
+// (test/integration/support/reconciler.ts). Uses the environment named by
+// JOINERY_TESTENV_STATE, else starts one (and stops it afterwards).
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Watch, type V1Pod } from '@kubernetes/client-node';
+import type { NodeClaim } from '../core/api/karpenter.ts';
+import { startTestEnv, stopTestEnv } from '../test/env/cluster.ts';
+import { testEnv, type TestEnv } from '../test/env/index.ts';
+import { STATE_ENV_VAR, readState, type TestEnvState } from '../test/env/state.ts';
+import { generatedFiles, nodeClass, nodePool } from '../test/integration/support/manifests.ts';
+import { createPolicyRepo } from '../test/integration/support/policy-repo.ts';
+import { TEST_SPOT_PRICING, startReconciler } from '../test/integration/support/reconciler.ts';
+import { Workload, cleanUpPools, podManifest, runId } from '../test/integration/support/workload.ts';
+import { machine, table } from './lib/cli.ts';
+import { Rng } from './lib/rng.ts';
+
+const USAGE = `usage: npm run bench:reconcile -- [--pods N] [--small] [--batch-idle-ms MS] [--batch-max-ms MS] [--seed N] [--timeout-s S] [--json]
+  --pods           pending pods in the burst (default 1000; --small: 100, for CI)
+  --batch-idle-ms  batching window: closes after this long without new pending pods (default 1000)
+  --batch-max-ms   batching window: closes this long after it opened at the latest (default 10000)
+  --timeout-s      give up waiting for every pod to run after this long (default 900)
+  --json           print one JSON object instead of the table
+Uses the test environment of ${STATE_ENV_VAR} when set, else starts one (first run builds it: see test/env/README.md).`;
+
+interface Args {
+  pods: number;
+  idleMs: number;
+  maxMs: number;
+  seed: number;
+  timeoutS: number;
+  json: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const a: Args = { pods: 1000, idleMs: 1_000, maxMs: 10_000, seed: 7, timeoutS: 900, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const num = (name: string): number => {
+      const raw = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      const n = Number(raw);
+      if (raw === undefined || !Number.isFinite(n) || n < 0) fail(`${name} expects a number, got ${String(raw)}`);
+      return n;
+    };
+    if (arg === '--json') a.json = true;
+    else if (arg === '--small') a.pods = 100;
+    else if (arg.startsWith('--pods')) a.pods = Math.max(1, Math.floor(num('--pods')));
+    else if (arg.startsWith('--batch-idle-ms')) a.idleMs = num('--batch-idle-ms');
+    else if (arg.startsWith('--batch-max-ms')) a.maxMs = num('--batch-max-ms');
+    else if (arg.startsWith('--seed')) a.seed = num('--seed');
+    else if (arg.startsWith('--timeout-s')) a.timeoutS = num('--timeout-s');
+    else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else fail(`unknown argument ${arg}`);
+  }
+  return a;
+}
+
+function fail(msg: string): never {
+  process.stderr.write(`${msg}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+const log = (line: string) => process.stderr.write(`bench:reconcile: ${line}\n`);
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+function summary(values: number[]): { p50: number; p99: number; max: number; n: number } {
+  const s = [...values].sort((x, y) => x - y);
+  return { p50: percentile(s, 50), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN, n: s.length };
+}
+
+const CPU = ['100m', '250m', '500m', '1', '2'];
+const MEMORY = ['128Mi', '256Mi', '512Mi', '1Gi', '2Gi', '4Gi'];
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  let started: TestEnvState | undefined;
+  if (!process.env[STATE_ENV_VAR]) {
+    log('no test environment named; starting one (stopped at the end)');
+    const { state, statePath } = await startTestEnv({ workDir: mkdtempSync(join(tmpdir(), 'joinery-testenv-')), log });
+    process.env[STATE_ENV_VAR] = statePath;
+    started = state;
+  }
+  const env: TestEnv = testEnv();
+  if (!env.network) fail('the benchmark needs the EC2 network the test environment seeds in moto');
+  const kc = env.kubeConfig();
+  const id = runId();
+  const pool = `${id}-bench`;
+  const workload = new Workload(kc, `${id}-bench`);
+  const repo = createPolicyRepo('joinery-bench-');
+  const commit = repo.push(
+    generatedFiles(
+      [
+        nodePool(pool, {
+          nodeClass: `${id}-default`,
+          requirements: [
+            { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
+            { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
+            { key: 'karpenter.k8s.aws/instance-category', operator: 'In', values: ['c', 'm', 'r'] },
+            { key: 'karpenter.k8s.aws/instance-generation', operator: 'Gt', values: ['4'] },
+          ],
+        }),
+      ],
+      [nodeClass(`${id}-default`, env.network.discoveryTag.value)],
+    ),
+    'bench pool',
+  );
+
+  // Every CreateFleet, by client token (the NodeClaim's UID): when the call left.
+  const fleetCalls = new Map<string, number>();
+  const ec2 = env.ec2();
+  ec2.middlewareStack.add(
+    (next, context) => async (input) => {
+      if (context.commandName === 'CreateFleetCommand') {
+        const token = (input.input as { ClientToken?: string }).ClientToken;
+        if (token && !fleetCalls.has(token)) fleetCalls.set(token, Date.now());
+      }
+      return next(input);
+    },
+    { step: 'initialize', name: 'benchFleetTimes' },
+  );
+
+  let running: Awaited<ReturnType<typeof startReconciler>> | undefined;
+  let stopWatch: (() => void) | undefined;
+  try {
+    await workload.createNamespace();
+    running = await startReconciler({
+      env,
+      repo,
+      ec2Client: ec2,
+      logName: `bench-reconcile-${id}`,
+      options: { batchWindow: { idleMs: args.idleMs, maxMs: args.maxMs } },
+    });
+    log(`reconciler running (commit ${commit.slice(0, 12)}); creating ${args.pods} pods in ${workload.namespace}`);
+
+    // Running times, first seen by a watch on the namespace.
+    const runningAt = new Map<string, number>();
+    const watch = new Watch(kc);
+    const controller = await watch.watch(
+      `/api/v1/namespaces/${workload.namespace}/pods`,
+      {},
+      (_type: string, pod: V1Pod) => {
+        const name = pod.metadata?.name;
+        if (name && pod.status?.phase === 'Running' && !runningAt.has(name)) runningAt.set(name, Date.now());
+      },
+      () => undefined,
+    );
+    stopWatch = () => controller.abort();
+
+    const rng = new Rng(args.seed);
+    const pods = Array.from({ length: args.pods }, (_, i) => podManifest(`p-${i}`, workload.namespace, { cpu: rng.pick(CPU), memory: rng.pick(MEMORY) }));
+    const t0 = Date.now();
+    const createdAt = await workload.createPods(pods, 32);
+    log(`created ${pods.length} pods in ${((Date.now() - t0) / 1000).toFixed(1)} s; waiting for every pod to run`);
+
+    const deadline = Date.now() + args.timeoutS * 1000;
+    let lastReport = 0;
+    while (runningAt.size < pods.length && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      if (Date.now() - lastReport > 15_000) {
+        lastReport = Date.now();
+        log(`${runningAt.size}/${pods.length} running, ${fleetCalls.size} launch calls`);
+      }
+    }
+
+    // Pod -> node -> NodeClaim (by providerID) -> its CreateFleet call.
+    const podList = await workload.pods();
+    const nodes = new Map((await workload.core.listNode()).items.map((n) => [n.metadata!.name!, n.spec?.providerID ?? '']));
+    const claims = await workload.nodeClaims([pool]);
+    const claimByProvider = new Map<string, NodeClaim>(claims.filter((c) => c.status?.providerID).map((c) => [c.status!.providerID!, c]));
+    const toLaunch: number[] = [];
+    const toRunning: number[] = [];
+    let unattributed = 0;
+    for (const p of podList) {
+      const name = p.metadata!.name!;
+      const created = createdAt.get(name);
+      if (created === undefined) continue;
+      const ran = runningAt.get(name);
+      if (ran !== undefined) toRunning.push((ran - created) / 1000);
+      const claim = claimByProvider.get(nodes.get(p.spec?.nodeName ?? '') ?? '');
+      const sent = claim?.metadata.uid ? fleetCalls.get(claim.metadata.uid) : undefined;
+      if (sent !== undefined) toLaunch.push(Math.max(0, sent - created) / 1000);
+      else unattributed += 1;
+    }
+    const instances = (await running.cloud.list()).filter((i) => i.tags['karpenter.sh/nodepool'] === pool);
+    const byType = new Map<string, number>();
+    for (const i of instances) byType.set(`${i.instanceType} ${i.capacityType}`, (byType.get(`${i.instanceType} ${i.capacityType}`) ?? 0) + 1);
+    const costPerHour = instances.reduce((s, i) => s + i.pricePerHour, 0);
+    const solves = running.logs.filter((l) => l.msg === 'solved a batch').length;
+    const result = {
+      benchmark: 'reconcile',
+      machine: machine(),
+      pods: pods.length,
+      batchWindow: { idleMs: args.idleMs, maxMs: args.maxMs },
+      spotPricing: TEST_SPOT_PRICING,
+      creationSpanSeconds: Math.round((Math.max(...createdAt.values()) - Math.min(...createdAt.values())) / 10) / 100,
+      creationToLaunchCallSeconds: round(summary(toLaunch)),
+      creationToRunningSeconds: round(summary(toRunning)),
+      podsRunning: runningAt.size,
+      podsNotAttributedToALaunch: unattributed,
+      solves,
+      launchCalls: fleetCalls.size,
+      nodeClaims: claims.length,
+      instancesLaunched: instances.length,
+      instanceTypes: Object.fromEntries([...byType].sort((x, y) => y[1] - x[1])),
+      costPerHour: Math.round(costPerHour * 10_000) / 10_000,
+      targetP99LaunchSeconds: (args.maxMs + 1_000) / 1000,
+    };
+    if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else {
+      process.stdout.write(
+        [
+          `reconcile latency: ${result.pods} pending pods created in ${result.creationSpanSeconds} s; batching window idle ${args.idleMs} ms, max ${args.maxMs} ms`,
+          `machine: ${result.machine.nproc} CPU (${result.machine.cpuModel}), node ${result.machine.node}, load ${result.machine.loadAverage.join(' ')}`,
+          '',
+          table(
+            ['from pod creation to', 'p50 s', 'p99 s', 'max s', 'pods'],
+            [
+              ['EC2 launch call', result.creationToLaunchCallSeconds.p50, result.creationToLaunchCallSeconds.p99, result.creationToLaunchCallSeconds.max, result.creationToLaunchCallSeconds.n],
+              ['Running', result.creationToRunningSeconds.p50, result.creationToRunningSeconds.p99, result.creationToRunningSeconds.max, result.creationToRunningSeconds.n],
+            ],
+          ),
+          '',
+          `target: p99 to the launch call <= ${result.targetP99LaunchSeconds} s (the window's max + 1 s)`,
+          `solves: ${solves}, launch calls: ${result.launchCalls}, NodeClaims: ${result.nodeClaims}, instances: ${result.instancesLaunched}, $/h: ${result.costPerHour}`,
+          `instance types: ${[...byType].map(([t, n]) => `${n} x ${t}`).join(', ')}`,
+          `pods running: ${result.podsRunning}/${result.pods}${unattributed ? `, ${unattributed} pod(s) on no launched node` : ''}`,
+          '',
+        ].join('\n'),
+      );
+    }
+    if (runningAt.size < pods.length) process.exitCode = 1;
+  } finally {
+    stopWatch?.();
+    await running?.stop();
+    log('cleaning up');
+    await workload.deleteNamespace();
+    await cleanUpPools(kc, env.ec2(), [pool]);
+    repo.remove();
+    if (started) await stopTestEnv(readState(process.env[STATE_ENV_VAR]!), { log });
+  }
+}
+
+function round(s: { p50: number; p99: number; max: number; n: number }) {
+  const r = (x: number) => Math.round(x * 100) / 100;
+  return { p50: r(s.p50), p99: r(s.p99), max: r(s.max), n: s.n };
+}
+
+await main();
+process.exit(process.exitCode ?? 0);
