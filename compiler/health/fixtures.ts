@@ -1,7 +1,5 @@
 // NodePools in each state the health checks tell apart, with the verdict each tool must
-// give. They become Argo CD's health_test.yaml and testdata/ in generated/ (the format of
-// Argo CD's own resource_customizations, so `argocd` tooling can run them), and the unit
-// tests evaluate the Lua and the CEL expressions on them.
+// give: the unit tests run the Argo CD Lua and the Flux CEL expressions on them.
 
 import {
   CONDITION_COMMIT_ACCEPTED,

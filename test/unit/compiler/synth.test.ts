@@ -74,7 +74,7 @@ describe('generated/ layout', () => {
     expect(wave('ec2nodeclasses/web.yaml')).toBeLessThan(wave('nodepools/web.yaml'));
     expect(read('nodepools/web.yaml').metadata.annotations['argocd.argoproj.io/sync-options']).toBe('SkipDryRunOnMissingResource=true');
     expect(read('crds/karpenter.sh_nodepools.yaml').metadata.annotations['argocd.argoproj.io/sync-options']).toContain('Prune=false');
-    expect(read('kustomization.yaml').resources).toEqual(['crds', 'ec2nodeclasses', 'nodepools']);
+    expect(read('kustomization.yaml').resources).toEqual(['crds', 'ec2nodeclasses', 'nodepools', 'health']);
     expect(read('nodepools/kustomization.yaml').resources).toEqual(['web.yaml']);
   });
 
