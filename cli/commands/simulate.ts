@@ -97,6 +97,7 @@ Options:
       catalog: loadShippedCatalog(),
       root,
       onDecision: (d) => printer.decision(d),
+      onNote: (t, message) => printer.note(t, message),
       onProgress: (now, sample) => printer.progress(now, sample),
       ...(logStream ? { logSink: (r) => logStream.write(`${JSON.stringify(r)}\n`) } : {}),
     });

@@ -29,6 +29,10 @@ export interface SimulationOptions {
   /** Every log line of the reconciler (JSON records); default: kept in memory only for warnings. */
   readonly logSink?: LogSink;
   readonly reconcilerOptions?: Partial<ReconcilerOptions>;
+  /** Offer only part of the catalog (smaller, faster runs in tests). */
+  readonly instanceTypeFilter?: (raw: RawCatalog['instanceTypes'][number]) => boolean;
+  /** Things the scenario itself did (operator actions), for the timeline. */
+  readonly onNote?: (t: number, message: string) => void;
 }
 
 export interface CommitRecord {
@@ -55,6 +59,9 @@ export interface SimulationResult {
   readonly wallMs: number;
   readonly world: SimWorld;
   readonly metricsText: string;
+  readonly operatorNotes: readonly { readonly t: number; readonly message: string }[];
+  /** NodeClaims still being deleted at the end, with what holds each. */
+  readonly stillDraining: readonly { readonly nodeClaim: string; readonly nodePool: string; readonly blockedBy: string }[];
 }
 
 function podSpec(shape: PodShape): PodSpec {
@@ -114,6 +121,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     kubelet: { bootSeconds: sc.cluster.bootSeconds, readySeconds: sc.cluster.readySeconds },
     shortages: sc.ec2.shortages.map((s) => ({ ...s, fromMs: sc.startMs + s.fromMs, untilMs: sc.startMs + s.untilMs })),
     spotPrice: { seed: sc.seed, minFraction: sc.ec2.spotMin, maxFraction: sc.ec2.spotMax },
+    ...(opts.instanceTypeFilter ? { instanceTypeFilter: opts.instanceTypeFilter } : {}),
   });
   const commits: CommitRecord[] = [];
   let current = opts.intent;
@@ -203,9 +211,20 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     }
   }
 
+  const operatorNotes: { t: number; message: string }[] = [];
   for (const e of sc.events) {
+    const del = e.deleteNodeClaims;
+    if (del) {
+      at(e.atMs, async () => {
+        const claims = world.api.cache.list('NodeClaim').filter((c) => c.metadata.labels?.['karpenter.sh/nodepool'] === del.nodePool && !c.metadata.deletionTimestamp);
+        for (const c of claims) await world.api.deleteNodeClaim(c.metadata.name!);
+        operatorNotes.push({ t: world.clock.now(), message: `operator: kubectl delete nodeclaims -l karpenter.sh/nodepool=${del.nodePool} (${claims.length} claim(s)): ${del.reason}` });
+        opts.onNote?.(world.clock.now(), operatorNotes[operatorNotes.length - 1]!.message);
+      });
+      continue;
+    }
     at(e.atMs, async () => {
-      const pc = e.policyCommit;
+      const pc = e.policyCommit!;
       let outcome: Awaited<ReturnType<typeof applyPolicyCommit>>;
       if (pc.policies) {
         try {
@@ -242,7 +261,22 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   await reconciler.stop();
   recorder.stop();
   const cost = recorder.totalCost(end);
+  const stillDraining = world.api.cache
+    .list('NodeClaim')
+    .filter((c) => c.metadata.deletionTimestamp)
+    .map((c) => {
+      const node = world.api.cache.list('Node').find((n) => n.spec?.providerID === c.status?.providerID);
+      const pods = node ? world.api.cache.podsOnNode(node.metadata.name!).filter((p) => !p.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet')) : [];
+      const pinned = pods.filter((p) => p.metadata.annotations?.['karpenter.sh/do-not-disrupt'] === 'true').length;
+      return {
+        nodeClaim: c.metadata.name!,
+        nodePool: c.metadata.labels?.['karpenter.sh/nodepool'] ?? '',
+        blockedBy: pinned > 0 ? `${pinned} do-not-disrupt pod(s), until terminationGracePeriod ${c.spec.terminationGracePeriod ?? '(none: forever)'}` : pods.length > 0 ? `${pods.length} pod(s) whose PDB allows no eviction` : 'instance shutting down',
+      };
+    });
   return {
+    operatorNotes,
+    stillDraining,
     scenario: sc,
     samples: recorder.samples,
     decisions,

@@ -12,7 +12,8 @@
 //               topologySpread, pdb, doNotDisrupt, replicas: [{at, to?, replicas}]}
 //               Job {name, namespace, at, completions, parallelism, duration, requests, ...}
 //               Snapshot {file, at}: `kubectl get pods,nodes,daemonsets,pdb -A -o json`
-//   events:     [{at, policyCommit: {message, nodePools: {<name>: {requirements, set}}, policies}}]
+//   events:     [{at, policyCommit: {message, nodePools: {<name>: {requirements, set}}, nodeClasses, policies}}]
+//               [{at, deleteNodeClaims: {nodePool, reason}}]  (an operator's kubectl delete)
 //
 // Times ("at", "from", ...) are "HH:MM" from the start of the scenario, or a duration
 // ("90m", "26h").
@@ -103,10 +104,15 @@ export interface PolicyCommit {
   readonly nodeClasses: Readonly<Record<string, { readonly set?: Readonly<Record<string, unknown>> }>>;
 }
 
-export interface ScenarioEvent {
-  readonly atMs: number;
-  readonly policyCommit: PolicyCommit;
+/** An operator's action through the API, e.g. `kubectl delete nodeclaims -l karpenter.sh/nodepool=gpu`. */
+export interface DeleteNodeClaims {
+  readonly nodePool: string;
+  readonly reason: string;
 }
+
+export type ScenarioEvent =
+  | { readonly atMs: number; readonly policyCommit: PolicyCommit; readonly deleteNodeClaims?: undefined }
+  | { readonly atMs: number; readonly deleteNodeClaims: DeleteNodeClaims; readonly policyCommit?: undefined };
 
 export interface Shortage {
   readonly fromMs: number;
@@ -337,8 +343,17 @@ export function parseScenario(text: string, file: string): Scenario {
   const events: ScenarioEvent[] = r.list(root.events, 'events').map((x, i) => {
     const field = `events[${i}]`;
     const e = r.obj(x, field);
+    if ((e.policyCommit === undefined) === (e.deleteNodeClaims === undefined)) {
+      r.fail(field, 'set exactly one of policyCommit or deleteNodeClaims');
+    }
+    if (e.deleteNodeClaims !== undefined) {
+      const d = r.obj(e.deleteNodeClaims, `${field}.deleteNodeClaims`);
+      return {
+        atMs: r.time(e.at, `${field}.at`),
+        deleteNodeClaims: { nodePool: r.str(d.nodePool, `${field}.deleteNodeClaims.nodePool`), reason: r.str(d.reason, `${field}.deleteNodeClaims.reason`, 'operator action') },
+      };
+    }
     const pc = r.obj(e.policyCommit, `${field}.policyCommit`);
-    if (e.policyCommit === undefined) r.fail(`${field}.policyCommit`, 'is required (the only event kind so far)');
     const nodePools: Record<string, { requirements?: RequirementPatch[]; set?: Record<string, unknown> }> = {};
     for (const [name, p] of Object.entries(r.obj(pc.nodePools, `${field}.policyCommit.nodePools`))) {
       const pf = `${field}.policyCommit.nodePools.${name}`;

@@ -22,6 +22,7 @@ export interface SimulationSummary {
   readonly decisionsByAction: Readonly<Record<string, number>>;
   readonly skipsByReason: Readonly<Record<string, number>>;
   readonly errors: number;
+  readonly stillDraining: SimulationResult['stillDraining'];
 }
 
 function percentile(sorted: readonly number[], q: number): number {
@@ -69,6 +70,7 @@ export function summarize(r: SimulationResult): SimulationSummary {
     decisionsByAction,
     skipsByReason,
     errors: r.errors.length,
+    stillDraining: r.stillDraining,
   };
 }
 
@@ -96,6 +98,11 @@ export function formatSummary(s: SimulationSummary, start: number): string[] {
   lines.push(
     `  pods pending     ${s.podHoursPending.toFixed(2)} pod-hours in all; time to a node p50 ${s.timeToBind.p50s.toFixed(0)} s, p95 ${s.timeToBind.p95s.toFixed(0)} s, max ${s.timeToBind.maxs.toFixed(0)} s; ${s.stillPending} still pending at the end`,
   );
+  if (s.stillDraining.length > 0) {
+    const byReason = new Map<string, number>();
+    for (const d of s.stillDraining) byReason.set(d.blockedBy, (byReason.get(d.blockedBy) ?? 0) + 1);
+    lines.push(`  still draining   ${s.stillDraining.length}: ${[...byReason].map(([k, v]) => `${v} held by ${k}`).join('; ')}`);
+  }
   for (const r of s.rollouts) {
     lines.push(`  drift rollout    ${r.nodePool}: ${r.replaced} node(s) replaced, at most ${r.maxConcurrent} at once (budget allowed ${r.capAtMax}); ${r.violations === 0 ? 'never over budget' : `${r.violations} time(s) OVER BUDGET`}`);
   }

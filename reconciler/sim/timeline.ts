@@ -46,6 +46,14 @@ export class TimelinePrinter {
     this.drawBar(d.time, true);
   }
 
+  /** Something the scenario did (an operator action). */
+  note(t: number, message: string): void {
+    if (this.o.quiet) return;
+    this.clearBar();
+    this.o.write(`${this.clock(t)}  ${'scenario'.padEnd(16)} ${''.padEnd(16)} ${message}\n`);
+    this.drawBar(t, true);
+  }
+
   progress(now: number, sample: FleetSample | undefined): void {
     if (sample) this.lastSample = sample;
     if (this.o.quiet) return;

@@ -216,7 +216,13 @@ export class LifecycleController implements Controller {
         return jittered;
       }
       const ice = err instanceof InsufficientCapacityError;
-      const reason = ice ? 'insufficient-capacity' : err instanceof LaunchFailedError ? err.reason : 'error';
+      if (!ice && !(err instanceof LaunchFailedError)) {
+        // Unknown outcome (a timeout, a dropped connection): EC2 may have launched. Keep the
+        // claim and retry with the same client token, which returns that instance if so.
+        metrics.cloudApiErrors.inc({ operation: 'create', error: 'unknown' });
+        throw err;
+      }
+      const reason = ice ? 'insufficient-capacity' : err.reason;
       if (ice) unavailable.mark(err.offerings);
       metrics.launchFailures.inc({ nodepool: pool, reason });
       metrics.launches.inc({ nodepool: pool, capacity_type: '', result: 'failed' });

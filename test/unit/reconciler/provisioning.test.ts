@@ -1,0 +1,69 @@
+// Provisioning on the simulator: the batching window, capacity shortages falling back
+// to other offerings, NodePool limits counting nodes in flight, and garbage collection
+// of an instance nobody claims.
+import { deployment, newWorld, nodeClass, nodePool, podsOf, startReconciler, START, MINUTE } from './fixtures.ts';
+
+describe('provisioning', () => {
+  test('pods arriving every 500 ms are batched: one solve when the window reaches its 10 s maximum', async () => {
+    const world = newWorld();
+    world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
+    const h = await startReconciler(world);
+    for (let i = 0; i < 30; i++) {
+      world.workloads.createPod({ metadata: { name: `p${i}`, namespace: 'default' }, spec: { containers: [{ name: 'c', resources: { requests: { cpu: '500m', memory: '1Gi' } } }] } });
+      await world.clock.advance(500);
+    }
+    await world.clock.advance(5 * MINUTE);
+    const launches = h.decisions.filter((d) => d.action === 'launch');
+    // The first pod opened the window at t=0; it closed at 10 s with the 20 pods seen so
+    // far; the last 10 (10.0 to 14.5 s) form a second batch closing 1 s after the last.
+    const times = [...new Set(launches.map((d) => d.time - START))];
+    expect(times[0]).toBe(10_000);
+    expect(times[1]).toBe(15_500);
+    expect(times).toHaveLength(2);
+    expect(podsOf(world).every((p) => p.spec.nodeName)).toBe(true);
+    await h.reconciler.stop();
+  }, 60_000);
+
+  test('an offering out of capacity is avoided and the pods are solved again on another', async () => {
+    const world = newWorld({ shortages: [{ fromMs: START, untilMs: START + 60 * MINUTE, instanceTypes: ['c7i.', 'm7i.'] }] });
+    world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
+    const h = await startReconciler(world);
+    deployment(world, 'web', 20, { cpu: '1', memory: '2Gi' });
+    await world.clock.advance(10 * MINUTE);
+    const failed = h.decisions.filter((d) => d.action === 'launch-failed');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((d) => d.reason === 'insufficient-capacity')).toBe(true);
+    expect(podsOf(world, 'web').every((p) => p.spec.nodeName)).toBe(true);
+    for (const c of world.api.cache.list('NodeClaim')) expect(c.metadata.labels?.['karpenter.k8s.aws/instance-family']).toBe('m6i');
+    await h.reconciler.stop();
+  }, 60_000);
+
+  test('NodePool limits stop launches, counting nodes still in flight, and say so', async () => {
+    const world = newWorld();
+    world.intent.accept({ commit: 'a1', nodePools: [nodePool('general', { limits: { cpu: '16' } })], nodeClasses: [nodeClass()] });
+    const h = await startReconciler(world);
+    deployment(world, 'web', 40, { cpu: '1', memory: '1Gi' });
+    await world.clock.advance(10 * MINUTE);
+    let cpus = 0;
+    for (const c of world.api.cache.list('NodeClaim')) cpus += Number(c.metadata.labels?.['karpenter.k8s.aws/instance-cpu'] ?? 0);
+    expect(cpus).toBeLessThanOrEqual(16);
+    expect(podsOf(world, 'web').some((p) => !p.spec.nodeName)).toBe(true);
+    expect(h.decisions.some((d) => d.action === 'limit-reached' && /limit/.test(d.message))).toBe(true);
+    await h.reconciler.stop();
+  }, 60_000);
+
+  test('an instance tagged for the cluster with no NodeClaim is terminated after the grace period', async () => {
+    const world = newWorld();
+    world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
+    const h = await startReconciler(world);
+    const orphan = world.ec2.launchUntracked('m6i.large', 'us-east-1a', { 'karpenter.sh/nodeclaim': 'general-gone1' });
+    await world.clock.advance(30_000);
+    expect((await world.ec2.list()).map((i) => i.id)).toContain(orphan.id);
+    await world.clock.advance(5 * MINUTE);
+    expect((await world.ec2.list()).map((i) => i.id)).not.toContain(orphan.id);
+    const gc = h.decisions.find((d) => d.action === 'garbage-collect');
+    expect(gc?.reason).toBe('orphan-instance');
+    expect(gc?.message).toContain(orphan.id);
+    await h.reconciler.stop();
+  }, 60_000);
+});
