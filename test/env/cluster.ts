@@ -5,6 +5,7 @@
 //
 // Either half can come from outside instead: JOINERY_TEST_KUBECONFIG (an existing
 // cluster) and JOINERY_TEST_EC2_ENDPOINT (an existing EC2 API). See startTestEnv.
+import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -20,7 +21,7 @@ import { freeLoopbackPorts } from './ports.ts';
 import { isRunning, sleep, startProcess, stopProcess, tailOf, type SpawnSpec } from './processes.ts';
 import { readState, writeState, type StartedProcess, type TestEnvState } from './state.ts';
 
-export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 
 export interface StartOptions {
   /** Directory for PKI, etcd data, logs and the state file; default a new one under the OS temp dir. */

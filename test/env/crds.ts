@@ -1,11 +1,12 @@
 // Installs the project's Karpenter CRDs (data/karpenter-crds/) with server-side apply and
 // waits until the apiserver reports each one Established, so their CEL rules are live.
+import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ApiextensionsV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 
-export const CRD_DIR = resolve(import.meta.dirname, '../../data/karpenter-crds');
+export const CRD_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../data/karpenter-crds');
 
 /**
  * Applies the CRDs and waits until each is Established. With `keepExisting` (a cluster

@@ -12,6 +12,7 @@
 // node lifecycle controller would. It never launches, schedules or deletes instances.
 // Tests steer it (boot delay, pause, types that never join) through a ConfigMap: see
 // NODE_JOIN_CONTROL in node-join.ts.
+import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,7 +32,7 @@ const { values: opts } = parseArgs({
     'ec2-endpoint': { type: 'string' },
     region: { type: 'string', default: 'us-east-1' },
     'cluster-name': { type: 'string' },
-    catalog: { type: 'string', default: resolve(import.meta.dirname, '../../data/ec2-us-east-1.json') },
+    catalog: { type: 'string', default: resolve(fileURLToPath(new URL('.', import.meta.url)), '../../data/ec2-us-east-1.json') },
     'boot-delay-ms': { type: 'string', default: '1000' },
     'poll-interval-ms': { type: 'string', default: '500' },
     'node-delete-delay-ms': { type: 'string', default: '1000' },

@@ -1,6 +1,7 @@
 // What the test EC2 (moto, pinned in test/env/setup.sh) does for the calls the reconciler
 // makes. These tests are the support list the reconciler's tests rely on: when a moto
 // upgrade changes one of these behaviours, a test here says which.
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
@@ -13,7 +14,7 @@ import { testEnv } from '../env/index.ts';
 
 const env = testEnv();
 const ec2 = env.ec2();
-const REPO = resolve(import.meta.dirname, '../..');
+const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const run = `p${Date.now().toString(36)}`;
 /** Marks what this file launches; deliberately not the cluster tag, so no Node joins. */
 const probeTag: Tag = { Key: 'testenv.joinery.dev/probe', Value: run };

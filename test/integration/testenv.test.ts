@@ -2,6 +2,7 @@
 // Karpenter CRDs' CEL rules, kube-scheduler and kwok schedule and run pods on Nodes the
 // node-join simulator registers for instances running in moto, and every component
 // listens on 127.0.0.1 only.
+import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { DescribeImagesCommand, RunInstancesCommand, TerminateInstancesCommand, type RunInstancesCommandInput } from '@aws-sdk/client-ec2';
@@ -12,7 +13,7 @@ import { processGroupMembers } from '../env/processes.ts';
 import { readState, STATE_ENV_VAR } from '../env/state.ts';
 
 const env = testEnv();
-const REPO = resolve(import.meta.dirname, '../..');
+const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const core = env.kubeConfig().makeApiClient(CoreV1Api);
 const objects = KubernetesObjectApi.makeApiClient(env.kubeConfig());
 const ec2 = env.ec2();
