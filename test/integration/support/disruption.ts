@@ -7,7 +7,8 @@
 
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { AppsV1Api, CustomObjectsApi, PatchStrategy, PolicyV1Api, Watch, setHeaderOptions, type KubeConfig, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import type { DisruptionBudget, NodeClaim, NodePool, NodeSelectorRequirementWithMinValues } from '../../../core/api/karpenter.ts';
@@ -17,6 +18,8 @@ import { nodePool, type PoolOptions } from './manifests.ts';
 import { instancesOfPools } from './workload.ts';
 
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+/** (import.meta.dirname is not there under jest 29's ESM.) */
+const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** Consolidation's pacing (30 s by default): once every 2 s in these tests. */
 const CONSOLIDATION_PACING = { consolidationIntervalMs: 2_000 };
@@ -132,10 +135,6 @@ export class Apps {
     });
   }
 
-  async patchPdb(name: string, spec: { maxUnavailable?: number | null; minAvailable?: number | null }): Promise<void> {
-    await this.policy.patchNamespacedPodDisruptionBudget({ name, namespace: this.namespace, body: { spec } }, MERGE);
-  }
-
   async pdbAllows(name: string): Promise<number | undefined> {
     const p = await this.policy.readNamespacedPodDisruptionBudget({ name, namespace: this.namespace });
     return p.status?.observedGeneration === p.metadata?.generation ? p.status?.disruptionsAllowed : undefined;
@@ -150,7 +149,7 @@ export function notRunning(pods: readonly V1Pod[]): string[] {
 // ---- cost -----------------------------------------------------------------------------
 
 const onDemand = new Map(
-  (JSON.parse(readFileSync(join(resolve(import.meta.dirname, '../../..'), 'data/ec2-us-east-1.json'), 'utf8')) as { instanceTypes: { name: string; onDemandPricePerHour: number | null }[] }).instanceTypes.map(
+  (JSON.parse(readFileSync(join(REPO_ROOT, 'data/ec2-us-east-1.json'), 'utf8')) as { instanceTypes: { name: string; onDemandPricePerHour: number | null }[] }).instanceTypes.map(
     (t) => [t.name, t.onDemandPricePerHour ?? NaN],
   ),
 );
@@ -288,7 +287,7 @@ export interface ChildReconciler {
 
 /** Starts support/disruption-reconciler-process.ts; resolves once its reconciler started. */
 export async function spawnReconciler(config: { repo: { url: string; cacheDir: string }; logName: string; options: Partial<ReconcilerOptions> }): Promise<ChildReconciler> {
-  const root = resolve(import.meta.dirname, '../../..');
+  const root = REPO_ROOT;
   const child = spawn(process.execPath, [join(root, 'bin/tsx-run.js'), join(root, 'test/integration/support/disruption-reconciler-process.ts'), JSON.stringify(config)], {
     cwd: root,
     env: process.env,
