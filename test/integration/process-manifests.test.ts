@@ -1,8 +1,9 @@
 // The reconciler's in-cluster deployment, as `joinery compile` writes it to
 // generated/reconciler/, accepted by the real kube-apiserver (server-side dry-run: every
 // field validated, admission run, nothing stored), and the same chart for other settings.
+import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { resolveReconcilerDeployment } from '../../compiler/api/reconciler-deployment.ts';
@@ -10,7 +11,7 @@ import { reconcilerObjects } from '../../compiler/deployment/chart.ts';
 import { describeApiError, testEnv } from '../env/index.ts';
 
 const env = testEnv();
-const REPO = resolve(import.meta.dirname, '../..');
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const objects = KubernetesObjectApi.makeApiClient(env.kubeConfig());
 const core = env.kubeConfig().makeApiClient(CoreV1Api);
 

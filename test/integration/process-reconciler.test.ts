@@ -8,10 +8,11 @@
 // killed (SIGKILL, by PID) while it provisions for pending pods: the standby takes over
 // within the lease duration, every pod ends up running, and no NodeClaim has two instances.
 // SIGTERM then stops the new leader cleanly and frees the Lease.
+import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { CoordinationV1Api, CoreV1Api, KubernetesObjectApi, RbacAuthorizationV1Api, type KubernetesObject } from '@kubernetes/client-node';
@@ -24,7 +25,7 @@ import { createPolicyRepo, type PolicyRepo } from './support/policy-repo.ts';
 import { cleanUpPools, instancesOfPools, podManifest, runId, tagsOf, Workload } from './support/workload.ts';
 
 const env = testEnv();
-const REPO = resolve(import.meta.dirname, '../..');
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const kc = env.kubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
 const rbac = kc.makeApiClient(RbacAuthorizationV1Api);

@@ -1,8 +1,9 @@
 // The IAM policy document `joinery compile` writes for the reconciler's role, checked
 // against the calls the AWS adapter actually makes: its source is scanned for the SDK
 // commands it sends, so adding or removing a call without updating the document fails here.
+import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import {
   EC2_API_CALLS,
   grantedEc2Actions,
@@ -14,7 +15,7 @@ import {
   type IamStatement,
 } from '../../../compiler/deployment/iam-policy.ts';
 
-const REPO = resolve(import.meta.dirname, '../../..');
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const ADAPTER_DIR = join(REPO, 'reconciler/adapters/aws');
 
 function sourceFiles(dir: string): string[] {

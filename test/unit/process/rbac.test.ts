@@ -3,12 +3,13 @@
 // found in their source and mapped to the permission it needs. The ClusterRole and Role must
 // grant exactly those: a new call without a grant, or a grant no call needs, fails here.
 // (The integration test runs the process under these very rules against the real apiserver.)
+import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, PolicyV1Api } from '@kubernetes/client-node';
 import { clusterRules, namespaceRules, type RbacRule } from '../../../compiler/deployment/rbac.ts';
 
-const REPO = resolve(import.meta.dirname, '../../..');
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** group/resource:verb */
 type Permission = string;
