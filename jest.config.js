@@ -26,7 +26,6 @@ export default {
       // on 127.0.0.1 once for the whole run (only when an integration test is selected).
       globalSetup: '<rootDir>/test/env/global-setup.ts',
       globalTeardown: '<rootDir>/test/env/global-teardown.ts',
-      testTimeout: 120000,
       // jest ignores testTimeout inside a project: this file applies it.
       setupFilesAfterEnv: ['<rootDir>/test/env/jest-timeout.ts'],
     },
