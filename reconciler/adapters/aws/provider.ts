@@ -37,7 +37,7 @@ import {
 } from '../../ports/cloud.ts';
 import type { Logger } from '../../observability/log.ts';
 import { SystemClock } from '../../runtime/system-clock.ts';
-import { CLUSTER_TAG_VALUE, TAINT_UNREGISTERED, clusterTagKey } from '../../state/well-known.ts';
+import { CLUSTER_TAG_VALUE, LABEL_POLICY_COMMIT, TAINT_UNREGISTERED, clusterTagKey } from '../../state/well-known.ts';
 import type { UnavailableOfferings } from '../../state/unavailable-offerings.ts';
 import { DEFAULT_BACKOFF, Ec2Calls } from './calls.ts';
 import { Ec2InstanceTypeSource, kubeletSettings, rawInstanceType } from './catalog.ts';
@@ -227,7 +227,7 @@ export class AwsCloudProvider implements CloudProvider {
         userData = bootstrapUserData({
           family: amis.family,
           cluster: this.config.bootstrap,
-          labels: claim.metadata.labels ?? {},
+          labels: registrationLabelsOf(claim.metadata.labels),
           taints,
           maxPods: typeof nodeClass.spec?.kubelet?.maxPods === 'number' ? nodeClass.spec.kubelet.maxPods : undefined,
           customUserData: nodeClass.spec?.userData,
@@ -388,6 +388,16 @@ export class AwsCloudProvider implements CloudProvider {
       tags: tagMap(i),
     };
   }
+}
+
+/**
+ * The claim's labels the kubelet registers with. The policy commit is left to the
+ * lifecycle controller (it copies every claim label onto the Node at registration):
+ * in user data it would make a new launch template for every commit.
+ */
+export function registrationLabelsOf(labels: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const { [LABEL_POLICY_COMMIT]: _commit, ...rest } = labels ?? {};
+  return rest;
 }
 
 /** What the kubelet registers with: the claim's taints, its startup taints, and karpenter.sh/unregistered. */

@@ -10,7 +10,7 @@ import type { Kind, ObjectsByKind } from '../../ports/cluster.ts';
 import type { Logger } from '../../observability/log.ts';
 import type { KindResource } from './resources.ts';
 import type { InformerStore } from './store.ts';
-import { toPlain } from './plain.ts';
+import { withoutManagedFields } from './plain.ts';
 
 export interface InformerOptions {
   /** Full relist period per kind (default 10 min). */
@@ -83,10 +83,11 @@ class KindInformer {
       return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: list.resourceVersion }, items: list.items as unknown as KubernetesObject[] };
     };
     const lw = new ListWatch<KubernetesObject>(this.resource.path, this.watch, listFn, false);
-    const upsert = (o: KubernetesObject) => live() && this.store.upsert(kind, toPlain<AnyObject>(o));
+    // Objects here are plain already (list items from listFn, parsed watch JSON): stored as is.
+    const upsert = (o: KubernetesObject) => live() && this.store.upsert(kind, withoutManagedFields(o) as unknown as AnyObject);
     lw.on('add', upsert);
     lw.on('update', upsert);
-    lw.on('delete', (o) => live() && this.store.remove(kind, toPlain<AnyObject>(o)));
+    lw.on('delete', (o) => live() && this.store.remove(kind, o as unknown as AnyObject));
     lw.on('error', (err: unknown) => {
       if (!live()) return;
       this.failures += 1;

@@ -28,6 +28,16 @@ export function toPlain<T>(object: unknown): T {
 }
 
 /**
+ * A plain JSON object (watch event or list item) without managedFields, changed in place:
+ * ListWatch keeps its own reference to it, so both caches share one copy of each object.
+ */
+export function withoutManagedFields<T>(object: T): T {
+  const meta = (object as { metadata?: Record<string, unknown> } | null)?.metadata;
+  if (meta && 'managedFields' in meta) delete meta.managedFields;
+  return object;
+}
+
+/**
  * Orders two resourceVersions: negative when `a` is older. Kubernetes calls them opaque,
  * but every etcd-backed API server issues increasing integers; anything else compares
  * as "different" (1) so the newer observation wins.

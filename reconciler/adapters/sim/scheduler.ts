@@ -8,6 +8,7 @@ import type { Pod } from '../../../core/api/k8s.ts';
 import { solve, parseResourceList, type ExistingNode } from '../../../core/index.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { isTerminal, nodeReady } from '../../state/cluster-state.ts';
+import { nodesWithRoom } from '../../state/scheduling.ts';
 import type { SimApiServer } from './apiserver.ts';
 
 export class SimScheduler {
@@ -64,7 +65,7 @@ export class SimScheduler {
         pods: this.api.cache.podsOnNode(name).filter((p) => !isTerminal(p)),
       });
     }
-    const result = solve({ pods: pending, nodes, nodePools: [], daemonSets: [...this.api.cache.list('DaemonSet')] });
+    const result = solve({ pods: pending, nodes: nodesWithRoom(nodes, pending), nodePools: [], daemonSets: [...this.api.cache.list('DaemonSet')] });
     const now = new Date(this.clock.now()).toISOString();
     for (const b of result.bindings) {
       this.api.update('Pod', b.pod.metadata.name!, b.pod.metadata.namespace, (p) => {

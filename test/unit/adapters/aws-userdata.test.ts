@@ -3,7 +3,7 @@
 // node-join simulator uses), so the labels and taints provably reach the node.
 import { parse } from 'yaml';
 import { bootstrapUserData, mimeParts, registrationLabels, UserDataError } from '../../../reconciler/adapters/aws/userdata.ts';
-import { registrationTaints } from '../../../reconciler/adapters/aws/provider.ts';
+import { registrationLabelsOf, registrationTaints } from '../../../reconciler/adapters/aws/provider.ts';
 import { kubeletFlagsFromUserData } from '../../env/node-join.ts';
 
 const cluster = { name: 'prod', endpoint: 'https://ABC.gr7.us-east-1.eks.amazonaws.com', certificateAuthority: 'Q0EK', serviceCidr: '10.100.0.0/16', dnsClusterIP: '10.100.0.10' };
@@ -14,6 +14,12 @@ describe('registrationTaints', () => {
   test('the claim\'s taints, its startup taints, and karpenter.sh/unregistered, once each', () => {
     expect(taints.map((t) => `${t.key}:${t.effect}`)).toEqual(['dedicated:NoSchedule', 'cilium.io/agent-not-ready:NoExecute', 'karpenter.sh/unregistered:NoExecute']);
     expect(registrationTaints([{ key: 'karpenter.sh/unregistered', effect: 'NoExecute' }], undefined)).toHaveLength(1);
+  });
+});
+
+describe('registrationLabelsOf', () => {
+  test('the policy commit is left out (a launch template per commit otherwise); the rest stays', () => {
+    expect(registrationLabelsOf({ 'joinery.dev/policy-commit': 'abc', 'karpenter.sh/nodepool': 'web' })).toEqual({ 'karpenter.sh/nodepool': 'web' });
   });
 });
 
