@@ -6,7 +6,7 @@
 // left pending.
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { eventually, testEnv } from '../env/index.ts';
-import { Apps, DisruptionObserver, FAST_DISRUPTION, disruptionPool, fleetCost, notRunning, onlyType } from './support/disruption.ts';
+import { Apps, DisruptionObserver, FAST_DISRUPTION, disruptionPool, explainCli, fleetCost, notRunning, onlyType } from './support/disruption.ts';
 import { generatedFiles, nodeClass } from './support/manifests.ts';
 import { createPolicyRepo, type PolicyRepo } from './support/policy-repo.ts';
 import { describeDecisions, startReconciler, type RunningReconciler } from './support/reconciler.ts';
@@ -23,6 +23,7 @@ describe('consolidation after a scale-down', () => {
   const workload = new Workload(kc, `${id}-consolidate`);
   const apps = new Apps(kc, workload.namespace);
   const observer = new DisruptionObserver(kc, [pool]);
+  const cli = explainCli(env);
   let repo: PolicyRepo;
   let running: RunningReconciler | undefined;
   let before = { instances: 0, perHour: 0, types: [] as string[] };
@@ -30,14 +31,13 @@ describe('consolidation after a scale-down', () => {
   beforeAll(async () => {
     if (!env.network) throw new Error('these tests need the EC2 network the environment seeds');
     repo = createPolicyRepo();
-    repo.push(
-      generatedFiles(
-        // m5.large only (2 vCPU): two 700m pods per node, so 8 replicas need 4 nodes.
-        [disruptionPool(pool, { nodeClass: `${id}-default`, requirements: onlyType('m5.large'), consolidateAfter: '2s', budgets: [{ nodes: '100%' }] })],
-        [nodeClass(`${id}-default`, env.network.discoveryTag.value)],
-      ),
-      'web pool, consolidation WhenEmptyOrUnderutilized after 2s',
+    const files = generatedFiles(
+      // m5.large only (2 vCPU): two 700m pods per node, so 8 replicas need 4 nodes.
+      [disruptionPool(pool, { nodeClass: `${id}-default`, requirements: onlyType('m5.large'), consolidateAfter: '2s', budgets: [{ nodes: '100%' }] })],
+      [nodeClass(`${id}-default`, env.network.discoveryTag.value)],
     );
+    repo.push(files, 'web pool, consolidation WhenEmptyOrUnderutilized after 2s');
+    cli.write(files);
     await workload.createNamespace();
     await observer.start();
     running = await startReconciler({ env, repo, logName: `reconciler-${id}-consolidate`, options: FAST_DISRUPTION });
@@ -65,6 +65,7 @@ describe('consolidation after a scale-down', () => {
     await workload.deleteNamespace();
     await cleanUpPools(kc, ec2, [pool]);
     repo?.remove();
+    cli.remove();
   });
 
   test('while the pods carry karpenter.sh/do-not-disrupt, scaling down by half consolidates nothing, and each skip says why', async () => {
@@ -91,7 +92,15 @@ describe('consolidation after a scale-down', () => {
       { timeoutMs: 30_000, intervalMs: 500, describe: () => describeDecisions(running!) },
     );
     expect(skipped.message).toMatch(/consolidation blocked: pod .+\/web-.+ is annotated karpenter.sh\/do-not-disrupt/);
-    await new Promise((r) => setTimeout(r, 8_000));
+    // `joinery explain node` says the same, and that the pods would otherwise fit elsewhere.
+    const node = (await workload.pods())[0]!.spec!.nodeName!;
+    const e = await cli.explain(node);
+    expect(e.verdict).toBe('not-disruptable');
+    expect(e.summary).toMatch(/pod .+\/web-.+ is annotated karpenter.sh\/do-not-disrupt/);
+    expect(e.checks.find((c) => c.check === 'do-not-disrupt')?.status).toBe('blocks');
+    expect(e.checks.find((c) => c.check === 'placement')).toMatchObject({ status: 'ok', message: 'its 1 pod(s) fit on the other nodes' });
+    expect(e.facts).toMatchObject({ nodePool: pool, instanceType: 'm5.large', capacityType: 'on-demand', pods: 1, pricePerHour: 0.096 });
+    await new Promise((r) => setTimeout(r, 5_000));
     expect(observer.maxConcurrent()).toBe(0);
     expect((await fleetCost(ec2, [pool])).instances).toBe(4);
     expect(running!.decisions.filter((d) => d.controller === 'disruption' && (d.action === 'delete' || d.action === 'replace'))).toEqual([]);

@@ -5,18 +5,10 @@
 // Then the reconciler is killed mid-drain (SIGKILL, a process of its own) and the PDB
 // relaxed while nothing runs; a new reconciler process resumes from what the API server and
 // EC2 hold: it drains, terminates the instance, releases the finalizers, and launches nothing.
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { stringify } from 'yaml';
 import type { NodeClaim } from '../../core/api/karpenter.ts';
-import type { NodeExplanation } from '../../reconciler/explain/index.ts';
 import { eventually, testEnv } from '../env/index.ts';
-import { Apps, DisruptionObserver, FAST_DISRUPTION, disruptionPool, notRunning, onlyType, spawnReconciler, type ChildReconciler } from './support/disruption.ts';
+import { Apps, DisruptionObserver, FAST_DISRUPTION, disruptionPool, explainCli, notRunning, onlyType, spawnReconciler, type ChildReconciler } from './support/disruption.ts';
 import { generatedFiles, nodeClass } from './support/manifests.ts';
 import { createPolicyRepo, type PolicyRepo } from './support/policy-repo.ts';
 import { Workload, cleanUpPools, runId } from './support/workload.ts';
@@ -24,7 +16,6 @@ import { Workload, cleanUpPools, runId } from './support/workload.ts';
 const env = testEnv();
 const kc = env.kubeConfig();
 const ec2 = env.ec2();
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 function lines(decisions: ChildReconciler['decisions']): string {
   return decisions.slice(-25).map((d) => `  ${d.controller} ${d.action} ${d.reason}: ${d.message}`).join('\n');
@@ -37,7 +28,7 @@ describe('a drain blocked by a PodDisruptionBudget, and a reconciler killed mid-
   const workload = new Workload(kc, `${id}-drain`);
   const apps = new Apps(kc, workload.namespace);
   const observer = new DisruptionObserver(kc, [poolName]);
-  const generatedDir = mkdtempSync(join(tmpdir(), 'joinery-explain-'));
+  const cli = explainCli(env);
   let repo: PolicyRepo;
   let first: ChildReconciler | undefined;
   let second: ChildReconciler | undefined;
@@ -50,28 +41,7 @@ describe('a drain blocked by a PodDisruptionBudget, and a reconciler killed mid-
   function push(expireAfter: string, message: string): void {
     const files = generatedFiles([pool(expireAfter)], [nodeClass(className, env.network!.discoveryTag.value)]);
     repo.push(files, message);
-    // The same manifests for `joinery explain --generated`.
-    rmSync(join(generatedDir, 'generated'), { recursive: true, force: true });
-    for (const [path, object] of Object.entries(files)) {
-      mkdirSync(dirname(join(generatedDir, path)), { recursive: true });
-      writeFileSync(join(generatedDir, path), stringify(object));
-    }
-  }
-
-  async function explain(node: string): Promise<NodeExplanation> {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [
-        join(ROOT, 'bin/joinery.js'), 'explain', 'node', node, '--json',
-        '--kubeconfig', env.kubeconfigPath,
-        '--generated', join(generatedDir, 'generated'),
-        '--ec2-endpoint', env.ec2Endpoint, '--region', env.region,
-        // The test registered the EKS AMIs the alias resolves to in its own account.
-        '--alias-ami-owner', 'self',
-      ],
-      { cwd: ROOT, env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' }, timeout: 60_000 },
-    );
-    return JSON.parse(stdout) as NodeExplanation;
+    cli.write(files); // the same manifests for `joinery explain --generated`
   }
 
   const options = { ...FAST_DISRUPTION };
@@ -101,7 +71,7 @@ describe('a drain blocked by a PodDisruptionBudget, and a reconciler killed mid-
     await workload.deleteNamespace();
     await cleanUpPools(kc, ec2, [poolName]);
     repo?.remove();
-    rmSync(generatedDir, { recursive: true, force: true });
+    cli.remove();
   });
 
   test('the PDB blocks the drain of the expired node; the decision log, an Event and `joinery explain node` say so', async () => {
@@ -139,7 +109,7 @@ describe('a drain blocked by a PodDisruptionBudget, and a reconciler killed mid-
     const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [providerID.slice(providerID.lastIndexOf('/') + 1)] }));
     expect(out.Reservations?.[0]?.Instances?.[0]?.State?.Name).toBe('running');
 
-    const e = await explain(oldNode);
+    const e = await cli.explain(oldNode);
     expect(e.verdict).toBe('terminating');
     expect(e.summary).toMatch(new RegExp(`\\(expiration .*\\), drain blocked: PodDisruptionBudget ${workload.namespace}/db allows no eviction of ${workload.namespace}/db-`));
     expect(e.checks.filter((c) => c.check === 'pdb' && c.status === 'blocks')).toHaveLength(2);

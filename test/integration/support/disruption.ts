@@ -5,14 +5,19 @@
 // watches NodeClaims to record how many nodes were being disrupted at once, at every
 // change, for the whole test.
 
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { AppsV1Api, CustomObjectsApi, PatchStrategy, PolicyV1Api, Watch, setHeaderOptions, type KubeConfig, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import type { DisruptionBudget, NodeClaim, NodePool, NodeSelectorRequirementWithMinValues } from '../../../core/api/karpenter.ts';
+import type { NodeExplanation } from '../../../reconciler/explain/index.ts';
 import type { DecisionRecord } from '../../../reconciler/observability/decisions.ts';
+import type { TestEnv } from '../../env/index.ts';
 import type { ReconcilerOptions } from '../../../reconciler/runtime/context.ts';
 import { nodePool, type PoolOptions } from './manifests.ts';
 import { instancesOfPools } from './workload.ts';
@@ -121,11 +126,6 @@ export class Apps {
 
   async scale(name: string, replicas: number): Promise<void> {
     await this.apps.patchNamespacedDeploymentScale({ name, namespace: this.namespace, body: { spec: { replicas } } }, MERGE);
-  }
-
-  async available(name: string): Promise<number> {
-    const d = await this.apps.readNamespacedDeployment({ name, namespace: this.namespace });
-    return d.status?.availableReplicas ?? 0;
   }
 
   async createPdb(name: string, app: string, spec: { maxUnavailable?: number; minAvailable?: number }): Promise<void> {
@@ -322,6 +322,47 @@ export async function spawnReconciler(config: { repo: { url: string; cacheDir: s
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       await exited;
+    },
+  };
+}
+
+// ---- joinery explain, as a user runs it ----------------------------------------------------
+
+export interface ExplainCli {
+  /** Writes the compiled manifests `joinery explain --generated` reads (what the repository holds). */
+  write(files: Readonly<Record<string, unknown>>): void;
+  /** `joinery explain node <name> --json` against the test cluster and EC2. */
+  explain(node: string): Promise<NodeExplanation>;
+  remove(): void;
+}
+
+export function explainCli(env: TestEnv): ExplainCli {
+  const dir = mkdtempSync(join(tmpdir(), 'joinery-explain-'));
+  return {
+    write(files) {
+      rmSync(join(dir, 'generated'), { recursive: true, force: true });
+      for (const [path, object] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, path)), { recursive: true });
+        writeFileSync(join(dir, path), typeof object === 'string' ? object : stringify(object));
+      }
+    },
+    async explain(node) {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [
+          join(REPO_ROOT, 'bin/joinery.js'), 'explain', 'node', node, '--json',
+          '--kubeconfig', env.kubeconfigPath,
+          '--generated', join(dir, 'generated'),
+          '--ec2-endpoint', env.ec2Endpoint, '--region', env.region,
+          // The test registered the EKS AMIs the alias resolves to in its own account.
+          '--alias-ami-owner', 'self',
+        ],
+        { cwd: REPO_ROOT, env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' }, timeout: 60_000 },
+      );
+      return JSON.parse(stdout) as NodeExplanation;
+    },
+    remove() {
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
