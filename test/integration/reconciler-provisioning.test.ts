@@ -84,7 +84,11 @@ describe('provisioning a burst of pending pods', () => {
       describe: async () => `not running:\n  ${(await workload.notRunning()).slice(0, 10).join('\n  ')}\ndecisions:\n${describeDecisions(running!)}`,
     });
 
-    const claims = await workload.nodeClaims([pool]);
+    // Pods may run before the lifecycle controller has marked the last claim Initialized.
+    const claims = await eventually('every NodeClaim Initialized', async () => {
+      const list = await workload.nodeClaims([pool]);
+      return list.every((c) => conditionTrue(c, 'Initialized')) ? list : undefined;
+    }, { timeoutMs: 30_000 });
     const instances = await instancesOfPools(ec2, [pool]);
     expect(claims.length).toBeGreaterThan(0);
     // One instance per claim, no more (no duplicate launches), each matched by its tags.
