@@ -35,15 +35,17 @@ export class PolicyRepository {
   constructor(private readonly options: RepositoryOptions) {
     mkdirSync(options.cacheDir, { recursive: true });
     const env = options.env ?? {};
+    // simple-git strips or refuses GIT_* (and a few other) variables it was not told about;
+    // everything handed to git here is deliberate, so all of it is allowed.
+    const merged = { ...process.env, ...env } as Record<string, string>;
     this.git = simpleGit({
       baseDir: options.cacheDir,
       maxConcurrentProcesses: 4,
       config: [...(options.config ?? [])],
       timeout: { block: options.timeoutMs ?? 120_000 },
-      unsafe: { allowUnsafeProtocolOverride: false },
-      allowEnvironment: Object.keys(env),
+      allowEnvironment: Object.keys(env).length > 0 ? Object.keys(merged) : [],
     } as Parameters<typeof simpleGit>[0]);
-    if (Object.keys(env).length > 0) this.git.env({ ...process.env, ...env } as Record<string, string>);
+    if (Object.keys(env).length > 0) this.git.env(merged);
   }
 
   /** A bare repository whose origin is the configured URL (created once, reused after). */

@@ -116,6 +116,20 @@ describe('GitIntentSource', () => {
     expect(await accepted).toMatchObject({ type: 'accepted', intent: { commit: next } });
   });
 
+  test('git runs with the environment it is given (a HOME whose .gitconfig rewrites the URL)', async () => {
+    const sha = repo.push(good(), 'good');
+    const home = mkdtempSync(join(tmpdir(), 'joinery-home-'));
+    try {
+      writeFileSync(join(home, '.gitconfig'), `[url "${repo.url}"]\n\tinsteadOf = https://git.example.com/platform/policies.git\n`);
+      const s = source({ url: 'https://git.example.com/platform/policies.git', gitEnv: { HOME: home, GIT_TERMINAL_PROMPT: '0' } });
+      await s.start();
+      expect(s.lastFetchError).toBeUndefined();
+      expect(s.current()?.commit).toBe(sha);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   test('an unreachable repository is reported and leaves no intent, without throwing', async () => {
     const s = new GitIntentSource({ url: 'file:///nonexistent/policies.git', cacheDir: `${repo.cacheDir}-x`, clock: new ManualClock() });
     sources.push(s);
