@@ -146,11 +146,20 @@ function schedulableTaints(taints: readonly Taint[] | undefined, startupTaints: 
   );
 }
 
+const parsed = new WeakMap<object, ResourceList>();
+/** Quantity maps parsed once per object (cached objects are replaced, never mutated). */
+function parsedQuantities(map: Record<string, string> | undefined): ResourceList {
+  if (!map) return {};
+  let r = parsed.get(map);
+  if (!r) parsed.set(map, (r = parseResourceList(map)));
+  return r;
+}
+
 /** What a claim will give to pods: its recorded allocatable, else what its pods asked for. */
 function claimAllocatable(claim: NodeClaim): ResourceList {
   const recorded = claim.status?.allocatable as Record<string, string> | undefined;
-  if (recorded && Object.keys(recorded).length > 0) return parseResourceList(recorded);
-  return parseResourceList(claim.spec.resources?.requests as Record<string, string> | undefined);
+  if (recorded && Object.keys(recorded).length > 0) return parsedQuantities(recorded);
+  return parsedQuantities(claim.spec.resources?.requests as Record<string, string> | undefined);
 }
 
 /** A managed node (or in-flight claim) as the solver's ExistingNode. */
@@ -184,7 +193,7 @@ export function existingNodes(state: ClusterState, exclude?: ReadonlySet<string>
       name,
       labels: { ...(node.metadata.labels ?? {}) },
       taints: schedulableTaints(node.spec?.taints, undefined),
-      allocatable: parseResourceList(node.status?.allocatable as Record<string, string> | undefined),
+      allocatable: parsedQuantities(node.status?.allocatable as Record<string, string> | undefined),
       pods: podsOn ? [...podsOn(name)] : [],
       markedForDeletion: Boolean(node.spec?.unschedulable),
     });
@@ -197,7 +206,7 @@ export function poolUsage(state: ClusterState): Record<string, ResourceList> {
   const usage: Record<string, ResourceList> = {};
   for (const n of state.nodes) {
     const capacity = n.claim.status?.capacity as Record<string, string> | undefined;
-    const r = capacity && Object.keys(capacity).length > 0 ? parseResourceList(capacity) : claimAllocatable(n.claim);
+    const r = capacity && Object.keys(capacity).length > 0 ? parsedQuantities(capacity) : claimAllocatable(n.claim);
     usage[n.nodePool] = addResources(usage[n.nodePool] ?? {}, { ...r, nodes: 1 });
   }
   return usage;

@@ -37,6 +37,14 @@ import {
 } from './methods.ts';
 import { simulateRemoval } from './simulate.ts';
 
+/** Failed consolidation attempts are retried after this long even if no capacity was freed. */
+const MEMO_TTL_MS = 30 * 60_000;
+
+/** A NodeClaim launched for pending pods (not a replacement) that is not initialized yet. */
+function provisioningInFlight(state: ClusterState): boolean {
+  return state.nodes.some((n) => !n.initialized && !n.deleting && !n.claim.metadata.annotations?.[ANNOTATION_REPLACES]);
+}
+
 /** Even with no change observed, evaluate at least this often (budget windows open and close). */
 const FORCED_EVALUATION_MS = 5 * 60_000;
 
@@ -76,9 +84,12 @@ export class DisruptionController implements Controller {
   private readonly memo = new Map<string, string>();
   private memoKey = '';
   private freedVersion = 0;
-  private readonly initialized = new Set<string>();
+  private memoCreatedAt = 0;
+  /** Nodes deleting or marked for disruption at the last pass. */
+  private disruptingNodes = new Set<string>();
   /** The latest reason each node was not disrupted (for logs once per change, and `explain`). */
   readonly rejections = new Map<string, Rejection>();
+  private readonly logged = new Set<string>();
 
   constructor(private readonly ctx: ControllerContext) {}
 
@@ -86,15 +97,12 @@ export class DisruptionController implements Controller {
     if (event.kind === 'Pod' && event.type === 'MODIFIED' && !event.object.spec.nodeName) return;
     if (event.kind === 'DaemonSet') return;
     this.dirty = true;
-    // Capacity freed (a pod gone, a node newly initialized) can make a failed consolidation succeed.
-    if (event.kind === 'Pod' && event.type === 'DELETED' && event.object.spec.nodeName) this.freedVersion += 1;
-    if (event.kind === 'NodeClaim') {
-      const name = event.object.metadata.name!;
-      if (event.type === 'DELETED') this.initialized.delete(name);
-      else if (!this.initialized.has(name) && event.object.status?.conditions?.some((c) => c.type === 'Initialized' && c.status === 'True')) {
-        this.initialized.add(name);
-        this.freedVersion += 1;
-      }
+    // Capacity freed by a pod going away can make a failed consolidation succeed. (A new
+    // node's room is usually taken by the pods it was launched for; failed attempts are
+    // also retried after MEMO_TTL_MS, which covers the rest.)
+    // Pods leaving a node that is itself going away free nothing usable.
+    if (event.kind === 'Pod' && event.type === 'DELETED' && event.object.spec.nodeName && !this.disruptingNodes.has(event.object.spec.nodeName)) {
+      this.freedVersion += 1;
     }
   }
 
@@ -114,6 +122,7 @@ export class DisruptionController implements Controller {
     const idx = indexIntent(current);
     let state = clusterState(cluster);
     if (await this.advanceInFlight(state)) state = clusterState(cluster);
+    this.disruptingNodes = new Set(state.nodes.filter((n) => (n.deleting || n.disruption) && n.node).map((n) => n.node!.metadata.name!));
 
     if (this.pending) {
       const due = this.pending.decidedAt + options.stabilizationMs;
@@ -125,11 +134,14 @@ export class DisruptionController implements Controller {
 
     const view = await schedulingPools(this.ctx, current);
     const memoKey = `${current.commit}/${this.freedVersion}/${this.ctx.unavailable.version}`;
-    if (memoKey !== this.memoKey) {
+    if (memoKey !== this.memoKey || now - this.memoCreatedAt >= MEMO_TTL_MS) {
       this.memo.clear();
       this.memoKey = memoKey;
+      this.memoCreatedAt = now;
     }
-    const consolidate = now - this.lastConsolidation >= options.consolidationIntervalMs;
+    // Consolidation waits while provisioning is launching nodes for pending pods: the
+    // cluster is about to change, and the new nodes may take the pods' place.
+    const consolidate = now - this.lastConsolidation >= options.consolidationIntervalMs && !provisioningInFlight(state);
     const { candidates, rejections } = buildCandidates(state, cluster.cache, idx, view.prices);
     const budgets = new BudgetTracker(state, idx.pools, now);
     for (const [pool, message] of budgets.errors) this.reject({ name: `nodepool/${pool}`, nodePool: pool, reason: 'invalid-budget', message });
@@ -185,9 +197,10 @@ export class DisruptionController implements Controller {
       return { requeueAfterMs: options.stabilizationMs };
     }
     if (!consolidate) {
-      // Come back when consolidation may run again, unless a poll comes sooner.
+      // Come back when consolidation may run again (or at the next poll while provisioning is in flight).
       this.dirty = true;
-      return { requeueAfterMs: Math.min(options.disruptionPollMs, Math.max(1, this.lastConsolidation + options.consolidationIntervalMs - now)) };
+      const due = this.lastConsolidation + options.consolidationIntervalMs - now;
+      return { requeueAfterMs: due > 0 ? Math.min(options.disruptionPollMs, due) : options.disruptionPollMs };
     }
     return poll;
   }
@@ -349,9 +362,13 @@ export class DisruptionController implements Controller {
   }
 
   private reject(r: Rejection): void {
-    const prev = this.rejections.get(r.name);
     this.rejections.set(r.name, r);
-    if (prev && prev.reason === r.reason) return;
+    // Each reason is logged once per node: a candidate that alternates between two reasons
+    // (budget, then no cheaper placement, ...) does not flood the log.
+    const key = `${r.name}\u0000${r.reason}`;
+    if (this.logged.has(key)) return;
+    this.logged.add(key);
+    if (this.logged.size > 100_000) this.logged.clear();
     this.ctx.decisions.record({
       controller: this.name,
       action: 'skip',

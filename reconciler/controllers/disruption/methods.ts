@@ -49,6 +49,8 @@ export interface MethodContext {
 const SINGLE_NODE_MAX_EVALUATIONS = 10;
 /** A replacement must save at least this much to be worth a disruption (avoids flapping on noise). */
 const MIN_SAVINGS_PER_HOUR = 0.001;
+/** Replacing nodes with more nodes than before must save at least this fraction. */
+const SPLIT_MIN_SAVINGS = 0.25;
 
 function sum(cs: readonly Candidate[]): number {
   return cs.reduce((s, c) => s + c.price, 0);
@@ -229,40 +231,56 @@ function computeConsolidation(cs: readonly Candidate[], m: MethodContext): Attem
       },
     };
   }
-  if (sim.newNodes.length > 1) {
-    return { ok: false, reason: 'needs-several-nodes', message: `moving its pods would need ${sim.newNodes.length} new nodes` };
+  // Replacements must cost less than the candidates. More nodes than candidates (a
+  // split, e.g. when spread preferences place the pods in several zones) must save more,
+  // as each node brings its own overhead and churn.
+  const cheapest = sim.newNodes.reduce((s, n) => s + n.price, 0);
+  const required = Math.max(MIN_SAVINGS_PER_HOUR, sim.newNodes.length > cs.length ? SPLIT_MIN_SAVINGS * total : 0);
+  const margin = total - cheapest - required;
+  if (margin <= 0) {
+    return {
+      ok: false,
+      reason: 'no-cheaper-placement',
+      message: `the cheapest placement of its pods costs $${cheapest.toFixed(4)}/h on ${sim.newNodes.length} new node(s), not enough below $${total.toFixed(4)}/h now`,
+    };
   }
-  const n = sim.newNodes[0]!;
-  const cheaper = n.instanceTypeOptions.filter((o) => o.price < total - MIN_SAVINGS_PER_HOUR);
-  if (cheaper.length === 0) {
-    return { ok: false, reason: 'no-cheaper-placement', message: `the cheapest node for its pods costs $${n.price.toFixed(4)}/h, not less than $${total.toFixed(4)}/h now` };
-  }
+  // Each replacement may use any option up to its cheapest price plus an equal share of
+  // the margin: whichever the cloud picks, the total stays below what the candidates cost.
+  const share = margin / sim.newNodes.length;
+  const replacements: NewNode[] = sim.newNodes.map((n) => {
+    const options = n.instanceTypeOptions.filter((o) => o.price <= n.price + share);
+    const names = new Set(options.map((o) => o.name));
+    return {
+      ...n,
+      instanceTypeOptions: options,
+      requirements: n.requirements.map((r) => (r.key === LABEL_INSTANCE_TYPE && r.operator === 'In' ? { ...r, values: (r.values ?? []).filter((v) => names.has(v)) } : r)),
+    };
+  });
   const allSpot = cs.every((c) => c.state.capacityType === 'spot');
-  const replacementSpot = cheaper.some((o) => o.offerings.some((x) => x.capacityType === 'spot' && x.price < total));
+  const replacementSpot = replacements.some((n) => n.instanceTypeOptions.some((o) => o.offerings.some((x) => x.capacityType === 'spot')));
   if (allSpot && replacementSpot) {
     if (!m.spotToSpot) {
       return { ok: false, reason: 'spot-to-spot-disabled', message: 'replacing spot with cheaper spot is off (enable spot-to-spot consolidation)' };
     }
-    if (cs.length === 1 && cheaper.length < m.spotToSpotMinTypes) {
-      return { ok: false, reason: 'spot-diversity', message: `only ${cheaper.length} cheaper spot type(s); spot-to-spot needs ${m.spotToSpotMinTypes} to keep diversity` };
+    const fewest = Math.min(...replacements.map((n) => n.instanceTypeOptions.length));
+    if (cs.length === 1 && fewest < m.spotToSpotMinTypes) {
+      return { ok: false, reason: 'spot-diversity', message: `only ${fewest} cheaper spot type(s); spot-to-spot needs ${m.spotToSpotMinTypes} to keep diversity` };
     }
   }
-  const names2 = new Set(cheaper.map((o) => o.name));
-  const replacement: NewNode = {
-    ...n,
-    instanceTypeOptions: cheaper,
-    price: cheaper[0]!.price,
-    requirements: n.requirements.map((r) => (r.key === LABEL_INSTANCE_TYPE && r.operator === 'In' ? { ...r, values: (r.values ?? []).filter((v) => names2.has(v)) } : r)),
-  };
+  const price = replacements.reduce((s, n) => s + n.price, 0);
+  const what =
+    replacements.length === 1
+      ? `one ${replacements[0]!.instanceTypeOptions[0]!.name}`
+      : `${replacements.length} nodes (${replacements.map((n) => n.instanceTypeOptions[0]!.name).join(', ')})`;
   return {
     ok: true,
     command: {
       method: 'consolidation',
       reason: 'Underutilized',
       candidates: cs,
-      replacements: [replacement],
-      savings: total - replacement.price,
-      explanation: `replace ${names.length} node(s) costing $${total.toFixed(4)}/h with one ${cheaper[0]!.name} at $${replacement.price.toFixed(4)}/h`,
+      replacements,
+      savings: total - price,
+      explanation: `replace ${names.length} node(s) costing $${total.toFixed(4)}/h with ${what} at $${price.toFixed(4)}/h`,
     },
   };
 }
@@ -298,7 +316,12 @@ function rejectBlockedQuiet(cs: readonly Candidate[]): Candidate[] {
 
 export function singleNodeConsolidation(cands: readonly Candidate[], m: MethodContext): Command | undefined {
   if (m.consolidate === false) return undefined;
-  const eligible = withinBudget(orderByDisruptionCost(rejectBlocked(consolidatable(cands, m), m, 'consolidation'), m.now), 'Underutilized', m, 'consolidation');
+  // One node per command: each candidate only needs one slot of its pool's budget.
+  const eligible = orderByDisruptionCost(rejectBlocked(consolidatable(cands, m), m, 'consolidation'), m.now).filter((c) => {
+    if (m.budgets.allowed(c.state.nodePool, 'Underutilized') > 0) return true;
+    m.reject({ name: c.name, nodePool: c.state.nodePool, reason: 'budget', message: `consolidation blocked by the Underutilized budget of NodePool ${c.state.nodePool}: ${m.budgets.describe(c.state.nodePool, 'Underutilized')}` });
+    return false;
+  });
   let evaluated = 0;
   for (const c of eligible) {
     if (evaluated++ >= SINGLE_NODE_MAX_EVALUATIONS) break;
