@@ -13,7 +13,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Watch, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { NodeClaim } from '../core/api/karpenter.ts';
 import { startTestEnv, stopTestEnv } from '../test/env/cluster.ts';
 import { testEnv, type TestEnv } from '../test/env/index.ts';
@@ -84,6 +84,35 @@ function summary(values: number[]): { p50: number; p99: number; max: number; n: 
   return { p50: percentile(s, 50), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN, n: s.length };
 }
 
+/**
+ * Calls `onRunning` the first time each pod of the namespace is seen Running, through an
+ * informer (list, then watch) that is replaced when its watch fails, so no phase change is
+ * missed on a loaded API server.
+ */
+function observeRunning(kc: KubeConfig, namespace: string, onRunning: (pod: string) => void): () => Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  let current: ListWatch<V1Pod> | undefined;
+  let stopped = false;
+  const start = () => {
+    const lw = new ListWatch<V1Pod>(`/api/v1/namespaces/${namespace}/pods`, new Watch(kc), () => core.listNamespacedPod({ namespace }), false);
+    const seen = (p: V1Pod) => {
+      if (p.status?.phase === 'Running' && p.metadata?.name) onRunning(p.metadata.name);
+    };
+    lw.on('add', seen);
+    lw.on('update', seen);
+    lw.on('error', () => {
+      if (!stopped && current === lw) setTimeout(start, 500);
+    });
+    current = lw;
+    void lw.start();
+  };
+  start();
+  return async () => {
+    stopped = true;
+    await current?.stop();
+  };
+}
+
 const CPU = ['100m', '250m', '500m', '1', '2'];
 const MEMORY = ['128Mi', '256Mi', '512Mi', '1Gi', '2Gi', '4Gi'];
 
@@ -136,7 +165,7 @@ async function main(): Promise<void> {
   );
 
   let running: Awaited<ReturnType<typeof startReconciler>> | undefined;
-  let stopWatch: (() => void) | undefined;
+  let stopWatch: (() => Promise<void>) | undefined;
   try {
     await workload.createNamespace();
     running = await startReconciler({
@@ -148,19 +177,11 @@ async function main(): Promise<void> {
     });
     log(`reconciler running (commit ${commit.slice(0, 12)}); creating ${args.pods} pods in ${workload.namespace}`);
 
-    // Running times, first seen by a watch on the namespace.
+    // Running times, first seen by an informer on the namespace.
     const runningAt = new Map<string, number>();
-    const watch = new Watch(kc);
-    const controller = await watch.watch(
-      `/api/v1/namespaces/${workload.namespace}/pods`,
-      {},
-      (_type: string, pod: V1Pod) => {
-        const name = pod.metadata?.name;
-        if (name && pod.status?.phase === 'Running' && !runningAt.has(name)) runningAt.set(name, Date.now());
-      },
-      () => undefined,
-    );
-    stopWatch = () => controller.abort();
+    stopWatch = observeRunning(kc, workload.namespace, (name) => {
+      if (!runningAt.has(name)) runningAt.set(name, Date.now());
+    });
 
     const rng = new Rng(args.seed);
     const pods = Array.from({ length: args.pods }, (_, i) => podManifest(`p-${i}`, workload.namespace, { cpu: rng.pick(CPU), memory: rng.pick(MEMORY) }));
@@ -174,7 +195,8 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 1_000));
       if (Date.now() - lastReport > 15_000) {
         lastReport = Date.now();
-        log(`${runningAt.size}/${pods.length} running, ${fleetCalls.size} launch calls`);
+        const listed = (await workload.pods()).filter((p) => p.status?.phase === 'Running').length;
+        log(`${runningAt.size}/${pods.length} seen running (${listed} per the API), ${fleetCalls.size} launch calls`);
       }
     }
 
@@ -246,7 +268,7 @@ async function main(): Promise<void> {
     }
     if (runningAt.size < pods.length) process.exitCode = 1;
   } finally {
-    stopWatch?.();
+    await stopWatch?.();
     await running?.stop();
     log('cleaning up');
     await workload.deleteNamespace();
