@@ -85,6 +85,9 @@ function template(shape: PodShape, appLabel: string): PodTemplate {
   return { metadata: { labels, annotations: { ...shape.annotations } }, spec };
 }
 
+/** Samples are taken this long after each sampling boundary. */
+export const SAMPLE_OFFSET_MS = 1_000;
+
 /** An autoscaler acts in steps, not per pod: ramps change the replica count every 5 minutes. */
 const RAMP_STEP_MS = 5 * 60_000;
 
@@ -251,12 +254,13 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const sampleLoop = () => {
     last = recorder.sample();
     opts.onProgress?.(world.clock.now(), last);
-    if (world.clock.now() + sc.sampleMs <= sc.startMs + sc.durationMs) world.clock.setTimer(sc.sampleMs, sampleLoop);
+    if (world.clock.now() + sc.sampleMs <= sc.startMs + sc.durationMs + SAMPLE_OFFSET_MS) world.clock.setTimer(sc.sampleMs, sampleLoop);
   };
-  world.clock.setTimer(0, sampleLoop);
+  // Samples are taken just after each boundary, once what the scenario does at that instant has happened.
+  world.clock.setTimer(SAMPLE_OFFSET_MS, sampleLoop);
 
   const end = sc.startMs + sc.durationMs;
-  await world.clock.runUntil(end, (now) => opts.onProgress?.(now, undefined));
+  await world.clock.runUntil(end + SAMPLE_OFFSET_MS, (now) => opts.onProgress?.(now, undefined));
   if (!last || last.t < end) recorder.sample();
   await reconciler.stop();
   recorder.stop();

@@ -49,9 +49,13 @@ export function summarize(r: SimulationResult): SimulationSummary {
     lowerBoundCost += (a.lowerBound * (b.t - a.t)) / 3_600_000;
   }
   const start = r.scenario.startMs;
-  const hourly = r.samples
-    .filter((s) => (s.t - start) % 3_600_000 === 0)
-    .map((s) => ({ t: s.t, nodes: s.totalNodes, costPerHour: s.totalCost, lowerBound: s.lowerBound, pending: s.pending }));
+  // The first sample at or after each hour, labelled with the hour.
+  const hourly: SimulationSummary['hourly'][number][] = [];
+  for (let h = 0; h * 3_600_000 <= r.scenario.durationMs; h++) {
+    const t = start + h * 3_600_000;
+    const s = r.samples.find((x) => x.t >= t);
+    if (s) hourly.push({ t, nodes: s.totalNodes, costPerHour: s.totalCost, lowerBound: s.lowerBound, pending: s.pending });
+  }
   return {
     scenario: r.scenario.name,
     virtualHours: r.scenario.durationMs / 3_600_000,

@@ -25,6 +25,7 @@ export class TimelinePrinter {
   private barShown = false;
   private lastBarDraw = 0;
   private lastNonTty: number;
+  private endPrinted = false;
 
   constructor(private readonly o: TimelineOptions) {
     this.lastNonTty = o.start;
@@ -58,8 +59,9 @@ export class TimelinePrinter {
     if (sample) this.lastSample = sample;
     if (this.o.quiet) return;
     if (!this.o.tty) {
-      if (now - this.lastNonTty >= NON_TTY_PROGRESS_MS || now >= this.o.end) {
+      if (now - this.lastNonTty >= NON_TTY_PROGRESS_MS || (now >= this.o.end && !this.endPrinted)) {
         this.lastNonTty = now;
+        if (now >= this.o.end) this.endPrinted = true;
         this.o.write(`${this.clock(now)}  -- ${this.status()}\n`);
       }
       return;

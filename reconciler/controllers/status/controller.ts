@@ -34,6 +34,7 @@ export class StatusController implements Controller {
   readonly name = 'status';
   private readonly written = new Map<string, string>();
   private lastGaugeKeys = new Set<string>();
+  private exportedCommit = '';
   /** The latest rollout progress per pool (also read by the simulator's report). */
   readonly rollouts = new Map<string, RolloutProgress>();
 
@@ -44,20 +45,24 @@ export class StatusController implements Controller {
   }
 
   onIntent(event: IntentEvent, wake: Wake): void {
-    if (event.type === 'accepted') {
-      this.ctx.metrics.intentInfo.reset();
-      this.ctx.metrics.intentInfo.set({ commit: event.intent.commit }, 1);
-      this.ctx.metrics.intentAcceptedAtSeconds.set(event.intent.acceptedAt / 1000);
-    } else {
-      this.ctx.metrics.rejectedCommits.inc();
-    }
+    if (event.type === 'rejected') this.ctx.metrics.rejectedCommits.inc();
     wake(0);
+  }
+
+  /** The commit in force, as a gauge (also for an intent accepted before the reconciler started). */
+  private exportIntent(commit: string, acceptedAt: number): void {
+    if (commit === this.exportedCommit) return;
+    this.exportedCommit = commit;
+    this.ctx.metrics.intentInfo.reset();
+    this.ctx.metrics.intentInfo.set({ commit }, 1);
+    this.ctx.metrics.intentAcceptedAtSeconds.set(acceptedAt / 1000);
   }
 
   async reconcile(): Promise<ReconcileResult> {
     const { cluster, clock, intent, catalog, metrics } = this.ctx;
     const current = intent.current();
     if (!current) return {};
+    this.exportIntent(current.commit, current.acceptedAt);
     const idx = indexIntent(current);
     const state = clusterState(cluster);
     const nowIso = new Date(clock.now()).toISOString();
