@@ -97,9 +97,17 @@ export function renderReport(r: SimulationResult, s: SimulationSummary): string 
     )
     .join('\n');
   const actions = [...new Set(r.decisions.map((d) => d.action))].sort();
-  const commits = s.commits
-    .map((c) => `<li><code>${hhmm(c.t, start)}</code> <code>${c.commit.slice(0, 12)}</code> ${c.accepted ? 'accepted' : '<b>rejected</b>'}: ${esc(c.message)}${c.problems ? `<br><small>${esc(c.problems.join('; '))}</small>` : ''}</li>`)
-    .join('');
+  const events = [
+    ...s.commits.map((c) => ({
+      t: c.t,
+      html: `<code>${c.commit.slice(0, 12)}</code> ${c.accepted ? 'accepted' : '<b>rejected</b>'}: ${esc(c.message)}${c.problems ? `<br><small>${esc(c.problems.join('; '))}</small>` : ''}`,
+    })),
+    ...r.operatorNotes.map((n) => ({ t: n.t, html: esc(n.message) })),
+  ].sort((a, b) => a.t - b.t);
+  const commits = events.map((e) => `<li><code>${hhmm(e.t, start)}</code> ${e.html}</li>`).join('');
+  const draining = s.stillDraining.length
+    ? `<h3>Still draining at the end</h3><ul>${s.stillDraining.map((d) => `<li>${esc(d.nodeClaim)} (${esc(d.nodePool)}): held by ${esc(d.blockedBy)}</li>`).join('')}</ul>`
+    : '';
   const summaryRows: [string, string][] = [
     ['Nodes launched', `${Object.values(s.launchedByPool).reduce((a, b) => a + b, 0)} (${Object.entries(s.launchedByPool).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'})`],
     ['Nodes removed', `${Object.values(s.removedByReason).reduce((a, b) => a + b, 0)} (${Object.entries(s.removedByReason).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'})`],
@@ -124,7 +132,8 @@ code{background:#f4f4f4;padding:0 3px}
 <p>${esc(r.scenario.description)}</p>
 <p><small>Scenario ${esc(r.scenario.file)}; start ${new Date(start).toISOString()}, ${s.virtualHours} h, seed ${r.scenario.seed}. The controllers are joinery's production reconciler; the cluster and EC2 are simulated (us-east-1 catalog; spot = on-demand x a seeded discount in [${r.scenario.ec2.spotMin}, ${r.scenario.ec2.spotMax}) per family and zone).</small></p>
 <table>${summaryRows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
-<h3>Policy commits</h3><ul>${commits}</ul>
+<h3>Policy commits and operator actions</h3><ul>${commits}</ul>
+${draining}
 ${nodesChart}
 ${costChart}
 <h3>Decision log <small>(${r.decisions.length} decisions)</small></h3>
