@@ -43,6 +43,12 @@ export interface Instance {
   readonly state: 'pending' | 'running' | 'shutting-down' | 'terminated';
   readonly launchTime: number;
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * Offerings the launch tried first and found out of capacity before it succeeded on
+   * this one (CreateFleet reports them as errors beside the instance). Only on the
+   * result of create(); they are avoided for a while like a failed launch's.
+   */
+  readonly insufficientCapacity?: readonly OfferingKey[];
 }
 
 /** Every offering tried was out of capacity; each should be avoided for a while. */

@@ -11,9 +11,9 @@ import type { LogRecord, LogSink } from '../observability/log.ts';
 import type { ReconcilerOptions } from '../runtime/context.ts';
 import { createReconciler } from '../runtime/reconciler.ts';
 import { restoreFleet } from './fleet.ts';
-import { applyPolicyCommit, compilePolicyDir, type CompiledIntent } from './policies.ts';
+import { applyPolicyCommit, compilePolicyDir, type CommitOutcome, type CompiledIntent } from './policies.ts';
 import { SimRecorder, type FleetSample, type RolloutWatch } from './recorder.ts';
-import type { DeploymentWorkload, JobWorkload, PodShape, Scenario } from './scenario.ts';
+import type { DeploymentWorkload, JobWorkload, PodShape, Scenario, ScenarioEvent } from './scenario.ts';
 import { loadSnapshot } from './snapshot.ts';
 
 export interface SimulationOptions {
@@ -214,6 +214,29 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     }
   }
 
+  // Policy commits are validated before the run, in order (each on the intent the
+  // previous accepted commits left): the run itself then only plays them at their times,
+  // so no real I/O interleaves with virtual time and every run is the same run.
+  const outcomes = new Map<ScenarioEvent, CommitOutcome>();
+  let base = current;
+  for (const e of sc.events) {
+    const pc = e.policyCommit;
+    if (!pc) continue;
+    let outcome: CommitOutcome;
+    if (pc.policies) {
+      try {
+        const compiled = await compilePolicyDir(opts.root, pc.policies, { typecheck: opts.typecheck ?? false });
+        outcome = await applyPolicyCommit({ ...compiled, message: pc.message }, pc, sc.file);
+      } catch (err) {
+        outcome = { ok: false, commit: 'uncompiled', problems: [{ file: pc.policies, field: '(policies)', message: (err as Error).message }] };
+      }
+    } else {
+      outcome = await applyPolicyCommit(base, pc, sc.file);
+    }
+    if (outcome.ok) base = outcome.intent;
+    outcomes.set(e, outcome);
+  }
+
   const operatorNotes: { t: number; message: string }[] = [];
   for (const e of sc.events) {
     const del = e.deleteNodeClaims;
@@ -226,19 +249,9 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       });
       continue;
     }
-    at(e.atMs, async () => {
-      const pc = e.policyCommit!;
-      let outcome: Awaited<ReturnType<typeof applyPolicyCommit>>;
-      if (pc.policies) {
-        try {
-          const compiled = await compilePolicyDir(opts.root, pc.policies, { typecheck: opts.typecheck ?? false });
-          outcome = await applyPolicyCommit({ ...compiled, message: pc.message }, pc, sc.file);
-        } catch (err) {
-          outcome = { ok: false, commit: 'uncompiled', problems: [{ file: pc.policies, field: '(policies)', message: (err as Error).message }] };
-        }
-      } else {
-        outcome = await applyPolicyCommit(current, pc, sc.file);
-      }
+    const pc = e.policyCommit!;
+    const outcome = outcomes.get(e)!;
+    at(e.atMs, () => {
       if (outcome.ok) {
         current = outcome.intent;
         world.intent.accept({ commit: current.commit, nodePools: current.nodePools, nodeClasses: current.nodeClasses });

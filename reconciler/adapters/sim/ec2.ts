@@ -189,7 +189,7 @@ export class SimEc2 implements CloudProvider {
     this.byToken.set(token, record);
     this.byId.set(id, record);
     for (const l of this.listeners) l('launched', record);
-    return instance;
+    return short.length > 0 ? { ...instance, insufficientCapacity: short } : instance;
   }
 
   async delete(providerID: string): Promise<void> {

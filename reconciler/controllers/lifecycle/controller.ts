@@ -16,6 +16,7 @@ import {
   InsufficientCapacityError,
   LaunchFailedError,
   ThrottledError,
+  offeringKeyString,
   type Instance,
 } from '../../ports/cloud.ts';
 import type { WatchEvent } from '../../ports/cluster.ts';
@@ -240,6 +241,11 @@ export class LifecycleController implements Controller {
     }
     const type = types.find((t) => t.name === instance.instanceType);
     metrics.launches.inc({ nodepool: pool, capacity_type: instance.capacityType, result: 'launched' });
+    const short = instance.insufficientCapacity ?? [];
+    if (short.length > 0) {
+      unavailable.mark(short);
+      metrics.cloudApiErrors.inc({ operation: 'create', error: 'insufficient-capacity' }, short.length);
+    }
     await cluster.patchNodeClaim(name, {
       labels: {
         ...(type?.labels ?? {}),
@@ -259,10 +265,19 @@ export class LifecycleController implements Controller {
       controller: this.name,
       action: 'launched',
       reason: claim.metadata.annotations?.['joinery.dev/replaces'] ? 'replacement' : 'provisioned',
-      message: `NodeClaim ${name}: launched ${instance.instanceType} ${instance.capacityType} in ${instance.zone} at $${instance.pricePerHour.toFixed(4)}/h (${instance.id})`,
+      message: `NodeClaim ${name}: launched ${instance.instanceType} ${instance.capacityType} in ${instance.zone} at $${instance.pricePerHour.toFixed(4)}/h (${instance.id})${
+        short.length > 0 ? `; ${short.length} cheaper offering(s) out of capacity (${short.slice(0, 3).map(offeringKeyString).join(', ')}${short.length > 3 ? ', ...' : ''}) avoided for 3m` : ''
+      }`,
       nodePool: pool,
       nodeClaims: [name],
-      details: { instanceType: instance.instanceType, capacityType: instance.capacityType, zone: instance.zone, pricePerHour: instance.pricePerHour, instanceId: instance.id },
+      details: {
+        instanceType: instance.instanceType,
+        capacityType: instance.capacityType,
+        zone: instance.zone,
+        pricePerHour: instance.pricePerHour,
+        instanceId: instance.id,
+        ...(short.length > 0 ? { insufficientCapacity: short.map(offeringKeyString) } : {}),
+      },
     });
     return undefined;
   }

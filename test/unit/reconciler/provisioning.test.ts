@@ -24,17 +24,62 @@ describe('provisioning', () => {
     await h.reconciler.stop();
   }, 60_000);
 
-  test('an offering out of capacity is avoided and the pods are solved again on another', async () => {
+  test('offerings out of capacity during a launch are skipped, reported and avoided by the next solves', async () => {
     const world = newWorld({ shortages: [{ fromMs: START, untilMs: START + 60 * MINUTE, instanceTypes: ['c7i.', 'm7i.'] }] });
     world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
     const h = await startReconciler(world);
     deployment(world, 'web', 20, { cpu: '1', memory: '2Gi' });
-    await world.clock.advance(10 * MINUTE);
+    await world.clock.advance(30_000);
+    const noted = h.decisions.filter((d) => d.action === 'launched' && (d.details?.insufficientCapacity as string[] | undefined)?.length);
+    expect(noted.length).toBeGreaterThan(0);
+    expect(noted[0]!.message).toMatch(/out of capacity \((c7i|m7i)\./);
+    for (const c of world.api.cache.list('NodeClaim')) expect(c.metadata.labels?.['karpenter.k8s.aws/instance-family']).toBe('m6i');
+    // Within the 3 minutes they are avoided:
+    // The next burst is solved without the short offerings: a type found short in every
+    // zone is not even offered by the new claims.
+    const shortZones = new Map<string, Set<string>>();
+    for (const d of noted) {
+      for (const key of d.details!.insufficientCapacity as string[]) {
+        const [type, zone] = key.split('/') as [string, string];
+        shortZones.set(type, (shortZones.get(type) ?? new Set()).add(zone));
+      }
+    }
+    const shortEverywhere = [...shortZones].filter(([, zones]) => zones.size === world.ec2.zones.length).map(([t]) => t);
+    expect(shortEverywhere.length).toBeGreaterThan(0);
+    const before = new Set(world.api.cache.list('NodeClaim').map((c) => c.metadata.name));
+    deployment(world, 'burst', 10, { cpu: '1', memory: '2Gi' });
+    await world.clock.advance(30_000);
+    const fresh = world.api.cache.list('NodeClaim').filter((c) => !before.has(c.metadata.name));
+    expect(fresh.length).toBeGreaterThan(0);
+    for (const c of fresh) {
+      const types = c.spec.requirements.find((r) => r.key === 'node.kubernetes.io/instance-type')?.values ?? [];
+      expect(types.filter((t) => shortEverywhere.includes(t))).toEqual([]);
+    }
+    await world.clock.advance(5 * MINUTE);
+    expect(podsOf(world).every((p) => p.spec.nodeName)).toBe(true);
+    await h.reconciler.stop();
+  }, 60_000);
+
+  test('a launch whose every offering is out of capacity fails, and the pods are provisioned once capacity returns', async () => {
+    const world = newWorld({ shortages: [{ fromMs: START, untilMs: START + 10 * MINUTE, instanceTypes: ['c7i.'] }] });
+    const pool = nodePool('general', {
+      requirements: [
+        { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
+        { key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: ['c7i'] },
+      ],
+    });
+    world.intent.accept({ commit: 'a1', nodePools: [pool], nodeClasses: [nodeClass()] });
+    const h = await startReconciler(world);
+    deployment(world, 'web', 8, { cpu: '1', memory: '2Gi' });
+    await world.clock.advance(5 * MINUTE);
     const failed = h.decisions.filter((d) => d.action === 'launch-failed');
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.every((d) => d.reason === 'insufficient-capacity')).toBe(true);
+    expect(world.api.cache.list('NodeClaim')).toEqual([]);
+    expect(podsOf(world, 'web').some((p) => !p.spec.nodeName)).toBe(true);
+    await world.clock.advance(20 * MINUTE);
     expect(podsOf(world, 'web').every((p) => p.spec.nodeName)).toBe(true);
-    for (const c of world.api.cache.list('NodeClaim')) expect(c.metadata.labels?.['karpenter.k8s.aws/instance-family']).toBe('m6i');
+    expect(world.ec2.allInstances().length).toBe(world.api.cache.list('NodeClaim').length);
     await h.reconciler.stop();
   }, 60_000);
 
