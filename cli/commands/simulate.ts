@@ -91,7 +91,9 @@ Options:
       quiet: Boolean(values.quiet || values.json),
       showSkips: Boolean(values.all),
     });
-    const result = await runSimulation({
+    let result;
+    try {
+      result = await runSimulation({
       scenario,
       intent,
       catalog: loadShippedCatalog(),
@@ -100,7 +102,15 @@ Options:
       onNote: (t, message) => printer.note(t, message),
       onProgress: (now, sample) => printer.progress(now, sample),
       ...(logStream ? { logSink: (r) => logStream.write(`${JSON.stringify(r)}\n`) } : {}),
-    });
+      });
+    } catch (e) {
+      printer.finish();
+      if (e instanceof ScenarioError) {
+        context.stderr(`joinery simulate: ${e.message}\n`);
+        return EXIT_USER_ERROR;
+      }
+      throw e;
+    }
     printer.finish();
     logStream?.end();
     const summary = summarize(result);

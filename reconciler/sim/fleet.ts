@@ -25,7 +25,7 @@ import {
   TAG_POLICY_COMMIT,
   clusterTagKey,
 } from '../state/well-known.ts';
-import type { FleetNodes } from './scenario.ts';
+import { ScenarioError, type FleetNodes } from './scenario.ts';
 
 function quantities(list: Record<string, number>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -38,11 +38,11 @@ export function restoreFleet(world: SimWorld, intent: Intent, fleet: readonly Fl
   let restored = 0;
   for (const [i, f] of fleet.entries()) {
     const pool = idx.pools.get(f.nodePool);
-    if (!pool) throw new Error(`${scenarioFile}: fleet[${i}].nodePool: no NodePool ${f.nodePool} in the policies (have: ${[...idx.pools.keys()].join(', ')})`);
+    if (!pool) throw new ScenarioError(scenarioFile, `fleet[${i}].nodePool`, `no NodePool ${f.nodePool} in the policies (have: ${[...idx.pools.keys()].join(', ')})`);
     const type = world.ec2.catalog().find((t) => t.name === f.instanceType);
     const offering = type?.offerings.find((o) => o.zone === f.zone && o.capacityType === f.capacityType);
     if (!type || !offering) {
-      throw new Error(`${scenarioFile}: fleet[${i}]: ${f.instanceType} is not offered as ${f.capacityType} in ${f.zone} (zones simulated: ${world.ec2.zones.join(', ')})`);
+      throw new ScenarioError(scenarioFile, `fleet[${i}]`, `${f.instanceType} is not offered as ${f.capacityType} in ${f.zone} (zones simulated: ${world.ec2.zones.join(', ')}); pick a type, capacity type and zone of the catalog`);
     }
     for (let n = 0; n < f.count; n++) {
       const createdMs = world.clock.now() - f.ageMs;

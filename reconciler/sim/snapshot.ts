@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { DaemonSet, Pod, PodDisruptionBudget } from '../../core/api/k8s.ts';
 import type { DeploymentSpec } from '../adapters/sim/workloads.ts';
+import { ScenarioError } from './scenario.ts';
 
 export interface Snapshot {
   readonly deployments: DeploymentSpec[];
@@ -37,9 +38,9 @@ export async function loadSnapshot(file: string): Promise<Snapshot> {
   try {
     doc = JSON.parse(await readFile(file, 'utf8')) as ListObject;
   } catch (e) {
-    throw new Error(`${file}: not a readable JSON file (${(e as Error).message}); produce one with: kubectl get pods,nodes,daemonsets,pdb -A -o json > ${file}`);
+    throw new ScenarioError(file, '(file)', `not a readable JSON file (${(e as Error).message}); produce one with: kubectl get pods,nodes,daemonsets,pdb -A -o json > ${file}`);
   }
-  if (!Array.isArray(doc.items)) throw new Error(`${file}: items: expected the List that kubectl get ... -o json prints`);
+  if (!Array.isArray(doc.items)) throw new ScenarioError(file, 'items', 'expected the List that kubectl get pods,nodes,daemonsets,pdb -A -o json prints');
   const groups = new Map<string, Pod[]>();
   const barePods: Pod[] = [];
   const daemonSets: DaemonSet[] = [];
@@ -51,7 +52,7 @@ export async function loadSnapshot(file: string): Promise<Snapshot> {
         const p = item as unknown as Pod;
         const phase = p.status?.phase;
         if (phase === 'Succeeded' || phase === 'Failed') break;
-        if (!Array.isArray(p.spec?.containers)) throw new Error(`${file}: items[${i}].spec.containers: missing on pod ${p.metadata?.name}`);
+        if (!Array.isArray(p.spec?.containers)) throw new ScenarioError(file, `items[${i}].spec.containers`, `missing on pod ${p.metadata?.name}; is this a pod list from kubectl?`);
         const owner = p.metadata.ownerReferences?.find((o) => o.controller);
         if (owner?.kind === 'DaemonSet') break; // recreated by its DaemonSet
         if (!owner) barePods.push(stripPod(p));
