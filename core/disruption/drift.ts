@@ -12,8 +12,12 @@
 
 import type { NodeSelectorRequirement, Taint } from '../api/k8s.ts';
 
-/** Bumped when what is hashed changes, so old hashes are not compared with new ones. */
-export const DRIFT_HASH_VERSION = 'v1';
+/**
+ * Written beside each hash and bumped when what is hashed changes, so hashes of another
+ * version (ours from before, or upstream Karpenter's hashstructure values on NodeClaims
+ * it launched) are never compared with these: such nodes are judged by requirements only.
+ */
+export const DRIFT_HASH_VERSION = 'joinery-v1';
 
 /** Canonical JSON: sorted keys, undefined dropped; stable across key order and runs. */
 export function canonicalJson(value: unknown): string {

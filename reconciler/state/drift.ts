@@ -5,7 +5,7 @@ import type { EC2NodeClass, NodePool } from '../../core/api/karpenter.ts';
 import { DRIFT_HASH_VERSION, nodeClassHash, nodePoolHash, requirementsDrifted } from '../../core/disruption/drift.ts';
 import type { Intent } from '../ports/intent.ts';
 import type { StateNode } from './cluster-state.ts';
-import { ANNOTATION_NODECLASS_HASH, ANNOTATION_NODEPOOL_HASH, ANNOTATION_NODEPOOL_HASH_VERSION } from './well-known.ts';
+import { ANNOTATION_NODECLASS_HASH, ANNOTATION_NODECLASS_HASH_VERSION, ANNOTATION_NODEPOOL_HASH, ANNOTATION_NODEPOOL_HASH_VERSION } from './well-known.ts';
 
 export interface DriftFinding {
   readonly kind: 'NodePoolDrifted' | 'NodeClassDrifted' | 'RequirementsDrifted';
@@ -48,7 +48,7 @@ export function findDrift(node: StateNode, idx: IntentIndex): DriftFinding | und
   }
   const classHash = annotations[ANNOTATION_NODECLASS_HASH];
   const currentClassHash = idx.classHashes.get(node.nodeClass);
-  if (classHash && currentClassHash && classHash !== currentClassHash) {
+  if (annotations[ANNOTATION_NODECLASS_HASH_VERSION] === DRIFT_HASH_VERSION && classHash && currentClassHash && classHash !== currentClassHash) {
     return { kind: 'NodeClassDrifted', detail: `EC2NodeClass ${node.nodeClass} changed (AMI, user data, block devices ...)` };
   }
   if (pool.spec.template.spec.nodeClassRef.name !== node.nodeClass) {

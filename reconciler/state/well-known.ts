@@ -20,6 +20,7 @@ export const LABEL_POLICY_COMMIT = 'joinery.dev/policy-commit';
 export const ANNOTATION_NODEPOOL_HASH = 'karpenter.sh/nodepool-hash';
 export const ANNOTATION_NODEPOOL_HASH_VERSION = 'karpenter.sh/nodepool-hash-version';
 export const ANNOTATION_NODECLASS_HASH = 'karpenter.k8s.aws/ec2nodeclass-hash';
+export const ANNOTATION_NODECLASS_HASH_VERSION = 'karpenter.k8s.aws/ec2nodeclass-hash-version';
 export const ANNOTATION_DO_NOT_DISRUPT = 'karpenter.sh/do-not-disrupt';
 /** On a NodeClaim chosen for disruption: JSON {@link DisruptionMark}. Durable across restarts. */
 export const ANNOTATION_DISRUPTION = 'joinery.dev/disruption';

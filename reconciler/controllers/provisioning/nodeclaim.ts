@@ -11,6 +11,7 @@ import type { NewNode } from '../../../core/scheduling/types.ts';
 import type { IntentIndex } from '../../state/drift.ts';
 import {
   ANNOTATION_NODECLASS_HASH,
+  ANNOTATION_NODECLASS_HASH_VERSION,
   ANNOTATION_NODEPOOL_HASH,
   ANNOTATION_NODEPOOL_HASH_VERSION,
   ANNOTATION_REPLACES,
@@ -58,6 +59,7 @@ export function nodeClaimFor({ newNode, pool, intent, replaces }: NodeClaimFor):
         [ANNOTATION_NODEPOOL_HASH]: intent.poolHashes.get(poolName) ?? '',
         [ANNOTATION_NODEPOOL_HASH_VERSION]: DRIFT_HASH_VERSION,
         [ANNOTATION_NODECLASS_HASH]: intent.classHashes.get(className) ?? '',
+        [ANNOTATION_NODECLASS_HASH_VERSION]: DRIFT_HASH_VERSION,
         ...(replaces && replaces.length > 0 ? { [ANNOTATION_REPLACES]: replaces.join(',') } : {}),
       },
       finalizers: [FINALIZER_TERMINATION],
