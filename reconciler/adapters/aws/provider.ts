@@ -39,6 +39,7 @@ import type { Logger } from '../../observability/log.ts';
 import { SystemClock } from '../../runtime/system-clock.ts';
 import { CLUSTER_TAG_VALUE, LABEL_POLICY_COMMIT, TAINT_UNREGISTERED, clusterTagKey } from '../../state/well-known.ts';
 import type { UnavailableOfferings } from '../../state/unavailable-offerings.ts';
+import { Batcher } from './batcher.ts';
 import { DEFAULT_BACKOFF, Ec2Calls } from './calls.ts';
 import { Ec2InstanceTypeSource, kubeletSettings, rawInstanceType } from './catalog.ts';
 import { AWS_DEFAULTS, type AwsCloudProviderConfig } from './config.ts';
@@ -92,6 +93,8 @@ export class AwsCloudProvider implements CloudProvider {
   private readonly inflight = new Map<string, Promise<Instance>>();
   private readonly catalogs = new Map<string, { key: string; types: readonly InstanceType[] }>();
   private readonly subnetZones = new Map<string, string>();
+  /** Instances by NodeClaim UID tag, looked up for many launches in one DescribeInstances. */
+  private readonly byClaimUid: Batcher<string, Instance | undefined>;
 
   constructor(private readonly config: AwsCloudProviderConfig) {
     this.clock = config.clock ?? new SystemClock();
@@ -118,6 +121,7 @@ export class AwsCloudProvider implements CloudProvider {
     });
     this.launchTemplates = new LaunchTemplates(this.ec2, this.calls, config.clusterName, { [clusterTagKey(config.clusterName)]: CLUSTER_TAG_VALUE });
     this.unavailable = config.unavailableOfferings;
+    this.byClaimUid = new Batcher(this.clock, (uids) => this.findByClaimUids(uids), undefined);
   }
 
   // ---- catalog -------------------------------------------------------------------------
@@ -320,13 +324,23 @@ export class AwsCloudProvider implements CloudProvider {
     return out;
   }
 
-  private async findByClaimUid(uid: string): Promise<Instance | undefined> {
+  private findByClaimUid(uid: string): Promise<Instance | undefined> {
+    return this.byClaimUid.get(uid);
+  }
+
+  private async findByClaimUids(uids: string[]): Promise<Map<string, Instance>> {
     const found = await this.describe([
-      { Name: `tag:${TAG_NODECLAIM_UID}`, Values: [uid] },
+      { Name: `tag:${TAG_NODECLAIM_UID}`, Values: uids },
       { Name: 'instance-state-name', Values: LIVE_STATES },
     ]);
-    const live = found.filter((i) => i.State?.Name !== 'terminated');
-    return live.length > 0 ? this.toInstance(live[0]!) : undefined;
+    const out = new Map<string, Instance>();
+    for (const i of found) {
+      if (i.State?.Name === 'terminated') continue;
+      const instance = this.toInstance(i);
+      const uid = instance.tags[TAG_NODECLAIM_UID];
+      if (uid && !out.has(uid)) out.set(uid, instance);
+    }
+    return out;
   }
 
   async get(providerID: string): Promise<Instance> {
