@@ -26,6 +26,8 @@ export class GitRepositoryError extends Error {
   }
 }
 
+const INTERACTIVE_VARIABLES = ['EDITOR', 'VISUAL', 'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'PAGER', 'GIT_PAGER'];
+
 const REMOTE_REF = (branch: string) => `refs/remotes/origin/${branch}`;
 
 export class PolicyRepository {
@@ -38,6 +40,9 @@ export class PolicyRepository {
     // simple-git strips or refuses GIT_* (and a few other) variables it was not told about;
     // everything handed to git here is deliberate, so all of it is allowed.
     const merged = { ...process.env, ...env } as Record<string, string>;
+    // Fetching never opens an editor, pager or password prompt. npm sets EDITOR for its
+    // scripts, and simple-git refuses such variables unless told they are safe: drop them.
+    for (const interactive of INTERACTIVE_VARIABLES) delete merged[interactive];
     this.git = simpleGit({
       baseDir: options.cacheDir,
       maxConcurrentProcesses: 4,
