@@ -109,8 +109,7 @@ export function startReconcilerProcess(config: ReconcilerProcessConfig, options:
       if (!config.leaderElection.enabled) return undefined;
       return elector?.leadershipKnown() ? undefined : 'the leader Lease has not been read yet';
     });
-  const readyGaugeTimer = setInterval(() => processMetrics.ready.set(readiness.evaluate().ok ? 1 : 0), 1_000);
-  readyGaugeTimer.unref();
+  processMetrics.reportReadiness(() => readiness.evaluate().ok);
 
   const server = new ProcessHttpServer({
     host: config.listen.host,
@@ -183,7 +182,6 @@ export function startReconcilerProcess(config: ReconcilerProcessConfig, options:
       processMetrics.leader.set(0);
       // 3. Watches, the repository poller, the server.
       await Promise.allSettled([adapters?.cluster.stop(), adapters?.intent.stop()]);
-      clearInterval(readyGaugeTimer);
       await server.close();
       log.info('stopped', { exitCode });
       return exitCode;

@@ -12,6 +12,8 @@ export class ProcessMetrics {
   readonly kubernetesApiErrors: Counter;
   readonly abandonedOnShutdown: Counter;
   readonly buildInfo: Gauge;
+  /** Read at every scrape, so /metrics never disagrees with /readyz. */
+  private readinessProbe: () => boolean = () => false;
 
   constructor(registry: Registry, version: string) {
     const registers = [registry];
@@ -33,10 +35,14 @@ export class ProcessMetrics {
       labelNames: ['operation'],
       registers,
     });
+    const probeReadiness = (): boolean => this.readinessProbe();
     this.ready = new Gauge({
       name: 'joinery_ready',
       help: '1 when intent is loaded, informers are synced and leadership is known.',
       registers,
+      collect() {
+        this.set(probeReadiness() ? 1 : 0);
+      },
     });
     this.kubernetesApiErrors = new Counter({
       name: 'joinery_kubernetes_api_errors_total',
@@ -56,5 +62,10 @@ export class ProcessMetrics {
       registers,
     });
     this.buildInfo.set({ version, node_version: process.version }, 1);
+  }
+
+  /** The readiness the `joinery_ready` gauge reports (evaluated when scraped). */
+  reportReadiness(probe: () => boolean): void {
+    this.readinessProbe = probe;
   }
 }
