@@ -193,23 +193,29 @@ export function consolidationCommand(cs: readonly Candidate[], m: MethodContext)
   return a;
 }
 
+/** Consolidation by deletion: the candidates' pods fit on the nodes that remain. */
+function deleteWithoutReplacement(cs: readonly Candidate[], savings: number): Attempt {
+  const pods = cs.reduce((n, c) => n + c.reschedulable.length, 0);
+  return {
+    ok: true,
+    command: {
+      method: 'consolidation',
+      reason: 'Underutilized',
+      candidates: cs,
+      replacements: [],
+      savings,
+      explanation: `${pods} pod(s) of ${cs.length} node(s) fit on the other nodes`,
+    },
+  };
+}
+
 function computeConsolidation(cs: readonly Candidate[], m: MethodContext): Attempt {
   const total = sum(cs);
   const names = cs.map((c) => c.name);
   // Cheapest question first: do the pods fit on the other nodes as they are?
   const fit = simulateRemoval(m.sim, cs, false);
   if (fit.unschedulable.length === 0) {
-    return {
-      ok: true,
-      command: {
-        method: 'consolidation',
-        reason: 'Underutilized',
-        candidates: cs,
-        replacements: [],
-        savings: total,
-        explanation: `${cs.reduce((s, c) => s + c.reschedulable.length, 0)} pod(s) of ${names.length} node(s) fit on the other nodes`,
-      },
-    };
+    return deleteWithoutReplacement(cs, total);
   }
   if (!m.spotToSpot && cs.every((c) => c.state.capacityType === 'spot')) {
     return { ok: false, reason: 'spot-to-spot-disabled', message: `its pods do not fit on the other nodes, and replacing spot with cheaper spot is off (enable spot-to-spot consolidation)` };
@@ -219,17 +225,7 @@ function computeConsolidation(cs: readonly Candidate[], m: MethodContext): Attem
     return { ok: false, reason: 'pods-fit-nowhere', message: `${sim.unschedulable.length} pod(s) would fit nowhere: ${sim.unschedulable[0]!.reason}` };
   }
   if (sim.newNodes.length === 0) {
-    return {
-      ok: true,
-      command: {
-        method: 'consolidation',
-        reason: 'Underutilized',
-        candidates: cs,
-        replacements: [],
-        savings: total,
-        explanation: `${cs.reduce((s, c) => s + c.reschedulable.length, 0)} pod(s) of ${names.length} node(s) fit on the other nodes`,
-      },
-    };
+    return deleteWithoutReplacement(cs, total);
   }
   // Replacements must cost less than the candidates. More nodes than candidates (a
   // split, e.g. when spread preferences place the pods in several zones) must save more,
