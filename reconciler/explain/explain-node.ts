@@ -10,14 +10,14 @@ import { DISRUPTION_REASONS, type DisruptionReason } from '../../core/disruption
 import { durationOr, formatDuration } from '../../core/disruption/duration.ts';
 import { BudgetTracker } from '../controllers/disruption/budgets.ts';
 import { blockingPdb, buildCandidates, reschedulablePods, type Candidate, type Rejection } from '../controllers/disruption/candidates.ts';
-import { clusterSettled, DISRUPTION_METHODS } from '../controllers/disruption/controller.ts';
+import { DISRUPTION_METHODS } from '../controllers/disruption/controller.ts';
 import { consolidationCommand, type Command, type MethodContext } from '../controllers/disruption/methods.ts';
 import { simulateRemoval } from '../controllers/disruption/simulate.ts';
 import type { ControllerContext } from '../runtime/context.ts';
 import { buildClusterState, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, type ClusterState, type StateNode } from '../state/cluster-state.ts';
 import { indexIntent } from '../state/drift.ts';
 import { schedulingPools } from '../state/scheduling.ts';
-import { TAINT_DISRUPTED } from '../state/well-known.ts';
+import { ANNOTATION_REPLACES, TAINT_DISRUPTED } from '../state/well-known.ts';
 
 /** The answer in one word. */
 export type Verdict =
@@ -199,7 +199,6 @@ export async function explainNode(ctx: ControllerContext, name: string): Promise
     spotToSpot: ctx.options.spotToSpotConsolidation,
     spotToSpotMinTypes: ctx.options.spotToSpotMinTypes,
     multiNodeMax: ctx.options.multiNodeConsolidationMaxCandidates,
-    settled,
     reject: (r) => captured.push(r),
   };
 
@@ -239,6 +238,17 @@ export async function explainNode(ctx: ControllerContext, name: string): Promise
   const reasons = dedupe([...checks.filter((k) => k.status === 'blocks').map((k) => k.message), ...ownRejections]);
   if (reasons.length === 0) reasons.push('no disruption method applies: not drifted, not expired, and neither empty nor underutilized enough to consolidate');
   return { ...head, verdict: 'not-disruptable', summary: reasons[0]!, reasons, checks, nextCommand };
+}
+
+/**
+ * Nothing pending to provision and no non-replacement node launching. Informational only:
+ * consolidation does not wait for it, because during a long ramp the cluster is never
+ * settled; instead its simulations never move pods onto a node that is not initialized
+ * yet (Karpenter's rule).
+ */
+function clusterSettled(state: ClusterState): boolean {
+  if (state.pendingPods.length > 0) return false;
+  return !state.nodes.some((n) => !n.initialized && !n.deleting && !n.claim.metadata.annotations?.[ANNOTATION_REPLACES]);
 }
 
 function dedupe(xs: readonly string[]): string[] {

@@ -55,12 +55,4 @@ export class BudgetTracker {
     const src = a.limitingBudget?.source;
     return `${this.disrupting.get(pool) ?? 0} of ${a.cap} allowed already disrupting${src ? ` (budget nodes=${src.nodes ?? '10%'}${src.reasons ? ` reasons=${src.reasons.join(',')}` : ''}${src.schedule ? ` schedule="${src.schedule}" duration=${src.duration}` : ''})` : ''}`;
   }
-
-  consume(pool: string, n: number): void {
-    this.disrupting.set(pool, (this.disrupting.get(pool) ?? 0) + n);
-  }
-
-  disruptingIn(pool: string): number {
-    return this.disrupting.get(pool) ?? 0;
-  }
 }

@@ -58,17 +58,6 @@ const ACTION_REASON: Readonly<Record<Command['method'], string>> = {
 /** The disruption methods in the order every pass tries them (shared with `joinery explain`). */
 export const DISRUPTION_METHODS = [drift, expiration, emptiness, multiNodeConsolidation, singleNodeConsolidation] as const;
 
-/**
- * Nothing pending to provision and no non-replacement node launching. Informational (shown
- * by `joinery explain`): consolidation does not wait for it, because during a long ramp
- * the cluster is never settled; instead its simulations never move pods onto a node that
- * is not initialized yet (Karpenter's rule).
- */
-export function clusterSettled(state: ClusterState): boolean {
-  if (state.pendingPods.length > 0) return false;
-  return !state.nodes.some((n) => !n.initialized && !n.deleting && !n.claim.metadata.annotations?.[ANNOTATION_REPLACES]);
-}
-
 interface PendingCommand {
   readonly command: Command;
   readonly decidedAt: number;
@@ -87,8 +76,7 @@ export class DisruptionController implements Controller {
   private memoCreatedAt = 0;
   /** Nodes deleting or marked for disruption at the last pass. */
   private disruptingNodes = new Set<string>();
-  /** The latest reason each node was not disrupted (for logs once per change, and `explain`). */
-  readonly rejections = new Map<string, Rejection>();
+  /** Rejections already logged, by node and reason. */
   private readonly logged = new Set<string>();
 
   constructor(private readonly ctx: ControllerContext) {}
@@ -153,7 +141,6 @@ export class DisruptionController implements Controller {
       spotToSpot: options.spotToSpotConsolidation,
       spotToSpotMinTypes: options.spotToSpotMinTypes,
       multiNodeMax: options.multiNodeConsolidationMaxCandidates,
-      settled: clusterSettled(state),
       consolidate,
       memo: this.memo,
       reject: (r) => this.reject(r),
@@ -277,7 +264,6 @@ export class DisruptionController implements Controller {
       await cluster.patchNodeClaim(c.name, { annotations: { [ANNOTATION_DISRUPTION]: JSON.stringify(mark) } });
       const nodeName = c.state.node?.metadata.name;
       if (nodeName) await cluster.patchNode(nodeName, { addTaints: [{ ...TAINT_DISRUPTED, timeAdded: nowIso }] });
-      this.rejections.delete(c.name);
     }
     const action = replacementNames.length > 0 ? 'replace' : 'delete';
     metrics.disruptionDecisions.inc({ method: cmd.method, action }, 1);
@@ -362,7 +348,6 @@ export class DisruptionController implements Controller {
   }
 
   private reject(r: Rejection): void {
-    this.rejections.set(r.name, r);
     // Each reason is logged once per node: a candidate that alternates between two reasons
     // (budget, then no cheaper placement, ...) does not flood the log.
     const key = `${r.name}\u0000${r.reason}`;

@@ -40,8 +40,6 @@ export interface MethodContext {
    * candidate set signature: they would fail again, so they are not simulated again.
    */
   readonly memo?: Map<string, string>;
-  /** See clusterSettled: informational, no method waits for it. */
-  readonly settled: boolean;
   readonly reject: (r: Rejection) => void;
 }
 
