@@ -10,7 +10,6 @@ import type { EC2NodeClass, NodePool } from '../core/api/karpenter.ts';
 import { loadShippedCatalog } from '../data/catalog.ts';
 import { SimWorld } from '../reconciler/adapters/sim/world.ts';
 import { createReconciler } from '../reconciler/runtime/reconciler.ts';
-import { simulationStats } from '../reconciler/controllers/disruption/simulate.ts';
 import { Rng } from './lib/rng.ts';
 import { machine, table } from './lib/cli.ts';
 
@@ -124,6 +123,7 @@ const before = { ...fleet(), bound: bound(), pods: workloadPods().length, placed
 const provisionWallMs = performance.now() - wall0;
 
 const wall1 = performance.now();
+const simulationStats = reconciler.controllers.disruption.simulations;
 const sims0 = { ...simulationStats };
 shapes.forEach((s, i) => world.workloads.scaleDeployment('web', s.name, perDeployment(TO, i)));
 // Consolidation settles when the fleet $/h has not changed for an hour.

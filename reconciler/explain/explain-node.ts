@@ -12,7 +12,7 @@ import { BudgetTracker } from '../controllers/disruption/budgets.ts';
 import { blockingPdb, buildCandidates, reschedulablePods, type Candidate, type Rejection } from '../controllers/disruption/candidates.ts';
 import { DISRUPTION_METHODS } from '../controllers/disruption/controller.ts';
 import { consolidationCommand, type Command, type MethodContext } from '../controllers/disruption/methods.ts';
-import { simulateRemoval } from '../controllers/disruption/simulate.ts';
+import { simulateScheduling, type SimulationInput } from '../controllers/disruption/scheduling-simulation.ts';
 import type { ControllerContext } from '../runtime/context.ts';
 import { buildClusterState, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, type ClusterState, type StateNode } from '../state/cluster-state.ts';
 import { indexIntent } from '../state/drift.ts';
@@ -192,9 +192,10 @@ export async function explainNode(ctx: ControllerContext, name: string): Promise
   const budgets = new BudgetTracker(state, idx.pools, now);
   const settled = clusterSettled(state);
   const captured: Rejection[] = [];
+  const sim: SimulationInput = { state, cache: ctx.cluster.cache, view, maxInstanceTypeOptions: ctx.options.maxInstanceTypesPerClaim };
   const m: MethodContext = {
     now,
-    sim: { state, cache: ctx.cluster.cache, view, maxInstanceTypeOptions: ctx.options.maxInstanceTypesPerClaim },
+    simulate: (cs, withNodePools) => simulateScheduling(sim, cs, withNodePools),
     budgets,
     spotToSpot: ctx.options.spotToSpotConsolidation,
     spotToSpotMinTypes: ctx.options.spotToSpotMinTypes,
@@ -217,7 +218,7 @@ export async function explainNode(ctx: ControllerContext, name: string): Promise
   }
   const ownRejections = dedupe(captured.filter((r) => r.name === c.name).map((r) => r.message));
 
-  const checks = candidateChecks(c, m, budgets, settled, sn, state);
+  const checks = candidateChecks(c, m, budgets, settled, sn, state, ctx.cluster.cache.list('PodDisruptionBudget'));
   const nextCommand = next ? planned(next) : undefined;
   const stabilisation = ctx.options.stabilizationMs > 0 ? ` after the ${formatDuration(ctx.options.stabilizationMs)} stabilisation re-check` : '';
   if (next && next.candidates.some((x) => x.name === c.name)) {
@@ -260,9 +261,8 @@ function consolidationPolicy(c: Candidate): string {
 }
 
 /** Every check on a candidate, whichever method would apply. */
-function candidateChecks(c: Candidate, m: MethodContext, budgets: BudgetTracker, settled: boolean, sn: StateNode, state: ClusterState): Check[] {
+function candidateChecks(c: Candidate, m: MethodContext, budgets: BudgetTracker, settled: boolean, sn: StateNode, state: ClusterState, pdbs: readonly PodDisruptionBudget[]): Check[] {
   const checks: Check[] = [];
-  const pdbs = m.sim.cache.list('PodDisruptionBudget');
 
   // do-not-disrupt: the node, its NodeClaim, or any pod that would have to move.
   const pinnedPods = c.reschedulable.filter((p) => hasDoNotDisrupt(p.metadata));
@@ -353,7 +353,7 @@ function candidateChecks(c: Candidate, m: MethodContext, budgets: BudgetTracker,
 
   // Where its pods would go: the same simulation consolidation and drift run.
   if (c.reschedulable.length > 0) {
-    const sim = simulateRemoval(m.sim, [c]);
+    const sim = m.simulate([c]);
     if (sim.unschedulable.length > 0) {
       for (const u of sim.unschedulable) {
         checks.push({ check: 'placement', status: 'blocks', message: `pod ${podKey(u.pod)} would fit nowhere if the node went: ${u.reason}` });

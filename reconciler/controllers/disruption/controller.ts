@@ -35,7 +35,7 @@ import {
   type Command,
   type MethodContext,
 } from './methods.ts';
-import { simulateRemoval } from './simulate.ts';
+import { simulateScheduling, type SimulationInput, type SimulationStats } from './scheduling-simulation.ts';
 
 /** Failed consolidation attempts are retried after this long even if no capacity was freed. */
 const MEMO_TTL_MS = 30 * 60_000;
@@ -78,6 +78,8 @@ export class DisruptionController implements Controller {
   private disruptingNodes = new Set<string>();
   /** Rejections already logged, by node and reason. */
   private readonly logged = new Set<string>();
+  /** SimulateScheduling runs over the controller's lifetime (read by bench:consolidation). */
+  readonly simulations: SimulationStats = { runs: 0, wallMs: 0 };
 
   constructor(private readonly ctx: ControllerContext) {}
 
@@ -134,9 +136,10 @@ export class DisruptionController implements Controller {
     const budgets = new BudgetTracker(state, idx.pools, now);
     for (const [pool, message] of budgets.errors) this.reject({ name: `nodepool/${pool}`, nodePool: pool, reason: 'invalid-budget', message });
     for (const r of rejections) this.reject(r);
+    const sim: SimulationInput = { state, cache: cluster.cache, view, maxInstanceTypeOptions: options.maxInstanceTypesPerClaim };
     const m: MethodContext = {
       now,
-      sim: { state, cache: cluster.cache, view, maxInstanceTypeOptions: options.maxInstanceTypesPerClaim },
+      simulate: (cs, withNodePools) => simulateScheduling(sim, cs, withNodePools, this.simulations),
       budgets,
       spotToSpot: options.spotToSpotConsolidation,
       spotToSpotMinTypes: options.spotToSpotMinTypes,
@@ -229,7 +232,7 @@ export class DisruptionController implements Controller {
           if (fresh.some((c) => c.reschedulable.length > 0)) return 'a node that was empty now runs pods';
           return { ...cmd, candidates: fresh };
         }
-        const sim = simulateRemoval(m.sim, fresh);
+        const sim = m.simulate(fresh);
         if (sim.unschedulable.length > 0) return `${sim.unschedulable.length} pod(s) would now fit nowhere`;
         return { ...cmd, candidates: fresh, replacements: sim.newNodes };
       }

@@ -10,7 +10,7 @@ import type { DisruptionMethod } from '../../state/well-known.ts';
 import { LABEL_INSTANCE_TYPE } from '../../state/well-known.ts';
 import type { BudgetTracker } from './budgets.ts';
 import type { Candidate, Rejection } from './candidates.ts';
-import { simulateRemoval, type SimulationInput } from './simulate.ts';
+import type { SimulationResult } from './scheduling-simulation.ts';
 
 export interface Command {
   readonly method: DisruptionMethod;
@@ -25,7 +25,8 @@ export interface Command {
 
 export interface MethodContext {
   readonly now: number;
-  readonly sim: SimulationInput;
+  /** SimulateScheduling over the cluster as this pass sees it: where the candidates' pods would go if they left. */
+  readonly simulate: (candidates: readonly Candidate[], withNodePools?: boolean) => SimulationResult;
   readonly budgets: BudgetTracker;
   readonly spotToSpot: boolean;
   readonly spotToSpotMinTypes: number;
@@ -112,11 +113,11 @@ export function drift(cands: readonly Candidate[], m: MethodContext): Command | 
   const batch = withinBudget(drifted.filter((c) => c.reschedulable.length > 0), 'Drifted', m, 'drift replacement');
   if (batch.length === 0) return undefined;
   if (batch.length > 1) {
-    const sim = simulateRemoval(m.sim, batch);
+    const sim = m.simulate(batch);
     if (sim.unschedulable.length === 0) return driftCommand(batch, sim.newNodes);
   }
   for (const c of batch) {
-    const sim = simulateRemoval(m.sim, [c]);
+    const sim = m.simulate([c]);
     if (sim.unschedulable.length > 0) {
       m.reject({ name: c.name, nodePool: c.state.nodePool, reason: 'pods-fit-nowhere', message: `drifted, but ${sim.unschedulable.length} pod(s) would fit nowhere: ${sim.unschedulable[0]!.reason}` });
       continue;
@@ -143,7 +144,7 @@ export function expiration(cands: readonly Candidate[], m: MethodContext): Comma
   // still honours PDBs until the node's terminationGracePeriod runs out).
   const expired = cands.filter((c) => m.now - c.createdAtMs >= c.expireAfterMs);
   if (expired.length === 0) return undefined;
-  const sim = simulateRemoval(m.sim, expired);
+  const sim = m.simulate(expired);
   const newPrice = sim.newNodes.reduce((s, n) => s + n.price, 0);
   const oldest = Math.max(...expired.map((c) => m.now - c.createdAtMs));
   return {
@@ -211,14 +212,14 @@ function computeConsolidation(cs: readonly Candidate[], m: MethodContext): Attem
   const total = sum(cs);
   const names = cs.map((c) => c.name);
   // Cheapest question first: do the pods fit on the other nodes as they are?
-  const fit = simulateRemoval(m.sim, cs, false);
+  const fit = m.simulate(cs, false);
   if (fit.unschedulable.length === 0) {
     return deleteWithoutReplacement(cs, total);
   }
   if (!m.spotToSpot && cs.every((c) => c.state.capacityType === 'spot')) {
     return { ok: false, reason: 'spot-to-spot-disabled', message: `its pods do not fit on the other nodes, and replacing spot with cheaper spot is off (enable spot-to-spot consolidation)` };
   }
-  const sim = simulateRemoval(m.sim, cs);
+  const sim = m.simulate(cs);
   if (sim.unschedulable.length > 0) {
     return { ok: false, reason: 'pods-fit-nowhere', message: `${sim.unschedulable.length} pod(s) would fit nowhere: ${sim.unschedulable[0]!.reason}` };
   }

@@ -1,6 +1,7 @@
-// "If these nodes went away, where would their pods go?" One call to core's solver
-// with the candidates marked for deletion: the same question provisioning asks, so
-// consolidation and provisioning never disagree about what fits.
+// SimulateScheduling, in Karpenter's words: "if these nodes went away, where would their
+// pods go?" One call to core's solver with the candidates marked for deletion: the same
+// question provisioning asks, so consolidation and provisioning never disagree about what
+// fits. (Not to be confused with reconciler/sim, the in-memory cluster and EC2.)
 
 import type { Pod } from '../../../core/api/k8s.ts';
 import { solve } from '../../../core/index.ts';
@@ -27,20 +28,28 @@ function unbound(p: Pod): Pod {
   return { ...p, spec: { ...p.spec, nodeName: undefined } };
 }
 
-/** Simulations run and their wall time (for the reconciler's own metrics and the report). */
-export const simulationStats = { runs: 0, wallMs: 0 };
+/**
+ * Simulations run and their wall time, counted by whoever owns the object (the disruption
+ * controller keeps one for its lifetime; `npm run bench:consolidation` reads it).
+ */
+export interface SimulationStats {
+  runs: number;
+  wallMs: number;
+}
 
 /**
  * `withNodePools: false` asks only whether the pods fit on the other nodes (a delete):
  * much cheaper, since the solver then builds no launch templates for the pools.
  */
-export function simulateRemoval(input: SimulationInput, candidates: readonly Candidate[], withNodePools = true): SimulationResult {
+export function simulateScheduling(input: SimulationInput, candidates: readonly Candidate[], withNodePools = true, stats?: SimulationStats): SimulationResult {
   const started = performance.now();
   try {
     return simulate(input, candidates, withNodePools);
   } finally {
-    simulationStats.runs += 1;
-    simulationStats.wallMs += performance.now() - started;
+    if (stats) {
+      stats.runs += 1;
+      stats.wallMs += performance.now() - started;
+    }
   }
 }
 
