@@ -8,11 +8,11 @@
 import type { Pod, PodDisruptionBudget } from '../../core/api/k8s.ts';
 import { DISRUPTION_REASONS, type DisruptionReason } from '../../core/disruption/budgets.ts';
 import { durationOr, formatDuration } from '../../core/disruption/duration.ts';
-import { BudgetTracker } from '../controllers/disruption/budgets.ts';
-import { blockingPdb, buildCandidates, reschedulablePods, type Candidate, type Rejection } from '../controllers/disruption/candidates.ts';
-import { DISRUPTION_METHODS } from '../controllers/disruption/controller.ts';
-import { consolidationCommand, type Command, type MethodContext } from '../controllers/disruption/methods.ts';
-import { simulateScheduling, type SimulationInput } from '../controllers/disruption/scheduling-simulation.ts';
+import type { BudgetTracker } from '../controllers/disruption/budgets.ts';
+import { blockingPdb, reschedulablePods, type Candidate, type Rejection } from '../controllers/disruption/candidates.ts';
+import { consolidatableNow, consolidateAfterMs, consolidationCommand, consolidationPolicy } from '../controllers/disruption/consolidation.ts';
+import type { Command, MethodContext } from '../controllers/disruption/method.ts';
+import { firstCommand, preparePass } from '../controllers/disruption/pass.ts';
 import type { ControllerContext } from '../runtime/context.ts';
 import { buildClusterState, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, type ClusterState, type StateNode } from '../state/cluster-state.ts';
 import { indexIntent } from '../state/drift.ts';
@@ -180,8 +180,10 @@ export async function explainNode(ctx: ControllerContext, name: string): Promise
   }
   if (!current || !view) throw new NoIntentError('the intent source has accepted no commit yet');
 
-  const idx = indexIntent(current);
-  const { candidates, rejections } = buildCandidates(state, ctx.cluster.cache, idx, view.prices);
+  // The controller's own pass, with its rejections captured instead of logged.
+  const captured: Rejection[] = [];
+  const pass = preparePass({ now, state, cache: ctx.cluster.cache, idx: indexIntent(current), view, options: ctx.options, reject: (r) => captured.push(r) });
+  const { candidates, rejections, budgets, context: m } = pass;
   const c = candidates.find((x) => x.name === sn.name);
   if (!c) {
     const r = rejections.find((x) => x.name === sn.name);
@@ -189,41 +191,21 @@ export async function explainNode(ctx: ControllerContext, name: string): Promise
     return { ...head, verdict: 'not-disruptable', summary: why, reasons: [why], checks: [] };
   }
 
-  const budgets = new BudgetTracker(state, idx.pools, now);
   const settled = clusterSettled(state);
-  const captured: Rejection[] = [];
-  const sim: SimulationInput = { state, cache: ctx.cluster.cache, view, maxInstanceTypeOptions: ctx.options.maxInstanceTypesPerClaim };
-  const m: MethodContext = {
-    now,
-    simulate: (cs, withNodePools) => simulateScheduling(sim, cs, withNodePools),
-    budgets,
-    spotToSpot: ctx.options.spotToSpotConsolidation,
-    spotToSpotMinTypes: ctx.options.spotToSpotMinTypes,
-    multiNodeMax: ctx.options.multiNodeConsolidationMaxCandidates,
-    reject: (r) => captured.push(r),
-  };
 
   // The pass the controller would take now: the first method with a command wins.
-  let next: Command | undefined;
-  for (const method of DISRUPTION_METHODS) {
-    next = method(candidates, m);
-    if (next) break;
-  }
+  const next = firstCommand(candidates, m);
   // Each method about this node alone, collecting its rejections of it.
   captured.length = 0;
-  let alone: Command | undefined;
-  for (const method of DISRUPTION_METHODS) {
-    alone = method([c], m);
-    if (alone) break;
-  }
+  const alone = firstCommand([c], m)?.command;
   const ownRejections = dedupe(captured.filter((r) => r.name === c.name).map((r) => r.message));
 
   const checks = candidateChecks(c, m, budgets, settled, sn, state, ctx.cluster.cache.list('PodDisruptionBudget'));
-  const nextCommand = next ? planned(next) : undefined;
+  const nextCommand = next ? planned(next.command) : undefined;
   const stabilisation = ctx.options.stabilizationMs > 0 ? ` after the ${formatDuration(ctx.options.stabilizationMs)} stabilisation re-check` : '';
-  if (next && next.candidates.some((x) => x.name === c.name)) {
-    const later = next.method === 'expiration' ? '' : stabilisation;
-    return { ...head, verdict: 'disruptable', summary: `the next disruption pass takes it${later}: ${describeCommand(planned(next))}`, reasons: [], checks, nextCommand };
+  if (next && next.command.candidates.some((x) => x.name === c.name)) {
+    const later = next.method.class === 'forceful' ? '' : stabilisation;
+    return { ...head, verdict: 'disruptable', summary: `the next disruption pass takes it${later}: ${describeCommand(planned(next.command))}`, reasons: [], checks, nextCommand };
   }
   if (alone) {
     const first = nextCommand ? `, but the next pass acts on other nodes first (${describeCommand(nextCommand)})` : '';
@@ -254,10 +236,6 @@ function clusterSettled(state: ClusterState): boolean {
 
 function dedupe(xs: readonly string[]): string[] {
   return [...new Set(xs)];
-}
-
-function consolidationPolicy(c: Candidate): string {
-  return c.pool.spec.disruption?.consolidationPolicy ?? 'WhenEmptyOrUnderutilized';
 }
 
 /** Every check on a candidate, whichever method would apply. */
@@ -317,14 +295,14 @@ function candidateChecks(c: Candidate, m: MethodContext, budgets: BudgetTracker,
 
   // consolidateAfter, and whether the cluster is settled enough to consolidate.
   const policy = consolidationPolicy(c);
-  const afterMs = durationOr(c.pool.spec.disruption?.consolidateAfter, 0);
+  const afterMs = consolidateAfterMs(c);
   const quietFor = m.now - c.lastPodEventMs;
   const timing = !Number.isFinite(afterMs)
     ? 'consolidateAfter is Never'
     : quietFor >= afterMs
       ? `no pod arrived or left for ${formatDuration(quietFor)} (consolidateAfter ${formatDuration(afterMs)})`
       : `a pod arrived or left ${formatDuration(quietFor)} ago; consolidateAfter ${formatDuration(afterMs)} allows it in ${formatDuration(afterMs - quietFor)}`;
-  const waitsForTime = !Number.isFinite(afterMs) || quietFor < afterMs;
+  const waitsForTime = !consolidatableNow(c, m.now);
   if (c.reschedulable.length === 0) {
     checks.push({ check: 'emptiness', status: waitsForTime ? 'blocks' : 'ok', message: `empty (DaemonSet pods only); ${timing}` });
   } else {

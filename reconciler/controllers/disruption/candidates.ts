@@ -31,6 +31,11 @@ export interface Candidate {
   readonly pods: readonly Pod[];
 }
 
+/** What the candidates cost now, USD per hour. */
+export function totalPrice(cs: readonly Candidate[]): number {
+  return cs.reduce((s, c) => s + c.price, 0);
+}
+
 export interface Rejection {
   readonly name: string;
   readonly nodePool: string;

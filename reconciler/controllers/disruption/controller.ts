@@ -1,62 +1,47 @@
 // Disruption: replace drifted nodes, replace expired ones, remove empty ones and
 // consolidate under-used ones, in Karpenter's order and within each NodePool's
-// disruption budgets. A decision is re-checked after a stabilisation delay before it
-// acts; replacements are launched and initialized before any candidate is drained.
-//
-// In-flight commands are durable: each candidate NodeClaim carries a joinery.dev/
-// disruption annotation naming its method and replacements, so a restarted reconciler
-// resumes (deletes the candidates once the replacements are up) or rolls back.
+// disruption budgets. A thin driver: each pass (pass.ts) asks the methods (one file each)
+// for a command; a graceful command is re-checked after a stabilisation delay
+// (validation.ts) before it acts; orchestration.ts launches replacements before any
+// candidate is drained, durably, so a restarted reconciler resumes or rolls back.
 
-import type { NodeClaim } from '../../../core/api/karpenter.ts';
-import { durationOr } from '../../../core/disruption/duration.ts';
 import type { WatchEvent } from '../../ports/cluster.ts';
-import type { IntentEvent } from '../../ports/intent.ts';
+import type { Intent, IntentEvent } from '../../ports/intent.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
-import { clusterState, podKey, type ClusterState } from '../../state/cluster-state.ts';
-import { indexIntent, type IntentIndex } from '../../state/drift.ts';
+import { clusterState, type ClusterState } from '../../state/cluster-state.ts';
+import { indexIntent } from '../../state/drift.ts';
 import { schedulingPools, type SchedulingView } from '../../state/scheduling.ts';
-import {
-  ANNOTATION_DISRUPTION,
-  ANNOTATION_REPLACES,
-  TAINT_DISRUPTED,
-  type DisruptionMark,
-} from '../../state/well-known.ts';
-import { nodeClaimFor } from '../provisioning/nodeclaim.ts';
-import { BudgetTracker } from './budgets.ts';
-import { buildCandidates, type Candidate, type Rejection } from './candidates.ts';
-import {
-  consolidationCommand,
-  drift,
-  emptiness,
-  expiration,
-  multiNodeConsolidation,
-  singleNodeConsolidation,
-  type Command,
-  type MethodContext,
-} from './methods.ts';
-import { simulateScheduling, type SimulationInput, type SimulationStats } from './scheduling-simulation.ts';
+import { ANNOTATION_REPLACES } from '../../state/well-known.ts';
+import type { Candidate, Rejection } from './candidates.ts';
+import { consolidateAfterMs } from './consolidation.ts';
+import type { Command } from './method.ts';
+import { Orchestrator } from './orchestration.ts';
+import { firstCommand, preparePass } from './pass.ts';
+import type { SimulationStats } from './scheduling-simulation.ts';
+import { revalidate } from './validation.ts';
+
+/** What the controller uses of the reconciler's context (catalog: through schedulingPools). */
+export type DisruptionDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'intent' | 'options' | 'decisions' | 'logger' | 'metrics' | 'unavailable' | 'catalog'>;
 
 /** Failed consolidation attempts are retried after this long even if no capacity was freed. */
 const MEMO_TTL_MS = 30 * 60_000;
+
+/** Even with no change observed, evaluate at least this often (budget windows open and close). */
+const FORCED_EVALUATION_MS = 5 * 60_000;
 
 /** A NodeClaim launched for pending pods (not a replacement) that is not initialized yet. */
 function provisioningInFlight(state: ClusterState): boolean {
   return state.nodes.some((n) => !n.initialized && !n.deleting && !n.claim.metadata.annotations?.[ANNOTATION_REPLACES]);
 }
 
-/** Even with no change observed, evaluate at least this often (budget windows open and close). */
-const FORCED_EVALUATION_MS = 5 * 60_000;
-
-const ACTION_REASON: Readonly<Record<Command['method'], string>> = {
-  drift: 'drifted',
-  expiration: 'expired',
-  emptiness: 'empty',
-  consolidation: 'underutilized',
-};
-
-/** The disruption methods in the order every pass tries them (shared with `joinery explain`). */
-export const DISRUPTION_METHODS = [drift, expiration, emptiness, multiNodeConsolidation, singleNodeConsolidation] as const;
+/**
+ * schedulingPools (state/scheduling.ts) reads only `catalog` of the context but is typed to
+ * take all of it; the widening is confined here until its signature says what it reads.
+ */
+function schedulingView(deps: DisruptionDeps, intent: Intent): Promise<SchedulingView> {
+  return schedulingPools(deps as ControllerContext, intent);
+}
 
 interface PendingCommand {
   readonly command: Command;
@@ -80,8 +65,11 @@ export class DisruptionController implements Controller {
   private readonly logged = new Set<string>();
   /** SimulateScheduling runs over the controller's lifetime (read by bench:consolidation). */
   readonly simulations: SimulationStats = { runs: 0, wallMs: 0 };
+  private readonly orchestrator: Orchestrator;
 
-  constructor(private readonly ctx: ControllerContext) {}
+  constructor(private readonly deps: DisruptionDeps) {
+    this.orchestrator = new Orchestrator(deps, this.name);
+  }
 
   onEvent(event: WatchEvent): void {
     if (event.kind === 'Pod' && event.type === 'MODIFIED' && !event.object.spec.nodeName) return;
@@ -104,14 +92,14 @@ export class DisruptionController implements Controller {
   }
 
   async reconcile(): Promise<ReconcileResult> {
-    const { clock, cluster, intent, options } = this.ctx;
+    const { clock, cluster, intent, options } = this.deps;
     const poll = { requeueAfterMs: options.disruptionPollMs };
     const current = intent.current();
     if (!current) return poll;
     const now = clock.now();
     const idx = indexIntent(current);
     let state = clusterState(cluster);
-    if (await this.advanceInFlight(state)) state = clusterState(cluster);
+    if (await this.orchestrator.advance(state)) state = clusterState(cluster);
     this.disruptingNodes = new Set(state.nodes.filter((n) => (n.deleting || n.disruption) && n.node).map((n) => n.node!.metadata.name!));
 
     if (this.pending) {
@@ -122,8 +110,8 @@ export class DisruptionController implements Controller {
     }
     this.dirty = false;
 
-    const view = await schedulingPools(this.ctx, current);
-    const memoKey = `${current.commit}/${this.freedVersion}/${this.ctx.unavailable.version}`;
+    const view = await schedulingView(this.deps, current);
+    const memoKey = `${current.commit}/${this.freedVersion}/${this.deps.unavailable.version}`;
     if (memoKey !== this.memoKey || now - this.memoCreatedAt >= MEMO_TTL_MS) {
       this.memo.clear();
       this.memoKey = memoKey;
@@ -132,30 +120,18 @@ export class DisruptionController implements Controller {
     // Consolidation waits while provisioning is launching nodes for pending pods: the
     // cluster is about to change, and the new nodes may take the pods' place.
     const consolidate = now - this.lastConsolidation >= options.consolidationIntervalMs && !provisioningInFlight(state);
-    const { candidates, rejections } = buildCandidates(state, cluster.cache, idx, view.prices);
-    const budgets = new BudgetTracker(state, idx.pools, now);
-    for (const [pool, message] of budgets.errors) this.reject({ name: `nodepool/${pool}`, nodePool: pool, reason: 'invalid-budget', message });
-    for (const r of rejections) this.reject(r);
-    const sim: SimulationInput = { state, cache: cluster.cache, view, maxInstanceTypeOptions: options.maxInstanceTypesPerClaim };
-    const m: MethodContext = {
-      now,
-      simulate: (cs, withNodePools) => simulateScheduling(sim, cs, withNodePools, this.simulations),
-      budgets,
-      spotToSpot: options.spotToSpotConsolidation,
-      spotToSpotMinTypes: options.spotToSpotMinTypes,
-      multiNodeMax: options.multiNodeConsolidationMaxCandidates,
-      consolidate,
-      memo: this.memo,
-      reject: (r) => this.reject(r),
-    };
+    const reject = (r: Rejection) => this.reject(r);
+    const pass = preparePass({ now, state, cache: cluster.cache, idx, view, options, reject, consolidate, memo: this.memo, stats: this.simulations });
+    for (const [pool, message] of pass.budgets.errors) this.reject({ name: `nodepool/${pool}`, nodePool: pool, reason: 'invalid-budget', message });
+    for (const r of pass.rejections) this.reject(r);
     if (consolidate) this.lastConsolidation = now;
 
     if (this.pending) {
       const pending = this.pending;
       this.pending = undefined;
-      const fresh = this.revalidate(pending.command, candidates, m);
+      const fresh = revalidate(pending.command, pass.candidates, pass.context);
       if (typeof fresh === 'string') {
-        this.ctx.decisions.record({
+        this.deps.decisions.record({
           controller: this.name,
           action: 'skip',
           reason: 'changed-during-stabilization',
@@ -166,20 +142,20 @@ export class DisruptionController implements Controller {
         this.dirty = true;
         return { requeueAfterMs: 0 };
       }
-      await this.execute(fresh, idx, view);
+      await this.orchestrator.start(fresh, idx, view);
       return { requeueAfterMs: 0 };
     }
 
-    this.nextTimeTrigger = this.timeTrigger(candidates, now);
-    for (const method of DISRUPTION_METHODS) {
-      const command = method(candidates, m);
-      if (!command) continue;
-      if (command.method === 'expiration' || options.stabilizationMs <= 0) {
-        await this.execute(command, idx, view);
+    this.nextTimeTrigger = this.timeTrigger(pass.candidates, now);
+    const next = firstCommand(pass.candidates, pass.context);
+    if (next) {
+      const { method, command } = next;
+      if (method.class === 'forceful' || options.stabilizationMs <= 0) {
+        await this.orchestrator.start(command, idx, view);
         return { requeueAfterMs: 0 };
       }
       this.pending = { command, decidedAt: now };
-      this.ctx.logger.debug('disruption candidate found; re-checking after stabilisation', {
+      this.deps.logger.debug('disruption candidate found; re-checking after stabilisation', {
         method: command.method,
         nodeClaims: command.candidates.map((c) => c.name),
         stabilizationMs: options.stabilizationMs,
@@ -201,153 +177,12 @@ export class DisruptionController implements Controller {
     for (const c of candidates) {
       const expiry = c.createdAtMs + c.expireAfterMs;
       if (expiry > now && expiry < t) t = expiry;
-      const after = consolidateAfterMs(c);
+      const after = consolidateAfterOrUndefined(c);
       if (after === undefined) continue;
       const at = c.lastPodEventMs + after;
       if (at > now && at < t) t = at;
     }
     return t;
-  }
-
-  private revalidate(cmd: Command, candidates: readonly Candidate[], m: MethodContext): Command | string {
-    const byName = new Map(candidates.map((c) => [c.name, c]));
-    const fresh: Candidate[] = [];
-    for (const c of cmd.candidates) {
-      const f = byName.get(c.name);
-      if (!f) return `node ${c.name} is no longer a candidate (deleted, disrupted or not initialized)`;
-      if (f.blocked && cmd.method !== 'expiration') return f.blocked;
-      fresh.push(f);
-    }
-    if (cmd.reason !== 'Expired') {
-      const perPool = new Map<string, number>();
-      for (const c of fresh) perPool.set(c.state.nodePool, (perPool.get(c.state.nodePool) ?? 0) + 1);
-      for (const [pool, n] of perPool) {
-        if (m.budgets.allowed(pool, cmd.reason) < n) return `the ${cmd.reason} budget of NodePool ${pool} no longer allows it: ${m.budgets.describe(pool, cmd.reason)}`;
-      }
-    }
-    switch (cmd.method) {
-      case 'drift': {
-        if (fresh.some((c) => !c.drift)) return 'a node is no longer drifted';
-        if (fresh.every((c) => c.reschedulable.length === 0)) {
-          if (fresh.some((c) => c.reschedulable.length > 0)) return 'a node that was empty now runs pods';
-          return { ...cmd, candidates: fresh };
-        }
-        const sim = m.simulate(fresh);
-        if (sim.unschedulable.length > 0) return `${sim.unschedulable.length} pod(s) would now fit nowhere`;
-        return { ...cmd, candidates: fresh, replacements: sim.newNodes };
-      }
-      case 'emptiness':
-        if (fresh.some((c) => c.reschedulable.length > 0)) return `a node now runs pods (${podKey(fresh.find((c) => c.reschedulable.length > 0)!.reschedulable[0]!)})`;
-        return { ...cmd, candidates: fresh };
-      case 'consolidation': {
-        const a = consolidationCommand(fresh, m);
-        if (!a.ok) return a.message;
-        if (a.command.replacements.length !== cmd.replacements.length) return 'the placement of the pods changed';
-        if (a.command.savings + 1e-9 < Math.min(cmd.savings, cmd.savings * 0.99)) return 'the savings shrank';
-        return a.command;
-      }
-      case 'expiration':
-        return { ...cmd, candidates: fresh };
-    }
-  }
-
-  private async execute(cmd: Command, idx: IntentIndex, view: SchedulingView): Promise<void> {
-    const { cluster, clock, decisions, metrics } = this.ctx;
-    const nowIso = new Date(clock.now()).toISOString();
-    const names = cmd.candidates.map((c) => c.name);
-    const replacementNames: string[] = [];
-    for (const newNode of cmd.replacements) {
-      const pool = view.poolManifests.get(newNode.nodePool);
-      if (!pool) continue;
-      const claim = await cluster.createNodeClaim(nodeClaimFor({ newNode, pool, intent: idx, replaces: names }));
-      replacementNames.push(claim.metadata.name!);
-    }
-    const mark: DisruptionMark = { method: cmd.method, reason: cmd.reason, replacements: replacementNames, decidedAt: nowIso, group: names };
-    for (const c of cmd.candidates) {
-      await cluster.patchNodeClaim(c.name, { annotations: { [ANNOTATION_DISRUPTION]: JSON.stringify(mark) } });
-      const nodeName = c.state.node?.metadata.name;
-      if (nodeName) await cluster.patchNode(nodeName, { addTaints: [{ ...TAINT_DISRUPTED, timeAdded: nowIso }] });
-    }
-    const action = replacementNames.length > 0 ? 'replace' : 'delete';
-    metrics.disruptionDecisions.inc({ method: cmd.method, action }, 1);
-    const pools = [...new Set(cmd.candidates.map((c) => c.state.nodePool))];
-    const pods = cmd.candidates.reduce((s, c) => s + c.reschedulable.length, 0);
-    decisions.record({
-      controller: this.name,
-      action,
-      reason: ACTION_REASON[cmd.method],
-      message: `${cmd.method}: ${action} ${names.join(', ')}${replacementNames.length > 0 ? ` with ${replacementNames.join(', ')}` : ''} (${pods} pod(s) to move, ${cmd.savings >= 0 ? 'saves' : 'costs'} $${Math.abs(cmd.savings).toFixed(4)}/h): ${cmd.explanation}`,
-      nodePool: pools.join(','),
-      nodeClaims: [...names, ...replacementNames],
-      details: {
-        method: cmd.method,
-        savingsPerHour: Math.round(cmd.savings * 1e6) / 1e6,
-        pods,
-        candidates: names.length,
-        replacements: replacementNames.length,
-        replacementTypes: cmd.replacements.map((r) => r.instanceTypeOptions[0]?.name),
-      },
-    });
-    if (replacementNames.length === 0) {
-      for (const c of cmd.candidates) await cluster.deleteNodeClaim(c.name);
-    }
-  }
-
-  /** Advances commands already decided: delete candidates whose replacements are up, or roll back. Returns whether anything changed. */
-  private async advanceInFlight(state: ClusterState): Promise<boolean> {
-    const { cluster, decisions, logger } = this.ctx;
-    let changed = false;
-    const groups = new Map<string, { mark: DisruptionMark; members: NodeClaim[] }>();
-    for (const n of state.nodes) {
-      if (!n.disruption || n.deleting) continue;
-      const key = n.disruption.group.join(',') + '|' + n.disruption.decidedAt;
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = { mark: n.disruption, members: [] }));
-      g.members.push(n.claim);
-    }
-    for (const { mark, members } of groups.values()) {
-      const replacements = mark.replacements.map((r) => state.byClaim.get(r));
-      const missing = mark.replacements.filter((_, i) => !replacements[i] || replacements[i]!.deleting);
-      if (missing.length === 0 && replacements.every((r) => r!.initialized)) {
-        for (const c of members) await cluster.deleteNodeClaim(c.metadata.name!);
-        logger.info('replacements initialized; draining the disrupted nodes', { method: mark.method, nodeClaims: members.map((c) => c.metadata.name), replacements: mark.replacements });
-        changed = true;
-        continue;
-      }
-      if (missing.length === 0) continue; // still launching
-      if (mark.method === 'expiration') {
-        // Forceful: expiry does not wait for a replacement that failed; pods go pending and are provisioned for.
-        for (const c of members) await cluster.deleteNodeClaim(c.metadata.name!);
-        changed = true;
-        continue;
-      }
-      for (const c of members) {
-        await cluster.patchNodeClaim(c.metadata.name!, { annotations: { [ANNOTATION_DISRUPTION]: null } });
-        const node = state.byClaim.get(c.metadata.name!)?.node;
-        if (node) await cluster.patchNode(node.metadata.name!, { removeTaints: [TAINT_DISRUPTED] });
-      }
-      for (const r of replacements) {
-        if (r && !r.deleting && !r.initialized) await cluster.deleteNodeClaim(r.name);
-      }
-      decisions.record({
-        controller: this.name,
-        action: 'rollback',
-        reason: 'replacement-failed',
-        message: `${mark.method} of ${members.map((c) => c.metadata.name).join(', ')} rolled back: replacement ${missing.join(', ')} failed to launch or register`,
-        nodeClaims: members.map((c) => c.metadata.name!),
-      });
-      changed = true;
-    }
-    // A disrupted taint without a decision behind it (a restart between marking and tainting
-    // is impossible, but one between untainting and unmarking is not): remove it.
-    for (const n of state.nodes) {
-      if (n.deleting || n.disruption || !n.node) continue;
-      if ((n.node.spec?.taints ?? []).some((t) => t.key === TAINT_DISRUPTED.key)) {
-        await cluster.patchNode(n.node.metadata.name!, { removeTaints: [TAINT_DISRUPTED] });
-        changed = true;
-      }
-    }
-    return changed;
   }
 
   private reject(r: Rejection): void {
@@ -357,7 +192,7 @@ export class DisruptionController implements Controller {
     if (this.logged.has(key)) return;
     this.logged.add(key);
     if (this.logged.size > 100_000) this.logged.clear();
-    this.ctx.decisions.record({
+    this.deps.decisions.record({
       controller: this.name,
       action: 'skip',
       reason: r.reason,
@@ -368,9 +203,10 @@ export class DisruptionController implements Controller {
   }
 }
 
-function consolidateAfterMs(c: Candidate): number | undefined {
+/** consolidateAfter for the time trigger: none when it is Never or malformed (the methods report a malformed one). */
+function consolidateAfterOrUndefined(c: Candidate): number | undefined {
   try {
-    const ms = durationOr(c.pool.spec.disruption?.consolidateAfter, 0);
+    const ms = consolidateAfterMs(c);
     return Number.isFinite(ms) ? ms : undefined;
   } catch {
     return undefined;

@@ -1,0 +1,140 @@
+// What single- and multi-node consolidation share (Karpenter's consolidation.go): which
+// nodes may be consolidated (consolidationPolicy, consolidateAfter) and the attempt
+// itself: delete the candidates when their pods fit on the other nodes, else replace them
+// with cheaper nodes. Emptiness and `joinery explain` use the same policy and timing.
+
+import { durationOr } from '../../../core/disruption/duration.ts';
+import type { NewNode } from '../../../core/scheduling/types.ts';
+import { LABEL_INSTANCE_TYPE } from '../../state/well-known.ts';
+import { totalPrice, type Candidate } from './candidates.ts';
+import type { Command, MethodContext } from './method.ts';
+
+/** A replacement must save at least this much to be worth a disruption (avoids flapping on noise). */
+const MIN_SAVINGS_PER_HOUR = 0.001;
+/** Replacing nodes with more nodes than before must save at least this fraction. */
+const SPLIT_MIN_SAVINGS = 0.25;
+
+/** The pool's consolidationPolicy, with Karpenter's default. */
+export function consolidationPolicy(c: Candidate): string {
+  return c.pool.spec.disruption?.consolidationPolicy ?? 'WhenEmptyOrUnderutilized';
+}
+
+/** The pool's consolidateAfter in ms (Infinity for Never; throws on a malformed duration). */
+export function consolidateAfterMs(c: Candidate): number {
+  return durationOr(c.pool.spec.disruption?.consolidateAfter, 0);
+}
+
+/** No pod arrived on or left the node for at least consolidateAfter (never, when it is Never). */
+export function consolidatableNow(c: Candidate, now: number): boolean {
+  const after = consolidateAfterMs(c);
+  return Number.isFinite(after) && now - c.lastPodEventMs >= after;
+}
+
+/** Whether consolidation (single- or multi-node) would consider the node: it runs pods, its pool allows it, and it has been quiet long enough. */
+export function consolidatable(c: Candidate, now: number): boolean {
+  return consolidationPolicy(c) === 'WhenEmptyOrUnderutilized' && c.reschedulable.length > 0 && consolidatableNow(c, now);
+}
+
+export type Attempt = { ok: true; command: Command } | { ok: false; reason: string; message: string };
+
+function signature(cs: readonly Candidate[]): string {
+  return cs.map((c) => `${c.name}:${c.reschedulable.map((p) => p.metadata.uid).join(',')}`).join('|');
+}
+
+/** Delete the candidates (their pods fit elsewhere) or replace them with cheaper nodes; a failure is remembered in `m.memo`. */
+export function consolidationCommand(cs: readonly Candidate[], m: MethodContext): Attempt {
+  const key = m.memo ? signature(cs) : '';
+  const remembered = m.memo?.get(key);
+  if (remembered !== undefined) return { ok: false, reason: 'unchanged', message: remembered };
+  const a = computeConsolidation(cs, m);
+  if (!a.ok && m.memo) m.memo.set(key, a.message);
+  return a;
+}
+
+/** Consolidation by deletion: the candidates' pods fit on the nodes that remain. */
+function deleteWithoutReplacement(cs: readonly Candidate[], savings: number): Attempt {
+  const pods = cs.reduce((n, c) => n + c.reschedulable.length, 0);
+  return {
+    ok: true,
+    command: {
+      method: 'consolidation',
+      reason: 'Underutilized',
+      candidates: cs,
+      replacements: [],
+      savings,
+      explanation: `${pods} pod(s) of ${cs.length} node(s) fit on the other nodes`,
+    },
+  };
+}
+
+function computeConsolidation(cs: readonly Candidate[], m: MethodContext): Attempt {
+  const total = totalPrice(cs);
+  const names = cs.map((c) => c.name);
+  // Cheapest question first: do the pods fit on the other nodes as they are?
+  const fit = m.simulate(cs, false);
+  if (fit.unschedulable.length === 0) {
+    return deleteWithoutReplacement(cs, total);
+  }
+  if (!m.spotToSpot && cs.every((c) => c.state.capacityType === 'spot')) {
+    return { ok: false, reason: 'spot-to-spot-disabled', message: `its pods do not fit on the other nodes, and replacing spot with cheaper spot is off (enable spot-to-spot consolidation)` };
+  }
+  const sim = m.simulate(cs);
+  if (sim.unschedulable.length > 0) {
+    return { ok: false, reason: 'pods-fit-nowhere', message: `${sim.unschedulable.length} pod(s) would fit nowhere: ${sim.unschedulable[0]!.reason}` };
+  }
+  if (sim.newNodes.length === 0) {
+    return deleteWithoutReplacement(cs, total);
+  }
+  // Replacements must cost less than the candidates. More nodes than candidates (a
+  // split, e.g. when spread preferences place the pods in several zones) must save more,
+  // as each node brings its own overhead and churn.
+  const cheapest = sim.newNodes.reduce((s, n) => s + n.price, 0);
+  const required = Math.max(MIN_SAVINGS_PER_HOUR, sim.newNodes.length > cs.length ? SPLIT_MIN_SAVINGS * total : 0);
+  const margin = total - cheapest - required;
+  if (margin <= 0) {
+    return {
+      ok: false,
+      reason: 'no-cheaper-placement',
+      message: `the cheapest placement of its pods costs $${cheapest.toFixed(4)}/h on ${sim.newNodes.length} new node(s), not enough below $${total.toFixed(4)}/h now`,
+    };
+  }
+  // Each replacement may use any option up to its cheapest price plus an equal share of
+  // the margin: whichever the cloud picks, the total stays below what the candidates cost.
+  const share = margin / sim.newNodes.length;
+  const replacements: NewNode[] = sim.newNodes.map((n) => {
+    const options = n.instanceTypeOptions.filter((o) => o.price <= n.price + share);
+    const names = new Set(options.map((o) => o.name));
+    return {
+      ...n,
+      instanceTypeOptions: options,
+      requirements: n.requirements.map((r) => (r.key === LABEL_INSTANCE_TYPE && r.operator === 'In' ? { ...r, values: (r.values ?? []).filter((v) => names.has(v)) } : r)),
+    };
+  });
+  const allSpot = cs.every((c) => c.state.capacityType === 'spot');
+  const replacementSpot = replacements.some((n) => n.instanceTypeOptions.some((o) => o.offerings.some((x) => x.capacityType === 'spot')));
+  if (allSpot && replacementSpot) {
+    if (!m.spotToSpot) {
+      return { ok: false, reason: 'spot-to-spot-disabled', message: 'replacing spot with cheaper spot is off (enable spot-to-spot consolidation)' };
+    }
+    const fewest = Math.min(...replacements.map((n) => n.instanceTypeOptions.length));
+    if (cs.length === 1 && fewest < m.spotToSpotMinTypes) {
+      return { ok: false, reason: 'spot-diversity', message: `only ${fewest} cheaper spot type(s); spot-to-spot needs ${m.spotToSpotMinTypes} to keep diversity` };
+    }
+  }
+  const price = replacements.reduce((s, n) => s + n.price, 0);
+  const what =
+    replacements.length === 1
+      ? `one ${replacements[0]!.instanceTypeOptions[0]!.name}`
+      : `${replacements.length} nodes (${replacements.map((n) => n.instanceTypeOptions[0]!.name).join(', ')})`;
+  return {
+    ok: true,
+    command: {
+      method: 'consolidation',
+      reason: 'Underutilized',
+      candidates: cs,
+      replacements,
+      savings: total - price,
+      explanation: `replace ${names.length} node(s) costing $${total.toFixed(4)}/h with ${what} at $${price.toFixed(4)}/h`,
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// The shape every disruption method shares, after Karpenter's disruption.Method: a method
+// says which candidates it would disrupt at all (shouldDisrupt) and turns the candidates
+// into at most one command (computeCommand). The controller tries the methods in order
+// (pass.ts) and acts on the first command; `joinery explain` runs the same pass without acting.
+
+import type { DisruptionReason } from '../../../core/disruption/budgets.ts';
+import type { NewNode } from '../../../core/scheduling/types.ts';
+import type { DisruptionMethod } from '../../state/well-known.ts';
+import type { BudgetTracker } from './budgets.ts';
+import type { Candidate, Rejection } from './candidates.ts';
+import type { SimulationResult } from './scheduling-simulation.ts';
+
+export interface Command {
+  readonly method: DisruptionMethod;
+  /** Budget reason (Drifted, Empty, Underutilized), or Expired (not budgeted). */
+  readonly reason: DisruptionReason | 'Expired';
+  readonly candidates: readonly Candidate[];
+  readonly replacements: readonly NewNode[];
+  /** USD per hour saved (negative when a replacement costs more, as drift may). */
+  readonly savings: number;
+  readonly explanation: string;
+}
+
+/** What one pass gives every method (built once per pass by pass.ts). */
+export interface MethodContext {
+  readonly now: number;
+  /** SimulateScheduling over the cluster as this pass sees it: where the candidates' pods would go if they left. */
+  readonly simulate: (candidates: readonly Candidate[], withNodePools?: boolean) => SimulationResult;
+  readonly budgets: BudgetTracker;
+  readonly spotToSpot: boolean;
+  readonly spotToSpotMinTypes: number;
+  readonly multiNodeMax: number;
+  /**
+   * Whether consolidation (multi- and single-node) runs in this pass; the controller
+   * paces it (each pass costs scheduling simulations). Default true.
+   */
+  readonly consolidate?: boolean;
+  /**
+   * Consolidation attempts that failed since the cluster last freed capacity, by
+   * candidate set signature: they would fail again, so they are not simulated again.
+   */
+  readonly memo?: Map<string, string>;
+  readonly reject: (r: Rejection) => void;
+}
+
+export interface Method {
+  /** What its commands are recorded as: the NodeClaim's disruption mark, the metric label. */
+  readonly method: DisruptionMethod;
+  /** The budget its commands count against ('Expired': none). */
+  readonly reason: DisruptionReason | 'Expired';
+  /**
+   * 'graceful' commands honour budgets, do-not-disrupt and PDBs and are re-checked after
+   * the stabilisation delay before acting; 'forceful' ones (expiration) act at once.
+   */
+  readonly class: 'graceful' | 'forceful';
+  /** Whether this method would disrupt the candidate at all, before budgets, blocks and simulation. */
+  shouldDisrupt(c: Candidate, m: MethodContext): boolean;
+  /** At most one command; the candidates it turns down are reported through `m.reject`. */
+  computeCommand(candidates: readonly Candidate[], m: MethodContext): Command | undefined;
+}

@@ -1,0 +1,73 @@
+// One disruption pass, shared by the controller and `joinery explain` so that both decide
+// the same way: the candidates, the budgets, the method context, and the methods in the
+// order every pass tries them (Karpenter's: drift, expiration, emptiness, multi-node
+// consolidation, single-node consolidation). The first method with a command wins.
+
+import type { ClusterCache } from '../../ports/cluster.ts';
+import type { ReconcilerOptions } from '../../runtime/context.ts';
+import type { ClusterState } from '../../state/cluster-state.ts';
+import type { IntentIndex } from '../../state/drift.ts';
+import type { SchedulingView } from '../../state/scheduling.ts';
+import { BudgetTracker } from './budgets.ts';
+import { buildCandidates, type Candidate, type CandidateSet, type Rejection } from './candidates.ts';
+import { drift } from './drift.ts';
+import { emptiness } from './emptiness.ts';
+import { expiration } from './expiration.ts';
+import type { Command, Method, MethodContext } from './method.ts';
+import { multiNodeConsolidation } from './multi-node-consolidation.ts';
+import { simulateScheduling, type SimulationInput, type SimulationStats } from './scheduling-simulation.ts';
+import { singleNodeConsolidation } from './single-node-consolidation.ts';
+
+const DISRUPTION_METHODS: readonly Method[] = [drift, expiration, emptiness, multiNodeConsolidation, singleNodeConsolidation];
+
+/** The reconciler settings that change what the methods decide. */
+export type DisruptionOptions = Pick<ReconcilerOptions, 'maxInstanceTypesPerClaim' | 'spotToSpotConsolidation' | 'spotToSpotMinTypes' | 'multiNodeConsolidationMaxCandidates'>;
+
+export interface PassInput {
+  readonly now: number;
+  readonly state: ClusterState;
+  readonly cache: ClusterCache;
+  readonly idx: IntentIndex;
+  readonly view: SchedulingView;
+  readonly options: DisruptionOptions;
+  readonly reject: (r: Rejection) => void;
+  /** The controller's pacing and memory of failed consolidations (see MethodContext); `explain` has neither. */
+  readonly consolidate?: boolean;
+  readonly memo?: Map<string, string>;
+  /** Counts the pass's scheduling simulations. */
+  readonly stats?: SimulationStats;
+}
+
+export interface Pass extends CandidateSet {
+  readonly budgets: BudgetTracker;
+  readonly context: MethodContext;
+}
+
+/** Candidates, budgets and the method context for one pass over the cluster as `state` holds it. */
+export function preparePass(input: PassInput): Pass {
+  const { now, state, cache, idx, view, options } = input;
+  const { candidates, rejections } = buildCandidates(state, cache, idx, view.prices);
+  const budgets = new BudgetTracker(state, idx.pools, now);
+  const sim: SimulationInput = { state, cache, view, maxInstanceTypeOptions: options.maxInstanceTypesPerClaim };
+  const context: MethodContext = {
+    now,
+    simulate: (cs, withNodePools) => simulateScheduling(sim, cs, withNodePools, input.stats),
+    budgets,
+    spotToSpot: options.spotToSpotConsolidation,
+    spotToSpotMinTypes: options.spotToSpotMinTypes,
+    multiNodeMax: options.multiNodeConsolidationMaxCandidates,
+    consolidate: input.consolidate,
+    memo: input.memo,
+    reject: input.reject,
+  };
+  return { candidates, rejections, budgets, context };
+}
+
+/** The command of the first method, in order, that has one. */
+export function firstCommand(candidates: readonly Candidate[], m: MethodContext): { readonly method: Method; readonly command: Command } | undefined {
+  for (const method of DISRUPTION_METHODS) {
+    const command = method.computeCommand(candidates, m);
+    if (command) return { method, command };
+  }
+  return undefined;
+}
