@@ -1,14 +1,13 @@
 // Why is this node disruptable right now, or why not? Answered with the disruption
-// controller's own pieces, never a copy of them: its candidates (do-not-disrupt, PDBs),
-// its budget tracker, its methods in their order (drift, expiration, emptiness,
-// consolidation) and its removal simulation through core's solver. The same pass the
-// controller would take is run without acting, then each method is asked about this node
-// alone, and every rejection it gives is reported.
+// controller's own pieces, never a copy of them: its pass (pass.ts: candidates with
+// do-not-disrupt and PDBs, budgets, the method context, the methods in their order), its
+// consolidation policy and timing, and its scheduling simulation through core's solver.
+// The same pass the controller would take is run without acting, then each method is
+// asked about this node alone, and every rejection it gives is reported.
 
 import type { Pod, PodDisruptionBudget } from '../../core/api/k8s.ts';
 import { DISRUPTION_REASONS, type DisruptionReason } from '../../core/disruption/budgets.ts';
 import { durationOr, formatDuration } from '../../core/disruption/duration.ts';
-import type { BudgetTracker } from '../controllers/disruption/budgets.ts';
 import { blockingPdb, reschedulablePods, type Candidate, type Rejection } from '../controllers/disruption/candidates.ts';
 import { consolidatableNow, consolidateAfterMs, consolidationCommand, consolidationPolicy } from '../controllers/disruption/consolidation.ts';
 import type { Command, MethodContext } from '../controllers/disruption/method.ts';
@@ -182,8 +181,7 @@ export async function explainNode(ctx: ControllerContext, name: string): Promise
 
   // The controller's own pass, with its rejections captured instead of logged.
   const captured: Rejection[] = [];
-  const pass = preparePass({ now, state, cache: ctx.cluster.cache, idx: indexIntent(current), view, options: ctx.options, reject: (r) => captured.push(r) });
-  const { candidates, rejections, budgets, context: m } = pass;
+  const { candidates, rejections, context: m } = preparePass({ now, state, cache: ctx.cluster.cache, idx: indexIntent(current), view, options: ctx.options, reject: (r) => captured.push(r) });
   const c = candidates.find((x) => x.name === sn.name);
   if (!c) {
     const r = rejections.find((x) => x.name === sn.name);
@@ -200,7 +198,7 @@ export async function explainNode(ctx: ControllerContext, name: string): Promise
   const alone = firstCommand([c], m)?.command;
   const ownRejections = dedupe(captured.filter((r) => r.name === c.name).map((r) => r.message));
 
-  const checks = candidateChecks(c, m, budgets, settled, sn, state, ctx.cluster.cache.list('PodDisruptionBudget'));
+  const checks = candidateChecks(c, m, settled, sn, state, ctx.cluster.cache.list('PodDisruptionBudget'));
   const nextCommand = next ? planned(next.command) : undefined;
   const stabilisation = ctx.options.stabilizationMs > 0 ? ` after the ${formatDuration(ctx.options.stabilizationMs)} stabilisation re-check` : '';
   if (next && next.command.candidates.some((x) => x.name === c.name)) {
@@ -239,7 +237,7 @@ function dedupe(xs: readonly string[]): string[] {
 }
 
 /** Every check on a candidate, whichever method would apply. */
-function candidateChecks(c: Candidate, m: MethodContext, budgets: BudgetTracker, settled: boolean, sn: StateNode, state: ClusterState, pdbs: readonly PodDisruptionBudget[]): Check[] {
+function candidateChecks(c: Candidate, m: MethodContext, settled: boolean, sn: StateNode, state: ClusterState, pdbs: readonly PodDisruptionBudget[]): Check[] {
   const checks: Check[] = [];
 
   // do-not-disrupt: the node, its NodeClaim, or any pod that would have to move.
@@ -268,6 +266,7 @@ function candidateChecks(c: Candidate, m: MethodContext, budgets: BudgetTracker,
 
   // Budgets of the node's pool, per reason.
   const pool = c.state.nodePool;
+  const budgets = m.budgets;
   for (const reason of DISRUPTION_REASONS) {
     const allowed = budgets.allowed(pool, reason);
     const relevant = relevantReasons(c, m.now).includes(reason);
