@@ -9,7 +9,7 @@ import { costLowerBound, podRequests, addResources, subtractResources, nodePoolF
 import type { EC2NodeClass, NodePool } from '../core/api/karpenter.ts';
 import { loadShippedCatalog } from '../data/catalog.ts';
 import { SimWorld } from '../reconciler/adapters/sim/world.ts';
-import { createReconciler } from '../reconciler/runtime/reconciler.ts';
+import { createReconciler } from '../reconciler/reconciler.ts';
 import { simulationStats } from '../reconciler/controllers/disruption/simulate.ts';
 import { Rng } from './lib/rng.ts';
 import { machine, table } from './lib/cli.ts';
