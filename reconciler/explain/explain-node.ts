@@ -14,9 +14,9 @@ import { clusterSettled, DISRUPTION_METHODS } from '../controllers/disruption/co
 import { consolidationCommand, type Command, type MethodContext } from '../controllers/disruption/methods.ts';
 import { simulateRemoval } from '../controllers/disruption/simulate.ts';
 import type { ControllerContext } from '../runtime/context.ts';
-import { buildClusterState, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, type ClusterState, type StateNode } from '../state/cluster-state.ts';
-import { indexIntent } from '../state/drift.ts';
-import { schedulingPools } from '../state/scheduling.ts';
+import { buildClusterState, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, type ClusterState, type StateNode } from '../views/cluster-state.ts';
+import { indexIntent } from '../views/drift.ts';
+import { schedulingPools } from '../views/scheduling.ts';
 import { TAINT_DISRUPTED } from '../state/well-known.ts';
 
 /** The answer in one word. */

@@ -8,8 +8,8 @@ import type { IntentSource } from '../ports/intent.ts';
 import type { DecisionLog } from '../observability/decisions.ts';
 import type { Logger } from '../observability/log.ts';
 import type { ReconcilerMetrics } from '../observability/metrics.ts';
-import type { InstanceTypeCatalog } from '../state/instance-types.ts';
-import type { UnavailableOfferings } from '../state/unavailable-offerings.ts';
+import type { InstanceTypeCatalog } from '../cache/instance-types.ts';
+import type { UnavailableOfferings } from '../cache/unavailable-offerings.ts';
 import type { BatchWindowOptions } from './batcher.ts';
 
 export interface ReconcilerOptions {

@@ -9,7 +9,7 @@ import { setCondition } from '../controllers/lifecycle/controller.ts';
 import { nodeClaimFor } from '../controllers/provisioning/nodeclaim.ts';
 import type { SimWorld } from '../adapters/sim/world.ts';
 import type { Intent } from '../ports/intent.ts';
-import { indexIntent } from '../state/drift.ts';
+import { indexIntent } from '../views/drift.ts';
 import {
   CLUSTER_TAG_VALUE,
   CONDITION_INITIALIZED,

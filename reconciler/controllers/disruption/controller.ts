@@ -13,9 +13,9 @@ import type { WatchEvent } from '../../ports/cluster.ts';
 import type { IntentEvent } from '../../ports/intent.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
-import { clusterState, podKey, type ClusterState } from '../../state/cluster-state.ts';
-import { indexIntent, type IntentIndex } from '../../state/drift.ts';
-import { schedulingPools, type SchedulingView } from '../../state/scheduling.ts';
+import { clusterState, podKey, type ClusterState } from '../../views/cluster-state.ts';
+import { indexIntent, type IntentIndex } from '../../views/drift.ts';
+import { schedulingPools, type SchedulingView } from '../../views/scheduling.ts';
 import {
   ANNOTATION_DISRUPTION,
   ANNOTATION_REPLACES,

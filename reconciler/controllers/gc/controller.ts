@@ -6,7 +6,7 @@
 import { InstanceNotFoundError } from '../../ports/cloud.ts';
 import type { Controller, ReconcileResult } from '../../runtime/controller.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
-import { conditionTrue, timestampMs } from '../../state/cluster-state.ts';
+import { conditionTrue, timestampMs } from '../../views/cluster-state.ts';
 import { CONDITION_LAUNCHED, FINALIZER_TERMINATION, LABEL_NODEPOOL, TAG_NODECLAIM } from '../../state/well-known.ts';
 
 export class GarbageCollectionController implements Controller {

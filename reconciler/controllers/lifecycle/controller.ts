@@ -22,8 +22,8 @@ import {
 import type { WatchEvent } from '../../ports/cluster.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
-import { conditionTrue, nodeReady, timestampMs } from '../../state/cluster-state.ts';
-import { indexIntent } from '../../state/drift.ts';
+import { conditionTrue, nodeReady, timestampMs } from '../../views/cluster-state.ts';
+import { indexIntent } from '../../views/drift.ts';
 import {
   CLUSTER_TAG_VALUE,
   CONDITION_INITIALIZED,

@@ -11,9 +11,9 @@ import type { IntentEvent } from '../../ports/intent.ts';
 import { BatchWindow } from '../../runtime/batcher.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
-import { clusterState, isProvisionable, podKey } from '../../state/cluster-state.ts';
-import { indexIntent } from '../../state/drift.ts';
-import { existingNodes, nodesWithRoom, poolUsage, poolsFor, schedulingPools } from '../../state/scheduling.ts';
+import { clusterState, isProvisionable, podKey } from '../../views/cluster-state.ts';
+import { indexIntent } from '../../views/drift.ts';
+import { existingNodes, nodesWithRoom, poolUsage, poolsFor, schedulingPools } from '../../views/scheduling.ts';
 import { nodeClaimFor } from './nodeclaim.ts';
 
 /** With pods still pending and nothing else happening, solve again this often. */

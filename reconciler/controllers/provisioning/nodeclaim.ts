@@ -8,7 +8,7 @@ import type { NodeClaim, NodePool, NodeSelectorRequirementWithMinValues } from '
 import { DRIFT_HASH_VERSION } from '../../../core/disruption/drift.ts';
 import { formatResourceQuantity } from '../../../core/resources/quantity.ts';
 import type { NewNode } from '../../../core/scheduling/types.ts';
-import type { IntentIndex } from '../../state/drift.ts';
+import type { IntentIndex } from '../../views/drift.ts';
 import {
   ANNOTATION_NODECLASS_HASH,
   ANNOTATION_NODECLASS_HASH_VERSION,

@@ -11,9 +11,9 @@ import { formatResourceQuantity } from '../../../core/resources/quantity.ts';
 import type { IntentEvent } from '../../ports/intent.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
-import { clusterState } from '../../state/cluster-state.ts';
-import { findDrift, indexIntent } from '../../state/drift.ts';
-import { PriceBook } from '../../state/pricing.ts';
+import { clusterState } from '../../views/cluster-state.ts';
+import { findDrift, indexIntent } from '../../views/drift.ts';
+import { PriceBook } from '../../cache/pricing.ts';
 import { setCondition } from '../lifecycle/controller.ts';
 
 export const CONDITION_ROLLED_OUT = 'joinery.dev/PolicyRolledOut';

@@ -14,7 +14,7 @@ import { InstanceNotFoundError } from '../../ports/cloud.ts';
 import type { WatchEvent } from '../../ports/cluster.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
-import { conditionTrue, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs } from '../../state/cluster-state.ts';
+import { conditionTrue, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs } from '../../views/cluster-state.ts';
 import {
   ANNOTATION_DISRUPTION,
   CONDITION_INSTANCE_TERMINATING,

@@ -21,7 +21,7 @@ import type { IntentSource } from '../../../reconciler/ports/intent.ts';
 import type { ReconcilerOptions } from '../../../reconciler/runtime/context.ts';
 import { createReconciler, type Reconciler } from '../../../reconciler/reconciler.ts';
 import { SystemClock } from '../../../reconciler/runtime/system-clock.ts';
-import { UnavailableOfferings } from '../../../reconciler/state/unavailable-offerings.ts';
+import { UnavailableOfferings } from '../../../reconciler/cache/unavailable-offerings.ts';
 import type { TestEnv } from '../../env/index.ts';
 
 /** Spot prices for moto, which answers 0.00001 for every type: 40% of on-demand. */

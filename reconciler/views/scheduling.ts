@@ -13,9 +13,9 @@ import { addResources, parseResourceList, podRequests, type ResourceList } from 
 import type { ControllerContext } from '../runtime/context.ts';
 import type { ClusterState, StateNode } from './cluster-state.ts';
 import { indexIntent } from './drift.ts';
-import { PriceBook } from './pricing.ts';
+import { PriceBook } from '../cache/pricing.ts';
 import type { Intent } from '../ports/intent.ts';
-import { TAINT_DISRUPTED, TAINT_UNREGISTERED } from './well-known.ts';
+import { TAINT_DISRUPTED, TAINT_UNREGISTERED } from '../state/well-known.ts';
 
 /**
  * The pools that could host at least one of `pods`: a pool whose taints none of them
