@@ -22,7 +22,7 @@ import {
   TAINT_DISRUPTED,
   type DisruptionMark,
 } from '../../state/well-known.ts';
-import { nodeClaimFor } from '../provisioning/nodeclaim.ts';
+import { nodeClaimFor } from '../shared/nodeclaim.ts';
 import { BudgetTracker } from './budgets.ts';
 import { buildCandidates, type Candidate, type Rejection } from './candidates.ts';
 import {

@@ -8,7 +8,7 @@
 // creating the claim and recording the launch never launches twice.
 
 import type { Node } from '../../../core/api/k8s.ts';
-import type { NodeClaim, StatusCondition } from '../../../core/api/karpenter.ts';
+import type { NodeClaim } from '../../../core/api/karpenter.ts';
 import type { InstanceType } from '../../../core/catalog/instance-types.ts';
 import { formatResourceQuantity } from '../../../core/resources/quantity.ts';
 import { Requirements } from '../../../core/scheduling/requirements.ts';
@@ -46,33 +46,11 @@ import {
   TAINT_UNREGISTERED,
   clusterTagKey,
 } from '../../state/well-known.ts';
+import { setCondition } from '../shared/conditions.ts';
 
 /** The pod-event timestamp is written at most this often per claim (Karpenter dedupes too). */
 const POD_EVENT_DEDUPE_MS = 10_000;
 const THROTTLE_BASE_MS = 1_000;
-
-export function setCondition(
-  conditions: readonly StatusCondition[] | undefined,
-  type: string,
-  status: StatusCondition['status'],
-  reason: string,
-  message: string,
-  nowIso: string,
-): StatusCondition[] {
-  const list = [...(conditions ?? [])];
-  const i = list.findIndex((c) => c.type === type);
-  const prev = i >= 0 ? list[i] : undefined;
-  const next: StatusCondition = {
-    type,
-    status,
-    reason,
-    message,
-    lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : nowIso,
-  };
-  if (i >= 0) list[i] = next;
-  else list.push(next);
-  return list;
-}
 
 function quantityMap(list: Record<string, number>): Record<string, string> {
   const out: Record<string, string> = {};

@@ -14,7 +14,7 @@ import type { ControllerContext } from '../../runtime/context.ts';
 import { clusterState, isProvisionable, podKey } from '../../views/cluster-state.ts';
 import { indexIntent } from '../../views/drift.ts';
 import { existingNodes, nodesWithRoom, poolUsage, poolsFor, schedulingPools } from '../../views/scheduling.ts';
-import { nodeClaimFor } from './nodeclaim.ts';
+import { nodeClaimFor } from '../shared/nodeclaim.ts';
 
 /** With pods still pending and nothing else happening, solve again this often. */
 const PENDING_RESOLVE_MS = 60_000;

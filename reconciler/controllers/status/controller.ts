@@ -14,7 +14,7 @@ import type { ControllerContext } from '../../runtime/context.ts';
 import { clusterState } from '../../views/cluster-state.ts';
 import { findDrift, indexIntent } from '../../views/drift.ts';
 import { PriceBook } from '../../cache/pricing.ts';
-import { setCondition } from '../lifecycle/controller.ts';
+import { setCondition } from '../shared/conditions.ts';
 
 export const CONDITION_ROLLED_OUT = 'joinery.dev/PolicyRolledOut';
 export const CONDITION_COMMIT_ACCEPTED = 'joinery.dev/PolicyCommitAccepted';

@@ -23,7 +23,7 @@ import {
   TAINT_DISRUPTED,
   parseDisruptionMark,
 } from '../../state/well-known.ts';
-import { setCondition } from '../lifecycle/controller.ts';
+import { setCondition } from '../shared/conditions.ts';
 
 const DRAIN_RETRY_MS = 10_000;
 const INSTANCE_POLL_MS = 10_000;
