@@ -38,6 +38,8 @@ export interface ReconcilerDeps {
   /** Offerings marked short, shared with a CloudProvider that marks them too (the AWS adapter). */
   readonly unavailable?: UnavailableOfferings;
   readonly options?: Partial<ReconcilerOptions>;
+  /** Jitter for retries (launch throttling); defaults to Math.random. */
+  readonly random?: () => number;
 }
 
 export interface Reconciler {
@@ -70,7 +72,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const manager = new ControllerManager({ clock: deps.clock, cluster: deps.cluster, intent: deps.intent, logger, metrics });
   manager.register(
     new ProvisioningController(context),
-    new LifecycleController(context),
+    new LifecycleController({ ...context, random: deps.random ?? Math.random }),
     new DisruptionController(context),
     new TerminationController(context),
     new GarbageCollectionController(context),
