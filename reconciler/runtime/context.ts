@@ -1,5 +1,11 @@
-// Everything a controller may use: the ports, the observability sinks, the shared
-// caches and the options. Controllers get this and nothing else (no globals).
+// Everything the controllers may use between them: the ports, the observability sinks,
+// the shared caches and the options. Each controller's constructor declares the part it
+// uses (a Pick of this), so what a controller may touch is read off its signature.
+//
+// Not everything a controller shares comes through here: the views memoise per object
+// in module-level WeakMaps (harmless: keyed by immutable cached objects, never read as
+// state), and disruption/simulate.ts keeps module-level counters (simulationStats) that
+// every reconciler in the process adds to.
 
 import type { Clock } from '../ports/clock.ts';
 import type { CloudProvider } from '../ports/cloud.ts';
