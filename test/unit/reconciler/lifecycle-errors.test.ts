@@ -4,25 +4,33 @@
 // must not hold back every other launch, nor back off the whole controller.
 import type { NodeClaim } from '../../../core/api/karpenter.ts';
 import type { SimWorld } from '../../../reconciler/adapters/sim/world.ts';
+import { nodeClaimFor } from '../../../reconciler/controllers/shared/nodeclaim.ts';
 import type { CloudProvider, LaunchRequest } from '../../../reconciler/ports/cloud.ts';
-import { FINALIZER_TERMINATION, LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, LABEL_NODEPOOL, TAG_NODECLAIM } from '../../../reconciler/state/well-known.ts';
+import { LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, TAG_NODECLAIM } from '../../../reconciler/state/well-known.ts';
+import { indexIntent } from '../../../reconciler/views/drift.ts';
 import { newWorld, nodeClass, nodePool, startReconciler, START } from './fixtures.ts';
 
-function claim(name: string): NodeClaim {
-  return {
-    apiVersion: 'karpenter.sh/v1',
-    kind: 'NodeClaim',
-    metadata: { name, labels: { [LABEL_NODEPOOL]: 'general' }, finalizers: [FINALIZER_TERMINATION] },
-    spec: {
-      nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
+/** The claim provisioning would create for one m6i.large, under a fixed name. */
+function claim(world: SimWorld, name: string): NodeClaim {
+  const intent = world.intent.current()!;
+  const c = nodeClaimFor({
+    newNode: {
+      name,
+      nodePool: 'general',
       requirements: [
         { key: LABEL_INSTANCE_TYPE, operator: 'In', values: ['m6i.large'] },
         { key: LABEL_CAPACITY_TYPE, operator: 'In', values: ['on-demand'] },
       ],
-      resources: { requests: {} },
-      expireAfter: '720h',
+      labels: {},
+      instanceTypeOptions: [],
+      pods: [],
+      requests: {},
+      price: 0,
     },
-  };
+    pool: intent.nodePools[0]!,
+    intent: indexIntent(intent),
+  });
+  return { ...c, metadata: { ...c.metadata, name } };
 }
 
 /** EC2 whose CreateFleet calls for one claim time out while `down` is set; every call is recorded. */
@@ -49,7 +57,7 @@ test("one NodeClaim's failing launch does not stop the others in the same pass; 
   const world = newWorld();
   world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
   // Listed first, so with one launch at a time it is the first launch of the pass.
-  for (const name of ['general-a', 'general-b', 'general-c']) await world.api.createNodeClaim(claim(name));
+  for (const name of ['general-a', 'general-b', 'general-c']) await world.api.createNodeClaim(claim(world, name));
   const cloud = flakyCloud(world, 'general-a');
   const h = await startReconciler(world, { launchConcurrency: 1 }, cloud);
   await world.clock.advance(100);
