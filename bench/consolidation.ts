@@ -9,7 +9,7 @@ import { costLowerBound, podRequests, addResources, subtractResources, nodePoolF
 import type { EC2NodeClass, NodePool } from '../core/api/karpenter.ts';
 import { loadShippedCatalog } from '../data/catalog.ts';
 import { SimWorld } from '../reconciler/adapters/sim/world.ts';
-import { createReconciler } from '../reconciler/runtime/reconciler.ts';
+import { createReconciler } from '../reconciler/reconciler.ts';
 import { Rng } from './lib/rng.ts';
 import { machine, table } from './lib/cli.ts';
 
@@ -123,7 +123,7 @@ const before = { ...fleet(), bound: bound(), pods: workloadPods().length, placed
 const provisionWallMs = performance.now() - wall0;
 
 const wall1 = performance.now();
-const simulationStats = reconciler.controllers.disruption.simulations;
+const simulationStats = reconciler.disruptionSimulations;
 const sims0 = { ...simulationStats };
 shapes.forEach((s, i) => world.workloads.scaleDeployment('web', s.name, perDeployment(TO, i)));
 // Consolidation settles when the fleet $/h has not changed for an hour.

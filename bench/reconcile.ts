@@ -5,7 +5,7 @@
 // CreateFleet call of the NodeClaim whose node ends up hosting it, and to Running (first
 // seen by a watch). Prints p50/p99/max of both, instances launched and their $/h.
 //
-// The reconciler runs in this process: the production controllers (reconciler/runtime)
+// The reconciler runs in this process: the production controllers (reconciler/reconciler.ts)
 // over the production adapters, wired as the integration tests wire them
 // (test/integration/support/reconciler.ts). Uses the environment named by
 // JOINERY_TESTENV_STATE, else starts one (and stops it afterwards).

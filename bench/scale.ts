@@ -9,7 +9,7 @@ import { runInNewContext } from 'node:vm';
 import type { EC2NodeClass, NodePool } from '../core/api/karpenter.ts';
 import { loadShippedCatalog } from '../data/catalog.ts';
 import { SimWorld } from '../reconciler/adapters/sim/world.ts';
-import { createReconciler } from '../reconciler/runtime/reconciler.ts';
+import { createReconciler } from '../reconciler/reconciler.ts';
 import { machine, table } from './lib/cli.ts';
 
 const USAGE = `usage: npm run bench:scale -- [--pods 10000] [--json]

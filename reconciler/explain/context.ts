@@ -12,8 +12,8 @@ import type { CloudProvider } from '../ports/cloud.ts';
 import type { ClusterPort } from '../ports/cluster.ts';
 import type { IntentSource } from '../ports/intent.ts';
 import { DEFAULT_OPTIONS, type ControllerContext, type ReconcilerOptions } from '../runtime/context.ts';
-import { InstanceTypeCatalog } from '../state/instance-types.ts';
-import { UnavailableOfferings } from '../state/unavailable-offerings.ts';
+import { InstanceTypeCatalog } from '../cache/instance-types.ts';
+import { UnavailableOfferings } from '../cache/unavailable-offerings.ts';
 
 export interface ReadOnlyContextDeps {
   readonly clock: Clock;

@@ -13,9 +13,9 @@ import { consolidatableNow, consolidateAfterMs, consolidationCommand, consolidat
 import type { Command, MethodContext } from '../controllers/disruption/method.ts';
 import { firstCommand, preparePass } from '../controllers/disruption/pass.ts';
 import type { ControllerContext } from '../runtime/context.ts';
-import { buildClusterState, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, type ClusterState, type StateNode } from '../state/cluster-state.ts';
-import { indexIntent } from '../state/drift.ts';
-import { schedulingPools } from '../state/scheduling.ts';
+import { buildClusterState, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, type ClusterState, type StateNode } from '../views/cluster-state.ts';
+import { indexIntent } from '../views/drift.ts';
+import { schedulingPools } from '../views/scheduling.ts';
 import { ANNOTATION_REPLACES, TAINT_DISRUPTED } from '../state/well-known.ts';
 
 /** The answer in one word. */

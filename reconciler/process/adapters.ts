@@ -9,7 +9,7 @@ import { KubernetesCluster, loadKubeConfig } from '../adapters/kubernetes/index.
 import type { Logger } from '../observability/log.ts';
 import type { ReconcilerMetrics } from '../observability/metrics.ts';
 import type { Clock } from '../ports/clock.ts';
-import { UnavailableOfferings } from '../state/unavailable-offerings.ts';
+import { UnavailableOfferings } from '../cache/unavailable-offerings.ts';
 import type { ReconcilerProcessConfig } from './config.ts';
 import { createIntentSource, type RunnableIntentSource } from './intent-source.ts';
 

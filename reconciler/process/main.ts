@@ -18,7 +18,7 @@ import { jsonLineSink, StructuredLogger, type LogSink } from '../observability/l
 import { ReconcilerMetrics } from '../observability/metrics.ts';
 import type { Clock } from '../ports/clock.ts';
 import { NotFoundError } from '../ports/cluster.ts';
-import { createReconciler, type Reconciler } from '../runtime/reconciler.ts';
+import { createReconciler, type Reconciler } from '../reconciler.ts';
 import { SystemClock } from '../runtime/system-clock.ts';
 import { createProductionAdapters, type ProductionAdapters } from './adapters.ts';
 import type { ReconcilerProcessConfig } from './config.ts';

@@ -1,5 +1,10 @@
-// Everything a controller may use: the ports, the observability sinks, the shared
-// caches and the options. Controllers get this and nothing else (no globals).
+// Everything the controllers may use between them: the ports, the observability sinks,
+// the shared caches and the options. Each controller's constructor declares the part it
+// uses (a Pick of this), so what a controller may touch is read off its signature.
+//
+// Not everything a controller shares comes through here: the views memoise per object
+// in module-level WeakMaps (harmless: keyed by immutable cached objects, never read as
+// state); nothing else is module-global.
 
 import type { Clock } from '../ports/clock.ts';
 import type { CloudProvider } from '../ports/cloud.ts';
@@ -8,8 +13,8 @@ import type { IntentSource } from '../ports/intent.ts';
 import type { DecisionLog } from '../observability/decisions.ts';
 import type { Logger } from '../observability/log.ts';
 import type { ReconcilerMetrics } from '../observability/metrics.ts';
-import type { InstanceTypeCatalog } from '../state/instance-types.ts';
-import type { UnavailableOfferings } from '../state/unavailable-offerings.ts';
+import type { InstanceTypeCatalog } from '../cache/instance-types.ts';
+import type { UnavailableOfferings } from '../cache/unavailable-offerings.ts';
 import type { BatchWindowOptions } from './batcher.ts';
 
 export interface ReconcilerOptions {

@@ -7,10 +7,8 @@ import type { ClusterPort } from '../ports/cluster.ts';
 import type { IntentSource } from '../ports/intent.ts';
 import type { Logger } from '../observability/log.ts';
 import type { ReconcilerMetrics } from '../observability/metrics.ts';
+import { backoffMs } from './backoff.ts';
 import type { Controller } from './controller.ts';
-
-const MIN_BACKOFF_MS = 1_000;
-const MAX_BACKOFF_MS = 5 * 60_000;
 
 interface Slot {
   readonly controller: Controller;
@@ -120,7 +118,7 @@ export class ControllerManager {
     } catch (err) {
       slot.failures += 1;
       this.deps.metrics.reconcileErrors.inc({ controller: name });
-      requeueAfterMs = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** (slot.failures - 1));
+      requeueAfterMs = backoffMs(slot.failures);
       this.deps.logger.error('reconcile failed; retrying with backoff', {
         controller: name,
         error: err instanceof Error ? err.message : String(err),

@@ -5,11 +5,11 @@
 
 import { formatResourceQuantity } from '../../core/resources/quantity.ts';
 import type { NewNode } from '../../core/scheduling/types.ts';
-import { setCondition } from '../controllers/lifecycle/controller.ts';
-import { nodeClaimFor } from '../controllers/provisioning/nodeclaim.ts';
+import { setCondition } from '../controllers/shared/conditions.ts';
+import { nodeClaimFor } from '../controllers/shared/nodeclaim.ts';
 import type { SimWorld } from '../adapters/sim/world.ts';
 import type { Intent } from '../ports/intent.ts';
-import { indexIntent } from '../state/drift.ts';
+import { indexIntent } from '../views/drift.ts';
 import {
   CLUSTER_TAG_VALUE,
   CONDITION_INITIALIZED,

@@ -15,7 +15,7 @@ import {
 } from '../../core/index.ts';
 import type { SimWorld } from '../adapters/sim/world.ts';
 import type { Intent } from '../ports/intent.ts';
-import { isDaemonSetPod, isTerminal } from '../state/cluster-state.ts';
+import { isDaemonSetPod, isTerminal } from '../views/cluster-state.ts';
 import { ANNOTATION_DISRUPTION, LABEL_NODEPOOL, TAG_NODEPOOL, parseDisruptionMark } from '../state/well-known.ts';
 
 export interface FleetSample {

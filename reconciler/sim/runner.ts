@@ -9,7 +9,7 @@ import type { PodTemplate } from '../adapters/sim/workloads.ts';
 import type { DecisionRecord } from '../observability/decisions.ts';
 import type { LogRecord, LogSink } from '../observability/log.ts';
 import type { ReconcilerOptions } from '../runtime/context.ts';
-import { createReconciler } from '../runtime/reconciler.ts';
+import { createReconciler } from '../reconciler.ts';
 import { restoreFleet } from './fleet.ts';
 import { applyPolicyCommit, compilePolicyDir, type CommitOutcome, type CompiledIntent } from './policies.ts';
 import { SimRecorder, type FleetSample, type RolloutWatch } from './recorder.ts';

@@ -7,7 +7,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Clock } from '../../ports/clock.ts';
 import type { Logger } from '../../observability/log.ts';
 import type { ReconcilerMetrics } from '../../observability/metrics.ts';
-import type { UnavailableOfferings } from '../../state/unavailable-offerings.ts';
+import type { UnavailableOfferings } from '../../cache/unavailable-offerings.ts';
 import type { BackoffOptions } from './calls.ts';
 import type { SpotPricing } from './pricing.ts';
 import type { ClusterBootstrap } from './userdata.ts';

@@ -38,7 +38,7 @@ import {
 import type { Logger } from '../../observability/log.ts';
 import { SystemClock } from '../../runtime/system-clock.ts';
 import { CLUSTER_TAG_VALUE, LABEL_POLICY_COMMIT, TAINT_UNREGISTERED, clusterTagKey } from '../../state/well-known.ts';
-import type { UnavailableOfferings } from '../../state/unavailable-offerings.ts';
+import type { UnavailableOfferings } from '../../cache/unavailable-offerings.ts';
 import { Batcher } from './batcher.ts';
 import { DEFAULT_BACKOFF, Ec2Calls } from './calls.ts';
 import { Ec2InstanceTypeSource, kubeletSettings, rawInstanceType } from './catalog.ts';

@@ -6,7 +6,7 @@
 // extra methods below, as their real counterparts write through the real API.
 
 import type { DaemonSet, Node, Pod, PodDisruptionBudget } from '../../../core/api/k8s.ts';
-import { labelSelectorMatches } from '../../state/cluster-state.ts';
+import { labelSelectorMatches } from '../../views/cluster-state.ts';
 import type { NodeClaim, NodeClaimStatus, NodePool, NodePoolStatus } from '../../../core/api/karpenter.ts';
 import type { Clock } from '../../ports/clock.ts';
 import {

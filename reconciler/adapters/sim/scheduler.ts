@@ -7,8 +7,8 @@
 import type { Pod } from '../../../core/api/k8s.ts';
 import { solve, parseResourceList, type ExistingNode } from '../../../core/index.ts';
 import type { Clock } from '../../ports/clock.ts';
-import { isTerminal, nodeReady } from '../../state/cluster-state.ts';
-import { nodesWithRoom } from '../../state/scheduling.ts';
+import { isTerminal, nodeReady } from '../../views/cluster-state.ts';
+import { nodesWithRoom } from '../../views/scheduling.ts';
 import type { SimApiServer } from './apiserver.ts';
 
 export class SimScheduler {

@@ -3,7 +3,7 @@
 
 import type { NodePool } from '../../../core/api/karpenter.ts';
 import { allowedDisruptions, parseBudgets, type DisruptionReason, type ParsedBudget } from '../../../core/disruption/budgets.ts';
-import type { ClusterState } from '../../state/cluster-state.ts';
+import type { ClusterState } from '../../views/cluster-state.ts';
 
 export class BudgetTracker {
   private readonly total = new Map<string, number>();

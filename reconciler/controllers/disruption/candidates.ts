@@ -4,13 +4,13 @@
 // eviction). Rejections are kept with their reason for the log and for `explain`.
 
 import type { Pod, PodDisruptionBudget } from '../../../core/api/k8s.ts';
-import { labelSelectorMatches } from '../../state/cluster-state.ts';
+import { labelSelectorMatches } from '../../views/cluster-state.ts';
 import type { NodePool } from '../../../core/api/karpenter.ts';
 import { durationOr } from '../../../core/disruption/duration.ts';
 import type { ClusterCache } from '../../ports/cluster.ts';
-import { hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, type ClusterState, type StateNode } from '../../state/cluster-state.ts';
-import { findDrift, type DriftFinding, type IntentIndex } from '../../state/drift.ts';
-import type { PriceBook } from '../../state/pricing.ts';
+import { hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, type ClusterState, type StateNode } from '../../views/cluster-state.ts';
+import { findDrift, type DriftFinding, type IntentIndex } from '../../views/drift.ts';
+import type { PriceBook } from '../../cache/pricing.ts';
 import { CONDITION_INITIALIZED, TAINT_DISRUPTED } from '../../state/well-known.ts';
 
 export interface Candidate {

@@ -6,12 +6,12 @@
 // candidate is drained, durably, so a restarted reconciler resumes or rolls back.
 
 import type { WatchEvent } from '../../ports/cluster.ts';
-import type { Intent, IntentEvent } from '../../ports/intent.ts';
+import type { IntentEvent } from '../../ports/intent.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
-import { clusterState, type ClusterState } from '../../state/cluster-state.ts';
-import { indexIntent } from '../../state/drift.ts';
-import { schedulingPools, type SchedulingView } from '../../state/scheduling.ts';
+import { clusterState, type ClusterState } from '../../views/cluster-state.ts';
+import { indexIntent } from '../../views/drift.ts';
+import { schedulingPools } from '../../views/scheduling.ts';
 import { ANNOTATION_REPLACES } from '../../state/well-known.ts';
 import type { Candidate, Rejection } from './candidates.ts';
 import { consolidateAfterMs } from './consolidation.ts';
@@ -33,14 +33,6 @@ const FORCED_EVALUATION_MS = 5 * 60_000;
 /** A NodeClaim launched for pending pods (not a replacement) that is not initialized yet. */
 function provisioningInFlight(state: ClusterState): boolean {
   return state.nodes.some((n) => !n.initialized && !n.deleting && !n.claim.metadata.annotations?.[ANNOTATION_REPLACES]);
-}
-
-/**
- * schedulingPools (state/scheduling.ts) reads only `catalog` of the context but is typed to
- * take all of it; the widening is confined here until its signature says what it reads.
- */
-function schedulingView(deps: DisruptionDeps, intent: Intent): Promise<SchedulingView> {
-  return schedulingPools(deps as ControllerContext, intent);
 }
 
 interface PendingCommand {
@@ -110,7 +102,7 @@ export class DisruptionController implements Controller {
     }
     this.dirty = false;
 
-    const view = await schedulingView(this.deps, current);
+    const view = await schedulingPools(this.deps, current);
     const memoKey = `${current.commit}/${this.freedVersion}/${this.deps.unavailable.version}`;
     if (memoKey !== this.memoKey || now - this.memoCreatedAt >= MEMO_TTL_MS) {
       this.memo.clear();

@@ -6,11 +6,11 @@
 
 import type { NodeClaim } from '../../../core/api/karpenter.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
-import type { ClusterState } from '../../state/cluster-state.ts';
-import type { IntentIndex } from '../../state/drift.ts';
-import type { SchedulingView } from '../../state/scheduling.ts';
+import type { ClusterState } from '../../views/cluster-state.ts';
+import type { IntentIndex } from '../../views/drift.ts';
+import type { SchedulingView } from '../../views/scheduling.ts';
 import { ANNOTATION_DISRUPTION, TAINT_DISRUPTED, type DisruptionMark } from '../../state/well-known.ts';
-import { nodeClaimFor } from '../provisioning/nodeclaim.ts';
+import { nodeClaimFor } from '../shared/nodeclaim.ts';
 import type { Command } from './method.ts';
 
 export type OrchestrationDeps = Pick<ControllerContext, 'cluster' | 'clock' | 'decisions' | 'metrics' | 'logger'>;

@@ -5,9 +5,9 @@
 
 import type { ClusterCache } from '../../ports/cluster.ts';
 import type { ReconcilerOptions } from '../../runtime/context.ts';
-import type { ClusterState } from '../../state/cluster-state.ts';
-import type { IntentIndex } from '../../state/drift.ts';
-import type { SchedulingView } from '../../state/scheduling.ts';
+import type { ClusterState } from '../../views/cluster-state.ts';
+import type { IntentIndex } from '../../views/drift.ts';
+import type { SchedulingView } from '../../views/scheduling.ts';
 import { BudgetTracker } from './budgets.ts';
 import { buildCandidates, type Candidate, type CandidateSet, type Rejection } from './candidates.ts';
 import { drift } from './drift.ts';

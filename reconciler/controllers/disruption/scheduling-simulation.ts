@@ -8,8 +8,8 @@ import { solve } from '../../../core/index.ts';
 import type { NewNode, UnschedulablePod } from '../../../core/scheduling/types.ts';
 import { parseResourceList, subtractResources, type ResourceList } from '../../../core/resources/resource-list.ts';
 import type { ClusterCache } from '../../ports/cluster.ts';
-import type { ClusterState } from '../../state/cluster-state.ts';
-import { existingNodes, nodesWithRoom, poolUsage, poolsFor, toExistingNode, type SchedulingView } from '../../state/scheduling.ts';
+import type { ClusterState } from '../../views/cluster-state.ts';
+import { existingNodes, nodesWithRoom, poolUsage, poolsFor, toExistingNode, type SchedulingView } from '../../views/scheduling.ts';
 import type { Candidate } from './candidates.ts';
 
 export interface SimulationInput {

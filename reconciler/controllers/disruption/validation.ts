@@ -4,7 +4,7 @@
 // its method still reaching the same answer. A forceful one (expiration) only needs its
 // candidates to exist.
 
-import { podKey } from '../../state/cluster-state.ts';
+import { podKey } from '../../views/cluster-state.ts';
 import type { Candidate } from './candidates.ts';
 import { consolidationCommand } from './consolidation.ts';
 import type { Command, MethodContext } from './method.ts';

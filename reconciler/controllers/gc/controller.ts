@@ -5,14 +5,18 @@
 
 import { InstanceNotFoundError } from '../../ports/cloud.ts';
 import type { Controller, ReconcileResult } from '../../runtime/controller.ts';
-import type { ControllerContext } from '../../runtime/context.ts';
-import { conditionTrue, timestampMs } from '../../state/cluster-state.ts';
+import type { ControllerContext, ReconcilerOptions } from '../../runtime/context.ts';
+import { conditionTrue, timestampMs } from '../../views/cluster-state.ts';
 import { CONDITION_LAUNCHED, FINALIZER_TERMINATION, LABEL_NODEPOOL, TAG_NODECLAIM } from '../../state/well-known.ts';
+
+export type GarbageCollectionDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'cloud' | 'decisions' | 'logger'> & {
+  readonly options: Pick<ReconcilerOptions, 'gcGraceMs' | 'gcIntervalMs'>;
+};
 
 export class GarbageCollectionController implements Controller {
   readonly name = 'gc';
 
-  constructor(private readonly ctx: ControllerContext) {}
+  constructor(private readonly ctx: GarbageCollectionDeps) {}
 
   async reconcile(): Promise<ReconcileResult> {
     const { cluster, cloud, clock, decisions, options } = this.ctx;

@@ -10,11 +10,16 @@ import type { WatchEvent } from '../../ports/cluster.ts';
 import type { IntentEvent } from '../../ports/intent.ts';
 import { BatchWindow } from '../../runtime/batcher.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
-import type { ControllerContext } from '../../runtime/context.ts';
-import { clusterState, isProvisionable, podKey } from '../../state/cluster-state.ts';
-import { indexIntent } from '../../state/drift.ts';
-import { existingNodes, nodesWithRoom, poolUsage, poolsFor, schedulingPools } from '../../state/scheduling.ts';
-import { nodeClaimFor } from './nodeclaim.ts';
+import type { ControllerContext, ReconcilerOptions } from '../../runtime/context.ts';
+import { clusterState, isProvisionable, podKey } from '../../views/cluster-state.ts';
+import { indexIntent } from '../../views/drift.ts';
+import { existingNodes, nodesWithRoom, poolUsage, poolsFor, schedulingPools } from '../../views/scheduling.ts';
+import { nodeClaimFor } from '../shared/nodeclaim.ts';
+
+/** What provisioning may touch: it creates NodeClaims and never calls the cloud (lifecycle launches). */
+export type ProvisioningDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'intent' | 'decisions' | 'metrics' | 'logger' | 'catalog' | 'unavailable'> & {
+  readonly options: Pick<ReconcilerOptions, 'batchWindow' | 'maxInstanceTypesPerClaim'>;
+};
 
 /** With pods still pending and nothing else happening, solve again this often. */
 const PENDING_RESOLVE_MS = 60_000;
@@ -31,7 +36,7 @@ export class ProvisioningController implements Controller {
   private resolveAt: number | undefined;
   private reportedProblems = '';
 
-  constructor(private readonly ctx: ControllerContext) {
+  constructor(private readonly ctx: ProvisioningDeps) {
     this.window = new BatchWindow(ctx.options.batchWindow);
   }
 

@@ -11,10 +11,10 @@ import { formatResourceQuantity } from '../../../core/resources/quantity.ts';
 import type { IntentEvent } from '../../ports/intent.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
-import { clusterState } from '../../state/cluster-state.ts';
-import { findDrift, indexIntent } from '../../state/drift.ts';
-import { PriceBook } from '../../state/pricing.ts';
-import { setCondition } from '../lifecycle/controller.ts';
+import { clusterState } from '../../views/cluster-state.ts';
+import { findDrift, indexIntent } from '../../views/drift.ts';
+import { PriceBook } from '../../cache/pricing.ts';
+import { setCondition } from '../shared/conditions.ts';
 
 export const CONDITION_ROLLED_OUT = 'joinery.dev/PolicyRolledOut';
 export const CONDITION_COMMIT_ACCEPTED = 'joinery.dev/PolicyCommitAccepted';
@@ -22,23 +22,16 @@ export const CONDITION_COMMIT_ACCEPTED = 'joinery.dev/PolicyCommitAccepted';
 /** Status is written at most this often while NodeClaims change (as Karpenter's status resync). */
 const DEBOUNCE_MS = 30_000;
 
-export interface RolloutProgress {
-  readonly commit: string;
-  readonly total: number;
-  readonly upToDate: number;
-  readonly drifted: number;
-  readonly replacing: number;
-}
+/** What status may touch: it reads the cached catalog for prices and writes NodePool status and gauges. */
+export type StatusDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'intent' | 'catalog' | 'metrics'>;
 
 export class StatusController implements Controller {
   readonly name = 'status';
   private readonly written = new Map<string, string>();
   private lastGaugeKeys = new Set<string>();
   private exportedCommit = '';
-  /** The latest rollout progress per pool (also read by the simulator's report). */
-  readonly rollouts = new Map<string, RolloutProgress>();
 
-  constructor(private readonly ctx: ControllerContext) {}
+  constructor(private readonly ctx: StatusDeps) {}
 
   onEvent(event: { kind: string }, wake: Wake): void {
     if (event.kind === 'NodeClaim' || event.kind === 'NodePool') wake(DEBOUNCE_MS);
@@ -90,8 +83,6 @@ export class StatusController implements Controller {
         else if (drift) drifted += 1;
         else if (!n.deleting) upToDate += 1;
       }
-      const progress: RolloutProgress = { commit: current.commit, total: nodes.length, upToDate, drifted, replacing };
-      this.rollouts.set(name, progress);
 
       let conditions: StatusCondition[] = [...(cluster.cache.get('NodePool', name)?.status?.conditions ?? [])];
       const done = drifted === 0 && replacing === 0;

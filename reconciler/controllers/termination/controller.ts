@@ -14,7 +14,7 @@ import { InstanceNotFoundError } from '../../ports/cloud.ts';
 import type { WatchEvent } from '../../ports/cluster.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
-import { conditionTrue, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs } from '../../state/cluster-state.ts';
+import { conditionTrue, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs } from '../../views/cluster-state.ts';
 import {
   ANNOTATION_DISRUPTION,
   CONDITION_INSTANCE_TERMINATING,
@@ -23,11 +23,14 @@ import {
   TAINT_DISRUPTED,
   parseDisruptionMark,
 } from '../../state/well-known.ts';
-import { setCondition } from '../lifecycle/controller.ts';
+import { setCondition } from '../shared/conditions.ts';
 
 const DRAIN_RETRY_MS = 10_000;
 const INSTANCE_POLL_MS = 10_000;
 const CRITICAL_PRIORITY_CLASSES = new Set(['system-cluster-critical', 'system-node-critical']);
+
+/** What termination may touch: drains through the cluster, terminates through the cloud. */
+export type TerminationDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'cloud' | 'decisions' | 'metrics'>;
 
 function isCritical(pod: Pod): boolean {
   return CRITICAL_PRIORITY_CLASSES.has(pod.spec.priorityClassName ?? '');
@@ -50,7 +53,7 @@ export class TerminationController implements Controller {
   private readonly started = new Set<string>();
   private readonly drainingNodes = new Set<string>();
 
-  constructor(private readonly ctx: ControllerContext) {}
+  constructor(private readonly ctx: TerminationDeps) {}
 
   onEvent(event: WatchEvent, wake: Wake): void {
     if (event.kind === 'Pod' && event.type === 'DELETED' && event.object.spec.nodeName && this.drainingNodes.has(event.object.spec.nodeName)) {

@@ -1,5 +1,5 @@
 // Runs the production reconciler in the test process: the real controllers (through
-// reconciler/runtime's createReconciler) over the real adapters — KubernetesCluster
+// reconciler/reconciler.ts's createReconciler) over the real adapters — KubernetesCluster
 // against the test kube-apiserver, AwsCloudProvider against the test EC2 endpoint (moto
 // behind the environment's fault proxy), GitIntentSource against a real repository.
 // Only what production takes from flags is chosen here: the cluster identity, the EKS
@@ -19,9 +19,9 @@ import { StructuredLogger, type LogRecord } from '../../../reconciler/observabil
 import { ReconcilerMetrics } from '../../../reconciler/observability/metrics.ts';
 import type { IntentSource } from '../../../reconciler/ports/intent.ts';
 import type { ReconcilerOptions } from '../../../reconciler/runtime/context.ts';
-import { createReconciler, type Reconciler } from '../../../reconciler/runtime/reconciler.ts';
+import { createReconciler, type Reconciler } from '../../../reconciler/reconciler.ts';
 import { SystemClock } from '../../../reconciler/runtime/system-clock.ts';
-import { UnavailableOfferings } from '../../../reconciler/state/unavailable-offerings.ts';
+import { UnavailableOfferings } from '../../../reconciler/cache/unavailable-offerings.ts';
 import type { TestEnv } from '../../env/index.ts';
 
 /** Spot prices for moto, which answers 0.00001 for every type: 40% of on-demand. */

@@ -13,7 +13,7 @@ import { explainNode, type NodeExplanation } from '../../../reconciler/explain/e
 import type { DecisionRecord } from '../../../reconciler/observability/decisions.ts';
 import { nullSink } from '../../../reconciler/observability/log.ts';
 import type { ReconcilerOptions } from '../../../reconciler/runtime/context.ts';
-import { createReconciler, type Reconciler } from '../../../reconciler/runtime/reconciler.ts';
+import { createReconciler, type Reconciler } from '../../../reconciler/reconciler.ts';
 import { restoreFleet } from '../../../reconciler/sim/fleet.ts';
 
 export const START = Date.parse('2026-03-02T09:00:00Z');

@@ -5,8 +5,8 @@ import type { NodeClaim } from '../../../core/api/karpenter.ts';
 import { nodeClassHash, nodePoolHash, DRIFT_HASH_VERSION } from '../../../core/disruption/drift.ts';
 import { SimApiServer } from '../../../reconciler/adapters/sim/apiserver.ts';
 import { VirtualClock } from '../../../reconciler/adapters/sim/virtual-clock.ts';
-import { buildClusterState } from '../../../reconciler/state/cluster-state.ts';
-import { findDrift, indexIntent } from '../../../reconciler/state/drift.ts';
+import { buildClusterState } from '../../../reconciler/views/cluster-state.ts';
+import { findDrift, indexIntent } from '../../../reconciler/views/drift.ts';
 import { nodeClass, nodePool, START } from './fixtures.ts';
 
 const pool = nodePool('general');

@@ -8,7 +8,7 @@ import type { DecisionRecord } from '../../../reconciler/observability/decisions
 import type { LogRecord } from '../../../reconciler/observability/log.ts';
 import type { CloudProvider } from '../../../reconciler/ports/cloud.ts';
 import type { ReconcilerOptions } from '../../../reconciler/runtime/context.ts';
-import { createReconciler, type Reconciler } from '../../../reconciler/runtime/reconciler.ts';
+import { createReconciler, type Reconciler } from '../../../reconciler/reconciler.ts';
 
 export const START = Date.parse('2026-03-03T00:00:00Z'); // a Tuesday
 export const MINUTE = 60_000;

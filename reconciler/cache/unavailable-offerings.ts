@@ -14,7 +14,8 @@ export class UnavailableOfferings {
 
   constructor(
     private readonly clock: Clock,
-    private readonly ttlMs = DEFAULT_UNAVAILABLE_TTL_MS,
+    /** How long a short offering is avoided (read by messages that say for how long). */
+    readonly ttlMs = DEFAULT_UNAVAILABLE_TTL_MS,
   ) {}
 
   mark(offerings: readonly OfferingKey[]): void {

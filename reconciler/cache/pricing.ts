@@ -3,7 +3,7 @@
 // once per catalog (catalogs are cached and replaced, never mutated).
 
 import type { InstanceType } from '../../core/catalog/instance-types.ts';
-import type { StateNode } from './cluster-state.ts';
+import type { StateNode } from '../views/cluster-state.ts';
 
 class CatalogPrices {
   readonly byKey = new Map<string, number>();

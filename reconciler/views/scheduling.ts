@@ -10,12 +10,12 @@ import { nodePoolFromManifest, type SchedulingNodePool } from '../../core/schedu
 import type { ExistingNode } from '../../core/scheduling/types.ts';
 import type { InstanceType } from '../../core/catalog/instance-types.ts';
 import { addResources, parseResourceList, podRequests, type ResourceList } from '../../core/resources/resource-list.ts';
-import type { ControllerContext } from '../runtime/context.ts';
+import type { InstanceTypeCatalog } from '../cache/instance-types.ts';
 import type { ClusterState, StateNode } from './cluster-state.ts';
 import { indexIntent } from './drift.ts';
-import { PriceBook } from './pricing.ts';
+import { PriceBook } from '../cache/pricing.ts';
 import type { Intent } from '../ports/intent.ts';
-import { TAINT_DISRUPTED, TAINT_UNREGISTERED } from './well-known.ts';
+import { TAINT_DISRUPTED, TAINT_UNREGISTERED } from '../state/well-known.ts';
 
 /**
  * The pools that could host at least one of `pods`: a pool whose taints none of them
@@ -110,8 +110,13 @@ function schedulingPool(manifest: NodePool, types: readonly InstanceType[]): Sch
   return pool;
 }
 
+/** Where the view reads each EC2NodeClass's instance types from (a controller passes its context). */
+export interface SchedulingViewDeps {
+  readonly catalog: InstanceTypeCatalog;
+}
+
 /** NodePools of the intent as the solver sees them, heaviest weight first. */
-export async function schedulingPools(ctx: ControllerContext, intent: Intent): Promise<SchedulingView> {
+export async function schedulingPools(deps: SchedulingViewDeps, intent: Intent): Promise<SchedulingView> {
   const idx = indexIntent(intent);
   const pools: SchedulingNodePool[] = [];
   const problems: PoolProblem[] = [];
@@ -128,7 +133,7 @@ export async function schedulingPools(ctx: ControllerContext, intent: Intent): P
       problems.push({ nodePool: name, message: 'spec.replicas (static capacity) is not supported by the joinery reconciler yet; the pool is skipped' });
       continue;
     }
-    const types = await ctx.catalog.forNodeClass(nodeClass);
+    const types = await deps.catalog.forNodeClass(nodeClass);
     catalogs.push(types);
     try {
       pools.push(schedulingPool(pool, types));

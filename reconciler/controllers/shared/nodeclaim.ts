@@ -2,13 +2,15 @@
 // before the instance (the lifecycle controller launches it). It carries everything a
 // restarted reconciler needs: requirements (instance-type options, zones, capacity
 // types), the pool's taints, expiry and grace period, the drift hashes of the pool and
-// class it came from, and the policy commit.
+// class it came from, and the policy commit. Provisioning (for pending pods) and
+// disruption (for replacements) both build their claims here, so a replacement is the
+// same claim a pending pod would have got.
 
 import type { NodeClaim, NodePool, NodeSelectorRequirementWithMinValues } from '../../../core/api/karpenter.ts';
 import { DRIFT_HASH_VERSION } from '../../../core/disruption/drift.ts';
 import { formatResourceQuantity } from '../../../core/resources/quantity.ts';
 import type { NewNode } from '../../../core/scheduling/types.ts';
-import type { IntentIndex } from '../../state/drift.ts';
+import type { IntentIndex } from '../../views/drift.ts';
 import {
   ANNOTATION_NODECLASS_HASH,
   ANNOTATION_NODECLASS_HASH_VERSION,
