@@ -4,7 +4,7 @@
 // the section's Flux Kustomization (joinery-health) applies nothing but health-checks every
 // NodePool, so a team's Kustomizations can `dependsOn: joinery-health` to wait for a rollout.
 
-import type { SectionProvider } from '../synth/sections.ts';
+import type { SectionProvider } from '../synth/section-provider.ts';
 import { ARGOCD_HEALTH_KEY, ARGOCD_PATCH_FILE, LUA_FILE, argoCdFiles } from './argocd.ts';
 import { CONDITION_COMMIT_ACCEPTED, CONDITION_ROLLED_OUT } from './conditions.ts';
 import { fluxHealthSpec } from './flux.ts';

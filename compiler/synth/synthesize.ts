@@ -2,7 +2,8 @@
 // path, a header naming the source, kustomizations, Argo CD sync waves and Flux
 // Kustomizations that order the CRDs before the objects that need them.
 import type { IntentModel } from '../intent.ts';
-import { SECTION_PROVIDERS, type GeneratedSection, type SectionProvider } from './sections.ts';
+import type { GeneratedSection, SectionProvider } from './section-provider.ts';
+import { SECTION_PROVIDERS } from './sections.ts';
 import { yamlFile } from './yaml.ts';
 
 export interface GeneratedFile {
