@@ -8,9 +8,9 @@ import { reconcilerObjects } from './chart.ts';
 import { EC2_API_CALLS, podIdentityTrustPolicy, reconcilerIamPolicy } from './iam-policy.ts';
 import type { ReconcilerDeploymentIntent } from './spec.ts';
 
-export const RECONCILER_SECTION_DIR = 'reconciler';
-export const IAM_POLICY_FILE = 'iam-policy.json';
-export const POD_IDENTITY_TRUST_POLICY_FILE = 'iam-trust-policy-pod-identity.json';
+const RECONCILER_SECTION_DIR = 'reconciler';
+const IAM_POLICY_FILE = 'iam-policy.json';
+const POD_IDENTITY_TRUST_POLICY_FILE = 'iam-trust-policy-pod-identity.json';
 
 function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;

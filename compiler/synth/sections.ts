@@ -17,7 +17,7 @@ import type { SectionProvider } from './section-provider.ts';
 /** A custom resource must not be dry-run before its CRD exists (first sync of a new cluster). */
 const CUSTOM_RESOURCE_SYNC_OPTIONS = { 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' };
 
-export const crdsSection: SectionProvider = () => ({
+const crdsSection: SectionProvider = () => ({
   dir: 'crds',
   syncWave: -10,
   dependsOn: [],
@@ -35,7 +35,7 @@ export const crdsSection: SectionProvider = () => ({
   })),
 });
 
-export const ec2NodeClassesSection: SectionProvider = ({ model }) => ({
+const ec2NodeClassesSection: SectionProvider = ({ model }) => ({
   dir: 'ec2nodeclasses',
   syncWave: 0,
   dependsOn: ['crds'],
@@ -43,7 +43,7 @@ export const ec2NodeClassesSection: SectionProvider = ({ model }) => ({
   objects: model.ec2NodeClasses.map((c) => ({ fileName: `${c.name}.yaml`, object: c.manifest as unknown as Record<string, unknown>, source: c.policyFile })),
 });
 
-export const nodePoolsSection: SectionProvider = ({ model }) => ({
+const nodePoolsSection: SectionProvider = ({ model }) => ({
   dir: 'nodepools',
   syncWave: 1,
   dependsOn: ['crds', 'ec2nodeclasses'],

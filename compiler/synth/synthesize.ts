@@ -32,7 +32,7 @@ export interface SynthOptions {
   sections?: readonly SectionProvider[];
 }
 
-export const DEFAULT_FLUX: FluxOptions = { namespace: 'flux-system', sourceName: 'flux-system', interval: '10m' };
+const DEFAULT_FLUX: FluxOptions = { namespace: 'flux-system', sourceName: 'flux-system', interval: '10m' };
 
 const GENERATED_NOTE = 'Do not edit: change the policies and run `joinery compile` (`joinery compile --check` verifies it).';
 
