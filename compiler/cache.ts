@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CACHE_DIR = fileURLToPath(new URL('../.joinery/cache/', import.meta.url));
+const CACHE_DIR = fileURLToPath(new URL('../.joinery/cache/', import.meta.url));
 
 export function contentHash(...parts: readonly string[]): string {
   const hash = createHash('sha1');

@@ -3,7 +3,6 @@
 // by parsing the synthesized files back with the same parser the reconciler uses. Nothing
 // is written here: the caller writes (atomically) or compares (--check) the result.
 import { resolve } from 'node:path';
-import type { App } from 'cdk8s';
 import type { Policy } from './api/policy.ts';
 import { isBlocking, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import type { CatalogView } from './guardrails/catalog-view.ts';
@@ -38,8 +37,6 @@ export interface CompileResult {
   model: IntentModel;
   /** Policy files, relative to the root. */
   policyFiles: string[];
-  /** The cdk8s app the policies were built in (undefined when loading failed). */
-  app: App | undefined;
 }
 
 const EMPTY_MODEL: IntentModel = { nodePools: [], ec2NodeClasses: [] };
@@ -103,8 +100,8 @@ export async function compilePolicies(options: CompileOptions): Promise<CompileR
     const diagnostics = sortDiagnostics(
       loaded.errors.map((e) => ({ severity: 'error' as const, code: e.code, message: e.message, fix: e.fix, file: e.file, line: e.line, column: e.column })),
     );
-    return { ok: false, diagnostics, files: [], model: EMPTY_MODEL, policyFiles, app: loaded.app };
+    return { ok: false, diagnostics, files: [], model: EMPTY_MODEL, policyFiles };
   }
   const compiled = compileCharts(loaded.policies, { root, outDir: options.outDir, catalog: options.catalog, flux: options.flux });
-  return { ...compiled, policyFiles, app: loaded.app };
+  return { ...compiled, policyFiles };
 }

@@ -8,7 +8,7 @@ import { isJoineryConstruct, JOINERY_CONSTRUCT, type ValueIssue } from './api/co
 import type { Policy } from './api/policy.ts';
 import { isReconcilerDeployment, RECONCILER_DEPLOYMENT } from './api/reconciler-deployment.ts';
 import { nodeRoleFindings } from './deployment/checks.ts';
-import type { ReconcilerDeploymentIntent } from './deployment/section.ts';
+import type { ReconcilerDeploymentIntent } from './deployment/spec.ts';
 import type { Diagnostic } from './diagnostics.ts';
 
 export interface SourceRef {

@@ -1,6 +1,6 @@
-// Cost lower bounds of a workload against NodePools (BENCHMARKS.md section 2).
+// Cost lower bounds of a workload against NodePools (`npm run bench:packing`, bench:scheduling).
 //
-// catalog bound: the LP relaxation of BENCHMARKS.md over every type the pools offer,
+// catalog bound: the LP relaxation over every type the pools offer,
 //   each type counted with what it gives to pods (allocatable minus the DaemonSets that
 //   would run on it) at its cheapest offering; constrained: cpu, memory, pod slots and
 //   every extended resource the pods request.
@@ -25,7 +25,7 @@ import {
   type SchedulingNodePool,
 } from '../../core/index.ts';
 
-export function podDemand(pods: readonly Pod[]): ResourceList {
+function podDemand(pods: readonly Pod[]): ResourceList {
   const total: ResourceList = {};
   for (const p of pods) for (const [k, v] of Object.entries(podRequests(p))) total[k] = (total[k] ?? 0) + v;
   return total;
@@ -52,7 +52,7 @@ function poolTypes(pools: readonly SchedulingNodePool[], daemonSets: readonly Da
   return out;
 }
 
-/** The BENCHMARKS.md bound: total demand over every type of the given pools. */
+/** The catalog bound: total demand over every type of the given pools. */
 export function workloadBound(pods: readonly Pod[], pools: readonly SchedulingNodePool[], daemonSets: readonly DaemonSet[]): CostLowerBound {
   return costLowerBound(podDemand(pods), poolTypes(pools, daemonSets).map((e) => e.type));
 }

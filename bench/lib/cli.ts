@@ -48,7 +48,7 @@ export function parseBenchArgs(argv: readonly string[], usage: string): BenchArg
   return out;
 }
 
-/** The machine, as BENCHMARKS.md asks every figure to state it (load: the CPU is shared). */
+/** The machine every figure is measured on (load: the CPU is shared). */
 export function machine(): { nproc: number; cpuModel: string; node: string; loadAverage: number[] } {
   const list = cpus();
   return { nproc: list.length, cpuModel: list[0]?.model?.trim() ?? 'unknown', node: process.version, loadAverage: loadavg().map((l) => Math.round(l * 100) / 100) };

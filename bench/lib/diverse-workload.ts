@@ -1,4 +1,4 @@
-// Workload 1 of BENCHMARKS.md: Karpenter's own scheduling benchmark. 400 synthetic
+// The workload of `npm run bench:scheduling`: Karpenter's own scheduling benchmark. 400 synthetic
 // instance types (type k: k vCPU, 2k GiB, 10k pods, $0.1/vCPU + $0.1/GB per hour) in one
 // unconstrained NodePool, and N pods in five classes: generic, zone spread, hostname
 // spread, zone self-affinity, hostname anti-affinity.
@@ -8,7 +8,6 @@ import { LABEL_ARCH, LABEL_INSTANCE_TYPE, LABEL_NODEPOOL, LABEL_OS } from '../..
 import { Rng } from './rng.ts';
 
 const GiB = 2 ** 30;
-export const DIVERSE_ZONES = ['zone-1', 'zone-2', 'zone-3'];
 
 export function diverseInstanceTypes(count = 400): InstanceType[] {
   const out: InstanceType[] = [];

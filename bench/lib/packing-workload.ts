@@ -1,4 +1,4 @@
-// Workload 2 of BENCHMARKS.md: cost quality on the real catalog (on-demand prices).
+// The workloads of `npm run bench:packing`: cost quality on the real catalog (on-demand prices).
 // Three NodePools a platform team would write: "general" (amd64 c/m/r, generation 5 and
 // later), "arm64" (Graviton c/m/r, tainted so that only pods that declare arm64 support
 // land there, higher weight because it is cheaper) and "gpu" (NVIDIA, tainted). Two
@@ -19,8 +19,8 @@ import {
 } from '../../core/index.ts';
 import { Rng } from './rng.ts';
 
-export const GPU_TAINT = { key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' } as const;
-export const ARM64_TAINT = { key: 'kubernetes.io/arch', value: 'arm64', effect: 'NoSchedule' } as const;
+const GPU_TAINT = { key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' } as const;
+const ARM64_TAINT = { key: 'kubernetes.io/arch', value: 'arm64', effect: 'NoSchedule' } as const;
 
 /** The shipped catalog with on-demand offerings only. */
 export function onDemandTypes(raw: RawCatalog): InstanceType[] {
@@ -106,21 +106,21 @@ const WEB_MEMORY = ['128Mi', '256Mi', '512Mi', '1Gi', '2Gi', '4Gi'];
 const BATCH_CPU = ['2', '4', '6', '8'];
 const BATCH_MEMORY = ['16Gi', '32Gi', '48Gi', '64Gi'];
 
-export function webPods(count: number, rng: Rng, prefix = 'web'): Pod[] {
+function webPods(count: number, rng: Rng, prefix = 'web'): Pod[] {
   return Array.from({ length: count }, (_, i) => pod(`${prefix}-${i}`, `${prefix}-${i % 20}`, rng.pick(WEB_CPU), rng.pick(WEB_MEMORY)));
 }
 
-export function batchPods(count: number, rng: Rng): Pod[] {
+function batchPods(count: number, rng: Rng): Pod[] {
   return Array.from({ length: count }, (_, i) => pod(`batch-${i}`, `batch-${i % 5}`, rng.pick(BATCH_CPU), rng.pick(BATCH_MEMORY)));
 }
 
-export function gpuPods(count: number, rng: Rng): Pod[] {
+function gpuPods(count: number, rng: Rng): Pod[] {
   return Array.from({ length: count }, (_, i) =>
     pod(`gpu-${i}`, 'inference', rng.pick(['2', '4', '8']), rng.pick(['8Gi', '16Gi', '32Gi']), { tolerations: [{ key: GPU_TAINT.key, operator: 'Exists', effect: 'NoSchedule' }] }, { 'nvidia.com/gpu': '1' }),
   );
 }
 
-export function armTolerantPods(count: number, rng: Rng): Pod[] {
+function armTolerantPods(count: number, rng: Rng): Pod[] {
   return webPods(count, rng, 'multiarch').map((p) => ({
     ...p,
     spec: { ...p.spec, tolerations: [{ key: ARM64_TAINT.key, operator: 'Equal', value: 'arm64', effect: 'NoSchedule' }] },
@@ -132,7 +132,7 @@ export type PackingWorkload = 'a' | 'b' | 'c';
 /**
  * Pods of a workload at a scale: `web` web pods; (b) has web/10 batch pods; (c) has
  * `web` web pods, web/10 batch, web/100 GPU and web/5 arm64-tolerant pods.
- * At the BENCHMARKS.md size (web = 5000): (a) 5,000, (b) 500, (c) 6,550 pods.
+ * At the benchmark's default size (web = 5000): (a) 5,000, (b) 500, (c) 6,550 pods.
  */
 export function packingPods(workload: PackingWorkload, web: number, seed = 42): Pod[] {
   const rng = new Rng(seed);

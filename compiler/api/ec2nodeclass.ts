@@ -22,7 +22,7 @@ import {
 } from './construct-info.ts';
 import { parseDurationSeconds, parseQuantity, type Duration } from './values.ts';
 
-export const EC2_NODE_CLASS_API_VERSION = 'karpenter.k8s.aws/v1';
+const EC2_NODE_CLASS_API_VERSION = 'karpenter.k8s.aws/v1';
 
 export type AmiAliasFamily = 'al2' | 'al2023' | 'bottlerocket' | 'windows2019' | 'windows2022' | 'windows2025';
 /** An EKS-optimized AMI alias, `family@version`: pin a version (`al2023@v20250505`) in production. */

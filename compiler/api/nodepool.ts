@@ -28,7 +28,7 @@ import { labelKeyProblem } from './labels.ts';
 import { buildRequirements, canonicalRequirements, type Requirement, type RequirementsInput } from './requirements.ts';
 import { parseDurationSeconds, parseQuantity, type CpuQuantity, type Duration, type MemoryQuantity, type NeverDuration, type Percent } from './values.ts';
 
-export const NODE_POOL_API_VERSION = 'karpenter.sh/v1';
+const NODE_POOL_API_VERSION = 'karpenter.sh/v1';
 
 export type TaintEffect = NodeClaimTaint['effect'];
 export interface TaintSpec {

@@ -5,7 +5,7 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 
-export const POLICY_DEFINITION: unique symbol = Symbol.for('joinery.dev/policy-definition') as never;
+const POLICY_DEFINITION: unique symbol = Symbol.for('joinery.dev/policy-definition') as never;
 
 /** The cdk8s chart of one policy file; constructs of the file are created in it. */
 export class Policy extends Chart {

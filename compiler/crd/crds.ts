@@ -67,7 +67,7 @@ const CRD_FILES: Readonly<Record<KarpenterKind, string>> = {
   NodeOverlay: 'karpenter.sh_nodeoverlays.yaml',
 };
 
-export const KARPENTER_KINDS: readonly KarpenterKind[] = ['NodePool', 'EC2NodeClass', 'NodeClaim', 'NodeOverlay'];
+const KARPENTER_KINDS: readonly KarpenterKind[] = ['NodePool', 'EC2NodeClass', 'NodeClaim', 'NodeOverlay'];
 
 const CRD_DIR = fileURLToPath(new URL('../../data/karpenter-crds/', import.meta.url));
 

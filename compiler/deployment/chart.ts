@@ -14,7 +14,7 @@ import { GIT_CREDENTIALS_MOUNT, RUN_AS_USER, WORK_DIR, WORK_DIR_MOUNT, type Reco
 
 const { Quantity } = kplus.k8s;
 
-export const APP_LABELS = (spec: ReconcilerDeploymentSpec): Record<string, string> => ({
+const APP_LABELS = (spec: ReconcilerDeploymentSpec): Record<string, string> => ({
   'app.kubernetes.io/name': spec.name,
   'app.kubernetes.io/component': 'reconciler',
   'app.kubernetes.io/part-of': 'joinery',
@@ -67,7 +67,7 @@ function sha256(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
 }
 
-export class ReconcilerChart extends Chart {
+class ReconcilerChart extends Chart {
   constructor(scope: Construct, id: string, spec: ReconcilerDeploymentSpec) {
     super(scope, id, { disableResourceNameHashes: true, labels: APP_LABELS(spec) });
     const labels = APP_LABELS(spec);

@@ -76,12 +76,12 @@ export interface IamPolicyDocument {
 }
 
 /** The tag every instance, volume, fleet and launch template the reconciler creates carries. */
-export function clusterTagKey(clusterName: string): string {
+function clusterTagKey(clusterName: string): string {
   return `kubernetes.io/cluster/${clusterName}`;
 }
-export const CLUSTER_TAG_VALUE = 'owned';
+const CLUSTER_TAG_VALUE = 'owned';
 
-export function partitionOf(region: string): string {
+function partitionOf(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';
   if (region.startsWith('us-gov-')) return 'aws-us-gov';
   if (region.startsWith('us-iso-')) return 'aws-iso';

@@ -26,7 +26,7 @@ export const CLUSTER_RULES: readonly RbacRule[] = [
 ];
 
 /** With the cluster as intent source, the EC2NodeClasses are read from the API too. */
-export const CLUSTER_INTENT_RULES: readonly RbacRule[] = [
+const CLUSTER_INTENT_RULES: readonly RbacRule[] = [
   { apiGroup: 'karpenter.k8s.aws', resource: 'ec2nodeclasses', verbs: ['list', 'watch'], why: 'the intent: EC2NodeClasses as Argo CD or Flux applied them' },
 ];
 

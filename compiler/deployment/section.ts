@@ -1,23 +1,16 @@
 // generated/reconciler/: the reconciler's in-cluster deployment, one object per file, and
 // the IAM documents its AWS role needs (written, not applied). A section of generated/
-// like the others (compiler/synth/sections.ts), present when a policy declares a
+// like the others (composed in compiler/synth/sections.ts), present when a policy declares a
 // ReconcilerDeployment.
 
-import type { SectionProvider, GeneratedSection } from '../synth/sections.ts';
+import type { SectionProvider, GeneratedSection } from '../synth/section-provider.ts';
 import { reconcilerObjects } from './chart.ts';
 import { EC2_API_CALLS, podIdentityTrustPolicy, reconcilerIamPolicy } from './iam-policy.ts';
-import type { ReconcilerDeploymentSpec } from './spec.ts';
+import type { ReconcilerDeploymentIntent } from './spec.ts';
 
-/** The ReconcilerDeployment a policy declared, as the compiled intent carries it. */
-export interface ReconcilerDeploymentIntent {
-  readonly spec: ReconcilerDeploymentSpec;
-  /** The policy file that declared it (relative to the project root). */
-  readonly policyFile: string;
-}
-
-export const RECONCILER_SECTION_DIR = 'reconciler';
-export const IAM_POLICY_FILE = 'iam-policy.json';
-export const POD_IDENTITY_TRUST_POLICY_FILE = 'iam-trust-policy-pod-identity.json';
+const RECONCILER_SECTION_DIR = 'reconciler';
+const IAM_POLICY_FILE = 'iam-policy.json';
+const POD_IDENTITY_TRUST_POLICY_FILE = 'iam-trust-policy-pod-identity.json';
 
 function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;

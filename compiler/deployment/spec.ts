@@ -68,6 +68,13 @@ export interface ReconcilerDeploymentSpec {
   readonly port: number;
 }
 
+/** The ReconcilerDeployment a policy declared, as the compiled intent carries it. */
+export interface ReconcilerDeploymentIntent {
+  readonly spec: ReconcilerDeploymentSpec;
+  /** The policy file that declared it (relative to the project root). */
+  readonly policyFile: string;
+}
+
 export const RECONCILER_DEFAULTS = {
   name: 'joinery-reconciler',
   namespace: 'joinery-system',

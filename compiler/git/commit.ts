@@ -51,14 +51,14 @@ async function showAtHead(git: SimpleGit, path: string): Promise<string | undefi
 }
 
 /** `joinery: compile policies/a.ts, policies/b.ts` (or a count when there are many). */
-export function commitSubject(changes: readonly ChangedObject[]): string {
+function commitSubject(changes: readonly ChangedObject[]): string {
   const policies = [...new Set(changes.map((c) => c.source).filter((s): s is string => s !== undefined && s.endsWith('.ts')))].sort();
   if (policies.length === 0) return 'joinery: update generated manifests';
   if (policies.length <= 3) return `joinery: compile ${policies.join(', ')}`;
   return `joinery: compile ${policies.length} policies (${policies.slice(0, 2).join(', ')}, ...)`;
 }
 
-export function commitBody(changes: readonly ChangedObject[]): string {
+function commitBody(changes: readonly ChangedObject[]): string {
   return changes
     .map((c) => (c.kind ? `${c.status} ${c.kind} ${c.name}${c.source ? ` (${c.source})` : ''}` : `${c.status} ${c.path}`))
     .join('\n');

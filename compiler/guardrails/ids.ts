@@ -22,7 +22,6 @@ export const GUARDRAILS = {
 } as const satisfies Record<string, { severity: 'error' | 'warning'; acknowledgeable: boolean }>;
 
 export type GuardrailId = keyof typeof GUARDRAILS;
-export type Severity = 'error' | 'warning';
 
 /** Ids of the rules a policy may acknowledge (the others are always errors). */
 export type AcknowledgeableGuardrailId = {

@@ -11,12 +11,8 @@ import { contradictoryRequirements, duplicateName, unknownLabelKey, unknownNodeC
 import { budgetAllowsFullDisruption, consolidationDisabled, expireAfterMissing, expireAfterNever, expireAfterTooShort } from './rules/lifecycle.ts';
 import type { GuardrailRule } from './types.ts';
 
-export { GUARDRAILS, ACKNOWLEDGEMENT_ANNOTATION_PREFIX, acknowledgementAnnotation, type GuardrailId, type Acknowledgements } from './ids.ts';
-export { CatalogView } from './catalog-view.ts';
-export type { GuardrailRule, GuardrailContext, RuleFinding } from './types.ts';
-
 /** Every rule, in the order findings are reported for one object. */
-export const GUARDRAIL_RULES: readonly GuardrailRule[] = [
+const GUARDRAIL_RULES: readonly GuardrailRule[] = [
   duplicateName,
   unknownNodeClass,
   unknownLabelKey,
@@ -41,7 +37,7 @@ export interface GuardrailOptions {
 }
 
 /** The acknowledgements an object's annotations carry: rule id -> reason. */
-export function acknowledgementsOf(annotations: Readonly<Record<string, string>> | undefined): Map<GuardrailId, string> {
+function acknowledgementsOf(annotations: Readonly<Record<string, string>> | undefined): Map<GuardrailId, string> {
   const acknowledged = new Map<GuardrailId, string>();
   for (const [key, reason] of Object.entries(annotations ?? {})) {
     if (!key.startsWith(ACKNOWLEDGEMENT_ANNOTATION_PREFIX)) continue;

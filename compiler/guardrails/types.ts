@@ -21,7 +21,5 @@ export interface RuleFinding {
 
 export interface GuardrailRule {
   id: GuardrailId;
-  /** One line for `joinery explain` and the README. */
-  summary: string;
   check(context: GuardrailContext): RuleFinding[];
 }

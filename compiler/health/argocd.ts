@@ -23,7 +23,7 @@ export interface ExtraFile {
 }
 
 /** The argocd-cm patch: one key merged into Argo CD's ConfigMap. */
-export function argoCdConfigMapPatch(lua: string): Record<string, unknown> {
+function argoCdConfigMapPatch(lua: string): Record<string, unknown> {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-cm', namespace: 'argocd' }, data: { [ARGOCD_HEALTH_KEY]: lua } };
 }
 

@@ -30,11 +30,11 @@ const rolledOut = exists(`c.type == '${CONDITION_ROLLED_OUT}' && c.status == 'Tr
 const karpenterReady = (status: 'True' | 'False') => exists(`c.type == '${CONDITION_READY}' && c.status == '${status}'`);
 
 /** Healthy: the latest commit accepted and the pool rolled out (without joinery's conditions: Karpenter's Ready). */
-export const NODEPOOL_CURRENT = `has(${conditions}) && !${rejected} && (${reportsRollout} ? ${rolledOut} : ${karpenterReady('True')})`;
+const NODEPOOL_CURRENT = `has(${conditions}) && !${rejected} && (${reportsRollout} ? ${rolledOut} : ${karpenterReady('True')})`;
 /** Failed: the latest policy commit was rejected (without joinery's conditions: Ready is False). */
-export const NODEPOOL_FAILED = `has(${conditions}) && (${rejected} || (!${reportsRollout} && ${karpenterReady('False')}))`;
+const NODEPOOL_FAILED = `has(${conditions}) && (${rejected} || (!${reportsRollout} && ${karpenterReady('False')}))`;
 /** In progress: rolling out, or the rollout condition is about an older generation of the spec. */
-export const NODEPOOL_IN_PROGRESS = `has(${conditions}) && !${rejected} && (${reportsRollout} ? !${rolledOut} : !(${karpenterReady('True')} || ${karpenterReady('False')}))`;
+const NODEPOOL_IN_PROGRESS = `has(${conditions}) && !${rejected} && (${reportsRollout} ? !${rolledOut} : !(${karpenterReady('True')} || ${karpenterReady('False')}))`;
 
 export function nodePoolHealthCheckExpr(): FluxHealthCheckExpr {
   return { apiVersion: NODEPOOL_API_VERSION, kind: NODEPOOL_KIND, current: NODEPOOL_CURRENT, inProgress: NODEPOOL_IN_PROGRESS, failed: NODEPOOL_FAILED };

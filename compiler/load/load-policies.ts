@@ -21,7 +21,6 @@ export interface PolicyLoadError {
 }
 
 export interface LoadedPolicies {
-  app: App;
   /** One chart per policy file, in file-name order. */
   policies: Policy[];
   errors: PolicyLoadError[];
@@ -39,7 +38,7 @@ export interface LoadPoliciesOptions {
 }
 
 /** Policy entry files: `*.ts` directly in the directory, except declarations and `_`-prefixed helpers. */
-export async function listPolicyFiles(policiesDir: string): Promise<string[]> {
+async function listPolicyFiles(policiesDir: string): Promise<string[]> {
   let entries: string[];
   try {
     entries = await readdir(policiesDir);
@@ -77,7 +76,6 @@ export async function loadPolicies(options: LoadPoliciesOptions): Promise<Loaded
   const rel = (path: string): string => relative(root, path);
   if (files.length === 0) {
     return {
-      app,
       policies: [],
       errors: [{ code: 'no-policies', file: rel(policiesDir) || '.', message: `no policy files (*.ts) in ${rel(policiesDir) || '.'}`, fix: 'add a policy, e.g. policies/general-purpose.ts that default-exports definePolicy(...)' }],
     };
@@ -87,7 +85,6 @@ export async function loadPolicies(options: LoadPoliciesOptions): Promise<Loaded
     const diagnostics = await typecheckPolicies(files, { root, cacheDir: options.cacheDir });
     if (diagnostics.length > 0) {
       return {
-        app,
         policies: [],
         errors: diagnostics.map((d) => ({ code: 'type-error', file: d.file, line: d.line, column: d.column, message: `${d.code}: ${d.message}`, fix: 'fix the type error (the policy API types say what each field accepts)' })),
       };
@@ -121,5 +118,5 @@ export async function loadPolicies(options: LoadPoliciesOptions): Promise<Loaded
     }
     policies.push(policy);
   }
-  return { app, policies, errors };
+  return { policies, errors };
 }

@@ -3,13 +3,7 @@
 export {
   parseIntentManifests,
   parseIntentManifestFiles,
-  pointerToField,
   type ManifestFile,
-  type ParsedManifest,
-  type OtherManifest,
-  type IntentManifests,
   type ManifestError,
   type IntentParseResult,
 } from './parse.ts';
-export { schemaProblems, type SchemaProblem } from './schema.ts';
-export { semanticProblems } from './semantic-rules.ts';

@@ -57,7 +57,7 @@ export type IntentParseResult =
   | { ok: false; manifests: IntentManifests; errors: ManifestError[] };
 
 /** spec.template.spec.requirements[0].key for /spec/template/spec/requirements/0/key. */
-export function pointerToField(pointer: string): string {
+function pointerToField(pointer: string): string {
   return pointer
     .split('/')
     .slice(1)

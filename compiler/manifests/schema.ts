@@ -1,6 +1,6 @@
 // Validation of NodePool and EC2NodeClass objects against the openAPIV3Schema of the
 // shipped CRDs, with ajv. Errors name the field by JSON pointer and say how to fix it.
-// What the schema cannot say (the CRDs' CEL rules) is checked by cel-rules.ts for the
+// What the schema cannot say (the CRDs' CEL rules) is checked by semantic-rules.ts for the
 // common cases and by the real API server in the integration tests.
 import { createRequire } from 'node:module';
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';

@@ -50,7 +50,7 @@ export function admittedInstanceTypes(pool: NodePool, catalog: readonly Instance
 }
 
 /** The envelope of one pool over `catalog` (the shipped instance types with their offerings). */
-export function capacityEnvelope(pool: NodePool, catalog: readonly InstanceType[]): CapacityEnvelope {
+function capacityEnvelope(pool: NodePool, catalog: readonly InstanceType[]): CapacityEnvelope {
   let admitted: InstanceType[];
   try {
     admitted = admittedInstanceTypes(pool, catalog);

@@ -48,14 +48,14 @@ async function commitOf(repo: Repository, ref: string): Promise<string | undefin
 }
 
 /** The commit a ref names, or a RefError saying the ref is unknown. */
-export async function resolveCommit(repo: Repository, ref: string, flag: string): Promise<string> {
+async function resolveCommit(repo: Repository, ref: string, flag: string): Promise<string> {
   const commit = await commitOf(repo, ref);
   if (commit !== undefined) return commit;
   throw new RefError(`${flag} ${ref}: unknown ref (no branch, tag or commit of that name in ${repo.top}); fetch it first (git fetch origin ${ref}) or name a commit`);
 }
 
 /** The default branch: origin's HEAD when known, else main or master, local or on origin. */
-export async function defaultBranch(repo: Repository): Promise<string> {
+async function defaultBranch(repo: Repository): Promise<string> {
   try {
     const head = (await repo.git.raw(['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD'])).trim();
     if (head) return head.replace(/^refs\/remotes\//, '');

@@ -1,11 +1,7 @@
 // `joinery plan`: the pull-request review of a policy change.
-export { plan, type PlanOptions } from './plan.ts';
-export { renderMarkdown, PLAN_COMMENT_MARKER } from './render-markdown.ts';
+export { plan } from './plan.ts';
+export { renderMarkdown } from './render-markdown.ts';
 export { RefError } from './git-refs.ts';
-export { WorkloadError, readWorkloadFile, parseWorkload, type WorkloadSnapshot } from './workload.ts';
-export { readLiveWorkload, type LiveClusterOptions } from './live-cluster.ts';
-export { diffIntents } from './semantic-diff.ts';
-export { capacityEnvelope, poolEnvelopes } from './envelope.ts';
-export { consequencesOf, markNewFindings } from './consequences.ts';
-export { whatIf } from './what-if.ts';
+export { WorkloadError, readWorkloadFile } from './workload.ts';
+export { readLiveWorkload } from './live-cluster.ts';
 export type * from './types.ts';

@@ -5,7 +5,7 @@ import type { Diagnostic } from '../diagnostics.ts';
 import type { CapacityEnvelope, NodeSize, PlanReport, PoolEnvelope, RefResult, SimulationOutcome } from './types.ts';
 import { dollarsPerHour, listWords, signedCount, signedDollars } from './words.ts';
 
-export const PLAN_COMMENT_MARKER = '<!-- joinery-plan -->';
+const PLAN_COMMENT_MARKER = '<!-- joinery-plan -->';
 
 const MAX_LISTED_PODS = 20;
 

@@ -27,7 +27,7 @@ function join(path: string, key: string): string {
 }
 
 /** Field-by-field differences of two JSON values, each in words. Arrays of scalars are compared as sets. */
-export function diffValues(path: string, before: Json, after: Json, out: FieldChange[] = []): FieldChange[] {
+function diffValues(path: string, before: Json, after: Json, out: FieldChange[] = []): FieldChange[] {
   if (same(before, after)) return out;
   if (isPlainObject(before) && isPlainObject(after)) {
     for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort(byName)) {
@@ -152,7 +152,7 @@ function groupByKey(reqs: readonly Req[] | undefined): Map<string, Req[]> {
   return groups;
 }
 
-export function diffRequirements(before: readonly Req[] | undefined, after: readonly Req[] | undefined): FieldChange[] {
+function diffRequirements(before: readonly Req[] | undefined, after: readonly Req[] | undefined): FieldChange[] {
   const b = groupByKey(before);
   const a = groupByKey(after);
   const changes: FieldChange[] = [];

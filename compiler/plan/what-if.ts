@@ -87,7 +87,7 @@ function schedulingPools(model: IntentModel, catalog: readonly InstanceType[]): 
     .map((p) => nodePoolFromManifest(p.manifest as unknown as NodePoolManifest, catalog));
 }
 
-export function simulate(model: IntentModel | undefined, split: WorkloadSplit, daemonSets: WorkloadSnapshot['daemonSets'], catalog: readonly InstanceType[]): SimulationOutcome {
+function simulate(model: IntentModel | undefined, split: WorkloadSplit, daemonSets: WorkloadSnapshot['daemonSets'], catalog: readonly InstanceType[]): SimulationOutcome {
   const empty: SimulationOutcome = { nodes: 0, nodesByPool: {}, hourlyCost: 0, podsPlaced: 0, unschedulable: [] };
   if (!model) return { ...empty, error: 'the policies at this ref did not compile' };
   let nodePools: SchedulingNodePool[];

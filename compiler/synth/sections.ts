@@ -2,53 +2,22 @@
 // then the EC2NodeClasses, then the NodePools that use them. Each section becomes a
 // kustomization, an Argo CD sync wave and a Flux Kustomization with dependsOn.
 //
-// Extension point: another part of joinery adds what it generates (the reconciler's own
-// Deployment, RBAC and Service under generated/reconciler/, for example) by writing a
-// SectionProvider and appending it to SECTION_PROVIDERS below. Nothing else changes: the
-// kustomizations, sync waves, Flux objects, headers, validation and atomic write follow.
+// This module is the composition: the Karpenter sections below and SECTION_PROVIDERS, the
+// list synthesize() uses. Extension point: another part of joinery adds what it generates
+// (the reconciler's own Deployment, RBAC and Service under generated/reconciler/, for
+// example) by writing a SectionProvider (./section-provider.ts) in its own folder and
+// appending it to SECTION_PROVIDERS. Nothing else changes: the kustomizations, sync waves,
+// Flux objects, headers, validation and atomic write follow.
 import type { CustomResourceDefinition } from '../crd/crds.ts';
 import { karpenterCrds } from '../crd/crds.ts';
-import type { IntentModel } from '../intent.ts';
 import { reconcilerSection } from '../deployment/section.ts';
 import { healthSection } from '../health/section.ts';
-
-export interface GeneratedObject {
-  /** File name within the section directory, e.g. `gpu.yaml`. */
-  fileName: string;
-  /** The Kubernetes object. */
-  object: Record<string, unknown>;
-  /** What it was generated from, for the file header: a policy file or a data file. */
-  source: string;
-}
-
-export interface GeneratedSection {
-  /** Directory under generated/, e.g. `nodepools`; also the suffix of its Flux Kustomization name. */
-  dir: string;
-  /** Argo CD sync wave of every object in the section: lower waves are applied (and healthy) first. */
-  syncWave: number;
-  /** Directories of the sections that must be applied first (Flux dependsOn). */
-  dependsOn: readonly string[];
-  objects: readonly GeneratedObject[];
-  /** Annotations added to every object of the section (e.g. Argo CD and Flux sync options). */
-  annotations?: Readonly<Record<string, string>>;
-  /** Files that are not Kubernetes objects (an IAM policy document, ...): written, not applied. */
-  extraFiles?: readonly { fileName: string; content: string }[];
-  /** Wait for the section's objects to be ready before dependants are applied (Flux `wait`). */
-  wait?: boolean;
-  /** More fields of the section's Flux Kustomization spec (e.g. healthChecks, healthCheckExprs). */
-  fluxSpec?: Readonly<Record<string, unknown>>;
-}
-
-export interface SynthContext {
-  model: IntentModel;
-}
-
-export type SectionProvider = (context: SynthContext) => GeneratedSection | undefined;
+import type { SectionProvider } from './section-provider.ts';
 
 /** A custom resource must not be dry-run before its CRD exists (first sync of a new cluster). */
 const CUSTOM_RESOURCE_SYNC_OPTIONS = { 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' };
 
-export const crdsSection: SectionProvider = () => ({
+const crdsSection: SectionProvider = () => ({
   dir: 'crds',
   syncWave: -10,
   dependsOn: [],
@@ -66,7 +35,7 @@ export const crdsSection: SectionProvider = () => ({
   })),
 });
 
-export const ec2NodeClassesSection: SectionProvider = ({ model }) => ({
+const ec2NodeClassesSection: SectionProvider = ({ model }) => ({
   dir: 'ec2nodeclasses',
   syncWave: 0,
   dependsOn: ['crds'],
@@ -74,7 +43,7 @@ export const ec2NodeClassesSection: SectionProvider = ({ model }) => ({
   objects: model.ec2NodeClasses.map((c) => ({ fileName: `${c.name}.yaml`, object: c.manifest as unknown as Record<string, unknown>, source: c.policyFile })),
 });
 
-export const nodePoolsSection: SectionProvider = ({ model }) => ({
+const nodePoolsSection: SectionProvider = ({ model }) => ({
   dir: 'nodepools',
   syncWave: 1,
   dependsOn: ['crds', 'ec2nodeclasses'],

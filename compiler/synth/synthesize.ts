@@ -2,7 +2,8 @@
 // path, a header naming the source, kustomizations, Argo CD sync waves and Flux
 // Kustomizations that order the CRDs before the objects that need them.
 import type { IntentModel } from '../intent.ts';
-import { SECTION_PROVIDERS, type GeneratedSection, type SectionProvider } from './sections.ts';
+import type { GeneratedSection, SectionProvider } from './section-provider.ts';
+import { SECTION_PROVIDERS } from './sections.ts';
 import { yamlFile } from './yaml.ts';
 
 export interface GeneratedFile {
@@ -31,7 +32,7 @@ export interface SynthOptions {
   sections?: readonly SectionProvider[];
 }
 
-export const DEFAULT_FLUX: FluxOptions = { namespace: 'flux-system', sourceName: 'flux-system', interval: '10m' };
+const DEFAULT_FLUX: FluxOptions = { namespace: 'flux-system', sourceName: 'flux-system', interval: '10m' };
 
 const GENERATED_NOTE = 'Do not edit: change the policies and run `joinery compile` (`joinery compile --check` verifies it).';
 

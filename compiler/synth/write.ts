@@ -29,7 +29,7 @@ function assertSafe(path: string): void {
 }
 
 /** Every file under `dir` (relative paths with /), with its content; empty if `dir` does not exist. */
-export async function readTree(dir: string): Promise<Map<string, string>> {
+async function readTree(dir: string): Promise<Map<string, string>> {
   const tree = new Map<string, string>();
   let entries;
   try {
@@ -46,7 +46,7 @@ export async function readTree(dir: string): Promise<Map<string, string>> {
   return tree;
 }
 
-export function diffTree(expected: readonly GeneratedFile[], actual: ReadonlyMap<string, string>): TreeDiff {
+function diffTree(expected: readonly GeneratedFile[], actual: ReadonlyMap<string, string>): TreeDiff {
   const diff: TreeDiff = { changed: [], added: [], removed: [] };
   const wanted = new Set<string>();
   for (const file of expected) {

@@ -6,7 +6,7 @@
 // double-quoted (JSON escapes are valid YAML).
 
 /** Recursively sorts object keys (code-unit order, locale-independent) and drops undefined. */
-export function sortKeys(value: unknown): unknown {
+function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

@@ -12,9 +12,9 @@ function isStatic(pool: NodePool): boolean {
   return pool.spec.replicas !== undefined;
 }
 
+/** A NodePool without limits can scale (and spend) without bound. */
 export const noLimits: GuardrailRule = {
   id: 'no-limits',
-  summary: 'A NodePool without limits can scale (and spend) without bound.',
   check: ({ model }) =>
     model.nodePools
       .filter((pool) => !isStatic(pool.manifest) && Object.keys(pool.manifest.spec.limits ?? {}).length === 0)
@@ -37,9 +37,9 @@ function isRestricted(pool: NodePool): boolean {
   );
 }
 
+/** A NodePool with no category, family, size or type constraint (nor a vCPU/memory ceiling) can launch the largest, most expensive instances. */
 export const unrestrictedInstanceSelection: GuardrailRule = {
   id: 'unrestricted-instance-selection',
-  summary: 'A NodePool with no category, family, size or type constraint (nor a vCPU/memory ceiling) can launch the largest, most expensive instances.',
   check: ({ model, catalog }) =>
     model.nodePools
       .filter((pool) => !isRestricted(pool.manifest) && !isStatic(pool.manifest))
@@ -60,9 +60,9 @@ function describeTypes(names: readonly string[], max = 4): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
 }
 
+/** A NodePool whose requirements admit no instance type of the catalog can never launch a node. */
 export const noInstanceTypes: GuardrailRule = {
   id: 'no-instance-types',
-  summary: 'A NodePool whose requirements admit no instance type of the catalog can never launch a node.',
   check: ({ model, catalog }) => {
     if (!catalog) return [];
     const findings: RuleFinding[] = [];
@@ -88,9 +88,9 @@ export const noInstanceTypes: GuardrailRule = {
   },
 };
 
+/** A zone the NodePool allows where none of its instance types is offered: pods spread to that zone stay pending. */
 export const zoneWithoutInstanceTypes: GuardrailRule = {
   id: 'zone-without-instance-types',
-  summary: 'A zone the NodePool allows where none of its instance types is offered: pods spread to that zone stay pending.',
   check: ({ model, catalog }) => {
     if (!catalog) return [];
     const findings: RuleFinding[] = [];
@@ -118,9 +118,9 @@ function acceleratorTypes(names: readonly string[]): string {
   return `${names.length} GPU or accelerator instance types (${describeTypes(names)})`;
 }
 
+/** GPU or other accelerator instance types allowed without a NoSchedule taint: ordinary pods fill expensive accelerator nodes. */
 export const acceleratorWithoutTaint: GuardrailRule = {
   id: 'accelerator-without-taint',
-  summary: 'GPU or other accelerator instance types allowed without a NoSchedule taint: ordinary pods fill expensive accelerator nodes.',
   check: ({ model, catalog }) => {
     if (!catalog) return [];
     const findings: RuleFinding[] = [];

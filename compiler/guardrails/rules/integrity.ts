@@ -5,9 +5,9 @@ import { labelKeyProblem } from '../../api/labels.ts';
 import type { IntentObject } from '../../intent.ts';
 import type { GuardrailRule, RuleFinding } from '../types.ts';
 
+/** A NodePool refers to an EC2NodeClass that is not defined: Karpenter cannot launch for it. */
 export const unknownNodeClass: GuardrailRule = {
   id: 'unknown-node-class',
-  summary: 'A NodePool refers to an EC2NodeClass that is not defined: Karpenter cannot launch for it.',
   check: ({ model }) => {
     const defined = new Set(model.ec2NodeClasses.map((c) => c.name));
     const findings: RuleFinding[] = [];
@@ -34,9 +34,9 @@ export const unknownNodeClass: GuardrailRule = {
   },
 };
 
+/** Two objects of one kind with the same name: the later silently replaces the earlier in the cluster. */
 export const duplicateName: GuardrailRule = {
   id: 'duplicate-name',
-  summary: 'Two objects of one kind with the same name: the later silently replaces the earlier in the cluster.',
   check: ({ model }) => {
     const findings: RuleFinding[] = [];
     for (const objects of [model.nodePools, model.ec2NodeClasses] as IntentObject<unknown>[][]) {
@@ -60,9 +60,9 @@ export const duplicateName: GuardrailRule = {
   },
 };
 
+/** Requirements (and template labels) that no node can satisfy, e.g. arch In [arm64] and arch In [amd64]. */
 export const contradictoryRequirements: GuardrailRule = {
   id: 'contradictory-requirements',
-  summary: 'Requirements (and template labels) that no node can satisfy, e.g. arch In [arm64] and arch In [amd64].',
   check: ({ model }) => {
     const findings: RuleFinding[] = [];
     for (const pool of model.nodePools) {
@@ -93,9 +93,9 @@ export const contradictoryRequirements: GuardrailRule = {
   },
 };
 
+/** A requirement on a label key in a Kubernetes or Karpenter domain that does not exist (usually a typo), or a well-known key without its domain. */
 export const unknownLabelKey: GuardrailRule = {
   id: 'unknown-label-key',
-  summary: 'A requirement on a label key in a Kubernetes or Karpenter domain that does not exist (usually a typo), or a well-known key without its domain.',
   check: ({ model }) => {
     const findings: RuleFinding[] = [];
     for (const pool of model.nodePools) {

@@ -4,9 +4,9 @@ import type { GuardrailRule, RuleFinding } from '../types.ts';
 
 const EXPIRE_AFTER = 'spec.template.spec.expireAfter';
 
+/** expireAfter not set: the node lifetime is Karpenter's implicit default (720h) rather than a decision. */
 export const expireAfterMissing: GuardrailRule = {
   id: 'expire-after-missing',
-  summary: 'expireAfter not set: the node lifetime is Karpenter\'s implicit default (720h) rather than a decision.',
   check: ({ model }) =>
     model.nodePools
       .filter((pool) => pool.manifest.spec.template.spec.expireAfter === undefined)
@@ -18,9 +18,9 @@ export const expireAfterMissing: GuardrailRule = {
       })),
 };
 
+/** expireAfter under one hour: nodes are replaced (and their pods evicted) continuously. */
 export const expireAfterTooShort: GuardrailRule = {
   id: 'expire-after-too-short',
-  summary: 'expireAfter under one hour: nodes are replaced (and their pods evicted) continuously.',
   check: ({ model }) => {
     const findings: RuleFinding[] = [];
     for (const pool of model.nodePools) {
@@ -39,9 +39,9 @@ export const expireAfterTooShort: GuardrailRule = {
   },
 };
 
+/** expireAfter: Never: nodes are never recycled, so they drift from patched AMIs indefinitely. */
 export const expireAfterNever: GuardrailRule = {
   id: 'expire-after-never',
-  summary: 'expireAfter: Never: nodes are never recycled, so they drift from patched AMIs indefinitely.',
   check: ({ model }) =>
     model.nodePools
       .filter((pool) => pool.manifest.spec.template.spec.expireAfter === 'Never')
@@ -53,9 +53,9 @@ export const expireAfterNever: GuardrailRule = {
       })),
 };
 
+/** Consolidation disabled (consolidateAfter: Never) without a written reason: idle and half-empty nodes are paid for indefinitely. */
 export const consolidationDisabled: GuardrailRule = {
   id: 'consolidation-disabled',
-  summary: 'Consolidation disabled (consolidateAfter: Never) without a written reason: idle and half-empty nodes are paid for indefinitely.',
   check: ({ model }) =>
     model.nodePools
       .filter((pool) => pool.manifest.spec.replicas === undefined && pool.manifest.spec.disruption?.consolidateAfter === 'Never')
@@ -67,9 +67,9 @@ export const consolidationDisabled: GuardrailRule = {
       })),
 };
 
+/** A disruption budget that lets every node of the pool be disrupted at once (for consolidation or drift). */
 export const budgetAllowsFullDisruption: GuardrailRule = {
   id: 'budget-allows-full-disruption',
-  summary: 'A disruption budget that lets every node of the pool be disrupted at once (for consolidation or drift).',
   check: ({ model }) => {
     const findings: RuleFinding[] = [];
     for (const pool of model.nodePools) {
