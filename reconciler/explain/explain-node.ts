@@ -6,7 +6,7 @@
 // alone, and every rejection it gives is reported.
 
 import type { Pod, PodDisruptionBudget } from '../../core/api/k8s.ts';
-import { DISRUPTION_REASONS, type DisruptionReason } from '../../core/disruption/budgets.ts';
+import { DISRUPTION_REASONS, type DisruptionReason } from '../../core/contract/disruption.ts';
 import { durationOr, formatDuration } from '../../core/disruption/duration.ts';
 import { BudgetTracker } from '../controllers/disruption/budgets.ts';
 import { blockingPdb, buildCandidates, reschedulablePods, type Candidate, type Rejection } from '../controllers/disruption/candidates.ts';
@@ -17,7 +17,7 @@ import type { ControllerContext } from '../runtime/context.ts';
 import { buildClusterState, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, type ClusterState, type StateNode } from '../state/cluster-state.ts';
 import { indexIntent } from '../state/drift.ts';
 import { schedulingPools } from '../state/scheduling.ts';
-import { TAINT_DISRUPTED } from '../state/well-known.ts';
+import { TAINT_DISRUPTED } from '../../core/contract/index.ts';
 
 /** The answer in one word. */
 export type Verdict =

@@ -18,7 +18,7 @@ import {
   LABEL_ZONE,
   parseDisruptionMark,
   type DisruptionMark,
-} from './well-known.ts';
+} from '../../core/contract/index.ts';
 
 /** A label selector (matchLabels and matchExpressions) matches these labels; an absent selector matches nothing. */
 export function labelSelectorMatches(selector: LabelSelector | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {

@@ -11,7 +11,7 @@ import type { ClusterCache } from '../../ports/cluster.ts';
 import { hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, type ClusterState, type StateNode } from '../../state/cluster-state.ts';
 import { findDrift, type DriftFinding, type IntentIndex } from '../../state/drift.ts';
 import type { PriceBook } from '../../state/pricing.ts';
-import { CONDITION_INITIALIZED, TAINT_DISRUPTED } from '../../state/well-known.ts';
+import { CONDITION_INITIALIZED, TAINT_DISRUPTED } from '../../../core/contract/index.ts';
 
 export interface Candidate {
   readonly name: string;

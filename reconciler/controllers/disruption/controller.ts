@@ -21,7 +21,7 @@ import {
   ANNOTATION_REPLACES,
   TAINT_DISRUPTED,
   type DisruptionMark,
-} from '../../state/well-known.ts';
+} from '../../../core/contract/index.ts';
 import { nodeClaimFor } from '../provisioning/nodeclaim.ts';
 import { BudgetTracker } from './budgets.ts';
 import { buildCandidates, type Candidate, type Rejection } from './candidates.ts';

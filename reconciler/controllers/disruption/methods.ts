@@ -4,10 +4,10 @@
 
 import { durationOr } from '../../../core/disruption/duration.ts';
 import { orderByDisruptionCost } from '../../../core/disruption/ordering.ts';
-import type { DisruptionReason } from '../../../core/disruption/budgets.ts';
+import type { DisruptionReason } from '../../../core/contract/disruption.ts';
 import type { NewNode } from '../../../core/scheduling/types.ts';
-import type { DisruptionMethod } from '../../state/well-known.ts';
-import { LABEL_INSTANCE_TYPE } from '../../state/well-known.ts';
+import type { DisruptionMethod } from '../../../core/contract/index.ts';
+import { LABEL_INSTANCE_TYPE } from '../../../core/contract/index.ts';
 import type { BudgetTracker } from './budgets.ts';
 import type { Candidate, Rejection } from './candidates.ts';
 import { simulateRemoval, type SimulationInput } from './simulate.ts';

@@ -45,7 +45,8 @@ import {
   TAG_POLICY_COMMIT,
   TAINT_UNREGISTERED,
   clusterTagKey,
-} from '../../state/well-known.ts';
+  ANNOTATION_REPLACES,
+} from '../../../core/contract/index.ts';
 
 /** The pod-event timestamp is written at most this often per claim (Karpenter dedupes too). */
 const POD_EVENT_DEDUPE_MS = 10_000;
@@ -264,7 +265,7 @@ export class LifecycleController implements Controller {
     decisions.record({
       controller: this.name,
       action: 'launched',
-      reason: claim.metadata.annotations?.['joinery.dev/replaces'] ? 'replacement' : 'provisioned',
+      reason: claim.metadata.annotations?.[ANNOTATION_REPLACES] ? 'replacement' : 'provisioned',
       message: `NodeClaim ${name}: launched ${instance.instanceType} ${instance.capacityType} in ${instance.zone} at $${instance.pricePerHour.toFixed(4)}/h (${instance.id})${
         short.length > 0 ? `; ${short.length} cheaper offering(s) out of capacity (${short.slice(0, 3).map(offeringKeyString).join(', ')}${short.length > 3 ? ', ...' : ''}) avoided for 3m` : ''
       }`,

@@ -18,7 +18,7 @@ import {
   FINALIZER_TERMINATION,
   LABEL_NODEPOOL,
   LABEL_POLICY_COMMIT,
-} from '../../state/well-known.ts';
+} from '../../../core/contract/index.ts';
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 

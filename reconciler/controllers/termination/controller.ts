@@ -22,7 +22,8 @@ import {
   LABEL_NODEPOOL,
   TAINT_DISRUPTED,
   parseDisruptionMark,
-} from '../../state/well-known.ts';
+  LABEL_CAPACITY_TYPE,
+} from '../../../core/contract/index.ts';
 import { setCondition } from '../lifecycle/controller.ts';
 
 const DRAIN_RETRY_MS = 10_000;
@@ -137,7 +138,7 @@ export class TerminationController implements Controller {
     await cluster.patchNodeClaim(name, { removeFinalizers: [FINALIZER_TERMINATION] });
     this.started.delete(name);
     const created = timestampMs(claim.metadata.creationTimestamp) ?? now;
-    metrics.launches.inc({ nodepool: pool ?? '', capacity_type: claim.metadata.labels?.['karpenter.sh/capacity-type'] ?? '', result: 'terminated' });
+    metrics.launches.inc({ nodepool: pool ?? '', capacity_type: claim.metadata.labels?.[LABEL_CAPACITY_TYPE] ?? '', result: 'terminated' });
     decisions.record({
       controller: this.name,
       action: 'terminated',
