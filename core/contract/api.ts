@@ -2,11 +2,12 @@
 
 export const KARPENTER_GROUP = 'karpenter.sh';
 export const KARPENTER_AWS_GROUP = 'karpenter.k8s.aws';
+export const KARPENTER_VERSION = 'v1';
 
 /** apiVersion of NodePool and NodeClaim. */
-export const KARPENTER_API_VERSION = 'karpenter.sh/v1';
+export const KARPENTER_API_VERSION = `${KARPENTER_GROUP}/${KARPENTER_VERSION}` as const;
 /** apiVersion of EC2NodeClass. */
-export const KARPENTER_AWS_API_VERSION = 'karpenter.k8s.aws/v1';
+export const KARPENTER_AWS_API_VERSION = `${KARPENTER_AWS_GROUP}/${KARPENTER_VERSION}` as const;
 
 export const NODEPOOL_KIND = 'NodePool';
 export const NODECLAIM_KIND = 'NodeClaim';
