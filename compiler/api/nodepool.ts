@@ -27,8 +27,7 @@ import type { EC2NodeClass, ExternalNodeClass } from './ec2nodeclass.ts';
 import { labelKeyProblem } from './labels.ts';
 import { buildRequirements, canonicalRequirements, type Requirement, type RequirementsInput } from './requirements.ts';
 import { parseDurationSeconds, parseQuantity, type CpuQuantity, type Duration, type MemoryQuantity, type NeverDuration, type Percent } from './values.ts';
-
-export const NODE_POOL_API_VERSION = 'karpenter.sh/v1';
+import { KARPENTER_API_VERSION, RESTRICTED_LABELS, type DisruptionReason } from '../../core/contract/index.ts';
 
 export type TaintEffect = NodeClaimTaint['effect'];
 export interface TaintSpec {
@@ -50,7 +49,7 @@ export interface NodePoolLimits {
   resources?: Readonly<Record<string, number | string>>;
 }
 
-export type DisruptionReason = NonNullable<DisruptionBudget['reasons']>[number];
+export type { DisruptionReason };
 export type ConsolidationPolicy = NonNullable<Disruption['consolidationPolicy']>;
 
 export interface DisruptionBudgetSpec {
@@ -118,7 +117,7 @@ export class NodePool extends ApiObject implements JoineryConstruct {
 
   constructor(scope: Construct, id: string, props: NodePoolProps) {
     super(kindScope(scope, 'NodePool'), id, {
-      apiVersion: NODE_POOL_API_VERSION,
+      apiVersion: KARPENTER_API_VERSION,
       kind: 'NodePool',
       metadata: { name: props.name ?? id },
       spec: Lazy.any({ produce: () => this.renderSpec() }),
@@ -294,7 +293,7 @@ export class NodePool extends ApiObject implements JoineryConstruct {
     }
     for (const key of Object.keys({ ...p.labels, ...this.extraLabels })) {
       const problem = labelKeyProblem(key);
-      const restricted = key === 'karpenter.sh/nodepool' || key === 'kubernetes.io/hostname';
+      const restricted = RESTRICTED_LABELS.has(key);
       if (restricted || (problem && key.includes('/'))) {
         issues.push({ field: `labels["${key}"]`, message: restricted ? `"${key}" is set by Karpenter` : problem!.problem, fix: problem?.suggestion ? `did you mean "${problem.suggestion}"? Or use your own domain, e.g. example.com/${key.split('/').pop()}` : 'use a label in your own domain, e.g. example.com/team' });
       }

@@ -5,6 +5,7 @@ import type { NodeSelectorRequirementWithMinValues } from '../../core/api/karpen
 import type { ValueIssue } from './construct-info.ts';
 import { LabelKey, type WellKnownLabelKey } from './labels.ts';
 import { parseQuantity, type MemoryQuantity } from './values.ts';
+import { type CapacityType } from '../../core/contract/index.ts';
 
 export type InstanceCategory =
   | 'a' | 'c' | 'd' | 'f' | 'g' | 'gr' | 'h' | 'hpc' | 'i' | 'im' | 'inf' | 'is' | 'm' | 'p' | 'r' | 't' | 'trn' | 'u'
@@ -16,7 +17,7 @@ export type InstanceSize =
   | (string & {});
 export type Architecture = 'amd64' | 'arm64';
 export type OperatingSystem = 'linux' | 'windows';
-export type CapacityType = 'spot' | 'on-demand' | 'reserved';
+export type { CapacityType };
 export type CpuManufacturer = 'intel' | 'amd' | 'aws';
 export type GpuManufacturer = 'nvidia' | 'amd' | (string & {});
 export type RequirementOperator = NodeSelectorRequirementWithMinValues['operator'];

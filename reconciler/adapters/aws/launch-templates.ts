@@ -14,7 +14,7 @@ import type { BlockDeviceMapping, EC2NodeClass } from '../../../core/api/karpent
 import { canonicalJson, fnv1a64 } from '../../../core/disruption/drift.ts';
 import { parseQuantity } from '../../../core/resources/quantity.ts';
 import type { Ec2Calls } from './calls.ts';
-import type { AmiFamily } from './discovery.ts';
+import type { AmiFamily } from '../../../core/contract/ami.ts';
 import { awsErrorCode } from './errors.ts';
 import { TAG_NODECLASS, launchTemplateName } from '../../../core/contract/index.ts';
 
