@@ -1,5 +1,5 @@
 // Small helpers that turn values into the words of a plan: lists, amounts, labels.
-import { canonicalJson } from '../../core/disruption/drift.ts';
+import { canonicalJson } from '../../core/canonical.ts';
 import {
   LABEL_ARCH,
   LABEL_CAPACITY_TYPE,

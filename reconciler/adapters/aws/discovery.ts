@@ -12,7 +12,7 @@ import {
   type Image,
 } from '@aws-sdk/client-ec2';
 import type { AMISelectorTerm, EC2NodeClass, SecurityGroupSelectorTerm, SubnetSelectorTerm } from '../../../core/api/karpenter.ts';
-import { canonicalJson } from '../../../core/disruption/drift.ts';
+import { canonicalJson } from '../../../core/canonical.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { LaunchFailedError } from '../../ports/cloud.ts';
 import type { Ec2Calls } from './calls.ts';

@@ -11,7 +11,7 @@ import {
   type RequestLaunchTemplateData,
 } from '@aws-sdk/client-ec2';
 import type { BlockDeviceMapping, EC2NodeClass } from '../../../core/api/karpenter.ts';
-import { canonicalJson, fnv1a64 } from '../../../core/disruption/drift.ts';
+import { canonicalJson, fnv1a64 } from '../../../core/canonical.ts';
 import { parseQuantity } from '../../../core/resources/quantity.ts';
 import type { Ec2Calls } from './calls.ts';
 import type { AmiFamily } from '../../../core/contract/ami.ts';

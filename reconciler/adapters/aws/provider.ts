@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { EC2NodeClass, NodeClaimTaint } from '../../../core/api/karpenter.ts';
 import { buildInstanceTypes, type InstanceType } from '../../../core/catalog/instance-types.ts';
-import { canonicalJson } from '../../../core/disruption/drift.ts';
+import { canonicalJson } from '../../../core/canonical.ts';
 import type { Clock } from '../../ports/clock.ts';
 import {
   InstanceNotFoundError,

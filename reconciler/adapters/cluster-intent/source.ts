@@ -12,7 +12,7 @@
 import { CustomObjectsApi, ListWatch, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { parseIntentManifestFiles, type ManifestFile } from '../../../compiler/manifests/index.ts';
 import type { EC2NodeClass, NodePool } from '../../../core/api/karpenter.ts';
-import { canonicalJson, fnv1a64 } from '../../../core/disruption/drift.ts';
+import { canonicalJson, fnv1a64 } from '../../../core/canonical.ts';
 import type { Clock, TimerHandle } from '../../ports/clock.ts';
 import type { Intent, IntentEvent, IntentProblem, IntentRejection, IntentSource } from '../../ports/intent.ts';
 import type { Logger } from '../../observability/log.ts';

@@ -5,7 +5,7 @@
 // accepted. Writes only what changed.
 
 import type { NodePoolStatus, StatusCondition } from '../../../core/api/karpenter.ts';
-import { canonicalJson } from '../../../core/disruption/drift.ts';
+import { canonicalJson } from '../../../core/canonical.ts';
 import { addResources, parseResourceList, type ResourceList } from '../../../core/resources/resource-list.ts';
 import { formatResourceQuantity } from '../../../core/resources/quantity.ts';
 import type { IntentEvent } from '../../ports/intent.ts';
