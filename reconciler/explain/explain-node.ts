@@ -14,7 +14,7 @@ import { clusterSettled, DISRUPTION_METHODS } from '../controllers/disruption/co
 import { consolidationCommand, type Command, type MethodContext } from '../controllers/disruption/methods.ts';
 import { simulateRemoval } from '../controllers/disruption/simulate.ts';
 import type { ControllerContext } from '../runtime/context.ts';
-import { buildClusterState, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, type ClusterState, type StateNode } from '../state/cluster-state.ts';
+import { buildClusterState, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, toleratesTaintKey, type ClusterState, type StateNode } from '../state/cluster-state.ts';
 import { indexIntent } from '../state/drift.ts';
 import { schedulingPools } from '../state/scheduling.ts';
 import { TAINT_DISRUPTED } from '../../core/contract/index.ts';
@@ -378,7 +378,7 @@ function explainTermination(ctx: ControllerContext, sn: StateNode, now: number):
   const deletedAt = timestampMs(sn.claim.metadata.deletionTimestamp) ?? timestampMs(sn.node?.metadata.deletionTimestamp) ?? now;
   const tgpMs = durationOr(sn.claim.spec.terminationGracePeriod, Infinity);
   const pods = sn.node ? ctx.cluster.cache.podsOnNode(sn.node.metadata.name!).filter((p) => !isTerminal(p) && !p.metadata.deletionTimestamp) : [];
-  const drainable = pods.filter((p) => !(p.spec.tolerations ?? []).some((t) => t.key === TAINT_DISRUPTED.key || (t.operator === 'Exists' && !t.key)));
+  const drainable = pods.filter((p) => !toleratesTaintKey(p, TAINT_DISRUPTED.key));
   const checks: Check[] = [];
   const why = sn.disruption ? `${sn.disruption.method} (decided ${sn.disruption.decidedAt})` : 'its NodeClaim was deleted';
   const deadline = Number.isFinite(tgpMs)

@@ -14,7 +14,7 @@ import { InstanceNotFoundError } from '../../ports/cloud.ts';
 import type { WatchEvent } from '../../ports/cluster.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
-import { conditionTrue, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs } from '../../state/cluster-state.ts';
+import { conditionTrue, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, toleratesTaintKey } from '../../state/cluster-state.ts';
 import {
   ANNOTATION_DISRUPTION,
   CONDITION_INSTANCE_TERMINATING,
@@ -37,10 +37,6 @@ function isCritical(pod: Pod): boolean {
 /** Eviction groups in order: non-critical workloads, non-critical DaemonSets, critical workloads, critical DaemonSets. */
 export function evictionGroup(pod: Pod): number {
   return (isCritical(pod) ? 2 : 0) + (isDaemonSetPod(pod) ? 1 : 0);
-}
-
-function tolerates(pod: Pod, key: string): boolean {
-  return (pod.spec.tolerations ?? []).some((t) => (t.operator === 'Exists' && (t.key === undefined || t.key === '')) || t.key === key);
 }
 
 export class TerminationController implements Controller {
@@ -155,7 +151,7 @@ export class TerminationController implements Controller {
     const { cluster, decisions, metrics } = this.ctx;
     const pods = cluster.cache.podsOnNode(nodeName).filter((p) => !isTerminal(p) && !p.metadata.deletionTimestamp);
     // Pods that tolerate the disrupted taint would be rescheduled right back: leave them (Karpenter does).
-    const drainable = pods.filter((p) => !tolerates(p, TAINT_DISRUPTED.key));
+    const drainable = pods.filter((p) => !toleratesTaintKey(p, TAINT_DISRUPTED.key));
     if (drainable.length === 0) return 0;
     const group = Math.min(...drainable.map(evictionGroup));
     let blocking = 0;
