@@ -20,7 +20,9 @@ import {
   type SourceLocation,
   type ValueIssue,
 } from './construct-info.ts';
-import { parseDurationSeconds, parseQuantity, type Duration } from './values.ts';
+import { type Duration } from './values.ts';
+import { parseDurationSeconds } from '../../core/disruption/duration.ts';
+import { tryParseQuantity } from '../../core/resources/quantity.ts';
 import { ALIAS_FAMILY_TO_AMI_FAMILY, EC2NODECLASS_KIND, KARPENTER_AWS_API_VERSION, KARPENTER_AWS_GROUP, RESTRICTED_TAG_PREFIX, TAG_DISCOVERY, isRestrictedTag, type AmiAliasFamily, type AmiFamily } from '../../core/contract/index.ts';
 
 export type { AmiAliasFamily, AmiFamily };
@@ -221,7 +223,7 @@ export class EC2NodeClass extends ApiObject implements JoineryConstruct {
       }
       for (const field of ['systemReserved', 'kubeReserved'] as const) {
         for (const [resource, quantity] of Object.entries(k[field] ?? {})) {
-          const value = quantity === undefined ? undefined : parseQuantity(quantity);
+          const value = quantity === undefined ? undefined : tryParseQuantity(quantity);
           if (value === undefined || value < 0) issues.push({ field: `kubelet.${field}.${resource}`, message: `"${quantity}" is not a non-negative quantity`, fix: `write it like '100m' or '256Mi'` });
         }
       }

@@ -26,7 +26,9 @@ import { cronScheduleProblem } from './cron.ts';
 import type { EC2NodeClass, ExternalNodeClass } from './ec2nodeclass.ts';
 import { labelKeyProblem } from './labels.ts';
 import { buildRequirements, canonicalRequirements, type Requirement, type RequirementsInput } from './requirements.ts';
-import { parseDurationSeconds, parseQuantity, type CpuQuantity, type Duration, type MemoryQuantity, type NeverDuration, type Percent } from './values.ts';
+import { type CpuQuantity, type Duration, type MemoryQuantity, type NeverDuration, type Percent } from './values.ts';
+import { parseDurationSeconds } from '../../core/disruption/duration.ts';
+import { tryParseQuantity } from '../../core/resources/quantity.ts';
 import { KARPENTER_API_VERSION, RESTRICTED_LABELS, type DisruptionReason } from '../../core/contract/index.ts';
 
 export type TaintEffect = NodeClaimTaint['effect'];
@@ -247,7 +249,7 @@ export class NodePool extends ApiObject implements JoineryConstruct {
     duration('disruption.consolidateAfter', p.disruption?.consolidateAfter, true);
 
     for (const [name, value] of Object.entries(this.renderLimits() ?? {})) {
-      const quantity = parseQuantity(value);
+      const quantity = tryParseQuantity(value);
       const field = `limits.${name === 'nvidia.com/gpu' ? 'gpus' : name}`;
       if (quantity === undefined) {
         issues.push({ field, message: `"${value}" is not a Kubernetes quantity`, fix: name === 'memory' ? `write it like '4000Gi'` : `write a number like 1000, or a quantity like '500m'` });
