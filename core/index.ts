@@ -1,5 +1,7 @@
-// The public API of joinery's core: pure domain code (no I/O, no clock). Compiler,
-// reconciler, simulator and CLI import from here.
+// The public surface of joinery's core (pure domain code: no I/O, no clock) for policy
+// authors, tools and scripts that want one import. The project's own code (compiler,
+// reconciler, simulator, CLI) imports the module it needs by its deep path instead, e.g.
+// core/contract/index.ts for the names the compiler writes and the reconciler reads.
 
 export * from './api/k8s.ts';
 export * from './resources/quantity.ts';

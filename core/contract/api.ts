@@ -10,5 +10,4 @@ export const KARPENTER_API_VERSION = `${KARPENTER_GROUP}/${KARPENTER_VERSION}` a
 export const KARPENTER_AWS_API_VERSION = `${KARPENTER_AWS_GROUP}/${KARPENTER_VERSION}` as const;
 
 export const NODEPOOL_KIND = 'NodePool';
-export const NODECLAIM_KIND = 'NodeClaim';
 export const EC2NODECLASS_KIND = 'EC2NodeClass';

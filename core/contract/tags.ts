@@ -13,7 +13,7 @@ export const TAG_DISCOVERY = 'karpenter.sh/discovery';
 /** On EC2NodeClasses the discovery preset writes (value: the cluster name). */
 export const TAG_CLUSTER = 'joinery.dev/cluster';
 /** Tag written by EKS on resources of a cluster. */
-export const TAG_EKS_CLUSTER_NAME = 'eks:eks-cluster-name';
+const TAG_EKS_CLUSTER_NAME = 'eks:eks-cluster-name';
 
 /** The ownership tag every instance of the cluster carries (Karpenter's). */
 export function clusterTagKey(clusterName: string): string {
