@@ -12,6 +12,7 @@ import { SimWorld } from '../reconciler/adapters/sim/world.ts';
 import { createReconciler } from '../reconciler/reconciler.ts';
 import { Rng } from './lib/rng.ts';
 import { machine, table } from './lib/cli.ts';
+import { EC2NODECLASS_KIND, KARPENTER_API_VERSION, KARPENTER_AWS_API_VERSION, KARPENTER_AWS_GROUP, LABEL_CAPACITY_TYPE, LABEL_INSTANCE_CATEGORY, LABEL_INSTANCE_GENERATION, LABEL_INSTANCE_SIZE } from '../core/contract/index.ts';
 
 const USAGE = `usage: npm run bench:consolidation -- [--from 2000] [--to 600] [--seed 42] [--spot] [--json]
   --from / --to   pods before and after the scale-down (default 2000 -> 600)
@@ -42,18 +43,18 @@ const HOUR = 3_600_000;
 const START = Date.parse('2026-03-04T00:00:00Z');
 
 const pool: NodePool = {
-  apiVersion: 'karpenter.sh/v1',
+  apiVersion: KARPENTER_API_VERSION,
   kind: 'NodePool',
   metadata: { name: 'web' },
   spec: {
     template: {
       spec: {
-        nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
+        nodeClassRef: { group: KARPENTER_AWS_GROUP, kind: EC2NODECLASS_KIND, name: 'default' },
         requirements: [
-          { key: 'karpenter.sh/capacity-type', operator: 'In', values: SPOT ? ['spot', 'on-demand'] : ['on-demand'] },
-          { key: 'karpenter.k8s.aws/instance-category', operator: 'In', values: ['c', 'm', 'r'] },
-          { key: 'karpenter.k8s.aws/instance-generation', operator: 'Gt', values: ['5'] },
-          { key: 'karpenter.k8s.aws/instance-size', operator: 'NotIn', values: ['metal'] },
+          { key: LABEL_CAPACITY_TYPE, operator: 'In', values: SPOT ? ['spot', 'on-demand'] : ['on-demand'] },
+          { key: LABEL_INSTANCE_CATEGORY, operator: 'In', values: ['c', 'm', 'r'] },
+          { key: LABEL_INSTANCE_GENERATION, operator: 'Gt', values: ['5'] },
+          { key: LABEL_INSTANCE_SIZE, operator: 'NotIn', values: ['metal'] },
         ],
         expireAfter: '720h',
       },
@@ -62,7 +63,7 @@ const pool: NodePool = {
   },
 };
 const nodeClass: EC2NodeClass = {
-  apiVersion: 'karpenter.k8s.aws/v1',
+  apiVersion: KARPENTER_AWS_API_VERSION,
   kind: 'EC2NodeClass',
   metadata: { name: 'default' },
   spec: { amiSelectorTerms: [{ alias: 'al2023@latest' }], role: 'KarpenterNodeRole', subnetSelectorTerms: [{ tags: { a: 'b' } }], securityGroupSelectorTerms: [{ tags: { a: 'b' } }] } as EC2NodeClass['spec'],

@@ -24,6 +24,7 @@ import { TEST_SPOT_PRICING, startReconciler } from '../test/integration/support/
 import { Workload, cleanUpPools, podManifest, runId } from '../test/integration/support/workload.ts';
 import { machine, table } from './lib/cli.ts';
 import { Rng } from './lib/rng.ts';
+import { LABEL_ARCH, LABEL_CAPACITY_TYPE, LABEL_INSTANCE_CATEGORY, LABEL_INSTANCE_GENERATION, TAG_NODEPOOL } from '../core/contract/index.ts';
 
 const USAGE = `usage: npm run bench:reconcile -- [--pods N] [--small] [--batch-idle-ms MS] [--batch-max-ms MS] [--seed N] [--timeout-s S] [--json]
   --pods           pending pods in the burst (default 1000; --small: 100, for CI)
@@ -146,10 +147,10 @@ async function main(): Promise<void> {
         nodePool(pool, {
           nodeClass: `${id}-default`,
           requirements: [
-            { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
-            { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
-            { key: 'karpenter.k8s.aws/instance-category', operator: 'In', values: ['c', 'm', 'r'] },
-            { key: 'karpenter.k8s.aws/instance-generation', operator: 'Gt', values: ['4'] },
+            { key: LABEL_ARCH, operator: 'In', values: ['amd64'] },
+            { key: LABEL_CAPACITY_TYPE, operator: 'In', values: ['on-demand'] },
+            { key: LABEL_INSTANCE_CATEGORY, operator: 'In', values: ['c', 'm', 'r'] },
+            { key: LABEL_INSTANCE_GENERATION, operator: 'Gt', values: ['4'] },
           ],
         }),
       ],
@@ -227,7 +228,7 @@ async function main(): Promise<void> {
       if (sent !== undefined) toLaunch.push(Math.max(0, sent - created) / 1000);
       else unattributed += 1;
     }
-    const instances = (await running.cloud.list()).filter((i) => i.tags['karpenter.sh/nodepool'] === pool);
+    const instances = (await running.cloud.list()).filter((i) => i.tags[TAG_NODEPOOL] === pool);
     const byType = new Map<string, number>();
     for (const i of instances) byType.set(`${i.instanceType} ${i.capacityType}`, (byType.get(`${i.instanceType} ${i.capacityType}`) ?? 0) + 1);
     const costPerHour = instances.reduce((s, i) => s + i.pricePerHour, 0);

@@ -11,6 +11,7 @@ import { loadShippedCatalog } from '../data/catalog.ts';
 import { SimWorld } from '../reconciler/adapters/sim/world.ts';
 import { createReconciler } from '../reconciler/reconciler.ts';
 import { machine, table } from './lib/cli.ts';
+import { EC2NODECLASS_KIND, KARPENTER_API_VERSION, KARPENTER_AWS_API_VERSION, KARPENTER_AWS_GROUP, LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE } from '../core/contract/index.ts';
 
 const USAGE = `usage: npm run bench:scale -- [--pods 10000] [--json]
   --pods   pods to hold; nodes are m6i.4xlarge taking 10 pods each (default 10000 -> 1000 nodes)
@@ -38,16 +39,16 @@ function memory() {
 }
 
 const pool: NodePool = {
-  apiVersion: 'karpenter.sh/v1',
+  apiVersion: KARPENTER_API_VERSION,
   kind: 'NodePool',
   metadata: { name: 'scale' },
   spec: {
     template: {
       spec: {
-        nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
+        nodeClassRef: { group: KARPENTER_AWS_GROUP, kind: EC2NODECLASS_KIND, name: 'default' },
         requirements: [
-          { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['m6i.4xlarge'] },
-          { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
+          { key: LABEL_INSTANCE_TYPE, operator: 'In', values: ['m6i.4xlarge'] },
+          { key: LABEL_CAPACITY_TYPE, operator: 'In', values: ['on-demand'] },
         ],
         expireAfter: '720h',
       },
@@ -56,7 +57,7 @@ const pool: NodePool = {
   },
 };
 const nodeClass: EC2NodeClass = {
-  apiVersion: 'karpenter.k8s.aws/v1',
+  apiVersion: KARPENTER_AWS_API_VERSION,
   kind: 'EC2NodeClass',
   metadata: { name: 'default' },
   spec: { amiSelectorTerms: [{ alias: 'al2023@latest' }], role: 'KarpenterNodeRole', subnetSelectorTerms: [{ tags: { a: 'b' } }], securityGroupSelectorTerms: [{ tags: { a: 'b' } }] } as EC2NodeClass['spec'],

@@ -1,10 +1,12 @@
-// The public API of joinery's core: pure domain code (no I/O, no clock). Compiler,
-// reconciler, simulator and CLI import from here.
+// The public surface of joinery's core (pure domain code: no I/O, no clock) for policy
+// authors, tools and scripts that want one import. The project's own code (compiler,
+// reconciler, simulator, CLI) imports the module it needs by its deep path instead, e.g.
+// core/contract/index.ts for the names the compiler writes and the reconciler reads.
 
 export * from './api/k8s.ts';
 export * from './resources/quantity.ts';
 export * from './resources/resource-list.ts';
-export * from './labels/well-known.ts';
+export * from './contract/index.ts';
 export * from './scheduling/requirements.ts';
 export * from './scheduling/taints.ts';
 export * from './scheduling/selectors.ts';

@@ -18,9 +18,10 @@ import {
   type SchedulingNodePool,
 } from '../../core/index.ts';
 import { Rng } from './rng.ts';
+import { LABEL_ARCH, LABEL_CAPACITY_TYPE, LABEL_INSTANCE_CATEGORY, LABEL_INSTANCE_GENERATION, LABEL_INSTANCE_GPU_MANUFACTURER, LABEL_OS } from '../../core/contract/index.ts';
 
 const GPU_TAINT = { key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' } as const;
-const ARM64_TAINT = { key: 'kubernetes.io/arch', value: 'arm64', effect: 'NoSchedule' } as const;
+const ARM64_TAINT = { key: LABEL_ARCH, value: 'arm64', effect: 'NoSchedule' } as const;
 
 /** The shipped catalog with on-demand offerings only. */
 export function onDemandTypes(raw: RawCatalog): InstanceType[] {
@@ -29,18 +30,18 @@ export function onDemandTypes(raw: RawCatalog): InstanceType[] {
 
 export function packingPools(types: InstanceType[]): SchedulingNodePool[] {
   const common = [
-    { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] },
-    { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
+    { key: LABEL_OS, operator: 'In', values: ['linux'] },
+    { key: LABEL_CAPACITY_TYPE, operator: 'In', values: ['on-demand'] },
   ];
   const cmr = [
-    { key: 'karpenter.k8s.aws/instance-category', operator: 'In', values: ['c', 'm', 'r'] },
-    { key: 'karpenter.k8s.aws/instance-generation', operator: 'Gt', values: ['4'] },
+    { key: LABEL_INSTANCE_CATEGORY, operator: 'In', values: ['c', 'm', 'r'] },
+    { key: LABEL_INSTANCE_GENERATION, operator: 'Gt', values: ['4'] },
   ];
   return [
     nodePoolFromManifest(
       {
         metadata: { name: 'general' },
-        spec: { weight: 10, template: { spec: { requirements: [...common, ...cmr, { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }] } } },
+        spec: { weight: 10, template: { spec: { requirements: [...common, ...cmr, { key: LABEL_ARCH, operator: 'In', values: ['amd64'] }] } } },
       },
       types,
     ),
@@ -49,7 +50,7 @@ export function packingPools(types: InstanceType[]): SchedulingNodePool[] {
         metadata: { name: 'arm64' },
         spec: {
           weight: 50,
-          template: { spec: { requirements: [...common, ...cmr, { key: 'kubernetes.io/arch', operator: 'In', values: ['arm64'] }], taints: [{ ...ARM64_TAINT }] } },
+          template: { spec: { requirements: [...common, ...cmr, { key: LABEL_ARCH, operator: 'In', values: ['arm64'] }], taints: [{ ...ARM64_TAINT }] } },
         },
       },
       types,
@@ -61,7 +62,7 @@ export function packingPools(types: InstanceType[]): SchedulingNodePool[] {
           weight: 0,
           template: {
             spec: {
-              requirements: [...common, { key: 'karpenter.k8s.aws/instance-gpu-manufacturer', operator: 'In', values: ['nvidia'] }],
+              requirements: [...common, { key: LABEL_INSTANCE_GPU_MANUFACTURER, operator: 'In', values: ['nvidia'] }],
               taints: [{ ...GPU_TAINT }],
             },
           },

@@ -20,14 +20,14 @@ import {
   type SourceLocation,
   type ValueIssue,
 } from './construct-info.ts';
-import { parseDurationSeconds, parseQuantity, type Duration } from './values.ts';
+import { type Duration } from './values.ts';
+import { parseDurationSeconds } from '../../core/disruption/duration.ts';
+import { tryParseQuantity } from '../../core/resources/quantity.ts';
+import { ALIAS_FAMILY_TO_AMI_FAMILY, EC2NODECLASS_KIND, KARPENTER_AWS_API_VERSION, KARPENTER_AWS_GROUP, RESTRICTED_TAG_PREFIX, TAG_DISCOVERY, isRestrictedTag, type AmiAliasFamily, type AmiFamily } from '../../core/contract/index.ts';
 
-const EC2_NODE_CLASS_API_VERSION = 'karpenter.k8s.aws/v1';
-
-export type AmiAliasFamily = 'al2' | 'al2023' | 'bottlerocket' | 'windows2019' | 'windows2022' | 'windows2025';
+export type { AmiAliasFamily, AmiFamily };
 /** An EKS-optimized AMI alias, `family@version`: pin a version (`al2023@v20250505`) in production. */
 export type AmiAlias = `${AmiAliasFamily}@${string}`;
-export type AmiFamily = NonNullable<EC2NodeClassSpec['amiFamily']>;
 
 /** Which AMI to launch: an EKS-optimized alias, or selector terms with the AMI family for user data. */
 export type AmiSelection =
@@ -96,26 +96,9 @@ interface EC2NodeClassCommonProps {
 export type EC2NodeClassProps = EC2NodeClassCommonProps &
   ({ role: string; instanceProfile?: never } | { instanceProfile: string; role?: never });
 
-const RESTRICTED_TAGS: readonly [RegExp, string][] = [
-  [/^kubernetes\.io\/cluster/, 'kubernetes.io/cluster/*'],
-  [/^eks:eks-cluster-name$/, 'eks:eks-cluster-name'],
-  [/^karpenter\.sh\/nodepool$/, 'karpenter.sh/nodepool'],
-  [/^karpenter\.sh\/nodeclaim$/, 'karpenter.sh/nodeclaim'],
-  [/^karpenter\.k8s\.aws\/ec2nodeclass$/, 'karpenter.k8s.aws/ec2nodeclass'],
-];
-
 function aliasFamily(alias: string): string {
   return alias.split('@')[0] ?? '';
 }
-
-const ALIAS_FAMILY_TO_AMI_FAMILY: Readonly<Record<AmiAliasFamily, AmiFamily>> = {
-  al2: 'AL2',
-  al2023: 'AL2023',
-  bottlerocket: 'Bottlerocket',
-  windows2019: 'Windows2019',
-  windows2022: 'Windows2022',
-  windows2025: 'Windows2025',
-};
 
 /** A reference to an EC2NodeClass defined outside these policies. */
 export interface ExternalNodeClass {
@@ -129,7 +112,7 @@ export class EC2NodeClass extends ApiObject implements JoineryConstruct {
    * defined here; it is recorded on the NodePool as the acknowledgement of `unknown-node-class`.
    */
   static fromName(name: string, reason: string): ExternalNodeClass {
-    return { nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name }, externalReason: reason };
+    return { nodeClassRef: { group: KARPENTER_AWS_GROUP, kind: EC2NODECLASS_KIND, name }, externalReason: reason };
   }
 
   readonly config: EC2NodeClassProps;
@@ -137,7 +120,7 @@ export class EC2NodeClass extends ApiObject implements JoineryConstruct {
 
   constructor(scope: Construct, id: string, props: EC2NodeClassProps) {
     super(kindScope(scope, 'EC2NodeClass'), id, {
-      apiVersion: EC2_NODE_CLASS_API_VERSION,
+      apiVersion: KARPENTER_AWS_API_VERSION,
       kind: 'EC2NodeClass',
       metadata: { name: props.name ?? id },
       spec: Lazy.any({ produce: () => this.renderSpec() }),
@@ -153,7 +136,7 @@ export class EC2NodeClass extends ApiObject implements JoineryConstruct {
 
   /** The reference a NodePool's template uses. */
   get nodeClassRef(): NodeClassReference {
-    return { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: this.name };
+    return { group: KARPENTER_AWS_GROUP, kind: EC2NODECLASS_KIND, name: this.name };
   }
 
   private renderSpec(): EC2NodeClassSpec {
@@ -204,7 +187,7 @@ export class EC2NodeClass extends ApiObject implements JoineryConstruct {
       issues.push({ field: 'ami.selectorTerms', message: 'no AMI selector terms', fix: 'select AMIs by tags, name, id or ssmParameter, or use an alias' });
     }
     for (const [field, terms] of [['subnets', p.subnets], ['securityGroups', p.securityGroups]] as const) {
-      if (terms.length === 0) issues.push({ field, message: `${field} selects nothing`, fix: `select ${field} by tags (e.g. { tags: { 'karpenter.sh/discovery': '<cluster>' } }) or by id` });
+      if (terms.length === 0) issues.push({ field, message: `${field} selects nothing`, fix: `select ${field} by tags (e.g. { tags: { '${TAG_DISCOVERY}': '<cluster>' } }) or by id` });
       for (const [i, term] of terms.entries()) {
         const set = Object.entries(term).filter(([, v]) => v !== undefined).map(([k]) => k);
         if (set.length !== 1) issues.push({ field: `${field}[${i}]`, message: `a selector term has exactly one of ${field === 'subnets' ? 'tags or id' : 'tags, id or name'}, this one has ${set.length === 0 ? 'none' : set.join(' and ')}`, fix: 'split it into separate terms (terms are ORed)' });
@@ -216,8 +199,7 @@ export class EC2NodeClass extends ApiObject implements JoineryConstruct {
       }
     }
     for (const key of Object.keys(p.tags ?? {})) {
-      const restricted = RESTRICTED_TAGS.find(([pattern]) => pattern.test(key));
-      if (restricted) issues.push({ field: `tags["${key}"]`, message: `tag ${restricted[1]} is set by Karpenter or EKS`, fix: 'remove it' });
+      if (isRestrictedTag(key)) issues.push({ field: `tags["${key}"]`, message: `tag ${key.startsWith(RESTRICTED_TAG_PREFIX) ? `${RESTRICTED_TAG_PREFIX}/*` : key} is set by Karpenter or EKS`, fix: 'remove it' });
     }
     const roots = (p.blockDeviceMappings ?? []).filter((m) => m.rootVolume === true).length;
     if (roots > 1) issues.push({ field: 'blockDeviceMappings', message: `${roots} block devices are marked rootVolume`, fix: 'mark only one as rootVolume' });
@@ -241,7 +223,7 @@ export class EC2NodeClass extends ApiObject implements JoineryConstruct {
       }
       for (const field of ['systemReserved', 'kubeReserved'] as const) {
         for (const [resource, quantity] of Object.entries(k[field] ?? {})) {
-          const value = quantity === undefined ? undefined : parseQuantity(quantity);
+          const value = quantity === undefined ? undefined : tryParseQuantity(quantity);
           if (value === undefined || value < 0) issues.push({ field: `kubelet.${field}.${resource}`, message: `"${quantity}" is not a non-negative quantity`, fix: `write it like '100m' or '256Mi'` });
         }
       }

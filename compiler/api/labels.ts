@@ -2,52 +2,96 @@
 // A key in a Kubernetes- or Karpenter-owned domain that is not one of these is rejected by
 // Karpenter (or silently matches nothing), so the compiler catches it with a suggestion.
 
+import {
+  LABEL_ARCH,
+  LABEL_CAPACITY_RESERVATION_ID,
+  LABEL_CAPACITY_RESERVATION_INTERRUPTIBLE,
+  LABEL_CAPACITY_RESERVATION_TYPE,
+  LABEL_CAPACITY_TYPE,
+  LABEL_DOMAIN_EXCEPTIONS,
+  LABEL_HOSTNAME,
+  LABEL_INSTANCE_ACCELERATOR_COUNT,
+  LABEL_INSTANCE_ACCELERATOR_MANUFACTURER,
+  LABEL_INSTANCE_ACCELERATOR_NAME,
+  LABEL_INSTANCE_CAPABILITY_FLEX,
+  LABEL_INSTANCE_CATEGORY,
+  LABEL_INSTANCE_CPU,
+  LABEL_INSTANCE_CPU_CLOCK_SPEED,
+  LABEL_INSTANCE_CPU_MANUFACTURER,
+  LABEL_INSTANCE_EBS_BANDWIDTH,
+  LABEL_INSTANCE_ENCRYPTION_IN_TRANSIT,
+  LABEL_INSTANCE_FAMILY,
+  LABEL_INSTANCE_GENERATION,
+  LABEL_INSTANCE_GPU_COUNT,
+  LABEL_INSTANCE_GPU_MANUFACTURER,
+  LABEL_INSTANCE_GPU_MEMORY,
+  LABEL_INSTANCE_GPU_NAME,
+  LABEL_INSTANCE_HYPERVISOR,
+  LABEL_INSTANCE_LOCAL_NVME,
+  LABEL_INSTANCE_MEMORY,
+  LABEL_INSTANCE_NETWORK_BANDWIDTH,
+  LABEL_INSTANCE_SIZE,
+  LABEL_INSTANCE_TENANCY,
+  LABEL_INSTANCE_TYPE,
+  LABEL_NITRO_SANDBOX,
+  LABEL_NODECLASS,
+  LABEL_NODEPOOL,
+  LABEL_OS,
+  LABEL_PLACEMENT_GROUP_ID,
+  LABEL_PLACEMENT_GROUP_PARTITION,
+  LABEL_REGION,
+  LABEL_WINDOWS_BUILD,
+  LABEL_ZONE,
+  LABEL_ZONE_ID,
+  RESTRICTED_LABELS,
+  RESTRICTED_LABEL_DOMAINS,
+} from '../../core/contract/labels.ts';
+import { editDistance } from '../../core/edit-distance.ts';
+
 export const LabelKey = {
-  arch: 'kubernetes.io/arch',
-  os: 'kubernetes.io/os',
-  hostname: 'kubernetes.io/hostname',
-  instanceType: 'node.kubernetes.io/instance-type',
-  windowsBuild: 'node.kubernetes.io/windows-build',
-  zone: 'topology.kubernetes.io/zone',
-  region: 'topology.kubernetes.io/region',
-  zoneId: 'topology.k8s.aws/zone-id',
-  capacityType: 'karpenter.sh/capacity-type',
-  nodePool: 'karpenter.sh/nodepool',
-  instanceCategory: 'karpenter.k8s.aws/instance-category',
-  instanceFamily: 'karpenter.k8s.aws/instance-family',
-  instanceGeneration: 'karpenter.k8s.aws/instance-generation',
-  instanceSize: 'karpenter.k8s.aws/instance-size',
-  instanceCpu: 'karpenter.k8s.aws/instance-cpu',
-  instanceCpuManufacturer: 'karpenter.k8s.aws/instance-cpu-manufacturer',
-  instanceCpuSustainedClockSpeedMhz: 'karpenter.k8s.aws/instance-cpu-sustained-clock-speed-mhz',
-  instanceMemory: 'karpenter.k8s.aws/instance-memory',
-  instanceHypervisor: 'karpenter.k8s.aws/instance-hypervisor',
-  instanceLocalNvme: 'karpenter.k8s.aws/instance-local-nvme',
-  instanceEbsBandwidth: 'karpenter.k8s.aws/instance-ebs-bandwidth',
-  instanceNetworkBandwidth: 'karpenter.k8s.aws/instance-network-bandwidth',
-  instanceEncryptionInTransitSupported: 'karpenter.k8s.aws/instance-encryption-in-transit-supported',
-  instanceGpuName: 'karpenter.k8s.aws/instance-gpu-name',
-  instanceGpuManufacturer: 'karpenter.k8s.aws/instance-gpu-manufacturer',
-  instanceGpuCount: 'karpenter.k8s.aws/instance-gpu-count',
-  instanceGpuMemory: 'karpenter.k8s.aws/instance-gpu-memory',
-  instanceAcceleratorName: 'karpenter.k8s.aws/instance-accelerator-name',
-  instanceAcceleratorManufacturer: 'karpenter.k8s.aws/instance-accelerator-manufacturer',
-  instanceAcceleratorCount: 'karpenter.k8s.aws/instance-accelerator-count',
-  instanceTenancy: 'karpenter.k8s.aws/instance-tenancy',
-  instanceCapabilityFlex: 'karpenter.k8s.aws/instance-capability-flex',
-  capacityReservationId: 'karpenter.k8s.aws/capacity-reservation-id',
-  capacityReservationType: 'karpenter.k8s.aws/capacity-reservation-type',
-  capacityReservationInterruptible: 'karpenter.k8s.aws/capacity-reservation-interruptible',
-  ec2NodeClass: 'karpenter.k8s.aws/ec2nodeclass',
-  nitroSandbox: 'karpenter.k8s.aws/nitro-sandbox',
-  placementGroupId: 'karpenter.k8s.aws/placement-group-id',
-  placementGroupPartition: 'karpenter.k8s.aws/placement-group-partition',
+  arch: LABEL_ARCH,
+  os: LABEL_OS,
+  hostname: LABEL_HOSTNAME,
+  instanceType: LABEL_INSTANCE_TYPE,
+  windowsBuild: LABEL_WINDOWS_BUILD,
+  zone: LABEL_ZONE,
+  region: LABEL_REGION,
+  zoneId: LABEL_ZONE_ID,
+  capacityType: LABEL_CAPACITY_TYPE,
+  nodePool: LABEL_NODEPOOL,
+  instanceCategory: LABEL_INSTANCE_CATEGORY,
+  instanceFamily: LABEL_INSTANCE_FAMILY,
+  instanceGeneration: LABEL_INSTANCE_GENERATION,
+  instanceSize: LABEL_INSTANCE_SIZE,
+  instanceCpu: LABEL_INSTANCE_CPU,
+  instanceCpuManufacturer: LABEL_INSTANCE_CPU_MANUFACTURER,
+  instanceCpuSustainedClockSpeedMhz: LABEL_INSTANCE_CPU_CLOCK_SPEED,
+  instanceMemory: LABEL_INSTANCE_MEMORY,
+  instanceHypervisor: LABEL_INSTANCE_HYPERVISOR,
+  instanceLocalNvme: LABEL_INSTANCE_LOCAL_NVME,
+  instanceEbsBandwidth: LABEL_INSTANCE_EBS_BANDWIDTH,
+  instanceNetworkBandwidth: LABEL_INSTANCE_NETWORK_BANDWIDTH,
+  instanceEncryptionInTransitSupported: LABEL_INSTANCE_ENCRYPTION_IN_TRANSIT,
+  instanceGpuName: LABEL_INSTANCE_GPU_NAME,
+  instanceGpuManufacturer: LABEL_INSTANCE_GPU_MANUFACTURER,
+  instanceGpuCount: LABEL_INSTANCE_GPU_COUNT,
+  instanceGpuMemory: LABEL_INSTANCE_GPU_MEMORY,
+  instanceAcceleratorName: LABEL_INSTANCE_ACCELERATOR_NAME,
+  instanceAcceleratorManufacturer: LABEL_INSTANCE_ACCELERATOR_MANUFACTURER,
+  instanceAcceleratorCount: LABEL_INSTANCE_ACCELERATOR_COUNT,
+  instanceTenancy: LABEL_INSTANCE_TENANCY,
+  instanceCapabilityFlex: LABEL_INSTANCE_CAPABILITY_FLEX,
+  capacityReservationId: LABEL_CAPACITY_RESERVATION_ID,
+  capacityReservationType: LABEL_CAPACITY_RESERVATION_TYPE,
+  capacityReservationInterruptible: LABEL_CAPACITY_RESERVATION_INTERRUPTIBLE,
+  ec2NodeClass: LABEL_NODECLASS,
+  nitroSandbox: LABEL_NITRO_SANDBOX,
+  placementGroupId: LABEL_PLACEMENT_GROUP_ID,
+  placementGroupPartition: LABEL_PLACEMENT_GROUP_PARTITION,
 } as const;
 
 export type WellKnownLabelKey = (typeof LabelKey)[keyof typeof LabelKey];
 
-/** Keys Karpenter sets itself and a NodePool may not constrain or set. */
-export const RESTRICTED_LABEL_KEYS: ReadonlySet<string> = new Set([LabelKey.hostname, LabelKey.nodePool]);
 
 /** Keys whose values are integers (the keys Gt and Lt make sense on). */
 export const NUMERIC_LABEL_KEYS: ReadonlySet<string> = new Set([
@@ -66,10 +110,6 @@ export const NUMERIC_LABEL_KEYS: ReadonlySet<string> = new Set([
 
 const WELL_KNOWN: ReadonlySet<string> = new Set(Object.values(LabelKey));
 
-/** Domains whose labels Kubernetes or Karpenter own; an unknown key there is a mistake. */
-const RESTRICTED_DOMAINS = ['kubernetes.io', 'k8s.io', 'karpenter.sh', 'karpenter.k8s.aws'];
-/** Sub-domains of the above that users may label freely (Karpenter's LabelDomainExceptions). */
-const FREE_DOMAINS = ['node.kubernetes.io', 'node-restriction.kubernetes.io', 'kops.k8s.io'];
 
 function domainOf(key: string): string | undefined {
   const slash = key.indexOf('/');
@@ -82,20 +122,6 @@ function inDomain(domain: string, parent: string): boolean {
 
 export function isWellKnownLabelKey(key: string): key is WellKnownLabelKey {
   return WELL_KNOWN.has(key);
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i += 1) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
 }
 
 /** The well-known key closest to `key` (by name, then by edit distance), if any is close. */
@@ -116,7 +142,7 @@ export function suggestLabelKey(key: string): WellKnownLabelKey | undefined {
  */
 export function labelKeyProblem(key: string): { problem: string; suggestion?: WellKnownLabelKey } | undefined {
   if (WELL_KNOWN.has(key)) {
-    return RESTRICTED_LABEL_KEYS.has(key) ? { problem: `"${key}" is set by Karpenter and cannot be constrained` } : undefined;
+    return RESTRICTED_LABELS.has(key) ? { problem: `"${key}" is set by Karpenter and cannot be constrained` } : undefined;
   }
   const domain = domainOf(key);
   const suggestion = suggestLabelKey(key);
@@ -126,8 +152,8 @@ export function labelKeyProblem(key: string): { problem: string; suggestion?: We
     if (suggestion && name === key) return { problem: `"${key}" has no domain`, suggestion };
     return undefined;
   }
-  if (FREE_DOMAINS.some((free) => inDomain(domain, free))) return undefined;
-  if (RESTRICTED_DOMAINS.some((restricted) => inDomain(domain, restricted))) {
+  if (LABEL_DOMAIN_EXCEPTIONS.some((free) => inDomain(domain, free))) return undefined;
+  if (RESTRICTED_LABEL_DOMAINS.some((restricted) => inDomain(domain, restricted))) {
     return suggestion
       ? { problem: `"${key}" is not a label Kubernetes or Karpenter defines`, suggestion }
       : { problem: `"${key}" is in the restricted domain ${domain}, and is not a label Kubernetes or Karpenter defines` };

@@ -26,9 +26,10 @@ import { cronScheduleProblem } from './cron.ts';
 import type { EC2NodeClass, ExternalNodeClass } from './ec2nodeclass.ts';
 import { labelKeyProblem } from './labels.ts';
 import { buildRequirements, canonicalRequirements, type Requirement, type RequirementsInput } from './requirements.ts';
-import { parseDurationSeconds, parseQuantity, type CpuQuantity, type Duration, type MemoryQuantity, type NeverDuration, type Percent } from './values.ts';
-
-const NODE_POOL_API_VERSION = 'karpenter.sh/v1';
+import { type CpuQuantity, type Duration, type MemoryQuantity, type NeverDuration, type Percent } from './values.ts';
+import { parseDurationSeconds } from '../../core/disruption/duration.ts';
+import { tryParseQuantity } from '../../core/resources/quantity.ts';
+import { KARPENTER_API_VERSION, RESTRICTED_LABELS, type DisruptionReason } from '../../core/contract/index.ts';
 
 export type TaintEffect = NodeClaimTaint['effect'];
 export interface TaintSpec {
@@ -50,7 +51,7 @@ export interface NodePoolLimits {
   resources?: Readonly<Record<string, number | string>>;
 }
 
-export type DisruptionReason = NonNullable<DisruptionBudget['reasons']>[number];
+export type { DisruptionReason };
 export type ConsolidationPolicy = NonNullable<Disruption['consolidationPolicy']>;
 
 export interface DisruptionBudgetSpec {
@@ -118,7 +119,7 @@ export class NodePool extends ApiObject implements JoineryConstruct {
 
   constructor(scope: Construct, id: string, props: NodePoolProps) {
     super(kindScope(scope, 'NodePool'), id, {
-      apiVersion: NODE_POOL_API_VERSION,
+      apiVersion: KARPENTER_API_VERSION,
       kind: 'NodePool',
       metadata: { name: props.name ?? id },
       spec: Lazy.any({ produce: () => this.renderSpec() }),
@@ -248,7 +249,7 @@ export class NodePool extends ApiObject implements JoineryConstruct {
     duration('disruption.consolidateAfter', p.disruption?.consolidateAfter, true);
 
     for (const [name, value] of Object.entries(this.renderLimits() ?? {})) {
-      const quantity = parseQuantity(value);
+      const quantity = tryParseQuantity(value);
       const field = `limits.${name === 'nvidia.com/gpu' ? 'gpus' : name}`;
       if (quantity === undefined) {
         issues.push({ field, message: `"${value}" is not a Kubernetes quantity`, fix: name === 'memory' ? `write it like '4000Gi'` : `write a number like 1000, or a quantity like '500m'` });
@@ -294,7 +295,7 @@ export class NodePool extends ApiObject implements JoineryConstruct {
     }
     for (const key of Object.keys({ ...p.labels, ...this.extraLabels })) {
       const problem = labelKeyProblem(key);
-      const restricted = key === 'karpenter.sh/nodepool' || key === 'kubernetes.io/hostname';
+      const restricted = RESTRICTED_LABELS.has(key);
       if (restricted || (problem && key.includes('/'))) {
         issues.push({ field: `labels["${key}"]`, message: restricted ? `"${key}" is set by Karpenter` : problem!.problem, fix: problem?.suggestion ? `did you mean "${problem.suggestion}"? Or use your own domain, e.g. example.com/${key.split('/').pop()}` : 'use a label in your own domain, e.g. example.com/team' });
       }

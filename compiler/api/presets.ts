@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { EC2NodeClass, type AmiSelection, type EC2NodeClassProps } from './ec2nodeclass.ts';
 import { NodePool, type NodePoolLimits, type NodePoolProps, type TaintSpec } from './nodepool.ts';
 import { days, hours, minutes } from './values.ts';
+import { LABEL_ACCELERATOR, LABEL_WORKLOAD, TAG_CLUSTER, TAG_DISCOVERY } from '../../core/contract/index.ts';
 
 /** Preset props: a NodePool's props, with limits required (an unbounded pool is an error). */
 export type PresetNodePoolProps = Omit<NodePoolProps, 'limits'> & { limits: NodePoolLimits };
@@ -63,7 +64,7 @@ export class GpuNodePool extends NodePool {
           architectures: ['amd64'],
           capacityTypes: ['on-demand'],
           taints: [GPU_TAINT],
-          labels: { 'joinery.dev/accelerator': 'nvidia' },
+          labels: { [LABEL_ACCELERATOR]: 'nvidia' },
           expireAfter: days(14),
           terminationGracePeriod: hours(24),
           disruption: { consolidationPolicy: 'WhenEmpty', consolidateAfter: minutes(10), budgets: [{ nodes: 1 }] },
@@ -75,7 +76,7 @@ export class GpuNodePool extends NodePool {
 }
 
 /** The taint of batch nodes: only pods that tolerate it (batch jobs) are scheduled there. */
-export const BATCH_TAINT: TaintSpec = { key: 'joinery.dev/workload', value: 'batch', effect: 'NoSchedule' };
+export const BATCH_TAINT: TaintSpec = { key: LABEL_WORKLOAD, value: 'batch', effect: 'NoSchedule' };
 
 /**
  * Spot capacity for interruption-tolerant batch jobs: c, m and r instances of generation 5
@@ -93,7 +94,7 @@ export class SpotBatchNodePool extends NodePool {
           architectures: ['amd64'],
           capacityTypes: ['spot'],
           taints: [BATCH_TAINT],
-          labels: { 'joinery.dev/workload': 'batch' },
+          labels: { [LABEL_WORKLOAD]: 'batch' },
           expireAfter: days(7),
           terminationGracePeriod: hours(12),
           disruption: { consolidationPolicy: 'WhenEmpty', consolidateAfter: minutes(5), budgets: [{ nodes: '20%' }] },
@@ -125,7 +126,7 @@ export type DiscoveryEC2NodeClassProps = Omit<EC2NodeClassProps, 'subnets' | 'se
 export class DiscoveryEC2NodeClass extends EC2NodeClass {
   constructor(scope: Construct, id: string, props: DiscoveryEC2NodeClassProps) {
     const { clusterName, rootVolumeSize, ...rest } = props;
-    const discovery = { tags: { 'karpenter.sh/discovery': clusterName } };
+    const discovery = { tags: { [TAG_DISCOVERY]: clusterName } };
     super(scope, id, {
       subnets: [discovery],
       securityGroups: [discovery],
@@ -134,7 +135,7 @@ export class DiscoveryEC2NodeClass extends EC2NodeClass {
         { deviceName: '/dev/xvda', rootVolume: true, ebs: { volumeSize: rootVolumeSize ?? '100Gi', volumeType: 'gp3', encrypted: true, deleteOnTermination: true } },
       ],
       ...stripUndefined(rest),
-      tags: { 'joinery.dev/cluster': clusterName, ...rest.tags },
+      tags: { [TAG_CLUSTER]: clusterName, ...rest.tags },
     } as EC2NodeClassProps);
   }
 }

@@ -16,7 +16,9 @@ import { Construct } from 'constructs';
 import type { Toleration } from '../../core/api/k8s.ts';
 import { RECONCILER_DEFAULTS, type AwsIdentity, type ReconcilerDeploymentSpec, type ReconcilerLogLevel } from '../deployment/spec.ts';
 import { policyCallSite, type SourceLocation, type ValueIssue } from './construct-info.ts';
-import { parseDurationSeconds, parseQuantity, type CpuQuantity, type Duration, type MemoryQuantity } from './values.ts';
+import { type CpuQuantity, type Duration, type MemoryQuantity } from './values.ts';
+import { parseDurationSeconds } from '../../core/disruption/duration.ts';
+import { tryParseQuantity } from '../../core/resources/quantity.ts';
 
 export const RECONCILER_DEPLOYMENT: unique symbol = Symbol.for('joinery.dev/reconciler-deployment') as never;
 
@@ -160,7 +162,7 @@ export function resolveReconcilerDeployment(props: ReconcilerDeploymentProps): {
 
   const quantity = (field: string, value: CpuQuantity | MemoryQuantity | undefined, fallback: string, kind: 'cpu' | 'memory'): string => {
     if (value === undefined) return fallback;
-    const parsed = parseQuantity(value);
+    const parsed = tryParseQuantity(value);
     if (parsed === undefined || parsed <= 0 || (kind === 'memory' && /m$/.test(String(value)))) {
       issue(field, `"${value}" is not a ${kind} quantity`, kind === 'cpu' ? "write cores ('1', 2) or millicores ('500m')" : "write e.g. '512Mi' or '1Gi'");
       return fallback;
@@ -176,7 +178,7 @@ export function resolveReconcilerDeployment(props: ReconcilerDeploymentProps): {
     memory: quantity('resources.memory.limit', props.resources?.memory?.limit, D.resources.limits.memory, 'memory'),
   };
   for (const kind of ['cpu', 'memory'] as const) {
-    if (parseQuantity(requests[kind])! > parseQuantity(limits[kind])!) {
+    if (tryParseQuantity(requests[kind])! > tryParseQuantity(limits[kind])!) {
       issue(`resources.${kind}.request`, `the request ${requests[kind]} exceeds the limit ${limits[kind]}`, `raise resources.${kind}.limit or lower the request`);
     }
   }

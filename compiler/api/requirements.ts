@@ -4,7 +4,9 @@
 import type { NodeSelectorRequirementWithMinValues } from '../../core/api/karpenter.ts';
 import type { ValueIssue } from './construct-info.ts';
 import { LabelKey, type WellKnownLabelKey } from './labels.ts';
-import { parseQuantity, type MemoryQuantity } from './values.ts';
+import { type MemoryQuantity } from './values.ts';
+import { tryParseQuantity } from '../../core/resources/quantity.ts';
+import { type CapacityType } from '../../core/contract/index.ts';
 
 export type InstanceCategory =
   | 'a' | 'c' | 'd' | 'f' | 'g' | 'gr' | 'h' | 'hpc' | 'i' | 'im' | 'inf' | 'is' | 'm' | 'p' | 'r' | 't' | 'trn' | 'u'
@@ -16,7 +18,7 @@ export type InstanceSize =
   | (string & {});
 export type Architecture = 'amd64' | 'arm64';
 export type OperatingSystem = 'linux' | 'windows';
-export type CapacityType = 'spot' | 'on-demand' | 'reserved';
+export type { CapacityType };
 export type CpuManufacturer = 'intel' | 'amd' | 'aws';
 export type GpuManufacturer = 'nvidia' | 'amd' | (string & {});
 export type RequirementOperator = NodeSelectorRequirementWithMinValues['operator'];
@@ -135,7 +137,7 @@ class RequirementBuilder {
     for (const bound of ['min', 'max'] as const) {
       const value = range[bound];
       if (value === undefined) continue;
-      const bytes = parseQuantity(value);
+      const bytes = tryParseQuantity(value);
       if (bytes === undefined || bytes < 0) {
         this.issues.push({ field: `${field}.${bound}`, message: `${field}.${bound} "${value}" is not a memory quantity`, fix: `write it like "16Gi" or "512Mi"` });
         return;

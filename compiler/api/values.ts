@@ -29,16 +29,6 @@ export function days(n: number): Duration {
   return `${n * 24}h`;
 }
 
-const DURATION = /^(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?$/;
-
-/** Seconds in a duration the CRDs accept (whole h, m, s in that order), or undefined. */
-export function parseDurationSeconds(value: string): number | undefined {
-  const match = DURATION.exec(value);
-  if (!match || value === '') return undefined;
-  const [, h, m, s] = match;
-  return Number(h ?? 0) * 3600 + Number(m ?? 0) * 60 + Number(s ?? 0);
-}
-
 export type BinarySuffix = 'Ki' | 'Mi' | 'Gi' | 'Ti' | 'Pi' | 'Ei';
 export type DecimalSuffix = 'k' | 'M' | 'G' | 'T' | 'P' | 'E';
 /** Memory as a Kubernetes quantity: `512Mi`, `64Gi`, `4Ti` (or decimal `64G`). */
@@ -59,32 +49,4 @@ export function tebibytes(n: number): MemoryQuantity {
 }
 export function percent(n: number): Percent {
   return `${n}%`;
-}
-
-const QUANTITY = /^([+-]?[0-9]+(?:\.[0-9]*)?|[+-]?\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/;
-const MULTIPLIER: Readonly<Record<string, number>> = {
-  '': 1,
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
-/** The value of a Kubernetes quantity in base units (cores, bytes), or undefined if unparsable. */
-export function parseQuantity(value: string | number): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  const match = QUANTITY.exec(value.trim());
-  if (!match) return undefined;
-  return Number(match[1]) * MULTIPLIER[match[2] ?? '']!;
 }

@@ -11,6 +11,7 @@ import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import { clusterRules, namespaceRules, policyRules } from './rbac.ts';
 import { GIT_CREDENTIALS_MOUNT, RUN_AS_USER, WORK_DIR, WORK_DIR_MOUNT, type ReconcilerDeploymentSpec } from './spec.ts';
+import { ANNOTATION_CONFIG_HASH, LABEL_HOSTNAME, LABEL_METRICS, LABEL_NODEPOOL, LABEL_ZONE } from '../../core/contract/index.ts';
 
 const { Quantity } = kplus.k8s;
 
@@ -169,17 +170,17 @@ class ReconcilerChart extends Chart {
       JsonPatch.add(`${podSpec}/containers/0/securityContext/seccompProfile`, { type: 'RuntimeDefault' }),
       JsonPatch.add(`${podSpec}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }),
       // A ConfigMap change rolls the Pods (envFrom is read only at start).
-      JsonPatch.add('/spec/template/metadata/annotations', { 'joinery.dev/config-hash': sha256(environment) }),
+      JsonPatch.add('/spec/template/metadata/annotations', { [ANNOTATION_CONFIG_HASH]: sha256(environment) }),
       // One replica per zone where possible, never two on one node.
       JsonPatch.add(`${podSpec}/topologySpreadConstraints`, [
-        { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: selector, matchLabelKeys: ['pod-template-hash'] },
+        { maxSkew: 1, topologyKey: LABEL_ZONE, whenUnsatisfiable: 'DoNotSchedule', labelSelector: selector, matchLabelKeys: ['pod-template-hash'] },
       ]),
       JsonPatch.add(`${podSpec}/affinity`, {
-        podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: selector }] },
+        podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: LABEL_HOSTNAME, labelSelector: selector }] },
         // Never on a node it manages: it could consolidate itself away.
         nodeAffinity: {
           requiredDuringSchedulingIgnoredDuringExecution: {
-            nodeSelectorTerms: [{ matchExpressions: [{ key: 'karpenter.sh/nodepool', operator: 'DoesNotExist' }] }],
+            nodeSelectorTerms: [{ matchExpressions: [{ key: LABEL_NODEPOOL, operator: 'DoesNotExist' }] }],
           },
         },
       }),
@@ -194,7 +195,7 @@ class ReconcilerChart extends Chart {
     });
 
     const service = new kplus.Service(this, 'metrics', {
-      metadata: { ...metadata(`${spec.name}-metrics`), labels: { ...labels, 'joinery.dev/metrics': 'true' } },
+      metadata: { ...metadata(`${spec.name}-metrics`), labels: { ...labels, [LABEL_METRICS]: 'true' } },
       type: kplus.ServiceType.CLUSTER_IP,
       selector: deployment,
       ports: [{ name: 'http-metrics', port: spec.port, targetPort: spec.port, protocol: kplus.Protocol.TCP }],

@@ -2,6 +2,8 @@
 // (reconciler/adapters/kubernetes) and the process (leader election) use, per resource,
 // with no wildcard. Each rule says why it exists; a rule nobody needs is a rule to delete.
 
+import { KARPENTER_AWS_GROUP, KARPENTER_GROUP } from '../../core/contract/index.ts';
+
 export interface RbacRule {
   readonly apiGroup: string;
   readonly resource: string;
@@ -19,15 +21,15 @@ export const CLUSTER_RULES: readonly RbacRule[] = [
   { apiGroup: '', resource: 'events', verbs: ['create'], why: 'record decisions as Events on pods, nodes and NodeClaims' },
   { apiGroup: 'apps', resource: 'daemonsets', verbs: ['list', 'watch'], why: 'DaemonSet overhead on new nodes' },
   { apiGroup: 'policy', resource: 'poddisruptionbudgets', verbs: ['list', 'watch'], why: 'respect budgets when choosing what to disrupt' },
-  { apiGroup: 'karpenter.sh', resource: 'nodeclaims', verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'], why: 'the durable record of each launch: create, re-read on a write conflict, finalize, delete' },
-  { apiGroup: 'karpenter.sh', resource: 'nodeclaims/status', verbs: ['patch'], why: 'launch, registration and initialization conditions' },
-  { apiGroup: 'karpenter.sh', resource: 'nodepools', verbs: ['list', 'watch'], why: 'NodePool objects as Argo CD or Flux applied them' },
-  { apiGroup: 'karpenter.sh', resource: 'nodepools/status', verbs: ['patch'], why: 'resources, rollout progress and the policy commit condition' },
+  { apiGroup: KARPENTER_GROUP, resource: 'nodeclaims', verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'], why: 'the durable record of each launch: create, re-read on a write conflict, finalize, delete' },
+  { apiGroup: KARPENTER_GROUP, resource: 'nodeclaims/status', verbs: ['patch'], why: 'launch, registration and initialization conditions' },
+  { apiGroup: KARPENTER_GROUP, resource: 'nodepools', verbs: ['list', 'watch'], why: 'NodePool objects as Argo CD or Flux applied them' },
+  { apiGroup: KARPENTER_GROUP, resource: 'nodepools/status', verbs: ['patch'], why: 'resources, rollout progress and the policy commit condition' },
 ];
 
 /** With the cluster as intent source, the EC2NodeClasses are read from the API too. */
 const CLUSTER_INTENT_RULES: readonly RbacRule[] = [
-  { apiGroup: 'karpenter.k8s.aws', resource: 'ec2nodeclasses', verbs: ['list', 'watch'], why: 'the intent: EC2NodeClasses as Argo CD or Flux applied them' },
+  { apiGroup: KARPENTER_AWS_GROUP, resource: 'ec2nodeclasses', verbs: ['list', 'watch'], why: 'the intent: EC2NodeClasses as Argo CD or Flux applied them' },
 ];
 
 /** The cluster-wide rules for an intent source. */

@@ -3,6 +3,8 @@
 // reports. Kept apart from the rules so the policy API can type `acknowledge` without
 // importing them.
 
+import { ACKNOWLEDGEMENT_ANNOTATION_PREFIX } from '../../core/contract/annotations.ts';
+
 export const GUARDRAILS = {
   'no-limits': { severity: 'error', acknowledgeable: true },
   'unrestricted-instance-selection': { severity: 'error', acknowledgeable: true },
@@ -31,8 +33,7 @@ export type AcknowledgeableGuardrailId = {
 /** Per-object acknowledgements: rule id -> the written reason, carried into the manifest. */
 export type Acknowledgements = Partial<Record<AcknowledgeableGuardrailId, string>>;
 
-/** Annotation prefix of an acknowledgement: `guardrails.joinery.dev/<rule-id>: <reason>`. */
-export const ACKNOWLEDGEMENT_ANNOTATION_PREFIX = 'guardrails.joinery.dev/';
+export { ACKNOWLEDGEMENT_ANNOTATION_PREFIX };
 
 export function acknowledgementAnnotation(id: GuardrailId): string {
   return ACKNOWLEDGEMENT_ANNOTATION_PREFIX + id;

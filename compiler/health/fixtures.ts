@@ -5,12 +5,16 @@ import {
   CONDITION_COMMIT_ACCEPTED,
   CONDITION_READY,
   CONDITION_ROLLED_OUT,
-  NODEPOOL_API_VERSION,
+  KARPENTER_API_VERSION,
   NODEPOOL_KIND,
   REASON_COMMIT_REJECTED,
   REASON_ROLLED_OUT,
   REASON_ROLLING_OUT,
-} from './conditions.ts';
+  LABEL_CAPACITY_TYPE,
+  KARPENTER_AWS_GROUP,
+  EC2NODECLASS_KIND,
+  REASON_COMMIT_ACCEPTED,
+} from '../../core/contract/index.ts';
 
 export type ArgoHealthStatus = 'Healthy' | 'Progressing' | 'Degraded';
 export type FluxHealthStatus = 'Current' | 'InProgress' | 'Failed';
@@ -28,14 +32,14 @@ const T = '2026-03-02T09:00:00Z';
 
 function pool(generation: number, conditions?: Record<string, unknown>[]): Record<string, unknown> {
   return {
-    apiVersion: NODEPOOL_API_VERSION,
+    apiVersion: KARPENTER_API_VERSION,
     kind: NODEPOOL_KIND,
     metadata: { name: 'general-purpose', generation },
     spec: {
       template: {
         spec: {
-          nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
-          requirements: [{ key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] }],
+          nodeClassRef: { group: KARPENTER_AWS_GROUP, kind: EC2NODECLASS_KIND, name: 'default' },
+          requirements: [{ key: LABEL_CAPACITY_TYPE, operator: 'In', values: ['on-demand'] }],
         },
       },
     },
@@ -47,7 +51,7 @@ function condition(type: string, status: string, reason: string, message: string
   return { type, status, reason, message, lastTransitionTime: T, ...(observedGeneration !== undefined ? { observedGeneration } : {}) };
 }
 
-const accepted = condition(CONDITION_COMMIT_ACCEPTED, 'True', 'CommitAccepted', 'commit 3f9c2a1b7d4e in force');
+const accepted = condition(CONDITION_COMMIT_ACCEPTED, 'True', REASON_COMMIT_ACCEPTED, 'commit 3f9c2a1b7d4e in force');
 const done = 'commit 3f9c2a1b7d4e: 3/3 nodes up to date, 0 drifted, 0 being replaced';
 const rolling = 'commit 3f9c2a1b7d4e: 1/3 nodes up to date, 1 drifted, 1 being replaced';
 const rejectedMessage = 'commit 8e1d0c5a2b3f rejected, 3f9c2a1b7d4e stays in force: generated/nodepools/general-purpose.yaml: spec.template.spec.nodeClassRef.name: EC2NodeClass "gp" is not defined';

@@ -7,9 +7,9 @@ import {
   CONDITION_COMMIT_ACCEPTED,
   CONDITION_READY,
   CONDITION_ROLLED_OUT,
-  NODEPOOL_API_VERSION,
+  KARPENTER_API_VERSION,
   NODEPOOL_KIND,
-} from './conditions.ts';
+} from '../../core/contract/index.ts';
 
 export interface FluxHealthCheckExpr {
   readonly apiVersion: string;
@@ -37,13 +37,13 @@ const NODEPOOL_FAILED = `has(${conditions}) && (${rejected} || (!${reportsRollou
 const NODEPOOL_IN_PROGRESS = `has(${conditions}) && !${rejected} && (${reportsRollout} ? !${rolledOut} : !(${karpenterReady('True')} || ${karpenterReady('False')}))`;
 
 export function nodePoolHealthCheckExpr(): FluxHealthCheckExpr {
-  return { apiVersion: NODEPOOL_API_VERSION, kind: NODEPOOL_KIND, current: NODEPOOL_CURRENT, inProgress: NODEPOOL_IN_PROGRESS, failed: NODEPOOL_FAILED };
+  return { apiVersion: KARPENTER_API_VERSION, kind: NODEPOOL_KIND, current: NODEPOOL_CURRENT, inProgress: NODEPOOL_IN_PROGRESS, failed: NODEPOOL_FAILED };
 }
 
 /** spec fields of the Flux Kustomization that gates on the pools' rollout. */
 export function fluxHealthSpec(nodePools: readonly string[]): Record<string, unknown> {
   return {
-    healthChecks: [...nodePools].sort().map((name) => ({ apiVersion: NODEPOOL_API_VERSION, kind: NODEPOOL_KIND, name })),
+    healthChecks: [...nodePools].sort().map((name) => ({ apiVersion: KARPENTER_API_VERSION, kind: NODEPOOL_KIND, name })),
     healthCheckExprs: [nodePoolHealthCheckExpr()],
   };
 }

@@ -6,7 +6,7 @@
 
 import type { SectionProvider } from '../synth/section-provider.ts';
 import { ARGOCD_HEALTH_KEY, ARGOCD_PATCH_FILE, LUA_FILE, argoCdFiles } from './argocd.ts';
-import { CONDITION_COMMIT_ACCEPTED, CONDITION_ROLLED_OUT } from './conditions.ts';
+import { CONDITION_COMMIT_ACCEPTED, CONDITION_ROLLED_OUT } from '../../core/contract/index.ts';
 import { fluxHealthSpec } from './flux.ts';
 
 const HEALTH_SECTION_DIR = 'health';

@@ -8,6 +8,7 @@ import { LineCounter, parseAllDocuments, isMap, isSeq, type Document, type Node 
 import type { EC2NodeClass, NodePool } from '../../core/api/karpenter.ts';
 import { semanticProblems } from './semantic-rules.ts';
 import { schemaProblems } from './schema.ts';
+import { KARPENTER_API_VERSION, KARPENTER_AWS_API_VERSION } from '../../core/contract/index.ts';
 
 export interface ManifestFile {
   /** The path to report in errors, e.g. generated/nodepools/gpu.yaml. */
@@ -86,8 +87,8 @@ function lineOf(doc: Document, lines: LineCounter, pointer: string): number | un
 }
 
 const KINDS = {
-  'karpenter.sh/v1/NodePool': 'NodePool',
-  'karpenter.k8s.aws/v1/EC2NodeClass': 'EC2NodeClass',
+  [`${KARPENTER_API_VERSION}/NodePool`]: 'NodePool',
+  [`${KARPENTER_AWS_API_VERSION}/EC2NodeClass`]: 'EC2NodeClass',
 } as const;
 
 /** Parses and validates manifests given as files (e.g. read from a git commit). */
@@ -126,7 +127,7 @@ export function parseIntentManifestFiles(files: readonly ManifestFile[]): Intent
       const kind = KINDS[`${object.apiVersion}/${object.kind}` as keyof typeof KINDS];
       if (!kind) {
         if ((object.kind === 'NodePool' || object.kind === 'EC2NodeClass') && object.apiVersion.startsWith('karpenter')) {
-          errors.push({ ...base, line: lineOf(doc, lines, '/apiVersion'), pointer: '/apiVersion', field: 'apiVersion', kind: object.kind, name, message: `${object.kind} ${object.apiVersion} is not the Karpenter v1 API`, fix: `use apiVersion ${object.kind === 'NodePool' ? 'karpenter.sh/v1' : 'karpenter.k8s.aws/v1'} (migrate v1beta1 objects with Karpenter's v1 upgrade guide)` });
+          errors.push({ ...base, line: lineOf(doc, lines, '/apiVersion'), pointer: '/apiVersion', field: 'apiVersion', kind: object.kind, name, message: `${object.kind} ${object.apiVersion} is not the Karpenter v1 API`, fix: `use apiVersion ${object.kind === 'NodePool' ? KARPENTER_API_VERSION : KARPENTER_AWS_API_VERSION} (migrate v1beta1 objects with Karpenter's v1 upgrade guide)` });
           continue;
         }
         manifests.others.push({ path: file.path, document: index, apiVersion: object.apiVersion, kind: object.kind, name });

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { cachedFile, contentHash } from '../cache.ts';
 import { karpenterCrd, type KarpenterKind, type OpenApiSchema } from '../crd/crds.ts';
+import { editDistance } from '../../core/edit-distance.ts';
 
 export interface SchemaProblem {
   /** JSON pointer of the offending field, e.g. `/spec/template/spec/expireAfter`. */
@@ -99,24 +100,10 @@ function schemaAt(kind: KarpenterKind, pointer: string): OpenApiSchema | undefin
   return node;
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i += 1) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
-}
-
 function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: { word: string; distance: number } | undefined;
   for (const candidate of candidates) {
-    const distance = editDistance(word, candidate);
+    const distance = editDistance(word, candidate, { ignoreCase: true });
     if (!best || distance < best.distance) best = { word: candidate, distance };
   }
   return best && best.distance <= Math.max(2, Math.floor(word.length / 3)) ? best.word : undefined;

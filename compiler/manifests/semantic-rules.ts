@@ -5,8 +5,9 @@
 import type { KarpenterKind } from '../crd/crds.ts';
 import { LabelKey } from '../api/labels.ts';
 import type { SchemaProblem } from './schema.ts';
+import { ALIAS_FAMILY_TO_AMI_FAMILY, KARPENTER_AWS_GROUP, KARPENTER_GROUP, LABEL_CAPACITY_TYPE, LABEL_HOSTNAME, LABEL_NODEPOOL, RESTRICTED_TAG_PREFIX, amiFamilyOfAlias, isRestrictedTag } from '../../core/contract/index.ts';
 
-const KARPENTER_AWS_ALLOWED = new Set(Object.values(LabelKey).filter((k) => k.startsWith('karpenter.k8s.aws/')));
+const KARPENTER_AWS_ALLOWED = new Set(Object.values(LabelKey).filter((k) => k.startsWith(`${KARPENTER_AWS_GROUP}/`)));
 
 function domainOf(key: string): string {
   return key.includes('/') ? key.slice(0, key.indexOf('/')) : key;
@@ -14,10 +15,9 @@ function domainOf(key: string): string {
 
 /** The CRD's CEL rules on a label or requirement key. */
 function restrictedKeyProblem(key: string): string | undefined {
-  if (key === 'karpenter.sh/nodepool') return 'label "karpenter.sh/nodepool" is restricted';
-  if (key === 'kubernetes.io/hostname') return 'label "kubernetes.io/hostname" is restricted';
-  if (domainOf(key).endsWith('karpenter.sh') && key !== 'karpenter.sh/capacity-type') return 'label domain "karpenter.sh" is restricted';
-  if (domainOf(key).endsWith('karpenter.k8s.aws') && !KARPENTER_AWS_ALLOWED.has(key as never)) return 'label domain "karpenter.k8s.aws" is restricted';
+  if (key === LABEL_NODEPOOL || key === LABEL_HOSTNAME) return `label "${key}" is restricted`;
+  if (domainOf(key).endsWith(KARPENTER_GROUP) && key !== LABEL_CAPACITY_TYPE) return `label domain "${KARPENTER_GROUP}" is restricted`;
+  if (domainOf(key).endsWith(KARPENTER_AWS_GROUP) && !KARPENTER_AWS_ALLOWED.has(key as never)) return `label domain "${KARPENTER_AWS_GROUP}" is restricted`;
   return undefined;
 }
 
@@ -69,15 +69,6 @@ function nodePoolProblems(nodePool: Json): SchemaProblem[] {
   return problems;
 }
 
-const ALIAS_FAMILIES: Readonly<Record<string, string>> = {
-  al2: 'AL2',
-  al2023: 'AL2023',
-  bottlerocket: 'Bottlerocket',
-  windows2019: 'Windows2019',
-  windows2022: 'Windows2022',
-  windows2025: 'Windows2025',
-};
-
 function ec2NodeClassProblems(nodeClass: Json): SchemaProblem[] {
   const problems: SchemaProblem[] = [];
   const spec = obj(nodeClass.spec);
@@ -94,10 +85,10 @@ function ec2NodeClassProblems(nodeClass: Json): SchemaProblem[] {
       if (['id', 'tags', 'name', 'owner'].some((k) => k in term)) problems.push({ pointer: at, message: `'alias' is mutually exclusive, cannot be set with a combination of other fields in amiSelectorTerms`, fix: 'use the alias alone' });
       const [family, version] = String(term.alias).split('@');
       if (!version || !family) problems.push({ pointer: `${at}/alias`, message: `'alias' is improperly formatted, must match the format 'family@version'`, fix: `write e.g. al2023@v20250505` });
-      else if (!ALIAS_FAMILIES[family]) problems.push({ pointer: `${at}/alias`, message: `family is not supported, must be one of the following: 'al2', 'al2023', 'bottlerocket', 'windows2019', 'windows2022', 'windows2025'`, fix: 'use a supported family' });
+      else if (!amiFamilyOfAlias(family)) problems.push({ pointer: `${at}/alias`, message: `family is not supported, must be one of the following: ${Object.keys(ALIAS_FAMILY_TO_AMI_FAMILY).map((f) => `'${f}'`).join(', ')}`, fix: 'use a supported family' });
       else if (family.startsWith('windows') && version !== 'latest') problems.push({ pointer: `${at}/alias`, message: 'windows families may only specify version latest', fix: `write ${family}@latest` });
-      else if ('amiFamily' in spec && spec.amiFamily !== 'Custom' && spec.amiFamily !== ALIAS_FAMILIES[family]) {
-        problems.push({ pointer: '/spec/amiFamily', message: `if set, amiFamily must be '${ALIAS_FAMILIES[family]}' or 'Custom' when using an ${family} alias`, fix: 'remove amiFamily (it is inferred from the alias)' });
+      else if ('amiFamily' in spec && spec.amiFamily !== 'Custom' && spec.amiFamily !== amiFamilyOfAlias(family)) {
+        problems.push({ pointer: '/spec/amiFamily', message: `if set, amiFamily must be '${amiFamilyOfAlias(family)}' or 'Custom' when using an ${family} alias`, fix: 'remove amiFamily (it is inferred from the alias)' });
       }
     }
   }
@@ -118,8 +109,8 @@ function ec2NodeClassProblems(nodeClass: Json): SchemaProblem[] {
   for (const key of Object.keys(obj(spec.tags))) {
     const pointer = `/spec/tags/${escape(key)}`;
     if (key === '') problems.push({ pointer, message: `empty tag keys aren't supported`, fix: 'remove it' });
-    else if (key === 'eks:eks-cluster-name' || key.startsWith('kubernetes.io/cluster') || ['karpenter.sh/nodepool', 'karpenter.sh/nodeclaim', 'karpenter.k8s.aws/ec2nodeclass'].includes(key)) {
-      problems.push({ pointer, message: `tag contains a restricted tag matching ${key.startsWith('kubernetes.io/cluster') ? 'kubernetes.io/cluster/' : key}`, fix: 'remove it; Karpenter sets it' });
+    else if (isRestrictedTag(key)) {
+      problems.push({ pointer, message: `tag contains a restricted tag matching ${key.startsWith(RESTRICTED_TAG_PREFIX) ? `${RESTRICTED_TAG_PREFIX}/` : key}`, fix: 'remove it; Karpenter sets it' });
     }
   }
   const mappings = arr(spec.blockDeviceMappings).map(obj);

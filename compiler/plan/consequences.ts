@@ -5,10 +5,12 @@
 // same the reconciler compares, so the plan predicts what the reconciler will do.
 import type { EC2NodeClass, NodePool } from '../../core/api/karpenter.ts';
 import type { InstanceType } from '../../core/catalog/instance-types.ts';
-import { DISRUPTION_REASONS, budgetCap, parseBudgets, type DisruptionReason, type ParsedBudget } from '../../core/disruption/budgets.ts';
-import { canonicalJson, nodeClassHash, nodePoolHash } from '../../core/disruption/drift.ts';
+import { budgetCap, parseBudgets, type ParsedBudget } from '../../core/disruption/budgets.ts';
+import { DISRUPTION_REASONS, type DisruptionReason } from '../../core/contract/disruption.ts';
+import { nodeClassHash, nodePoolHash } from '../../core/disruption/drift.ts';
+import { canonicalJson } from '../../core/canonical.ts';
 import { formatDuration, parseDuration } from '../../core/disruption/duration.ts';
-import { LABEL_INSTANCE_FAMILY } from '../../core/labels/well-known.ts';
+import { LABEL_INSTANCE_FAMILY } from '../../core/contract/labels.ts';
 import { admittedInstanceTypes } from './envelope.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { IntentModel } from '../intent.ts';

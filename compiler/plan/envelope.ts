@@ -4,7 +4,7 @@
 // (nodePoolFromManifest), so the plan and the solver agree on what a pool admits.
 import type { NodePool } from '../../core/api/karpenter.ts';
 import type { InstanceType } from '../../core/catalog/instance-types.ts';
-import { LABEL_INSTANCE_CPU, LABEL_INSTANCE_FAMILY, LABEL_INSTANCE_GPU_COUNT, LABEL_INSTANCE_GPU_NAME, LABEL_INSTANCE_MEMORY } from '../../core/labels/well-known.ts';
+import { LABEL_INSTANCE_CPU, LABEL_INSTANCE_FAMILY, LABEL_INSTANCE_GPU_COUNT, LABEL_INSTANCE_GPU_NAME, LABEL_INSTANCE_MEMORY } from '../../core/contract/labels.ts';
 import { parseResourceQuantity } from '../../core/resources/quantity.ts';
 import { nodePoolFromManifest, type NodePoolManifest } from '../../core/scheduling/nodepool.ts';
 import { maxSpendAtLimits, type SpendType } from './max-spend.ts';

@@ -1,6 +1,6 @@
 // The plan as a pull-request comment. The first line is a marker the CI workflow finds to
 // update its one comment instead of adding another on every push.
-import { canonicalJson } from '../../core/disruption/drift.ts';
+import { canonicalJson } from '../../core/canonical.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { CapacityEnvelope, NodeSize, PlanReport, PoolEnvelope, RefResult, SimulationOutcome } from './types.ts';
 import { dollarsPerHour, listWords, signedCount, signedDollars } from './words.ts';

@@ -4,7 +4,7 @@
 // nvidia.com/gpu=true:NoSchedule removed"); every other field falls back to
 // "<field> <before> -> <after>", so nothing the CRD can say is missed.
 import type { EC2NodeClass, NodePool, NodeSelectorRequirementWithMinValues } from '../../core/api/karpenter.ts';
-import { canonicalJson } from '../../core/disruption/drift.ts';
+import { canonicalJson } from '../../core/canonical.ts';
 import { parseResourceQuantity } from '../../core/resources/quantity.ts';
 import { ACKNOWLEDGEMENT_ANNOTATION_PREFIX } from '../guardrails/ids.ts';
 import type { IntentModel, IntentObject } from '../intent.ts';

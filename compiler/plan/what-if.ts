@@ -9,7 +9,7 @@ import type { Node, Pod } from '../../core/api/k8s.ts';
 import type { NodePool } from '../../core/api/karpenter.ts';
 import type { InstanceType } from '../../core/catalog/instance-types.ts';
 import { nodeClassHash, nodePoolHash, requirementsDrifted } from '../../core/disruption/drift.ts';
-import { LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, LABEL_NODEPOOL, LABEL_ZONE } from '../../core/labels/well-known.ts';
+import { LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, LABEL_NODEPOOL, LABEL_ZONE } from '../../core/contract/labels.ts';
 import { parseResourceList } from '../../core/resources/resource-list.ts';
 import { nodePoolFromManifest, type NodePoolManifest, type SchedulingNodePool } from '../../core/scheduling/nodepool.ts';
 import { solve } from '../../core/scheduling/solver.ts';

@@ -1,5 +1,5 @@
 // Small helpers that turn values into the words of a plan: lists, amounts, labels.
-import { canonicalJson } from '../../core/disruption/drift.ts';
+import { canonicalJson } from '../../core/canonical.ts';
 import {
   LABEL_ARCH,
   LABEL_CAPACITY_TYPE,
@@ -18,7 +18,7 @@ import {
   LABEL_INSTANCE_TYPE,
   LABEL_OS,
   LABEL_ZONE,
-} from '../../core/labels/well-known.ts';
+} from '../../core/contract/labels.ts';
 
 /** What a requirement on a well-known label constrains, in the plural a sentence needs. */
 const REQUIREMENT_NOUNS: Readonly<Record<string, string>> = {

@@ -1,6 +1,6 @@
 // Which instance types, and which of their offerings, satisfy a set of requirements.
 
-import { LABEL_CAPACITY_TYPE, LABEL_ZONE, INSTANCE_TYPE_LABEL_KEYS } from '../labels/well-known.ts';
+import { LABEL_CAPACITY_TYPE, LABEL_ZONE, INSTANCE_TYPE_LABEL_KEYS } from '../contract/labels.ts';
 import type { Requirements } from '../scheduling/requirements.ts';
 import type { InstanceType, Offering } from './instance-types.ts';
 

@@ -30,12 +30,11 @@ import {
   LABEL_INSTANCE_TYPE,
   LABEL_OS,
   LABEL_REGION,
-} from '../labels/well-known.ts';
+  type CapacityType,
+} from '../contract/labels.ts';
 import { eksNodeResources, type KubeletSettings } from './eks.ts';
 import type { RawInstanceType, RawCatalog } from './raw-catalog.ts';
 
-export type CapacityType = 'spot' | 'on-demand' | 'reserved';
-export const CAPACITY_TYPES: readonly CapacityType[] = ['on-demand', 'spot', 'reserved'];
 
 export interface Offering {
   zone: string;

@@ -5,9 +5,7 @@
 
 import { isWindowActive, parseCron, type CronSchedule } from './cron.ts';
 import { parseDuration } from './duration.ts';
-
-export type DisruptionReason = 'Drifted' | 'Underutilized' | 'Empty';
-export const DISRUPTION_REASONS: readonly DisruptionReason[] = ['Drifted', 'Underutilized', 'Empty'];
+import type { DisruptionReason } from '../contract/disruption.ts';
 
 /** The shape of `spec.disruption.budgets[]` on a Karpenter v1 NodePool. */
 export interface BudgetSpec {

@@ -11,6 +11,7 @@
 // (subnets, security groups, capacity reservations).
 
 import type { NodeSelectorRequirement, Taint } from '../api/k8s.ts';
+import { canonicalJson, fnv1a64 } from '../canonical.ts';
 
 /**
  * Written beside each hash and bumped when what is hashed changes, so hashes of another
@@ -18,33 +19,6 @@ import type { NodeSelectorRequirement, Taint } from '../api/k8s.ts';
  * it launched) are never compared with these: such nodes are judged by requirements only.
  */
 export const DRIFT_HASH_VERSION = 'joinery-v1';
-
-/** Canonical JSON: sorted keys, undefined dropped; stable across key order and runs. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    return value === undefined ? 'null' : JSON.stringify(value);
-  }
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
-const FNV_OFFSET = 0xcbf29ce484222325n;
-const FNV_PRIME = 0x100000001b3n;
-const MASK64 = 0xffffffffffffffffn;
-
-/** FNV-1a, 64 bits, over the UTF-8 bytes of `text`, as a decimal string (like hashstructure). */
-export function fnv1a64(text: string): string {
-  let h = FNV_OFFSET;
-  for (const byte of new TextEncoder().encode(text)) {
-    h ^= BigInt(byte);
-    h = (h * FNV_PRIME) & MASK64;
-  }
-  return h.toString(10);
-}
 
 /** The NodePool fields whose change replaces nodes (structural, so any NodePool type fits). */
 export interface HashableNodePool {

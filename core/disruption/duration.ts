@@ -32,6 +32,18 @@ export function parseDuration(text: string): number {
   return total;
 }
 
+/** A duration as the policy API takes it: whole hours, minutes and seconds, in that order. */
+const WHOLE_SECONDS = /^(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?$/;
+
+/**
+ * Seconds of a duration written in whole hours, minutes and seconds in that order ("1h30m",
+ * "720h", "45s"), or undefined for anything else (fractions, ms, "Never", "").
+ */
+export function parseDurationSeconds(text: string): number | undefined {
+  if (text === '' || !WHOLE_SECONDS.test(text)) return undefined;
+  return parseDuration(text) / 1000;
+}
+
 /** Like parseDuration, but `undefined` yields the fallback. */
 export function durationOr(text: string | undefined, fallbackMs: number): number {
   return text === undefined ? fallbackMs : parseDuration(text);

@@ -1,6 +1,14 @@
 // Kubernetes resource quantities ("100m", "1.5Gi", "2e3") parsed to numbers, and each
 // resource's canonical unit in joinery: cpu in millicores, memory, ephemeral-storage and
 // hugepages in bytes, everything else (pods, nvidia.com/gpu, ...) a count.
+//
+// The one quantity parser of the project (the compiler validates policy values with it
+// too). Hand-written rather than @kubernetes/client-node's quantityToScalar, which does
+// not implement resource.Quantity's grammar: a decimal mantissa with a suffix throws
+// ("1.5Gi" -> BigInt("1.5")), it returns a bigint for some suffixes and a number for
+// others, and it lives in the client package. Here: sign, decimal mantissa, then one
+// binary or decimal SI suffix or a decimal exponent; parseResourceQuantity rounds to the
+// whole millicores and bytes the solver works in.
 
 export class QuantityError extends Error {
   constructor(
@@ -53,6 +61,16 @@ export function parseQuantity(q: string | number): number {
   const factor = BINARY[suffix] ?? DECIMAL[suffix];
   if (factor === undefined) throw new QuantityError(q, `unknown suffix "${suffix}"`);
   return mantissa * factor;
+}
+
+/** Like {@link parseQuantity}, but undefined instead of an error for a malformed quantity. */
+export function tryParseQuantity(q: string | number): number | undefined {
+  try {
+    return parseQuantity(q);
+  } catch (e) {
+    if (e instanceof QuantityError) return undefined;
+    throw e;
+  }
 }
 
 /** Resources measured in bytes. */

@@ -5,7 +5,7 @@
 import type { Taint } from '../api/k8s.ts';
 import { compatibleOfferings, instanceTypeCompatible } from '../catalog/compatibility.ts';
 import type { InstanceType } from '../catalog/instance-types.ts';
-import { LABEL_NODEPOOL } from '../labels/well-known.ts';
+import { LABEL_NODEPOOL } from '../contract/labels.ts';
 import { parseResourceQuantity } from '../resources/quantity.ts';
 import type { ResourceList } from '../resources/resource-list.ts';
 import { Requirements, ValueSet, type Requirement, type RequirementOperator } from './requirements.ts';

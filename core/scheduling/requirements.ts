@@ -3,7 +3,7 @@
 // also says whether a node without the label satisfies it (NotIn and DoesNotExist do).
 
 import type { NodeSelectorRequirement } from '../api/k8s.ts';
-import { isWellKnownLabel } from '../labels/well-known.ts';
+import { isWellKnownLabel } from '../contract/labels.ts';
 
 /** Gte and Lte are the Karpenter v1 NodePool additions; on integers Gte n is Gt n-1. */
 export type RequirementOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt' | 'Gte' | 'Lte';

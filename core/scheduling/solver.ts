@@ -45,7 +45,7 @@ import {
 } from './templates.ts';
 import { Topology, type TopologyGroup } from './topology.ts';
 import type { ExistingNode, InstanceTypeOption, NewNode, SolveInput, SolveResult, UnschedulablePod } from './types.ts';
-import { LABEL_INSTANCE_TYPE } from '../labels/well-known.ts';
+import { LABEL_INSTANCE_TYPE } from '../contract/labels.ts';
 
 const OK = 0;
 const PERMANENT = 1;

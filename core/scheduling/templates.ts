@@ -7,7 +7,7 @@
 import type { DaemonSet, Taint, Toleration } from '../api/k8s.ts';
 import { compatibleOfferings, instanceTypeCompatible } from '../catalog/compatibility.ts';
 import type { InstanceType } from '../catalog/instance-types.ts';
-import { INSTANCE_TYPE_LABEL_KEYS, LABEL_CAPACITY_TYPE, LABEL_NODEPOOL, LABEL_ZONE } from '../labels/well-known.ts';
+import { INSTANCE_TYPE_LABEL_KEYS, LABEL_CAPACITY_TYPE, LABEL_NODEPOOL, LABEL_ZONE } from '../contract/labels.ts';
 import { podRequests, type ResourceList } from '../resources/resource-list.ts';
 import type { SchedulingNodePool } from './nodepool.ts';
 import { Requirements, ValueSet } from './requirements.ts';

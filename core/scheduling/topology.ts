@@ -3,7 +3,7 @@
 // per domain. Hostname domains are node indices; other keys (zone, capacity type, any
 // label) go through a registry of their values.
 
-import { LABEL_HOSTNAME } from '../labels/well-known.ts';
+import { LABEL_HOSTNAME } from '../contract/labels.ts';
 import type { CompiledSelector } from './selectors.ts';
 
 /** The values seen for one topology key, numbered from 0. */

@@ -11,7 +11,7 @@
 
 import type { Pod, Taint } from '../api/k8s.ts';
 import type { InstanceType } from '../catalog/instance-types.ts';
-import { INSTANCE_TYPE_LABEL_KEYS, LABEL_CAPACITY_TYPE, LABEL_HOSTNAME, LABEL_NODEPOOL, LABEL_ZONE } from '../labels/well-known.ts';
+import { INSTANCE_TYPE_LABEL_KEYS, LABEL_CAPACITY_TYPE, LABEL_HOSTNAME, LABEL_NODEPOOL, LABEL_ZONE } from '../contract/labels.ts';
 import { podRequests, type ResourceList } from '../resources/resource-list.ts';
 import { Requirements, type ValueSet } from './requirements.ts';
 import { compileSelector } from './selectors.ts';

@@ -4,7 +4,7 @@
 
 import type { EC2NodeClass } from '../../core/api/karpenter.ts';
 import type { InstanceType } from '../../core/catalog/instance-types.ts';
-import { canonicalJson } from '../../core/disruption/drift.ts';
+import { canonicalJson } from '../../core/canonical.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { CloudProvider } from '../ports/cloud.ts';
 import type { UnavailableOfferings } from './unavailable-offerings.ts';

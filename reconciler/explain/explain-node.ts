@@ -6,17 +6,17 @@
 // asked about this node alone, and every rejection it gives is reported.
 
 import type { Pod, PodDisruptionBudget } from '../../core/api/k8s.ts';
-import { DISRUPTION_REASONS, type DisruptionReason } from '../../core/disruption/budgets.ts';
+import { DISRUPTION_REASONS, type DisruptionReason } from '../../core/contract/disruption.ts';
 import { durationOr, formatDuration } from '../../core/disruption/duration.ts';
 import { blockingPdb, reschedulablePods, type Candidate, type Rejection } from '../controllers/disruption/candidates.ts';
 import { consolidatableNow, consolidateAfterMs, consolidationCommand, consolidationPolicy } from '../controllers/disruption/consolidation.ts';
 import type { Command, MethodContext } from '../controllers/disruption/method.ts';
 import { firstCommand, preparePass } from '../controllers/disruption/pass.ts';
 import type { ControllerContext } from '../runtime/context.ts';
-import { buildClusterState, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, type ClusterState, type StateNode } from '../views/cluster-state.ts';
+import { buildClusterState, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, toleratesTaintKey, type ClusterState, type StateNode } from '../views/cluster-state.ts';
 import { indexIntent } from '../views/drift.ts';
 import { schedulingPools } from '../views/scheduling.ts';
-import { ANNOTATION_REPLACES, TAINT_DISRUPTED } from '../state/well-known.ts';
+import { ANNOTATION_REPLACES, TAINT_DISRUPTED } from '../../core/contract/index.ts';
 
 /** The answer in one word. */
 export type Verdict =
@@ -365,7 +365,7 @@ function explainTermination(ctx: ControllerContext, sn: StateNode, now: number):
   const deletedAt = timestampMs(sn.claim.metadata.deletionTimestamp) ?? timestampMs(sn.node?.metadata.deletionTimestamp) ?? now;
   const tgpMs = durationOr(sn.claim.spec.terminationGracePeriod, Infinity);
   const pods = sn.node ? ctx.cluster.cache.podsOnNode(sn.node.metadata.name!).filter((p) => !isTerminal(p) && !p.metadata.deletionTimestamp) : [];
-  const drainable = pods.filter((p) => !(p.spec.tolerations ?? []).some((t) => t.key === TAINT_DISRUPTED.key || (t.operator === 'Exists' && !t.key)));
+  const drainable = pods.filter((p) => !toleratesTaintKey(p, TAINT_DISRUPTED.key));
   const checks: Check[] = [];
   const why = sn.disruption ? `${sn.disruption.method} (decided ${sn.disruption.decidedAt})` : 'its NodeClaim was deleted';
   const deadline = Number.isFinite(tgpMs)

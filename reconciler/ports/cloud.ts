@@ -8,8 +8,7 @@
 
 import type { EC2NodeClass, NodeClaim } from '../../core/api/karpenter.ts';
 import type { InstanceType } from '../../core/catalog/instance-types.ts';
-
-export type CapacityType = 'on-demand' | 'spot' | 'reserved';
+import type { CapacityType } from '../../core/contract/labels.ts';
 
 export interface OfferingKey {
   readonly instanceType: string;

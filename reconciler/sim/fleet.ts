@@ -24,7 +24,7 @@ import {
   TAG_NODEPOOL,
   TAG_POLICY_COMMIT,
   clusterTagKey,
-} from '../state/well-known.ts';
+} from '../../core/contract/index.ts';
 import { ScenarioError, type FleetNodes } from './scenario.ts';
 
 function quantities(list: Record<string, number>): Record<string, string> {

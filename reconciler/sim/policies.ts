@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { EC2NodeClass, NodePool } from '../../core/api/karpenter.ts';
-import { canonicalJson } from '../../core/disruption/drift.ts';
+import { canonicalJson } from '../../core/canonical.ts';
 import type { IntentProblem } from '../ports/intent.ts';
 import type { PolicyCommit } from './scenario.ts';
 

@@ -16,7 +16,7 @@ import {
 import type { SimWorld } from '../adapters/sim/world.ts';
 import type { Intent } from '../ports/intent.ts';
 import { isDaemonSetPod, isTerminal } from '../views/cluster-state.ts';
-import { ANNOTATION_DISRUPTION, LABEL_NODEPOOL, TAG_NODEPOOL, parseDisruptionMark } from '../state/well-known.ts';
+import { ANNOTATION_DISRUPTION, LABEL_NODEPOOL, TAG_NODEPOOL, parseDisruptionMark } from '../../core/contract/index.ts';
 
 export interface FleetSample {
   readonly t: number;

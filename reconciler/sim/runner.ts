@@ -15,6 +15,7 @@ import { applyPolicyCommit, compilePolicyDir, type CommitOutcome, type CompiledI
 import { SimRecorder, type FleetSample, type RolloutWatch } from './recorder.ts';
 import type { DeploymentWorkload, JobWorkload, PodShape, Scenario, ScenarioEvent } from './scenario.ts';
 import { loadSnapshot } from './snapshot.ts';
+import { ANNOTATION_DO_NOT_DISRUPT, LABEL_NODEPOOL } from '../../core/contract/index.ts';
 
 export interface SimulationOptions {
   readonly scenario: Scenario;
@@ -242,7 +243,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     const del = e.deleteNodeClaims;
     if (del) {
       at(e.atMs, async () => {
-        const claims = world.api.cache.list('NodeClaim').filter((c) => c.metadata.labels?.['karpenter.sh/nodepool'] === del.nodePool && !c.metadata.deletionTimestamp);
+        const claims = world.api.cache.list('NodeClaim').filter((c) => c.metadata.labels?.[LABEL_NODEPOOL] === del.nodePool && !c.metadata.deletionTimestamp);
         for (const c of claims) await world.api.deleteNodeClaim(c.metadata.name!);
         operatorNotes.push({ t: world.clock.now(), message: `operator: kubectl delete nodeclaims -l karpenter.sh/nodepool=${del.nodePool} (${claims.length} claim(s)): ${del.reason}` });
         opts.onNote?.(world.clock.now(), operatorNotes[operatorNotes.length - 1]!.message);
@@ -284,10 +285,10 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     .map((c) => {
       const node = world.api.cache.list('Node').find((n) => n.spec?.providerID === c.status?.providerID);
       const pods = node ? world.api.cache.podsOnNode(node.metadata.name!).filter((p) => !p.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet')) : [];
-      const pinned = pods.filter((p) => p.metadata.annotations?.['karpenter.sh/do-not-disrupt'] === 'true').length;
+      const pinned = pods.filter((p) => p.metadata.annotations?.[ANNOTATION_DO_NOT_DISRUPT] === 'true').length;
       return {
         nodeClaim: c.metadata.name!,
-        nodePool: c.metadata.labels?.['karpenter.sh/nodepool'] ?? '',
+        nodePool: c.metadata.labels?.[LABEL_NODEPOOL] ?? '',
         blockedBy: pinned > 0 ? `${pinned} do-not-disrupt pod(s), until terminationGracePeriod ${c.spec.terminationGracePeriod ?? '(none: forever)'}` : pods.length > 0 ? `${pods.length} pod(s) whose PDB allows no eviction` : 'instance shutting down',
       };
     });

@@ -24,6 +24,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../../core/disruption/duration.ts';
 import { parseQuantity } from '../../core/resources/quantity.ts';
 import type { Toleration } from '../../core/api/k8s.ts';
+import { ANNOTATION_DO_NOT_DISRUPT } from '../../core/contract/index.ts';
 
 export class ScenarioError extends Error {
   constructor(
@@ -254,7 +255,7 @@ function podShape(r: Reader, w: Obj, field: string): PodShape {
     } as Toleration;
   });
   const annotations = r.strMap(w.annotations, `${field}.annotations`);
-  if (r.bool(w.doNotDisrupt, `${field}.doNotDisrupt`)) annotations['karpenter.sh/do-not-disrupt'] = 'true';
+  if (r.bool(w.doNotDisrupt, `${field}.doNotDisrupt`)) annotations[ANNOTATION_DO_NOT_DISRUPT] = 'true';
   return {
     requests,
     labels: r.strMap(w.labels, `${field}.labels`),

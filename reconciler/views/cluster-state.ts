@@ -2,7 +2,7 @@
 // of a reconcile: every NodeClaim joined with its Node and the pods bound to it. Nothing
 // here is the source of truth; the API server is.
 
-import type { LabelSelector, Node, Pod } from '../../core/api/k8s.ts';
+import type { Node, Pod } from '../../core/api/k8s.ts';
 import type { NodeClaim } from '../../core/api/karpenter.ts';
 import { parseResourceList, type ResourceList } from '../../core/resources/resource-list.ts';
 import type { ClusterCache, ClusterPort } from '../ports/cluster.ts';
@@ -18,22 +18,14 @@ import {
   LABEL_ZONE,
   parseDisruptionMark,
   type DisruptionMark,
-} from '../state/well-known.ts';
+} from '../../core/contract/index.ts';
 
-/** A label selector (matchLabels and matchExpressions) matches these labels; an absent selector matches nothing. */
-export function labelSelectorMatches(selector: LabelSelector | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
-  if (!selector) return false;
-  const l = labels ?? {};
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const v = l[e.key];
-    const values = e.values ?? [];
-    if (e.operator === 'In' && (v === undefined || !values.includes(v))) return false;
-    if (e.operator === 'NotIn' && v !== undefined && values.includes(v)) return false;
-    if (e.operator === 'Exists' && v === undefined) return false;
-    if (e.operator === 'DoesNotExist' && v !== undefined) return false;
-  }
-  return true;
+/**
+ * The pod tolerates taints with this key, whatever their effect and value (a toleration
+ * of the key, or of every key): such pods are not drained for karpenter.sh/disrupted.
+ */
+export function toleratesTaintKey(pod: Pod, key: string): boolean {
+  return (pod.spec.tolerations ?? []).some((t) => (t.operator === 'Exists' && !t.key) || t.key === key);
 }
 
 export function conditionTrue(claim: NodeClaim, type: string): boolean {

@@ -5,7 +5,7 @@ import type { EC2NodeClass, NodePool } from '../../core/api/karpenter.ts';
 import { DRIFT_HASH_VERSION, nodeClassHash, nodePoolHash, requirementsDrifted } from '../../core/disruption/drift.ts';
 import type { Intent } from '../ports/intent.ts';
 import type { StateNode } from './cluster-state.ts';
-import { ANNOTATION_NODECLASS_HASH, ANNOTATION_NODECLASS_HASH_VERSION, ANNOTATION_NODEPOOL_HASH, ANNOTATION_NODEPOOL_HASH_VERSION } from '../state/well-known.ts';
+import { ANNOTATION_NODECLASS_HASH, ANNOTATION_NODECLASS_HASH_VERSION, ANNOTATION_NODEPOOL_HASH, ANNOTATION_NODEPOOL_HASH_VERSION } from '../../core/contract/index.ts';
 
 export interface DriftFinding {
   readonly kind: 'NodePoolDrifted' | 'NodeClassDrifted' | 'RequirementsDrifted';

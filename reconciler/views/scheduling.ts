@@ -15,7 +15,7 @@ import type { ClusterState, StateNode } from './cluster-state.ts';
 import { indexIntent } from './drift.ts';
 import { PriceBook } from '../cache/pricing.ts';
 import type { Intent } from '../ports/intent.ts';
-import { TAINT_DISRUPTED, TAINT_UNREGISTERED } from '../state/well-known.ts';
+import { TAINT_DISRUPTED, TAINT_UNREGISTERED } from '../../core/contract/index.ts';
 
 /**
  * The pools that could host at least one of `pods`: a pool whose taints none of them

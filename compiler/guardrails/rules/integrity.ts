@@ -4,6 +4,7 @@ import { Requirements } from '../../../core/index.ts';
 import { labelKeyProblem } from '../../api/labels.ts';
 import type { IntentObject } from '../../intent.ts';
 import type { GuardrailRule, RuleFinding } from '../types.ts';
+import { EC2NODECLASS_KIND, KARPENTER_AWS_GROUP } from '../../../core/contract/index.ts';
 
 /** A NodePool refers to an EC2NodeClass that is not defined: Karpenter cannot launch for it. */
 export const unknownNodeClass: GuardrailRule = {
@@ -13,7 +14,7 @@ export const unknownNodeClass: GuardrailRule = {
     const findings: RuleFinding[] = [];
     for (const pool of model.nodePools) {
       const ref = pool.manifest.spec.template.spec.nodeClassRef;
-      if (ref.group !== 'karpenter.k8s.aws' || ref.kind !== 'EC2NodeClass') {
+      if (ref.group !== KARPENTER_AWS_GROUP || ref.kind !== EC2NODECLASS_KIND) {
         findings.push({
           object: pool,
           field: 'spec.template.spec.nodeClassRef',

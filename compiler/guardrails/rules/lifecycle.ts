@@ -1,5 +1,5 @@
 // Guardrails on how nodes are replaced and disrupted: expiry, consolidation and budgets.
-import { parseDurationSeconds } from '../../api/values.ts';
+import { parseDurationSeconds } from '../../../core/disruption/duration.ts';
 import type { GuardrailRule, RuleFinding } from '../types.ts';
 
 const EXPIRE_AFTER = 'spec.template.spec.expireAfter';

@@ -12,11 +12,12 @@ import {
   type Image,
 } from '@aws-sdk/client-ec2';
 import type { AMISelectorTerm, EC2NodeClass, SecurityGroupSelectorTerm, SubnetSelectorTerm } from '../../../core/api/karpenter.ts';
-import { canonicalJson } from '../../../core/disruption/drift.ts';
+import { canonicalJson } from '../../../core/canonical.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { LaunchFailedError } from '../../ports/cloud.ts';
 import type { Ec2Calls } from './calls.ts';
 import { kubernetesArch } from './catalog.ts';
+import { amiFamilyOfAlias, type AmiFamily } from '../../../core/contract/index.ts';
 
 export interface ResolvedSubnet {
   readonly id: string;
@@ -25,7 +26,6 @@ export interface ResolvedSubnet {
   readonly availableIps: number;
 }
 
-export type AmiFamily = 'AL2' | 'AL2023' | 'Bottlerocket' | 'Custom' | 'Windows2019' | 'Windows2022' | 'Windows2025';
 
 export interface ResolvedAmi {
   readonly id: string;
@@ -79,15 +79,6 @@ export interface AliasImageQuery {
   readonly namePatterns: readonly { readonly arch: 'amd64' | 'arm64'; readonly pattern: string }[];
 }
 
-const ALIAS_FAMILIES: Readonly<Record<string, AmiFamily>> = {
-  al2: 'AL2',
-  al2023: 'AL2023',
-  bottlerocket: 'Bottlerocket',
-  windows2019: 'Windows2019',
-  windows2022: 'Windows2022',
-  windows2025: 'Windows2025',
-};
-
 /**
  * The images an alias (`al2023@latest`, `al2023@v20250715`, `bottlerocket@v1.39.1`)
  * means for a Kubernetes minor version: the public EKS-optimized AMIs, by the names AWS
@@ -95,7 +86,7 @@ const ALIAS_FAMILIES: Readonly<Record<string, AmiFamily>> = {
  */
 export function aliasImageQuery(alias: string, kubernetesVersion: string): AliasImageQuery {
   const [rawFamily, rawVersion = 'latest'] = alias.split('@', 2) as [string, string | undefined];
-  const family = ALIAS_FAMILIES[rawFamily.toLowerCase()];
+  const family = amiFamilyOfAlias(rawFamily.toLowerCase());
   if (!family) throw new Error(`alias "${alias}" names no AMI family; use al2023@latest, al2@latest, bottlerocket@latest or windows2022@latest`);
   const version = rawVersion === 'latest' ? '*' : rawVersion;
   const k = kubernetesVersion;

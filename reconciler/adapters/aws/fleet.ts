@@ -11,7 +11,8 @@ import type {
   FleetLaunchTemplateOverridesRequest,
 } from '@aws-sdk/client-ec2';
 import type { InstanceType } from '../../../core/catalog/instance-types.ts';
-import type { CapacityType, OfferingKey } from '../../ports/cloud.ts';
+import type { CapacityType } from '../../../core/contract/labels.ts';
+import type { OfferingKey } from '../../ports/cloud.ts';
 import { CAPACITY_ERROR_CODES } from './errors.ts';
 
 /** Karpenter's rule: spot when the claim allows spot and a spot offering is available, else on-demand. */

@@ -1,5 +1,5 @@
 // The AWS CloudProvider: `new AwsCloudProvider(config)` (see config.ts for every setting).
-export { AwsCloudProvider, TAG_NODECLAIM_UID, instanceIdOf, registrationTaints } from './provider.ts';
+export { AwsCloudProvider, instanceIdOf, registrationTaints } from './provider.ts';
 export { AWS_DEFAULTS, type AwsCloudProviderConfig } from './config.ts';
 export type { SpotPricing } from './pricing.ts';
 export type { ClusterBootstrap } from './userdata.ts';

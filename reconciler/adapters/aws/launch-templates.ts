@@ -11,11 +11,12 @@ import {
   type RequestLaunchTemplateData,
 } from '@aws-sdk/client-ec2';
 import type { BlockDeviceMapping, EC2NodeClass } from '../../../core/api/karpenter.ts';
-import { canonicalJson, fnv1a64 } from '../../../core/disruption/drift.ts';
+import { canonicalJson, fnv1a64 } from '../../../core/canonical.ts';
 import { parseQuantity } from '../../../core/resources/quantity.ts';
 import type { Ec2Calls } from './calls.ts';
-import type { AmiFamily } from './discovery.ts';
+import type { AmiFamily } from '../../../core/contract/ami.ts';
 import { awsErrorCode } from './errors.ts';
+import { TAG_NODECLASS, launchTemplateName } from '../../../core/contract/index.ts';
 
 const GiB = 2 ** 30;
 
@@ -115,7 +116,7 @@ export class LaunchTemplates {
 
   /** The name a configuration's template has: stable across restarts and replicas. */
   nameOf(data: RequestLaunchTemplateData): string {
-    return `joinery.dev/${this.clusterName}/${fnv1a64(canonicalJson(data))}`;
+    return launchTemplateName(this.clusterName, fnv1a64(canonicalJson(data)));
   }
 
   /** Returns the template's name, creating it if it does not exist. */
@@ -148,7 +149,7 @@ export class LaunchTemplates {
             TagSpecifications: [
               {
                 ResourceType: 'launch-template',
-                Tags: Object.entries({ ...this.tags, 'karpenter.k8s.aws/ec2nodeclass': nodeClassName }).map(([Key, Value]) => ({ Key, Value })),
+                Tags: Object.entries({ ...this.tags, [TAG_NODECLASS]: nodeClassName }).map(([Key, Value]) => ({ Key, Value })),
               },
             ],
           }),

@@ -22,22 +22,20 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { EC2NodeClass, NodeClaimTaint } from '../../../core/api/karpenter.ts';
 import { buildInstanceTypes, type InstanceType } from '../../../core/catalog/instance-types.ts';
-import { canonicalJson } from '../../../core/disruption/drift.ts';
-import { LABEL_ARCH } from '../../../core/labels/well-known.ts';
+import { canonicalJson } from '../../../core/canonical.ts';
 import type { Clock } from '../../ports/clock.ts';
 import {
   InstanceNotFoundError,
   InsufficientCapacityError,
   LaunchFailedError,
   offeringKeyString,
-  type CapacityType,
   type CloudProvider,
   type Instance,
   type LaunchRequest,
 } from '../../ports/cloud.ts';
 import type { Logger } from '../../observability/log.ts';
 import { SystemClock } from '../../runtime/system-clock.ts';
-import { CLUSTER_TAG_VALUE, LABEL_POLICY_COMMIT, TAINT_UNREGISTERED, clusterTagKey } from '../../state/well-known.ts';
+import { CLUSTER_TAG_VALUE, LABEL_ARCH, LABEL_POLICY_COMMIT, TAG_NODECLAIM_UID, TAINT_UNREGISTERED, clusterTagKey, type CapacityType } from '../../../core/contract/index.ts';
 import type { UnavailableOfferings } from '../../cache/unavailable-offerings.ts';
 import { Batcher } from './batcher.ts';
 import { DEFAULT_BACKOFF, Ec2Calls } from './calls.ts';
@@ -49,9 +47,6 @@ import { chooseCapacityType, createFleetInput, fleetOutcome, type FleetCandidate
 import { LaunchTemplates, blockDevices, launchTemplateData, rootVolumeBytes } from './launch-templates.ts';
 import { SpotPrices, loadOnDemandPrices, type OnDemandPriceTable, type SpotPricing } from './pricing.ts';
 import { UserDataError, bootstrapUserData } from './userdata.ts';
-
-/** Our tag on every instance: the UID of the NodeClaim it was launched for (idempotency). */
-export const TAG_NODECLAIM_UID = 'joinery.dev/nodeclaim-uid';
 
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
 

@@ -6,7 +6,7 @@
 // in (AL2, AL2023: as MIME parts before ours) or used verbatim (Custom).
 
 import type { NodeClaimTaint } from '../../../core/api/karpenter.ts';
-import type { AmiFamily } from './discovery.ts';
+import type { AmiFamily } from '../../../core/contract/ami.ts';
 
 export interface ClusterBootstrap {
   readonly name: string;

@@ -12,7 +12,7 @@
 import { CustomObjectsApi, ListWatch, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { parseIntentManifestFiles, type ManifestFile } from '../../../compiler/manifests/index.ts';
 import type { EC2NodeClass, NodePool } from '../../../core/api/karpenter.ts';
-import { canonicalJson, fnv1a64 } from '../../../core/disruption/drift.ts';
+import { canonicalJson, fnv1a64 } from '../../../core/canonical.ts';
 import type { Clock, TimerHandle } from '../../ports/clock.ts';
 import type { Intent, IntentEvent, IntentProblem, IntentRejection, IntentSource } from '../../ports/intent.ts';
 import type { Logger } from '../../observability/log.ts';
@@ -20,8 +20,8 @@ import { SystemClock } from '../../runtime/system-clock.ts';
 import { validateParsedIntent } from '../git/validate.ts';
 import { loadKubeConfig } from '../kubernetes/cluster.ts';
 import { toPlain } from '../kubernetes/plain.ts';
+import { ANNOTATION_POLICY_COMMIT, KARPENTER_API_VERSION, KARPENTER_AWS_API_VERSION, KARPENTER_AWS_GROUP, KARPENTER_GROUP } from '../../../core/contract/index.ts';
 
-export const ANNOTATION_POLICY_COMMIT = 'joinery.dev/policy-commit';
 /** Annotations tools add that are not intent (and change without the spec changing). */
 const IGNORED_ANNOTATIONS = ['kubectl.kubernetes.io/last-applied-configuration'];
 
@@ -85,8 +85,8 @@ export class ClusterIntentSource implements IntentSource {
     this.watch = new Watch(this.kc);
     this.custom = this.kc.makeApiClient(CustomObjectsApi);
     this.collections = [
-      { kind: 'NodePool', group: 'karpenter.sh', plural: 'nodepools', apiVersion: 'karpenter.sh/v1', objects: new Map(), synced: false },
-      { kind: 'EC2NodeClass', group: 'karpenter.k8s.aws', plural: 'ec2nodeclasses', apiVersion: 'karpenter.k8s.aws/v1', objects: new Map(), synced: false },
+      { kind: 'NodePool', group: KARPENTER_GROUP, plural: 'nodepools', apiVersion: KARPENTER_API_VERSION, objects: new Map(), synced: false },
+      { kind: 'EC2NodeClass', group: KARPENTER_AWS_GROUP, plural: 'ec2nodeclasses', apiVersion: KARPENTER_AWS_API_VERSION, objects: new Map(), synced: false },
     ];
   }
 

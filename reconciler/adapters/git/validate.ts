@@ -6,6 +6,7 @@
 import type { EC2NodeClass, NodePool } from '../../../core/api/karpenter.ts';
 import type { IntentParseResult, ManifestError } from '../../../compiler/manifests/index.ts';
 import type { IntentProblem } from '../../ports/intent.ts';
+import { EC2NODECLASS_KIND, KARPENTER_AWS_GROUP } from '../../../core/contract/index.ts';
 
 export interface LocatedObject<T> {
   /** Where the object came from: a repository path, or Kind/name for cluster objects. */
@@ -31,7 +32,7 @@ export function referenceProblems(pools: readonly LocatedObject<NodePool>[], cla
   for (const { file, object } of pools) {
     const ref = object.spec.template.spec.nodeClassRef;
     const pool = object.metadata.name ?? '';
-    if (ref.group !== 'karpenter.k8s.aws' || ref.kind !== 'EC2NodeClass') {
+    if (ref.group !== KARPENTER_AWS_GROUP || ref.kind !== EC2NODECLASS_KIND) {
       problems.push({
         file,
         field: 'spec.template.spec.nodeClassRef',

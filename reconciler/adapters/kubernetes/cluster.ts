@@ -37,8 +37,9 @@ import { KubernetesApiError, statusCode } from './errors.ts';
 import { EventRecorder } from './events.ts';
 import { Informers } from './informers.ts';
 import { toPlain } from './plain.ts';
-import { KARPENTER_GROUP, KARPENTER_VERSION, kindResources } from './resources.ts';
+import { kindResources } from './resources.ts';
 import { InformerStore } from './store.ts';
+import { KARPENTER_API_VERSION, KARPENTER_GROUP, KARPENTER_VERSION } from '../../../core/contract/index.ts';
 
 export interface KubernetesClusterConfig {
   /** A loaded KubeConfig, or the path of a kubeconfig file; neither: in-cluster, else the default (~/.kube/config). */
@@ -170,7 +171,7 @@ export class KubernetesCluster implements ClusterPort {
   }
 
   async createNodeClaim(claim: NodeClaim): Promise<NodeClaim> {
-    const body = { ...claim, apiVersion: 'karpenter.sh/v1', kind: 'NodeClaim', status: undefined };
+    const body = { ...claim, apiVersion: KARPENTER_API_VERSION, kind: 'NodeClaim', status: undefined };
     try {
       const out = await this.custom.createClusterCustomObject({ group: KARPENTER_GROUP, version: KARPENTER_VERSION, plural: 'nodeclaims', body, fieldManager: this.fieldManager });
       return this.observed('NodeClaim', out);

@@ -3,6 +3,7 @@
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, PolicyV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Kind } from '../../ports/cluster.ts';
 import { toPlain } from './plain.ts';
+import { KARPENTER_GROUP, KARPENTER_VERSION } from '../../../core/contract/index.ts';
 
 export interface PlainList {
   readonly resourceVersion: string;
@@ -16,9 +17,6 @@ export interface KindResource {
   readonly path: string;
   list(pageSize: number): Promise<PlainList>;
 }
-
-export const KARPENTER_GROUP = 'karpenter.sh';
-export const KARPENTER_VERSION = 'v1';
 
 interface Page {
   metadata?: { resourceVersion?: string; _continue?: string; continue?: string };

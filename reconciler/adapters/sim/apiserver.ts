@@ -6,7 +6,6 @@
 // extra methods below, as their real counterparts write through the real API.
 
 import type { DaemonSet, Node, Pod, PodDisruptionBudget } from '../../../core/api/k8s.ts';
-import { labelSelectorMatches } from '../../views/cluster-state.ts';
 import type { NodeClaim, NodeClaimStatus, NodePool, NodePoolStatus } from '../../../core/api/karpenter.ts';
 import type { Clock } from '../../ports/clock.ts';
 import {
@@ -23,6 +22,7 @@ import {
   type WatchEventType,
 } from '../../ports/cluster.ts';
 import { mulberry32, randomSuffix } from './random.ts';
+import { compileSelector } from '../../../core/scheduling/selectors.ts';
 
 const NAMESPACED: ReadonlySet<Kind> = new Set(['Pod', 'DaemonSet', 'PodDisruptionBudget']);
 
@@ -35,8 +35,6 @@ type AnyObject = ObjectsByKind[Kind];
 export interface RecordedEvent extends ClusterEventRecord {
   readonly time: number;
 }
-
-export const selectorMatches = labelSelectorMatches;
 
 function scaled(value: number | string, total: number): number {
   if (typeof value === 'number') return value;
@@ -128,7 +126,7 @@ export class SimApiServer implements ClusterPort {
     if (pod.metadata.deletionTimestamp) return 'evicted';
     for (const pdb of this.list('PodDisruptionBudget')) {
       if ((pdb.metadata.namespace ?? 'default') !== namespace) continue;
-      if (!selectorMatches(pdb.spec?.selector, pod.metadata.labels)) continue;
+      if (!compileSelector(pdb.spec?.selector).matches(pod.metadata.labels)) continue;
       // The Eviction API allows evicting a pod that is not healthy even when the budget is spent.
       if (!this.isHealthy(pod)) continue;
       if (this.disruptionsAllowed(pdb) <= 0) return 'blocked-by-pdb';
@@ -175,7 +173,7 @@ export class SimApiServer implements ClusterPort {
     let expected = 0;
     let healthy = 0;
     for (const p of this.list('Pod')) {
-      if ((p.metadata.namespace ?? 'default') !== ns || !selectorMatches(pdb.spec?.selector, p.metadata.labels)) continue;
+      if ((p.metadata.namespace ?? 'default') !== ns || !compileSelector(pdb.spec?.selector).matches(p.metadata.labels)) continue;
       if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
       expected += 1;
       if (this.isHealthy(p)) healthy += 1;

@@ -11,14 +11,13 @@ import {
   InsufficientCapacityError,
   InstanceNotFoundError,
   LaunchFailedError,
-  type CapacityType,
   type CloudProvider,
   type Instance,
   type LaunchRequest,
   type OfferingKey,
 } from '../../ports/cloud.ts';
 import { keyedUniform, mulberry32 } from './random.ts';
-import { CLUSTER_TAG_VALUE, clusterTagKey } from '../../state/well-known.ts';
+import { CLUSTER_TAG_VALUE, TAG_NODECLAIM, clusterTagKey, type CapacityType } from '../../../core/contract/index.ts';
 
 /**
  * The simulator's spot-price model, stated so results can be reproduced: the spot price
@@ -269,7 +268,7 @@ export class SimEc2 implements CloudProvider {
       launchTime: this.options.clock.now(),
       tags: { [clusterTagKey(this.options.clusterName)]: CLUSTER_TAG_VALUE, ...tags },
     };
-    const record: SimInstanceRecord = { instance, terminatedAt: undefined, nodeClaimName: tags['karpenter.sh/nodeclaim'] ?? '', userData: { labels: {}, taints: [], startupTaints: [] } };
+    const record: SimInstanceRecord = { instance, terminatedAt: undefined, nodeClaimName: tags[TAG_NODECLAIM] ?? '', userData: { labels: {}, taints: [], startupTaints: [] } };
     this.byId.set(id, record);
     return instance;
   }

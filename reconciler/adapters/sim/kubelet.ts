@@ -10,6 +10,7 @@ import { isByteResource } from '../../../core/resources/quantity.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { SimApiServer } from './apiserver.ts';
 import type { SimEc2, SimInstanceRecord } from './ec2.ts';
+import { FINALIZER_TERMINATION, LABEL_CAPACITY_TYPE, TAINT_UNREGISTERED } from '../../../core/contract/index.ts';
 
 export interface KubeletTimings {
   /** From launch to the Node object appearing (instance boot, kubelet start). */
@@ -22,7 +23,6 @@ export interface KubeletTimings {
 
 export const DEFAULT_KUBELET_TIMINGS: KubeletTimings = { bootSeconds: 45, readySeconds: 15, startupTaintSeconds: 10 };
 
-export const TAINT_UNREGISTERED: Taint = { key: 'karpenter.sh/unregistered', effect: 'NoExecute' };
 export const TAINT_NOT_READY: Taint = { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' };
 
 /** Exact quantity strings (no rounding: the node must report what the solver predicted). */
@@ -55,7 +55,7 @@ export class SimKubelets {
   restoreNode(record: SimInstanceRecord, extraLabels: Record<string, string>, since: string): Node {
     const node = this.nodeFor(record);
     node.metadata.labels = { ...node.metadata.labels, ...extraLabels };
-    node.metadata.finalizers = ['karpenter.sh/termination'];
+    node.metadata.finalizers = [FINALIZER_TERMINATION];
     node.metadata.creationTimestamp = since;
     node.spec = { ...node.spec, taints: [...record.userData.taints] };
     node.status = { ...node.status, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastTransitionTime: since }] };
@@ -84,7 +84,7 @@ export class SimKubelets {
           ...record.userData.labels,
           'kubernetes.io/hostname': name,
           'topology.kubernetes.io/zone': record.instance.zone,
-          'karpenter.sh/capacity-type': record.instance.capacityType,
+          [LABEL_CAPACITY_TYPE]: record.instance.capacityType,
           'node.kubernetes.io/instance-type': record.instance.instanceType,
         },
       },

@@ -2,7 +2,8 @@
 // disrupting for each reason, given the nodes already disrupting (deleting or marked).
 
 import type { NodePool } from '../../../core/api/karpenter.ts';
-import { allowedDisruptions, parseBudgets, type DisruptionReason, type ParsedBudget } from '../../../core/disruption/budgets.ts';
+import { allowedDisruptions, parseBudgets, type ParsedBudget } from '../../../core/disruption/budgets.ts';
+import type { DisruptionReason } from '../../../core/contract/disruption.ts';
 import type { ClusterState } from '../../views/cluster-state.ts';
 
 export class BudgetTracker {

@@ -4,14 +4,14 @@
 // eviction). Rejections are kept with their reason for the log and for `explain`.
 
 import type { Pod, PodDisruptionBudget } from '../../../core/api/k8s.ts';
-import { labelSelectorMatches } from '../../views/cluster-state.ts';
 import type { NodePool } from '../../../core/api/karpenter.ts';
 import { durationOr } from '../../../core/disruption/duration.ts';
 import type { ClusterCache } from '../../ports/cluster.ts';
-import { hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, type ClusterState, type StateNode } from '../../views/cluster-state.ts';
+import { hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, toleratesTaintKey, type ClusterState, type StateNode } from '../../views/cluster-state.ts';
 import { findDrift, type DriftFinding, type IntentIndex } from '../../views/drift.ts';
 import type { PriceBook } from '../../cache/pricing.ts';
-import { CONDITION_INITIALIZED, TAINT_DISRUPTED } from '../../state/well-known.ts';
+import { CONDITION_INITIALIZED, TAINT_DISRUPTED } from '../../../core/contract/index.ts';
+import { compileSelector } from '../../../core/scheduling/selectors.ts';
 
 export interface Candidate {
   readonly name: string;
@@ -47,16 +47,12 @@ export interface Rejection {
 export function blockingPdb(pod: Pod, pdbs: readonly PodDisruptionBudget[]): PodDisruptionBudget | undefined {
   const ns = pod.metadata.namespace ?? 'default';
   return pdbs.find(
-    (b) => (b.metadata.namespace ?? 'default') === ns && labelSelectorMatches(b.spec?.selector, pod.metadata.labels) && (b.status?.disruptionsAllowed ?? 1) <= 0,
+    (b) => (b.metadata.namespace ?? 'default') === ns && compileSelector(b.spec?.selector).matches(pod.metadata.labels) && (b.status?.disruptionsAllowed ?? 1) <= 0,
   );
 }
 
-function tolerates(pod: Pod, key: string): boolean {
-  return (pod.spec.tolerations ?? []).some((t) => (t.operator === 'Exists' && !t.key) || t.key === key);
-}
-
 export function reschedulablePods(pods: readonly Pod[]): Pod[] {
-  return pods.filter((p) => !isDaemonSetPod(p) && !isTerminal(p) && !p.metadata.deletionTimestamp && !tolerates(p, TAINT_DISRUPTED.key));
+  return pods.filter((p) => !isDaemonSetPod(p) && !isTerminal(p) && !p.metadata.deletionTimestamp && !toleratesTaintKey(p, TAINT_DISRUPTED.key));
 }
 
 export interface CandidateSet {

@@ -5,7 +5,7 @@
 
 import { durationOr } from '../../../core/disruption/duration.ts';
 import type { NewNode } from '../../../core/scheduling/types.ts';
-import { LABEL_INSTANCE_TYPE } from '../../state/well-known.ts';
+import { LABEL_INSTANCE_TYPE } from '../../../core/contract/index.ts';
 import { totalPrice, type Candidate } from './candidates.ts';
 import type { Command, MethodContext } from './method.ts';
 

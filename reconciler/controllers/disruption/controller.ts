@@ -12,7 +12,7 @@ import type { ControllerContext } from '../../runtime/context.ts';
 import { clusterState, type ClusterState } from '../../views/cluster-state.ts';
 import { indexIntent } from '../../views/drift.ts';
 import { schedulingPools } from '../../views/scheduling.ts';
-import { ANNOTATION_REPLACES } from '../../state/well-known.ts';
+import { ANNOTATION_REPLACES } from '../../../core/contract/index.ts';
 import type { Candidate, Rejection } from './candidates.ts';
 import { consolidateAfterMs } from './consolidation.ts';
 import type { Command } from './method.ts';

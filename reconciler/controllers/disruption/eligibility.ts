@@ -1,7 +1,7 @@
 // Which of a method's candidates it may take now: the filters graceful methods share
 // (do-not-disrupt and PDB blocks, then the pool's budget for the method's reason).
 
-import type { DisruptionReason } from '../../../core/disruption/budgets.ts';
+import type { DisruptionReason } from '../../../core/contract/disruption.ts';
 import type { Candidate } from './candidates.ts';
 import type { MethodContext } from './method.ts';
 

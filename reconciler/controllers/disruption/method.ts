@@ -3,9 +3,9 @@
 // into at most one command (computeCommand). The controller tries the methods in order
 // (pass.ts) and acts on the first command; `joinery explain` runs the same pass without acting.
 
-import type { DisruptionReason } from '../../../core/disruption/budgets.ts';
+import type { DisruptionReason } from '../../../core/contract/disruption.ts';
 import type { NewNode } from '../../../core/scheduling/types.ts';
-import type { DisruptionMethod } from '../../state/well-known.ts';
+import type { DisruptionMethod } from '../../../core/contract/index.ts';
 import type { BudgetTracker } from './budgets.ts';
 import type { Candidate, Rejection } from './candidates.ts';
 import type { SimulationResult } from './scheduling-simulation.ts';

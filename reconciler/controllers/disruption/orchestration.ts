@@ -9,7 +9,7 @@ import type { ControllerContext } from '../../runtime/context.ts';
 import type { ClusterState } from '../../views/cluster-state.ts';
 import type { IntentIndex } from '../../views/drift.ts';
 import type { SchedulingView } from '../../views/scheduling.ts';
-import { ANNOTATION_DISRUPTION, TAINT_DISRUPTED, type DisruptionMark } from '../../state/well-known.ts';
+import { ANNOTATION_DISRUPTION, TAINT_DISRUPTED, type DisruptionMark } from '../../../core/contract/index.ts';
 import { nodeClaimFor } from '../shared/nodeclaim.ts';
 import type { Command } from './method.ts';
 

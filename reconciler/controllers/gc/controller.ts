@@ -7,7 +7,7 @@ import { InstanceNotFoundError } from '../../ports/cloud.ts';
 import type { Controller, ReconcileResult } from '../../runtime/controller.ts';
 import type { ControllerContext, ReconcilerOptions } from '../../runtime/context.ts';
 import { conditionTrue, timestampMs } from '../../views/cluster-state.ts';
-import { CONDITION_LAUNCHED, FINALIZER_TERMINATION, LABEL_NODEPOOL, TAG_NODECLAIM } from '../../state/well-known.ts';
+import { CONDITION_LAUNCHED, FINALIZER_TERMINATION, LABEL_NODEPOOL, TAG_NODECLAIM, TAG_NODEPOOL } from '../../../core/contract/index.ts';
 
 export type GarbageCollectionDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'cloud' | 'decisions' | 'logger'> & {
   readonly options: Pick<ReconcilerOptions, 'gcGraceMs' | 'gcIntervalMs'>;
@@ -43,7 +43,7 @@ export class GarbageCollectionController implements Controller {
         action: 'garbage-collect',
         reason: 'orphan-instance',
         message: `instance ${inst.id} (${inst.instanceType}, ${inst.zone}) has no NodeClaim${claimName ? ` (tagged for ${claimName})` : ''}; terminated`,
-        nodePool: inst.tags['karpenter.sh/nodepool'],
+        nodePool: inst.tags[TAG_NODEPOOL],
         details: { instanceId: inst.id, providerID: inst.providerID },
       });
     }

@@ -19,7 +19,7 @@ import { KeyedBackoff } from '../../runtime/backoff.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
 import type { ControllerContext, ReconcilerOptions } from '../../runtime/context.ts';
 import { conditionTrue } from '../../views/cluster-state.ts';
-import { CONDITION_INITIALIZED, CONDITION_LAUNCHED, CONDITION_REGISTERED } from '../../state/well-known.ts';
+import { CONDITION_INITIALIZED, CONDITION_LAUNCHED, CONDITION_REGISTERED } from '../../../core/contract/index.ts';
 import { Initialization, type InitializationDeps } from './initialization.ts';
 import { Launch, type LaunchDeps } from './launch.ts';
 import { Liveness, type LivenessDeps } from './liveness.ts';

@@ -7,7 +7,7 @@ import type { Node } from '../../../core/api/k8s.ts';
 import type { NodeClaim } from '../../../core/api/karpenter.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
 import { nodeReady } from '../../views/cluster-state.ts';
-import { CONDITION_INITIALIZED, LABEL_INITIALIZED, TAINT_UNREGISTERED } from '../../state/well-known.ts';
+import { CONDITION_INITIALIZED, LABEL_INITIALIZED, TAINT_UNREGISTERED } from '../../../core/contract/index.ts';
 import { setCondition } from '../shared/conditions.ts';
 
 export type InitializationDeps = Pick<ControllerContext, 'clock' | 'cluster'>;

@@ -38,7 +38,7 @@ import {
   TAG_NODEPOOL,
   TAG_POLICY_COMMIT,
   clusterTagKey,
-} from '../../state/well-known.ts';
+} from '../../../core/contract/index.ts';
 import { setCondition } from '../shared/conditions.ts';
 
 const THROTTLE_BASE_MS = 1_000;

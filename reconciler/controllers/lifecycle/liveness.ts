@@ -6,7 +6,7 @@
 import type { NodeClaim } from '../../../core/api/karpenter.ts';
 import type { ControllerContext, ReconcilerOptions } from '../../runtime/context.ts';
 import { timestampMs } from '../../views/cluster-state.ts';
-import { CONDITION_LAUNCHED, LABEL_NODEPOOL } from '../../state/well-known.ts';
+import { CONDITION_LAUNCHED, LABEL_NODEPOOL } from '../../../core/contract/index.ts';
 
 export type LivenessDeps = Pick<ControllerContext, 'cluster' | 'decisions'> & {
   readonly options: Pick<ReconcilerOptions, 'registrationTimeoutMs'>;

@@ -6,7 +6,7 @@
 import type { Node } from '../../../core/api/k8s.ts';
 import type { NodeClaim } from '../../../core/api/karpenter.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
-import { CONDITION_REGISTERED, FINALIZER_TERMINATION, LABEL_REGISTERED, TAINT_UNREGISTERED } from '../../state/well-known.ts';
+import { CONDITION_REGISTERED, FINALIZER_TERMINATION, LABEL_REGISTERED, TAINT_UNREGISTERED } from '../../../core/contract/index.ts';
 import { setCondition } from '../shared/conditions.ts';
 
 export type RegistrationDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'logger'>;

@@ -20,7 +20,8 @@ import {
   FINALIZER_TERMINATION,
   LABEL_NODEPOOL,
   LABEL_POLICY_COMMIT,
-} from '../../state/well-known.ts';
+  KARPENTER_API_VERSION,
+} from '../../../core/contract/index.ts';
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
@@ -51,7 +52,7 @@ export function nodeClaimFor({ newNode, pool, intent, replaces }: NodeClaimFor):
     ...(r.minValues !== undefined ? { minValues: r.minValues } : {}),
   }));
   return {
-    apiVersion: 'karpenter.sh/v1',
+    apiVersion: KARPENTER_API_VERSION,
     kind: 'NodeClaim',
     metadata: {
       generateName: `${poolName}-`,

@@ -5,7 +5,7 @@
 // accepted. Writes only what changed.
 
 import type { NodePoolStatus, StatusCondition } from '../../../core/api/karpenter.ts';
-import { canonicalJson } from '../../../core/disruption/drift.ts';
+import { canonicalJson } from '../../../core/canonical.ts';
 import { addResources, parseResourceList, type ResourceList } from '../../../core/resources/resource-list.ts';
 import { formatResourceQuantity } from '../../../core/resources/quantity.ts';
 import type { IntentEvent } from '../../ports/intent.ts';
@@ -15,9 +15,7 @@ import { clusterState } from '../../views/cluster-state.ts';
 import { findDrift, indexIntent } from '../../views/drift.ts';
 import { PriceBook } from '../../cache/pricing.ts';
 import { setCondition } from '../shared/conditions.ts';
-
-export const CONDITION_ROLLED_OUT = 'joinery.dev/PolicyRolledOut';
-export const CONDITION_COMMIT_ACCEPTED = 'joinery.dev/PolicyCommitAccepted';
+import { CONDITION_COMMIT_ACCEPTED, CONDITION_ROLLED_OUT, REASON_COMMIT_ACCEPTED, REASON_COMMIT_REJECTED, REASON_ROLLED_OUT, REASON_ROLLING_OUT } from '../../../core/contract/index.ts';
 
 /** Status is written at most this often while NodeClaims change (as Karpenter's status resync). */
 const DEBOUNCE_MS = 30_000;
@@ -90,7 +88,7 @@ export class StatusController implements Controller {
         conditions,
         CONDITION_ROLLED_OUT,
         done ? 'True' : 'False',
-        done ? 'RolledOut' : 'RollingOut',
+        done ? REASON_ROLLED_OUT : REASON_ROLLING_OUT,
         `commit ${current.commit.slice(0, 12)}: ${upToDate}/${nodes.length} nodes up to date, ${drifted} drifted, ${replacing} being replaced`,
         nowIso,
       );
@@ -99,14 +97,14 @@ export class StatusController implements Controller {
             conditions,
             CONDITION_COMMIT_ACCEPTED,
             'False',
-            'CommitRejected',
+            REASON_COMMIT_REJECTED,
             `commit ${rejection.commit.slice(0, 12)} rejected, ${current.commit.slice(0, 12)} stays in force: ${rejection.problems
               .slice(0, 3)
               .map((p) => `${p.file}: ${p.field}: ${p.message}`)
               .join('; ')}`,
             nowIso,
           )
-        : setCondition(conditions, CONDITION_COMMIT_ACCEPTED, 'True', 'CommitAccepted', `commit ${current.commit.slice(0, 12)} in force`, nowIso);
+        : setCondition(conditions, CONDITION_COMMIT_ACCEPTED, 'True', REASON_COMMIT_ACCEPTED, `commit ${current.commit.slice(0, 12)} in force`, nowIso);
       const status: NodePoolStatus = {
         nodes: nodes.length,
         resources: Object.fromEntries(Object.entries(resources).map(([k, v]) => [k, formatResourceQuantity(k, v)])),

@@ -14,7 +14,7 @@ import { InstanceNotFoundError } from '../../ports/cloud.ts';
 import type { WatchEvent } from '../../ports/cluster.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
-import { conditionTrue, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs } from '../../views/cluster-state.ts';
+import { conditionTrue, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, toleratesTaintKey } from '../../views/cluster-state.ts';
 import {
   ANNOTATION_DISRUPTION,
   CONDITION_INSTANCE_TERMINATING,
@@ -22,7 +22,8 @@ import {
   LABEL_NODEPOOL,
   TAINT_DISRUPTED,
   parseDisruptionMark,
-} from '../../state/well-known.ts';
+  LABEL_CAPACITY_TYPE,
+} from '../../../core/contract/index.ts';
 import { setCondition } from '../shared/conditions.ts';
 
 const DRAIN_RETRY_MS = 10_000;
@@ -39,10 +40,6 @@ function isCritical(pod: Pod): boolean {
 /** Eviction groups in order: non-critical workloads, non-critical DaemonSets, critical workloads, critical DaemonSets. */
 export function evictionGroup(pod: Pod): number {
   return (isCritical(pod) ? 2 : 0) + (isDaemonSetPod(pod) ? 1 : 0);
-}
-
-function tolerates(pod: Pod, key: string): boolean {
-  return (pod.spec.tolerations ?? []).some((t) => (t.operator === 'Exists' && (t.key === undefined || t.key === '')) || t.key === key);
 }
 
 export class TerminationController implements Controller {
@@ -140,7 +137,7 @@ export class TerminationController implements Controller {
     await cluster.patchNodeClaim(name, { removeFinalizers: [FINALIZER_TERMINATION] });
     this.started.delete(name);
     const created = timestampMs(claim.metadata.creationTimestamp) ?? now;
-    metrics.launches.inc({ nodepool: pool ?? '', capacity_type: claim.metadata.labels?.['karpenter.sh/capacity-type'] ?? '', result: 'terminated' });
+    metrics.launches.inc({ nodepool: pool ?? '', capacity_type: claim.metadata.labels?.[LABEL_CAPACITY_TYPE] ?? '', result: 'terminated' });
     decisions.record({
       controller: this.name,
       action: 'terminated',
@@ -157,7 +154,7 @@ export class TerminationController implements Controller {
     const { cluster, decisions, metrics } = this.ctx;
     const pods = cluster.cache.podsOnNode(nodeName).filter((p) => !isTerminal(p) && !p.metadata.deletionTimestamp);
     // Pods that tolerate the disrupted taint would be rescheduled right back: leave them (Karpenter does).
-    const drainable = pods.filter((p) => !tolerates(p, TAINT_DISRUPTED.key));
+    const drainable = pods.filter((p) => !toleratesTaintKey(p, TAINT_DISRUPTED.key));
     if (drainable.length === 0) return 0;
     const group = Math.min(...drainable.map(evictionGroup));
     let blocking = 0;

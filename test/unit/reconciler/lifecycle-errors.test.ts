@@ -6,7 +6,7 @@ import type { NodeClaim } from '../../../core/api/karpenter.ts';
 import type { SimWorld } from '../../../reconciler/adapters/sim/world.ts';
 import { nodeClaimFor } from '../../../reconciler/controllers/shared/nodeclaim.ts';
 import type { CloudProvider, LaunchRequest } from '../../../reconciler/ports/cloud.ts';
-import { LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, TAG_NODECLAIM } from '../../../reconciler/state/well-known.ts';
+import { LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, TAG_NODECLAIM } from '../../../core/contract/index.ts';
 import { indexIntent } from '../../../reconciler/views/drift.ts';
 import { newWorld, nodeClass, nodePool, startReconciler, START } from './fixtures.ts';
 

@@ -1,7 +1,7 @@
 // A drift rollout survives a restart: the decision (which nodes, which replacements) is
 // on the NodeClaims, so a new reconciler waits for the same replacements and then drains
 // the same nodes, launching nothing twice.
-import { ANNOTATION_DISRUPTION, ANNOTATION_REPLACES } from '../../../reconciler/state/well-known.ts';
+import { ANNOTATION_DISRUPTION, ANNOTATION_REPLACES } from '../../../core/contract/index.ts';
 import { deployment, newWorld, nodeClass, nodePool, podsOf, startReconciler, MINUTE } from './fixtures.ts';
 
 test('a reconciler restarted while drift replacements are launching resumes the same command', async () => {

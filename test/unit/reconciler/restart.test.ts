@@ -3,7 +3,7 @@
 // which launches exactly one instance per claim (the NodeClaim UID is the client token).
 import type { CloudProvider, LaunchRequest } from '../../../reconciler/ports/cloud.ts';
 import type { SimWorld } from '../../../reconciler/adapters/sim/world.ts';
-import { TAG_NODECLAIM } from '../../../reconciler/state/well-known.ts';
+import { TAG_NODECLAIM } from '../../../core/contract/index.ts';
 import { deployment, newWorld, nodeClass, nodePool, podsOf, startReconciler, MINUTE } from './fixtures.ts';
 
 /** A cloud whose create never returns to the caller: the process died during the call. */

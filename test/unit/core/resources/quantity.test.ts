@@ -1,4 +1,5 @@
-import { formatResourceQuantity, parseQuantity, parseResourceQuantity, QuantityError } from '../../../core/index.ts';
+import { formatResourceQuantity, parseQuantity, parseResourceQuantity, QuantityError } from '../../../../core/index.ts';
+import { tryParseQuantity } from '../../../../core/resources/quantity.ts';
 
 describe('parseQuantity', () => {
   it.each([
@@ -21,6 +22,18 @@ describe('parseQuantity', () => {
     expect(() => parseQuantity('1 Gi')).toThrow(QuantityError);
     expect(() => parseQuantity('abc')).toThrow(/invalid quantity "abc".*e\.g\. "500m"/);
     expect(() => parseQuantity('1Gb')).toThrow(QuantityError);
+  });
+});
+
+describe('tryParseQuantity (the compiler checks policy values with it)', () => {
+  it('gives the value, or undefined for what is not a quantity', () => {
+    expect(tryParseQuantity('64Gi')).toBe(64 * 2 ** 30);
+    expect(tryParseQuantity('-1')).toBe(-1);
+    expect(tryParseQuantity(' 500m ')).toBeCloseTo(0.5, 9);
+    expect(tryParseQuantity(4)).toBe(4);
+    expect(tryParseQuantity('lots')).toBeUndefined();
+    expect(tryParseQuantity('1.5h')).toBeUndefined();
+    expect(tryParseQuantity(Number.NaN)).toBeUndefined();
   });
 });
 

@@ -1,5 +1,6 @@
-// The node labels Kubernetes, Karpenter and the AWS provider give meaning to, and which
-// of them a NodePool requirement may restrict (Karpenter v1's rules).
+// Node labels: the ones Kubernetes, Karpenter and the AWS provider give meaning to (and
+// which of them a NodePool requirement may restrict, Karpenter v1's rules), the ones
+// Karpenter writes on NodeClaims and nodes, and joinery's own under joinery.dev/.
 
 export const LABEL_HOSTNAME = 'kubernetes.io/hostname';
 export const LABEL_INSTANCE_TYPE = 'node.kubernetes.io/instance-type';
@@ -41,6 +42,22 @@ export const LABEL_CAPACITY_RESERVATION_INTERRUPTIBLE = 'karpenter.k8s.aws/capac
 export const LABEL_NITRO_SANDBOX = 'karpenter.k8s.aws/nitro-sandbox';
 export const LABEL_PLACEMENT_GROUP_ID = 'karpenter.k8s.aws/placement-group-id';
 export const LABEL_PLACEMENT_GROUP_PARTITION = 'karpenter.k8s.aws/placement-group-partition';
+
+/** Set by Karpenter on a node once its NodeClaim is registered / initialized. */
+export const LABEL_REGISTERED = 'karpenter.sh/registered';
+export const LABEL_INITIALIZED = 'karpenter.sh/initialized';
+
+/** The commit of the intent a NodeClaim was created from (label and instance tag). */
+export const LABEL_POLICY_COMMIT = 'joinery.dev/policy-commit';
+/** On the GPU preset's nodes: the accelerator vendor. */
+export const LABEL_ACCELERATOR = 'joinery.dev/accelerator';
+/** The kind of workload a pool is for (the batch preset's label, and the key of its taint). */
+export const LABEL_WORKLOAD = 'joinery.dev/workload';
+/** On the reconciler's metrics Service, so a ServiceMonitor can select it. */
+export const LABEL_METRICS = 'joinery.dev/metrics';
+
+/** The values of {@link LABEL_CAPACITY_TYPE}. */
+export type CapacityType = 'spot' | 'on-demand' | 'reserved';
 
 /** Labels every instance type defines (some only when they apply, e.g. GPU labels). */
 export const INSTANCE_TYPE_LABEL_KEYS: ReadonlySet<string> = new Set([

@@ -1,0 +1,18 @@
+// Annotations the compiler writes and the reconciler reads. Karpenter's keep their
+// meaning (tools that read NodeClaims keep working); our own live under joinery.dev/.
+
+export const ANNOTATION_NODEPOOL_HASH = 'karpenter.sh/nodepool-hash';
+export const ANNOTATION_NODEPOOL_HASH_VERSION = 'karpenter.sh/nodepool-hash-version';
+export const ANNOTATION_NODECLASS_HASH = 'karpenter.k8s.aws/ec2nodeclass-hash';
+export const ANNOTATION_NODECLASS_HASH_VERSION = 'karpenter.k8s.aws/ec2nodeclass-hash-version';
+export const ANNOTATION_DO_NOT_DISRUPT = 'karpenter.sh/do-not-disrupt';
+/** On a NodeClaim chosen for disruption: JSON {@link DisruptionMark}. Durable across restarts. */
+export const ANNOTATION_DISRUPTION = 'joinery.dev/disruption';
+/** On a replacement NodeClaim: the claims it replaces, comma-separated. */
+export const ANNOTATION_REPLACES = 'joinery.dev/replaces';
+/** On NodePools and EC2NodeClasses as Argo CD or Flux applied them: the commit they came from. */
+export const ANNOTATION_POLICY_COMMIT = 'joinery.dev/policy-commit';
+/** On the reconciler's pod template: a hash of its configuration, so a change rolls the pods. */
+export const ANNOTATION_CONFIG_HASH = 'joinery.dev/config-hash';
+/** Annotation prefix of a guardrail acknowledgement: `guardrails.joinery.dev/<rule-id>: <reason>`. */
+export const ACKNOWLEDGEMENT_ANNOTATION_PREFIX = 'guardrails.joinery.dev/';

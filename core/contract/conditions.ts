@@ -1,0 +1,22 @@
+// Status condition types (and the reasons readers match on) that the reconciler writes
+// and the health checks shipped with generated/ read.
+
+/** NodeClaim conditions (Karpenter's). */
+export const CONDITION_LAUNCHED = 'Launched';
+export const CONDITION_REGISTERED = 'Registered';
+export const CONDITION_INITIALIZED = 'Initialized';
+export const CONDITION_DRIFTED = 'Drifted';
+export const CONDITION_INSTANCE_TERMINATING = 'InstanceTerminating';
+
+/** NodePool: true when every node of the pool matches the intent in force (no drifted node left, none being replaced). */
+export const CONDITION_ROLLED_OUT = 'joinery.dev/PolicyRolledOut';
+export const REASON_ROLLED_OUT = 'RolledOut';
+export const REASON_ROLLING_OUT = 'RollingOut';
+
+/** NodePool: false when the latest policy commit was rejected (the last good one stays in force). */
+export const CONDITION_COMMIT_ACCEPTED = 'joinery.dev/PolicyCommitAccepted';
+export const REASON_COMMIT_ACCEPTED = 'CommitAccepted';
+export const REASON_COMMIT_REJECTED = 'CommitRejected';
+
+/** Karpenter's own NodePool readiness condition, for pools run by upstream Karpenter instead. */
+export const CONDITION_READY = 'Ready';
