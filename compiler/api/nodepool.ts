@@ -22,7 +22,7 @@ import {
   type SourceLocation,
   type ValueIssue,
 } from './construct-info.ts';
-import { cronScheduleProblem } from './cron.ts';
+import { cronScheduleProblem } from '../../core/disruption/cron.ts';
 import type { EC2NodeClass, ExternalNodeClass } from './ec2nodeclass.ts';
 import { labelKeyProblem } from './labels.ts';
 import { buildRequirements, canonicalRequirements, type Requirement, type RequirementsInput } from './requirements.ts';

@@ -1,6 +1,8 @@
-// A small evaluator for the cron schedules of Karpenter disruption budgets: five fields
-// (minute hour day-of-month month day-of-week) and the @-macros, evaluated in UTC as
-// Karpenter does. Pure: the caller passes the instant; nothing here reads a clock.
+// The one cron implementation: the compiler validates budget schedules with it and the
+// reconciler evaluates them with it. Five fields (minute hour day-of-month month
+// day-of-week) and the @-descriptors, with robfig/cron's grammar (Karpenter's parser: the
+// CRD only checks for five fields, so `0 25 * * *` would pass the API server and fail
+// inside Karpenter), evaluated in UTC. Pure: the caller passes the instant.
 
 export interface CronSchedule {
   readonly source: string;
@@ -27,24 +29,28 @@ const MONTH_NAMES = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'se
 const DAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
 interface FieldSpec {
-  name: string;
-  min: number;
-  max: number;
-  names?: string[];
-  namesBase?: number;
+  readonly name: string;
+  readonly min: number;
+  readonly max: number;
+  readonly names?: readonly string[];
+  readonly namesBase?: number;
+  /** robfig/cron accepts `?` (any) in the two day fields only. */
+  readonly allowQuestionMark?: boolean;
 }
+// robfig/cron's standard parser, which Karpenter uses: day of week is 0-6 (7 is refused).
 const FIELDS: readonly FieldSpec[] = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
-  { name: 'day-of-month', min: 1, max: 31 },
+  { name: 'day of month', min: 1, max: 31, allowQuestionMark: true },
   { name: 'month', min: 1, max: 12, names: MONTH_NAMES, namesBase: 1 },
-  { name: 'day-of-week', min: 0, max: 7, names: DAY_NAMES, namesBase: 0 },
+  { name: 'day of week', min: 0, max: 6, names: DAY_NAMES, namesBase: 0, allowQuestionMark: true },
 ];
 
 export class CronParseError extends Error {
   constructor(
     readonly schedule: string,
-    detail: string,
+    /** What is wrong, without the schedule (the compiler puts it in a finding). */
+    readonly detail: string,
   ) {
     super(`invalid cron schedule "${schedule}": ${detail}`);
     this.name = 'CronParseError';
@@ -52,16 +58,11 @@ export class CronParseError extends Error {
 }
 
 function parseValue(text: string, spec: FieldSpec, schedule: string): number {
-  const lower = text.toLowerCase();
-  if (spec.names) {
-    const i = spec.names.indexOf(lower);
-    if (i >= 0) return i + (spec.namesBase ?? 0);
-  }
-  if (!/^\d+$/.test(text)) throw new CronParseError(schedule, `${spec.name} value "${text}" is not a number`);
+  const i = spec.names?.indexOf(text.toLowerCase()) ?? -1;
+  if (i >= 0) return i + (spec.namesBase ?? 0);
+  if (!/^\d+$/.test(text)) throw new CronParseError(schedule, `"${text}" is not a valid ${spec.name}`);
   const n = Number(text);
-  if (n < spec.min || n > spec.max) {
-    throw new CronParseError(schedule, `${spec.name} value ${n} is outside ${spec.min}-${spec.max}`);
-  }
+  if (n < spec.min || n > spec.max) throw new CronParseError(schedule, `${spec.name} ${n} is out of range ${spec.min}-${spec.max}`);
   return n;
 }
 
@@ -71,43 +72,54 @@ function parseField(text: string, spec: FieldSpec, schedule: string): { values: 
   for (const part of text.split(',')) {
     const [rangeText, stepText, extra] = part.split('/');
     if (extra !== undefined || rangeText === undefined || rangeText === '') {
-      throw new CronParseError(schedule, `${spec.name} field "${text}" is malformed`);
+      throw new CronParseError(schedule, `"${part}" is not a valid ${spec.name}`);
     }
     let step = 1;
     if (stepText !== undefined) {
-      if (!/^\d+$/.test(stepText) || Number(stepText) === 0) {
-        throw new CronParseError(schedule, `${spec.name} step "${stepText}" must be a positive integer`);
-      }
+      if (!/^[1-9]\d*$/.test(stepText)) throw new CronParseError(schedule, `step "${stepText}" in the ${spec.name} must be a positive integer`);
       step = Number(stepText);
     }
     let lo: number;
     let hi: number;
-    if (rangeText === '*' || rangeText === '?') {
+    if (rangeText === '*' || (rangeText === '?' && spec.allowQuestionMark)) {
       lo = spec.min;
-      hi = spec.name === 'day-of-week' ? 6 : spec.max;
+      hi = spec.max;
       if (stepText === undefined) star = true;
     } else if (rangeText.includes('-')) {
-      const [a, b] = rangeText.split('-');
-      lo = parseValue(a ?? '', spec, schedule);
-      hi = parseValue(b ?? '', spec, schedule);
-      if (hi < lo) throw new CronParseError(schedule, `${spec.name} range "${rangeText}" is backwards`);
+      const bounds = rangeText.split('-');
+      if (bounds.length > 2) throw new CronParseError(schedule, `"${rangeText}" is not a valid ${spec.name} range`);
+      lo = parseValue(bounds[0] ?? '', spec, schedule);
+      hi = parseValue(bounds[1] ?? '', spec, schedule);
+      if (hi < lo) throw new CronParseError(schedule, `${spec.name} range "${rangeText}" runs backwards`);
     } else {
       lo = parseValue(rangeText, spec, schedule);
       hi = stepText === undefined ? lo : spec.max;
     }
-    for (let v = lo; v <= hi; v += step) values.add(spec.name === 'day-of-week' && v === 7 ? 0 : v);
+    for (let v = lo; v <= hi; v += step) values.add(v);
   }
   return { values, star };
 }
 
-/** Parses a five-field cron expression or an @-macro. Throws CronParseError naming the field. */
+/**
+ * Parses a five-field cron expression or an @-descriptor as Karpenter does (robfig/cron's
+ * standard parser; no seconds, no time zone: budgets run in UTC). Throws CronParseError
+ * whose `detail` names the field and what is wrong.
+ */
 export function parseCron(schedule: string): CronSchedule {
   const trimmed = schedule.trim();
-  const expanded = MACROS[trimmed.toLowerCase()] ?? trimmed;
-  if (expanded.startsWith('@')) throw new CronParseError(schedule, `unknown macro ${expanded}`);
+  if (trimmed.startsWith('@')) {
+    const expanded = MACROS[trimmed];
+    if (!expanded) throw new CronParseError(schedule, `"${trimmed}" is not a supported descriptor (${Object.keys(MACROS).join(', ')})`);
+    return parseFields(schedule, expanded);
+  }
+  if (/^(CRON_)?TZ=/.test(trimmed)) throw new CronParseError(schedule, 'time zones are not supported in budget schedules (they run in UTC)');
+  return parseFields(schedule, trimmed);
+}
+
+function parseFields(schedule: string, expanded: string): CronSchedule {
   const parts = expanded.split(/\s+/);
   if (parts.length !== 5) {
-    throw new CronParseError(schedule, `expected 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`);
+    throw new CronParseError(schedule, `a schedule has 5 fields (minute hour day-of-month month day-of-week), this one has ${parts.length}`);
   }
   const [mi, h, dom, mo, dow] = parts.map((p, i) => parseField(p, FIELDS[i]!, schedule));
   return {
@@ -119,6 +131,17 @@ export function parseCron(schedule: string): CronSchedule {
     daysOfWeek: dow!.values,
     dayOr: !dom!.star && !dow!.star,
   };
+}
+
+/** Undefined when `schedule` is one Karpenter accepts, otherwise what is wrong with it (for compile findings). */
+export function cronScheduleProblem(schedule: string): string | undefined {
+  try {
+    parseCron(schedule);
+    return undefined;
+  } catch (e) {
+    if (e instanceof CronParseError) return e.detail;
+    throw e;
+  }
 }
 
 function dayMatches(s: CronSchedule, d: Date): boolean {

@@ -2,7 +2,7 @@
 // schedule with hour 25) fail the compile with the policy file and line, the field and a fix.
 import type { Construct } from 'constructs';
 import { Ami, EC2NodeClass, NodePool, type NodePoolProps } from '../../../compiler/api/index.ts';
-import { cronScheduleProblem } from '../../../compiler/api/cron.ts';
+import { cronScheduleProblem } from '../../../core/disruption/cron.ts';
 import { compileInMemory, findings, nextLine } from './helpers.ts';
 
 function nodeClass(scope: Construct): EC2NodeClass {
