@@ -8,7 +8,7 @@
 import { costLowerBound, podRequests, addResources, subtractResources, nodePoolFromManifest, type ResourceList, type BoundInstanceType } from '../core/index.ts';
 import type { EC2NodeClass, NodePool } from '../core/api/karpenter.ts';
 import { loadShippedCatalog } from '../data/catalog.ts';
-import { SimWorld } from '../reconciler/adapters/sim/world.ts';
+import { InMemoryWorld } from '../reconciler/adapters/in-memory/world.ts';
 import { createReconciler } from '../reconciler/reconciler.ts';
 import { Rng } from './lib/rng.ts';
 import { machine, table } from './lib/cli.ts';
@@ -77,7 +77,7 @@ const rng = new Rng(SEED);
 const shapes = Array.from({ length: DEPLOYMENTS }, (_, i) => ({ name: `web-${i}`, cpu: rng.pick(CPU), memory: rng.pick(MEM) }));
 const perDeployment = (total: number, i: number) => Math.floor(total / DEPLOYMENTS) + (i < total % DEPLOYMENTS ? 1 : 0);
 
-const world = new SimWorld({ startMs: START, seed: SEED, catalog: loadShippedCatalog(), clusterName: 'bench' });
+const world = new InMemoryWorld({ startMs: START, seed: SEED, catalog: loadShippedCatalog(), clusterName: 'bench' });
 world.intent.accept({ commit: 'bench', nodePools: [pool], nodeClasses: [nodeClass] });
 for (const name of ['node-logs', 'node-metrics']) {
   world.workloads.applyDaemonSet({

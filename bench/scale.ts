@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { EC2NodeClass, NodePool } from '../core/api/karpenter.ts';
 import { loadShippedCatalog } from '../data/catalog.ts';
-import { SimWorld } from '../reconciler/adapters/sim/world.ts';
+import { InMemoryWorld } from '../reconciler/adapters/in-memory/world.ts';
 import { createReconciler } from '../reconciler/reconciler.ts';
 import { machine, table } from './lib/cli.ts';
 import { EC2NODECLASS_KIND, KARPENTER_API_VERSION, KARPENTER_AWS_API_VERSION, KARPENTER_AWS_GROUP, LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE } from '../core/contract/index.ts';
@@ -64,7 +64,7 @@ const nodeClass: EC2NodeClass = {
 };
 
 const baseline = memory();
-const world = new SimWorld({ startMs: Date.parse('2026-03-04T00:00:00Z'), seed: 1, catalog: loadShippedCatalog(), clusterName: 'scale' });
+const world = new InMemoryWorld({ startMs: Date.parse('2026-03-04T00:00:00Z'), seed: 1, catalog: loadShippedCatalog(), clusterName: 'scale' });
 world.intent.accept({ commit: 'scale', nodePools: [pool], nodeClasses: [nodeClass] });
 for (const name of ['node-logs', 'node-metrics']) {
   world.workloads.applyDaemonSet({

@@ -16,7 +16,7 @@ import { StructuredLogger, type LogLevel, type LogSink } from './observability/l
 import { ReconcilerMetrics } from './observability/metrics.ts';
 import type { Clock } from './ports/clock.ts';
 import type { CloudProvider } from './ports/cloud.ts';
-import type { ClusterPort } from './ports/cluster.ts';
+import type { Cluster } from './ports/cluster.ts';
 import type { IntentSource } from './ports/intent.ts';
 import { InstanceTypeCatalog } from './cache/instance-types.ts';
 import { UnavailableOfferings } from './cache/unavailable-offerings.ts';
@@ -27,7 +27,7 @@ import type { SimulationStats } from './controllers/disruption/scheduling-simula
 
 export interface ReconcilerDeps {
   readonly clock: Clock;
-  readonly cluster: ClusterPort;
+  readonly cluster: Cluster;
   readonly cloud: CloudProvider;
   readonly intent: IntentSource;
   readonly logSink: LogSink;

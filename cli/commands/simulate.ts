@@ -1,5 +1,5 @@
 // joinery simulate: the real reconciler controllers against the in-memory cluster and
-// EC2 on a virtual clock. Parses arguments and prints; the work is in reconciler/sim.
+// EC2 on a virtual clock. Parses arguments and prints; the work is in reconciler/scenario.
 import { parseCommandArgs } from '../args.ts';
 import { EXIT_OK, EXIT_USER_ERROR, type Command } from '../command.ts';
 
@@ -43,12 +43,12 @@ Options:
     const { resolve, relative } = await import('node:path');
     const { writeFile } = await import('node:fs/promises');
     const { createWriteStream } = await import('node:fs');
-    const { loadScenario, ScenarioError } = await import('../../reconciler/sim/scenario.ts');
-    const { compilePolicyDir, PolicyCompileError } = await import('../../reconciler/sim/policies.ts');
-    const { runSimulation } = await import('../../reconciler/sim/runner.ts');
-    const { summarize, formatSummary } = await import('../../reconciler/sim/summary.ts');
-    const { renderReport } = await import('../../reconciler/sim/report.ts');
-    const { TimelinePrinter } = await import('../../reconciler/sim/timeline.ts');
+    const { loadScenario, ScenarioError } = await import('../../reconciler/scenario/scenario.ts');
+    const { compilePolicyDir, PolicyCompileError } = await import('../../reconciler/scenario/policies.ts');
+    const { runSimulation } = await import('../../reconciler/scenario/runner.ts');
+    const { summarize, formatSummary } = await import('../../reconciler/scenario/summary.ts');
+    const { renderReport } = await import('../../reconciler/scenario/report.ts');
+    const { TimelinePrinter } = await import('../../reconciler/scenario/timeline.ts');
     const { loadShippedCatalog } = await import('../../data/catalog.ts');
 
     const root = findProjectRoot(context.cwd, values.dir);

@@ -1,7 +1,7 @@
 // `npm run gen:types`: generates core/api/karpenter.ts, the TypeScript types of the
 // NodePool, EC2NodeClass and NodeClaim custom resources, from the openAPIV3Schema of the
 // shipped CRDs with json-schema-to-typescript. The output is committed; a unit test
-// (test/unit/compiler/gen-types.test.ts) fails when it no longer matches the CRDs.
+// (test/unit/compiler/crd/gen-types.test.ts) fails when it no longer matches the CRDs.
 //
 //   node bin/tsx-run.js compiler/crd/gen-types.ts           write core/api/karpenter.ts
 //   node bin/tsx-run.js compiler/crd/gen-types.ts --check   exit 1 when it is stale

@@ -9,7 +9,7 @@ import { nullSink, StructuredLogger, type LogSink } from '../observability/log.t
 import { ReconcilerMetrics } from '../observability/metrics.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { CloudProvider } from '../ports/cloud.ts';
-import type { ClusterPort } from '../ports/cluster.ts';
+import type { Cluster } from '../ports/cluster.ts';
 import type { IntentSource } from '../ports/intent.ts';
 import { DEFAULT_OPTIONS, type ControllerContext, type ReconcilerOptions } from '../runtime/context.ts';
 import { InstanceTypeCatalog } from '../cache/instance-types.ts';
@@ -17,7 +17,7 @@ import { UnavailableOfferings } from '../cache/unavailable-offerings.ts';
 
 export interface ReadOnlyContextDeps {
   readonly clock: Clock;
-  readonly cluster: ClusterPort;
+  readonly cluster: Cluster;
   readonly cloud: CloudProvider;
   readonly intent: IntentSource;
   /** The reconciler's settings that change what disruption decides (spot-to-spot, limits). */

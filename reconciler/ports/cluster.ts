@@ -1,4 +1,4 @@
-// The ClusterPort: what the reconciler reads from and writes to the Kubernetes API.
+// The Cluster: what the reconciler reads from and writes to the Kubernetes API.
 //
 // Reads come from a cache kept current by watches, as client-go/client-node informers
 // provide (list once, then watch with resync): synchronous, possibly a little behind
@@ -72,7 +72,7 @@ export class NotFoundError extends Error {
   }
 }
 
-export interface ClusterPort {
+export interface Cluster {
   readonly cache: ClusterCache;
   /** Resolves once every cache has listed its kind (informers synced). */
   waitForSync(): Promise<void>;

@@ -7,7 +7,7 @@
 import type { CloudProvider, Instance, LaunchRequest } from '../ports/cloud.ts';
 import type {
   ClusterEventRecord,
-  ClusterPort,
+  Cluster,
   EvictionResult,
   MetadataPatch,
   NodePatch,
@@ -56,9 +56,9 @@ export class FencedCloudProvider implements CloudProvider {
   }
 }
 
-export class FencedClusterPort implements ClusterPort {
+export class FencedClusterPort implements Cluster {
   constructor(
-    private readonly inner: ClusterPort,
+    private readonly inner: Cluster,
     private readonly isLeader: LeadershipCheck,
     /** Sees every failed write (for joinery_kubernetes_api_errors_total). */
     private readonly onError: (operation: string, err: unknown) => void = () => {},

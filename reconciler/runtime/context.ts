@@ -8,7 +8,7 @@
 
 import type { Clock } from '../ports/clock.ts';
 import type { CloudProvider } from '../ports/cloud.ts';
-import type { ClusterPort } from '../ports/cluster.ts';
+import type { Cluster } from '../ports/cluster.ts';
 import type { IntentSource } from '../ports/intent.ts';
 import type { DecisionLog } from '../observability/decisions.ts';
 import type { Logger } from '../observability/log.ts';
@@ -62,7 +62,7 @@ export const DEFAULT_OPTIONS: ReconcilerOptions = {
 
 export interface ControllerContext {
   readonly clock: Clock;
-  readonly cluster: ClusterPort;
+  readonly cluster: Cluster;
   readonly cloud: CloudProvider;
   readonly intent: IntentSource;
   readonly logger: Logger;

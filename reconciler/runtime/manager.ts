@@ -3,7 +3,7 @@
 // Errors are logged and retried with exponential backoff; they never stop the loop.
 
 import type { Clock, TimerHandle } from '../ports/clock.ts';
-import type { ClusterPort } from '../ports/cluster.ts';
+import type { Cluster } from '../ports/cluster.ts';
 import type { IntentSource } from '../ports/intent.ts';
 import type { Logger } from '../observability/log.ts';
 import type { ReconcilerMetrics } from '../observability/metrics.ts';
@@ -23,7 +23,7 @@ interface Slot {
 
 export interface ManagerDeps {
   readonly clock: Clock;
-  readonly cluster: ClusterPort;
+  readonly cluster: Cluster;
   readonly intent: IntentSource;
   readonly logger: Logger;
   readonly metrics: ReconcilerMetrics;

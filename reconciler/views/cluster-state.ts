@@ -5,7 +5,7 @@
 import type { Node, Pod } from '../../core/api/k8s.ts';
 import type { NodeClaim } from '../../core/api/karpenter.ts';
 import { parseResourceList, type ResourceList } from '../../core/resources/resource-list.ts';
-import type { ClusterCache, ClusterPort } from '../ports/cluster.ts';
+import type { ClusterCache, Cluster } from '../ports/cluster.ts';
 import {
   ANNOTATION_DISRUPTION,
   ANNOTATION_DO_NOT_DISRUPT,
@@ -109,13 +109,13 @@ interface Memo {
   builtAt: number;
   state: ClusterState | undefined;
 }
-const memos = new WeakMap<ClusterPort, Memo>();
+const memos = new WeakMap<Cluster, Memo>();
 
 /**
  * The cluster state of the port's caches, rebuilt only when a watch event arrived since
  * the last build (several controllers read it in the same instant).
  */
-export function clusterState(cluster: ClusterPort): ClusterState {
+export function clusterState(cluster: Cluster): ClusterState {
   let m = memos.get(cluster);
   if (!m) {
     const memo: Memo = { generation: 0, builtAt: -1, state: undefined };

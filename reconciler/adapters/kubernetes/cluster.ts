@@ -1,4 +1,4 @@
-// The ClusterPort over a real API server with @kubernetes/client-node:
+// The Cluster over a real API server with @kubernetes/client-node:
 //   reads   informers (list + watch, periodic relist) on pods, nodes, NodeClaims,
 //           DaemonSets, PodDisruptionBudgets and NodePools, in InformerStore;
 //   writes  NodeClaims through CustomObjectsApi (karpenter.sh/v1, status subresource),
@@ -25,7 +25,7 @@ import {
   NotFoundError,
   type ClusterCache,
   type ClusterEventRecord,
-  type ClusterPort,
+  type Cluster,
   type EvictionResult,
   type MetadataPatch,
   type NodePatch,
@@ -102,7 +102,7 @@ function metadataChanges(meta: NodeClaim['metadata'], patch: MetadataPatch): boo
   return differs(meta.labels, patch.labels) || differs(meta.annotations, patch.annotations);
 }
 
-export class KubernetesCluster implements ClusterPort {
+export class KubernetesCluster implements Cluster {
   readonly kubeConfig: KubeConfig;
   private readonly store: InformerStore;
   private readonly informers: Informers;

@@ -1,4 +1,4 @@
-// Where each kind the ClusterPort watches lives in the API, and how to list it (paged).
+// Where each kind the Cluster watches lives in the API, and how to list it (paged).
 
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, PolicyV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Kind } from '../../ports/cluster.ts';

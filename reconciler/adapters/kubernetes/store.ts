@@ -1,4 +1,4 @@
-// The informer caches behind ClusterPort.cache: one map per kind, kept by list + watch
+// The informer caches behind Cluster.cache: one map per kind, kept by list + watch
 // (and by the adapter's own write responses, so a controller reads its writes at once).
 // Observations older than what is stored are ignored, so a late watch event never rolls
 // an object back; every change is delivered to listeners after it is applied.

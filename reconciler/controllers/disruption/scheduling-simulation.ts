@@ -1,7 +1,8 @@
 // SimulateScheduling, in Karpenter's words: "if these nodes went away, where would their
 // pods go?" One call to core's solver with the candidates marked for deletion: the same
 // question provisioning asks, so consolidation and provisioning never disagree about what
-// fits. (Not to be confused with reconciler/sim, the in-memory cluster and EC2.)
+// fits. (Not to be confused with reconciler/adapters/in-memory, the in-memory cluster and EC2,
+// nor reconciler/scenario, which plays a simulated day.)
 
 import type { Pod } from '../../../core/api/k8s.ts';
 import { solve } from '../../../core/index.ts';

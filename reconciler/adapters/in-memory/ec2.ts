@@ -1,0 +1,303 @@
+// The simulator's EC2: the shipped us-east-1 catalog with a seeded spot-price model,
+// idempotent launches keyed by client token, optional capacity shortages, and instances
+// that take a while to shut down. It implements the CloudProvider port only; booting a
+// launched instance into a Node is the simulated kubelet's job (kubelet.ts).
+
+import type { EC2NodeClass } from '../../../core/api/karpenter.ts';
+import { buildInstanceTypes, type InstanceType } from '../../../core/catalog/instance-types.ts';
+import type { RawCatalog, RawInstanceType } from '../../../core/catalog/raw-catalog.ts';
+import type { Clock } from '../../ports/clock.ts';
+import {
+  InsufficientCapacityError,
+  InstanceNotFoundError,
+  LaunchFailedError,
+  type CloudProvider,
+  type Instance,
+  type LaunchRequest,
+  type OfferingKey,
+} from '../../ports/cloud.ts';
+import { keyedUniform, mulberry32 } from './random.ts';
+import { CLUSTER_TAG_VALUE, TAG_NODECLAIM, clusterTagKey, type CapacityType } from '../../../core/contract/index.ts';
+
+/**
+ * The simulator's spot-price model, stated so results can be reproduced: the spot price
+ * of a type in a zone is its on-demand price times a discount drawn once per
+ * (family, zone) from a seeded uniform distribution on [minDiscount, maxDiscount)
+ * (default 0.30 to 0.65 of on-demand, the usual band of us-east-1 spot markets), fixed
+ * for the whole run. Types not sold as spot have no spot offering.
+ */
+export interface SpotPriceModelOptions {
+  readonly seed: number;
+  readonly minFraction?: number;
+  readonly maxFraction?: number;
+}
+
+export function seededSpotPrice(options: SpotPriceModelOptions): (type: RawInstanceType, zone: string) => number | undefined {
+  const lo = options.minFraction ?? 0.3;
+  const hi = options.maxFraction ?? 0.65;
+  return (type, zone) => {
+    if (!type.usageClasses.includes('spot') || type.onDemandPricePerHour == null) return undefined;
+    const family = type.name.split('.')[0]!;
+    const f = lo + (hi - lo) * keyedUniform(options.seed, `${family}/${zone}`);
+    return Math.round(type.onDemandPricePerHour * f * 1e5) / 1e5;
+  };
+}
+
+/** A window in which some offerings have no capacity (InsufficientInstanceCapacity). */
+export interface CapacityShortage {
+  readonly fromMs: number;
+  readonly untilMs: number;
+  /** Instance type names or family prefixes ending in "." ("p3.", "m5.large"); empty = all. */
+  readonly instanceTypes?: readonly string[];
+  readonly zones?: readonly string[];
+  readonly capacityTypes?: readonly CapacityType[];
+}
+
+export interface SimEc2Options {
+  readonly clock: Clock;
+  readonly catalog: RawCatalog;
+  readonly clusterName: string;
+  readonly seed: number;
+  readonly zones?: readonly string[];
+  readonly spotPrice?: SpotPriceModelOptions;
+  readonly shortages?: readonly CapacityShortage[];
+  /** Seconds from TerminateInstances to the instance being gone. */
+  readonly shutdownSeconds?: number;
+  /** Instance types offered at all (default: the whole catalog). */
+  readonly instanceTypeFilter?: (raw: RawInstanceType) => boolean;
+}
+
+export interface InMemoryInstanceRecord {
+  instance: Instance;
+  terminatedAt: number | undefined;
+  /** What the launch asked the node to register with (user data): labels and taints. */
+  userData: { labels: Record<string, string>; taints: NonNullable<LaunchRequest['nodeClaim']['spec']['taints']>; startupTaints: NonNullable<LaunchRequest['nodeClaim']['spec']['startupTaints']> };
+  nodeClaimName: string;
+}
+
+export type InstanceListener = (event: 'launched' | 'shutting-down' | 'terminated', record: InMemoryInstanceRecord) => void;
+
+export class InMemoryEc2 implements CloudProvider {
+  readonly zones: readonly string[];
+  private readonly instanceTypes: InstanceType[];
+  private readonly byToken = new Map<string, InMemoryInstanceRecord>();
+  private readonly byId = new Map<string, InMemoryInstanceRecord>();
+  private readonly listeners = new Set<InstanceListener>();
+  private readonly nextRandom: () => number;
+  private shortages: CapacityShortage[];
+  private seq = 0;
+  /** Calls made, for tests and the report. */
+  readonly calls = { create: 0, delete: 0, get: 0, list: 0, getInstanceTypes: 0 };
+
+  constructor(private readonly options: SimEc2Options) {
+    this.zones = options.zones ?? ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+    const raw = options.instanceTypeFilter
+      ? { ...options.catalog, instanceTypes: options.catalog.instanceTypes.filter(options.instanceTypeFilter) }
+      : options.catalog;
+    this.instanceTypes = buildInstanceTypes(raw, {
+      zones: [...this.zones],
+      spotPrice: seededSpotPrice(options.spotPrice ?? { seed: options.seed }),
+    });
+    this.nextRandom = mulberry32(options.seed ^ 0x5eed);
+    this.shortages = [...(options.shortages ?? [])];
+  }
+
+  onInstance(listener: InstanceListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  addShortage(s: CapacityShortage): void {
+    this.shortages.push(s);
+  }
+
+  /** Every instance ever launched, terminated ones included (for billing). */
+  allInstances(): readonly InMemoryInstanceRecord[] {
+    return [...this.byId.values()];
+  }
+
+  /** The full catalog (all offerings available), for computing bounds. */
+  catalog(): readonly InstanceType[] {
+    return this.instanceTypes;
+  }
+
+  async getInstanceTypes(_nodeClass: EC2NodeClass): Promise<readonly InstanceType[]> {
+    this.calls.getInstanceTypes += 1;
+    return this.instanceTypes;
+  }
+
+  async create(request: LaunchRequest): Promise<Instance> {
+    this.calls.create += 1;
+    const claim = request.nodeClaim;
+    const token = claim.metadata.uid;
+    if (!token) throw new LaunchFailedError('InvalidRequest', `NodeClaim ${claim.metadata.name} has no uid to use as client token`);
+    const existing = this.byToken.get(token);
+    if (existing) return existing.instance; // EC2 client-token idempotency
+
+    const now = this.options.clock.now();
+    // Karpenter's rule: spot when the claim allows it and a spot offering is available.
+    const candidates: { type: InstanceType; offering: InstanceType['offerings'][number] }[] = [];
+    for (const type of request.instanceTypes) {
+      for (const offering of type.offerings) if (offering.available) candidates.push({ type, offering });
+    }
+    if (candidates.length === 0) {
+      throw new LaunchFailedError('NoCompatibleOfferings', `NodeClaim ${claim.metadata.name} allows no available offering`);
+    }
+    const hasSpot = candidates.some((c) => c.offering.capacityType === 'spot');
+    const pool = candidates
+      .filter((c) => c.offering.capacityType === (hasSpot ? 'spot' : c.offering.capacityType))
+      .sort((a, b) => a.offering.price - b.offering.price || (a.type.name < b.type.name ? -1 : 1));
+    const short: OfferingKey[] = [];
+    let chosen: (typeof pool)[number] | undefined;
+    for (const c of pool) {
+      const key: OfferingKey = { instanceType: c.type.name, zone: c.offering.zone, capacityType: c.offering.capacityType };
+      if (this.isShort(key, now)) {
+        short.push(key);
+        continue;
+      }
+      chosen = c;
+      break;
+    }
+    if (!chosen) throw new InsufficientCapacityError(short);
+
+    this.seq += 1;
+    const id = `i-${(this.seq.toString(16) + Math.floor(this.nextRandom() * 0xffffffff).toString(16)).padStart(17, '0').slice(-17)}`;
+    const zone = chosen.offering.zone;
+    const instance: Instance = {
+      id,
+      providerID: `aws:///${zone}/${id}`,
+      instanceType: chosen.type.name,
+      zone,
+      capacityType: chosen.offering.capacityType,
+      pricePerHour: chosen.offering.price,
+      imageID: 'ami-sim0al2023',
+      state: 'pending',
+      launchTime: now,
+      tags: { ...request.tags },
+    };
+    const record: InMemoryInstanceRecord = {
+      instance,
+      terminatedAt: undefined,
+      nodeClaimName: claim.metadata.name ?? '',
+      userData: {
+        labels: { ...(claim.metadata.labels ?? {}), ...chosen.type.labels },
+        taints: [...(claim.spec.taints ?? [])],
+        startupTaints: [...(claim.spec.startupTaints ?? [])],
+      },
+    };
+    this.byToken.set(token, record);
+    this.byId.set(id, record);
+    for (const l of this.listeners) l('launched', record);
+    return short.length > 0 ? { ...instance, insufficientCapacity: short } : instance;
+  }
+
+  async delete(providerID: string): Promise<void> {
+    this.calls.delete += 1;
+    const record = this.byProviderID(providerID);
+    if (!record || record.instance.state === 'terminated') throw new InstanceNotFoundError(providerID);
+    if (record.instance.state === 'shutting-down') return;
+    this.setState(record, 'shutting-down');
+    for (const l of this.listeners) l('shutting-down', record);
+    this.options.clock.setTimer((this.options.shutdownSeconds ?? 30) * 1000, () => {
+      record.terminatedAt = this.options.clock.now();
+      this.setState(record, 'terminated');
+      for (const l of this.listeners) l('terminated', record);
+    });
+  }
+
+  async get(providerID: string): Promise<Instance> {
+    this.calls.get += 1;
+    const record = this.byProviderID(providerID);
+    if (!record || record.instance.state === 'terminated') throw new InstanceNotFoundError(providerID);
+    return record.instance;
+  }
+
+  async list(): Promise<readonly Instance[]> {
+    this.calls.list += 1;
+    const out: Instance[] = [];
+    for (const r of this.byId.values()) {
+      if (r.instance.state !== 'terminated' && r.instance.tags[clusterTagKey(this.options.clusterName)] === CLUSTER_TAG_VALUE) out.push(r.instance);
+    }
+    return out;
+  }
+
+  /** An instance launched before the simulation started (for a scenario's initial fleet). */
+  restore(args: { clientToken: string; nodeClaimName: string; instanceType: string; zone: string; capacityType: CapacityType; launchTime: number; tags: Record<string, string>; userData: InMemoryInstanceRecord['userData'] }): InMemoryInstanceRecord {
+    const type = this.instanceTypes.find((t) => t.name === args.instanceType);
+    const offering = type?.offerings.find((o) => o.zone === args.zone && o.capacityType === args.capacityType);
+    if (!type || !offering) throw new Error(`${args.instanceType} is not offered as ${args.capacityType} in ${args.zone} in the simulated catalog`);
+    this.seq += 1;
+    const id = `i-${(this.seq.toString(16) + Math.floor(this.nextRandom() * 0xffffffff).toString(16)).padStart(17, '0').slice(-17)}`;
+    const record: InMemoryInstanceRecord = {
+      instance: {
+        id,
+        providerID: `aws:///${args.zone}/${id}`,
+        instanceType: args.instanceType,
+        zone: args.zone,
+        capacityType: args.capacityType,
+        pricePerHour: offering.price,
+        imageID: 'ami-sim0al2023',
+        state: 'running',
+        launchTime: args.launchTime,
+        tags: { ...args.tags },
+      },
+      terminatedAt: undefined,
+      nodeClaimName: args.nodeClaimName,
+      userData: args.userData,
+    };
+    this.byToken.set(args.clientToken, record);
+    this.byId.set(id, record);
+    return record;
+  }
+
+  /** Starts an instance outside the reconciler (an orphan for GC tests). */
+  launchUntracked(type: string, zone: string, tags: Record<string, string>): Instance {
+    const it = this.instanceTypes.find((t) => t.name === type);
+    if (!it) throw new Error(`unknown instance type ${type}`);
+    this.seq += 1;
+    const id = `i-orphan${this.seq.toString(16).padStart(9, '0')}`;
+    const offering = it.offerings.find((o) => o.zone === zone && o.capacityType === 'on-demand') ?? it.offerings[0]!;
+    const instance: Instance = {
+      id,
+      providerID: `aws:///${zone}/${id}`,
+      instanceType: type,
+      zone,
+      capacityType: offering.capacityType,
+      pricePerHour: offering.price,
+      state: 'running',
+      launchTime: this.options.clock.now(),
+      tags: { [clusterTagKey(this.options.clusterName)]: CLUSTER_TAG_VALUE, ...tags },
+    };
+    const record: InMemoryInstanceRecord = { instance, terminatedAt: undefined, nodeClaimName: tags[TAG_NODECLAIM] ?? '', userData: { labels: {}, taints: [], startupTaints: [] } };
+    this.byId.set(id, record);
+    return instance;
+  }
+
+  private byProviderID(providerID: string): InMemoryInstanceRecord | undefined {
+    const id = providerID.slice(providerID.lastIndexOf('/') + 1);
+    return this.byId.get(id);
+  }
+
+  private setState(record: InMemoryInstanceRecord, state: Instance['state']): void {
+    record.instance = { ...record.instance, state };
+  }
+
+  /** Marks an instance running (the simulated kubelet calls this when it boots). */
+  markRunning(id: string): void {
+    const r = this.byId.get(id);
+    if (r && r.instance.state === 'pending') this.setState(r, 'running');
+  }
+
+  private isShort(key: OfferingKey, now: number): boolean {
+    return this.shortages.some(
+      (s) =>
+        now >= s.fromMs &&
+        now < s.untilMs &&
+        (!s.zones || s.zones.length === 0 || s.zones.includes(key.zone)) &&
+        (!s.capacityTypes || s.capacityTypes.length === 0 || s.capacityTypes.includes(key.capacityType)) &&
+        (!s.instanceTypes ||
+          s.instanceTypes.length === 0 ||
+          s.instanceTypes.some((p) => (p.endsWith('.') ? key.instanceType.startsWith(p) : key.instanceType === p))),
+    );
+  }
+}

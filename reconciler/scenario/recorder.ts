@@ -1,0 +1,205 @@
+// What the simulation measured: the fleet (nodes and $/h by pool and capacity type) and
+// the LP lower bound of the workload over time, how long pods waited, the exact cost of
+// every instance, and the most nodes a drift rollout disrupted at once against its budget.
+
+import { allowedDisruptions, parseBudgets } from '../../core/disruption/budgets.ts';
+import {
+  costLowerBound,
+  nodePoolFromManifest,
+  parseResourceList,
+  podRequests,
+  subtractResources,
+  addResources,
+  type BoundInstanceType,
+  type ResourceList,
+} from '../../core/index.ts';
+import type { InMemoryWorld } from '../adapters/in-memory/world.ts';
+import type { Intent } from '../ports/intent.ts';
+import { isDaemonSetPod, isTerminal } from '../views/cluster-state.ts';
+import { ANNOTATION_DISRUPTION, LABEL_NODEPOOL, TAG_NODEPOOL, parseDisruptionMark } from '../../core/contract/index.ts';
+
+export interface FleetSample {
+  readonly t: number;
+  /** "pool|capacityType" -> nodes */
+  readonly nodes: Readonly<Record<string, number>>;
+  /** "pool|capacityType" -> USD per hour */
+  readonly cost: Readonly<Record<string, number>>;
+  readonly totalNodes: number;
+  readonly totalCost: number;
+  readonly pods: number;
+  readonly pending: number;
+  /** LP lower bound of the $/h of any fleet that could run these pods under the policies. */
+  readonly lowerBound: number;
+}
+
+export interface RolloutWatch {
+  readonly nodePool: string;
+  readonly maxConcurrent: number;
+  readonly capAtMax: number;
+  readonly violations: number;
+  readonly replaced: number;
+}
+
+const LB_RESOURCES = ['cpu', 'memory', 'nvidia.com/gpu'];
+
+export class ScenarioRecorder {
+  readonly samples: FleetSample[] = [];
+  private readonly pendingSince = new Map<string, number>();
+  private pendingMs = 0;
+  readonly timeToBindMs: number[] = [];
+  private readonly rollouts = new Map<string, { max: number; cap: number; violations: number; replaced: Set<string> }>();
+  private boundTypes: { commit: string; types: BoundInstanceType[] } | undefined;
+  private intent: Intent | undefined;
+  private readonly unsub: (() => void)[] = [];
+
+  constructor(private readonly world: InMemoryWorld) {
+    this.unsub.push(
+      world.api.watch((e) => {
+        const now = world.clock.now();
+        if (e.kind === 'Pod') {
+          const p = e.object;
+          const uid = p.metadata.uid!;
+          if (isDaemonSetPod(p)) return;
+          const since = this.pendingSince.get(uid);
+          if (e.type === 'ADDED' && !p.spec.nodeName) this.pendingSince.set(uid, now);
+          else if (since !== undefined && (e.type === 'DELETED' || p.spec.nodeName || isTerminal(p))) {
+            this.pendingSince.delete(uid);
+            this.pendingMs += now - since;
+            if (p.spec.nodeName) this.timeToBindMs.push(now - since);
+          }
+        } else if (e.kind === 'NodeClaim') {
+          this.watchRollout();
+        }
+      }),
+      world.intent.subscribe((ev) => {
+        if (ev.type === 'accepted') this.intent = ev.intent;
+      }),
+    );
+    this.intent = world.intent.current();
+  }
+
+  stop(): void {
+    for (const u of this.unsub.splice(0)) u();
+  }
+
+  /** Pod-hours spent pending up to `nowMs` (pods still pending count up to now). */
+  podHoursPending(nowMs: number): number {
+    let ms = this.pendingMs;
+    for (const since of this.pendingSince.values()) ms += nowMs - since;
+    return ms / 3_600_000;
+  }
+
+  stillPending(): number {
+    return this.pendingSince.size;
+  }
+
+  rolloutWatches(): RolloutWatch[] {
+    return [...this.rollouts].map(([nodePool, r]) => ({ nodePool, maxConcurrent: r.max, capAtMax: r.cap, violations: r.violations, replaced: r.replaced.size }));
+  }
+
+  /** Drift disruption in flight per pool, checked against the pool's Drifted budget right now. */
+  private watchRollout(): void {
+    const intent = this.intent;
+    if (!intent) return;
+    const perPool = new Map<string, string[]>();
+    const totals = new Map<string, number>();
+    for (const c of this.world.api.cache.list('NodeClaim')) {
+      const pool = c.metadata.labels?.[LABEL_NODEPOOL] ?? '';
+      totals.set(pool, (totals.get(pool) ?? 0) + 1);
+      const mark = parseDisruptionMark(c.metadata.annotations?.[ANNOTATION_DISRUPTION]);
+      if (mark?.method !== 'drift') continue;
+      let l = perPool.get(pool);
+      if (!l) perPool.set(pool, (l = []));
+      l.push(c.metadata.name!);
+    }
+    for (const [pool, names] of perPool) {
+      const spec = intent.nodePools.find((p) => p.metadata.name === pool);
+      if (!spec) continue;
+      // The cap the budget sets (nodes already disrupting not subtracted): what may be in flight at once.
+      const cap = allowedDisruptions(parseBudgets(spec.spec.disruption?.budgets), 'Drifted', totals.get(pool) ?? 0, 0, this.world.clock.now()).cap;
+      let r = this.rollouts.get(pool);
+      if (!r) this.rollouts.set(pool, (r = { max: 0, cap, violations: 0, replaced: new Set() }));
+      for (const n of names) r.replaced.add(n);
+      if (names.length > r.max) {
+        r.max = names.length;
+        r.cap = cap;
+      }
+      if (names.length > cap) r.violations += 1;
+    }
+  }
+
+  /** Instance types any pool of the intent may launch, at their cheapest allowed offering, net of DaemonSet overhead. */
+  private boundTypesFor(intent: Intent): BoundInstanceType[] {
+    if (this.boundTypes?.commit === intent.commit) return this.boundTypes.types;
+    const catalog = this.world.ec2.catalog();
+    let overhead: ResourceList = {};
+    for (const ds of this.world.api.cache.list('DaemonSet')) {
+      for (const c of ds.spec.template.spec.containers) overhead = addResources(overhead, parseResourceList(c.resources?.requests));
+    }
+    const best = new Map<string, BoundInstanceType>();
+    for (const manifest of intent.nodePools) {
+      const pool = nodePoolFromManifest(manifest, catalog);
+      for (const t of pool.instanceTypes) {
+        const price = Math.min(...t.offerings.map((o) => o.price));
+        if (!Number.isFinite(price)) continue;
+        const prev = best.get(t.name);
+        if (!prev || price < prev.price) best.set(t.name, { name: t.name, price, capacity: subtractResources(t.allocatable, overhead) });
+      }
+    }
+    const types = [...best.values()].filter((t) => (t.capacity.cpu ?? 0) > 0 && (t.capacity.memory ?? 0) > 0);
+    this.boundTypes = { commit: intent.commit, types };
+    return types;
+  }
+
+  /** The LP lower bound of the $/h needed by these pods' requests. */
+  lowerBound(pods: readonly { requests: ResourceList }[]): number {
+    const intent = this.intent;
+    if (!intent || pods.length === 0) return 0;
+    let demand: ResourceList = {};
+    for (const p of pods) demand = addResources(demand, p.requests);
+    const b = costLowerBound(demand, this.boundTypesFor(intent), LB_RESOURCES.filter((r) => (demand[r] ?? 0) > 0));
+    return Number.isFinite(b.cost) ? b.cost : 0;
+  }
+
+  sample(): FleetSample {
+    const now = this.world.clock.now();
+    const nodes: Record<string, number> = {};
+    const cost: Record<string, number> = {};
+    let totalNodes = 0;
+    let totalCost = 0;
+    for (const r of this.world.ec2.allInstances()) {
+      if (r.instance.state === 'terminated') continue;
+      const key = `${r.instance.tags[TAG_NODEPOOL] ?? '(none)'}|${r.instance.capacityType}`;
+      nodes[key] = (nodes[key] ?? 0) + 1;
+      cost[key] = (cost[key] ?? 0) + r.instance.pricePerHour;
+      totalNodes += 1;
+      totalCost += r.instance.pricePerHour;
+    }
+    const workload: { requests: ResourceList }[] = [];
+    let pending = 0;
+    for (const p of this.world.api.cache.list('Pod')) {
+      if (isTerminal(p) || isDaemonSetPod(p) || p.metadata.deletionTimestamp) continue;
+      if (!p.spec.nodeName) pending += 1;
+      workload.push({ requests: podRequests(p) });
+    }
+    const s: FleetSample = { t: now, nodes, cost, totalNodes, totalCost, pods: workload.length, pending, lowerBound: this.lowerBound(workload) };
+    this.samples.push(s);
+    return s;
+  }
+
+  /** Exact cost of every instance from launch to termination (or `endMs`), USD. */
+  totalCost(endMs: number): { total: number; byPool: Record<string, number> } {
+    let total = 0;
+    const byPool: Record<string, number> = {};
+    for (const r of this.world.ec2.allInstances()) {
+      const end = Math.min(r.terminatedAt ?? endMs, endMs);
+      const start = Math.max(r.instance.launchTime, this.samples[0]?.t ?? r.instance.launchTime);
+      if (end <= start) continue;
+      const c = (r.instance.pricePerHour * (end - start)) / 3_600_000;
+      total += c;
+      const pool = r.instance.tags[TAG_NODEPOOL] ?? '(none)';
+      byPool[pool] = (byPool[pool] ?? 0) + c;
+    }
+    return { total, byPool };
+  }
+}

@@ -1,0 +1,314 @@
+// Runs a scenario: the production reconciler (every controller, unchanged) against the
+// simulated cluster and EC2 on a virtual clock, with the scenario's workloads, policy
+// commits and capacity shortages played at their times. Returns what happened.
+
+import type { DaemonSet, Pod, PodSpec } from '../../core/api/k8s.ts';
+import type { RawCatalog } from '../../core/index.ts';
+import { InMemoryWorld } from '../adapters/in-memory/world.ts';
+import type { PodTemplate } from '../adapters/in-memory/workloads.ts';
+import type { DecisionRecord } from '../observability/decisions.ts';
+import type { LogRecord, LogSink } from '../observability/log.ts';
+import type { ReconcilerOptions } from '../runtime/context.ts';
+import { createReconciler } from '../reconciler.ts';
+import { restoreFleet } from './fleet.ts';
+import { applyPolicyCommit, compilePolicyDir, type CommitOutcome, type CompiledIntent } from './policies.ts';
+import { ScenarioRecorder, type FleetSample, type RolloutWatch } from './recorder.ts';
+import type { DeploymentWorkload, JobWorkload, PodShape, Scenario, ScenarioEvent } from './scenario.ts';
+import { loadSnapshot } from './snapshot.ts';
+import { ANNOTATION_DO_NOT_DISRUPT, LABEL_NODEPOOL } from '../../core/contract/index.ts';
+
+export interface SimulationOptions {
+  readonly scenario: Scenario;
+  readonly intent: CompiledIntent;
+  readonly catalog: RawCatalog;
+  /** Project root, for policy commits that compile another directory. */
+  readonly root: string;
+  readonly typecheck?: boolean;
+  readonly onDecision?: (d: DecisionRecord) => void;
+  /** Called as virtual time advances (throttled by the caller as it likes). */
+  readonly onProgress?: (nowMs: number, sample: FleetSample | undefined) => void;
+  /** Every log line of the reconciler (JSON records); default: kept in memory only for warnings. */
+  readonly logSink?: LogSink;
+  readonly reconcilerOptions?: Partial<ReconcilerOptions>;
+  /** Offer only part of the catalog (smaller, faster runs in tests). */
+  readonly instanceTypeFilter?: (raw: RawCatalog['instanceTypes'][number]) => boolean;
+  /** Things the scenario itself did (operator actions), for the timeline. */
+  readonly onNote?: (t: number, message: string) => void;
+}
+
+export interface CommitRecord {
+  readonly t: number;
+  readonly commit: string;
+  readonly message: string;
+  readonly accepted: boolean;
+  readonly problems?: readonly string[];
+}
+
+export interface SimulationResult {
+  readonly scenario: Scenario;
+  readonly samples: readonly FleetSample[];
+  readonly decisions: readonly DecisionRecord[];
+  readonly commits: readonly CommitRecord[];
+  readonly totalCost: number;
+  readonly costByPool: Readonly<Record<string, number>>;
+  readonly podHoursPending: number;
+  readonly timeToBindMs: readonly number[];
+  readonly stillPending: number;
+  readonly rollouts: readonly RolloutWatch[];
+  readonly instancesLaunched: number;
+  readonly errors: readonly LogRecord[];
+  readonly wallMs: number;
+  readonly world: InMemoryWorld;
+  readonly metricsText: string;
+  readonly operatorNotes: readonly { readonly t: number; readonly message: string }[];
+  /** NodeClaims still being deleted at the end, with what holds each. */
+  readonly stillDraining: readonly { readonly nodeClaim: string; readonly nodePool: string; readonly blockedBy: string }[];
+}
+
+function podSpec(shape: PodShape): PodSpec {
+  return {
+    containers: [{ name: 'main', image: 'registry.example/app:1', resources: { requests: { ...shape.requests } } }],
+    ...(shape.tolerations.length > 0 ? { tolerations: shape.tolerations.map((t) => ({ ...t })) } : {}),
+    ...(Object.keys(shape.nodeSelector).length > 0 ? { nodeSelector: { ...shape.nodeSelector } } : {}),
+    ...(shape.priorityClassName ? { priorityClassName: shape.priorityClassName } : {}),
+    terminationGracePeriodSeconds: 30,
+  };
+}
+
+function template(shape: PodShape, appLabel: string): PodTemplate {
+  const labels = { app: appLabel, ...shape.labels };
+  const spec = podSpec(shape);
+  if (shape.spreadZones) {
+    spec.topologySpreadConstraints = [
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app: appLabel } } },
+    ];
+  }
+  return { metadata: { labels, annotations: { ...shape.annotations } }, spec };
+}
+
+/** Samples are taken this long after each sampling boundary. */
+export const SAMPLE_OFFSET_MS = 1_000;
+
+/** An autoscaler acts in steps, not per pod: ramps change the replica count every 5 minutes. */
+const RAMP_STEP_MS = 5 * 60_000;
+
+/** Replica counts over time as (time, count) changes; ramps in RAMP_STEP_MS steps. */
+function replicaTimeline(w: DeploymentWorkload): { atMs: number; replicas: number }[] {
+  const out: { atMs: number; replicas: number }[] = [];
+  let current = 0;
+  for (const s of w.replicas) {
+    if (s.toMs === undefined) {
+      out.push({ atMs: s.atMs, replicas: s.replicas });
+      current = s.replicas;
+      continue;
+    }
+    const span = s.toMs - s.atMs;
+    const steps = Math.max(1, Math.round(span / RAMP_STEP_MS));
+    for (let i = 1; i <= steps; i++) {
+      const r = Math.round(current + ((s.replicas - current) * i) / steps);
+      out.push({ atMs: s.atMs + (span * i) / steps, replicas: r });
+    }
+    current = s.replicas;
+  }
+  return out;
+}
+
+export async function runSimulation(opts: SimulationOptions): Promise<SimulationResult> {
+  const wallStart = performance.now();
+  const sc = opts.scenario;
+  const world = new InMemoryWorld({
+    startMs: sc.startMs,
+    seed: sc.seed,
+    catalog: opts.catalog,
+    clusterName: sc.cluster.name,
+    ...(sc.cluster.zones.length > 0 ? { zones: sc.cluster.zones } : {}),
+    kubelet: { bootSeconds: sc.cluster.bootSeconds, readySeconds: sc.cluster.readySeconds },
+    shortages: sc.ec2.shortages.map((s) => ({ ...s, fromMs: sc.startMs + s.fromMs, untilMs: sc.startMs + s.untilMs })),
+    spotPrice: { seed: sc.seed, minFraction: sc.ec2.spotMin, maxFraction: sc.ec2.spotMax },
+    ...(opts.instanceTypeFilter ? { instanceTypeFilter: opts.instanceTypeFilter } : {}),
+  });
+  const commits: CommitRecord[] = [];
+  let current = opts.intent;
+  world.intent.accept({ commit: current.commit, nodePools: current.nodePools, nodeClasses: current.nodeClasses });
+  commits.push({ t: sc.startMs, commit: current.commit, message: current.message, accepted: true });
+  restoreFleet(world, world.intent.current()!, sc.fleet, sc.file);
+
+  for (const ds of sc.daemonSets) {
+    const obj: DaemonSet = {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: ds.name, namespace: ds.namespace },
+      spec: {
+        selector: { matchLabels: { app: ds.name } },
+        template: {
+          metadata: { labels: { app: ds.name } },
+          spec: {
+            containers: [{ name: ds.name, resources: { requests: { ...ds.requests } } }],
+            ...(ds.tolerateAll ? { tolerations: [{ operator: 'Exists' }] } : {}),
+            priorityClassName: 'system-node-critical',
+          },
+        },
+      },
+    };
+    world.workloads.applyDaemonSet(obj);
+  }
+
+  const decisions: DecisionRecord[] = [];
+  const errors: LogRecord[] = [];
+  const reconciler = createReconciler({
+    clock: world.clock,
+    cluster: world.api,
+    cloud: world.ec2,
+    intent: world.intent,
+    logSink: (r) => {
+      if (r.level === 'error') errors.push(r);
+      opts.logSink?.(r);
+    },
+    options: {
+      clusterName: sc.cluster.name,
+      batchWindow: { idleMs: sc.reconciler.batchIdleMs, maxMs: sc.reconciler.batchMaxMs },
+      stabilizationMs: sc.reconciler.stabilizationMs,
+      spotToSpotConsolidation: sc.reconciler.spotToSpot,
+      ...opts.reconcilerOptions,
+    },
+  });
+  reconciler.context.decisions.subscribe((d) => {
+    decisions.push(d);
+    opts.onDecision?.(d);
+  });
+  const recorder = new ScenarioRecorder(world);
+  await reconciler.start();
+
+  const at = (offsetMs: number, fn: () => void | Promise<void>) => {
+    world.clock.setTimer(Math.max(0, sc.startMs + offsetMs - world.clock.now()), () => void fn());
+  };
+
+  for (const w of sc.workloads) {
+    if (w.kind === 'Deployment') {
+      const tl = replicaTimeline(w);
+      const first = tl[0]!;
+      at(first.atMs, () => {
+        world.workloads.applyDeployment({ name: w.name, namespace: w.namespace, replicas: first.replicas, template: template(w, w.name) });
+        if (w.pdb) {
+          world.workloads.applyPodDisruptionBudget({
+            apiVersion: 'policy/v1',
+            kind: 'PodDisruptionBudget',
+            metadata: { name: w.name, namespace: w.namespace },
+            spec: { selector: { matchLabels: { app: w.name } }, ...w.pdb },
+          });
+        }
+      });
+      for (const step of tl.slice(1)) at(step.atMs, () => world.workloads.scaleDeployment(w.namespace, w.name, step.replicas));
+    } else if (w.kind === 'Job') {
+      const j: JobWorkload = w;
+      at(j.atMs, () =>
+        world.workloads.startJob({ name: j.name, namespace: j.namespace, completions: j.completions, parallelism: j.parallelism, runSeconds: j.runMs / 1000, template: template(j, j.name) }),
+      );
+    } else {
+      const snapshot = await loadSnapshot(w.file);
+      at(w.atMs, () => {
+        for (const ds of snapshot.daemonSets) world.workloads.applyDaemonSet(ds);
+        for (const pdb of snapshot.pdbs) world.workloads.applyPodDisruptionBudget(pdb);
+        for (const d of snapshot.deployments) world.workloads.applyDeployment(d);
+        for (const p of snapshot.barePods) world.workloads.createPod(p as Pod);
+      });
+    }
+  }
+
+  // Policy commits are validated before the run, in order (each on the intent the
+  // previous accepted commits left): the run itself then only plays them at their times,
+  // so no real I/O interleaves with virtual time and every run is the same run.
+  const outcomes = new Map<ScenarioEvent, CommitOutcome>();
+  let base = current;
+  for (const e of sc.events) {
+    const pc = e.policyCommit;
+    if (!pc) continue;
+    let outcome: CommitOutcome;
+    if (pc.policies) {
+      try {
+        const compiled = await compilePolicyDir(opts.root, pc.policies, { typecheck: opts.typecheck ?? false });
+        outcome = await applyPolicyCommit({ ...compiled, message: pc.message }, pc, sc.file);
+      } catch (err) {
+        outcome = { ok: false, commit: 'uncompiled', problems: [{ file: pc.policies, field: '(policies)', message: (err as Error).message }] };
+      }
+    } else {
+      outcome = await applyPolicyCommit(base, pc, sc.file);
+    }
+    if (outcome.ok) base = outcome.intent;
+    outcomes.set(e, outcome);
+  }
+
+  const operatorNotes: { t: number; message: string }[] = [];
+  for (const e of sc.events) {
+    const del = e.deleteNodeClaims;
+    if (del) {
+      at(e.atMs, async () => {
+        const claims = world.api.cache.list('NodeClaim').filter((c) => c.metadata.labels?.[LABEL_NODEPOOL] === del.nodePool && !c.metadata.deletionTimestamp);
+        for (const c of claims) await world.api.deleteNodeClaim(c.metadata.name!);
+        operatorNotes.push({ t: world.clock.now(), message: `operator: kubectl delete nodeclaims -l karpenter.sh/nodepool=${del.nodePool} (${claims.length} claim(s)): ${del.reason}` });
+        opts.onNote?.(world.clock.now(), operatorNotes[operatorNotes.length - 1]!.message);
+      });
+      continue;
+    }
+    const pc = e.policyCommit!;
+    const outcome = outcomes.get(e)!;
+    at(e.atMs, () => {
+      if (outcome.ok) {
+        current = outcome.intent;
+        world.intent.accept({ commit: current.commit, nodePools: current.nodePools, nodeClasses: current.nodeClasses });
+        commits.push({ t: world.clock.now(), commit: current.commit, message: pc.message, accepted: true });
+      } else {
+        world.intent.reject(outcome.commit, outcome.problems);
+        commits.push({ t: world.clock.now(), commit: outcome.commit, message: pc.message, accepted: false, problems: outcome.problems.map((p) => `${p.file}: ${p.field}: ${p.message}`) });
+      }
+    });
+  }
+
+  let last: FleetSample | undefined;
+  const sampleLoop = () => {
+    last = recorder.sample();
+    opts.onProgress?.(world.clock.now(), last);
+    if (world.clock.now() + sc.sampleMs <= sc.startMs + sc.durationMs + SAMPLE_OFFSET_MS) world.clock.setTimer(sc.sampleMs, sampleLoop);
+  };
+  // Samples are taken just after each boundary, once what the scenario does at that instant has happened.
+  world.clock.setTimer(SAMPLE_OFFSET_MS, sampleLoop);
+
+  const end = sc.startMs + sc.durationMs;
+  await world.clock.runUntil(end + SAMPLE_OFFSET_MS, (now) => opts.onProgress?.(now, undefined));
+  if (!last || last.t < end) recorder.sample();
+  await reconciler.stop();
+  recorder.stop();
+  const cost = recorder.totalCost(end);
+  const stillDraining = world.api.cache
+    .list('NodeClaim')
+    .filter((c) => c.metadata.deletionTimestamp)
+    .map((c) => {
+      const node = world.api.cache.list('Node').find((n) => n.spec?.providerID === c.status?.providerID);
+      const pods = node ? world.api.cache.podsOnNode(node.metadata.name!).filter((p) => !p.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet')) : [];
+      const pinned = pods.filter((p) => p.metadata.annotations?.[ANNOTATION_DO_NOT_DISRUPT] === 'true').length;
+      return {
+        nodeClaim: c.metadata.name!,
+        nodePool: c.metadata.labels?.[LABEL_NODEPOOL] ?? '',
+        blockedBy: pinned > 0 ? `${pinned} do-not-disrupt pod(s), until terminationGracePeriod ${c.spec.terminationGracePeriod ?? '(none: forever)'}` : pods.length > 0 ? `${pods.length} pod(s) whose PDB allows no eviction` : 'instance shutting down',
+      };
+    });
+  return {
+    operatorNotes,
+    stillDraining,
+    scenario: sc,
+    samples: recorder.samples,
+    decisions,
+    commits,
+    totalCost: cost.total,
+    costByPool: cost.byPool,
+    podHoursPending: recorder.podHoursPending(end),
+    timeToBindMs: recorder.timeToBindMs,
+    stillPending: recorder.stillPending(),
+    rollouts: recorder.rolloutWatches(),
+    instancesLaunched: world.ec2.allInstances().filter((r) => r.instance.launchTime >= sc.startMs).length,
+    errors,
+    wallMs: performance.now() - wallStart,
+    world,
+    metricsText: await reconciler.context.metrics.registry.metrics(),
+  };
+}

@@ -1,0 +1,88 @@
+// A workload from a real cluster: `kubectl get pods,nodes,daemonsets,pdb -A -o json`.
+// Pods owned by the same controller become one Deployment-like group (replicas = the
+// pods seen); pods without an owner are created as they are; DaemonSets and PDBs are
+// applied; nodes are not recreated (the reconciler provisions its own fleet for the
+// pods) but are counted for the report.
+
+import { readFile } from 'node:fs/promises';
+import type { DaemonSet, Pod, PodDisruptionBudget } from '../../core/api/k8s.ts';
+import type { DeploymentSpec } from '../adapters/in-memory/workloads.ts';
+import { ScenarioError } from './scenario.ts';
+
+export interface Snapshot {
+  readonly deployments: DeploymentSpec[];
+  readonly barePods: Pod[];
+  readonly daemonSets: DaemonSet[];
+  readonly pdbs: PodDisruptionBudget[];
+  readonly nodes: number;
+}
+
+interface ListObject {
+  kind?: string;
+  items?: { kind?: string; metadata?: Pod['metadata'] }[];
+}
+
+function stripPod(p: Pod): Pod {
+  const { nodeName: _n, ...spec } = p.spec;
+  void _n;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: p.metadata.name, namespace: p.metadata.namespace, labels: p.metadata.labels, annotations: p.metadata.annotations },
+    spec: { ...spec, containers: spec.containers.map((c) => ({ name: c.name, image: c.image, resources: c.resources })) },
+  };
+}
+
+export async function loadSnapshot(file: string): Promise<Snapshot> {
+  let doc: ListObject;
+  try {
+    doc = JSON.parse(await readFile(file, 'utf8')) as ListObject;
+  } catch (e) {
+    throw new ScenarioError(file, '(file)', `not a readable JSON file (${(e as Error).message}); produce one with: kubectl get pods,nodes,daemonsets,pdb -A -o json > ${file}`);
+  }
+  if (!Array.isArray(doc.items)) throw new ScenarioError(file, 'items', 'expected the List that kubectl get pods,nodes,daemonsets,pdb -A -o json prints');
+  const groups = new Map<string, Pod[]>();
+  const barePods: Pod[] = [];
+  const daemonSets: DaemonSet[] = [];
+  const pdbs: PodDisruptionBudget[] = [];
+  let nodes = 0;
+  for (const [i, item] of doc.items.entries()) {
+    switch (item.kind) {
+      case 'Pod': {
+        const p = item as unknown as Pod;
+        const phase = p.status?.phase;
+        if (phase === 'Succeeded' || phase === 'Failed') break;
+        if (!Array.isArray(p.spec?.containers)) throw new ScenarioError(file, `items[${i}].spec.containers`, `missing on pod ${p.metadata?.name}; is this a pod list from kubectl?`);
+        const owner = p.metadata.ownerReferences?.find((o) => o.controller);
+        if (owner?.kind === 'DaemonSet') break; // recreated by its DaemonSet
+        if (!owner) barePods.push(stripPod(p));
+        else {
+          const key = `${p.metadata.namespace ?? 'default'}/${owner.kind}/${owner.name}`;
+          let l = groups.get(key);
+          if (!l) groups.set(key, (l = []));
+          l.push(p);
+        }
+        break;
+      }
+      case 'DaemonSet':
+        daemonSets.push({ ...(item as unknown as DaemonSet), metadata: { name: item.metadata?.name, namespace: item.metadata?.namespace } });
+        break;
+      case 'PodDisruptionBudget': {
+        const pdb = item as unknown as PodDisruptionBudget;
+        pdbs.push({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: pdb.metadata.name, namespace: pdb.metadata.namespace }, spec: pdb.spec });
+        break;
+      }
+      case 'Node':
+        nodes += 1;
+        break;
+      default:
+        break;
+    }
+  }
+  const deployments: DeploymentSpec[] = [...groups].map(([key, pods]) => {
+    const first = stripPod(pods[0]!);
+    const [namespace, , name] = key.split('/') as [string, string, string];
+    return { name, namespace, replicas: pods.length, template: { metadata: { labels: first.metadata.labels, annotations: first.metadata.annotations }, spec: first.spec } };
+  });
+  return { deployments, barePods, daemonSets, pdbs, nodes };
+}

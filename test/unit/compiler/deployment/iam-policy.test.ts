@@ -1,0 +1,157 @@
+// The IAM policy document `joinery compile` writes for the reconciler's role, checked
+// against the calls the AWS adapter actually makes: its source is scanned for the SDK
+// commands it sends, so adding or removing a call without updating the document fails here.
+import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import {
+  EC2_API_CALLS,
+  grantedEc2Actions,
+  CREATED_WITH_INSTANCE,
+  IMPLIED_ACTIONS,
+  MUTATING_EC2_ACTIONS,
+  TAGGED_ON_CREATE,
+  reconcilerIamPolicy,
+  type IamStatement,
+} from '../../../../compiler/deployment/iam-policy.ts';
+
+const REPO = fileURLToPath(new URL('../../../..', import.meta.url));
+const ADAPTER_DIR = join(REPO, 'reconciler/adapters/aws');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return /\.ts$/.test(name) && !/\.test\.ts$/.test(name) ? [path] : [];
+  });
+}
+
+/** The AWS SDK commands the adapter sends, by client package: { 'client-ec2': Set(['CreateFleet', ...]) }. */
+function commandsSentByAdapter(): Map<string, Set<string>> {
+  const byClient = new Map<string, Set<string>>();
+  for (const file of sourceFiles(ADAPTER_DIR)) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/(client-[\w-]+)'/g)) {
+      const commands = m[1]!
+        .split(',')
+        .map((s) => s.trim().replace(/^type\s+/, ''))
+        .filter((s) => /^\w+Command$/.test(s))
+        // Only the commands the file actually constructs (an import alone sends nothing).
+        .filter((s) => new RegExp(`new\\s+${s}\\s*\\(`).test(text))
+        .map((s) => s.slice(0, -'Command'.length));
+      const set = byClient.get(m[2]!) ?? new Set<string>();
+      commands.forEach((c) => set.add(c));
+      byClient.set(m[2]!, set);
+    }
+  }
+  return byClient;
+}
+
+const document = reconcilerIamPolicy({
+  clusterName: 'prod-use1',
+  region: 'us-east-1',
+  nodeRoleArn: 'arn:aws:iam::111122223333:role/KarpenterNodeRole-prod-use1',
+});
+const TAG = 'kubernetes.io/cluster/prod-use1';
+const actionsOf = (s: IamStatement) => s.Action;
+
+describe('the IAM policy document vs the AWS adapter', () => {
+  const sent = commandsSentByAdapter();
+
+  test('the adapter sends commands (the scan finds its code)', () => {
+    expect(sourceFiles(ADAPTER_DIR).map((f) => relative(REPO, f)).length).toBeGreaterThan(0);
+    expect(sent.get('client-ec2')?.size ?? 0).toBeGreaterThan(0);
+  });
+
+  test('the adapter uses no AWS service other than EC2 (the document grants no other)', () => {
+    expect([...sent.keys()].filter((client) => client !== 'client-ec2' && sent.get(client)!.size > 0)).toEqual([]);
+  });
+
+  test('the resource types required to be tagged on create are exactly those the adapter tags', () => {
+    const tagged = new Set<string>();
+    for (const file of sourceFiles(ADAPTER_DIR)) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/ResourceType:\s*'([\w-]+)'/g)) tagged.add(m[1]!);
+    }
+    expect([...tagged].sort()).toEqual([...TAGGED_ON_CREATE].sort());
+  });
+
+  test('EC2_API_CALLS is exactly the EC2 commands the adapter sends', () => {
+    expect([...EC2_API_CALLS].sort()).toEqual([...(sent.get('client-ec2') ?? [])].sort());
+  });
+
+  test('the document grants exactly those actions and the ones EC2 authorizes implicitly, nothing else', () => {
+    const granted = new Set(document.Statement.flatMap(actionsOf).filter((a) => a.startsWith('ec2:')));
+    const expected = new Set<string>();
+    for (const call of sent.get('client-ec2') ?? []) {
+      expected.add(`ec2:${call}`);
+      for (const implied of IMPLIED_ACTIONS[call as keyof typeof IMPLIED_ACTIONS] ?? []) expected.add(`ec2:${implied}`);
+    }
+    expect([...granted].sort()).toEqual([...expected].sort());
+    expect(grantedEc2Actions().sort()).toEqual([...expected].sort());
+  });
+});
+
+describe('the IAM policy document is least privilege', () => {
+  test('no wildcard action', () => {
+    expect(document.Statement.flatMap(actionsOf).filter((a) => a.includes('*'))).toEqual([]);
+  });
+
+  test('every statement with a mutating action is scoped by the cluster tag, except on resources a launch only references or creates with the instance', () => {
+    const referencedOnly = new RegExp(`:(image|snapshot|subnet|security-group|capacity-reservation|${CREATED_WITH_INSTANCE.join('|')})/\\*$`);
+    for (const s of document.Statement) {
+      const mutating = s.Action.filter((a) => (MUTATING_EC2_ACTIONS as readonly string[]).includes(a.replace(/^ec2:/, '')));
+      if (mutating.length === 0) continue;
+      const conditionKeys = Object.values(s.Condition ?? {}).flatMap((c) => Object.keys(c));
+      const tagScoped = conditionKeys.includes(`aws:RequestTag/${TAG}`) || conditionKeys.includes(`aws:ResourceTag/${TAG}`);
+      if (!tagScoped) {
+        expect({ sid: s.Sid, unscopedResources: s.Resource.filter((r) => !referencedOnly.test(r)) }).toEqual({ sid: s.Sid, unscopedResources: [] });
+        expect(s.Action.every((a) => a === 'ec2:RunInstances' || a === 'ec2:CreateFleet')).toBe(true);
+      }
+    }
+  });
+
+  test('RunInstances, CreateFleet, TerminateInstances and CreateTags each require the cluster tag on what they create or change', () => {
+    for (const action of ['ec2:RunInstances', 'ec2:CreateFleet', 'ec2:TerminateInstances', 'ec2:CreateTags']) {
+      const scoped = document.Statement.filter((s) => s.Action.includes(action)).filter((s) =>
+        Object.values(s.Condition ?? {}).some((c) => c[`aws:RequestTag/${TAG}`] === 'owned' || c[`aws:ResourceTag/${TAG}`] === 'owned'),
+      );
+      expect({ action, scoped: scoped.length > 0 }).toEqual({ action, scoped: true });
+    }
+    const terminate = document.Statement.filter((s) => s.Action.includes('ec2:TerminateInstances'));
+    expect(terminate.every((s) => s.Condition?.StringEquals?.[`aws:ResourceTag/${TAG}`] === 'owned')).toBe(true);
+    const tagging = document.Statement.filter((s) => s.Action.includes('ec2:CreateTags'));
+    for (const s of tagging) expect(s.Condition?.StringEquals?.['ec2:CreateAction']).toEqual(expect.arrayContaining(['CreateFleet']));
+  });
+
+  test('iam:PassRole is granted for the node role only, and only to EC2', () => {
+    const pass = document.Statement.filter((s) => s.Action.some((a) => a.startsWith('iam:')));
+    expect(pass).toEqual([
+      {
+        Sid: 'PassNodeRoleToEc2',
+        Effect: 'Allow',
+        Action: ['iam:PassRole'],
+        Resource: ['arn:aws:iam::111122223333:role/KarpenterNodeRole-prod-use1'],
+        Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+      },
+    ]);
+  });
+
+  test('reads are pinned to the region', () => {
+    const reads = document.Statement.filter((s) => s.Action.some((a) => a.startsWith('ec2:Describe')));
+    expect(reads).toHaveLength(1);
+    expect(reads[0]!.Condition).toEqual({ StringEquals: { 'aws:RequestedRegion': 'us-east-1' } });
+  });
+
+  test('resources are in the partition and region of the cluster', () => {
+    const gov = reconcilerIamPolicy({ clusterName: 'c', region: 'us-gov-west-1', nodeRoleArn: 'arn:aws-us-gov:iam::111122223333:role/n' });
+    const arns = gov.Statement.flatMap((s) => s.Resource).filter((r) => r.startsWith('arn:') && !r.includes(':iam:'));
+    expect(arns.every((r) => r.startsWith('arn:aws-us-gov:ec2:us-gov-west-1:'))).toBe(true);
+  });
+
+  test('a call the document cannot scope is refused rather than granted broadly', () => {
+    expect(() => reconcilerIamPolicy({ clusterName: 'c', region: 'us-east-1', nodeRoleArn: 'arn:aws:iam::1:role/n', ec2Calls: ['DeleteLaunchTemplate', 'RunInstances'] })).not.toThrow();
+    expect(() =>
+      reconcilerIamPolicy({ clusterName: 'c', region: 'us-east-1', nodeRoleArn: 'arn:aws:iam::1:role/n', ec2Calls: ['ModifyInstanceAttribute' as never] }),
+    ).toThrow(/no IAM statement grants ec2:ModifyInstanceAttribute/);
+  });
+});

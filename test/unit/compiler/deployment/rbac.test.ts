@@ -1,0 +1,124 @@
+// The generated RBAC against the API calls the adapters make: every @kubernetes/client-node
+// method the Kubernetes adapter, the cluster intent source and the leader election call is
+// found in their source and mapped to the permission it needs. The ClusterRole and Role must
+// grant exactly those: a new call without a grant, or a grant no call needs, fails here.
+// (The integration test runs the process under these very rules against the real apiserver.)
+import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, PolicyV1Api } from '@kubernetes/client-node';
+import { clusterRules, namespaceRules, type RbacRule } from '../../../../compiler/deployment/rbac.ts';
+
+const REPO = fileURLToPath(new URL('../../../..', import.meta.url));
+
+/** group/resource:verb */
+type Permission = string;
+
+/** What each client-node method the reconciler calls needs. A method missing here fails the test. */
+const METHOD_PERMISSIONS: Readonly<Record<string, readonly Permission[]>> = {
+  // Informers list, then watch the same collection (ListWatch).
+  listPodForAllNamespaces: ['/pods:list', '/pods:watch'],
+  listNode: ['/nodes:list', '/nodes:watch'],
+  listDaemonSetForAllNamespaces: ['apps/daemonsets:list', 'apps/daemonsets:watch'],
+  listPodDisruptionBudgetForAllNamespaces: ['policy/poddisruptionbudgets:list', 'policy/poddisruptionbudgets:watch'],
+  readNode: ['/nodes:get'],
+  patchNode: ['/nodes:patch'],
+  deleteNode: ['/nodes:delete'],
+  createNamespacedPodEviction: ['/pods/eviction:create'],
+  deleteNamespacedPod: ['/pods:delete'],
+  createNamespacedEvent: ['/events:create'],
+  readNamespacedLease: ['coordination.k8s.io/leases:get'],
+  createNamespacedLease: ['coordination.k8s.io/leases:create'],
+  replaceNamespacedLease: ['coordination.k8s.io/leases:update'],
+};
+
+/** Custom-object methods: the permission depends on the plural named at the call site. */
+const CUSTOM_METHOD_VERB: Readonly<Record<string, string>> = {
+  getClusterCustomObject: 'get',
+  createClusterCustomObject: 'create',
+  patchClusterCustomObject: 'patch',
+  deleteClusterCustomObject: 'delete',
+  patchClusterCustomObjectStatus: 'patch',
+  listClusterCustomObject: 'list',
+};
+
+const API_METHODS = new Set(
+  [CoreV1Api, AppsV1Api, PolicyV1Api, CustomObjectsApi, CoordinationV1Api].flatMap((api) => Object.getOwnPropertyNames(api.prototype)).filter((n) => n !== 'constructor'),
+);
+
+/** A directory's sources, or one file. */
+function sources(dir: string): { file: string; text: string }[] {
+  if (dir.endsWith('.ts')) return [{ file: dir, text: readFileSync(join(REPO, dir), 'utf8') }];
+  return readdirSync(join(REPO, dir))
+    .filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))
+    .map((n) => ({ file: `${dir}/${n}`, text: readFileSync(join(REPO, dir, n), 'utf8') }));
+}
+
+const GROUP_OF_PLURAL: Readonly<Record<string, string>> = { nodeclaims: 'karpenter.sh', nodepools: 'karpenter.sh', ec2nodeclasses: 'karpenter.k8s.aws' };
+
+/** The plurals a custom-object call can address: named in its argument, through claimRef, or through a list helper. */
+function pluralsAt(text: string, callIndex: number, method: string): string[] {
+  const args = text.slice(callIndex, text.indexOf(';', callIndex));
+  const named = [...args.matchAll(/'(nodeclaims|nodepools|ec2nodeclasses)'/g)].map((m) => m[1]!);
+  if (args.includes('claimRef(')) named.push('nodeclaims');
+  if (named.length === 0 && method === 'listClusterCustomObject') {
+    // A shared list helper: every plural it is called with, e.g. customList('nodeclaims').
+    named.push(...[...text.matchAll(/customList\('(\w+)'\)/g)].map((m) => m[1]!));
+  }
+  if (named.length === 0 && /plural:\s*c\.plural/.test(args)) named.push(...[...text.matchAll(/plural: '(\w+)'/g)].map((m) => m[1]!));
+  return [...new Set(named)];
+}
+
+function neededBy(dirs: readonly string[]): { needed: Set<Permission>; unmapped: string[] } {
+  const needed = new Set<Permission>();
+  const unmapped: string[] = [];
+  for (const { file, text } of dirs.flatMap(sources)) {
+    for (const m of text.matchAll(/\.(\w+)\(/g)) {
+      const method = m[1]!;
+      if (!API_METHODS.has(method)) continue;
+      const customVerb = CUSTOM_METHOD_VERB[method];
+      if (customVerb) {
+        const plurals = pluralsAt(text, m.index!, method);
+        if (plurals.length === 0) unmapped.push(`${file}: ${method} (no plural found at the call)`);
+        for (const plural of plurals) {
+          const sub = method.endsWith('Status') ? '/status' : '';
+          needed.add(`${GROUP_OF_PLURAL[plural]}/${plural}${sub}:${customVerb}`);
+          if (method === 'listClusterCustomObject') needed.add(`${GROUP_OF_PLURAL[plural]}/${plural}:watch`);
+        }
+        continue;
+      }
+      const permissions = METHOD_PERMISSIONS[method];
+      if (!permissions) unmapped.push(`${file}: ${method}`);
+      else permissions.forEach((p) => needed.add(p));
+    }
+  }
+  return { needed, unmapped };
+}
+
+function granted(rules: readonly RbacRule[]): Set<Permission> {
+  return new Set(rules.flatMap((r) => r.verbs.map((v) => `${r.apiGroup}/${r.resource}:${v}`)));
+}
+
+const sorted = (s: Set<string>) => [...s].sort();
+
+describe('generated RBAC vs the API calls of the adapters', () => {
+  test('git intent source: the ClusterRole grants exactly what the Kubernetes adapter calls', () => {
+    const { needed, unmapped } = neededBy(['reconciler/adapters/kubernetes']);
+    expect(unmapped).toEqual([]);
+    expect(needed.size).toBeGreaterThan(10);
+    expect(sorted(granted(clusterRules('git')))).toEqual(sorted(needed));
+  });
+
+  test('cluster intent source: plus what the cluster intent source reads', () => {
+    const { needed, unmapped } = neededBy(['reconciler/adapters/kubernetes', 'reconciler/adapters/cluster-intent']);
+    expect(unmapped).toEqual([]);
+    expect(sorted(granted(clusterRules('cluster')))).toEqual(sorted(needed));
+  });
+
+  test('the namespaced Role grants exactly what leader election calls on its Lease', () => {
+    // (The rest of reconciler/process wraps Cluster methods of the same names; the lock is the only API client.)
+    const { needed, unmapped } = neededBy(['reconciler/process/lease-lock.ts']);
+    expect(unmapped).toEqual([]);
+    expect(sorted(granted(namespaceRules('joinery-reconciler')))).toEqual(sorted(needed));
+  });
+});

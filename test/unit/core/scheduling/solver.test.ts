@@ -1,0 +1,305 @@
+import { solve, verifySolution, type DaemonSet, type SolveInput, type SolveResult } from '../../../../core/index.ts';
+import { affinity, antiAffinity, GiB, instanceType, node, pod, pool, standardTypes, zoneSpread, ZONES } from '../fixtures.ts';
+
+const ZONE = 'topology.kubernetes.io/zone';
+
+function run(input: Partial<SolveInput>): SolveResult {
+  const full: SolveInput = { pods: [], nodes: [], nodePools: [], daemonSets: [], ...input };
+  const result = solve(full);
+  expect(verifySolution(full, result)).toEqual([]);
+  return result;
+}
+
+const placement = (r: SolveResult) => {
+  const out = new Map<string, string>();
+  for (const b of r.bindings) out.set(b.pod.metadata.name!, b.node);
+  for (const n of r.newNodes) for (const p of n.pods) out.set(p.metadata.name!, n.name);
+  return out;
+};
+
+describe('solve: capacity', () => {
+  it('fills existing and in-flight nodes before opening new ones', () => {
+    const pods = [pod('1', '1Gi', { name: 'a' }), pod('1', '1Gi', { name: 'b' }), pod('1', '1Gi', { name: 'c' })];
+    const r = run({
+      pods,
+      nodes: [node('n1', 1, 4), node('n2', 1, 4, {}, { inFlight: true })],
+      nodePools: [pool('default', standardTypes())],
+    });
+    expect(r.bindings.map((b) => b.node).sort()).toEqual(['n1', 'n2']);
+    expect(r.newNodes).toHaveLength(1);
+    expect(r.newNodes[0]!.pods).toHaveLength(1);
+  });
+
+  it('never uses a node marked for deletion, and its pods stop counting', () => {
+    const r = run({ pods: [pod('1', '1Gi')], nodes: [node('old', 8, 32, {}, { markedForDeletion: true })], nodePools: [pool('default', standardTypes())] });
+    expect(r.bindings).toEqual([]);
+    expect(r.newNodes).toHaveLength(1);
+  });
+
+  it('packs pods onto as few and as cheap nodes as fit, and offers every type that fits, cheapest first', () => {
+    const pods = Array.from({ length: 6 }, () => pod('1', '2Gi'));
+    const r = run({ pods, nodePools: [pool('default', standardTypes())] });
+    expect(r.unschedulable).toEqual([]);
+    const total = r.newNodes.reduce((s, n) => s + n.price, 0);
+    expect(total).toBeCloseTo(0.3, 6); // 6 cores at $0.05: no waste
+    for (const n of r.newNodes) {
+      const prices = n.instanceTypeOptions.map((o) => o.price);
+      expect(prices).toEqual([...prices].sort((a, b) => a - b));
+      expect(n.requirements).toContainEqual(expect.objectContaining({ key: 'node.kubernetes.io/instance-type', operator: 'In' }));
+    }
+  });
+
+  it('counts DaemonSet pods that would land on a new node', () => {
+    const ds: DaemonSet = {
+      metadata: { name: 'agent', namespace: 'kube-system' },
+      spec: { template: { spec: { containers: [{ name: 'a', resources: { requests: { cpu: '500m', memory: '1Gi' } } }] } } },
+    };
+    // 1.8 cpu does not fit a 2-core node next to a 500m agent: needs the 4-core type.
+    const r = run({ pods: [pod('1800m', '1Gi')], nodePools: [pool('default', standardTypes())], daemonSets: [ds] });
+    expect(r.newNodes[0]!.instanceTypeOptions[0]!.name).toBe('m.4x');
+    expect(r.newNodes[0]!.requests.cpu).toBe(2300);
+  });
+
+  it('explains a pod no type can hold, with the largest the pool allows', () => {
+    const gpuPool = pool('gpu-pool', [instanceType('g.1', 4, 16, 0.5, { gpu: 1 })]);
+    const r = run({ pods: [pod('1', '1Gi', { gpu: 3, name: 'trainer' })], nodePools: [gpuPool] });
+    expect(r.unschedulable).toHaveLength(1);
+    expect(r.unschedulable[0]!.reason).toContain('NodePool gpu-pool: needs 3 nvidia.com/gpu; the largest it allows has 1');
+  });
+
+  it('reports an invalid request as the reason', () => {
+    const bad = pod('1', '1Gi');
+    bad.spec.containers[0]!.resources!.requests = { cpu: 'lots' };
+    const r = run({ pods: [bad], nodePools: [pool('default', standardTypes())] });
+    expect(r.unschedulable[0]!.reason).toMatch(/invalid pod spec: .*invalid quantity "lots"/);
+  });
+});
+
+describe('solve: NodePools', () => {
+  it('prefers the heavier pool, falls back to the next', () => {
+    const small = pool('small', [instanceType('s.2x', 2, 8, 0.01)], { weight: 50 });
+    const big = pool('big', standardTypes(), { weight: 10 });
+    const r = run({ pods: [pod('1', '1Gi', { name: 'fits' }), pod('6', '1Gi', { name: 'large' })], nodePools: [big, small] });
+    const byPod = new Map(r.newNodes.flatMap((n) => n.pods.map((p) => [p.metadata.name!, n.nodePool])));
+    expect(byPod.get('fits')).toBe('small');
+    expect(byPod.get('large')).toBe('big');
+  });
+
+  it('keeps within limits, counting capacity already used, and says so', () => {
+    const limited = pool('limited', standardTypes(), { limits: { cpu: 8000 } });
+    const pods = Array.from({ length: 8 }, () => pod('1', '1Gi'));
+    const r = run({ pods, nodePools: [limited], poolUsage: { limited: { cpu: 4000 } } });
+    const placed = r.newNodes.reduce((s, n) => s + n.pods.length, 0);
+    expect(placed).toBeLessThanOrEqual(4);
+    expect(r.unschedulable.length).toBe(8 - placed);
+    expect(r.unschedulable[0]!.reason).toMatch(/limits reached \(cpu/);
+  });
+
+  it('limits the number of nodes', () => {
+    const limited = pool('limited', standardTypes(), { limits: { nodes: 2 } });
+    const pods = Array.from({ length: 3 }, (_, i) => pod('100m', '128Mi', { labels: { app: 'x' }, name: `x${i}`, spec: antiAffinity({ app: 'x' }) }));
+    const r = run({ pods, nodePools: [limited] });
+    expect(r.newNodes).toHaveLength(2);
+    expect(r.unschedulable).toHaveLength(1);
+  });
+
+  it('does not use a pool whose taint the pod does not tolerate; startup taints need no toleration', () => {
+    const tainted = pool('gpu', standardTypes(), { taints: [{ key: 'nvidia.com/gpu', effect: 'NoSchedule' }], startupTaints: [{ key: 'init', effect: 'NoSchedule' }] });
+    const r = run({ pods: [pod('1', '1Gi', { name: 'plain' })], nodePools: [tainted] });
+    expect(r.unschedulable[0]!.reason).toContain('NodePool gpu: taint nvidia.com/gpu:NoSchedule not tolerated');
+    const ok = run({ pods: [pod('1', '1Gi', { tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists' }] })], nodePools: [tainted] });
+    expect(ok.newNodes).toHaveLength(1);
+  });
+
+  it('avoids PreferNoSchedule taints while another place exists, and uses them otherwise', () => {
+    const soft = pool('soft', standardTypes(), { weight: 100, taints: [{ key: 'spot', effect: 'PreferNoSchedule' }] });
+    const plain = pool('plain', standardTypes(), { weight: 0 });
+    expect(run({ pods: [pod('1', '1Gi')], nodePools: [soft, plain] }).newNodes[0]!.nodePool).toBe('plain');
+    expect(run({ pods: [pod('1', '1Gi')], nodePools: [soft] }).newNodes[0]!.nodePool).toBe('soft');
+  });
+
+  it('keeps at least minValues distinct values among a new node\'s options', () => {
+    const types = [
+      ...['a', 'b', 'c', 'd'].map((f, i) => instanceType(`${f}.2x`, 2, 8, 0.1 + i * 0.01, { family: f })),
+    ];
+    const p = pool('flex', types, { requirements: [{ key: 'karpenter.k8s.aws/instance-family', operator: 'Exists', minValues: 3 }] });
+    const r = solve({ pods: [pod('1', '1Gi')], nodes: [], nodePools: [p], daemonSets: [], options: { maxInstanceTypeOptions: 1 } });
+    const families = new Set(r.newNodes[0]!.instanceTypeOptions.map((o) => o.name.split('.')[0]));
+    expect(families.size).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('solve: node selection', () => {
+  it('honours nodeSelector on well-known labels by narrowing the new node', () => {
+    const types = [...standardTypes(), instanceType('arm.4x', 4, 16, 0.1, { arch: 'arm64' })];
+    const r = run({ pods: [pod('1', '1Gi', { spec: { nodeSelector: { 'kubernetes.io/arch': 'arm64', [ZONE]: 'zone-b' } } })], nodePools: [pool('default', types)] });
+    const n = r.newNodes[0]!;
+    expect(n.instanceTypeOptions.map((o) => o.name)).toEqual(['arm.4x']);
+    expect(n.labels[ZONE]).toBe('zone-b');
+    expect(n.instanceTypeOptions[0]!.offerings.every((o) => o.zone === 'zone-b')).toBe(true);
+  });
+
+  it('needs the pool to set a custom label the pod selects', () => {
+    const r = run({ pods: [pod('1', '1Gi', { spec: { nodeSelector: { team: 'a' } } })], nodePools: [pool('default', standardTypes())] });
+    expect(r.unschedulable[0]!.reason).toContain('label "team" is required but no node would carry it');
+    const labelled = pool('team-a', standardTypes(), { labels: { 'karpenter.sh/nodepool': 'team-a', team: 'a' } });
+    expect(run({ pods: [pod('1', '1Gi', { spec: { nodeSelector: { team: 'a' } } })], nodePools: [labelled] }).newNodes[0]!.labels.team).toBe('a');
+  });
+
+  it('tries the next required node affinity term when the first cannot be met', () => {
+    const spec = {
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+              { matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['s390x'] }] },
+              { matchExpressions: [{ key: ZONE, operator: 'In', values: ['zone-c'] }] },
+            ],
+          },
+        },
+      },
+    };
+    expect(run({ pods: [pod('1', '1Gi', { spec })], nodePools: [pool('default', standardTypes())] }).newNodes[0]!.labels[ZONE]).toBe('zone-c');
+  });
+
+  it('honours preferred node affinity when it can, and relaxes it when it cannot', () => {
+    const prefer = (zone: string) => ({
+      affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, preference: { matchExpressions: [{ key: ZONE, operator: 'In', values: [zone] }] } }] } },
+    });
+    expect(run({ pods: [pod('1', '1Gi', { spec: prefer('zone-b') })], nodePools: [pool('default', standardTypes())] }).newNodes[0]!.labels[ZONE]).toBe('zone-b');
+    const r = run({ pods: [pod('1', '1Gi', { spec: prefer('zone-z') })], nodePools: [pool('default', standardTypes())] });
+    expect(r.unschedulable).toEqual([]);
+  });
+
+  it('matches existing nodes by their labels and taints', () => {
+    const tainted = node('t', 8, 32, { [ZONE]: 'zone-a' }, { taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }] });
+    const other = node('o', 8, 32, { [ZONE]: 'zone-b' });
+    const r = run({ pods: [pod('1', '1Gi', { name: 'p', spec: { nodeSelector: { [ZONE]: 'zone-a' } } })], nodes: [tainted, other] });
+    expect(r.unschedulable[0]!.reason).toMatch(/no existing node fits \(2: 1 taint dedicated=db:NoSchedule not tolerated; 1 node selector or affinity not matched\)/);
+    const ok = run({
+      pods: [pod('1', '1Gi', { spec: { nodeSelector: { [ZONE]: 'zone-a' } }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db' }] })],
+      nodes: [tainted, other],
+    });
+    expect(ok.bindings[0]!.node).toBe('t');
+  });
+});
+
+describe('solve: pod affinity and anti-affinity', () => {
+  it('hostname anti-affinity: one matching pod per node', () => {
+    const pods = Array.from({ length: 4 }, (_, i) => pod('100m', '128Mi', { name: `w${i}`, labels: { app: 'web' }, spec: antiAffinity({ app: 'web' }) }));
+    const r = run({ pods, nodePools: [pool('default', standardTypes())] });
+    expect(new Set(placement(r).values()).size).toBe(4);
+  });
+
+  it('zone anti-affinity: at most one per zone, the rest explained', () => {
+    const pods = Array.from({ length: 4 }, (_, i) => pod('100m', '128Mi', { name: `z${i}`, labels: { app: 'db' }, spec: antiAffinity({ app: 'db' }, ZONE) }));
+    const r = run({ pods, nodePools: [pool('default', standardTypes())] });
+    expect(r.newNodes.map((n) => n.labels[ZONE]).sort()).toEqual(ZONES);
+    expect(r.unschedulable).toHaveLength(1);
+    expect(r.unschedulable[0]!.reason).toContain(`pod anti-affinity on ${ZONE}`);
+  });
+
+  it('anti-affinity is symmetric: a bound pod keeps matching pods off its node', () => {
+    const guard = pod('100m', '128Mi', { labels: { role: 'guard' }, spec: antiAffinity({ app: 'noisy' }) });
+    const r = run({
+      pods: [pod('100m', '128Mi', { name: 'noisy', labels: { app: 'noisy' } })],
+      nodes: [node('n1', 8, 32, {}, { pods: [guard] })],
+      nodePools: [pool('default', standardTypes())],
+    });
+    expect(r.bindings).toEqual([]);
+    expect(r.newNodes).toHaveLength(1);
+  });
+
+  it('hostname affinity: joins the node of the pod it needs', () => {
+    const cache = pod('100m', '128Mi', { labels: { app: 'cache' } });
+    const r = run({
+      pods: [pod('1', '1Gi', { name: 'app', spec: affinity({ app: 'cache' }) })],
+      nodes: [node('n1', 2, 8), node('n2', 2, 8, {}, { pods: [cache] })],
+      nodePools: [pool('default', standardTypes())],
+    });
+    expect(r.bindings).toEqual([expect.objectContaining({ node: 'n2' })]);
+  });
+
+  it('zone affinity to itself: the group lands in one zone, on new nodes too', () => {
+    const pods = Array.from({ length: 12 }, (_, i) => pod('2', '4Gi', { name: `g${i}`, labels: { grp: 'x' }, spec: affinity({ grp: 'x' }, ZONE) }));
+    const r = run({ pods, nodePools: [pool('default', standardTypes())] });
+    expect(new Set(r.newNodes.map((n) => n.labels[ZONE])).size).toBe(1);
+    expect(r.newNodes.length).toBeGreaterThan(1);
+  });
+
+  it('affinity to pods placed later in the same solve is satisfied on retry', () => {
+    const follower = pod('4', '1Gi', { name: 'follower', spec: affinity({ app: 'leader' }, ZONE) });
+    const leader = pod('100m', '128Mi', { name: 'leader', labels: { app: 'leader' }, spec: { nodeSelector: { [ZONE]: 'zone-c' } } });
+    const r = run({ pods: [follower, leader], nodePools: [pool('default', standardTypes())] });
+    expect(r.unschedulable).toEqual([]);
+    const zoneOf = new Map(r.newNodes.flatMap((n) => n.pods.map((p) => [p.metadata.name!, n.labels[ZONE]])));
+    expect(zoneOf.get('follower')).toBe('zone-c');
+  });
+});
+
+describe('solve: topology spread', () => {
+  it('spreads over the zones the pool offers, maxSkew 1', () => {
+    const pods = Array.from({ length: 7 }, (_, i) => pod('1', '1Gi', { name: `s${i}`, labels: { app: 's' }, spec: zoneSpread({ app: 's' }) }));
+    const r = run({ pods, nodePools: [pool('default', standardTypes())] });
+    const counts = new Map<string, number>();
+    for (const n of r.newNodes) counts.set(n.labels[ZONE]!, (counts.get(n.labels[ZONE]!) ?? 0) + n.pods.length);
+    expect([...counts.values()].sort()).toEqual([2, 2, 3]);
+  });
+
+  it('counts pods already running', () => {
+    const running = Array.from({ length: 3 }, () => pod('100m', '128Mi', { labels: { app: 's' } }));
+    const pods = Array.from({ length: 3 }, (_, i) => pod('1', '1Gi', { name: `s${i}`, labels: { app: 's' }, spec: zoneSpread({ app: 's' }) }));
+    const r = run({ pods, nodes: [node('a1', 16, 64, { [ZONE]: 'zone-a' }, { pods: running })], nodePools: [pool('default', standardTypes())] });
+    // zone-a already has 3: the new pods go to b and c (2 + 1) — never to a.
+    expect(r.bindings).toEqual([]);
+    expect(r.newNodes.every((n) => n.labels[ZONE] !== 'zone-a')).toBe(true);
+  });
+
+  it('honours the pod\'s node affinity when choosing domains (nodeAffinityPolicy Honor)', () => {
+    const spec = {
+      ...zoneSpread({ app: 's' }),
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE, operator: 'In', values: ['zone-a', 'zone-b'] }] }] } } },
+    };
+    const pods = Array.from({ length: 4 }, (_, i) => pod('1', '1Gi', { name: `s${i}`, labels: { app: 's' }, spec }));
+    const r = run({ pods, nodePools: [pool('default', standardTypes())] });
+    expect(r.unschedulable).toEqual([]);
+    expect(new Set(r.newNodes.map((n) => n.labels[ZONE]))).toEqual(new Set(['zone-a', 'zone-b']));
+  });
+
+  it('minDomains above the number of domains keeps one pod per domain', () => {
+    const pods = Array.from({ length: 5 }, (_, i) => pod('1', '1Gi', { name: `s${i}`, labels: { app: 's' }, spec: zoneSpread({ app: 's' }, 1, { minDomains: 4 }) }));
+    const r = run({ pods, nodePools: [pool('default', standardTypes())] });
+    expect(r.newNodes.reduce((s, n) => s + n.pods.length, 0)).toBe(3);
+    expect(r.unschedulable).toHaveLength(2);
+  });
+
+  it('relaxes ScheduleAnyway when the spread cannot be met', () => {
+    const spec = { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app: 's' } } }] };
+    const oneZone = pool('default', standardTypes({ zones: ['zone-a'] }));
+    const pods = Array.from({ length: 3 }, (_, i) => pod('1', '1Gi', { name: `s${i}`, labels: { app: 's' }, spec }));
+    const r = run({ pods, nodes: [node('b1', 0.1, 1, { [ZONE]: 'zone-b' })], nodePools: [oneZone] });
+    expect(r.unschedulable).toEqual([]);
+  });
+
+  it('hostname spread with maxSkew 1: one matching pod per node', () => {
+    const spec = { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'h' } } }] };
+    const pods = Array.from({ length: 5 }, (_, i) => pod('100m', '128Mi', { name: `h${i}`, labels: { app: 'h' }, spec }));
+    const r = run({ pods, nodePools: [pool('default', standardTypes())] });
+    expect(r.newNodes).toHaveLength(5);
+  });
+});
+
+describe('solve: determinism', () => {
+  it('gives the same answer for the same input', () => {
+    const mk = () =>
+      Array.from({ length: 40 }, (_, i) =>
+        pod(`${(i % 4) + 1}00m`, `${(i % 3) + 1}Gi`, { name: `d${i}`, labels: { app: `a${i % 3}` }, spec: i % 2 ? zoneSpread({ app: `a${i % 3}` }) : antiAffinity({ app: 'a0' }) }),
+      );
+    const shape = (r: SolveResult) => r.newNodes.map((n) => [n.name, n.price, n.labels[ZONE], n.pods.map((p) => p.metadata.name)]);
+    const a = run({ pods: mk(), nodePools: [pool('default', standardTypes())] });
+    const b = run({ pods: mk(), nodePools: [pool('default', standardTypes())] });
+    expect(shape(a)).toEqual(shape(b));
+    expect(a.newNodes[0]!.requests.memory).toBeGreaterThan(0);
+    expect(GiB).toBe(2 ** 30);
+  });
+});

@@ -1,0 +1,87 @@
+// Lifecycle errors are caught and backed off per NodeClaim: a claim whose launch fails
+// with an unknown outcome (a timeout: EC2 may or may not have launched) is retried on
+// its own backoff, while the other claims of the same pass launch. One slow EC2 call
+// must not hold back every other launch, nor back off the whole controller.
+import type { NodeClaim } from '../../../../../core/api/karpenter.ts';
+import type { InMemoryWorld } from '../../../../../reconciler/adapters/in-memory/world.ts';
+import { nodeClaimFor } from '../../../../../reconciler/controllers/shared/nodeclaim.ts';
+import type { CloudProvider, LaunchRequest } from '../../../../../reconciler/ports/cloud.ts';
+import { LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, TAG_NODECLAIM } from '../../../../../core/contract/index.ts';
+import { indexIntent } from '../../../../../reconciler/views/drift.ts';
+import { newWorld, nodeClass, nodePool, startReconciler, START } from '../../../behaviour/fixtures.ts';
+
+/** The claim provisioning would create for one m6i.large, under a fixed name. */
+function claim(world: InMemoryWorld, name: string): NodeClaim {
+  const intent = world.intent.current()!;
+  const c = nodeClaimFor({
+    newNode: {
+      name,
+      nodePool: 'general',
+      requirements: [
+        { key: LABEL_INSTANCE_TYPE, operator: 'In', values: ['m6i.large'] },
+        { key: LABEL_CAPACITY_TYPE, operator: 'In', values: ['on-demand'] },
+      ],
+      labels: {},
+      instanceTypeOptions: [],
+      pods: [],
+      requests: {},
+      price: 0,
+    },
+    pool: intent.nodePools[0]!,
+    intent: indexIntent(intent),
+  });
+  return { ...c, metadata: { ...c.metadata, name } };
+}
+
+/** EC2 whose CreateFleet calls for one claim time out while `down` is set; every call is recorded. */
+function flakyCloud(world: InMemoryWorld, unlucky: string): CloudProvider & { down: boolean; calls: { claim: string; at: number }[] } {
+  const ec2 = world.ec2;
+  const cloud = {
+    down: true,
+    calls: [] as { claim: string; at: number }[],
+    getInstanceTypes: ec2.getInstanceTypes.bind(ec2),
+    delete: ec2.delete.bind(ec2),
+    get: ec2.get.bind(ec2),
+    list: ec2.list.bind(ec2),
+    async create(request: LaunchRequest) {
+      const name = request.nodeClaim.metadata.name!;
+      cloud.calls.push({ claim: name, at: world.clock.now() - START });
+      if (cloud.down && name === unlucky) throw new Error('CreateFleet: socket hang up');
+      return ec2.create(request);
+    },
+  };
+  return cloud;
+}
+
+test("one NodeClaim's failing launch does not stop the others in the same pass; it is retried on its own backoff", async () => {
+  const world = newWorld();
+  world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
+  // Listed first, so with one launch at a time it is the first launch of the pass.
+  for (const name of ['general-a', 'general-b', 'general-c']) await world.api.createNodeClaim(claim(world, name));
+  const cloud = flakyCloud(world, 'general-a');
+  const h = await startReconciler(world, { launchConcurrency: 1 }, cloud);
+  await world.clock.advance(100);
+
+  // The first pass (t=0) tried all three: a failed, b and c launched in that same pass.
+  expect(cloud.calls.filter((c) => c.at === 0).map((c) => c.claim)).toEqual(['general-a', 'general-b', 'general-c']);
+  const launched = (name: string) => world.api.cache.get('NodeClaim', name)?.status?.providerID !== undefined;
+  expect(launched('general-a')).toBe(false);
+  expect(launched('general-b')).toBe(true);
+  expect(launched('general-c')).toBe(true);
+  // The failure is reported for that claim, not as a failed controller pass.
+  expect(h.errors.map((e) => [e.msg, e.nodeClaim, e.step])).toEqual([['NodeClaim reconcile failed; retrying it with backoff', 'general-a', 'launch']]);
+
+  // The unlucky claim is retried with exponential backoff (1 s, 2 s, 4 s ...) while EC2 times out.
+  await world.clock.advance(7_000);
+  expect(cloud.calls.filter((c) => c.claim === 'general-a').map((c) => c.at)).toEqual([0, 1_000, 3_000, 7_000]);
+  expect(cloud.calls.filter((c) => c.claim !== 'general-a')).toHaveLength(2);
+
+  // Once EC2 answers, it launches with its own client token: one instance per claim.
+  cloud.down = false;
+  await world.clock.advance(10_000);
+  expect(launched('general-a')).toBe(true);
+  const perClaim = new Map<string, number>();
+  for (const r of world.ec2.allInstances()) perClaim.set(r.instance.tags[TAG_NODECLAIM]!, (perClaim.get(r.instance.tags[TAG_NODECLAIM]!) ?? 0) + 1);
+  expect(Object.fromEntries(perClaim)).toEqual({ 'general-a': 1, 'general-b': 1, 'general-c': 1 });
+  await h.reconciler.stop();
+}, 60_000);

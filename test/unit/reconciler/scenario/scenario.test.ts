@@ -1,0 +1,98 @@
+// Scenario files are user input: errors name the file and the field and say how to fix
+// it; a workload can also come from a cluster snapshot (kubectl get ... -o json).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadShippedCatalog } from '../../../../data/catalog.ts';
+import { parseScenario, ScenarioError } from '../../../../reconciler/scenario/scenario.ts';
+import { runSimulation } from '../../../../reconciler/scenario/runner.ts';
+import { loadSnapshot } from '../../../../reconciler/scenario/snapshot.ts';
+import { nodeClass, nodePool } from '../../behaviour/fixtures.ts';
+
+describe('scenario files', () => {
+  test.each([
+    ['workloads:\n  - kind: Deployment\n    name: web\n    requests: { cpu: 2x }\n    replicas: [{ at: "00:00", replicas: 1 }]', 'my.yaml: workloads[0].requests.cpu: "2x" is not a Kubernetes quantity'],
+    ['workloads:\n  - kind: StatefulSet\n    name: db', 'my.yaml: workloads[0].kind: "StatefulSet" is not a workload kind; use Deployment, Job or Snapshot'],
+    ['events:\n  - at: "25:99"\n    deleteNodeClaims: { nodePool: gpu }', 'my.yaml: events[0].at: "25:99" has minutes above 59'],
+    ['duration: forever', 'my.yaml: duration: "forever" is not a duration'],
+    ['workloads:\n  - kind: Job\n    name: etl\n    at: "01:00"\n    completions: 3\n    requests: { cpu: "1" }', 'my.yaml: workloads[0].duration: is required'],
+    ['colour: blue', 'my.yaml: colour: unknown field'],
+  ])('%#: a mistake is reported with file and field', (yaml, expected) => {
+    expect(() => parseScenario(yaml, 'my.yaml')).toThrow(ScenarioError);
+    expect(() => parseScenario(yaml, 'my.yaml')).toThrow(expected);
+  });
+
+  test('a ramp, steps and times parse to offsets from the start', () => {
+    const s = parseScenario('start: 2026-03-03T00:00:00Z\nworkloads:\n  - kind: Deployment\n    name: web\n    requests: { cpu: 500m }\n    replicas:\n      - { at: "06:00", to: "09:00", replicas: 100 }\n      - { at: "00:00", replicas: 10 }', 'x.yaml');
+    const w = s.workloads[0]!;
+    expect(w.kind).toBe('Deployment');
+    if (w.kind !== 'Deployment') return;
+    expect(w.replicas.map((r) => [r.atMs / 3_600_000, r.toMs === undefined ? undefined : r.toMs / 3_600_000, r.replicas])).toEqual([
+      [0, undefined, 10],
+      [6, 9, 100],
+    ]);
+  });
+});
+
+function snapshotFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'joinery-snapshot-'));
+  const owner = (kind: string, name: string) => [{ apiVersion: 'apps/v1', kind, name, uid: `${name}-uid`, controller: true }];
+  const pod = (name: string, ownerKind: string | undefined, ownerName: string, cpu: string) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'shop', labels: { app: ownerName }, ...(ownerKind ? { ownerReferences: owner(ownerKind, ownerName) } : {}) },
+    spec: { nodeName: 'ip-10-1-1-1.ec2.internal', containers: [{ name: 'c', resources: { requests: { cpu, memory: '1Gi' } } }] },
+    status: { phase: 'Running' },
+  });
+  const list = {
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      ...Array.from({ length: 12 }, (_, i) => pod(`web-abc-${i}`, 'ReplicaSet', 'web-abc', '500m')),
+      pod('debug', undefined, 'debug', '100m'),
+      pod('agent-x', 'DaemonSet', 'agent', '100m'),
+      { ...pod('done', 'Job', 'etl', '1'), status: { phase: 'Succeeded' } },
+      { apiVersion: 'v1', kind: 'Node', metadata: { name: 'ip-10-1-1-1.ec2.internal' } },
+      { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'kube-system', uid: 'x' }, spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'a', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] } } } },
+      { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: 'shop' }, spec: { selector: { matchLabels: { app: 'web-abc' } }, maxUnavailable: 1 } },
+    ],
+  };
+  const file = join(dir, 'cluster.json');
+  writeFileSync(file, JSON.stringify(list));
+  return file;
+}
+
+describe('a workload from a cluster snapshot', () => {
+  test('groups pods by owner, keeps bare pods, skips DaemonSet and finished pods, applies DaemonSets and PDBs', async () => {
+    const s = await loadSnapshot(snapshotFile());
+    expect(s.deployments.map((d) => [d.namespace, d.name, d.replicas])).toEqual([['shop', 'web-abc', 12]]);
+    expect(s.barePods.map((p) => p.metadata.name)).toEqual(['debug']);
+    expect(s.barePods[0]!.spec.nodeName).toBeUndefined();
+    expect(s.daemonSets.map((d) => d.metadata.name)).toEqual(['agent']);
+    expect(s.pdbs.map((p) => p.metadata.name)).toEqual(['web']);
+    expect(s.nodes).toBe(1);
+  });
+
+  test('is provisioned for by the reconciler on the simulator', async () => {
+    const file = snapshotFile();
+    const scenario = parseScenario(`duration: 30m\nworkloads:\n  - { kind: Snapshot, file: ${JSON.stringify(file)} }`, join(tmpdir(), 'snap.yaml'));
+    const r = await runSimulation({
+      scenario,
+      intent: { commit: 'c1', message: 'test', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] },
+      catalog: loadShippedCatalog(),
+      root: process.cwd(),
+      instanceTypeFilter: (t) => t.name.startsWith('m6i.') || t.name.startsWith('c7i.'),
+    });
+    const pods = r.world.api.cache.list('Pod').filter((p) => p.metadata.namespace === 'shop');
+    expect(pods).toHaveLength(13);
+    expect(pods.every((p) => p.spec.nodeName)).toBe(true);
+    expect(r.world.api.cache.list('Node').length).toBeGreaterThan(0);
+    expect(r.errors).toEqual([]);
+  }, 60_000);
+
+  test('a file that is not kubectl JSON says how to produce one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'joinery-snapshot-'));
+    writeFileSync(join(dir, 'bad.json'), 'pods:\n  - web');
+    await expect(loadSnapshot(join(dir, 'bad.json'))).rejects.toThrow(/kubectl get pods,nodes,daemonsets,pdb -A -o json/);
+  });
+});
