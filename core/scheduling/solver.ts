@@ -31,6 +31,7 @@ import { compatibleOfferings } from '../catalog/compatibility.ts';
 import type { Offering } from '../catalog/instance-types.ts';
 import { formatResourceQuantity } from '../resources/quantity.ts';
 import { podRequests, type ResourceList } from '../resources/resource-list.ts';
+import { CPU, fits, MEMORY, PODS, ResourceIndex } from './resource-vector.ts';
 import { relaxations, PodClassBuilder, type LabelClass, type OwnedConstraint, type PodClass, type Relaxation } from './pod-class.ts';
 import { ValueSet, type Requirement } from './requirements.ts';
 import { formatTaint, untoleratedTaint } from './taints.ts';
@@ -38,7 +39,6 @@ import {
   daemonSetLandsOnNode,
   parseDaemonSets,
   PoolState,
-  ResourceIndex,
   TemplateStore,
   type DaemonSetPod,
   type Template,
@@ -373,7 +373,7 @@ class Solver {
     for (const cls of this.builder.classes) {
       const req = this.res.vector(cls.requests);
       let s = 0;
-      for (let r = 0; r < req.length; r++) if (r !== 2 && total[r]! > 0) s = Math.max(s, req[r]! / total[r]!);
+      for (let r = 0; r < req.length; r++) if (r !== PODS && total[r]! > 0) s = Math.max(s, req[r]! / total[r]!);
       size.set(cls, s);
     }
     const order = this.builder.classes.slice().sort((a, b) => {
@@ -504,7 +504,9 @@ class Solver {
     // node should fill along it, so that what stays free suits the pods still to come.
     const pending = n.pool!.remaining;
     const direction =
-      n.cap[0]! > 0 && n.cap[1]! > 0 && pending[0]! > 0 && pending[1]! > 0 ? pending[1]! / n.cap[1]! / (pending[0]! / n.cap[0]!) : 1;
+      n.cap[CPU]! > 0 && n.cap[MEMORY]! > 0 && pending[CPU]! > 0 && pending[MEMORY]! > 0
+        ? pending[MEMORY]! / n.cap[MEMORY]! / (pending[CPU]! / n.cap[CPU]!)
+        : 1;
     for (;;) {
       let best = -1;
       let bestScore = -Infinity;
@@ -514,8 +516,8 @@ class Solver {
         if (shape.pending === 0 || this.shapeReject[s] === stamp) continue;
         const req = shape.req;
         if (!fits(cap, n.used, req)) continue;
-        const fc = cap[0]! > 0 ? (n.used[0]! + req[0]!) / cap[0]! : 1;
-        const fm = cap[1]! > 0 ? (n.used[1]! + req[1]!) / cap[1]! : 1;
+        const fc = cap[CPU]! > 0 ? (n.used[CPU]! + req[CPU]!) / cap[CPU]! : 1;
+        const fm = cap[MEMORY]! > 0 ? (n.used[MEMORY]! + req[MEMORY]!) / cap[MEMORY]! : 1;
         const imbalance = direction <= 1 ? Math.abs(fm - direction * fc) : Math.abs(fc - fm / direction);
         const score = fc + fm - imbalance * Math.max(fc, fm);
         if (score > bestScore) {
@@ -1131,17 +1133,6 @@ class Solver {
     for (let r = 0; r < req.length; r++) if (used[r]! + req[r]! > cap[r]!) out.push(this.res.names[r]!);
     return out;
   }
-}
-
-/** used + req <= cap on every resource (used may be undefined = zero). */
-function fits(cap: Float64Array, used: Float64Array | undefined, req: Float64Array): boolean {
-  const R = req.length;
-  if (used) {
-    for (let r = 0; r < R; r++) if (used[r]! + req[r]! > cap[r]!) return false;
-  } else {
-    for (let r = 0; r < R; r++) if (req[r]! > cap[r]!) return false;
-  }
-  return true;
 }
 
 function safeRequests(pod: Pod): ResourceList {

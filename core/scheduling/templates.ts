@@ -11,49 +11,9 @@ import { INSTANCE_TYPE_LABEL_KEYS, LABEL_CAPACITY_TYPE, LABEL_NODEPOOL, LABEL_ZO
 import { podRequests, type ResourceList } from '../resources/resource-list.ts';
 import type { SchedulingNodePool } from './nodepool.ts';
 import { Requirements, ValueSet } from './requirements.ts';
+import type { ResourceIndex } from './resource-vector.ts';
 import { untoleratedTaint } from './taints.ts';
 import type { TopologyGroup } from './topology.ts';
-
-/** Canonical resource names numbered 0..R-1; cpu, memory and pods always first. */
-export class ResourceIndex {
-  readonly names: string[] = ['cpu', 'memory', 'pods'];
-  private readonly index = new Map<string, number>([
-    ['cpu', 0],
-    ['memory', 1],
-    ['pods', 2],
-  ]);
-
-  add(name: string): void {
-    if (!this.index.has(name)) {
-      this.index.set(name, this.names.length);
-      this.names.push(name);
-    }
-  }
-
-  get size(): number {
-    return this.names.length;
-  }
-
-  get(name: string): number | undefined {
-    return this.index.get(name);
-  }
-
-  /** The list as a vector; resources outside the index are ignored. */
-  vector(list: ResourceList): Float64Array {
-    const v = new Float64Array(this.names.length);
-    for (const [k, amount] of Object.entries(list)) {
-      const i = this.index.get(k);
-      if (i !== undefined) v[i] = amount;
-    }
-    return v;
-  }
-
-  list(v: Float64Array): ResourceList {
-    const out: ResourceList = {};
-    for (let i = 0; i < this.names.length; i++) if (v[i] !== 0) out[this.names[i]!] = v[i]!;
-    return out;
-  }
-}
 
 /** A DaemonSet's pod as the solver needs it. */
 export interface DaemonSetPod {
