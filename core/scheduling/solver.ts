@@ -51,8 +51,8 @@ const OK = 0;
 const PERMANENT = 1;
 const TEMPORARY = 2;
 
-/** A node during the solve: existing (fixed allocatable) or new (a template and a target type). */
-interface SimNode {
+/** A node of the plan being built: existing (fixed allocatable) or new (a template and a target type). */
+interface PlannedNode {
   readonly index: number;
   readonly name: string;
   readonly existing: ExistingNode | undefined;
@@ -68,6 +68,19 @@ interface SimNode {
   /** New nodes: filled; its free capacity no longer counts as open for the pool's demand. */
   closed: boolean;
   readonly pods: Pod[];
+}
+
+type Failure = typeof PERMANENT | typeof TEMPORARY;
+
+/**
+ * Where a pod goes: the node and, for a new node, the template and size target the node
+ * takes with the pod (pinned labels and a larger type may be needed). Only a successful
+ * check creates one, so failed checks in the hot loops allocate nothing.
+ */
+interface Fit {
+  readonly node: PlannedNode;
+  readonly template: Template | undefined;
+  readonly target: number;
 }
 
 interface NodeShape {
@@ -108,7 +121,7 @@ class Solver {
   private readonly builder = new PodClassBuilder(this.topology);
   private readonly templates = new TemplateStore();
   private readonly pools: PoolState[] = [];
-  private readonly nodes: SimNode[] = [];
+  private readonly nodes: PlannedNode[] = [];
   private readonly daemonSets: DaemonSetPod[];
   private readonly keyIndex = new Map<string, number>();
   private readonly keys: string[] = [];
@@ -128,10 +141,8 @@ class Solver {
   private shapeReject = new Int32Array(0);
   private readonly optionCache = new Map<string, InstanceTypeOption>();
   private readonly nodeShapes = new Map<string, NodeShape>();
-
-  // Outcome of the last successful tryNode on a new node.
-  private pickTemplate: Template | undefined;
-  private pickTarget = -1;
+  // Scratch of one topology check: the labels a new node must be pinned to. Reused so that
+  // a check allocates nothing; it never outlives the check (pinnedForTopology).
   private readonly pinKeys: number[] = [];
   private readonly pinValues: string[] = [];
 
@@ -191,7 +202,7 @@ class Solver {
       const v = n.labels[k];
       return v === undefined ? -1 : this.topology.registry(k).id(v);
     });
-    const node: SimNode = {
+    const node: PlannedNode = {
       index: this.nodes.length,
       name: n.name,
       existing: n,
@@ -339,7 +350,7 @@ class Solver {
   }
 
   /** Domain id of node `n` for group `g`: node index for hostname; -1 when absent or not yet pinned. */
-  private domainOf(n: SimNode, g: TopologyGroup, t: Template | undefined): number {
+  private domainOf(n: PlannedNode, g: TopologyGroup, t: Template | undefined): number {
     if (g.hostname) return n.index;
     const k = this.groupKey[g.id]!;
     if (n.domains) return n.domains[k]!;
@@ -396,9 +407,9 @@ class Solver {
         if (!a) continue;
         while (this.pending(cls) > 0) {
           this.prepare(a);
-          const n = this.firstFit(a);
-          if (!n) break; // identical pods fail alike
-          this.commit(a, this.take(cls), n);
+          const fit = this.firstFit(a);
+          if (!fit) break; // identical pods fail alike
+          this.commit(a, this.take(cls), fit);
           this.settleDemand(cls);
         }
       }
@@ -412,9 +423,9 @@ class Solver {
           const a = attempts[level]!;
           this.level[cls.id] = level;
           this.prepare(a);
-          const n = level > 0 ? this.firstFit(a) : undefined;
-          if (n) {
-            this.commit(a, this.take(cls), n);
+          const fit = level > 0 ? this.firstFit(a) : undefined;
+          if (fit) {
+            this.commit(a, this.take(cls), fit);
             placed = true;
           } else {
             const fresh = this.openNode(a, this.peek(cls));
@@ -498,7 +509,7 @@ class Solver {
    * more so the fuller the node (a vector bin packing heuristic: big items first, keep
    * the free space shaped like what is left to place).
    */
-  private fill(n: SimNode): void {
+  private fill(n: PlannedNode): void {
     const stamp = n.index + 1;
     // The memory-to-cpu ratio of the pool's pending pods, relative to the node's: the
     // node should fill along it, so that what stays free suits the pods still to come.
@@ -538,8 +549,9 @@ class Solver {
         }
         const a = this.attemptsOf(cls)[this.level[cls.id]!]!;
         this.prepare(a);
-        if (this.tryNode(a, n) === OK) {
-          this.commit(a, this.take(cls), n);
+        const fit = this.tryNode(a, n);
+        if (typeof fit !== 'number') {
+          this.commit(a, this.take(cls), fit);
           this.settleDemand(cls);
           placed = true;
           break;
@@ -551,7 +563,7 @@ class Solver {
   }
 
   /** The node is full for now: its free capacity stops counting against the pool's pending demand. */
-  private close(n: SimNode): void {
+  private close(n: PlannedNode): void {
     if (n.closed) return;
     const free = n.pool!.openFree;
     for (let r = 0; r < free.length; r++) free[r] = free[r]! - (n.cap[r]! - n.used[r]!);
@@ -559,12 +571,11 @@ class Solver {
   }
 
   /** The first node (existing first, then new in order) that takes the pod. */
-  private firstFit(a: Attempt): SimNode | undefined {
+  private firstFit(a: Attempt): Fit | undefined {
     const nodes = this.nodes;
     for (let i = a.ptr; i < nodes.length; i++) {
-      const n = nodes[i]!;
-      const r = this.tryNode(a, n);
-      if (r === OK) return n;
+      const r = this.tryNode(a, nodes[i]!);
+      if (typeof r !== 'number') return r;
       if (r === PERMANENT && i === a.ptr) a.ptr++;
     }
     return undefined;
@@ -574,9 +585,9 @@ class Solver {
   private placeAnywhere(cls: PodClass, pod: Pod): boolean {
     for (const a of this.attemptsOf(cls)) {
       this.prepare(a);
-      const n = this.firstFit(a);
-      if (n) {
-        this.commit(a, pod, n);
+      const fit = this.firstFit(a);
+      if (fit) {
+        this.commit(a, pod, fit);
         return true;
       }
       const fresh = this.openNode(a, pod);
@@ -626,7 +637,7 @@ class Solver {
     return min === Infinity ? 0 : min;
   }
 
-  private existingCompatible(a: Attempt, n: SimNode): number {
+  private existingCompatible(a: Attempt, n: PlannedNode): number {
     if (a.existingCompat.length <= n.index) {
       const grown = new Int8Array(Math.max(this.nodes.length, 16));
       grown.set(a.existingCompat);
@@ -644,12 +655,14 @@ class Solver {
     return c;
   }
 
-  private tryNode(a: Attempt, n: SimNode): number {
+  /** Whether node `n` takes a pod of the attempt, and if so how; PERMANENT: never at this level. */
+  private tryNode(a: Attempt, n: PlannedNode): Fit | Failure {
     const req = a.req;
     if (n.existing) {
       if (this.existingCompatible(a, n) < 0) return PERMANENT;
       if (!fits(n.cap, n.used, req)) return PERMANENT;
-      return this.topologyOk(a, n, undefined);
+      const topo = this.topologyOk(a, n, undefined);
+      return topo === OK ? { node: n, template: undefined, target: -1 } : topo;
     }
     const t = this.narrowFor(a, n.template!);
     if (!t) return PERMANENT;
@@ -661,18 +674,22 @@ class Solver {
     } else if (!fits(pool.types[target]!.usable, n.used, req)) {
       return PERMANENT;
     }
-    const topo = this.topologyOk(a, n, t);
-    if (topo !== OK) return topo;
-    let chosen: Template | null = t;
-    for (let i = 0; i < this.pinKeys.length && chosen; i++) chosen = this.templates.pin(chosen, this.keys[this.pinKeys[i]!]!, this.pinValues[i]!);
-    if (!chosen) return TEMPORARY;
+    const chosen = this.pinnedForTopology(a, n, t);
+    if (typeof chosen === 'number') return chosen;
     if (chosen.pos[target]! < 0) {
       target = this.retarget(pool, chosen, n.used, req, n.target);
       if (target < 0) return TEMPORARY;
     }
-    this.pickTemplate = chosen;
-    this.pickTarget = target;
-    return OK;
+    return { node: n, template: chosen, target };
+  }
+
+  /** New node `n` with template `t`: the template pinned as the attempt's topology needs, or why not. */
+  private pinnedForTopology(a: Attempt, n: PlannedNode, t: Template): Template | Failure {
+    const topo = this.topologyOk(a, n, t);
+    if (topo !== OK) return topo;
+    let chosen: Template | null = t;
+    for (let i = 0; i < this.pinKeys.length && chosen; i++) chosen = this.templates.pin(chosen, this.keys[this.pinKeys[i]!]!, this.pinValues[i]!);
+    return chosen ?? TEMPORARY;
   }
 
   /** The cheapest type of `t` that holds used + req within the pool's limits (replacing `previous`). */
@@ -687,7 +704,7 @@ class Solver {
    * Topology constraints of the attempt on node `n` (new nodes: with template `t`).
    * Fills pinKeys/pinValues with the labels a new node must be pinned to.
    */
-  private topologyOk(a: Attempt, n: SimNode, t: Template | undefined): number {
+  private topologyOk(a: Attempt, n: PlannedNode, t: Template | undefined): typeof OK | Failure {
     this.pinKeys.length = 0;
     this.pinValues.length = 0;
     for (const c of a.hostConstraints) {
@@ -793,12 +810,11 @@ class Solver {
     return best;
   }
 
-  private commit(a: Attempt, pod: Pod, n: SimNode): void {
+  private commit(a: Attempt, pod: Pod, fit: Fit): void {
+    const n = fit.node;
     if (!n.existing) {
-      const t = this.pickTemplate!;
-      const target = this.pickTarget;
-      if (target !== n.target) this.setTarget(n, target);
-      n.template = t;
+      if (fit.target !== n.target) this.setTarget(n, fit.target);
+      n.template = fit.template;
       this.pinCounted(a, n);
       if (!n.closed) {
         const free = n.pool!.openFree;
@@ -824,7 +840,7 @@ class Solver {
    * A pod counted by zone-keyed (or other label-keyed) groups pins its new node's label,
    * so that the counts are exact: to the value with the fewest matching pods.
    */
-  private pinCounted(a: Attempt, n: SimNode): void {
+  private pinCounted(a: Attempt, n: PlannedNode): void {
     const lc = a.cls.labelClass;
     const groups: TopologyGroup[] = [];
     for (const g of lc.countedBy) if (!g.hostname) groups.push(g);
@@ -855,7 +871,7 @@ class Solver {
   }
 
   /** Changes a new node's size target (pool type index), keeping limits and free capacity in step. */
-  private setTarget(n: SimNode, target: number): void {
+  private setTarget(n: PlannedNode, target: number): void {
     const pool = n.pool!;
     const free = pool.openFree;
     const usable = pool.types[target]!.usable;
@@ -870,12 +886,12 @@ class Solver {
     n.cap = usable;
   }
 
-  private openNode(a: Attempt, pod: Pod): SimNode | undefined {
+  private openNode(a: Attempt, pod: Pod): PlannedNode | undefined {
     for (const pool of this.pools) {
       if (!a.poolTaintOk[pool.index]) continue;
       const t = this.narrowFor(a, pool.base);
       if (!t) continue;
-      const node: SimNode = {
+      const node: PlannedNode = {
         index: this.nodes.length,
         name: '',
         existing: undefined,
@@ -888,19 +904,15 @@ class Solver {
         closed: false,
         pods: [],
       };
-      if (this.topologyOk(a, node, t) !== OK) continue;
-      let chosen: Template | null = t;
-      for (let i = 0; i < this.pinKeys.length && chosen; i++) chosen = this.templates.pin(chosen, this.keys[this.pinKeys[i]!]!, this.pinValues[i]!);
-      if (!chosen) continue;
+      const chosen = this.pinnedForTopology(a, node, t);
+      if (typeof chosen === 'number') continue;
       const target = this.chooseTarget(pool, chosen, a.req);
       if (target < 0) continue;
       this.moveHome(a.cls, pool);
-      const named: SimNode = { ...node, name: `${this.prefix}-${pool.name}-${this.newNodeCount++}`, template: chosen };
+      const named: PlannedNode = { ...node, name: `${this.prefix}-${pool.name}-${this.newNodeCount++}`, template: chosen };
       this.setTarget(named, target);
       this.nodes.push(named);
-      this.pickTemplate = chosen;
-      this.pickTarget = target;
-      this.commit(a, pod, named);
+      this.commit(a, pod, { node: named, template: chosen, target });
       return named;
     }
     return undefined;
@@ -946,7 +958,7 @@ class Solver {
     const fresh = this.nodes.filter((n) => !n.existing);
     // Right-size: the cheapest type that holds the pods. Then share what is left of each
     // pool's limits among its nodes, so that any option of any node keeps the pool within.
-    const cheapest = new Map<SimNode, number>();
+    const cheapest = new Map<PlannedNode, number>();
     const allowance = new Map<PoolState, Float64Array>();
     for (const pool of this.pools) {
       if (!pool.hasLimits) continue;
