@@ -11,7 +11,7 @@ import { INSTANCE_TYPE_LABEL_KEYS, LABEL_CAPACITY_TYPE, LABEL_NODEPOOL, LABEL_ZO
 import { podRequests, type ResourceList } from '../resources/resource-list.ts';
 import type { SchedulingNodePool } from './nodepool.ts';
 import { Requirements, ValueSet } from './requirements.ts';
-import type { ResourceIndex } from './resource-vector.ts';
+import { fits, type ResourceIndex } from './resource-vector.ts';
 import { untoleratedTaint } from './taints.ts';
 import type { TopologyGroup } from './topology.ts';
 
@@ -144,6 +144,18 @@ export class PoolState {
     const cap = this.types[typeIndex]!.limitCapacity;
     for (let i = 0; i < cap.length; i++) this.used[i] = this.used[i]! + sign * cap[i]!;
   }
+}
+
+/**
+ * The cheapest type of `t` that holds used + req (used undefined = an empty node) within
+ * the pool's limits, counting type `previous` (a node's current target, -1 none) as
+ * released; -1 when none does.
+ */
+export function retarget(pool: PoolState, t: Template, used: Float64Array | undefined, req: Float64Array, previous: number): number {
+  for (const k of t.entries) {
+    if (fits(pool.types[k]!.usable, used, req) && pool.withinLimits(k, previous < 0 ? undefined : previous)) return k;
+  }
+  return -1;
 }
 
 /** A pool's requirements narrowed for a new node, with the types still compatible, cheapest first. */
