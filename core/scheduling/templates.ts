@@ -223,7 +223,8 @@ export class Template {
 }
 
 export class TemplateStore {
-  readonly all: Template[] = [];
+  /** Templates interned so far: the next one's id. */
+  private count = 0;
   private readonly bySignature = new Map<string, Template>();
 
   base(pool: PoolState): Template {
@@ -234,9 +235,8 @@ export class TemplateStore {
     const sig = `${pool.index}|${reqs.signature()}`;
     let t = this.bySignature.get(sig);
     if (!t) {
-      t = new Template(this.all.length, pool, reqs, candidates);
+      t = new Template(this.count++, pool, reqs, candidates);
       this.bySignature.set(sig, t);
-      this.all.push(t);
     }
     return t;
   }
