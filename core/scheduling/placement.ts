@@ -14,12 +14,12 @@ import { untoleratedTaint } from './taints.ts';
 import { retarget, type Template } from './templates.ts';
 import type { TopologyGroup } from './topology.ts';
 
-export const OK = 0;
+const OK = 0;
 /** The node rejects the attempt for good (so firstFit can skip it from now on). */
-export const PERMANENT = 1;
+const PERMANENT = 1;
 /** The node rejects the attempt now, but may take it once other pods are placed. */
-export const TEMPORARY = 2;
-export type Failure = typeof PERMANENT | typeof TEMPORARY;
+const TEMPORARY = 2;
+type Failure = typeof PERMANENT | typeof TEMPORARY;
 
 /**
  * Where a pod goes: the node and, for a new node, the template and size target the node

@@ -25,6 +25,12 @@
 // updated as pods are placed. A new node whose zone (or other topology label) matters
 // to a pod it holds, or to a group that counts the pod, is pinned to one value, so the
 // counts stay exact. verify.ts checks results independently.
+//
+// This file runs the phases; the state they share is plan.ts (nodes, pools, classes)
+// and demand.ts (pending pods, each class's home pool). attempts.ts: relaxation levels
+// and their caches; placement.ts: whether a node takes a pod (resources, topology,
+// pinning); commit.ts: placing it; open-node.ts: opening and sizing new nodes; fill.ts:
+// the fill heuristic; finalize.ts: the new nodes' options; explain.ts: reasons.
 
 import type { Pod } from '../api/k8s.ts';
 import { attemptsOf, prepare } from './attempts.ts';
