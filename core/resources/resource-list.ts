@@ -42,14 +42,6 @@ export function maxResources(a: ResourceList, b: ResourceList): ResourceList {
   return out;
 }
 
-/** True when every amount in `request` is available in `available` (missing = 0). */
-export function fitsIn(request: ResourceList, available: ResourceList): boolean {
-  for (const [k, v] of Object.entries(request)) {
-    if (v > 0 && v > (available[k] ?? 0)) return false;
-  }
-  return true;
-}
-
 /** The resources of `request` that exceed `available`, by how much. */
 export function exceeded(request: ResourceList, available: ResourceList): ResourceList {
   const out: ResourceList = {};

@@ -21,7 +21,6 @@ export const DEFAULT_NAMESPACE = 'default';
 
 /** Pods with the same namespace and labels: what selectors see. */
 export interface LabelClass {
-  readonly id: number;
   readonly namespace: string;
   readonly labels: Readonly<Record<string, string>>;
   /** Groups whose selector matches these pods (they count in them). Filled once all groups exist. */
@@ -61,7 +60,6 @@ export interface PodClass {
 
 /** One relaxation level of a class: the constraints in force. */
 export interface Relaxation {
-  readonly level: number;
   readonly reqs: Requirements;
   readonly constraints: readonly OwnedConstraint[];
   readonly toleratePreferNoSchedule: boolean;
@@ -96,7 +94,7 @@ export class PodClassBuilder {
     const key = `${namespace}\u0000${keyOf(labels)}`;
     let lc = this.labelIndex.get(key);
     if (!lc) {
-      lc = { id: this.labelClasses.length, namespace, labels, countedBy: [], repelledBy: [] };
+      lc = { namespace, labels, countedBy: [], repelledBy: [] };
       this.labelIndex.set(key, lc);
       this.labelClasses.push(lc);
     }
@@ -305,7 +303,7 @@ export function relaxations(cls: PodClass, preferNoScheduleTaintsExist: boolean)
       ...cls.antiAffinity.filter((c) => c.required),
       ...prefAnti,
     ]);
-    out.push({ level: out.length, reqs, constraints, toleratePreferNoSchedule: tolerate, relaxed: [...relaxed] });
+    out.push({ reqs, constraints, toleratePreferNoSchedule: tolerate, relaxed: [...relaxed] });
     if (reqIndex + 1 < cls.requiredTerms.length) {
       relaxed.push(`required node affinity term ${reqIndex} (trying term ${reqIndex + 1})`);
       reqIndex++;

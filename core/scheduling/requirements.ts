@@ -218,10 +218,6 @@ export class Requirements {
     return new Requirements(sets);
   }
 
-  static fromSets(sets: ReadonlyMap<string, ValueSet>): Requirements {
-    return new Requirements(new Map(sets));
-  }
-
   get size(): number {
     return this.sets.size;
   }

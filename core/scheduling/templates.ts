@@ -11,49 +11,9 @@ import { INSTANCE_TYPE_LABEL_KEYS, LABEL_CAPACITY_TYPE, LABEL_NODEPOOL, LABEL_ZO
 import { podRequests, type ResourceList } from '../resources/resource-list.ts';
 import type { SchedulingNodePool } from './nodepool.ts';
 import { Requirements, ValueSet } from './requirements.ts';
+import { fits, type ResourceIndex } from './resource-vector.ts';
 import { untoleratedTaint } from './taints.ts';
 import type { TopologyGroup } from './topology.ts';
-
-/** Canonical resource names numbered 0..R-1; cpu, memory and pods always first. */
-export class ResourceIndex {
-  readonly names: string[] = ['cpu', 'memory', 'pods'];
-  private readonly index = new Map<string, number>([
-    ['cpu', 0],
-    ['memory', 1],
-    ['pods', 2],
-  ]);
-
-  add(name: string): void {
-    if (!this.index.has(name)) {
-      this.index.set(name, this.names.length);
-      this.names.push(name);
-    }
-  }
-
-  get size(): number {
-    return this.names.length;
-  }
-
-  get(name: string): number | undefined {
-    return this.index.get(name);
-  }
-
-  /** The list as a vector; resources outside the index are ignored. */
-  vector(list: ResourceList): Float64Array {
-    const v = new Float64Array(this.names.length);
-    for (const [k, amount] of Object.entries(list)) {
-      const i = this.index.get(k);
-      if (i !== undefined) v[i] = amount;
-    }
-    return v;
-  }
-
-  list(v: Float64Array): ResourceList {
-    const out: ResourceList = {};
-    for (let i = 0; i < this.names.length; i++) if (v[i] !== 0) out[this.names[i]!] = v[i]!;
-    return out;
-  }
-}
 
 /** A DaemonSet's pod as the solver needs it. */
 export interface DaemonSetPod {
@@ -186,6 +146,18 @@ export class PoolState {
   }
 }
 
+/**
+ * The cheapest type of `t` that holds used + req (used undefined = an empty node) within
+ * the pool's limits, counting type `previous` (a node's current target, -1 none) as
+ * released; -1 when none does.
+ */
+export function retarget(pool: PoolState, t: Template, used: Float64Array | undefined, req: Float64Array, previous: number): number {
+  for (const k of t.entries) {
+    if (fits(pool.types[k]!.usable, used, req) && pool.withinLimits(k, previous < 0 ? undefined : previous)) return k;
+  }
+  return -1;
+}
+
 /** A pool's requirements narrowed for a new node, with the types still compatible, cheapest first. */
 export class Template {
   /** Pool type indices, cheapest first. */
@@ -251,7 +223,8 @@ export class Template {
 }
 
 export class TemplateStore {
-  readonly all: Template[] = [];
+  /** Templates interned so far: the next one's id. */
+  private count = 0;
   private readonly bySignature = new Map<string, Template>();
 
   base(pool: PoolState): Template {
@@ -262,9 +235,8 @@ export class TemplateStore {
     const sig = `${pool.index}|${reqs.signature()}`;
     let t = this.bySignature.get(sig);
     if (!t) {
-      t = new Template(this.all.length, pool, reqs, candidates);
+      t = new Template(this.count++, pool, reqs, candidates);
       this.bySignature.set(sig, t);
-      this.all.push(t);
     }
     return t;
   }

@@ -8,26 +8,19 @@ import type { CompiledSelector } from './selectors.ts';
 
 /** The values seen for one topology key, numbered from 0. */
 export class DomainRegistry {
-  readonly values: string[] = [];
   private readonly index = new Map<string, number>();
-  constructor(readonly key: string) {}
 
   id(value: string): number {
     let i = this.index.get(value);
     if (i === undefined) {
-      i = this.values.length;
-      this.values.push(value);
+      i = this.index.size;
       this.index.set(value, i);
     }
     return i;
   }
 
-  find(value: string): number {
-    return this.index.get(value) ?? -1;
-  }
-
   get size(): number {
-    return this.values.length;
+    return this.index.size;
   }
 }
 
@@ -136,7 +129,7 @@ export class Topology {
   registry(key: string): DomainRegistry {
     let r = this.registries.get(key);
     if (!r) {
-      r = new DomainRegistry(key);
+      r = new DomainRegistry();
       this.registries.set(key, r);
     }
     return r;

@@ -1,0 +1,90 @@
+// Opening a new node for a pod: in the heaviest pool whose template the pod can use and
+// whose topology it satisfies, sized by the pool's pending demand (chooseTarget); and
+// closing it once filled.
+
+import type { Pod } from '../api/k8s.ts';
+import { narrowFor } from './attempts.ts';
+import { commit, setTarget } from './commit.ts';
+import { moveHome, type PendingPods } from './demand.ts';
+import type { Attempt, Plan, PlannedNode } from './plan.ts';
+import { pinnedForTopology } from './placement.ts';
+import { fits } from './resource-vector.ts';
+import type { PoolState, Template } from './templates.ts';
+
+/** Opens a new node holding `pod`, or returns undefined when no pool can. The pod's class moves home to its pool. */
+export function openNode(plan: Plan, q: PendingPods, a: Attempt, pod: Pod): PlannedNode | undefined {
+  for (const pool of plan.pools) {
+    if (!a.poolTaintOk[pool.index]) continue;
+    const t = narrowFor(plan, a, pool.base);
+    if (!t) continue;
+    // The node as it would be, for the topology check; named only once it is opened.
+    const node: PlannedNode = {
+      index: plan.nodes.length,
+      name: '',
+      existing: undefined,
+      cap: new Float64Array(0),
+      used: new Float64Array(plan.res.size),
+      domains: undefined,
+      pool,
+      template: t,
+      target: -1,
+      closed: false,
+      pods: [],
+    };
+    const chosen = pinnedForTopology(plan, a, node, t);
+    if (typeof chosen === 'number') continue;
+    const target = chooseTarget(pool, chosen, a.req);
+    if (target < 0) continue;
+    moveHome(plan, q, a.cls, pool);
+    const named: PlannedNode = { ...node, name: `${plan.newNodePrefix}-${pool.name}-${plan.newNodeCount++}`, template: chosen };
+    setTarget(named, target);
+    plan.nodes.push(named);
+    commit(plan, a, pod, { node: named, template: chosen, target });
+    return named;
+  }
+  return undefined;
+}
+
+/**
+ * The size target of a new node: among the types that hold the pod, the one covering
+ * the pool's remaining demand at the least cost (price x nodes needed, at least one
+ * node). With pods that need a node each, the demand is shared among those nodes.
+ * Ties go to the larger type.
+ */
+function chooseTarget(pool: PoolState, t: Template, req: Float64Array): number {
+  const R = req.length;
+  const nodesNeeded = Math.max(1, pool.exclusiveRemaining());
+  let best = -1;
+  let bestMetric = Infinity;
+  let bestN = Infinity;
+  for (let p = 0; p < t.entries.length; p++) {
+    // Entries are cheapest first and the metric is at least the price: nothing later can win.
+    if (t.price[p]! > bestMetric * (1 + 1e-9)) break;
+    const k = t.entries[p]!;
+    const u = pool.types[k]!.usable;
+    if (!fits(u, undefined, req) || !pool.withinLimits(k)) continue;
+    let n = 0;
+    for (let r = 0; r < R; r++) {
+      if (req[r]! <= 0) continue;
+      const uncovered = Math.max(pool.remaining[r]! - pool.openFree[r]!, 0);
+      const share = Math.max(uncovered / nodesNeeded, req[r]!);
+      const x = share / u[r]!;
+      if (x > n) n = x;
+    }
+    const metric = t.price[p]! * Math.max(n, 1);
+    if (metric < bestMetric * (1 - 1e-9) || (metric <= bestMetric * (1 + 1e-9) && n < bestN)) {
+      best = k;
+      bestMetric = metric;
+      bestN = n;
+    }
+  }
+  return best;
+}
+
+/** The node is full for now: its free capacity stops counting against the pool's pending demand. */
+export function close(n: PlannedNode): void {
+  if (n.closed) return;
+  const free = n.pool!.openFree;
+  for (let r = 0; r < free.length; r++) free[r] = free[r]! - (n.cap[r]! - n.used[r]!);
+  n.closed = true;
+}

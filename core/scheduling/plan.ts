@@ -1,0 +1,215 @@
+// The state of one solve that its phases share, and how it is built from the input: the
+// nodes of the plan (existing and in-flight ones first, then new ones in the order they
+// are opened), the pools, the pod classes with their relaxation levels, and the topology
+// domain of each node. The phases are plain functions over this state (attempts.ts,
+// placement.ts, commit.ts, open-node.ts, demand.ts, fill.ts, finalize.ts, explain.ts).
+
+import type { Pod } from '../api/k8s.ts';
+import { podRequests, type ResourceList } from '../resources/resource-list.ts';
+import { PodClassBuilder, type LabelClass, type OwnedConstraint, type PodClass, type Relaxation } from './pod-class.ts';
+import { ResourceIndex } from './resource-vector.ts';
+import { daemonSetLandsOnNode, parseDaemonSets, PoolState, TemplateStore, type DaemonSetPod, type Template } from './templates.ts';
+import { Topology, type TopologyGroup } from './topology.ts';
+import type { ExistingNode, SolveInput } from './types.ts';
+
+/** A node of the plan being built: existing (fixed allocatable) or new (a template and a target type). */
+export interface PlannedNode {
+  readonly index: number;
+  readonly name: string;
+  readonly existing: ExistingNode | undefined;
+  /** Existing nodes: allocatable minus bound pods and missing DaemonSet pods is cap - used. New: the target's usable. */
+  cap: Float64Array;
+  readonly used: Float64Array;
+  /** Existing nodes: domain id per topology key (-1 = no label). */
+  readonly domains: Int32Array | undefined;
+  pool: PoolState | undefined;
+  template: Template | undefined;
+  /** New nodes: pool type index of the size target. */
+  target: number;
+  /** New nodes: filled; its free capacity no longer counts as open for the pool's demand. */
+  closed: boolean;
+  readonly pods: Pod[];
+}
+
+/** A relaxation level of a class with its caches. */
+export interface Attempt {
+  readonly cls: PodClass;
+  readonly relax: Relaxation;
+  readonly req: Float64Array;
+  readonly hostConstraints: OwnedConstraint[];
+  readonly labelConstraints: OwnedConstraint[];
+  /** Per label constraint: eligible domains (spread only). */
+  readonly eligible: (Uint8Array | undefined)[];
+  /** Per label constraint, per placement: the global minimum (spread only). */
+  readonly minCount: Int32Array;
+  /** First node index that is not known to reject the class for good. */
+  ptr: number;
+  /** Per existing node: 0 unknown, 1 compatible (labels, taints), -1 not. */
+  existingCompat: Int8Array;
+  /** Per template id: the template narrowed by the class's requirements, null if incompatible. */
+  readonly narrowed: (Template | null | undefined)[];
+  readonly poolTaintOk: boolean[];
+  canOpen: boolean;
+  hostMin: number;
+}
+
+export interface Plan {
+  readonly input: SolveInput;
+  readonly res: ResourceIndex;
+  readonly topology: Topology;
+  readonly templates: TemplateStore;
+  /** Heaviest first (then by name): the order in which new nodes are tried. */
+  readonly pools: readonly PoolState[];
+  readonly nodes: PlannedNode[];
+  readonly classes: readonly PodClass[];
+  /** Per class id: its relaxation levels, built on first use (attemptsOf). */
+  readonly attempts: (Attempt[] | undefined)[];
+  /** Whether any pool or node has a PreferNoSchedule taint (a relaxation level tolerates them). */
+  readonly preferNoSchedule: boolean;
+  /** The label keys of the non-hostname topology groups: a node's domains are numbered per key. */
+  readonly keys: readonly string[];
+  /** Per topology group id: its key's index in `keys`, -1 for hostname groups. */
+  readonly groupKey: Int32Array;
+  /** Per template: domain id per key of the label it pins (-1 none, -2 not computed yet). */
+  readonly templateDomains: Map<Template, Int32Array>;
+  readonly newNodePrefix: string;
+  newNodeCount: number;
+  // Scratch of one topology check: the labels a new node must be pinned to. Reused so
+  // that a check allocates nothing; it never outlives one call of pinnedForTopology.
+  readonly pinKeys: number[];
+  readonly pinValues: string[];
+}
+
+export function createPlan(input: SolveInput): Plan {
+  const res = new ResourceIndex();
+  const topology = new Topology();
+  const builder = new PodClassBuilder(topology);
+  for (const pod of input.pods) builder.add(pod);
+  for (const cls of builder.classes) for (const k of Object.keys(cls.requests)) res.add(k);
+  const daemonSets = parseDaemonSets(input.daemonSets);
+  const live = input.nodes.filter((n) => !n.markedForDeletion);
+  const bound = live.map((n) => n.pods.map((p) => builder.addBound(p)));
+  builder.linkGroups();
+  const keyIndex = new Map<string, number>();
+  const keys: string[] = [];
+  for (const g of topology.groups) {
+    if (!g.hostname && !keyIndex.has(g.key)) {
+      keyIndex.set(g.key, keys.length);
+      keys.push(g.key);
+    }
+  }
+  const groupKey = Int32Array.from(topology.groups, (g) => (g.hostname ? -1 : keyIndex.get(g.key)!));
+
+  const templates = new TemplateStore();
+  const sortedPools = [...input.nodePools].sort((a, b) => b.weight - a.weight || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const pools = sortedPools.map((p, i) => {
+    const state = new PoolState(i, p, res, daemonSets, input.poolUsage?.[p.name]);
+    state.base = templates.base(state);
+    return state;
+  });
+  const plan: Plan = {
+    input,
+    res,
+    topology,
+    templates,
+    pools,
+    nodes: [],
+    classes: builder.classes,
+    attempts: [],
+    preferNoSchedule:
+      sortedPools.some((p) => p.taints.some((t) => t.effect === 'PreferNoSchedule')) ||
+      live.some((n) => n.taints.some((t) => t.effect === 'PreferNoSchedule')),
+    keys,
+    groupKey,
+    templateDomains: new Map(),
+    newNodePrefix: input.options?.newNodeNamePrefix ?? 'new',
+    newNodeCount: 0,
+    pinKeys: [],
+    pinValues: [],
+  };
+  live.forEach((n, i) => addExisting(plan, daemonSets, n, bound[i]!));
+  return plan;
+}
+
+function addExisting(
+  plan: Plan,
+  daemonSets: readonly DaemonSetPod[],
+  n: ExistingNode,
+  bound: { labelClass: LabelClass; antiAffinity: TopologyGroup[] }[],
+): void {
+  const res = plan.res;
+  const cap = res.vector(n.allocatable);
+  const used = new Float64Array(res.size);
+  for (const p of n.pods) {
+    const v = res.vector(safeRequests(p));
+    for (let r = 0; r < v.length; r++) used[r] = used[r]! + v[r]!;
+  }
+  // DaemonSet pods that will land on the node but are not there yet (in-flight nodes).
+  for (const ds of daemonSets) {
+    if (!daemonSetLandsOnNode(ds, n.labels, n.taints)) continue;
+    const present = n.pods.some((p) => p.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet' && o.name === ds.name));
+    if (present) continue;
+    const v = res.vector(ds.requests);
+    for (let r = 0; r < v.length; r++) used[r] = used[r]! + v[r]!;
+  }
+  const domains = Int32Array.from(plan.keys, (k) => {
+    const v = n.labels[k];
+    return v === undefined ? -1 : plan.topology.registry(k).id(v);
+  });
+  const node: PlannedNode = {
+    index: plan.nodes.length,
+    name: n.name,
+    existing: n,
+    cap,
+    used,
+    domains,
+    pool: undefined,
+    template: undefined,
+    target: -1,
+    closed: true,
+    pods: [],
+  };
+  plan.nodes.push(node);
+  for (const b of bound) {
+    for (const g of b.labelClass.countedBy) {
+      const d = domainOf(plan, node, g, undefined);
+      if (d >= 0) g.record(d, 1);
+    }
+    for (const g of b.antiAffinity) {
+      const d = domainOf(plan, node, g, undefined);
+      if (d >= 0) g.recordOwner(d, 1);
+    }
+  }
+}
+
+/** Domain id of node `n` for group `g`: node index for hostname; -1 when absent or not yet pinned. */
+export function domainOf(plan: Plan, n: PlannedNode, g: TopologyGroup, t: Template | undefined): number {
+  if (g.hostname) return n.index;
+  const k = plan.groupKey[g.id]!;
+  if (n.domains) return n.domains[k]!;
+  return templateDomain(plan, t ?? n.template!, k);
+}
+
+function templateDomain(plan: Plan, t: Template, k: number): number {
+  let ids = plan.templateDomains.get(t);
+  if (!ids) {
+    ids = new Int32Array(plan.keys.length).fill(-2);
+    plan.templateDomains.set(t, ids);
+  }
+  let d = ids[k]!;
+  if (d === -2) {
+    const v = t.pinned(plan.keys[k]!);
+    d = v === undefined ? -1 : plan.topology.registry(plan.keys[k]!).id(v);
+    ids[k] = d;
+  }
+  return d;
+}
+
+// A bound pod whose requests cannot be parsed still occupies a pod slot on its node.
+function safeRequests(pod: Pod): ResourceList {
+  try {
+    return podRequests(pod);
+  } catch {
+    return { pods: 1 };
+  }
+}
