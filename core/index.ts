@@ -17,6 +17,6 @@ export * from './catalog/compatibility.ts';
 export * from './scheduling/nodepool.ts';
 export * from './scheduling/types.ts';
 export { solve } from './scheduling/solver.ts';
-export { costLowerBound, groupedCostLowerBound, type BoundGroup, type BoundInstanceType, type CostLowerBound } from './scheduling/lower-bound.ts';
-export { parseDaemonSets, daemonSetLands, daemonSetLandsOnNode, type DaemonSetPod } from './scheduling/templates.ts';
+export { costLowerBound, groupedCostLowerBound, type BoundInstanceType, type CostLowerBound } from './scheduling/lower-bound.ts';
+export { parseDaemonSets, daemonSetLands } from './scheduling/templates.ts';
 export { verifySolution } from './scheduling/verify.ts';
