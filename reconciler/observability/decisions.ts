@@ -6,7 +6,7 @@
 import type { Logger } from './log.ts';
 import type { ReconcilerMetrics } from './metrics.ts';
 
-export type DecisionAction =
+type DecisionAction =
   | 'launch'
   | 'launch-failed'
   | 'launched'

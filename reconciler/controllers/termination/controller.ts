@@ -38,7 +38,7 @@ function isCritical(pod: Pod): boolean {
 }
 
 /** Eviction groups in order: non-critical workloads, non-critical DaemonSets, critical workloads, critical DaemonSets. */
-export function evictionGroup(pod: Pod): number {
+function evictionGroup(pod: Pod): number {
   return (isCritical(pod) ? 2 : 0) + (isDaemonSetPod(pod) ? 1 : 0);
 }
 
