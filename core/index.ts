@@ -1,7 +1,9 @@
-// The public surface of joinery's core (pure domain code: no I/O, no clock) for policy
-// authors, tools and scripts that want one import. The project's own code (compiler,
-// reconciler, simulator, CLI) imports the module it needs by its deep path instead, e.g.
-// core/contract/index.ts for the names the compiler writes and the reconciler reads.
+// One import for the most used parts of joinery's core (pure domain code: no I/O, no
+// clock): the Kubernetes types, quantities and resource lists, the contract names,
+// requirements, taints and selectors, the instance catalog, and the solver's entry points.
+// The compiler, the reconciler, data/, bench/ and the tests import it as well as deep
+// paths; what it leaves out (core/api/karpenter.ts, core/disruption/, core/canonical.ts,
+// the rest of core/scheduling/) is imported by its own path.
 
 export * from './api/k8s.ts';
 export * from './resources/quantity.ts';
@@ -17,6 +19,6 @@ export * from './catalog/compatibility.ts';
 export * from './scheduling/nodepool.ts';
 export * from './scheduling/types.ts';
 export { solve } from './scheduling/solver.ts';
-export { costLowerBound, groupedCostLowerBound, type BoundGroup, type BoundInstanceType, type CostLowerBound } from './scheduling/lower-bound.ts';
-export { parseDaemonSets, daemonSetLands, daemonSetLandsOnNode, type DaemonSetPod } from './scheduling/templates.ts';
+export { costLowerBound, groupedCostLowerBound, type BoundInstanceType, type CostLowerBound } from './scheduling/lower-bound.ts';
+export { parseDaemonSets, daemonSetLands } from './scheduling/templates.ts';
 export { verifySolution } from './scheduling/verify.ts';

@@ -53,7 +53,7 @@ export function eksKubeReservedCpuMillis(vcpu: number): number {
 }
 
 /** EKS kube-reserved memory: 11 MiB per pod plus 255 MiB. */
-export function eksKubeReservedMemoryBytes(maxPods: number): number {
+function eksKubeReservedMemoryBytes(maxPods: number): number {
   return (11 * maxPods + 255) * MiB;
 }
 

@@ -113,7 +113,7 @@ function gpuResource(manufacturer: string): string | undefined {
 }
 
 /** The labels Karpenter's AWS provider gives a node of this type. */
-export function instanceTypeLabels(raw: RawInstanceType, region: string | undefined): Record<string, string> {
+function instanceTypeLabels(raw: RawInstanceType, region: string | undefined): Record<string, string> {
   const [family, size] = raw.name.split('.', 2) as [string, string | undefined];
   const labels: Record<string, string> = {
     [LABEL_INSTANCE_TYPE]: raw.name,
@@ -148,7 +148,7 @@ export function instanceTypeLabels(raw: RawInstanceType, region: string | undefi
 }
 
 /** Extended resources a node of this type advertises (GPUs, Neuron devices). */
-export function instanceTypeExtendedResources(raw: RawInstanceType): ResourceList {
+function instanceTypeExtendedResources(raw: RawInstanceType): ResourceList {
   const out: ResourceList = {};
   if (raw.gpu && raw.gpu.count > 0) {
     const name = gpuResource(raw.gpu.manufacturer);

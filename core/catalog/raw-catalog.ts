@@ -2,14 +2,14 @@
 // instance type, as DescribeInstanceTypes, DescribeInstanceTypeOfferings and the
 // public price list describe it. Core never reads it from disk; data/catalog.ts does.
 
-export interface RawGpu {
+interface RawGpu {
   count: number;
   manufacturer: string;
   name: string;
   memoryMiB: number;
 }
 
-export interface RawAccelerator {
+interface RawAccelerator {
   count: number;
   name: string;
 }

@@ -5,7 +5,6 @@
 export const CONDITION_LAUNCHED = 'Launched';
 export const CONDITION_REGISTERED = 'Registered';
 export const CONDITION_INITIALIZED = 'Initialized';
-export const CONDITION_DRIFTED = 'Drifted';
 export const CONDITION_INSTANCE_TERMINATING = 'InstanceTerminating';
 
 /** NodePool: true when every node of the pool matches the intent in force (no drifted node left, none being replaced). */

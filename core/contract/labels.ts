@@ -89,13 +89,13 @@ export const INSTANCE_TYPE_LABEL_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 /** Labels whose values come from an instance type's offerings, not from the type itself. */
-export const OFFERING_LABEL_KEYS: ReadonlySet<string> = new Set([LABEL_ZONE, LABEL_CAPACITY_TYPE]);
+const OFFERING_LABEL_KEYS: ReadonlySet<string> = new Set([LABEL_ZONE, LABEL_CAPACITY_TYPE]);
 
 /**
  * Well-known labels: a pod may select on them even when a NodePool does not mention
  * them, because the instance types and offerings give them values.
  */
-export const WELL_KNOWN_LABELS: ReadonlySet<string> = new Set([
+const WELL_KNOWN_LABELS: ReadonlySet<string> = new Set([
   ...INSTANCE_TYPE_LABEL_KEYS,
   ...OFFERING_LABEL_KEYS,
   LABEL_NODEPOOL,
@@ -124,7 +124,7 @@ export const LABEL_DOMAIN_EXCEPTIONS: readonly string[] = ['kops.k8s.io', 'node.
 export const RESTRICTED_LABELS: ReadonlySet<string> = new Set([LABEL_HOSTNAME, LABEL_NODEPOOL]);
 
 /** The well-known keys a NodePool requirement may restrict. */
-export const NODEPOOL_REQUIREMENT_KEYS: ReadonlySet<string> = new Set(
+const NODEPOOL_REQUIREMENT_KEYS: ReadonlySet<string> = new Set(
   [...WELL_KNOWN_LABELS].filter((k) => !RESTRICTED_LABELS.has(k)),
 );
 

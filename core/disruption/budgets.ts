@@ -16,7 +16,7 @@ export interface BudgetSpec {
 }
 
 /** Karpenter's default when a NodePool lists no budgets. */
-export const DEFAULT_BUDGETS: readonly BudgetSpec[] = [{ nodes: '10%' }];
+const DEFAULT_BUDGETS: readonly BudgetSpec[] = [{ nodes: '10%' }];
 
 export interface ParsedBudget {
   readonly index: number;
@@ -83,7 +83,7 @@ export function parseBudgets(specs: readonly BudgetSpec[] | undefined): ParsedBu
 }
 
 /** Whether the budget is in force at `atMs`: always without a schedule, else inside its window. */
-export function budgetActive(b: ParsedBudget, atMs: number): boolean {
+function budgetActive(b: ParsedBudget, atMs: number): boolean {
   return b.window === undefined || isWindowActive(b.window.schedule, b.window.durationMs, atMs);
 }
 

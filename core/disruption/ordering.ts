@@ -5,7 +5,7 @@
 
 import type { Pod } from '../api/k8s.ts';
 
-export const POD_DELETION_COST_ANNOTATION = 'controller.kubernetes.io/pod-deletion-cost';
+const POD_DELETION_COST_ANNOTATION = 'controller.kubernetes.io/pod-deletion-cost';
 
 function clamp(lo: number, v: number, hi: number): number {
   return Math.min(hi, Math.max(lo, v));
@@ -25,14 +25,14 @@ export function podEvictionCost(pod: Pod): number {
   return clamp(-10, cost, 10);
 }
 
-export function reschedulingCost(pods: readonly Pod[]): number {
+function reschedulingCost(pods: readonly Pod[]): number {
   let sum = 0;
   for (const p of pods) sum += podEvictionCost(p);
   return sum;
 }
 
 /** Fraction of the node's expireAfter still ahead of it, in [0, 1]; 1 when it never expires. */
-export function lifetimeRemaining(createdAtMs: number, expireAfterMs: number, nowMs: number): number {
+function lifetimeRemaining(createdAtMs: number, expireAfterMs: number, nowMs: number): number {
   if (!Number.isFinite(expireAfterMs) || expireAfterMs <= 0) return 1;
   return clamp(0, (expireAfterMs - (nowMs - createdAtMs)) / expireAfterMs, 1);
 }
@@ -43,7 +43,7 @@ export interface DisruptionCostInput {
   readonly expireAfterMs: number;
 }
 
-export function disruptionCost(c: DisruptionCostInput, nowMs: number): number {
+function disruptionCost(c: DisruptionCostInput, nowMs: number): number {
   return reschedulingCost(c.pods) * lifetimeRemaining(c.createdAtMs, c.expireAfterMs, nowMs);
 }
 

@@ -9,7 +9,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { CloudProvider } from '../ports/cloud.ts';
 import type { UnavailableOfferings } from './unavailable-offerings.ts';
 
-export const DEFAULT_CATALOG_TTL_MS = 5 * 60_000;
+const DEFAULT_CATALOG_TTL_MS = 5 * 60_000;
 
 interface Entry {
   key: string;

@@ -6,7 +6,7 @@ import type { InstanceType } from '../../core/catalog/instance-types.ts';
 import type { Clock } from '../ports/clock.ts';
 import { offeringKeyString, type OfferingKey } from '../ports/cloud.ts';
 
-export const DEFAULT_UNAVAILABLE_TTL_MS = 3 * 60_000;
+const DEFAULT_UNAVAILABLE_TTL_MS = 3 * 60_000;
 
 export class UnavailableOfferings {
   private readonly until = new Map<string, number>();

@@ -35,7 +35,7 @@ export type Verdict =
   /** No NodeClaim: joinery does not manage (or disrupt) this node. */
   | 'not-managed';
 
-export type CheckName =
+type CheckName =
   | 'do-not-disrupt'
   | 'pdb'
   | 'budget'
@@ -48,14 +48,14 @@ export type CheckName =
   | 'drain'
   | 'replacement';
 
-export interface Check {
+interface Check {
   readonly check: CheckName;
   /** 'blocks': this alone keeps the node from being disrupted (or drained). */
   readonly status: 'ok' | 'blocks' | 'info';
   readonly message: string;
 }
 
-export interface NodeFacts {
+interface NodeFacts {
   readonly nodeClaim: string;
   readonly nodePool: string;
   readonly instanceType: string | undefined;
@@ -68,7 +68,7 @@ export interface NodeFacts {
   readonly pods: number;
 }
 
-export interface PlannedCommand {
+interface PlannedCommand {
   readonly method: Command['method'];
   readonly reason: Command['reason'];
   readonly nodeClaims: readonly string[];

@@ -13,7 +13,7 @@ import { readOnlyContext } from './context.ts';
 import { explainNode, NoIntentError, type NodeExplanation } from './explain-node.ts';
 import { FixedIntentSource, intentFromGeneratedDir } from './intent.ts';
 
-export type ExplainIntentSource = { readonly kind: 'cluster' } | { readonly kind: 'generated'; readonly dir: string };
+type ExplainIntentSource = { readonly kind: 'cluster' } | { readonly kind: 'generated'; readonly dir: string };
 
 export interface LiveExplainOptions {
   readonly name: string;

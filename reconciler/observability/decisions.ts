@@ -1,12 +1,12 @@
 // The decision log: every decision the reconciler takes (launch, consolidate, expire,
 // replace, skip ...) is one structured log line with its reason, and one increment of
-// joinery_decisions_total. Listeners (the simulator's timeline and report, `explain`)
-// see the same records.
+// joinery_decisions_total. Listeners see the same records; the one listener today is the
+// scenario runner (the simulator's report and its live timeline).
 
 import type { Logger } from './log.ts';
 import type { ReconcilerMetrics } from './metrics.ts';
 
-export type DecisionAction =
+type DecisionAction =
   | 'launch'
   | 'launch-failed'
   | 'launched'

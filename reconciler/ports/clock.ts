@@ -13,7 +13,3 @@ export interface Clock {
   /** Calls `fn` once after `ms`. */
   setTimer(ms: number, fn: () => void): TimerHandle;
 }
-
-export function isoTime(clock: Clock): string {
-  return new Date(clock.now()).toISOString();
-}

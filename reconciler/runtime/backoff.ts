@@ -5,8 +5,8 @@
 
 import type { Clock } from '../ports/clock.ts';
 
-export const MIN_BACKOFF_MS = 1_000;
-export const MAX_BACKOFF_MS = 5 * 60_000;
+const MIN_BACKOFF_MS = 1_000;
+const MAX_BACKOFF_MS = 5 * 60_000;
 
 /** The delay before the next try after `failures` failures in a row (failures >= 1). */
 export function backoffMs(failures: number): number {

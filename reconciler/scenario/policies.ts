@@ -28,7 +28,7 @@ export class PolicyCompileError extends Error {
 }
 
 /** A git-like commit id for an intent: SHA-1 of its canonical content and message. */
-export function commitId(nodePools: readonly NodePool[], nodeClasses: readonly EC2NodeClass[], message: string): string {
+function commitId(nodePools: readonly NodePool[], nodeClasses: readonly EC2NodeClass[], message: string): string {
   return createHash('sha1').update(canonicalJson({ nodePools, nodeClasses, message })).digest('hex');
 }
 

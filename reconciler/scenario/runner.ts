@@ -36,7 +36,7 @@ export interface SimulationOptions {
   readonly onNote?: (t: number, message: string) => void;
 }
 
-export interface CommitRecord {
+interface CommitRecord {
   readonly t: number;
   readonly commit: string;
   readonly message: string;
@@ -87,7 +87,7 @@ function template(shape: PodShape, appLabel: string): PodTemplate {
 }
 
 /** Samples are taken this long after each sampling boundary. */
-export const SAMPLE_OFFSET_MS = 1_000;
+const SAMPLE_OFFSET_MS = 1_000;
 
 /** An autoscaler acts in steps, not per pod: ramps change the replica count every 5 minutes. */
 const RAMP_STEP_MS = 5 * 60_000;

@@ -37,7 +37,7 @@ export class ScenarioError extends Error {
   }
 }
 
-export interface ReplicaStep {
+interface ReplicaStep {
   readonly atMs: number;
   /** Ramp linearly from the previous count to `replicas`, ending here; absent = a step. */
   readonly toMs?: number;
@@ -73,13 +73,13 @@ export interface JobWorkload extends PodShape {
   readonly runMs: number;
 }
 
-export interface SnapshotWorkload {
+interface SnapshotWorkload {
   readonly kind: 'Snapshot';
   readonly file: string;
   readonly atMs: number;
 }
 
-export type Workload = DeploymentWorkload | JobWorkload | SnapshotWorkload;
+type Workload = DeploymentWorkload | JobWorkload | SnapshotWorkload;
 
 export interface FleetNodes {
   readonly nodePool: string;
@@ -90,7 +90,7 @@ export interface FleetNodes {
   readonly ageMs: number;
 }
 
-export interface RequirementPatch {
+interface RequirementPatch {
   readonly key: string;
   readonly operator: string;
   readonly values?: readonly string[];
@@ -106,7 +106,7 @@ export interface PolicyCommit {
 }
 
 /** An operator's action through the API, e.g. `kubectl delete nodeclaims -l karpenter.sh/nodepool=gpu`. */
-export interface DeleteNodeClaims {
+interface DeleteNodeClaims {
   readonly nodePool: string;
   readonly reason: string;
 }
@@ -115,7 +115,7 @@ export type ScenarioEvent =
   | { readonly atMs: number; readonly policyCommit: PolicyCommit; readonly deleteNodeClaims?: undefined }
   | { readonly atMs: number; readonly deleteNodeClaims: DeleteNodeClaims; readonly policyCommit?: undefined };
 
-export interface Shortage {
+interface Shortage {
   readonly fromMs: number;
   readonly untilMs: number;
   readonly instanceTypes?: readonly string[];

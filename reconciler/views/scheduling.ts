@@ -35,7 +35,7 @@ export function poolsFor(pods: readonly Pod[], pools: readonly SchedulingNodePoo
 
 /** Pod requests, computed once per pod object (cached objects are replaced, never mutated). */
 const requestCache = new WeakMap<Pod, ResourceList>();
-export function cachedPodRequests(pod: Pod): ResourceList {
+function cachedPodRequests(pod: Pod): ResourceList {
   let r = requestCache.get(pod);
   if (!r) requestCache.set(pod, (r = podRequests(pod)));
   return r;
@@ -86,7 +86,7 @@ const EPHEMERAL_TAINT_KEYS = new Set([
   'node.cloudprovider.kubernetes.io/uninitialized',
 ]);
 
-export interface PoolProblem {
+interface PoolProblem {
   readonly nodePool: string;
   readonly message: string;
 }

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { ApiextensionsV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 
-export const CRD_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../data/karpenter-crds');
+const CRD_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../data/karpenter-crds');
 
 /**
  * Applies the CRDs and waits until each is Established. With `keepExisting` (a cluster

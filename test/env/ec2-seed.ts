@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { Ec2Network } from './state.ts';
 
-export const DISCOVERY_TAG_KEY = 'karpenter.sh/discovery';
+const DISCOVERY_TAG_KEY = 'karpenter.sh/discovery';
 
 /**
  * The network tagged for `clusterName`: found when the endpoint has it already (an

@@ -73,7 +73,7 @@ export interface BootedInstance {
 }
 
 /** EKS max-pods with the VPC CNI and no prefix delegation: ENIs x (IPv4 per ENI - 1) + 2. */
-export function maxPods(t: InstanceTypeFacts): number {
+function maxPods(t: InstanceTypeFacts): number {
   return t.maxNetworkInterfaces * (t.ipv4PerInterface - 1) + 2;
 }
 
@@ -81,7 +81,7 @@ export function maxPods(t: InstanceTypeFacts): number {
  * kube-reserved CPU as the EKS AMIs compute it (and Karpenter assumes): 6% of the first
  * core, 1% of the second, 0.5% of the third and fourth, 0.25% of every core above four.
  */
-export function kubeReservedMillicores(vcpu: number): number {
+function kubeReservedMillicores(vcpu: number): number {
   const steps: [upTo: number, fraction: number][] = [[1, 0.06], [2, 0.01], [4, 0.005], [Infinity, 0.0025]];
   let reserved = 0;
   let previous = 0;
@@ -97,7 +97,7 @@ export function kubeReservedMillicores(vcpu: number): number {
 /** Root volume the EKS AMIs get by default (Karpenter's default blockDeviceMappings: 20Gi). */
 const EPHEMERAL_STORAGE_GIB = 20;
 
-export interface NodeResources {
+interface NodeResources {
   capacity: Record<string, string>;
   allocatable: Record<string, string>;
 }
@@ -107,7 +107,7 @@ export interface NodeResources {
  * (CPU as above, memory 11Mi per pod + 255Mi, ephemeral storage 1Gi) and the kubelet's
  * default hard eviction thresholds (memory 100Mi, nodefs 10%).
  */
-export function nodeResources(t: InstanceTypeFacts): NodeResources {
+function nodeResources(t: InstanceTypeFacts): NodeResources {
   const pods = maxPods(t);
   const cpuMillis = t.vcpu * 1000 - kubeReservedMillicores(t.vcpu);
   const memoryMiB = t.memoryMiB - (11 * pods + 255) - 100;

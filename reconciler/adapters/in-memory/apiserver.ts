@@ -5,8 +5,8 @@
 // workload controllers (scheduler.ts, kubelet.ts, workloads.ts) write through the
 // extra methods below, as their real counterparts write through the real API.
 
-import type { DaemonSet, Node, Pod, PodDisruptionBudget } from '../../../core/api/k8s.ts';
-import type { NodeClaim, NodeClaimStatus, NodePool, NodePoolStatus } from '../../../core/api/karpenter.ts';
+import type { Node, Pod, PodDisruptionBudget } from '../../../core/api/k8s.ts';
+import type { NodeClaim, NodeClaimStatus, NodePoolStatus } from '../../../core/api/karpenter.ts';
 import type { Clock } from '../../ports/clock.ts';
 import {
   NotFoundError,
@@ -315,5 +315,3 @@ function mergeNullable(
   }
   return out;
 }
-
-export type { DaemonSet, NodePool };

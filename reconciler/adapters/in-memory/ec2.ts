@@ -32,7 +32,7 @@ export interface SpotPriceModelOptions {
   readonly maxFraction?: number;
 }
 
-export function seededSpotPrice(options: SpotPriceModelOptions): (type: RawInstanceType, zone: string) => number | undefined {
+function seededSpotPrice(options: SpotPriceModelOptions): (type: RawInstanceType, zone: string) => number | undefined {
   const lo = options.minFraction ?? 0.3;
   const hi = options.maxFraction ?? 0.65;
   return (type, zone) => {

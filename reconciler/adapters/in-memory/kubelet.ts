@@ -23,7 +23,7 @@ export interface KubeletTimings {
 
 export const DEFAULT_KUBELET_TIMINGS: KubeletTimings = { bootSeconds: 45, readySeconds: 15, startupTaintSeconds: 10 };
 
-export const TAINT_NOT_READY: Taint = { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' };
+const TAINT_NOT_READY: Taint = { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' };
 
 /** Exact quantity strings (no rounding: the node must report what the solver predicted). */
 function quantities(list: Record<string, number>): Record<string, string> {

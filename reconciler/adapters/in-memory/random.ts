@@ -13,7 +13,7 @@ export function mulberry32(seed: number): () => number {
 }
 
 /** FNV-1a 32-bit of a string, for deriving stable per-key values from a seed. */
-export function hash32(text: string): number {
+function hash32(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);

@@ -13,8 +13,6 @@ import type { InMemoryApiServer } from './apiserver.ts';
 
 export class InMemoryScheduler {
   private scheduled = false;
-  /** Scheduling passes run, and their wall time, for the report. */
-  readonly stats = { passes: 0, wallMs: 0, bound: 0 };
 
   constructor(
     private readonly clock: Clock,
@@ -52,7 +50,6 @@ export class InMemoryScheduler {
   private pass(): void {
     const pending = this.pending();
     if (pending.length === 0) return;
-    const started = performance.now();
     const nodes: ExistingNode[] = [];
     for (const n of this.api.cache.list('Node')) {
       if (!nodeReady(n) || n.spec?.unschedulable || n.metadata.deletionTimestamp) continue;
@@ -91,8 +88,5 @@ export class InMemoryScheduler {
         };
       });
     }
-    this.stats.passes += 1;
-    this.stats.bound += result.bindings.length;
-    this.stats.wallMs += performance.now() - started;
   }
 }

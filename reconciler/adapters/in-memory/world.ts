@@ -31,9 +31,7 @@ export class InMemoryWorld {
   readonly ec2: InMemoryEc2;
   readonly intent: InMemoryIntentSource;
   readonly workloads: InMemoryWorkloads;
-  readonly scheduler: InMemoryScheduler;
   readonly kubelets: InMemoryKubelets;
-  readonly pdbs: InMemoryPdbStatus;
   readonly clusterName: string;
 
   constructor(options: InMemoryWorldOptions) {
@@ -53,8 +51,12 @@ export class InMemoryWorld {
     });
     this.intent = new InMemoryIntentSource(this.clock, this.api);
     this.workloads = new InMemoryWorkloads(this.clock, this.api);
-    this.scheduler = new InMemoryScheduler(this.clock, this.api);
+    // The kube-scheduler and the PDB status controller act only through the watches they
+    // register on the API server, which holds them as long as the world lives: nothing
+    // reads them, so no field keeps them. The order of construction is the order their
+    // watches are called in; keep it.
+    new InMemoryScheduler(this.clock, this.api);
     this.kubelets = new InMemoryKubelets(this.clock, this.api, this.ec2, { ...DEFAULT_KUBELET_TIMINGS, ...options.kubelet });
-    this.pdbs = new InMemoryPdbStatus(this.clock, this.api);
+    new InMemoryPdbStatus(this.clock, this.api);
   }
 }

@@ -5,7 +5,7 @@ import type { Kind } from '../../ports/cluster.ts';
 import { toPlain } from './plain.ts';
 import { KARPENTER_GROUP, KARPENTER_VERSION } from '../../../core/contract/index.ts';
 
-export interface PlainList {
+interface PlainList {
   readonly resourceVersion: string;
   readonly items: readonly Record<string, unknown>[];
 }

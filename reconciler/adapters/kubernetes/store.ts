@@ -9,9 +9,9 @@ import { compareResourceVersions } from './plain.ts';
 
 type AnyObject = ObjectsByKind[Kind];
 
-export const NAMESPACED_KINDS: ReadonlySet<Kind> = new Set(['Pod', 'DaemonSet', 'PodDisruptionBudget']);
+const NAMESPACED_KINDS: ReadonlySet<Kind> = new Set(['Pod', 'DaemonSet', 'PodDisruptionBudget']);
 
-export function objectKey(kind: Kind, name: string, namespace?: string): string {
+function objectKey(kind: Kind, name: string, namespace?: string): string {
   return NAMESPACED_KINDS.has(kind) ? `${namespace ?? 'default'}/${name}` : name;
 }
 

@@ -21,7 +21,7 @@ import { singleNodeConsolidation } from './single-node-consolidation.ts';
 const DISRUPTION_METHODS: readonly Method[] = [drift, expiration, emptiness, multiNodeConsolidation, singleNodeConsolidation];
 
 /** The reconciler settings that change what the methods decide. */
-export type DisruptionOptions = Pick<ReconcilerOptions, 'maxInstanceTypesPerClaim' | 'spotToSpotConsolidation' | 'spotToSpotMinTypes' | 'multiNodeConsolidationMaxCandidates'>;
+type DisruptionOptions = Pick<ReconcilerOptions, 'maxInstanceTypesPerClaim' | 'spotToSpotConsolidation' | 'spotToSpotMinTypes' | 'multiNodeConsolidationMaxCandidates'>;
 
 export interface PassInput {
   readonly now: number;

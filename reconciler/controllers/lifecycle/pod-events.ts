@@ -10,7 +10,7 @@ import type { ControllerContext } from '../../runtime/context.ts';
 import { timestampMs } from '../../views/cluster-state.ts';
 
 /** The pod-event timestamp is written at most this often per claim (Karpenter dedupes too). */
-export const POD_EVENT_DEDUPE_MS = 10_000;
+const POD_EVENT_DEDUPE_MS = 10_000;
 
 export type PodEventsDeps = Pick<ControllerContext, 'clock' | 'cluster'>;
 

@@ -1,6 +1,7 @@
 // Graceful termination of a NodeClaim being deleted: taint its node
-// karpenter.sh/disrupted:NoSchedule, evict pods through the Eviction API in order
-// (non-critical before critical, DaemonSet pods last, honouring PDBs), force only what
+// karpenter.sh/disrupted:NoSchedule, evict pods through the Eviction API in groups
+// (non-critical before critical; within each, DaemonSet pods after the others; honouring
+// PDBs; pods that tolerate the disrupted taint are left), force only what
 // the node's terminationGracePeriod no longer allows to wait for, terminate the
 // instance, wait for it to be gone, then release the Node and NodeClaim finalizers.
 //
@@ -38,7 +39,7 @@ function isCritical(pod: Pod): boolean {
 }
 
 /** Eviction groups in order: non-critical workloads, non-critical DaemonSets, critical workloads, critical DaemonSets. */
-export function evictionGroup(pod: Pod): number {
+function evictionGroup(pod: Pod): number {
   return (isCritical(pod) ? 2 : 0) + (isDaemonSetPod(pod) ? 1 : 0);
 }
 

@@ -88,7 +88,7 @@ export interface DeploymentOptions {
   readonly podAnnotations?: Record<string, string>;
 }
 
-export function deployment(name: string, namespace: string, o: DeploymentOptions): V1Deployment {
+function deployment(name: string, namespace: string, o: DeploymentOptions): V1Deployment {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',

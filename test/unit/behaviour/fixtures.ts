@@ -109,13 +109,6 @@ export function podsOf(world: InMemoryWorld, app?: string): Pod[] {
   return world.api.cache.list('Pod').filter((p) => !p.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet') && (app === undefined || p.metadata.labels?.app === app));
 }
 
-export function fleetCostPerHour(world: InMemoryWorld): number {
-  return world.ec2
-    .allInstances()
-    .filter((r) => r.instance.state !== 'terminated')
-    .reduce((s, r) => s + r.instance.pricePerHour, 0);
-}
-
 export function deployment(world: InMemoryWorld, name: string, replicas: number, requests: Record<string, string>, extra: { annotations?: Record<string, string> } = {}): void {
   world.workloads.applyDeployment({
     name,

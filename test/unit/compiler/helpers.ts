@@ -12,7 +12,7 @@ import { compileCharts } from '../../../compiler/compile.ts';
 import type { Diagnostic } from '../../../compiler/diagnostics.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
-export const API_PATH = join(REPO_ROOT, 'compiler/api/index.ts');
+const API_PATH = join(REPO_ROOT, 'compiler/api/index.ts');
 
 /** The 1-based line of the caller's caller, to assert that a diagnostic points at a construct's line. */
 export function nextLine(): number {

@@ -16,10 +16,10 @@ import type { ReconcilerOptions } from '../../../../reconciler/runtime/context.t
 import { createReconciler, type Reconciler } from '../../../../reconciler/reconciler.ts';
 import { restoreFleet } from '../../../../reconciler/scenario/fleet.ts';
 
-export const START = Date.parse('2026-03-02T09:00:00Z');
+const START = Date.parse('2026-03-02T09:00:00Z');
 const TYPES = new Set(['m5.large', 'm5.xlarge', 'm5.2xlarge', 'c5.large', 'c5.xlarge']);
 
-export const NODE_CLASS: EC2NodeClass = {
+const NODE_CLASS: EC2NodeClass = {
   apiVersion: 'karpenter.k8s.aws/v1',
   kind: 'EC2NodeClass',
   metadata: { name: 'default' },

@@ -1,3 +1,0 @@
-export * from './log.ts';
-export * from './metrics.ts';
-export * from './decisions.ts';
