@@ -31,6 +31,11 @@ function launchTemplateNamePrefix(clusterName: string): string {
 
 /** Written by EC2 on an instance launched from a launch template: the template's id. */
 export const TAG_LAUNCH_TEMPLATE_ID = 'aws:ec2launchtemplate:id';
+/**
+ * On each instance launched from one of joinery's launch templates: the template's name
+ * (an instance tag of the template itself, so any EC2 endpoint copies it).
+ */
+export const TAG_LAUNCH_TEMPLATE = 'joinery.dev/launch-template';
 
 /**
  * Whether joinery launched the instance, for this cluster: the cluster tag `owned` (which

@@ -3,7 +3,8 @@
 // configuration, so identical nodes share a template and a changed EC2NodeClass gets a
 // new one. Created on first use; looked up by name after a restart. Tagged with the
 // cluster tag, the EC2NodeClass and the NodePool, and listed and deleted only by those
-// tags (garbage collection deletes the ones no longer used; see controllers/gc).
+// tags (garbage collection deletes the ones no longer used; see controllers/gc). Each
+// template tags the instances launched from it with its name (joinery.dev/launch-template).
 
 import {
   CreateLaunchTemplateCommand,
@@ -19,7 +20,7 @@ import { parseQuantity } from '../../../core/resources/quantity.ts';
 import type { Ec2Calls } from './calls.ts';
 import type { AmiFamily } from '../../../core/contract/ami.ts';
 import { awsErrorCode } from './errors.ts';
-import { CLUSTER_TAG_VALUE, TAG_NODECLASS, TAG_NODEPOOL, clusterTagKey, isOwnedLaunchTemplate, launchTemplateName } from '../../../core/contract/index.ts';
+import { CLUSTER_TAG_VALUE, TAG_LAUNCH_TEMPLATE, TAG_NODECLASS, TAG_NODEPOOL, clusterTagKey, isOwnedLaunchTemplate, launchTemplateName } from '../../../core/contract/index.ts';
 import type { LaunchTemplate } from '../../ports/cloud.ts';
 
 const GiB = 2 ** 30;
@@ -197,7 +198,8 @@ export class LaunchTemplates {
         this.ec2.send(
           new CreateLaunchTemplateCommand({
             LaunchTemplateName: name,
-            LaunchTemplateData: data,
+            // Instances launched from it name it (garbage collection keeps a template its nodes run from).
+            LaunchTemplateData: { ...data, TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: TAG_LAUNCH_TEMPLATE, Value: name }] }] },
             TagSpecifications: [
               {
                 ResourceType: 'launch-template',

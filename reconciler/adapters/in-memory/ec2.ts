@@ -21,7 +21,7 @@ import { canonicalJson, fnv1a64 } from '../../../core/canonical.ts';
 import { keyedUniform, mulberry32 } from './random.ts';
 import {
   CLUSTER_TAG_VALUE,
-  TAG_LAUNCH_TEMPLATE_ID,
+  TAG_LAUNCH_TEMPLATE,
   TAG_NODECLAIM,
   TAG_NODECLASS,
   TAG_NODEPOOL,
@@ -189,7 +189,7 @@ export class InMemoryEc2 implements CloudProvider {
       imageID: 'ami-sim0al2023',
       state: 'pending',
       launchTime: now,
-      tags: { ...request.tags, [TAG_LAUNCH_TEMPLATE_ID]: template.id },
+      tags: { ...request.tags, [TAG_LAUNCH_TEMPLATE]: template.name },
     };
     const record: InMemoryInstanceRecord = {
       instance,

@@ -7,7 +7,7 @@
 
 import type { Instance } from '../../ports/cloud.ts';
 import type { ControllerContext, ReconcilerOptions } from '../../runtime/context.ts';
-import { TAG_LAUNCH_TEMPLATE_ID, TAG_NODECLASS, TAG_NODEPOOL, isOwnedLaunchTemplate } from '../../../core/contract/index.ts';
+import { TAG_LAUNCH_TEMPLATE, TAG_LAUNCH_TEMPLATE_ID, TAG_NODECLASS, TAG_NODEPOOL, isOwnedLaunchTemplate } from '../../../core/contract/index.ts';
 
 export type LaunchTemplateGcDeps = Pick<ControllerContext, 'cloud' | 'decisions'> & {
   readonly options: Pick<ReconcilerOptions, 'gcGraceMs' | 'clusterName'>;
@@ -16,11 +16,12 @@ export type LaunchTemplateGcDeps = Pick<ControllerContext, 'cloud' | 'decisions'
 /** Deletes the unused launch templates; returns their names. */
 export async function collectLaunchTemplates(ctx: LaunchTemplateGcDeps, liveInstances: readonly Instance[], now: number, controller = 'gc'): Promise<string[]> {
   const { cloud, decisions, options } = ctx;
-  const referenced = new Set(liveInstances.filter((i) => i.state !== 'terminated').map((i) => i.tags[TAG_LAUNCH_TEMPLATE_ID]).filter(Boolean));
+  // An instance names its template by joinery's tag, and (in EC2) by the id EC2 tags it with.
+  const referenced = new Set(liveInstances.filter((i) => i.state !== 'terminated').flatMap((i) => [i.tags[TAG_LAUNCH_TEMPLATE], i.tags[TAG_LAUNCH_TEMPLATE_ID]]).filter(Boolean));
   const deleted: string[] = [];
   for (const t of await cloud.listLaunchTemplates()) {
     if (!isOwnedLaunchTemplate(t.name, t.tags, options.clusterName)) continue;
-    if (referenced.has(t.id) || now - t.lastUsedAt < options.gcGraceMs) continue;
+    if (referenced.has(t.name) || referenced.has(t.id) || now - t.lastUsedAt < options.gcGraceMs) continue;
     await cloud.deleteLaunchTemplate(t.name);
     deleted.push(t.name);
     decisions.record({

@@ -140,9 +140,9 @@ describe('provisioning', () => {
     expect(names).not.toContain(stale.name);
     expect(names).toEqual(expect.arrayContaining([foreignName.name, foreignTags.name]));
     // The template the running node was launched from stays, however long ago it was used.
-    const inUse = (await world.ec2.list()).map((i) => i.tags['aws:ec2launchtemplate:id']);
+    const inUse = (await world.ec2.list()).map((i) => i.tags['joinery.dev/launch-template']);
     expect(inUse).toHaveLength(1);
-    expect((await world.ec2.listLaunchTemplates()).map((t) => t.id)).toContain(inUse[0]);
+    expect(names).toContain(inUse[0]);
     const deleted = h.decisions.filter((d) => d.reason === 'unused-launch-template');
     expect(deleted.map((d) => (d.details as { launchTemplateName?: string }).launchTemplateName)).toEqual([stale.name]);
     await h.reconciler.stop();
