@@ -27,6 +27,7 @@ import {
   TAG_NODEPOOL,
   clusterTagKey,
   isOwnedInstance,
+  isOwnedLaunchTemplate,
   launchTemplateName,
   type CapacityType,
 } from '../../../core/contract/index.ts';
@@ -238,6 +239,11 @@ export class InMemoryEc2 implements CloudProvider {
   }
 
   async listLaunchTemplates(): Promise<readonly LaunchTemplate[]> {
+    return this.allLaunchTemplates().filter((t) => isOwnedLaunchTemplate(t.name, t.tags, this.options.clusterName));
+  }
+
+  /** Every launch template, joinery's or not (for tests). */
+  allLaunchTemplates(): LaunchTemplate[] {
     return [...this.templates.values()].map((t) => ({ ...t.template, lastUsedAt: t.usedAt }));
   }
 

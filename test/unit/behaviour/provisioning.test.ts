@@ -136,7 +136,7 @@ describe('provisioning', () => {
     const foreignName = world.ec2.addLaunchTemplate('eks-ng-1-template', { 'kubernetes.io/cluster/test': 'owned', 'karpenter.sh/nodepool': 'general' });
     const foreignTags = world.ec2.addLaunchTemplate(launchTemplateName('test', 'no-pool'), { 'kubernetes.io/cluster/test': 'owned' });
     await world.clock.advance(10 * MINUTE);
-    const names = (await world.ec2.listLaunchTemplates()).map((t) => t.name);
+    const names = world.ec2.allLaunchTemplates().map((t) => t.name);
     expect(names).not.toContain(stale.name);
     expect(names).toEqual(expect.arrayContaining([foreignName.name, foreignTags.name]));
     // The template the running node was launched from stays, however long ago it was used.
