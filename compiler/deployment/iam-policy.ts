@@ -2,13 +2,19 @@
 // Deployment (generated/reconciler/iam-policy.json): only the EC2 actions the AWS adapter
 // calls (EC2_API_CALLS, checked against the adapter's code by a unit test) and the ones
 // EC2 authorizes implicitly on those calls (IMPLIED_ACTIONS). Everything the reconciler
-// creates must carry the cluster tag, and it may only terminate or re-tag what carries it;
-// iam:PassRole is granted for the node role alone, and only to EC2.
+// creates must carry the cluster tag; it may only terminate, re-tag or delete what carries
+// joinery's tags (the cluster tag `owned` and karpenter.sh/nodepool, as Karpenter's policy
+// requires), so not even a bug can terminate an instance of a self-managed node group,
+// which carries the cluster tag alone. iam:PassRole is granted for the node role alone,
+// and only to EC2.
+
+import { CLUSTER_TAG_VALUE, TAG_NODEPOOL, clusterTagKey } from '../../core/contract/index.ts';
 
 /** EC2 API operations the AWS adapter (reconciler/adapters/aws) sends. */
 export const EC2_API_CALLS: readonly Ec2ApiCall[] = [
   'CreateFleet',
   'CreateLaunchTemplate',
+  'DeleteLaunchTemplate',
   'DescribeImages',
   'DescribeInstanceTypeOfferings',
   'DescribeInstanceTypes',
@@ -75,11 +81,16 @@ export interface IamPolicyDocument {
   readonly Statement: readonly IamStatement[];
 }
 
-/** The tag every instance, volume, fleet and launch template the reconciler creates carries. */
-function clusterTagKey(clusterName: string): string {
-  return `kubernetes.io/cluster/${clusterName}`;
+/**
+ * The condition an existing resource must meet to be changed or deleted: the cluster tag
+ * `owned` and a karpenter.sh/nodepool tag (any value; `Null: false` = present).
+ */
+export function ownedResourceCondition(clusterName: string): Readonly<Record<string, Readonly<Record<string, string>>>> {
+  return {
+    StringEquals: { [`aws:ResourceTag/${clusterTagKey(clusterName)}`]: CLUSTER_TAG_VALUE },
+    Null: { [`aws:ResourceTag/${TAG_NODEPOOL}`]: 'false' },
+  };
 }
-const CLUSTER_TAG_VALUE = 'owned';
 
 function partitionOf(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';
@@ -155,7 +166,7 @@ export function reconcilerIamPolicy(options: IamPolicyOptions): IamPolicyDocumen
     },
   });
   // ... or later (only when the adapter calls CreateTags itself), on instances that
-  // already carry it, never changing the cluster tag itself.
+  // already carry joinery's tags, never changing the cluster tag itself.
   const explicitCalls = new Set<string>(options.ec2Calls ?? EC2_API_CALLS);
   add({
     Sid: 'TagOwnInstances',
@@ -163,7 +174,7 @@ export function reconcilerIamPolicy(options: IamPolicyOptions): IamPolicyDocumen
     Action: explicitCalls.has('CreateTags') ? ['ec2:CreateTags'] : [],
     Resource: [arn('instance/*')],
     Condition: {
-      StringEquals: { [`aws:ResourceTag/${tag}`]: CLUSTER_TAG_VALUE },
+      ...ownedResourceCondition(options.clusterName),
       'ForAllValues:StringNotEquals': { 'aws:TagKeys': [tag] },
     },
   });
@@ -171,8 +182,8 @@ export function reconcilerIamPolicy(options: IamPolicyOptions): IamPolicyDocumen
     Sid: 'DeleteOnlyOwnResources',
     Effect: 'Allow',
     Action: only('TerminateInstances', 'DeleteLaunchTemplate'),
-    Resource: [arn('instance/*'), ...(has('DeleteLaunchTemplate') ? [arn('launch-template/*')] : [])],
-    Condition: { StringEquals: { [`aws:ResourceTag/${tag}`]: CLUSTER_TAG_VALUE } },
+    Resource: [...(has('TerminateInstances') ? [arn('instance/*')] : []), ...(has('DeleteLaunchTemplate') ? [arn('launch-template/*')] : [])],
+    Condition: ownedResourceCondition(options.clusterName),
   });
   // Describe* calls support no resource-level permissions; they are pinned to the region.
   add({

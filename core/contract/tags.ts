@@ -23,7 +23,33 @@ export const CLUSTER_TAG_VALUE = 'owned';
 
 /** The name of a launch template joinery owns, in the cluster's namespace of names. */
 export function launchTemplateName(clusterName: string, hash: string): string {
-  return `joinery.dev/${clusterName}/${hash}`;
+  return `${launchTemplateNamePrefix(clusterName)}${hash}`;
+}
+function launchTemplateNamePrefix(clusterName: string): string {
+  return `joinery.dev/${clusterName}/`;
+}
+
+/** Written by EC2 on an instance launched from a launch template: the template's id. */
+export const TAG_LAUNCH_TEMPLATE_ID = 'aws:ec2launchtemplate:id';
+/**
+ * On each instance launched from one of joinery's launch templates: the template's name
+ * (an instance tag of the template itself, so any EC2 endpoint copies it).
+ */
+export const TAG_LAUNCH_TEMPLATE = 'joinery.dev/launch-template';
+
+/**
+ * Whether joinery launched the instance, for this cluster: the cluster tag `owned` (which
+ * self-managed node groups carry too) and the NodePool tag (which only joinery, or
+ * Karpenter, writes). As Karpenter's list: nothing without both is selected, re-tagged
+ * or terminated; the IAM policy enforces the same (compiler/deployment/iam-policy.ts).
+ */
+export function isOwnedInstance(tags: Readonly<Record<string, string>>, clusterName: string): boolean {
+  return tags[clusterTagKey(clusterName)] === CLUSTER_TAG_VALUE && Boolean(tags[TAG_NODEPOOL]);
+}
+
+/** Whether joinery created the launch template, for this cluster: the instance's tags, and a name of its own. */
+export function isOwnedLaunchTemplate(name: string, tags: Readonly<Record<string, string>>, clusterName: string): boolean {
+  return isOwnedInstance(tags, clusterName) && name.startsWith(launchTemplateNamePrefix(clusterName));
 }
 
 /** Tags an EC2NodeClass may not set, because Karpenter or EKS write them (the EC2NodeClass CRD's rule). */

@@ -4,7 +4,8 @@
 // Adapters: @aws-sdk/client-ec2 (DescribeInstanceTypes/Offerings/SpotPriceHistory,
 // CreateFleet type instant, TerminateInstances, DescribeInstances by tag) and the
 // simulator. Every instance carries tags naming the cluster, NodePool, NodeClaim and the
-// policy commit, so a restarted reconciler (and garbage collection) can find it.
+// policy commit, so a restarted reconciler (and garbage collection) can find it; only
+// instances and launch templates carrying those tags are ever listed or deleted.
 
 import type { EC2NodeClass, NodeClaim } from '../../core/api/karpenter.ts';
 import type { InstanceType } from '../../core/catalog/instance-types.ts';
@@ -48,6 +49,19 @@ export interface Instance {
    * result of create(); they are avoided for a while like a failed launch's.
    */
   readonly insufficientCapacity?: readonly OfferingKey[];
+}
+
+/** A launch template joinery created for this cluster. */
+export interface LaunchTemplate {
+  readonly name: string;
+  readonly id: string;
+  readonly createdAt: number;
+  /**
+   * The last time this process launched with it, or first saw it after starting (as
+   * Karpenter hydrates its cache of templates), or its creation, whichever is latest.
+   */
+  readonly lastUsedAt: number;
+  readonly tags: Readonly<Record<string, string>>;
 }
 
 /** Every offering tried was out of capacity; each should be avoided for a while. */
@@ -107,8 +121,15 @@ export interface CloudProvider {
   delete(providerID: string): Promise<void>;
   /** Throws InstanceNotFoundError when there is no such instance or it is terminated. */
   get(providerID: string): Promise<Instance>;
-  /** Instances tagged for this cluster that are not terminated. */
+  /**
+   * joinery's instances of this cluster that are not terminated: tagged with the cluster
+   * tag `owned` and a NodePool (isOwnedInstance), never another node group's.
+   */
   list(): Promise<readonly Instance[]>;
+  /** joinery's launch templates of this cluster (isOwnedLaunchTemplate), no other. */
+  listLaunchTemplates(): Promise<readonly LaunchTemplate[]>;
+  /** Deletes one of joinery's launch templates; nothing when it is already gone. */
+  deleteLaunchTemplate(name: string): Promise<void>;
 }
 
 export function offeringKeyString(o: OfferingKey): string {

@@ -4,7 +4,7 @@
 // evict or patch anything afterwards; reads keep working. This is what makes "a leader
 // that cannot renew before its deadline stops acting" hold for work already in flight.
 
-import type { CloudProvider, Instance, LaunchRequest } from '../ports/cloud.ts';
+import type { CloudProvider, Instance, LaunchRequest, LaunchTemplate } from '../ports/cloud.ts';
 import type {
   ClusterEventRecord,
   Cluster,
@@ -49,6 +49,13 @@ export class FencedCloudProvider implements CloudProvider {
   }
   list(): Promise<readonly Instance[]> {
     return this.inner.list();
+  }
+  listLaunchTemplates(): Promise<readonly LaunchTemplate[]> {
+    return this.inner.listLaunchTemplates();
+  }
+  async deleteLaunchTemplate(name: string): Promise<void> {
+    this.fence('delete launch template');
+    return this.inner.deleteLaunchTemplate(name);
   }
 
   private fence(operation: string): void {

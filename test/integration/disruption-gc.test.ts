@@ -1,6 +1,6 @@
 // Garbage collection against the real test environment: an instance started in EC2 by
-// hand, tagged for the cluster but with no NodeClaim (what a crash between launch and
-// recording would leave), is terminated after the grace period, and a log line names it;
+// hand, tagged as joinery's (the cluster tag and its NodePool) but with no NodeClaim (what
+// a crash between launch and recording would leave), is terminated after the grace period, and a log line names it;
 // the instances that do have claims are left alone. And the other way round: a NodeClaim
 // whose instance was terminated behind the reconciler's back is deleted, and its pod ends
 // up on a new node.
@@ -58,7 +58,7 @@ describe('garbage collection', () => {
     repo?.remove();
   });
 
-  test('an instance tagged for the cluster without a NodeClaim is terminated and named in the log; claimed ones stay', async () => {
+  test('an instance of joinery\'s without a NodeClaim is terminated and named in the log; claimed ones stay', async () => {
     const [claimed] = await instancesOfPools(ec2, [poolName]);
     expect(claimed).toBeDefined();
     const images = await ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: ['amazon-eks-node-al2023-x86_64-standard-*'] }] }));
@@ -69,7 +69,7 @@ describe('garbage collection', () => {
         MinCount: 1,
         MaxCount: 1,
         SubnetId: env.network!.subnets[0]!.subnetId,
-        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: clusterTagKey(env.clusterName), Value: 'owned' }, { Key: 'Name', Value: `${id} started by hand` }] }],
+        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: clusterTagKey(env.clusterName), Value: 'owned' }, { Key: 'karpenter.sh/nodepool', Value: poolName }, { Key: 'Name', Value: `${id} started by hand` }] }],
       }),
     );
     orphanId = started.Instances![0]!.InstanceId!;

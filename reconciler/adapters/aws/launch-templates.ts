@@ -1,10 +1,14 @@
 // One EC2 launch template per distinct launch configuration (AMI, security groups, user
 // data, block devices, metadata options, instance profile), named after the hash of that
 // configuration, so identical nodes share a template and a changed EC2NodeClass gets a
-// new one. Created on first use; looked up by name after a restart.
+// new one. Created on first use; looked up by name after a restart. Tagged with the
+// cluster tag, the EC2NodeClass and the NodePool, and listed and deleted only by those
+// tags (garbage collection deletes the ones no longer used; see controllers/gc). Each
+// template tags the instances launched from it with its name (joinery.dev/launch-template).
 
 import {
   CreateLaunchTemplateCommand,
+  DeleteLaunchTemplateCommand,
   DescribeLaunchTemplatesCommand,
   type EC2Client,
   type LaunchTemplateBlockDeviceMappingRequest,
@@ -16,7 +20,8 @@ import { parseQuantity } from '../../../core/resources/quantity.ts';
 import type { Ec2Calls } from './calls.ts';
 import type { AmiFamily } from '../../../core/contract/ami.ts';
 import { awsErrorCode } from './errors.ts';
-import { TAG_NODECLASS, launchTemplateName } from '../../../core/contract/index.ts';
+import { CLUSTER_TAG_VALUE, TAG_LAUNCH_TEMPLATE, TAG_NODECLASS, TAG_NODEPOOL, clusterTagKey, isOwnedLaunchTemplate, launchTemplateName } from '../../../core/contract/index.ts';
+import type { LaunchTemplate } from '../../ports/cloud.ts';
 
 const GiB = 2 ** 30;
 
@@ -106,12 +111,15 @@ export function launchTemplateData(c: LaunchConfiguration): RequestLaunchTemplat
 
 export class LaunchTemplates {
   private readonly byName = new Map<string, Promise<string>>();
+  /** When this process last launched with, or first listed, each template. */
+  private readonly usedAt = new Map<string, number>();
 
   constructor(
     private readonly ec2: EC2Client,
     private readonly calls: Ec2Calls,
     private readonly clusterName: string,
     private readonly tags: Readonly<Record<string, string>>,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** The name a configuration's template has: stable across restarts and replicas. */
@@ -120,11 +128,12 @@ export class LaunchTemplates {
   }
 
   /** Returns the template's name, creating it if it does not exist. */
-  async ensure(data: RequestLaunchTemplateData, nodeClassName: string): Promise<string> {
+  async ensure(data: RequestLaunchTemplateData, nodeClassName: string, nodePoolName: string): Promise<string> {
     const name = this.nameOf(data);
+    this.usedAt.set(name, this.now());
     let pending = this.byName.get(name);
     if (!pending) {
-      pending = this.createOrFind(name, data, nodeClassName);
+      pending = this.createOrFind(name, data, nodeClassName, nodePoolName);
       this.byName.set(name, pending);
       pending.catch(() => this.byName.delete(name));
     }
@@ -135,9 +144,53 @@ export class LaunchTemplates {
   /** Forget a template (deleted behind our back); the next ensure recreates it. */
   forget(name: string): void {
     this.byName.delete(name);
+    this.usedAt.delete(name);
   }
 
-  private async createOrFind(name: string, data: RequestLaunchTemplateData, nodeClassName: string): Promise<string> {
+  /** joinery's templates of this cluster: filtered by its tags in EC2, and checked again here. */
+  async list(): Promise<LaunchTemplate[]> {
+    const out: LaunchTemplate[] = [];
+    const now = this.now();
+    let token: string | undefined;
+    do {
+      const page = await this.calls.run('DescribeLaunchTemplates', () =>
+        this.ec2.send(
+          new DescribeLaunchTemplatesCommand({
+            Filters: [
+              { Name: `tag:${clusterTagKey(this.clusterName)}`, Values: [CLUSTER_TAG_VALUE] },
+              { Name: 'tag-key', Values: [TAG_NODEPOOL] },
+            ],
+            MaxResults: 200,
+            NextToken: token,
+          }),
+        ),
+      );
+      for (const t of page.LaunchTemplates ?? []) {
+        const name = t.LaunchTemplateName ?? '';
+        const tags = Object.fromEntries((t.Tags ?? []).filter((x) => x.Key).map((x) => [x.Key!, x.Value ?? '']));
+        if (!t.LaunchTemplateId || !isOwnedLaunchTemplate(name, tags, this.clusterName)) continue;
+        const createdAt = t.CreateTime?.getTime() ?? 0;
+        if (!this.usedAt.has(name)) this.usedAt.set(name, now);
+        out.push({ name, id: t.LaunchTemplateId, createdAt, lastUsedAt: Math.max(createdAt, this.usedAt.get(name)!), tags });
+      }
+      token = page.NextToken || undefined;
+    } while (token);
+    return out;
+  }
+
+  /** Deletes a template by name (gone already: nothing to do). */
+  async delete(name: string): Promise<void> {
+    this.forget(name);
+    try {
+      await this.calls.run('DeleteLaunchTemplate', () => this.ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateName: name })));
+    } catch (err) {
+      const code = awsErrorCode(err);
+      if (code === 'InvalidLaunchTemplateName.NotFoundException' || code === 'InvalidLaunchTemplateId.NotFound') return;
+      throw err;
+    }
+  }
+
+  private async createOrFind(name: string, data: RequestLaunchTemplateData, nodeClassName: string, nodePoolName: string): Promise<string> {
     const found = await this.find(name);
     if (found) return found;
     try {
@@ -145,11 +198,12 @@ export class LaunchTemplates {
         this.ec2.send(
           new CreateLaunchTemplateCommand({
             LaunchTemplateName: name,
-            LaunchTemplateData: data,
+            // Instances launched from it name it (garbage collection keeps a template its nodes run from).
+            LaunchTemplateData: { ...data, TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: TAG_LAUNCH_TEMPLATE, Value: name }] }] },
             TagSpecifications: [
               {
                 ResourceType: 'launch-template',
-                Tags: Object.entries({ ...this.tags, [TAG_NODECLASS]: nodeClassName }).map(([Key, Value]) => ({ Key, Value })),
+                Tags: Object.entries({ ...this.tags, [TAG_NODECLASS]: nodeClassName, [TAG_NODEPOOL]: nodePoolName }).map(([Key, Value]) => ({ Key, Value })),
               },
             ],
           }),

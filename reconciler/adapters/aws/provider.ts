@@ -5,8 +5,11 @@
 //   create    subnets, security groups and AMIs from the class's selector terms, a launch
 //             template per AMI with the family's user data, then CreateFleet (instant)
 //             over every candidate type x zone, with the NodeClaim UID as client token;
-//   get/list  DescribeInstances by id, or by the cluster's ownership tag;
-//   delete    TerminateInstances.
+//   get/list  DescribeInstances by id, or by joinery's tags (the cluster tag `owned` and
+//             karpenter.sh/nodepool, as Karpenter lists: a self-managed node group's
+//             instances carry the cluster tag too, and are never listed);
+//   delete    TerminateInstances;
+//   launch templates: listed by the same tags, deleted by name (DeleteLaunchTemplate).
 // Launches are idempotent per NodeClaim twice over: EC2's client token, and a lookup of
 // the instance tagged with the claim's UID before launching (which also covers EC2
 // endpoints that ignore client tokens, and tokens older than EC2 remembers).
@@ -32,10 +35,22 @@ import {
   type CloudProvider,
   type Instance,
   type LaunchRequest,
+  type LaunchTemplate,
 } from '../../ports/cloud.ts';
 import type { Logger } from '../../observability/log.ts';
 import { SystemClock } from '../../runtime/system-clock.ts';
-import { CLUSTER_TAG_VALUE, LABEL_ARCH, LABEL_POLICY_COMMIT, TAG_NODECLAIM_UID, TAINT_UNREGISTERED, clusterTagKey, type CapacityType } from '../../../core/contract/index.ts';
+import {
+  CLUSTER_TAG_VALUE,
+  LABEL_ARCH,
+  LABEL_NODEPOOL,
+  LABEL_POLICY_COMMIT,
+  TAG_NODECLAIM_UID,
+  TAG_NODEPOOL,
+  TAINT_UNREGISTERED,
+  clusterTagKey,
+  isOwnedInstance,
+  type CapacityType,
+} from '../../../core/contract/index.ts';
 import type { UnavailableOfferings } from '../../cache/unavailable-offerings.ts';
 import { Batcher } from './batcher.ts';
 import { DEFAULT_BACKOFF, Ec2Calls } from './calls.ts';
@@ -114,7 +129,7 @@ export class AwsCloudProvider implements CloudProvider {
       kubernetesVersion: config.kubernetesVersion,
       aliasAmiOwners: config.aliasAmiOwners ?? AWS_DEFAULTS.aliasAmiOwners,
     });
-    this.launchTemplates = new LaunchTemplates(this.ec2, this.calls, config.clusterName, { [clusterTagKey(config.clusterName)]: CLUSTER_TAG_VALUE });
+    this.launchTemplates = new LaunchTemplates(this.ec2, this.calls, config.clusterName, { [clusterTagKey(config.clusterName)]: CLUSTER_TAG_VALUE }, () => this.clock.now());
     this.unavailable = config.unavailableOfferings;
     this.byClaimUid = new Batcher(this.clock, (uids) => this.findByClaimUids(uids), undefined);
   }
@@ -237,7 +252,7 @@ export class AwsCloudProvider implements CloudProvider {
         throw err;
       }
       const data = launchTemplateData({ nodeClass, family: amis.family, imageId: ami.id, securityGroupIds, userData });
-      templateByArch.set(arch, await this.launchTemplates.ensure(data, className));
+      templateByArch.set(arch, await this.launchTemplates.ensure(data, className, claim.metadata.labels?.[LABEL_NODEPOOL] ?? request.tags[TAG_NODEPOOL] ?? ''));
     }
 
     const candidates: FleetCandidate[] = [];
@@ -355,9 +370,22 @@ export class AwsCloudProvider implements CloudProvider {
   async list(): Promise<readonly Instance[]> {
     const found = await this.describe([
       { Name: `tag:${clusterTagKey(this.config.clusterName)}`, Values: [CLUSTER_TAG_VALUE] },
+      { Name: 'tag-key', Values: [TAG_NODEPOOL] },
       { Name: 'instance-state-name', Values: LIVE_STATES },
     ]);
-    return found.filter((i) => i.State?.Name !== 'terminated').map((i) => this.toInstance(i));
+    // The filter again, here: an endpoint that ignored a filter must not hand us another group's instances.
+    return found
+      .filter((i) => i.State?.Name !== 'terminated')
+      .map((i) => this.toInstance(i))
+      .filter((i) => isOwnedInstance(i.tags, this.config.clusterName));
+  }
+
+  listLaunchTemplates(): Promise<readonly LaunchTemplate[]> {
+    return this.launchTemplates.list();
+  }
+
+  deleteLaunchTemplate(name: string): Promise<void> {
+    return this.launchTemplates.delete(name);
   }
 
   async delete(providerID: string): Promise<void> {

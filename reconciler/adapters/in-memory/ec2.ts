@@ -14,10 +14,23 @@ import {
   type CloudProvider,
   type Instance,
   type LaunchRequest,
+  type LaunchTemplate,
   type OfferingKey,
 } from '../../ports/cloud.ts';
+import { canonicalJson, fnv1a64 } from '../../../core/canonical.ts';
 import { keyedUniform, mulberry32 } from './random.ts';
-import { CLUSTER_TAG_VALUE, TAG_NODECLAIM, clusterTagKey, type CapacityType } from '../../../core/contract/index.ts';
+import {
+  CLUSTER_TAG_VALUE,
+  TAG_LAUNCH_TEMPLATE,
+  TAG_NODECLAIM,
+  TAG_NODECLASS,
+  TAG_NODEPOOL,
+  clusterTagKey,
+  isOwnedInstance,
+  isOwnedLaunchTemplate,
+  launchTemplateName,
+  type CapacityType,
+} from '../../../core/contract/index.ts';
 
 /**
  * The simulator's spot-price model, stated so results can be reproduced: the spot price
@@ -86,6 +99,9 @@ export class InMemoryEc2 implements CloudProvider {
   private readonly nextRandom: () => number;
   private shortages: CapacityShortage[];
   private seq = 0;
+  private templateSeq = 0;
+  /** Launch templates by name: one per EC2NodeClass spec and NodePool, as the AWS adapter's. */
+  private readonly templates = new Map<string, { template: LaunchTemplate; usedAt: number }>();
   /** Calls made, for tests and the report. */
   readonly calls = { create: 0, delete: 0, get: 0, list: 0, getInstanceTypes: 0 };
 
@@ -160,6 +176,7 @@ export class InMemoryEc2 implements CloudProvider {
     }
     if (!chosen) throw new InsufficientCapacityError(short);
 
+    const template = this.ensureTemplate(request, now);
     this.seq += 1;
     const id = `i-${(this.seq.toString(16) + Math.floor(this.nextRandom() * 0xffffffff).toString(16)).padStart(17, '0').slice(-17)}`;
     const zone = chosen.offering.zone;
@@ -173,7 +190,7 @@ export class InMemoryEc2 implements CloudProvider {
       imageID: 'ami-sim0al2023',
       state: 'pending',
       launchTime: now,
-      tags: { ...request.tags },
+      tags: { ...request.tags, [TAG_LAUNCH_TEMPLATE]: template.name },
     };
     const record: InMemoryInstanceRecord = {
       instance,
@@ -216,9 +233,46 @@ export class InMemoryEc2 implements CloudProvider {
     this.calls.list += 1;
     const out: Instance[] = [];
     for (const r of this.byId.values()) {
-      if (r.instance.state !== 'terminated' && r.instance.tags[clusterTagKey(this.options.clusterName)] === CLUSTER_TAG_VALUE) out.push(r.instance);
+      if (r.instance.state !== 'terminated' && isOwnedInstance(r.instance.tags, this.options.clusterName)) out.push(r.instance);
     }
     return out;
+  }
+
+  async listLaunchTemplates(): Promise<readonly LaunchTemplate[]> {
+    return this.allLaunchTemplates().filter((t) => isOwnedLaunchTemplate(t.name, t.tags, this.options.clusterName));
+  }
+
+  /** Every launch template, joinery's or not (for tests). */
+  allLaunchTemplates(): LaunchTemplate[] {
+    return [...this.templates.values()].map((t) => ({ ...t.template, lastUsedAt: t.usedAt }));
+  }
+
+  async deleteLaunchTemplate(name: string): Promise<void> {
+    this.templates.delete(name);
+  }
+
+  /** A launch template created outside the reconciler (for GC tests). */
+  addLaunchTemplate(name: string, tags: Record<string, string>): LaunchTemplate {
+    const now = this.options.clock.now();
+    this.templateSeq += 1;
+    const template: LaunchTemplate = { name, id: `lt-${this.templateSeq.toString(16).padStart(17, '0')}`, createdAt: now, lastUsedAt: now, tags: { ...tags } };
+    this.templates.set(name, { template, usedAt: now });
+    return template;
+  }
+
+  private ensureTemplate(request: LaunchRequest, now: number): LaunchTemplate {
+    const pool = request.tags[TAG_NODEPOOL] ?? '';
+    const className = request.nodeClass.metadata.name ?? '';
+    const name = launchTemplateName(this.options.clusterName, fnv1a64(canonicalJson({ className, spec: request.nodeClass.spec ?? {}, pool })));
+    let t = this.templates.get(name);
+    if (!t) {
+      this.templateSeq += 1;
+      const tags = { [clusterTagKey(this.options.clusterName)]: CLUSTER_TAG_VALUE, [TAG_NODECLASS]: className, [TAG_NODEPOOL]: pool };
+      t = { template: { name, id: `lt-${this.templateSeq.toString(16).padStart(17, '0')}`, createdAt: now, lastUsedAt: now, tags }, usedAt: now };
+      this.templates.set(name, t);
+    }
+    t.usedAt = now;
+    return t.template;
   }
 
   /** An instance launched before the simulation started (for a scenario's initial fleet). */

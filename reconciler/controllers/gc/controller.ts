@@ -1,5 +1,7 @@
-// Garbage collection: instances tagged for this cluster with no NodeClaim (a crash
-// after launch and before the claim was recorded, or a hand-started instance), and
+// Garbage collection: joinery's instances of this cluster (the cluster tag `owned` and a
+// NodePool tag; never a node group's instance, which carries the cluster tag alone) with
+// no NodeClaim (a crash after launch and before the claim was recorded), unused launch
+// templates of joinery's (launch-templates.ts), and
 // NodeClaims whose instance is gone (terminated outside the reconciler), are cleaned up
 // once older than a grace period. Each is named in one log line.
 
@@ -7,10 +9,11 @@ import { InstanceNotFoundError } from '../../ports/cloud.ts';
 import type { Controller, ReconcileResult } from '../../runtime/controller.ts';
 import type { ControllerContext, ReconcilerOptions } from '../../runtime/context.ts';
 import { conditionTrue, timestampMs } from '../../views/cluster-state.ts';
-import { CONDITION_LAUNCHED, FINALIZER_TERMINATION, LABEL_NODEPOOL, TAG_NODECLAIM, TAG_NODEPOOL } from '../../../core/contract/index.ts';
+import { CONDITION_LAUNCHED, FINALIZER_TERMINATION, LABEL_NODEPOOL, TAG_NODECLAIM, TAG_NODEPOOL, isOwnedInstance } from '../../../core/contract/index.ts';
+import { collectLaunchTemplates } from './launch-templates.ts';
 
 export type GarbageCollectionDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'cloud' | 'decisions' | 'logger'> & {
-  readonly options: Pick<ReconcilerOptions, 'gcGraceMs' | 'gcIntervalMs'>;
+  readonly options: Pick<ReconcilerOptions, 'gcGraceMs' | 'gcIntervalMs' | 'clusterName'>;
 };
 
 export class GarbageCollectionController implements Controller {
@@ -28,6 +31,8 @@ export class GarbageCollectionController implements Controller {
 
     for (const inst of instances) {
       if (inst.state === 'shutting-down' || inst.state === 'terminated') continue;
+      // Defence in depth (list() selects only ours): never terminate what joinery did not launch.
+      if (!isOwnedInstance(inst.tags, options.clusterName)) continue;
       if (claimedProviders.has(inst.providerID)) continue;
       const claimName = inst.tags[TAG_NODECLAIM];
       // A claim whose launch is being recorded right now owns its instance by name.
@@ -47,6 +52,8 @@ export class GarbageCollectionController implements Controller {
         details: { instanceId: inst.id, providerID: inst.providerID },
       });
     }
+
+    await collectLaunchTemplates(this.ctx, instances, now, this.name);
 
     const live = new Set(instances.map((i) => i.providerID));
     for (const claim of claims) {

@@ -1,6 +1,8 @@
 // Provisioning on the simulator: the batching window, capacity shortages falling back
 // to other offerings, NodePool limits counting nodes in flight, and garbage collection
-// of an instance nobody claims.
+// of an instance nobody claims (only joinery's: a node group's instance is never touched),
+// and of launch templates no longer used.
+import { launchTemplateName } from '../../../core/contract/index.ts';
 import { deployment, newWorld, nodeClass, nodePool, podsOf, startReconciler, START, MINUTE } from './fixtures.ts';
 
 describe('provisioning', () => {
@@ -97,11 +99,11 @@ describe('provisioning', () => {
     await h.reconciler.stop();
   }, 60_000);
 
-  test('an instance tagged for the cluster with no NodeClaim is terminated after the grace period', async () => {
+  test("an instance of joinery's with no NodeClaim is terminated after the grace period", async () => {
     const world = newWorld();
     world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
     const h = await startReconciler(world);
-    const orphan = world.ec2.launchUntracked('m6i.large', 'us-east-1a', { 'karpenter.sh/nodeclaim': 'general-gone1' });
+    const orphan = world.ec2.launchUntracked('m6i.large', 'us-east-1a', { 'karpenter.sh/nodepool': 'general', 'karpenter.sh/nodeclaim': 'general-gone1' });
     await world.clock.advance(30_000);
     expect((await world.ec2.list()).map((i) => i.id)).toContain(orphan.id);
     await world.clock.advance(5 * MINUTE);
@@ -109,6 +111,40 @@ describe('provisioning', () => {
     const gc = h.decisions.find((d) => d.action === 'garbage-collect');
     expect(gc?.reason).toBe('orphan-instance');
     expect(gc?.message).toContain(orphan.id);
+    await h.reconciler.stop();
+  }, 60_000);
+
+  test('an instance with the cluster tag but no NodePool tag (a self-managed node group) is never listed nor terminated', async () => {
+    const world = newWorld();
+    world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
+    const h = await startReconciler(world);
+    const group = world.ec2.launchUntracked('m6i.large', 'us-east-1a', { 'aws:autoscaling:groupName': 'ng-1' });
+    await world.clock.advance(30 * MINUTE);
+    expect((await world.ec2.list()).map((i) => i.id)).not.toContain(group.id);
+    expect(world.ec2.allInstances().find((r) => r.instance.id === group.id)?.instance.state).toBe('running');
+    expect(h.decisions.filter((d) => d.action === 'garbage-collect')).toEqual([]);
+    await h.reconciler.stop();
+  }, 60_000);
+
+  test("launch templates of joinery's used by no instance for the grace period are deleted; one in use, or not joinery's, stays", async () => {
+    const world = newWorld();
+    world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
+    const h = await startReconciler(world);
+    world.workloads.createPod({ metadata: { name: 'p0', namespace: 'default' }, spec: { containers: [{ name: 'c', resources: { requests: { cpu: '500m', memory: '1Gi' } } }] } });
+    const owned = { 'kubernetes.io/cluster/test': 'owned', 'karpenter.sh/nodepool': 'general', 'karpenter.k8s.aws/ec2nodeclass': 'default' };
+    const stale = world.ec2.addLaunchTemplate(launchTemplateName('test', 'stale'), owned);
+    const foreignName = world.ec2.addLaunchTemplate('eks-ng-1-template', { 'kubernetes.io/cluster/test': 'owned', 'karpenter.sh/nodepool': 'general' });
+    const foreignTags = world.ec2.addLaunchTemplate(launchTemplateName('test', 'no-pool'), { 'kubernetes.io/cluster/test': 'owned' });
+    await world.clock.advance(10 * MINUTE);
+    const names = world.ec2.allLaunchTemplates().map((t) => t.name);
+    expect(names).not.toContain(stale.name);
+    expect(names).toEqual(expect.arrayContaining([foreignName.name, foreignTags.name]));
+    // The template the running node was launched from stays, however long ago it was used.
+    const inUse = (await world.ec2.list()).map((i) => i.tags['joinery.dev/launch-template']);
+    expect(inUse).toHaveLength(1);
+    expect(names).toContain(inUse[0]);
+    const deleted = h.decisions.filter((d) => d.reason === 'unused-launch-template');
+    expect(deleted.map((d) => (d.details as { launchTemplateName?: string }).launchTemplateName)).toEqual([stale.name]);
     await h.reconciler.stop();
   }, 60_000);
 });

@@ -15,6 +15,8 @@ function dyingCloud(world: InMemoryWorld, reachEc2: boolean): CloudProvider & { 
     delete: ec2.delete.bind(ec2),
     get: ec2.get.bind(ec2),
     list: ec2.list.bind(ec2),
+    listLaunchTemplates: ec2.listLaunchTemplates.bind(ec2),
+    deleteLaunchTemplate: ec2.deleteLaunchTemplate.bind(ec2),
     async create(request: LaunchRequest) {
       cloud.calls += 1;
       if (reachEc2) await ec2.create(request);

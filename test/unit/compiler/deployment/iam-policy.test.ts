@@ -123,6 +123,36 @@ describe('the IAM policy document is least privilege', () => {
     for (const s of tagging) expect(s.Condition?.StringEquals?.['ec2:CreateAction']).toEqual(expect.arrayContaining(['CreateFleet']));
   });
 
+  test("TerminateInstances, DeleteLaunchTemplate and CreateTags on existing resources require joinery's tags: the cluster tag owned and karpenter.sh/nodepool present", () => {
+    const ownedOnly = { StringEquals: { [`aws:ResourceTag/${TAG}`]: 'owned' }, Null: { 'aws:ResourceTag/karpenter.sh/nodepool': 'false' } };
+    for (const action of ['ec2:TerminateInstances', 'ec2:DeleteLaunchTemplate']) {
+      const granting = document.Statement.filter((s) => s.Action.includes(action));
+      expect({ action, n: granting.length }).toEqual({ action, n: 1 });
+      expect(granting[0]!.Condition).toEqual(ownedOnly);
+    }
+    expect(document.Statement.find((s) => s.Action.includes('ec2:TerminateInstances'))!.Resource).toEqual([
+      'arn:aws:ec2:us-east-1:*:instance/*',
+      'arn:aws:ec2:us-east-1:*:launch-template/*',
+    ]);
+    // CreateTags on an existing instance (granted when the adapter calls it itself) needs the same.
+    const withTagging = reconcilerIamPolicy({ clusterName: 'prod-use1', region: 'us-east-1', nodeRoleArn: 'arn:aws:iam::1:role/n', ec2Calls: [...EC2_API_CALLS, 'CreateTags'] });
+    const retag = withTagging.Statement.filter((s) => s.Action.includes('ec2:CreateTags') && !s.Condition?.StringEquals?.['ec2:CreateAction']);
+    expect(retag).toHaveLength(1);
+    expect(retag[0]!.Condition).toEqual({ ...ownedOnly, 'ForAllValues:StringNotEquals': { 'aws:TagKeys': [TAG] } });
+    // Every statement that may touch an existing resource of ours (aws:ResourceTag) asks for the NodePool tag, except launching with our templates.
+    for (const s of document.Statement) {
+      const resourceTagged = Object.values(s.Condition ?? {}).some((c) => `aws:ResourceTag/${TAG}` in c);
+      if (resourceTagged && s.Sid !== 'LaunchWithOwnLaunchTemplates') expect({ sid: s.Sid, nodePool: s.Condition?.Null }).toEqual({ sid: s.Sid, nodePool: { 'aws:ResourceTag/karpenter.sh/nodepool': 'false' } });
+    }
+  });
+
+  test('the written generated/reconciler/iam-policy.json carries the same conditions', () => {
+    const written = JSON.parse(readFileSync(join(REPO, 'generated/reconciler/iam-policy.json'), 'utf8')) as { Statement: IamStatement[] };
+    const del = written.Statement.find((s) => s.Action.includes('ec2:TerminateInstances'));
+    expect(del?.Action).toEqual(expect.arrayContaining(['ec2:DeleteLaunchTemplate']));
+    expect(del?.Condition?.Null).toEqual({ 'aws:ResourceTag/karpenter.sh/nodepool': 'false' });
+  });
+
   test('iam:PassRole is granted for the node role only, and only to EC2', () => {
     const pass = document.Statement.filter((s) => s.Action.some((a) => a.startsWith('iam:')));
     expect(pass).toEqual([

@@ -43,6 +43,8 @@ function flakyCloud(world: InMemoryWorld, unlucky: string): CloudProvider & { do
     delete: ec2.delete.bind(ec2),
     get: ec2.get.bind(ec2),
     list: ec2.list.bind(ec2),
+    listLaunchTemplates: ec2.listLaunchTemplates.bind(ec2),
+    deleteLaunchTemplate: ec2.deleteLaunchTemplate.bind(ec2),
     async create(request: LaunchRequest) {
       const name = request.nodeClaim.metadata.name!;
       cloud.calls.push({ claim: name, at: world.clock.now() - START });
