@@ -56,7 +56,7 @@ export interface StartOptions {
 
 let kubernetesVersion: string | undefined;
 
-async function clusterMinorVersion(env: TestEnv): Promise<string> {
+export async function clusterMinorVersion(env: TestEnv): Promise<string> {
   if (!kubernetesVersion) {
     const v = await env.kubeConfig().makeApiClient(VersionApi).getCode();
     kubernetesVersion = `${v.major.replace(/\D/g, '')}.${v.minor.replace(/\D/g, '')}`;
@@ -68,7 +68,7 @@ async function clusterMinorVersion(env: TestEnv): Promise<string> {
  * The EKS-optimized AL2023 AMIs `al2023@latest` resolves to, registered once in the test
  * EC2 under their public names (moto ships none of them).
  */
-async function registerAliasAmis(ec2: EC2Client, minor: string): Promise<void> {
+export async function registerAliasAmis(ec2: EC2Client, minor: string): Promise<void> {
   for (const arch of ['x86_64', 'arm64']) {
     const name = `amazon-eks-node-al2023-${arch}-standard-${minor}-v20261101`;
     const found = await ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: [name] }] }));
