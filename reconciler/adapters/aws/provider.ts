@@ -100,6 +100,12 @@ export class AwsCloudProvider implements CloudProvider {
     this.logger = config.logger;
     // Retries are ours (Ec2Calls), with jitter and metrics; the SDK's own would stack on them.
     this.ec2 = config.ec2Client ?? new EC2Client({ region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}), maxAttempts: 1 });
+    if (config.ec2Client) {
+      // The SDK's retries know nothing of unknown outcomes: they would send a CreateFleet again blindly.
+      void Promise.resolve(config.ec2Client.config.maxAttempts()).then((n) => {
+        if (n > 1) config.logger?.warn('the EC2 client given retries calls itself; a CreateFleet answered 5xx may be sent again without looking its instance up', { maxAttempts: n, fix: 'build the client with maxAttempts: 1' });
+      }, () => undefined);
+    }
     this.calls = new Ec2Calls(this.clock, config.backoff ?? DEFAULT_BACKOFF, config.random ?? Math.random, config.logger, config.metrics);
     this.types = new Ec2InstanceTypeSource(this.ec2, this.calls, this.clock, config.instanceTypesTtlMs ?? AWS_DEFAULTS.instanceTypesTtlMs);
     this.spot = new SpotPrices(this.ec2, this.calls, this.clock, config.spotPriceTtlMs ?? AWS_DEFAULTS.spotPriceTtlMs, config.logger);
