@@ -1,7 +1,8 @@
 // Launch (Karpenter's lifecycle/launch.go): create the instance behind a NodeClaim that
 // has no Launched condition, then record it on the claim (providerID, capacity, labels,
-// Launched). The claim's UID is the client token, so launching a claim again after a
-// crash or an unknown outcome returns the instance already launched for it.
+// Launched). The claim's UID is the client token and a tag on its instance, which the
+// cloud adapter looks up before launching, so launching a claim again after a crash or an
+// unknown outcome returns the instance already launched for it.
 //
 // Outcomes: launched; throttled (the claim waits, with jitter, and is tried again);
 // outcome unknown (a 5xx or a timeout: EC2 may have launched; the claim is kept and tried
@@ -148,8 +149,8 @@ export class Launch {
       }
       const ice = err instanceof InsufficientCapacityError;
       if (!ice && !(err instanceof LaunchFailedError)) {
-        // Unknown outcome (a timeout, a dropped connection): EC2 may have launched. Keep the
-        // claim and retry with the same client token, which returns that instance if so.
+        // Any other error (of a step before the launch, or an adapter's own): EC2 may have
+        // launched. Keep the claim and retry; the adapter's tag lookup returns that instance if so.
         metrics.cloudApiErrors.inc({ operation: 'create', error: 'unknown' });
         throw err;
       }
