@@ -8,6 +8,8 @@
 // Asserted, and printed as counts: every claim has exactly one live instance (0
 // duplicates), no live instance without a claim after a GC pass (0 orphans), no NodeClaim
 // lost (every claim provisioning created is still there, launched), no pod left Pending.
+// Then 500s past every retry of one launch: the claim is kept (outcome unknown), and
+// launches once EC2 answers again.
 import { RunInstancesCommand, type _InstanceType } from '@aws-sdk/client-ec2';
 import type { NodeClaim } from '../../core/api/karpenter.ts';
 import { eventually, testEnv } from '../env/index.ts';
@@ -161,5 +163,28 @@ describe('launches under EC2 faults (500 after success, 500, throttling)', () =>
     const gc = running!.decisions.find((d) => d.action === 'garbage-collect' && d.details?.instanceId === extraId);
     expect(gc?.reason).toBe('duplicate-instance');
     expect(claims.find((c) => c.metadata.name === victim.metadata.name)?.status?.providerID).toBe(victim.status?.providerID);
+  });
+
+  test('CreateFleet failing with 500s past every retry: the claim is kept (outcome unknown, not failed) and launches once EC2 answers', async () => {
+    const before = new Set((await workload.nodeClaims([pool])).map((c) => c.metadata.name!));
+    // More 500s than one launch's attempts (4): the launch ends unknown at least once.
+    await env.ec2Faults.setCallFaults([{ action: 'CreateFleet', kind: 'server-error', count: 6 }]);
+    await workload.createPods([podManifest('late-0', workload.namespace, { cpu: '1500m', memory: '1Gi' })]);
+    await eventually('the new pod Running', async () => ((await workload.notRunning()).length === 0 ? true : undefined), {
+      timeoutMs: 90_000,
+      intervalMs: 1_000,
+      describe: async () => `not running:\n  ${(await workload.notRunning()).join('\n  ')}\ndecisions:\n${describeDecisions(running!)}`,
+    });
+    const fresh = (await workload.nodeClaims([pool])).filter((c) => !before.has(c.metadata.name!));
+    const unknown = running!.logs.filter((l) => l.msg === 'launch outcome unknown; keeping the claim and looking its instance up before trying again');
+    const tagged = (await instancesOfPools(ec2, [pool])).filter((i) => tagsOf(i)['karpenter.sh/nodeclaim'] === fresh[0]?.metadata.name);
+    process.stdout.write(`ec2-faults unknown-outcome counts: ${JSON.stringify({ claims: fresh.length, unknownOutcomes: unknown.length, instances: tagged.length, launchFailed: running!.decisions.filter((d) => d.action === 'launch-failed').length })}\n`);
+    expect((await env.ec2Faults.callFaults()).pending).toEqual([]);
+    expect(unknown.length).toBeGreaterThanOrEqual(1);
+    expect(running!.decisions.filter((d) => d.action === 'launch-failed')).toEqual([]);
+    // The one claim created for the pod is the one that launched (not deleted and solved again).
+    expect(fresh).toHaveLength(1);
+    expect(tagged).toHaveLength(1);
+    expect(fresh[0]!.status?.providerID?.endsWith(`/${tagged[0]!.InstanceId}`)).toBe(true);
   });
 });
