@@ -88,6 +88,21 @@ export class LaunchFailedError extends Error {
   }
 }
 
+/**
+ * A mutating call (a launch) ended without a definite answer: a 5xx, a timeout, a reset
+ * connection. EC2 may or may not have acted. Never a failure: the claim is kept and the
+ * launch tried again later, after looking the instance up by the claim's tag.
+ */
+export class LaunchOutcomeUnknownError extends Error {
+  constructor(
+    readonly operation: string,
+    readonly error: unknown,
+  ) {
+    super(`${operation}: outcome unknown (${error instanceof Error ? error.message : String(error)}); the instance may exist, looked up by its claim's tag before trying again`);
+    this.name = 'LaunchOutcomeUnknownError';
+  }
+}
+
 /** The API throttled the call; retry after backing off (with jitter). */
 export class ThrottledError extends Error {
   constructor(
@@ -113,8 +128,10 @@ export interface CloudProvider {
   /**
    * Launches one instance for the claim, choosing among `request.instanceTypes`
    * (lowest price for on-demand, price-capacity-optimised for spot). Idempotent per
-   * NodeClaim UID: a retry after a crash returns the instance launched the first time.
-   * Throws InsufficientCapacityError, LaunchFailedError or ThrottledError.
+   * NodeClaim UID: a retry after a crash or an unknown outcome returns the instance
+   * launched the first time (when several carry the claim's tag, the one `adoptionOrder`
+   * puts first). Throws InsufficientCapacityError, LaunchFailedError, ThrottledError or
+   * LaunchOutcomeUnknownError.
    */
   create(request: LaunchRequest): Promise<Instance>;
   /** Starts terminating; throws InstanceNotFoundError when it is already gone. */
@@ -130,6 +147,14 @@ export interface CloudProvider {
   listLaunchTemplates(): Promise<readonly LaunchTemplate[]>;
   /** Deletes one of joinery's launch templates; nothing when it is already gone. */
   deleteLaunchTemplate(name: string): Promise<void>;
+}
+
+/**
+ * Which of several instances tagged for one claim is the claim's: the earliest launched,
+ * then the lowest id. The launch adopts the first; garbage collection removes the others.
+ */
+export function adoptionOrder(a: Pick<Instance, 'launchTime' | 'id'>, b: Pick<Instance, 'launchTime' | 'id'>): number {
+  return a.launchTime - b.launchTime || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 export function offeringKeyString(o: OfferingKey): string {

@@ -10,8 +10,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 /**
  * An EC2 client for `endpoint`. Uses AWS credentials from the environment when
  * AWS_ACCESS_KEY_ID is set, otherwise moto's dummy credentials (moto accepts any).
+ * `maxAttempts` is the SDK's own retries: 1 for the reconciler's client, as in production.
  */
-export function ec2ClientFor(endpoint: string, region: string): EC2Client {
+export function ec2ClientFor(endpoint: string, region: string, maxAttempts = 3): EC2Client {
   const fromEnv = process.env.AWS_ACCESS_KEY_ID;
   return new EC2Client({
     endpoint,
@@ -23,7 +24,7 @@ export function ec2ClientFor(endpoint: string, region: string): EC2Client {
           ...(process.env.AWS_SESSION_TOKEN ? { sessionToken: process.env.AWS_SESSION_TOKEN } : {}),
         }
       : { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    maxAttempts: 3,
+    maxAttempts,
   });
 }
 

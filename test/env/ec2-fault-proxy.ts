@@ -1,5 +1,7 @@
 // The test EC2 endpoint: a pass-through proxy in front of moto that can answer
-// InsufficientInstanceCapacity for offerings a test marks unavailable (see ec2-faults.ts).
+// InsufficientInstanceCapacity for offerings a test marks unavailable, and inject call
+// faults (a 500 after the call took effect, a plain 500, a throttle) into the next N
+// calls of an Action (see ec2-faults.ts).
 // Run as its own process by cluster.ts:
 //
 //   node bin/tsx-run.js test/env/ec2-fault-proxy.ts --port P --upstream http://127.0.0.1:M
@@ -8,15 +10,19 @@
 //   GET  /__testenv/health                  200 once serving
 //   GET  /__testenv/unavailable-offerings   the current list (JSON)
 //   PUT  /__testenv/unavailable-offerings   replace it: [{"instanceType":"m5.large","zone":"us-east-1a","capacityType":"spot"}]
-// Every other request goes to moto unchanged, and so does every request while the list is empty.
+//   GET  /__testenv/call-faults             {"pending": [...], "injected": [{"action","kind","at"}]}
+//   PUT  /__testenv/call-faults             replace the pending list: [{"action":"CreateFleet","kind":"error-after-success","count":3}]
+//                                           (kinds: error-after-success, server-error, throttle); clears "injected"
+// Every other request goes to moto unchanged, and so does every request while both lists are empty.
 import { randomUUID } from 'node:crypto';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { ec2ClientFor } from './clients.ts';
 import {
-  allFailedFleetResponse, fleetCapacityType, fleetErrorSet, fleetOverrides, injectErrorSet, isUnavailable, runInstancesIceResponse,
-  runInstancesOffering, withOverrides, type FleetOverride, type OfferingRequest, type UnavailableOffering,
+  allFailedFleetResponse, callFaultResponse, fleetCapacityType, fleetErrorSet, fleetOverrides, injectErrorSet, isCallFault, isUnavailable,
+  runInstancesIceResponse, runInstancesOffering, takeCallFault, withOverrides, type CallFault, type CallFaultKind, type FleetOverride,
+  type OfferingRequest, type UnavailableOffering,
 } from './ec2-faults.ts';
 
 const { values: opts } = parseArgs({
@@ -31,6 +37,8 @@ const ec2 = ec2ClientFor(opts.upstream, opts.region ?? 'us-east-1');
 const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} ec2-fault-proxy: ${msg}\n`);
 
 let unavailable: UnavailableOffering[] = [];
+let callFaults: CallFault[] = [];
+let injected: { action: string; kind: CallFaultKind; at: string }[] = [];
 const subnetZones = new Map<string, string>();
 
 async function learnSubnetZones(ids: string[]): Promise<void> {
@@ -64,6 +72,12 @@ function forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; 
   });
 }
 
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer | string;
+}
+
 function reply(res: ServerResponse, status: number, headers: Record<string, string | string[] | undefined>, body: Buffer | string): void {
   const buf = typeof body === 'string' ? Buffer.from(body) : body;
   const h: Record<string, string | string[] | undefined> = { ...headers, 'content-length': String(buf.length) };
@@ -74,7 +88,7 @@ function reply(res: ServerResponse, status: number, headers: Record<string, stri
 
 const XML = { 'content-type': 'text/xml; charset=utf-8' };
 
-async function createFleet(req: IncomingMessage, res: ServerResponse, params: URLSearchParams): Promise<void> {
+async function createFleet(req: IncomingMessage, params: URLSearchParams): Promise<Answer> {
   const capacityType = fleetCapacityType(params);
   const overrides = fleetOverrides(params);
   await learnSubnetZones(overrides.map((o) => o.fields.get('SubnetId')).filter((s): s is string => s !== undefined));
@@ -84,39 +98,50 @@ async function createFleet(req: IncomingMessage, res: ServerResponse, params: UR
     capacityType,
   });
   const failed = overrides.filter((o) => isUnavailable(unavailable, offeringOf(o))).map((o) => ({ override: o, offering: offeringOf(o) }));
-  if (failed.length === 0) {
-    const up = await forward(req, Buffer.from(params.toString()));
-    reply(res, up.status, up.headers, up.body);
-    return;
-  }
+  if (failed.length === 0) return forward(req, Buffer.from(params.toString()));
   const errorSet = fleetErrorSet(params, failed);
   const kept = overrides.filter((o) => !failed.some((f) => f.override === o));
   const reduced = withOverrides(params, kept);
   log(`CreateFleet ${capacityType}: no capacity for ${failed.map((f) => `${f.offering.instanceType}/${f.offering.zone ?? '?'}`).join(', ')}; ` +
     (reduced ? `launching from ${kept.length} other override(s)` : 'no override left'));
-  if (!reduced) {
-    reply(res, 200, XML, allFailedFleetResponse(errorSet, `fleet-${randomUUID()}`, randomUUID()));
-    return;
-  }
+  if (!reduced) return { status: 200, headers: XML, body: allFailedFleetResponse(errorSet, `fleet-${randomUUID()}`, randomUUID()) };
   const up = await forward(req, Buffer.from(reduced.toString()));
-  if (up.status !== 200) {
-    reply(res, up.status, up.headers, up.body);
-    return;
-  }
-  reply(res, up.status, up.headers, injectErrorSet(up.body.toString('utf8'), errorSet));
+  if (up.status !== 200) return up;
+  return { ...up, body: injectErrorSet(up.body.toString('utf8'), errorSet) };
 }
 
-async function runInstances(req: IncomingMessage, res: ServerResponse, params: URLSearchParams): Promise<void> {
+async function runInstances(req: IncomingMessage, params: URLSearchParams): Promise<Answer> {
   const subnet = params.get('SubnetId') ?? params.get('NetworkInterface.1.SubnetId');
   if (subnet) await learnSubnetZones([subnet]);
   const offering = runInstancesOffering(params, (id) => subnetZones.get(id));
   if (isUnavailable(unavailable, offering)) {
     log(`RunInstances: no capacity for ${offering.instanceType}/${offering.zone ?? '?'} (${offering.capacityType})`);
-    reply(res, 500, XML, runInstancesIceResponse(offering, randomUUID()));
-    return;
+    return { status: 500, headers: XML, body: runInstancesIceResponse(offering, randomUUID()) };
   }
-  const up = await forward(req, Buffer.from(params.toString()));
-  reply(res, up.status, up.headers, up.body);
+  return forward(req, Buffer.from(params.toString()));
+}
+
+/** The call as moto (and the capacity faults) answer it. */
+function pass(req: IncomingMessage, params: URLSearchParams, action: string | null): Promise<Answer> {
+  if (unavailable.length > 0 && action === 'CreateFleet') return createFleet(req, params);
+  if (unavailable.length > 0 && action === 'RunInstances') return runInstances(req, params);
+  return forward(req, Buffer.from(params.toString()));
+}
+
+/** Applies the pending call fault for this Action, if any, around `pass`. */
+async function withCallFault(req: IncomingMessage, params: URLSearchParams, action: string): Promise<Answer> {
+  const taken = takeCallFault(callFaults, action);
+  callFaults = taken.pending;
+  if (!taken.fault) return pass(req, params, action);
+  if (taken.fault === 'error-after-success') {
+    const up = await pass(req, params, action);
+    log(`${action}: forwarded (moto answered ${up.status}), answering 500 instead (injected)`);
+  } else {
+    log(`${action}: answering ${taken.fault} without forwarding (injected)`);
+  }
+  injected.push({ action, kind: taken.fault, at: new Date().toISOString() });
+  const answer = callFaultResponse(taken.fault, action, randomUUID());
+  return { status: answer.status, headers: XML, body: answer.body };
 }
 
 async function control(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
@@ -133,6 +158,18 @@ async function control(req: IncomingMessage, res: ServerResponse, body: Buffer):
     }
     return reply(res, 200, json, JSON.stringify(unavailable));
   }
+  if (req.url === '/__testenv/call-faults') {
+    if (req.method === 'PUT') {
+      const parsed = JSON.parse(body.toString('utf8') || '[]') as unknown;
+      if (!Array.isArray(parsed) || !parsed.every(isCallFault)) {
+        return reply(res, 400, json, '{"error":"expected a JSON array of {action, kind: error-after-success|server-error|throttle, count > 0}"}');
+      }
+      callFaults = parsed;
+      injected = [];
+      log(`call faults: ${JSON.stringify(callFaults)}`);
+    }
+    return reply(res, 200, json, JSON.stringify({ pending: callFaults, injected }));
+  }
   return reply(res, 404, json, '{"error":"unknown control path"}');
 }
 
@@ -141,11 +178,11 @@ const server = createServer((req, res) => {
     const body = await readBody(req);
     if (req.url?.startsWith('/__testenv/')) return control(req, res, body);
     const isForm = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
-    if (req.method === 'POST' && isForm && unavailable.length > 0) {
+    if (req.method === 'POST' && isForm && (unavailable.length > 0 || callFaults.length > 0)) {
       const params = new URLSearchParams(body.toString('utf8'));
       const action = params.get('Action');
-      if (action === 'CreateFleet') return createFleet(req, res, params);
-      if (action === 'RunInstances') return runInstances(req, res, params);
+      const answer = action ? await withCallFault(req, params, action) : await pass(req, params, action);
+      return reply(res, answer.status, answer.headers, answer.body);
     }
     const up = await forward(req, body);
     reply(res, up.status, up.headers, up.body);

@@ -1,5 +1,7 @@
-// Capacity faults for the test EC2, the one thing moto cannot do: answer
-// InsufficientInstanceCapacity for an offering (instance type, zone, capacity type).
+// Faults for the test EC2, which moto cannot produce: InsufficientInstanceCapacity for
+// an offering (instance type, zone, capacity type), and call faults for the next N calls
+// of an Action: a 500 after the call took effect (forwarded to moto, its answer replaced
+// by InternalError), a plain 500 (not forwarded), or throttling (503 RequestLimitExceeded).
 // Pure functions over EC2 Query requests (form-encoded, as @aws-sdk/client-ec2 sends
 // them) and responses; ec2-fault-proxy.ts applies them in front of moto.
 //
@@ -132,5 +134,57 @@ export function runInstancesOffering(params: URLSearchParams, zoneOfSubnet: (id:
     instanceType: params.get('InstanceType') ?? 'm1.small',
     zone: params.get('Placement.AvailabilityZone') ?? (subnet ? zoneOfSubnet(subnet) : undefined),
     capacityType: params.get('InstanceMarketOptions.MarketType') === 'spot' ? 'spot' : 'on-demand',
+  };
+}
+
+// ---- call faults ---------------------------------------------------------------------------
+
+/**
+ * What the proxy does to a call:
+ *   error-after-success  forwards it to moto (it takes effect), then answers 500 InternalError;
+ *   server-error         answers 500 InternalError without forwarding (nothing happens);
+ *   throttle             answers 503 RequestLimitExceeded without forwarding.
+ */
+export type CallFaultKind = 'error-after-success' | 'server-error' | 'throttle';
+
+/** The next `count` calls of `action` (an EC2 Query Action, e.g. CreateFleet) get `kind`. */
+export interface CallFault {
+  action: string;
+  kind: CallFaultKind;
+  count: number;
+}
+
+export const CALL_FAULT_KINDS: readonly CallFaultKind[] = ['error-after-success', 'server-error', 'throttle'];
+
+export function isCallFault(v: unknown): v is CallFault {
+  const f = v as CallFault;
+  return typeof f === 'object' && f !== null && typeof f.action === 'string' && CALL_FAULT_KINDS.includes(f.kind) &&
+    Number.isInteger(f.count) && f.count > 0;
+}
+
+/**
+ * The fault for one call of `action`: the first pending fault for that action, with one
+ * call fewer left (dropped once spent). The list is not changed; the new one is returned.
+ */
+export function takeCallFault(pending: readonly CallFault[], action: string): { fault: CallFaultKind | undefined; pending: CallFault[] } {
+  const i = pending.findIndex((f) => f.action === action && f.count > 0);
+  if (i < 0) return { fault: undefined, pending: [...pending] };
+  const f = pending[i]!;
+  const rest = [...pending.slice(0, i), ...(f.count > 1 ? [{ ...f, count: f.count - 1 }] : []), ...pending.slice(i + 1)];
+  return { fault: f.kind, pending: rest };
+}
+
+/** The HTTP answer a call fault gives (after forwarding, for error-after-success). */
+export function callFaultResponse(kind: CallFaultKind, action: string, requestId: string): { status: number; body: string } {
+  const throttled = kind === 'throttle';
+  const code = throttled ? 'RequestLimitExceeded' : 'InternalError';
+  const message = throttled
+    ? 'Request limit exceeded. (test environment: injected fault)'
+    : `An internal error has occurred${kind === 'error-after-success' ? ' (test environment: injected after the call took effect)' : ' (test environment: injected fault)'}`;
+  return {
+    status: throttled ? 503 : 500,
+    body: '<?xml version="1.0" encoding="UTF-8"?>\n' +
+      `<Response><Errors><Error><Code>${code}</Code><Message>${xml(`${action}: ${message}`)}</Message></Error></Errors>` +
+      `<RequestID>${requestId}</RequestID></Response>`,
   };
 }

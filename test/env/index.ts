@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { ec2ClientFor, kubeConfigFrom } from './clients.ts';
-import type { UnavailableOffering } from './ec2-faults.ts';
+import type { CallFault, CallFaultKind, UnavailableOffering } from './ec2-faults.ts';
 import { NODE_JOIN_CONTROL, nodeJoinControlData, type NodeJoinControl } from './node-join.ts';
 import { tailOf } from './processes.ts';
 import { readState, STATE_ENV_VAR, type Ec2Network } from './state.ts';
@@ -18,7 +18,7 @@ import { readState, STATE_ENV_VAR, type Ec2Network } from './state.ts';
 export { KWOK_MANAGED_ANNOTATION, SIMULATED_INSTANCE_ANNOTATION, clusterTagKey } from './node-join.ts';
 export { describeApiError } from './crds.ts';
 export type { Ec2Network } from './state.ts';
-export type { UnavailableOffering } from './ec2-faults.ts';
+export type { CallFault, CallFaultKind, UnavailableOffering } from './ec2-faults.ts';
 export type { NodeJoinControl } from './node-join.ts';
 
 export interface TestEnv {
@@ -37,10 +37,19 @@ export interface TestEnv {
   kubeConfig(): KubeConfig;
   /** An EC2 client for the endpoint (dummy credentials for moto). */
   ec2(): EC2Client;
-  /** Capacity faults of the EC2 endpoint (the proxy in front of moto). */
+  /** Faults of the EC2 endpoint (the proxy in front of moto). */
   ec2Faults: {
     /** From now on, launches of these offerings fail with InsufficientInstanceCapacity (replaces the list). */
     setUnavailableOfferings(offerings: UnavailableOffering[]): Promise<void>;
+    /**
+     * The next `count` calls of each `action` get the fault: `error-after-success` (moto acts,
+     * the caller gets 500 InternalError), `server-error` (500, nothing done) or `throttle`
+     * (503 RequestLimitExceeded). Replaces the pending list and forgets what was injected.
+     */
+    setCallFaults(faults: CallFault[]): Promise<void>;
+    /** The faults still pending, and those injected since the last setCallFaults. */
+    callFaults(): Promise<{ pending: CallFault[]; injected: { action: string; kind: CallFaultKind; at: string }[] }>;
+    /** No unavailable offering, no call fault. */
     clear(): Promise<void>;
   };
   /** Steers the node-join simulator (see NODE_JOIN_CONTROL). */
@@ -73,7 +82,14 @@ export function testEnv(): TestEnv {
     ec2: () => ec2ClientFor(s.ec2Endpoint, s.region),
     ec2Faults: {
       setUnavailableOfferings: (offerings) => putUnavailable(s.ec2Endpoint, offerings),
-      clear: () => putUnavailable(s.ec2Endpoint, []),
+      setCallFaults: async (faults) => {
+        await callFaultsRequest(s.ec2Endpoint, faults);
+      },
+      callFaults: () => callFaultsRequest(s.ec2Endpoint),
+      clear: async () => {
+        await putUnavailable(s.ec2Endpoint, []);
+        await callFaultsRequest(s.ec2Endpoint, []);
+      },
     },
     nodeJoin: {
       configure: (control) => applyNodeJoinControl(s.kubeconfigPath, control),
@@ -89,6 +105,12 @@ export function testEnv(): TestEnv {
 async function putUnavailable(ec2Endpoint: string, offerings: UnavailableOffering[]): Promise<void> {
   const res = await fetch(`${ec2Endpoint}/__testenv/unavailable-offerings`, { method: 'PUT', body: JSON.stringify(offerings) });
   if (!res.ok) throw new Error(`setting unavailable offerings failed: HTTP ${res.status} ${await res.text()}`);
+}
+
+async function callFaultsRequest(ec2Endpoint: string, faults?: CallFault[]): Promise<{ pending: CallFault[]; injected: { action: string; kind: CallFaultKind; at: string }[] }> {
+  const res = await fetch(`${ec2Endpoint}/__testenv/call-faults`, faults ? { method: 'PUT', body: JSON.stringify(faults) } : {});
+  if (!res.ok) throw new Error(`call faults of the EC2 endpoint: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as { pending: CallFault[]; injected: { action: string; kind: CallFaultKind; at: string }[] };
 }
 
 async function applyNodeJoinControl(kubeconfigPath: string, control: NodeJoinControl | null): Promise<void> {

@@ -18,7 +18,10 @@ export interface AwsCloudProviderConfig {
   readonly region: string;
   /** EC2 endpoint override: a VPC endpoint, or moto in tests. */
   readonly endpoint?: string;
-  /** Use this client instead of building one (to share it, or to add SDK middleware). */
+  /**
+   * Use this client instead of building one (to share it, or to add SDK middleware). Build it
+   * with `maxAttempts: 1`: retries are the adapter's, which look a launch up before repeating it.
+   */
   readonly ec2Client?: EC2Client;
   /** What nodes need to join: the API endpoint, CA bundle, service CIDR and DNS IP. */
   readonly bootstrap: ClusterBootstrap;

@@ -11,8 +11,10 @@
 //   delete    TerminateInstances;
 //   launch templates: listed by the same tags, deleted by name (DeleteLaunchTemplate).
 // Launches are idempotent per NodeClaim twice over: EC2's client token, and a lookup of
-// the instance tagged with the claim's UID before launching (which also covers EC2
-// endpoints that ignore client tokens, and tokens older than EC2 remembers).
+// the instance tagged with the claim's UID before launching and before any retry of a
+// CreateFleet whose outcome is unknown (a 5xx, a timeout: EC2 may have launched), which
+// also covers EC2 endpoints that ignore client tokens, and tokens older than EC2
+// remembers. An outcome still unknown is LaunchOutcomeUnknownError, never a failure.
 
 import {
   CreateFleetCommand,
@@ -31,6 +33,8 @@ import {
   InstanceNotFoundError,
   InsufficientCapacityError,
   LaunchFailedError,
+  LaunchOutcomeUnknownError,
+  adoptionOrder,
   offeringKeyString,
   type CloudProvider,
   type Instance,
@@ -57,7 +61,7 @@ import { DEFAULT_BACKOFF, Ec2Calls } from './calls.ts';
 import { Ec2InstanceTypeSource, kubeletSettings, rawInstanceType } from './catalog.ts';
 import { AWS_DEFAULTS, type AwsCloudProviderConfig } from './config.ts';
 import { NodeClassDiscovery, type ResolvedSubnet } from './discovery.ts';
-import { awsErrorCode, errorMessage, isInstanceNotFound } from './errors.ts';
+import { awsErrorCode, errorMessage, isInstanceNotFound, isTransientError } from './errors.ts';
 import { chooseCapacityType, createFleetInput, fleetOutcome, type FleetCandidate } from './fleet.ts';
 import { LaunchTemplates, blockDevices, launchTemplateData, rootVolumeBytes } from './launch-templates.ts';
 import { SpotPrices, loadOnDemandPrices, type OnDemandPriceTable, type SpotPricing } from './pricing.ts';
@@ -111,6 +115,12 @@ export class AwsCloudProvider implements CloudProvider {
     this.logger = config.logger;
     // Retries are ours (Ec2Calls), with jitter and metrics; the SDK's own would stack on them.
     this.ec2 = config.ec2Client ?? new EC2Client({ region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}), maxAttempts: 1 });
+    if (config.ec2Client) {
+      // The SDK's retries know nothing of unknown outcomes: they would send a CreateFleet again blindly.
+      void Promise.resolve(config.ec2Client.config.maxAttempts()).then((n) => {
+        if (n > 1) config.logger?.warn('the EC2 client given retries calls itself; a CreateFleet answered 5xx may be sent again without looking its instance up', { maxAttempts: n, fix: 'build the client with maxAttempts: 1' });
+      }, () => undefined);
+    }
     this.calls = new Ec2Calls(this.clock, config.backoff ?? DEFAULT_BACKOFF, config.random ?? Math.random, config.logger, config.metrics);
     this.types = new Ec2InstanceTypeSource(this.ec2, this.calls, this.clock, config.instanceTypesTtlMs ?? AWS_DEFAULTS.instanceTypesTtlMs);
     this.spot = new SpotPrices(this.ec2, this.calls, this.clock, config.spotPriceTtlMs ?? AWS_DEFAULTS.spotPriceTtlMs, config.logger);
@@ -275,7 +285,15 @@ export class AwsCloudProvider implements CloudProvider {
     const input = createFleetInput({ clientToken: uid, capacityType, candidates, tags: { ...request.tags, [TAG_NODECLAIM_UID]: uid } });
     let out: CreateFleetCommandOutput;
     try {
-      out = await this.calls.run('CreateFleet', () => this.ec2.send(new CreateFleetCommand(input)));
+      // Never retried blindly: after a 5xx or a timeout the instance may exist (EC2 can act and
+      // still answer 500, and an endpoint may ignore the client token), so the claim's tag is
+      // looked up before each retry.
+      const result = await this.calls.runMutating('CreateFleet', () => this.ec2.send(new CreateFleetCommand(input)), () => this.findByClaimUid(uid));
+      if ('found' in result) {
+        this.logger?.info('CreateFleet answered an error but had launched; adopting its instance', { nodeClaim: claimName, instanceId: result.found.id });
+        return result.found;
+      }
+      out = result.done;
     } catch (err) {
       throw this.launchError(err, claimName);
     }
@@ -314,7 +332,9 @@ export class AwsCloudProvider implements CloudProvider {
   }
 
   private launchError(err: unknown, claimName: string): Error {
-    if (err instanceof Error && (err.name === 'ThrottledError' || err instanceof LaunchFailedError)) return err;
+    if (err instanceof Error && (err.name === 'ThrottledError' || err instanceof LaunchFailedError || err instanceof LaunchOutcomeUnknownError)) return err;
+    // EC2 may have acted: unknown, never failed (the claim is kept and looked up again).
+    if (isTransientError(err)) return new LaunchOutcomeUnknownError('CreateFleet', err);
     const code = awsErrorCode(err) ?? 'Error';
     return new LaunchFailedError(code, `CreateFleet for NodeClaim ${claimName} failed: ${code}: ${errorMessage(err)}`);
   }
@@ -343,10 +363,11 @@ export class AwsCloudProvider implements CloudProvider {
       { Name: `tag:${TAG_NODECLAIM_UID}`, Values: uids },
       { Name: 'instance-state-name', Values: LIVE_STATES },
     ]);
+    // When several instances carry one claim's tag (a launch repeated after an unknown
+    // outcome the lookup could not yet see), every reader adopts the same one; GC removes the rest.
+    const live = found.filter((i) => i.State?.Name !== 'terminated').map((i) => this.toInstance(i)).sort(adoptionOrder);
     const out = new Map<string, Instance>();
-    for (const i of found) {
-      if (i.State?.Name === 'terminated') continue;
-      const instance = this.toInstance(i);
+    for (const instance of live) {
       const uid = instance.tags[TAG_NODECLAIM_UID];
       if (uid && !out.has(uid)) out.set(uid, instance);
     }

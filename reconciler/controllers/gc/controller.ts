@@ -3,9 +3,11 @@
 // no NodeClaim (a crash after launch and before the claim was recorded), unused launch
 // templates of joinery's (launch-templates.ts), and
 // NodeClaims whose instance is gone (terminated outside the reconciler), are cleaned up
-// once older than a grace period. Each is named in one log line.
+// once older than a grace period; so are duplicates: an instance tagged for a claim whose
+// recorded instance is another one, or, while the claim records none yet, any but the
+// one its launch adopts (`adoptionOrder`). Each is named in one log line.
 
-import { InstanceNotFoundError } from '../../ports/cloud.ts';
+import { InstanceNotFoundError, adoptionOrder, type Instance } from '../../ports/cloud.ts';
 import type { Controller, ReconcileResult } from '../../runtime/controller.ts';
 import type { ControllerContext, ReconcilerOptions } from '../../runtime/context.ts';
 import { conditionTrue, timestampMs } from '../../views/cluster-state.ts';
@@ -26,28 +28,40 @@ export class GarbageCollectionController implements Controller {
     const now = clock.now();
     const instances = await cloud.list();
     const claims = cluster.cache.list('NodeClaim');
-    const claimNames = new Set(claims.map((c) => c.metadata.name!));
+    const claimByName = new Map(claims.map((c) => [c.metadata.name!, c]));
     const claimedProviders = new Set(claims.map((c) => c.status?.providerID).filter((p): p is string => Boolean(p)));
+    // Defence in depth (list() selects only ours): never consider what joinery did not launch.
+    const liveInstances = instances.filter((i) => i.state !== 'shutting-down' && i.state !== 'terminated' && isOwnedInstance(i.tags, options.clusterName));
+    // The instance a claim not yet recorded adopts among those tagged for it (the launch's rule).
+    const adoptedFor = new Map<string, Instance>();
+    for (const inst of [...liveInstances].sort(adoptionOrder)) {
+      const tagged = inst.tags[TAG_NODECLAIM];
+      if (tagged && !adoptedFor.has(tagged)) adoptedFor.set(tagged, inst);
+    }
 
-    for (const inst of instances) {
-      if (inst.state === 'shutting-down' || inst.state === 'terminated') continue;
-      // Defence in depth (list() selects only ours): never terminate what joinery did not launch.
-      if (!isOwnedInstance(inst.tags, options.clusterName)) continue;
+    for (const inst of liveInstances) {
       if (claimedProviders.has(inst.providerID)) continue;
       const claimName = inst.tags[TAG_NODECLAIM];
-      // A claim whose launch is being recorded right now owns its instance by name.
-      if (claimName && claimNames.has(claimName)) continue;
+      const claim = claimName ? claimByName.get(claimName) : undefined;
+      // A claim whose launch is being recorded right now owns the instance it will adopt;
+      // any other instance tagged for a live claim is a duplicate (a launch repeated after
+      // an unknown outcome), removed after the grace period like an orphan.
+      const recorded = claim?.status?.providerID;
+      if (claim && !recorded && adoptedFor.get(claimName!)?.id === inst.id) continue;
       if (now - inst.launchTime < options.gcGraceMs) continue;
       try {
         await cloud.delete(inst.providerID);
       } catch (err) {
         if (!(err instanceof InstanceNotFoundError)) throw err;
       }
+      const keeps = recorded ?? (claim ? adoptedFor.get(claimName!)?.providerID : undefined);
       decisions.record({
         controller: this.name,
         action: 'garbage-collect',
-        reason: 'orphan-instance',
-        message: `instance ${inst.id} (${inst.instanceType}, ${inst.zone}) has no NodeClaim${claimName ? ` (tagged for ${claimName})` : ''}; terminated`,
+        reason: claim ? 'duplicate-instance' : 'orphan-instance',
+        message: claim
+          ? `instance ${inst.id} (${inst.instanceType}, ${inst.zone}) is tagged for NodeClaim ${claimName}, whose instance is ${keeps ?? 'another'}; terminated the duplicate`
+          : `instance ${inst.id} (${inst.instanceType}, ${inst.zone}) has no NodeClaim${claimName ? ` (tagged for ${claimName})` : ''}; terminated`,
         nodePool: inst.tags[TAG_NODEPOOL],
         details: { instanceId: inst.id, providerID: inst.providerID },
       });

@@ -9,8 +9,9 @@
 // go on (one EC2 call that times out must not hold back every other launch).
 //
 // Everything it needs to resume lives in the NodeClaim: a claim without the Launched
-// condition is launched (again) with its UID as the client token, so a crash between
-// creating the claim and recording the launch never launches twice.
+// condition is launched (again) with its UID as the client token and looked up first by
+// its tag, so a crash or an unknown outcome between creating the claim and recording the
+// launch never launches twice.
 
 import type { Node } from '../../../core/api/k8s.ts';
 import type { NodeClaim } from '../../../core/api/karpenter.ts';

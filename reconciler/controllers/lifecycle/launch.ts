@@ -1,9 +1,12 @@
 // Launch (Karpenter's lifecycle/launch.go): create the instance behind a NodeClaim that
 // has no Launched condition, then record it on the claim (providerID, capacity, labels,
-// Launched). The claim's UID is the client token, so launching a claim again after a
-// crash or an unknown outcome returns the instance already launched for it.
+// Launched). The claim's UID is the client token and a tag on its instance, which the
+// cloud adapter looks up before launching, so launching a claim again after a crash or an
+// unknown outcome returns the instance already launched for it.
 //
 // Outcomes: launched; throttled (the claim waits, with jitter, and is tried again);
+// outcome unknown (a 5xx or a timeout: EC2 may have launched; the claim is kept and tried
+// again after a backoff, and the adapter looks its instance up by tag before launching);
 // insufficient capacity or a definite failure (the offerings are avoided for a while and
 // the claim is deleted, so provisioning solves its pods again); anything else is thrown
 // to the lifecycle driver, which backs off this claim alone.
@@ -16,6 +19,7 @@ import { Requirements } from '../../../core/scheduling/requirements.ts';
 import {
   InsufficientCapacityError,
   LaunchFailedError,
+  LaunchOutcomeUnknownError,
   ThrottledError,
   offeringKeyString,
   type Instance,
@@ -42,6 +46,8 @@ import {
 import { setCondition } from '../shared/conditions.ts';
 
 const THROTTLE_BASE_MS = 1_000;
+/** First wait after a launch whose outcome is unknown; doubles per unknown outcome of the claim, up to a minute. */
+const UNKNOWN_OUTCOME_BASE_MS = 2_000;
 /** A claim whose EC2NodeClass is missing from the intent is looked at again this often. */
 const NODECLASS_MISSING_RETRY_MS = 60_000;
 
@@ -64,6 +70,8 @@ export class Launch {
   private readonly throttledUntil = new Map<string, number>();
   /** Throttles in a row across claims: EC2 rate limits the account, not the claim. */
   private throttleFailures = 0;
+  /** Unknown outcomes in a row, per claim. */
+  private readonly unknownOutcomes = new Map<string, number>();
 
   constructor(
     private readonly deps: LaunchDeps,
@@ -71,7 +79,7 @@ export class Launch {
     private readonly controller: string,
   ) {}
 
-  /** How long the claim must still wait after being throttled; 0 when it may launch now. */
+  /** How long the claim must still wait after being throttled or an unknown outcome; 0 when it may launch now. */
   waitMs(claim: NodeClaim, now: number): number {
     return Math.max(0, (this.throttledUntil.get(claim.metadata.name!) ?? 0) - now);
   }
@@ -111,7 +119,24 @@ export class Launch {
         },
       });
       this.throttleFailures = 0;
+      this.unknownOutcomes.delete(name);
     } catch (err) {
+      if (err instanceof LaunchOutcomeUnknownError) {
+        // Not a failure: the instance may be running. The claim stays; its next launch looks
+        // the instance up by the claim's tag first and adopts it if it is there.
+        const n = (this.unknownOutcomes.get(name) ?? 0) + 1;
+        this.unknownOutcomes.set(name, n);
+        metrics.cloudApiErrors.inc({ operation: 'create', error: 'outcome-unknown' });
+        const backoff = Math.min(60_000, UNKNOWN_OUTCOME_BASE_MS * 2 ** Math.min(5, n - 1));
+        const jittered = backoff / 2 + random() * (backoff / 2);
+        this.throttledUntil.set(name, clock.now() + jittered);
+        logger.warn('launch outcome unknown; keeping the claim and looking its instance up before trying again', {
+          nodeClaim: name,
+          error: err.message,
+          retryInMs: Math.round(jittered),
+        });
+        return jittered;
+      }
       if (err instanceof ThrottledError) {
         metrics.cloudApiThrottles.inc({ operation: err.operation });
         metrics.launchFailures.inc({ nodepool: pool, reason: 'throttled' });
@@ -124,8 +149,8 @@ export class Launch {
       }
       const ice = err instanceof InsufficientCapacityError;
       if (!ice && !(err instanceof LaunchFailedError)) {
-        // Unknown outcome (a timeout, a dropped connection): EC2 may have launched. Keep the
-        // claim and retry with the same client token, which returns that instance if so.
+        // Any other error (of a step before the launch, or an adapter's own): EC2 may have
+        // launched. Keep the claim and retry; the adapter's tag lookup returns that instance if so.
         metrics.cloudApiErrors.inc({ operation: 'create', error: 'unknown' });
         throw err;
       }
@@ -142,6 +167,7 @@ export class Launch {
         nodePool: pool,
         nodeClaims: [name],
       });
+      this.unknownOutcomes.delete(name);
       await cluster.deleteNodeClaim(name);
       return undefined;
     }

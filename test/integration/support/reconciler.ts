@@ -22,6 +22,7 @@ import type { ReconcilerOptions } from '../../../reconciler/runtime/context.ts';
 import { createReconciler, type Reconciler } from '../../../reconciler/reconciler.ts';
 import { SystemClock } from '../../../reconciler/runtime/system-clock.ts';
 import { UnavailableOfferings } from '../../../reconciler/cache/unavailable-offerings.ts';
+import { ec2ClientFor } from '../../env/clients.ts';
 import type { TestEnv } from '../../env/index.ts';
 
 /** Spot prices for moto, which answers 0.00001 for every type: 40% of on-demand. */
@@ -91,7 +92,8 @@ export async function startReconciler(o: StartOptions): Promise<RunningReconcile
   const registry = new Registry();
   const metrics = new ReconcilerMetrics(registry);
   const minor = await clusterMinorVersion(env);
-  const ec2 = o.ec2Client ?? env.ec2();
+  // As in production, the SDK does not retry: the adapter does, and never repeats a launch blindly.
+  const ec2 = o.ec2Client ?? ec2ClientFor(env.ec2Endpoint, env.region, 1);
   await registerAliasAmis(ec2, minor);
 
   const unavailable = new UnavailableOfferings(clock, o.unavailableTtlMs);

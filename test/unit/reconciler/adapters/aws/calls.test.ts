@@ -1,10 +1,11 @@
 // Retries of EC2 calls: throttling and transient failures are retried with exponential
 // backoff and full jitter; a call still throttled at the last attempt becomes a
-// ThrottledError with a delay; anything else fails at once.
+// ThrottledError with a delay; anything else fails at once. A mutating call is never
+// retried after an unknown outcome without looking its result up first.
 import { Ec2Calls, jitteredDelayMs } from '../../../../../reconciler/adapters/aws/calls.ts';
 import { awsErrorCode, isInstanceNotFound, isThrottlingError, isTransientError } from '../../../../../reconciler/adapters/aws/errors.ts';
 import type { Clock } from '../../../../../reconciler/ports/clock.ts';
-import { ThrottledError } from '../../../../../reconciler/ports/cloud.ts';
+import { LaunchOutcomeUnknownError, ThrottledError } from '../../../../../reconciler/ports/cloud.ts';
 
 class RecordingClock implements Clock {
   readonly sleeps: number[] = [];
@@ -93,5 +94,85 @@ describe('Ec2Calls.run', () => {
       }),
     ).rejects.toThrow('InternalError happened');
     expect(clock.sleeps).toHaveLength(3);
+  });
+});
+
+describe('Ec2Calls.runMutating', () => {
+  const options = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 10_000 };
+  const serverError = () => awsError('InternalError', { $fault: 'server', $metadata: { httpStatusCode: 500 } });
+
+  test('a 500 after the call took effect: the lookup finds the result and the call is not made again', async () => {
+    const clock = new RecordingClock();
+    const trail: string[] = [];
+    const out = await new Ec2Calls(clock, options, () => 0.5).runMutating(
+      'CreateFleet',
+      async () => {
+        trail.push('create');
+        throw serverError();
+      },
+      async () => {
+        trail.push('lookup');
+        return 'i-1';
+      },
+    );
+    expect(out).toEqual({ found: 'i-1' });
+    expect(trail).toEqual(['create', 'lookup']);
+  });
+
+  test('a 500 that did nothing: looked up before every retry, then the retry succeeds', async () => {
+    const clock = new RecordingClock();
+    const trail: string[] = [];
+    let creates = 0;
+    const out = await new Ec2Calls(clock, options, () => 0.5).runMutating(
+      'CreateFleet',
+      async () => {
+        trail.push('create');
+        creates += 1;
+        if (creates < 3) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        return 'fleet';
+      },
+      async () => {
+        trail.push('lookup');
+        return undefined;
+      },
+    );
+    expect(out).toEqual({ done: 'fleet' });
+    expect(trail).toEqual(['create', 'lookup', 'create', 'lookup', 'create']);
+  });
+
+  test('still unknown at the last attempt (or the lookup failing): LaunchOutcomeUnknownError, never the raw 500', async () => {
+    const clock = new RecordingClock();
+    const err = await new Ec2Calls(clock, options, () => 0.5).runMutating('CreateFleet', async () => {
+      throw serverError();
+    }, async () => undefined).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LaunchOutcomeUnknownError);
+    expect((err as LaunchOutcomeUnknownError).operation).toBe('CreateFleet');
+
+    const failedLookup = await new Ec2Calls(clock, options, () => 0.5).runMutating('CreateFleet', async () => {
+      throw serverError();
+    }, async () => {
+      throw serverError();
+    }).catch((e: unknown) => e);
+    expect(failedLookup).toBeInstanceOf(LaunchOutcomeUnknownError);
+  });
+
+  test('a definite error is thrown as is, without a lookup; a throttle is retried without one', async () => {
+    const clock = new RecordingClock();
+    let lookups = 0;
+    const lookup = async () => {
+      lookups += 1;
+      return undefined;
+    };
+    await expect(new Ec2Calls(clock, options).runMutating('CreateFleet', async () => {
+      throw awsError('InvalidParameterValue');
+    }, lookup)).rejects.toThrow('InvalidParameterValue happened');
+    let creates = 0;
+    const out = await new Ec2Calls(clock, options, () => 0.5).runMutating('CreateFleet', async () => {
+      creates += 1;
+      if (creates === 1) throw awsError('RequestLimitExceeded');
+      return 'fleet';
+    }, lookup);
+    expect(out).toEqual({ done: 'fleet' });
+    expect(lookups).toBe(0);
   });
 });

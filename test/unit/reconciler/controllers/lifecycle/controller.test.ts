@@ -5,7 +5,7 @@
 import type { NodeClaim } from '../../../../../core/api/karpenter.ts';
 import type { InMemoryWorld } from '../../../../../reconciler/adapters/in-memory/world.ts';
 import { nodeClaimFor } from '../../../../../reconciler/controllers/shared/nodeclaim.ts';
-import type { CloudProvider, LaunchRequest } from '../../../../../reconciler/ports/cloud.ts';
+import { LaunchOutcomeUnknownError, type CloudProvider, type LaunchRequest } from '../../../../../reconciler/ports/cloud.ts';
 import { LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, TAG_NODECLAIM } from '../../../../../core/contract/index.ts';
 import { indexIntent } from '../../../../../reconciler/views/drift.ts';
 import { newWorld, nodeClass, nodePool, startReconciler, START } from '../../../behaviour/fixtures.ts';
@@ -85,5 +85,42 @@ test("one NodeClaim's failing launch does not stop the others in the same pass; 
   const perClaim = new Map<string, number>();
   for (const r of world.ec2.allInstances()) perClaim.set(r.instance.tags[TAG_NODECLAIM]!, (perClaim.get(r.instance.tags[TAG_NODECLAIM]!) ?? 0) + 1);
   expect(Object.fromEntries(perClaim)).toEqual({ 'general-a': 1, 'general-b': 1, 'general-c': 1 });
+  await h.reconciler.stop();
+}, 60_000);
+
+test('a launch whose outcome is unknown (EC2 launched, then answered 500) keeps its claim and adopts the instance on the next try', async () => {
+  const world = newWorld();
+  world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
+  await world.api.createNodeClaim(claim(world, 'general-a'));
+  const ec2 = world.ec2;
+  let creates = 0;
+  const cloud: CloudProvider = {
+    getInstanceTypes: ec2.getInstanceTypes.bind(ec2),
+    delete: ec2.delete.bind(ec2),
+    get: ec2.get.bind(ec2),
+    list: ec2.list.bind(ec2),
+    listLaunchTemplates: ec2.listLaunchTemplates.bind(ec2),
+    deleteLaunchTemplate: ec2.deleteLaunchTemplate.bind(ec2),
+    async create(request: LaunchRequest) {
+      creates += 1;
+      const instance = await ec2.create(request); // the in-memory EC2 is idempotent per claim UID, as the AWS adapter's tag lookup is
+      if (creates <= 2) throw new LaunchOutcomeUnknownError('CreateFleet', new Error('InternalError: 500 after launching'));
+      return instance;
+    },
+  };
+  const h = await startReconciler(world, {}, cloud);
+  await world.clock.advance(100);
+  // Not a failure: the claim is still there, not launched yet, no launch-failed decision.
+  expect(world.api.cache.get('NodeClaim', 'general-a')).toBeDefined();
+  expect(world.api.cache.get('NodeClaim', 'general-a')?.status?.providerID).toBeUndefined();
+  expect(h.decisions.filter((d) => d.action === 'launch-failed')).toEqual([]);
+
+  await world.clock.advance(30_000);
+  expect(creates).toBe(3);
+  const recorded = world.api.cache.get('NodeClaim', 'general-a')?.status?.providerID;
+  const instances = ec2.allInstances().filter((r) => r.instance.tags[TAG_NODECLAIM] === 'general-a');
+  expect(instances).toHaveLength(1);
+  expect(recorded).toBe(instances[0]!.instance.providerID);
+  expect(h.decisions.filter((d) => d.action === 'launch-failed')).toEqual([]);
   await h.reconciler.stop();
 }, 60_000);

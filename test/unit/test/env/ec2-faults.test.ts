@@ -1,0 +1,46 @@
+// The test EC2's call faults (pure rules the fault proxy applies): the next N calls of an
+// Action get a 500 after taking effect, a plain 500 or a throttle, then calls pass again.
+import { callFaultResponse, isCallFault, takeCallFault, type CallFault } from '../../../env/ec2-faults.ts';
+
+describe('call faults', () => {
+  test('the next N calls of the action get the fault, in order; other actions are untouched', () => {
+    let pending: CallFault[] = [
+      { action: 'CreateFleet', kind: 'error-after-success', count: 2 },
+      { action: 'CreateFleet', kind: 'throttle', count: 1 },
+      { action: 'TerminateInstances', kind: 'server-error', count: 1 },
+    ];
+    const seen: (string | undefined)[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = takeCallFault(pending, 'CreateFleet');
+      seen.push(r.fault);
+      pending = r.pending;
+    }
+    expect(seen).toEqual(['error-after-success', 'error-after-success', 'throttle', undefined]);
+    expect(pending).toEqual([{ action: 'TerminateInstances', kind: 'server-error', count: 1 }]);
+    expect(takeCallFault(pending, 'DescribeInstances')).toEqual({ fault: undefined, pending });
+  });
+
+  test('the list given is not changed', () => {
+    const pending: CallFault[] = [{ action: 'CreateFleet', kind: 'server-error', count: 1 }];
+    takeCallFault(pending, 'CreateFleet');
+    expect(pending).toEqual([{ action: 'CreateFleet', kind: 'server-error', count: 1 }]);
+  });
+
+  test('answers: 500 InternalError, or 503 RequestLimitExceeded for a throttle, in EC2\'s error format', () => {
+    const after = callFaultResponse('error-after-success', 'CreateFleet', 'req-1');
+    expect(after.status).toBe(500);
+    expect(after.body).toContain('<Code>InternalError</Code>');
+    expect(after.body).toContain('<RequestID>req-1</RequestID>');
+    expect(callFaultResponse('server-error', 'CreateFleet', 'r').status).toBe(500);
+    const throttled = callFaultResponse('throttle', 'CreateFleet', 'r');
+    expect(throttled.status).toBe(503);
+    expect(throttled.body).toContain('<Code>RequestLimitExceeded</Code>');
+  });
+
+  test('validation of a fault given to the proxy', () => {
+    expect(isCallFault({ action: 'CreateFleet', kind: 'throttle', count: 3 })).toBe(true);
+    expect(isCallFault({ action: 'CreateFleet', kind: 'explode', count: 3 })).toBe(false);
+    expect(isCallFault({ action: 'CreateFleet', kind: 'throttle', count: 0 })).toBe(false);
+    expect(isCallFault({ kind: 'throttle', count: 1 })).toBe(false);
+  });
+});
