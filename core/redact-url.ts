@@ -28,7 +28,6 @@ export function redactUrl(text: string, url?: string): string {
 
 /** The userinfo of a `scheme://userinfo@host/...` URL, or undefined. */
 export function userinfoOf(url: string): string | undefined {
-  USERINFO.lastIndex = 0;
   const m = new RegExp(USERINFO.source).exec(url);
   return m?.[2];
 }

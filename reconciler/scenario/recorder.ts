@@ -123,12 +123,18 @@ export class ScenarioRecorder {
       if (!l) drifting.set(pool, (l = []));
       l.push(c.metadata.name!);
     }
-    for (const [pool, names] of drifting) {
+    // Pools rolling out now, and those that did (their count moves on between rollouts).
+    for (const pool of new Set([...drifting.keys(), ...this.rollouts.keys()])) {
       const spec = intent.nodePools.find((p) => p.metadata.name === pool);
       if (!spec) continue;
       const { disrupting, cap } = poolDisruption(spec, claims, 'Drifted', this.world.clock.now());
       let r = this.rollouts.get(pool);
       if (!r) this.rollouts.set(pool, (r = { max: 0, cap, violations: 0, last: 0, replaced: new Set() }));
+      const names = drifting.get(pool);
+      if (!names) {
+        r.last = disrupting; // no rollout now: other disruptions are not held to the Drifted budget here
+        continue;
+      }
       for (const n of names) r.replaced.add(n);
       if (disrupting > r.max) {
         r.max = disrupting;
