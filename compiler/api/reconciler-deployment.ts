@@ -19,6 +19,7 @@ import { policyCallSite, type SourceLocation, type ValueIssue } from './construc
 import { type CpuQuantity, type Duration, type MemoryQuantity } from './values.ts';
 import { parseDurationSeconds } from '../../core/disruption/duration.ts';
 import { tryParseQuantity } from '../../core/resources/quantity.ts';
+import { redactUrl, userinfoOf } from '../../core/redact-url.ts';
 
 export const RECONCILER_DEPLOYMENT: unique symbol = Symbol.for('joinery.dev/reconciler-deployment') as never;
 
@@ -144,8 +145,19 @@ export function resolveReconcilerDeployment(props: ReconcilerDeploymentProps): {
   if (intentSource !== 'git' && intentSource !== 'cluster') issue('intentSource', `"${intentSource}" is not git or cluster`, "write 'git' (pull the repository) or 'cluster' (read what Argo CD or Flux applied)");
   if (intentSource === 'git' && props.git === undefined) issue('git', 'is required with the git intent source', "give git.url, or set intentSource: 'cluster'");
   const git = props.git ?? { url: '' };
-  if (props.git !== undefined && !GIT_URL.test(git.url ?? '')) issue('git.url', `"${git.url}" is not a git URL`, 'write https://host/org/repo.git, ssh://git@host/org/repo.git, git@host:org/repo.git or file:///path');
-  else if (/^https?:\/\/[^/@]+:[^/@]+@/.test(git.url)) issue('git.url', 'the URL contains a password', 'remove it from the URL; put the credentials in a Secret and name it in git.credentialsSecret');
+  if (props.git !== undefined && !GIT_URL.test(git.url ?? '')) issue('git.url', `"${redactUrl(git.url ?? '')}" is not a git URL`, 'write https://host/org/repo.git, ssh://git@host/org/repo.git, git@host:org/repo.git or file:///path');
+  else if (props.git !== undefined) {
+    const userinfo = userinfoOf(git.url);
+    // Any user, token or password in an https/git/file URL would be written to the ConfigMap
+    // and shown to everyone who reads generated/. ssh://git@host/... names the SSH user only.
+    if (userinfo !== undefined && (!git.url.startsWith('ssh://') || userinfo.includes(':'))) {
+      issue(
+        'git.url',
+        `"${redactUrl(git.url)}" carries credentials in the URL (the part before "@"); they would be written to generated/reconciler/configmap.yaml`,
+        `remove them from the URL and revoke the token if it was committed; create the git credentials Secret (kubectl -n <namespace> create secret generic joinery-git-credentials --from-literal=username=<bot> --from-literal=password=<token>) and name it in git.credentialsSecret`,
+      );
+    }
+  }
   const branch = git.branch ?? D.gitBranch;
   if (!/^(?!.*\.\.)(?!\/)(?!.*\/\/)(?!.*\.lock$)[^\s~^:?*[\\]+(?<!\/)$/.test(branch)) issue('git.branch', `"${branch}" is not a valid branch name`, 'use the name of an existing branch, e.g. main');
   const path = (git.path ?? D.gitPath).replace(/\/+$/, '');

@@ -143,6 +143,8 @@ export interface PodCondition {
 }
 export interface PodStatus {
   phase?: string;
+  /** When the kubelet acknowledged the pod (RFC 3339). */
+  startTime?: string | Date;
   conditions?: PodCondition[];
   nominatedNodeName?: string;
 }

@@ -13,10 +13,10 @@ import { consolidatableNow, consolidateAfterMs, consolidationCommand, consolidat
 import type { Command, MethodContext } from '../controllers/disruption/method.ts';
 import { firstCommand, preparePass } from '../controllers/disruption/pass.ts';
 import type { ControllerContext } from '../runtime/context.ts';
-import { buildClusterState, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, toleratesTaintKey, type ClusterState, type StateNode } from '../views/cluster-state.ts';
+import { buildClusterState, describeDoNotDisrupt, doNotDisruptUntil, hasDoNotDisrupt, parseDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, toleratesTaintKey, type ClusterState, type StateNode } from '../views/cluster-state.ts';
 import { indexIntent } from '../views/drift.ts';
 import { schedulingPools } from '../views/scheduling.ts';
-import { ANNOTATION_REPLACES, TAINT_DISRUPTED } from '../../core/contract/index.ts';
+import { ANNOTATION_DO_NOT_DISRUPT, ANNOTATION_REPLACES, TAINT_DISRUPTED } from '../../core/contract/index.ts';
 
 /** The answer in one word. */
 export type Verdict =
@@ -241,13 +241,18 @@ function candidateChecks(c: Candidate, m: MethodContext, settled: boolean, sn: S
   const checks: Check[] = [];
 
   // do-not-disrupt: the node, its NodeClaim, or any pod that would have to move.
-  const pinnedPods = c.reschedulable.filter((p) => hasDoNotDisrupt(p.metadata));
+  const pinnedPods = c.reschedulable.flatMap((p) => {
+    const until = doNotDisruptUntil(p, m.now);
+    return until === undefined ? [] : [`pod ${podKey(p)} is annotated ${describeDoNotDisrupt(p, until)}`];
+  });
   const nodePinned = hasDoNotDisrupt(sn.node?.metadata) || hasDoNotDisrupt(sn.claim.metadata);
+  // Annotations that no longer protect (a duration run out) or never did (not "true" nor a duration).
+  for (const p of c.reschedulable) checks.push(...lapsedDoNotDisrupt(p, m.now));
   if (nodePinned || pinnedPods.length > 0) {
-    const what = [nodePinned ? 'the node is annotated karpenter.sh/do-not-disrupt' : undefined, ...pinnedPods.map((p) => `pod ${podKey(p)} is annotated karpenter.sh/do-not-disrupt`)].filter(Boolean);
+    const what = [nodePinned ? 'the node is annotated karpenter.sh/do-not-disrupt' : undefined, ...pinnedPods].filter(Boolean);
     checks.push({ check: 'do-not-disrupt', status: 'blocks', message: `${what.join('; ')} (voluntary disruption only; expiration still applies)` });
   } else {
-    checks.push({ check: 'do-not-disrupt', status: 'ok', message: 'neither the node nor its pods are annotated karpenter.sh/do-not-disrupt' });
+    checks.push({ check: 'do-not-disrupt', status: 'ok', message: 'neither the node nor its pods are protected by karpenter.sh/do-not-disrupt now' });
   }
 
   // PDBs that allow no eviction of a pod that would have to move.
@@ -371,7 +376,7 @@ function explainTermination(ctx: ControllerContext, sn: StateNode, now: number):
   const deadline = Number.isFinite(tgpMs)
     ? `terminationGracePeriod ${sn.claim.spec.terminationGracePeriod}: pods still there at ${new Date(deletedAt + tgpMs).toISOString()} are deleted regardless`
     : 'no terminationGracePeriod: the drain waits as long as PDBs and do-not-disrupt require';
-  for (const p of drainable) checks.push(...drainCheck(p, pdbs));
+  for (const p of drainable) checks.push(...drainCheck(p, pdbs, now));
   const blocking = checks.filter((k) => k.status === 'blocks').map((k) => k.message);
   checks.push({ check: 'drain', status: 'info', message: deadline });
   if (!sn.node) {
@@ -386,14 +391,32 @@ function explainTermination(ctx: ControllerContext, sn: StateNode, now: number):
   return { verdict: 'terminating', summary, reasons: blocking, checks };
 }
 
-function drainCheck(p: Pod, pdbs: readonly PodDisruptionBudget[]): Check[] {
+/** A pod's do-not-disrupt annotation that does not protect it at `now`: run out, or not a value Karpenter reads. */
+function lapsedDoNotDisrupt(p: Pod, now: number): Check[] {
+  const v = parseDoNotDisrupt(p.metadata.annotations?.[ANNOTATION_DO_NOT_DISRUPT]);
+  if (v.kind === 'invalid') return [{ check: 'do-not-disrupt', status: 'info', message: `pod ${podKey(p)}: karpenter.sh/do-not-disrupt "${v.text}" is ignored: neither "true" nor a duration (${v.error})` }];
+  if (v.kind === 'duration' && doNotDisruptUntil(p, now) === undefined) {
+    const started = timestampMs(p.status?.startTime)!;
+    return [{ check: 'do-not-disrupt', status: 'info', message: `pod ${podKey(p)}: karpenter.sh/do-not-disrupt ${v.text} ran out at ${new Date(started + v.durationMs).toISOString()}` }];
+  }
+  return [];
+}
+
+function drainCheck(p: Pod, pdbs: readonly PodDisruptionBudget[], now: number): Check[] {
   const out: Check[] = [];
-  if (hasDoNotDisrupt(p.metadata)) out.push({ check: 'do-not-disrupt', status: 'blocks', message: `pod ${podKey(p)} is annotated karpenter.sh/do-not-disrupt: the drain waits for it (until terminationGracePeriod)` });
+  const until = doNotDisruptUntil(p, now);
+  if (until !== undefined) {
+    out.push({
+      check: 'do-not-disrupt',
+      status: 'blocks',
+      message: `pod ${podKey(p)} is annotated ${describeDoNotDisrupt(p, until)}: the drain waits for it (${Number.isFinite(until) ? 'until then, or ' : ''}until terminationGracePeriod)`,
+    });
+  } else out.push(...lapsedDoNotDisrupt(p, now));
   const pdb = isDaemonSetPod(p) ? undefined : blockingPdb(p, pdbs);
   if (pdb) {
     out.push({ check: 'pdb', status: 'blocks', message: `PodDisruptionBudget ${pdb.metadata.namespace}/${pdb.metadata.name} allows no eviction of ${podKey(p)} now (disruptionsAllowed ${pdb.status?.disruptionsAllowed ?? 0})` });
   }
-  if (out.length === 0) out.push({ check: 'drain', status: 'ok', message: `pod ${podKey(p)} may be evicted` });
+  if (!out.some((k) => k.status === 'blocks')) out.push({ check: 'drain', status: 'ok', message: `pod ${podKey(p)} may be evicted` });
   return out;
 }
 

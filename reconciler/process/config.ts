@@ -3,6 +3,7 @@
 // over the environment, the environment over defaults. Everything is validated before
 // anything starts, and every problem is reported at once, naming the flag and the variable.
 
+import { redactUrl } from '../../core/redact-url.ts';
 import { parseDuration, formatDuration } from '../../core/disruption/duration.ts';
 import type { LogLevel } from '../observability/log.ts';
 
@@ -156,16 +157,16 @@ const httpUrl: Parser<string> = (s) => {
   try {
     url = new URL(v);
   } catch {
-    throw new Error(`"${v}" is not a URL; write e.g. https://ec2.us-east-1.amazonaws.com`);
+    throw new Error(`"${redactUrl(v)}" is not a URL; write e.g. https://ec2.us-east-1.amazonaws.com`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`"${v}" must be an http:// or https:// URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`"${redactUrl(v)}" must be an http:// or https:// URL`);
   return v;
 };
 
 const gitUrl: Parser<string> = (s) => {
   const v = text(s);
   if (/^(https?|ssh|git|file):\/\/\S+$/.test(v) || /^[\w.-]+@[\w.-]+:\S+$/.test(v)) return v;
-  throw new Error(`"${v}" is not a git URL; write https://host/org/repo.git, ssh://git@host/org/repo.git, git@host:org/repo.git or file:///path/to/repo.git`);
+  throw new Error(`"${redactUrl(v)}" is not a git URL; write https://host/org/repo.git, ssh://git@host/org/repo.git, git@host:org/repo.git or file:///path/to/repo.git`);
 };
 
 const gitRef = pattern(/^(?!.*\.\.)(?!\/)(?!.*\/\/)(?!.*\.lock$)[^\s~^:?*[\\]+(?<!\/)$/, 'a valid git branch name');
@@ -197,7 +198,7 @@ const listen: Parser<{ host: string; port: number }> = (s) => {
 
 const httpsUrl: Parser<string> = (s) => {
   const v = httpUrl(s);
-  if (!v.startsWith('https://')) throw new Error(`"${v}" must be an https:// URL (the API server endpoint nodes join)`);
+  if (!v.startsWith('https://')) throw new Error(`"${redactUrl(v)}" must be an https:// URL (the API server endpoint nodes join)`);
   return v;
 };
 

@@ -12,6 +12,7 @@
 //             leader resume it without a second instance); release the Lease so a standby
 //             takes over at once; stop watches; close the server; exit 0.
 
+import { redactUrl } from '../../core/redact-url.ts';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { jsonLineSink, StructuredLogger, type LogSink } from '../observability/log.ts';
@@ -201,8 +202,8 @@ export function startReconcilerProcess(config: ReconcilerProcessConfig, options:
     log.info('configured', {
       clusterName: config.clusterName,
       region: config.region,
-      ec2Endpoint: config.ec2Endpoint,
-      intent: config.git ? { source: 'git', url: config.git.url, branch: config.git.branch, path: config.git.path } : { source: 'cluster' },
+      ec2Endpoint: config.ec2Endpoint === undefined ? undefined : redactUrl(config.ec2Endpoint),
+      intent: config.git ? { source: 'git', url: redactUrl(config.git.url), branch: config.git.branch, path: config.git.path } : { source: 'cluster' },
       kubernetesVersion: adapters.kubernetesVersion,
       leaderElection: config.leaderElection.enabled ? `${config.leaderElection.namespace}/${config.leaderElection.leaseName} as ${config.leaderElection.identity}` : 'disabled',
     });

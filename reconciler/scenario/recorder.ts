@@ -2,7 +2,9 @@
 // the LP lower bound of the workload over time, how long pods waited, the exact cost of
 // every instance, and the most nodes a drift rollout disrupted at once against its budget.
 
-import { allowedDisruptions, parseBudgets } from '../../core/disruption/budgets.ts';
+import { isWindowActive, parseCron } from '../../core/disruption/cron.ts';
+import { parseDuration } from '../../core/disruption/duration.ts';
+import type { NodeClaim, NodePool } from '../../core/api/karpenter.ts';
 import {
   costLowerBound,
   nodePoolFromManifest,
@@ -16,7 +18,14 @@ import {
 import type { InMemoryWorld } from '../adapters/in-memory/world.ts';
 import type { Intent } from '../ports/intent.ts';
 import { isDaemonSetPod, isTerminal } from '../views/cluster-state.ts';
-import { ANNOTATION_DISRUPTION, LABEL_NODEPOOL, TAG_NODEPOOL, parseDisruptionMark } from '../../core/contract/index.ts';
+import {
+  ANNOTATION_DISRUPTION,
+  CONDITION_INITIALIZED,
+  CONDITION_INSTANCE_TERMINATING,
+  LABEL_NODEPOOL,
+  TAG_NODEPOOL,
+  parseDisruptionMark,
+} from '../../core/contract/index.ts';
 
 export interface FleetSample {
   readonly t: number;
@@ -47,7 +56,7 @@ export class ScenarioRecorder {
   private readonly pendingSince = new Map<string, number>();
   private pendingMs = 0;
   readonly timeToBindMs: number[] = [];
-  private readonly rollouts = new Map<string, { max: number; cap: number; violations: number; replaced: Set<string> }>();
+  private readonly rollouts = new Map<string, { max: number; cap: number; violations: number; last: number; replaced: Set<string> }>();
   private boundTypes: { commit: string; types: BoundInstanceType[] } | undefined;
   private intent: Intent | undefined;
   private readonly unsub: (() => void)[] = [];
@@ -97,34 +106,45 @@ export class ScenarioRecorder {
     return [...this.rollouts].map(([nodePool, r]) => ({ nodePool, maxConcurrent: r.max, capAtMax: r.cap, violations: r.violations, replaced: r.replaced.size }));
   }
 
-  /** Drift disruption in flight per pool, checked against the pool's Drifted budget right now. */
+  /**
+   * Drift rollouts per pool, checked at every NodeClaim change against the pool's Drifted
+   * budget as the pool stands at that instant (see poolDisruption: counted from the objects,
+   * not taken from the reconciler).
+   */
   private watchRollout(): void {
     const intent = this.intent;
     if (!intent) return;
-    const perPool = new Map<string, string[]>();
-    const totals = new Map<string, number>();
-    for (const c of this.world.api.cache.list('NodeClaim')) {
+    const claims = this.world.api.cache.list('NodeClaim');
+    const drifting = new Map<string, string[]>();
+    for (const c of claims) {
+      if (parseDisruptionMark(c.metadata.annotations?.[ANNOTATION_DISRUPTION])?.method !== 'drift') continue;
       const pool = c.metadata.labels?.[LABEL_NODEPOOL] ?? '';
-      totals.set(pool, (totals.get(pool) ?? 0) + 1);
-      const mark = parseDisruptionMark(c.metadata.annotations?.[ANNOTATION_DISRUPTION]);
-      if (mark?.method !== 'drift') continue;
-      let l = perPool.get(pool);
-      if (!l) perPool.set(pool, (l = []));
+      let l = drifting.get(pool);
+      if (!l) drifting.set(pool, (l = []));
       l.push(c.metadata.name!);
     }
-    for (const [pool, names] of perPool) {
+    // Pools rolling out now, and those that did (their count moves on between rollouts).
+    for (const pool of new Set([...drifting.keys(), ...this.rollouts.keys()])) {
       const spec = intent.nodePools.find((p) => p.metadata.name === pool);
       if (!spec) continue;
-      // The cap the budget sets (nodes already disrupting not subtracted): what may be in flight at once.
-      const cap = allowedDisruptions(parseBudgets(spec.spec.disruption?.budgets), 'Drifted', totals.get(pool) ?? 0, 0, this.world.clock.now()).cap;
+      const { disrupting, cap } = poolDisruption(spec, claims, 'Drifted', this.world.clock.now());
       let r = this.rollouts.get(pool);
-      if (!r) this.rollouts.set(pool, (r = { max: 0, cap, violations: 0, replaced: new Set() }));
+      if (!r) this.rollouts.set(pool, (r = { max: 0, cap, violations: 0, last: 0, replaced: new Set() }));
+      const names = drifting.get(pool);
+      if (!names) {
+        r.last = disrupting; // no rollout now: other disruptions are not held to the Drifted budget here
+        continue;
+      }
       for (const n of names) r.replaced.add(n);
-      if (names.length > r.max) {
-        r.max = names.length;
+      if (disrupting > r.max) {
+        r.max = disrupting;
         r.cap = cap;
       }
-      if (names.length > cap) r.violations += 1;
+      // Over budget: a node started disrupting while more were disrupting than the budget
+      // allows. (A pool that shrinks under nodes already disrupting, because their
+      // replacements are fewer and larger, makes no new disruption.)
+      if (disrupting > cap && disrupting > r.last) r.violations += 1;
+      r.last = disrupting;
     }
   }
 
@@ -202,4 +222,42 @@ export class ScenarioRecorder {
     }
     return { total, byPool };
   }
+}
+
+function claimCondition(c: NodeClaim, type: string): boolean {
+  return c.status?.conditions?.some((x) => x.type === type && x.status === 'True') ?? false;
+}
+
+/**
+ * How many of a pool's nodes are being disrupted right now, and how many its budgets for
+ * `reason` allow at once, counted from the NodeClaims alone (deliberately not with the
+ * reconciler's BudgetTracker, so that the check is independent of the code it checks):
+ *
+ * - the pool's size: its initialized NodeClaims that are not being deleted (a replacement
+ *   still booting does not count, nor a node already going away);
+ * - disrupting: its initialized NodeClaims marked for disruption or being deleted, until
+ *   their instance is terminating (then nothing of theirs is left to disrupt);
+ * - the cap: the smallest of the active budgets that apply to `reason` (a percentage of the
+ *   size rounded up, or a count); without any, the whole pool.
+ */
+export function poolDisruption(pool: NodePool, claims: readonly NodeClaim[], reason: string, nowMs: number): { size: number; disrupting: number; cap: number } {
+  let size = 0;
+  let disrupting = 0;
+  for (const c of claims) {
+    if (c.metadata.labels?.[LABEL_NODEPOOL] !== pool.metadata.name) continue;
+    if (!claimCondition(c, CONDITION_INITIALIZED) || claimCondition(c, CONDITION_INSTANCE_TERMINATING)) continue;
+    const deleting = c.metadata.deletionTimestamp !== undefined;
+    if (!deleting) size += 1;
+    if (deleting || c.metadata.annotations?.[ANNOTATION_DISRUPTION] !== undefined) disrupting += 1;
+  }
+  const budgets = pool.spec.disruption?.budgets;
+  let cap = Number.POSITIVE_INFINITY;
+  for (const b of budgets && budgets.length > 0 ? budgets : [{ nodes: '10%' }]) {
+    if (b.reasons && b.reasons.length > 0 && !(b.reasons as readonly string[]).includes(reason)) continue;
+    if (b.schedule !== undefined && b.duration !== undefined && !isWindowActive(parseCron(b.schedule), parseDuration(b.duration), nowMs)) continue;
+    const nodes = String(b.nodes ?? '10%').trim();
+    const n = nodes.endsWith('%') ? Math.ceil((Number(nodes.slice(0, -1)) * size) / 100) : Number(nodes);
+    cap = Math.min(cap, n);
+  }
+  return { size, disrupting, cap: Number.isFinite(cap) ? cap : size };
 }

@@ -15,7 +15,8 @@ import { applyPolicyCommit, compilePolicyDir, type CommitOutcome, type CompiledI
 import { ScenarioRecorder, type FleetSample, type RolloutWatch } from './recorder.ts';
 import type { DeploymentWorkload, JobWorkload, PodShape, Scenario, ScenarioEvent } from './scenario.ts';
 import { loadSnapshot } from './snapshot.ts';
-import { ANNOTATION_DO_NOT_DISRUPT, LABEL_NODEPOOL } from '../../core/contract/index.ts';
+import { LABEL_NODEPOOL } from '../../core/contract/index.ts';
+import { doNotDisruptUntil } from '../views/cluster-state.ts';
 
 export interface SimulationOptions {
   readonly scenario: Scenario;
@@ -285,7 +286,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     .map((c) => {
       const node = world.api.cache.list('Node').find((n) => n.spec?.providerID === c.status?.providerID);
       const pods = node ? world.api.cache.podsOnNode(node.metadata.name!).filter((p) => !p.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet')) : [];
-      const pinned = pods.filter((p) => p.metadata.annotations?.[ANNOTATION_DO_NOT_DISRUPT] === 'true').length;
+      const pinned = pods.filter((p) => doNotDisruptUntil(p, end) !== undefined).length;
       return {
         nodeClaim: c.metadata.name!,
         nodePool: c.metadata.labels?.[LABEL_NODEPOOL] ?? '',

@@ -5,6 +5,7 @@
 import type { Node, Pod } from '../../core/api/k8s.ts';
 import type { NodeClaim } from '../../core/api/karpenter.ts';
 import { parseResourceList, type ResourceList } from '../../core/resources/resource-list.ts';
+import { parseDuration } from '../../core/disruption/duration.ts';
 import type { ClusterCache, Cluster } from '../ports/cluster.ts';
 import {
   ANNOTATION_DISRUPTION,
@@ -55,8 +56,54 @@ export function podKey(pod: Pod): string {
   return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
 }
 
+/** A node's or NodeClaim's karpenter.sh/do-not-disrupt: only "true" counts (as in Karpenter). */
 export function hasDoNotDisrupt(meta: { annotations?: Record<string, string> } | undefined): boolean {
   return meta?.annotations?.[ANNOTATION_DO_NOT_DISRUPT] === 'true';
+}
+
+/** A pod's karpenter.sh/do-not-disrupt value, read as Karpenter reads it. */
+export type DoNotDisruptValue =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'forever' }
+  | { readonly kind: 'duration'; readonly durationMs: number; readonly text: string }
+  | { readonly kind: 'invalid'; readonly text: string; readonly error: string };
+
+export function parseDoNotDisrupt(value: string | undefined): DoNotDisruptValue {
+  if (value === undefined) return { kind: 'none' };
+  if (value === 'true') return { kind: 'forever' };
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (e) {
+    return { kind: 'invalid', text: value, error: (e as Error).message };
+  }
+  // Go's time.ParseDuration takes no "Never"; Karpenter wants a positive duration.
+  if (!Number.isFinite(ms) || ms <= 0) return { kind: 'invalid', text: value, error: `"${value}" is not a positive duration` };
+  return { kind: 'duration', durationMs: ms, text: value };
+}
+
+/**
+ * Until when a pod's karpenter.sh/do-not-disrupt protects it at `nowMs`, as Karpenter's
+ * IsDoNotDisruptActive decides: "true" protects for ever (Infinity); a positive duration
+ * ("30m", "2h") protects until status.startTime + duration (for ever while the pod has no
+ * start time); any other value ("false", "0", "Never", a typo) protects nothing. Undefined:
+ * not protected now.
+ */
+export function doNotDisruptUntil(pod: Pod, nowMs: number): number | undefined {
+  const v = parseDoNotDisrupt(pod.metadata.annotations?.[ANNOTATION_DO_NOT_DISRUPT]);
+  if (v.kind === 'forever') return Infinity;
+  if (v.kind !== 'duration') return undefined;
+  const started = timestampMs(pod.status?.startTime);
+  if (started === undefined || Number.isNaN(started)) return Infinity;
+  const until = started + v.durationMs;
+  return nowMs < until ? until : undefined;
+}
+
+/** "karpenter.sh/do-not-disrupt" or "karpenter.sh/do-not-disrupt: 2h (until 2026-03-03T02:00:00.000Z)", for messages. */
+export function describeDoNotDisrupt(pod: Pod, untilMs: number): string {
+  const value = pod.metadata.annotations?.[ANNOTATION_DO_NOT_DISRUPT];
+  if (!Number.isFinite(untilMs)) return value === 'true' ? 'karpenter.sh/do-not-disrupt' : `karpenter.sh/do-not-disrupt: ${value} (the pod has no start time yet)`;
+  return `karpenter.sh/do-not-disrupt: ${value} (until ${new Date(untilMs).toISOString()})`;
 }
 
 export function nodeReady(node: Node | undefined): boolean {

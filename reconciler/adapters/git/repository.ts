@@ -2,6 +2,7 @@
 // (cloned once, then fetched), from which the manifests under a path are read at a
 // commit without any working tree. All git work goes through simple-git.
 
+import { redactUrl } from '../../../core/redact-url.ts';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
@@ -21,7 +22,9 @@ export interface RepositoryOptions {
 
 export class GitRepositoryError extends Error {
   constructor(action: string, url: string, cause: unknown) {
-    super(`git ${action} of ${url} failed: ${(cause instanceof Error ? cause.message : String(cause)).trim().split('\n').slice(-3).join(' ')}`, { cause });
+    // git echoes the remote URL in its errors: credentials in it never reach the message.
+    const detail = (cause instanceof Error ? cause.message : String(cause)).trim().split('\n').slice(-3).join(' ');
+    super(`git ${action} of ${redactUrl(url)} failed: ${redactUrl(detail, url)}`);
     this.name = 'GitRepositoryError';
   }
 }

@@ -9,6 +9,7 @@
 // whose signature verifies (GPG keyring or SSH allowed-signers file) are followed.
 // A fetch that fails (network, credentials) is logged and retried at the next interval.
 
+import { redactUrl } from '../../../core/redact-url.ts';
 import { parseIntentManifestFiles } from '../../../compiler/manifests/index.ts';
 import type { Clock, TimerHandle } from '../../ports/clock.ts';
 import type { Intent, IntentEvent, IntentProblem, IntentRejection, IntentSource } from '../../ports/intent.ts';
@@ -137,10 +138,10 @@ export class GitIntentSource implements IntentSource {
       commit = this.config.commit ? await this.repo.ensureCommit(this.config.commit) : await this.repo.fetchBranch(this.branch);
       this.lastFetchError = undefined;
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = redactUrl(err instanceof Error ? err.message : String(err), this.config.url);
       if (message !== this.lastFetchError) {
         this.config.logger?.warn('policy repository fetch failed; the intent in force stays', {
-          url: this.config.url,
+          url: redactUrl(this.config.url),
           branch: this.branch,
           error: message,
           commitInForce: this.accepted?.commit,
@@ -156,7 +157,7 @@ export class GitIntentSource implements IntentSource {
       problems = await this.evaluate(commit);
     } catch (err) {
       this.evaluated = undefined; // could not be read (not: found invalid); try again next time
-      this.config.logger?.warn('policy commit could not be read; retrying at the next fetch', { commit, error: err instanceof Error ? err.message : String(err) });
+      this.config.logger?.warn('policy commit could not be read; retrying at the next fetch', { commit, error: redactUrl(err instanceof Error ? err.message : String(err), this.config.url) });
       return;
     }
     if (problems.length > 0) this.reject(commit, problems);

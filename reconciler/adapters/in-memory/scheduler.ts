@@ -70,6 +70,7 @@ export class InMemoryScheduler {
         p.status = {
           ...p.status,
           phase: 'Running',
+          startTime: now,
           conditions: [
             { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
             { type: 'Ready', status: 'True', lastTransitionTime: now },

@@ -227,7 +227,7 @@ export class InMemoryWorkloads {
         spec: { ...tmpl.spec, nodeName: name },
       });
       this.api.update('Pod', pod.metadata.name!, pod.metadata.namespace, (p) => {
-        p.status = { phase: 'Running', conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'True' }] };
+        p.status = { phase: 'Running', startTime: new Date(this.clock.now()).toISOString(), conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'True' }] };
       });
     }
   }

@@ -1,10 +1,28 @@
 // Disruption budgets per NodePool for one pass: how many more nodes each pool may start
-// disrupting for each reason, given the nodes already disrupting (deleting or marked).
+// disrupting for each reason, given the nodes already disrupting.
+//
+// Counted as Karpenter counts in BuildDisruptionBudgetMapping: only initialized nodes make
+// up a pool's total (a replacement that is launched but not initialized takes no pods, so
+// it must not raise a percentage budget while the nodes it replaces are still there), and
+// nodes whose instance is already terminating (InstanceTerminating) count for nothing.
+// Disrupting: initialized nodes that are marked for disruption, being deleted, or NotReady.
+// One difference, on the safe side: a node being deleted counts as disrupting but not in
+// the total (Karpenter keeps it in the total until InstanceTerminating). Otherwise, while
+// the disrupted nodes drain, their initialized replacements and they are both counted, and
+// a 10% budget of a pool of 80 being replaced grows to ceil(8.8) = 9.
 
 import type { NodePool } from '../../../core/api/karpenter.ts';
 import { allowedDisruptions, parseBudgets, type ParsedBudget } from '../../../core/disruption/budgets.ts';
 import type { DisruptionReason } from '../../../core/contract/disruption.ts';
-import type { ClusterState } from '../../views/cluster-state.ts';
+import { CONDITION_INSTANCE_TERMINATING } from '../../../core/contract/index.ts';
+import { conditionTrue, nodeReady, type ClusterState, type StateNode } from '../../views/cluster-state.ts';
+
+/** How a node counts against its pool's disruption budgets. */
+export function budgetStanding(n: StateNode): { readonly inTotal: boolean; readonly disrupting: boolean } {
+  if (!n.initialized || conditionTrue(n.claim, CONDITION_INSTANCE_TERMINATING)) return { inTotal: false, disrupting: false };
+  if (n.deleting) return { inTotal: false, disrupting: true };
+  return { inTotal: true, disrupting: n.disruption !== undefined || !nodeReady(n.node) };
+}
 
 export class BudgetTracker {
   private readonly total = new Map<string, number>();
@@ -18,9 +36,9 @@ export class BudgetTracker {
     private readonly nowMs: number,
   ) {
     for (const n of state.nodes) {
-      if (!n.launched) continue;
-      this.total.set(n.nodePool, (this.total.get(n.nodePool) ?? 0) + 1);
-      if (n.deleting || n.disruption) this.disrupting.set(n.nodePool, (this.disrupting.get(n.nodePool) ?? 0) + 1);
+      const { inTotal, disrupting } = budgetStanding(n);
+      if (inTotal) this.total.set(n.nodePool, (this.total.get(n.nodePool) ?? 0) + 1);
+      if (disrupting) this.disrupting.set(n.nodePool, (this.disrupting.get(n.nodePool) ?? 0) + 1);
     }
     for (const [name, pool] of pools) {
       try {

@@ -7,7 +7,7 @@ import type { Pod, PodDisruptionBudget } from '../../../core/api/k8s.ts';
 import type { NodePool } from '../../../core/api/karpenter.ts';
 import { durationOr } from '../../../core/disruption/duration.ts';
 import type { ClusterCache } from '../../ports/cluster.ts';
-import { hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, toleratesTaintKey, type ClusterState, type StateNode } from '../../views/cluster-state.ts';
+import { describeDoNotDisrupt, doNotDisruptUntil, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, toleratesTaintKey, type ClusterState, type StateNode } from '../../views/cluster-state.ts';
 import { findDrift, type DriftFinding, type IntentIndex } from '../../views/drift.ts';
 import type { PriceBook } from '../../cache/pricing.ts';
 import { CONDITION_INITIALIZED, TAINT_DISRUPTED } from '../../../core/contract/index.ts';
@@ -27,6 +27,8 @@ export interface Candidate {
   readonly lastPodEventMs: number;
   /** Why graceful methods may not touch it (undefined: they may). Expiration ignores this. */
   readonly blocked: string | undefined;
+  /** When a do-not-disrupt duration that blocks it runs out (Infinity: never), if one does. */
+  readonly blockedUntilMs?: number;
   /** Shape for core's disruption-cost ordering. */
   readonly pods: readonly Pod[];
 }
@@ -65,6 +67,7 @@ export function buildCandidates(
   cache: ClusterCache,
   idx: IntentIndex,
   prices: PriceBook,
+  now: number,
 ): CandidateSet {
   const pdbs = cache.list('PodDisruptionBudget');
   const candidates: Candidate[] = [];
@@ -78,10 +81,16 @@ export function buildCandidates(
     }
     const reschedulable = reschedulablePods(n.pods);
     let blocked: string | undefined;
+    let blockedUntilMs: number | undefined;
     if (hasDoNotDisrupt(n.node.metadata) || hasDoNotDisrupt(n.claim.metadata)) blocked = 'node is annotated karpenter.sh/do-not-disrupt';
     if (!blocked) {
-      const pinned = reschedulable.find((p) => hasDoNotDisrupt(p.metadata));
-      if (pinned) blocked = `pod ${podKey(pinned)} is annotated karpenter.sh/do-not-disrupt`;
+      // The pod protected longest names the block: the node is free when it is.
+      for (const p of reschedulable) {
+        const until = doNotDisruptUntil(p, now);
+        if (until === undefined || (blockedUntilMs !== undefined && until <= blockedUntilMs)) continue;
+        blockedUntilMs = until;
+        blocked = `pod ${podKey(p)} is annotated ${describeDoNotDisrupt(p, until)}`;
+      }
     }
     if (!blocked) {
       for (const p of reschedulable) {
@@ -106,6 +115,7 @@ export function buildCandidates(
       drift: findDrift(n, idx),
       lastPodEventMs,
       blocked,
+      ...(blockedUntilMs !== undefined ? { blockedUntilMs } : {}),
     });
   }
   return { candidates, rejections };

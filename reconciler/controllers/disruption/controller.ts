@@ -163,12 +163,14 @@ export class DisruptionController implements Controller {
     return poll;
   }
 
-  /** The next instant at which time alone may make a node disruptable (expiry, consolidateAfter). */
+  /** The next instant at which time alone may make a node disruptable (expiry, consolidateAfter, a do-not-disrupt duration). */
   private timeTrigger(candidates: readonly Candidate[], now: number): number {
     let t = now + FORCED_EVALUATION_MS;
     for (const c of candidates) {
       const expiry = c.createdAtMs + c.expireAfterMs;
       if (expiry > now && expiry < t) t = expiry;
+      // A do-not-disrupt duration running out frees the node.
+      if (c.blockedUntilMs !== undefined && c.blockedUntilMs > now && c.blockedUntilMs < t) t = c.blockedUntilMs;
       const after = consolidateAfterOrUndefined(c);
       if (after === undefined) continue;
       const at = c.lastPodEventMs + after;

@@ -46,7 +46,7 @@ export interface Pass extends CandidateSet {
 /** Candidates, budgets and the method context for one pass over the cluster as `state` holds it. */
 export function preparePass(input: PassInput): Pass {
   const { now, state, cache, idx, view, options } = input;
-  const { candidates, rejections } = buildCandidates(state, cache, idx, view.prices);
+  const { candidates, rejections } = buildCandidates(state, cache, idx, view.prices, now);
   const budgets = new BudgetTracker(state, idx.pools, now);
   const sim: SimulationInput = { state, cache, view, maxInstanceTypeOptions: options.maxInstanceTypesPerClaim };
   const context: MethodContext = {

@@ -15,7 +15,7 @@ import { InstanceNotFoundError } from '../../ports/cloud.ts';
 import type { WatchEvent } from '../../ports/cluster.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
-import { conditionTrue, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, toleratesTaintKey } from '../../views/cluster-state.ts';
+import { conditionTrue, describeDoNotDisrupt, doNotDisruptUntil, isDaemonSetPod, isTerminal, podKey, timestampMs, toleratesTaintKey } from '../../views/cluster-state.ts';
 import {
   ANNOTATION_DISRUPTION,
   CONDITION_INSTANCE_TERMINATING,
@@ -174,9 +174,10 @@ export class TerminationController implements Controller {
         metrics.evictions.inc({ result: 'forced' });
         continue;
       }
-      if (hasDoNotDisrupt(pod.metadata)) {
+      const protectedUntil = doNotDisruptUntil(pod, now);
+      if (protectedUntil !== undefined) {
         blocking += 1;
-        this.reportBlocked(claimName, nodeName, pod, 'do-not-disrupt', `pod ${podKey(pod)} is annotated karpenter.sh/do-not-disrupt`);
+        this.reportBlocked(claimName, nodeName, pod, 'do-not-disrupt', `pod ${podKey(pod)} is annotated ${describeDoNotDisrupt(pod, protectedUntil)}`);
         continue;
       }
       const result = await cluster.evictPod(ns, podName);

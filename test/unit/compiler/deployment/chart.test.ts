@@ -213,7 +213,10 @@ describe('ReconcilerDeployment props are checked with the field and the fix', ()
   });
 
   test('credentials never in the URL', () => {
-    expect(issuesOf({ git: { url: 'https://bot:s3cret@github.com/acme/capacity.git' } })).toEqual(['git.url: the URL contains a password']);
+    expect(issuesOf({ git: { url: 'https://bot:s3cret@github.com/acme/capacity.git' } })).toEqual([
+      'git.url: "https://***@github.com/acme/capacity.git" carries credentials in the URL (the part before "@"); they would be written to generated/reconciler/configmap.yaml',
+    ]);
+    expect(issuesOf({ git: { url: 'https://ghp_token@github.com/acme/capacity.git' } })).toHaveLength(1);
   });
 
   test('leader election timing must keep two leaders from acting', () => {

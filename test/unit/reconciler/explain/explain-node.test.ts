@@ -77,6 +77,20 @@ describe('explain node', () => {
     expect(e2.summary).toMatch(/the node is annotated karpenter.sh\/do-not-disrupt/);
   });
 
+  test('karpenter.sh/do-not-disrupt with a duration says until when, and that it ran out', async () => {
+    const { w, b } = twoNodes({}, { cpu: '500m', labels: { app: 'web' }, annotations: { 'karpenter.sh/do-not-disrupt': '2h' } });
+    const until = new Date(w.world.clock.now() + 2 * 3_600_000).toISOString();
+    const e = await w.explain(b);
+    expect(e.verdict).toBe('not-disruptable');
+    expect(checksOf(e, 'do-not-disrupt')[0]).toMatchObject({ status: 'blocks' });
+    expect(e.summary).toContain(`is annotated karpenter.sh/do-not-disrupt: 2h (until ${until})`);
+
+    await w.advance(2 * 3_600_000);
+    const later = await w.explain(b);
+    expect(checksOf(later, 'do-not-disrupt').map((c) => c.message).join('\n')).toContain(`karpenter.sh/do-not-disrupt 2h ran out at ${until}`);
+    expect(checksOf(later, 'do-not-disrupt').some((c) => c.status === 'blocks')).toBe(false);
+  });
+
   test('a budget that allows no Underutilized disruption blocks it and names the budget', async () => {
     const { w, b } = twoNodes({ budgets: [{ nodes: '0', reasons: ['Underutilized'] }, { nodes: '100%' }] });
     const e = await w.explain(b);

@@ -120,7 +120,7 @@ export class ExplainWorld {
         ...(o.nodeSelector ? { nodeSelector: o.nodeSelector } : {}),
         terminationGracePeriodSeconds: 30,
       },
-      status: { phase: 'Running', conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'True' }] },
+      status: { phase: 'Running', startTime: new Date(this.world.clock.now()).toISOString(), conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'True' }] },
     });
   }
 

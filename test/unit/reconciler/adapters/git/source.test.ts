@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GitIntentSource } from '../../../../../reconciler/adapters/git/index.ts';
+import { GitRepositoryError } from '../../../../../reconciler/adapters/git/repository.ts';
 import type { Clock, TimerHandle } from '../../../../../reconciler/ports/clock.ts';
 import type { IntentEvent } from '../../../../../reconciler/ports/intent.ts';
 import { generatedFiles, nodeClass, nodePool } from '../../../../integration/support/manifests.ts';
@@ -137,6 +138,31 @@ describe('GitIntentSource', () => {
     expect(s.current()).toBeUndefined();
     expect(s.lastRejection()).toBeUndefined();
     expect(s.lastFetchError).toMatch(/git fetch of branch main of file:\/\/\/nonexistent\/policies.git failed/);
+  });
+
+  test('a fetch warning never shows the token of a credential URL, nor does the error git echoes', async () => {
+    const token = 'ghp_0123456789abcdefSECRET';
+    const url = `https://${token}@127.0.0.1:9/acme/policies.git`;
+    const warnings: { msg: string; fields?: Record<string, unknown> }[] = [];
+    const logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (msg: string, fields?: Record<string, unknown>) => void warnings.push({ msg, fields }),
+      error: () => undefined,
+      child: () => logger,
+    };
+    const s = new GitIntentSource({ url, cacheDir: `${repo.cacheDir}-token`, clock: new ManualClock(), logger, gitEnv: { GIT_TERMINAL_PROMPT: '0' } });
+    sources.push(s);
+    await s.start();
+    expect(warnings.map((w) => w.msg)).toContain('policy repository fetch failed; the intent in force stays');
+    const printed = JSON.stringify(warnings) + (s.lastFetchError ?? '');
+    expect(printed).not.toContain(token);
+    expect(printed).toContain('https://***@127.0.0.1:9/acme/policies.git');
+
+    // git's own message quoting the URL (and the token alone) is redacted as well.
+    const echoed = new GitRepositoryError('fetch of branch main', url, new Error(`fatal: unable to access '${url}/': The requested URL returned error: 403\nremote: token ${token} is expired`));
+    expect(echoed.message).not.toContain(token);
+    expect(echoed.message).toBe("git fetch of branch main of https://***@127.0.0.1:9/acme/policies.git failed: fatal: unable to access 'https://***@127.0.0.1:9/acme/policies.git/': The requested URL returned error: 403 remote: token *** is expired");
   });
 
   describe('with signature verification', () => {
