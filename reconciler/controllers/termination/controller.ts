@@ -135,6 +135,12 @@ export class TerminationController implements Controller {
     const nodeName = node.metadata.name!;
     const providerID = node.spec?.providerID;
     const now = clock.now();
+    // As Karpenter: a Node whose kubelet is not Ready and whose instance is gone has nothing
+    // left to drain (its pods are gone with it); it is released at once.
+    const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    if (!ready && !(providerID && (await this.instanceExists(providerID)))) {
+      return this.releaseOrphanNode(node, this.userDeleted.has(nodeName) ? 'drained; its instance is gone' : 'is not Ready and its instance is gone: nothing to drain');
+    }
     if (!this.userDeleted.has(nodeName)) {
       this.userDeleted.add(nodeName);
       decisions.record({
@@ -183,15 +189,30 @@ export class TerminationController implements Controller {
         return INSTANCE_POLL_MS; // until it is gone
       }
     }
-    await cluster.patchNode(nodeName, { removeFinalizers: [FINALIZER_TERMINATION] }).catch((err: unknown) => {
+    return this.releaseOrphanNode(node, providerID ? 'drained' : 'drained (no provider ID)');
+  }
+
+  private async instanceExists(providerID: string): Promise<boolean> {
+    try {
+      await this.ctx.cloud.get(providerID);
+      return true;
+    } catch (err) {
+      if (err instanceof InstanceNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  private async releaseOrphanNode(node: Node, why: string): Promise<undefined> {
+    const nodeName = node.metadata.name!;
+    await this.ctx.cluster.patchNode(nodeName, { removeFinalizers: [FINALIZER_TERMINATION] }).catch((err: unknown) => {
       if (!(err instanceof NotFoundError)) throw err;
     });
     this.userDeleted.delete(nodeName);
-    decisions.record({
+    this.ctx.decisions.record({
       controller: this.name,
       action: 'terminated',
       reason: REASON_NODE_DELETED,
-      message: `node ${nodeName} (no NodeClaim) drained${providerID ? '' : ' (no provider ID)'}; finalizer removed`,
+      message: `node ${nodeName} (no NodeClaim) ${why}; finalizer removed`,
       nodePool: node.metadata.labels?.[LABEL_NODEPOOL],
       nodes: [nodeName],
     });

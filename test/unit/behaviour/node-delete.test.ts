@@ -44,7 +44,7 @@ describe('a Node deleted through the API', () => {
     await h.reconciler.stop();
   }, 60_000);
 
-  test('with no NodeClaim: drained and released; an instance joinery launched is terminated, another never', async () => {
+  test('with no NodeClaim: drained and released; its instance, which joinery launched, is terminated; a Node whose instance is gone is released', async () => {
     const world = newWorld();
     world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
     const h = await startReconciler(world);
@@ -57,7 +57,7 @@ describe('a Node deleted through the API', () => {
     await world.api.patchNodeClaim(claim.metadata.name!, { removeFinalizers: [FINALIZER_TERMINATION] });
     await world.api.deleteNodeClaim(claim.metadata.name!);
     expect(world.api.cache.get('NodeClaim', claim.metadata.name!)).toBeUndefined();
-    // A Node of someone else's instance, carrying the finalizer all the same.
+    // A Node of no instance EC2 knows, carrying the finalizer all the same.
     world.api.create('Node', {
       apiVersion: 'v1',
       kind: 'Node',
@@ -76,7 +76,9 @@ describe('a Node deleted through the API', () => {
     expect(podsOf(world, 'web').every((p) => p.spec.nodeName && p.spec.nodeName !== nodeName)).toBe(true);
     expect(world.api.cache.get('Node', 'foreign')).toBeUndefined();
     const foreign = h.decisions.filter((d) => d.reason === REASON_NODE_DELETED && d.nodes?.includes('foreign'));
-    expect(foreign.map((d) => d.action)).toEqual(['terminate', 'terminated']);
+    // Not Ready and no instance behind it: nothing to drain, released at once (as Karpenter).
+    expect(foreign.map((d) => d.action)).toEqual(['terminated']);
+    expect(foreign[0]!.message).toContain('is not Ready and its instance is gone');
     expect(h.errors).toEqual([]);
     await h.reconciler.stop();
   }, 60_000);
