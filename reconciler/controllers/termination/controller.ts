@@ -82,11 +82,14 @@ export class TerminationController implements Controller {
   async reconcile(): Promise<ReconcileResult> {
     let requeue = Infinity;
     const draining = new Set<string>();
+    const deletingNodes = new Set<string>();
     for (const node of this.ctx.cluster.cache.list('Node')) {
       if (!node.metadata.deletionTimestamp || !hasTerminationFinalizer(node)) continue;
+      deletingNodes.add(node.metadata.name!);
       const r = await this.nodeDeleted(node, draining);
       if (r !== undefined) requeue = Math.min(requeue, r);
     }
+    for (const n of this.userDeleted) if (!deletingNodes.has(n)) this.userDeleted.delete(n);
     for (const claim of this.ctx.cluster.cache.list('NodeClaim')) {
       if (!claim.metadata.deletionTimestamp || !(claim.metadata.finalizers ?? []).includes(FINALIZER_TERMINATION)) continue;
       const r = await this.terminate(claim, draining);
