@@ -7,12 +7,19 @@
 //
 // Each step is read back from the API (taint present, pods left, InstanceTerminating
 // condition), so a restarted reconciler resumes a termination where it stood.
+//
+// A Node deleted by a user (`kubectl delete node`) carries the termination finalizer, so
+// it stays until released here, as Karpenter's node termination controller does: its
+// NodeClaim is deleted and the claim's path above drains it, terminates the instance and
+// releases both finalizers. A Node of no NodeClaim (an orphan) is tainted and drained,
+// its instance terminated only when joinery launched it for this cluster
+// (`isOwnedInstance`), then its finalizer is released.
 
-import type { Pod } from '../../../core/api/k8s.ts';
+import type { Node, Pod } from '../../../core/api/k8s.ts';
 import type { NodeClaim } from '../../../core/api/karpenter.ts';
 import { durationOr } from '../../../core/disruption/duration.ts';
 import { InstanceNotFoundError } from '../../ports/cloud.ts';
-import type { WatchEvent } from '../../ports/cluster.ts';
+import { NotFoundError, type WatchEvent } from '../../ports/cluster.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
 import { conditionTrue, describeDoNotDisrupt, doNotDisruptUntil, isDaemonSetPod, isTerminal, podKey, timestampMs, toleratesTaintKey } from '../../views/cluster-state.ts';
@@ -24,6 +31,8 @@ import {
   TAINT_DISRUPTED,
   parseDisruptionMark,
   LABEL_CAPACITY_TYPE,
+  TAG_NODEPOOL,
+  isOwnedInstance,
 } from '../../../core/contract/index.ts';
 import { setCondition } from '../shared/conditions.ts';
 
@@ -32,7 +41,16 @@ const INSTANCE_POLL_MS = 10_000;
 const CRITICAL_PRIORITY_CLASSES = new Set(['system-cluster-critical', 'system-node-critical']);
 
 /** What termination may touch: drains through the cluster, terminates through the cloud. */
-export type TerminationDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'cloud' | 'decisions' | 'metrics'>;
+export type TerminationDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'cloud' | 'decisions' | 'metrics'> & {
+  readonly options: Pick<ControllerContext['options'], 'clusterName'>;
+};
+
+/** The decision reason of a Node deleted through the API (`kubectl delete node`), not by joinery. */
+export const REASON_NODE_DELETED = 'node-deleted-by-user';
+
+function hasTerminationFinalizer(o: { metadata: { finalizers?: string[] } }): boolean {
+  return (o.metadata.finalizers ?? []).includes(FINALIZER_TERMINATION);
+}
 
 function isCritical(pod: Pod): boolean {
   return CRITICAL_PRIORITY_CLASSES.has(pod.spec.priorityClassName ?? '');
@@ -50,6 +68,8 @@ export class TerminationController implements Controller {
   private readonly reportedBlocked = new Set<string>();
   private readonly started = new Set<string>();
   private readonly drainingNodes = new Set<string>();
+  /** Nodes deleted by a user already acted on (their claim deleted, or their orphan drain logged). */
+  private readonly userDeleted = new Set<string>();
 
   constructor(private readonly ctx: TerminationDeps) {}
 
@@ -62,6 +82,14 @@ export class TerminationController implements Controller {
   async reconcile(): Promise<ReconcileResult> {
     let requeue = Infinity;
     const draining = new Set<string>();
+    const deletingNodes = new Set<string>();
+    for (const node of this.ctx.cluster.cache.list('Node')) {
+      if (!node.metadata.deletionTimestamp || !hasTerminationFinalizer(node)) continue;
+      deletingNodes.add(node.metadata.name!);
+      const r = await this.nodeDeleted(node, draining);
+      if (r !== undefined) requeue = Math.min(requeue, r);
+    }
+    for (const n of this.userDeleted) if (!deletingNodes.has(n)) this.userDeleted.delete(n);
     for (const claim of this.ctx.cluster.cache.list('NodeClaim')) {
       if (!claim.metadata.deletionTimestamp || !(claim.metadata.finalizers ?? []).includes(FINALIZER_TERMINATION)) continue;
       const r = await this.terminate(claim, draining);
@@ -70,6 +98,128 @@ export class TerminationController implements Controller {
     this.drainingNodes.clear();
     for (const n of draining) this.drainingNodes.add(n);
     return Number.isFinite(requeue) ? { requeueAfterMs: requeue } : {};
+  }
+
+  /**
+   * A Node being deleted that still carries the termination finalizer. Its NodeClaim, when
+   * joinery has one for it, is deleted (once) so the claim's termination drains the node,
+   * terminates the instance and releases the Node; an orphan is handled here.
+   */
+  private async nodeDeleted(node: Node, draining: Set<string>): Promise<number | undefined> {
+    const { cluster, decisions } = this.ctx;
+    const nodeName = node.metadata.name!;
+    const providerID = node.spec?.providerID;
+    const claim = cluster.cache
+      .list('NodeClaim')
+      .find((c) => (providerID && c.status?.providerID === providerID) || c.status?.nodeName === nodeName);
+    if (claim) {
+      // A claim already being deleted is on its way: its termination releases this Node.
+      if (claim.metadata.deletionTimestamp || this.userDeleted.has(nodeName)) return undefined;
+      this.userDeleted.add(nodeName);
+      const name = claim.metadata.name!;
+      decisions.record({
+        controller: this.name,
+        action: 'delete',
+        reason: REASON_NODE_DELETED,
+        message: `node ${nodeName} was deleted through the API (node deleted by a user): deleting its NodeClaim ${name} to drain the node and terminate the instance`,
+        nodePool: claim.metadata.labels?.[LABEL_NODEPOOL],
+        nodeClaims: [name],
+        nodes: [nodeName],
+      });
+      await cluster.deleteNodeClaim(name);
+      return undefined;
+    }
+    return this.releaseOrphan(node, draining);
+  }
+
+  /** A deleted Node of no NodeClaim: taint, drain, terminate its instance only if joinery's, release. */
+  private async releaseOrphan(node: Node, draining: Set<string>): Promise<number | undefined> {
+    const { cluster, cloud, clock, decisions, options } = this.ctx;
+    const nodeName = node.metadata.name!;
+    const providerID = node.spec?.providerID;
+    const now = clock.now();
+    // As Karpenter: a Node whose kubelet is not Ready and whose instance is gone has nothing
+    // left to drain (its pods are gone with it); it is released at once.
+    const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    if (!ready && !(providerID && (await this.instanceExists(providerID)))) {
+      return this.releaseOrphanNode(node, this.userDeleted.has(nodeName) ? 'drained; its instance is gone' : 'is not Ready and its instance is gone: nothing to drain');
+    }
+    if (!this.userDeleted.has(nodeName)) {
+      this.userDeleted.add(nodeName);
+      decisions.record({
+        controller: this.name,
+        action: 'terminate',
+        reason: REASON_NODE_DELETED,
+        message: `node ${nodeName} was deleted through the API (node deleted by a user) and has no NodeClaim: draining it, then releasing its finalizer`,
+        nodePool: node.metadata.labels?.[LABEL_NODEPOOL],
+        nodes: [nodeName],
+      });
+    }
+    if (!(node.spec?.taints ?? []).some((t) => t.key === TAINT_DISRUPTED.key && t.effect === TAINT_DISRUPTED.effect)) {
+      await cluster.patchNode(nodeName, { addTaints: [{ ...TAINT_DISRUPTED, timeAdded: new Date(now).toISOString() }] });
+    }
+    const deletedAt = timestampMs(node.metadata.deletionTimestamp) ?? now;
+    const remaining = await this.drain(`node/${nodeName}`, nodeName, deletedAt, Infinity, now);
+    if (remaining > 0) {
+      draining.add(nodeName);
+      return DRAIN_RETRY_MS;
+    }
+    if (providerID) {
+      let instance;
+      try {
+        instance = await cloud.get(providerID);
+      } catch (err) {
+        if (!(err instanceof InstanceNotFoundError)) throw err;
+      }
+      // Only an instance joinery launched for this cluster is ever terminated.
+      if (instance && isOwnedInstance(instance.tags, options.clusterName)) {
+        if (instance.state === 'pending' || instance.state === 'running') {
+          try {
+            await cloud.delete(providerID);
+          } catch (err) {
+            if (!(err instanceof InstanceNotFoundError)) throw err;
+          }
+          decisions.record({
+            controller: this.name,
+            action: 'terminate',
+            reason: REASON_NODE_DELETED,
+            message: `node ${nodeName} (no NodeClaim) drained; terminating its instance ${instance.id}, which joinery launched`,
+            nodePool: instance.tags[TAG_NODEPOOL],
+            nodes: [nodeName],
+            details: { instanceId: instance.id, providerID },
+          });
+        }
+        return INSTANCE_POLL_MS; // until it is gone
+      }
+    }
+    return this.releaseOrphanNode(node, providerID ? 'drained' : 'drained (no provider ID)');
+  }
+
+  private async instanceExists(providerID: string): Promise<boolean> {
+    try {
+      await this.ctx.cloud.get(providerID);
+      return true;
+    } catch (err) {
+      if (err instanceof InstanceNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  private async releaseOrphanNode(node: Node, why: string): Promise<undefined> {
+    const nodeName = node.metadata.name!;
+    await this.ctx.cluster.patchNode(nodeName, { removeFinalizers: [FINALIZER_TERMINATION] }).catch((err: unknown) => {
+      if (!(err instanceof NotFoundError)) throw err;
+    });
+    this.userDeleted.delete(nodeName);
+    this.ctx.decisions.record({
+      controller: this.name,
+      action: 'terminated',
+      reason: REASON_NODE_DELETED,
+      message: `node ${nodeName} (no NodeClaim) ${why}; finalizer removed`,
+      nodePool: node.metadata.labels?.[LABEL_NODEPOOL],
+      nodes: [nodeName],
+    });
+    return undefined;
   }
 
   /** Advances one claim's termination; returns when to look again. */
