@@ -170,7 +170,7 @@ export class GitIntentSource implements IntentSource {
       }
       this.lastFetchError = message;
       this.config.metrics?.fetchFailures.inc();
-      if (!this.accepted && !this.cloneTried) await this.startFromClone(message);
+      if (!this.accepted && !this.cloneTried) await this.startFromClone();
       return;
     }
     this.cloneTried = true;
@@ -259,7 +259,7 @@ export class GitIntentSource implements IntentSource {
    * At start, with the repository unreachable: the last accepted commit recorded in the
    * clone becomes the intent in force (re-read and re-validated from the clone's objects).
    */
-  private async startFromClone(fetchError: string): Promise<void> {
+  private async startFromClone(): Promise<void> {
     this.cloneTried = true;
     let commit: string | undefined;
     try {
@@ -282,11 +282,10 @@ export class GitIntentSource implements IntentSource {
     }
     this.servingFromClone = commit;
     this.evaluated = commit;
+    // The fetch error (and the URL in it) was logged by the fetch-failure warning just before.
     this.config.logger?.warn('policy repository unreachable at start; serving the last accepted commit from the local clone until a fetch succeeds', {
-      url: this.config.url,
       branch: this.branch,
       commit,
-      error: fetchError,
     });
   }
 
