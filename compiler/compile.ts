@@ -10,6 +10,7 @@ import { runGuardrails } from './guardrails/index.ts';
 import { shippedCatalogView } from './guardrails/shipped-catalog.ts';
 import { collectIntent, type IntentModel, type IntentObject } from './intent.ts';
 import { loadPolicies } from './load/load-policies.ts';
+import { NO_NODE_POOLS_CONTENT, NO_NODE_POOLS_FILE } from './manifests/no-node-pools.ts';
 import { parseIntentManifestFiles } from './manifests/parse.ts';
 import { refineToPropLines } from './source-lines.ts';
 import { synthesize, type FluxOptions, type GeneratedFile } from './synth/synthesize.ts';
@@ -26,6 +27,12 @@ export interface CompileOptions {
   /** The catalog for the catalog guardrails: default the shipped us-east-1 catalog; false skips them. */
   catalog?: CatalogView | false;
   flux?: Partial<FluxOptions>;
+  /**
+   * The policies declare no NodePool on purpose: write the NoNodePools marker
+   * (generated/no-node-pools.yaml) the reconciler needs to follow such a commit. Without
+   * it, policies that declare no NodePool fail to compile. No effect when there are pools.
+   */
+  allowNoNodePools?: boolean;
 }
 
 export interface CompileResult {
@@ -44,13 +51,26 @@ const EMPTY_MODEL: IntentModel = { nodePools: [], ec2NodeClasses: [] };
 /** Guardrails, synthesis and validation of an already collected intent. */
 export function compileIntent(
   model: IntentModel,
-  options: { outDir?: string; catalog?: CatalogView | false; flux?: Partial<FluxOptions>; diagnostics?: readonly Diagnostic[] } = {},
+  options: { outDir?: string; catalog?: CatalogView | false; flux?: Partial<FluxOptions>; diagnostics?: readonly Diagnostic[]; allowNoNodePools?: boolean } = {},
 ): { ok: boolean; diagnostics: Diagnostic[]; files: GeneratedFile[] } {
   const diagnostics: Diagnostic[] = [...(options.diagnostics ?? [])];
   const catalog = options.catalog === false ? undefined : (options.catalog ?? shippedCatalogView());
   diagnostics.push(...runGuardrails(model, { catalog }));
 
   const files = synthesize(model, { outDir: options.outDir ?? 'generated', flux: options.flux });
+  // No NodePool stops all provisioning: the reconciler refuses such a commit unless the
+  // marker says it is on purpose, and the marker is written only when asked for.
+  if (model.nodePools.length === 0) {
+    if (options.allowNoNodePools) files.push({ path: NO_NODE_POOLS_FILE, content: NO_NODE_POOLS_CONTENT });
+    else {
+      diagnostics.push({
+        severity: 'error',
+        code: 'no-node-pools',
+        message: 'the policies declare no NodePool: the reconciler would provision nothing, and it refuses such a commit unless it is declared on purpose',
+        fix: 'declare a NodePool, or compile with --allow-no-node-pools if no pool is wanted on purpose',
+      });
+    }
+  }
 
   // Validate what will be written, object by object, with the reconciler's parser. An
   // object whose props were already reported invalid is not reported twice.
@@ -83,7 +103,7 @@ export function compileIntent(
 /** Collects the intent of loaded policy charts and compiles it. */
 export function compileCharts(
   policies: readonly Policy[],
-  options: { root: string; outDir?: string; catalog?: CatalogView | false; flux?: Partial<FluxOptions> },
+  options: { root: string; outDir?: string; catalog?: CatalogView | false; flux?: Partial<FluxOptions>; allowNoNodePools?: boolean },
 ): { ok: boolean; diagnostics: Diagnostic[]; files: GeneratedFile[]; model: IntentModel } {
   const root = resolve(options.root);
   const { model, diagnostics } = collectIntent(policies, root);
@@ -102,6 +122,6 @@ export async function compilePolicies(options: CompileOptions): Promise<CompileR
     );
     return { ok: false, diagnostics, files: [], model: EMPTY_MODEL, policyFiles };
   }
-  const compiled = compileCharts(loaded.policies, { root, outDir: options.outDir, catalog: options.catalog, flux: options.flux });
+  const compiled = compileCharts(loaded.policies, { root, outDir: options.outDir, catalog: options.catalog, flux: options.flux, allowNoNodePools: options.allowNoNodePools });
   return { ...compiled, policyFiles };
 }

@@ -11,6 +11,7 @@ const OPTIONS = {
   'skip-typecheck': { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   json: { type: 'boolean' },
+  'allow-no-node-pools': { type: 'boolean' },
 } as const;
 
 function plural(n: number, word: string, many = `${word}s`): string {
@@ -21,6 +22,7 @@ export const command: Command = {
   name: 'compile',
   summary: 'compile policies/*.ts into Karpenter manifests in generated/ (--check: verify they are current)',
   usage: `Usage: joinery compile [--check] [-C <dir>] [--policies <dir>] [--out <dir>] [--verbose] [--json]
+                      [--allow-no-node-pools]
 
 Type-checks and runs the policies, checks them against the guardrails, validates every
 object against its Karpenter CRD, and writes generated/ atomically: one object per file,
@@ -37,6 +39,10 @@ Options:
                       surface only as wrong values, if at all)
   -v, --verbose       also list acknowledged findings with their reasons
   --json              print the result as JSON (diagnostics, files, changes)
+  --allow-no-node-pools
+                      the policies declare no NodePool on purpose: write
+                      generated/no-node-pools.yaml, without which the reconciler refuses
+                      a commit with no NodePool (and compile fails); pass it to --check too
 `,
   async run(args, context) {
     const { values } = parseCommandArgs(args, OPTIONS);
@@ -48,7 +54,7 @@ Options:
     const { checkTree, writeTreeAtomically, isEmptyDiff } = await import('../../compiler/synth/write.ts');
     const { join } = await import('node:path');
 
-    const result = await compilePolicies({ root, policiesDir: values.policies, outDir, typecheck: !values['skip-typecheck'] });
+    const result = await compilePolicies({ root, policiesDir: values.policies, outDir, typecheck: !values['skip-typecheck'], allowNoNodePools: values['allow-no-node-pools'] === true });
     const shown = result.diagnostics.filter((d) => d.acknowledged === undefined || values.verbose);
     const acknowledged = result.diagnostics.filter((d) => d.acknowledged !== undefined).length;
     const errors = result.diagnostics.filter((d) => d.severity === 'error' && d.acknowledged === undefined).length;

@@ -7,3 +7,4 @@ export {
   type ManifestError,
   type IntentParseResult,
 } from './parse.ts';
+export { NO_NODE_POOLS_API_VERSION, NO_NODE_POOLS_KIND, NO_NODE_POOLS_FILE, NO_NODE_POOLS_CONTENT, declaresNoNodePools } from './no-node-pools.ts';

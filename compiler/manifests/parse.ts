@@ -92,6 +92,9 @@ const KINDS = {
 } as const;
 
 /** Parses and validates manifests given as files (e.g. read from a git commit). */
+/** Alias expansions allowed per YAML document (the yaml package's maxAliasCount). */
+export const MAX_ALIAS_COUNT = 100;
+
 export function parseIntentManifestFiles(files: readonly ManifestFile[]): IntentParseResult {
   const manifests: IntentManifests = { nodePools: [], ec2NodeClasses: [], others: [] };
   const errors: ManifestError[] = [];
@@ -112,7 +115,15 @@ export function parseIntentManifestFiles(files: readonly ManifestFile[]): Intent
         }
         continue;
       }
-      const value: unknown = doc.toJS();
+      let value: unknown;
+      try {
+        // Aliases are bounded: a YAML alias bomb (nested anchors expanding exponentially)
+        // is an error of the file, not a hang or a crash of its reader.
+        value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      } catch (err) {
+        errors.push({ ...base, pointer: '', field: '', message: `YAML cannot be read: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, fix: `use at most ${MAX_ALIAS_COUNT} alias expansions per document (compiled manifests use none)` });
+        continue;
+      }
       if (value === null || value === undefined) continue;
       if (typeof value !== 'object' || Array.isArray(value)) {
         errors.push({ ...base, line: lineOf(doc, lines, ''), pointer: '', field: '', message: 'is not a Kubernetes object', fix: 'each YAML document must be a mapping with apiVersion, kind and metadata' });

@@ -75,6 +75,6 @@ export async function createProductionAdapters(config: ReconcilerProcessConfig, 
     logger: logger.child('aws'),
     metrics,
   });
-  const intent = createIntentSource(config, { clock, logger: logger.child('intent'), kubeConfig });
+  const intent = createIntentSource(config, { clock, logger: logger.child('intent'), kubeConfig, registry: metrics.registry });
   return { kubeConfig, cluster, cloud, intent, unavailable, kubernetesVersion };
 }

@@ -32,6 +32,8 @@ export interface GitConfig {
   readonly credentialsDir: string | undefined;
   /** Follow only commits signed by a key in this SSH allowed-signers file. */
   readonly allowedSignersFile: string | undefined;
+  /** Refuse a branch tip that does not descend from the commit in force (a force-push); default: warn and follow. */
+  readonly refuseHistoryRewrites: boolean;
 }
 
 export interface ReconcilerProcessConfig {
@@ -255,6 +257,14 @@ export const SETTINGS = {
     parse: absolutePath,
     default: () => undefined,
   },
+  gitRefuseHistoryRewrites: {
+    flag: 'git-refuse-history-rewrites',
+    env: ['JOINERY_GIT_REFUSE_HISTORY_REWRITES'],
+    help: 'refuse a branch tip that does not descend from the commit in force (a force-push) instead of warning and following it',
+    parse: bool,
+    default: 'false',
+    boolean: true,
+  },
   workDir: { flag: 'work-dir', env: ['JOINERY_WORK_DIR'], help: 'writable directory for the git checkout', parse: absolutePath, default: '/tmp/joinery' },
   kubeconfig: { flag: 'kubeconfig', env: ['KUBECONFIG'], help: 'kubeconfig file; in-cluster ServiceAccount when unset', parse: anyPath, default: () => undefined },
   leaderElect: { flag: 'leader-elect', env: ['JOINERY_LEADER_ELECT'], help: 'elect one active replica with a Lease', parse: bool, default: 'true', boolean: true },
@@ -460,6 +470,7 @@ export function loadConfig(argv: readonly string[], env: Environment): Reconcile
             pollIntervalMs: get('gitPollInterval'),
             credentialsDir: optional('gitCredentialsDir'),
             allowedSignersFile: optional('gitAllowedSigners'),
+            refuseHistoryRewrites: get('gitRefuseHistoryRewrites'),
           }
         : undefined,
     workDir: get('workDir'),

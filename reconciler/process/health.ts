@@ -8,12 +8,16 @@
 // loaded what it needs to act?". A failing liveness check gets the Pod restarted, so
 // liveness checks only fail for conditions a restart fixes.
 
-/** undefined when healthy; otherwise why not, in one sentence. */
-export type HealthCheck = () => string | undefined;
+/**
+ * undefined when healthy; otherwise why not, in one sentence. A healthy check may add a
+ * note (shown with ?verbose): healthy, but in a way the operator should know about.
+ */
+export type HealthCheck = () => string | undefined | { readonly note: string };
 
 export interface CheckResult {
   readonly name: string;
   readonly failure: string | undefined;
+  readonly note?: string;
 }
 
 export interface HealthReport {
@@ -34,12 +38,15 @@ export class HealthChecks {
   evaluate(): HealthReport {
     const results = this.checks.map(([name, check]): CheckResult => {
       let failure: string | undefined;
+      let note: string | undefined;
       try {
-        failure = check();
+        const result = check();
+        if (typeof result === 'object') note = result.note;
+        else failure = result;
       } catch (err) {
         failure = `check threw: ${err instanceof Error ? err.message : String(err)}`;
       }
-      return { name, failure };
+      return note === undefined ? { name, failure } : { name, failure, note };
     });
     return { ok: results.every((r) => r.failure === undefined), results };
   }
@@ -47,7 +54,7 @@ export class HealthChecks {
   /** The Kubernetes-style text body. */
   static format(kind: string, report: HealthReport, verbose: boolean): string {
     if (report.ok && !verbose) return 'ok\n';
-    const lines = report.results.map((r) => (r.failure === undefined ? `[+]${r.name} ok` : `[-]${r.name} failed: ${r.failure}`));
+    const lines = report.results.map((r) => (r.failure === undefined ? `[+]${r.name} ok${r.note ? ` (${r.note})` : ''}` : `[-]${r.name} failed: ${r.failure}`));
     lines.push(report.ok ? `${kind} check passed` : `${kind} check failed`);
     return `${lines.join('\n')}\n`;
   }

@@ -8,8 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { Registry } from 'prom-client';
 import { ClusterIntentSource } from '../adapters/cluster-intent/index.ts';
 import { GitIntentSource } from '../adapters/git/index.ts';
+import { GitSourceMetrics } from '../adapters/git/metrics.ts';
 import type { Logger } from '../observability/log.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { IntentSource } from '../ports/intent.ts';
@@ -76,7 +78,7 @@ export function gitAuthFrom(git: GitConfig, workDir: string, processEnv: Readonl
 
 export function createIntentSource(
   config: ReconcilerProcessConfig,
-  deps: { readonly clock: Clock; readonly logger: Logger; readonly kubeConfig: KubeConfig },
+  deps: { readonly clock: Clock; readonly logger: Logger; readonly kubeConfig: KubeConfig; readonly registry?: Registry },
 ): RunnableIntentSource {
   if (config.intentSource === 'cluster' || !config.git) {
     return new ClusterIntentSource({ kubeConfig: deps.kubeConfig, clock: deps.clock, logger: deps.logger });
@@ -91,6 +93,8 @@ export function createIntentSource(
     intervalMs: git.pollIntervalMs,
     ...(git.allowedSignersFile ? { verifySignatures: { allowedSignersFile: git.allowedSignersFile } } : {}),
     gitEnv: auth.gitEnv,
+    ...(git.refuseHistoryRewrites ? { refuseHistoryRewrites: true } : {}),
+    ...(deps.registry ? { metrics: new GitSourceMetrics(deps.registry) } : {}),
     clock: deps.clock,
     logger: deps.logger,
   });

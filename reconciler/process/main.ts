@@ -100,7 +100,12 @@ export function startReconcilerProcess(config: ReconcilerProcessConfig, options:
     .add('informers-synced', () => (informersSynced ? undefined : 'the caches of pods, nodes, NodeClaims, DaemonSets, PDBs and NodePools have not listed yet'))
     .add('intent-loaded', () => {
       if (!adapters) return 'starting';
-      if (adapters.intent.current()) return undefined;
+      const current = adapters.intent.current();
+      if (current) {
+        // Started while the policy repository was unreachable: ready, on the last accepted commit.
+        const fromClone = (adapters.intent as { servingFromClone?: string }).servingFromClone;
+        return fromClone ? { note: `serving the last accepted commit ${fromClone} from the local clone: the policy repository could not be fetched since the start (see the log)` } : undefined;
+      }
       const rejection = adapters.intent.lastRejection();
       return rejection
         ? `commit ${rejection.commit} was rejected (${rejection.problems.length} problem(s), first: ${rejection.problems[0]?.file} ${rejection.problems[0]?.field}: ${rejection.problems[0]?.message}) and no earlier commit was accepted`

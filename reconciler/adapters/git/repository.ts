@@ -32,6 +32,8 @@ export class GitRepositoryError extends Error {
 const INTERACTIVE_VARIABLES = ['EDITOR', 'VISUAL', 'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'PAGER', 'GIT_PAGER'];
 
 const REMOTE_REF = (branch: string) => `refs/remotes/origin/${branch}`;
+/** Where the clone keeps the last accepted commit (not a branch: fetch --prune leaves it alone). */
+export const ACCEPTED_REF = 'refs/joinery/accepted';
 
 export class PolicyRepository {
   private readonly git: SimpleGit;
@@ -156,6 +158,31 @@ export class PolicyRepository {
       E: 'the signature cannot be checked (is the signing key among the configured ones?)',
     };
     return `${reasons[verdict] ?? `git reports "${verdict}"`}${signer || key ? ` (signer ${signer || '?'}, key ${key || '?'})` : ''}`;
+  }
+
+  /** Is `ancestor` reachable from `descendant` (a fast-forward from it)? */
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    // Not `merge-base --is-ancestor`: simple-git reads a silent non-zero exit as success.
+    try {
+      const base = (await this.git.raw(['merge-base', ancestor, descendant])).trim();
+      const resolved = await this.resolve(ancestor);
+      return base !== '' && base === resolved;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Records the last accepted commit in the clone (refs/joinery/accepted): it survives restarts. */
+  async recordAccepted(commit: string): Promise<void> {
+    await this.ensureRepository();
+    await this.git.raw(['update-ref', ACCEPTED_REF, commit]);
+  }
+
+  /** The commit recorded by recordAccepted, if the clone holds one (and its objects). */
+  async recordedAccepted(): Promise<string | undefined> {
+    if (!existsSync(join(this.options.cacheDir, 'HEAD'))) return undefined;
+    await this.ensureRepository();
+    return this.resolve(ACCEPTED_REF);
   }
 
   async commitSubject(commit: string): Promise<string> {

@@ -7,14 +7,24 @@
 // with every problem located by file and field; a rejected commit leaves the last good
 // intent in force, so a bad commit never takes capacity away. Optionally only commits
 // whose signature verifies (GPG keyring or SSH allowed-signers file) are followed.
-// A fetch that fails (network, credentials) is logged and retried at the next interval.
+// A fetch that fails (network, credentials) is logged, counted and retried at the next
+// interval. Intent that survives:
+// - a commit with no NodePool at all is rejected unless generated/ holds the explicit
+//   NoNodePools marker (`joinery compile --allow-no-node-pools`);
+// - the last accepted commit is recorded in the clone (refs/joinery/accepted); a process
+//   that starts while the repository is unreachable serves it, and says so;
+// - a YAML alias bomb is a rejection like any other bad commit (the parser bounds alias
+//   expansion), and a rejected commit is not read again;
+// - a branch tip that does not descend from the commit in force (a force-push) is
+//   warned about and counted, and refused when refuseHistoryRewrites is set.
 
 import { redactUrl } from '../../../core/redact-url.ts';
-import { parseIntentManifestFiles } from '../../../compiler/manifests/index.ts';
+import { declaresNoNodePools, NO_NODE_POOLS_FILE, parseIntentManifestFiles } from '../../../compiler/manifests/index.ts';
 import type { Clock, TimerHandle } from '../../ports/clock.ts';
 import type { Intent, IntentEvent, IntentProblem, IntentRejection, IntentSource } from '../../ports/intent.ts';
 import type { Logger } from '../../observability/log.ts';
 import { SystemClock } from '../../runtime/system-clock.ts';
+import type { GitSourceMetrics } from './metrics.ts';
 import { PolicyRepository } from './repository.ts';
 import { validateParsedIntent } from './validate.ts';
 
@@ -43,6 +53,12 @@ export interface GitIntentSourceConfig {
   /** Extra environment for git (GIT_SSH_COMMAND ...) and `-c` settings (credential helpers). */
   readonly gitEnv?: Readonly<Record<string, string>>;
   readonly gitConfig?: readonly string[];
+  /**
+   * Reject a branch tip that does not descend from the commit in force (a non-fast-forward
+   * rewrite of the branch). Default false: such a tip is warned about, counted and followed.
+   */
+  readonly refuseHistoryRewrites?: boolean;
+  readonly metrics?: GitSourceMetrics;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -66,6 +82,12 @@ export class GitIntentSource implements IntentSource {
   private stopped = true;
   /** The last fetch failure, cleared by a successful fetch (for readiness messages). */
   lastFetchError: string | undefined;
+  /**
+   * Set when the repository could not be fetched at start and the intent in force is the
+   * last accepted commit recorded in the local clone; cleared by the next successful fetch.
+   */
+  servingFromClone: string | undefined;
+  private cloneTried = false;
 
   constructor(private readonly config: GitIntentSourceConfig) {
     this.clock = config.clock ?? new SystemClock();
@@ -148,10 +170,35 @@ export class GitIntentSource implements IntentSource {
         });
       }
       this.lastFetchError = message;
+      this.config.metrics?.fetchFailures.inc();
+      if (!this.accepted && !this.cloneTried) await this.startFromClone();
       return;
     }
+    this.cloneTried = true;
+    this.servingFromClone = undefined;
     if (commit === this.evaluated) return;
     this.evaluated = commit;
+    const inForce = this.accepted?.commit;
+    if (!this.config.commit && inForce && inForce !== commit && !(await this.repo.isAncestor(inForce, commit))) {
+      const refuse = this.config.refuseHistoryRewrites === true;
+      this.config.metrics?.historyRewrites.inc({ action: refuse ? 'refused' : 'warned' });
+      this.config.logger?.warn('the tracked branch was rewritten: its tip does not descend from the commit in force (non-fast-forward)', {
+        branch: this.branch,
+        tip: commit,
+        commitInForce: inForce,
+        refused: refuse,
+      });
+      if (refuse) {
+        this.reject(commit, [
+          {
+            file: '(history)',
+            field: `branch ${this.branch}`,
+            message: `the branch was rewritten: ${commit} does not descend from the commit in force ${inForce}, and refuseHistoryRewrites is set; fix: push a commit that merges ${inForce} (or revert instead of force-pushing), or turn the setting off to follow the rewrite`,
+          },
+        ]);
+        return;
+      }
+    }
     let problems: IntentProblem[];
     try {
       problems = await this.evaluate(commit);
@@ -175,8 +222,18 @@ export class GitIntentSource implements IntentSource {
       return [{ file: this.path, field: '(directory)', message: `no ${this.path}/ directory at this commit; fix: run \`joinery compile\` and commit ${this.path}/, or configure the manifests path` }];
     }
     const files = await this.repo.yamlFiles(commit, this.path);
-    const validation = validateParsedIntent(parseIntentManifestFiles(files));
+    const parsed = parseIntentManifestFiles(files);
+    const validation = validateParsedIntent(parsed);
     if (!validation.ok) return validation.problems;
+    if (validation.nodePools.length === 0 && !declaresNoNodePools(parsed.manifests.others)) {
+      return [
+        {
+          file: this.path,
+          field: '(NodePools)',
+          message: `no NodePool is declared under ${this.path}/ at this commit, which would stop all provisioning${this.accepted ? ` (the commit in force ${this.accepted.commit} declares ${this.accepted.nodePools.length})` : ''}; fix: restore the NodePools, or, if no pool is wanted on purpose, compile with \`joinery compile --allow-no-node-pools\` (it writes ${this.path}/${NO_NODE_POOLS_FILE})`,
+        },
+      ];
+    }
     const intent: Intent = { commit, nodePools: validation.nodePools, nodeClasses: validation.nodeClasses, acceptedAt: this.clock.now() };
     const previous = this.accepted?.commit;
     this.accepted = intent;
@@ -189,8 +246,48 @@ export class GitIntentSource implements IntentSource {
       nodeClasses: intent.nodeClasses.map((c) => c.metadata.name),
       files: files.length,
     });
+    await this.repo.recordAccepted(commit).catch((err: unknown) =>
+      this.config.logger?.warn('could not record the accepted commit in the clone; a restart while the repository is unreachable will have no intent', {
+        commit,
+        error: redactUrl(err instanceof Error ? err.message : String(err), this.config.url),
+      }),
+    );
     this.emit({ type: 'accepted', intent });
     return [];
+  }
+
+  /**
+   * At start, with the repository unreachable: the last accepted commit recorded in the
+   * clone becomes the intent in force (re-read and re-validated from the clone's objects).
+   */
+  private async startFromClone(): Promise<void> {
+    this.cloneTried = true;
+    let commit: string | undefined;
+    try {
+      // A pinned commit already in the clone is read without fetching: only a followed branch needs this.
+      commit = this.config.commit ? undefined : await this.repo.recordedAccepted();
+    } catch {
+      commit = undefined;
+    }
+    if (!commit) return;
+    let problems: IntentProblem[];
+    try {
+      problems = await this.evaluate(commit);
+    } catch (err) {
+      this.config.logger?.warn('the last accepted commit could not be read from the local clone', { commit, error: redactUrl(err instanceof Error ? err.message : String(err), this.config.url) });
+      return;
+    }
+    if (problems.length > 0) {
+      this.config.logger?.warn('the last accepted commit in the local clone no longer validates; not serving it', { commit, problems: problems.map((p) => `${p.file}: ${p.field}: ${p.message}`) });
+      return;
+    }
+    this.servingFromClone = commit;
+    this.evaluated = commit;
+    // The fetch error (and the URL in it) was logged by the fetch-failure warning just before.
+    this.config.logger?.warn('policy repository unreachable at start; serving the last accepted commit from the local clone until a fetch succeeds', {
+      branch: this.branch,
+      commit,
+    });
   }
 
   private reject(commit: string, problems: IntentProblem[]): void {

@@ -91,6 +91,21 @@ describe('joinery compile', () => {
 });
 
 describe('the command line', () => {
+  test('policies without any NodePool fail unless --allow-no-node-pools, which writes the marker', () => {
+    const classOnly = goodPolicy('web').replace(/  new NodePool\([\s\S]*?\}\);\n/, '  void nodeClass;\n');
+    project.write('policies/web.ts', classOnly);
+    rmSync(join(project.dir, 'policies/batch.ts'));
+    const refused = runCli(['compile', '--skip-typecheck'], project.dir);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout + refused.stderr).toMatch(/no-node-pools/);
+    expect(existsSync(join(project.dir, 'generated/no-node-pools.yaml'))).toBe(false);
+    const allowed = runCli(['compile', '--skip-typecheck', '--allow-no-node-pools'], project.dir);
+    expect(allowed.stderr).toBe('');
+    expect(allowed.code).toBe(0);
+    expect(readFileSync(join(project.dir, 'generated/no-node-pools.yaml'), 'utf8')).toMatch(/kind: NoNodePools/);
+    expect(runCli(['compile', '--check', '--skip-typecheck', '--allow-no-node-pools'], project.dir).code).toBe(0);
+  });
+
   test('--help lists the commands and exits 0; a command --help prints its usage', () => {
     const help = runCli(['--help'], project.dir);
     expect(help.code).toBe(0);

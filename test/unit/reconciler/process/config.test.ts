@@ -29,7 +29,7 @@ describe('reconciler process configuration', () => {
     expect(config.clusterName).toBe('prod-use1');
     expect(config.region).toBe('us-east-1');
     expect(config.intentSource).toBe('git');
-    expect(config.git).toEqual({ url: 'https://github.com/acme/capacity.git', branch: 'main', path: 'generated', pollIntervalMs: 60_000, credentialsDir: undefined, allowedSignersFile: undefined });
+    expect(config.git).toEqual({ url: 'https://github.com/acme/capacity.git', branch: 'main', path: 'generated', pollIntervalMs: 60_000, credentialsDir: undefined, allowedSignersFile: undefined, refuseHistoryRewrites: false });
     expect(config.leaderElection).toEqual({
       enabled: true,
       namespace: 'joinery-system',
@@ -121,6 +121,13 @@ describe('reconciler process configuration', () => {
     expect(problemsOf(['--git-branch', 'feature..x'], REQUIRED_ENV)).toEqual([expect.stringMatching(/not a valid git branch name/)]);
   });
 
+  test('refusing history rewrites is opt-in: a flag or JOINERY_GIT_REFUSE_HISTORY_REWRITES, validated as a boolean', () => {
+    expect(loadConfig([], REQUIRED_ENV).git?.refuseHistoryRewrites).toBe(false);
+    expect(loadConfig(['--git-refuse-history-rewrites'], REQUIRED_ENV).git?.refuseHistoryRewrites).toBe(true);
+    expect(loadConfig([], { ...REQUIRED_ENV, JOINERY_GIT_REFUSE_HISTORY_REWRITES: 'yes' }).git?.refuseHistoryRewrites).toBe(true);
+    expect(problemsOf([], { ...REQUIRED_ENV, JOINERY_GIT_REFUSE_HISTORY_REWRITES: 'maybe' })).toEqual([expect.stringMatching(/git-refuse-history-rewrites.*not a boolean|not a boolean/)]);
+  });
+
   test('the cluster endpoint must be https and the CA bundle base64 PEM', () => {
     expect(problemsOf(['--cluster-endpoint', 'http://10.0.0.1'], REQUIRED_ENV)).toEqual([expect.stringMatching(/must be an https:\/\/ URL/)]);
     const pem = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64');
@@ -162,7 +169,7 @@ describe('the generated ConfigMap configures the process', () => {
     expect(config.region).toBe('us-east-1');
     expect(config.ec2Endpoint).toBe(props.ec2Endpoint);
     expect(config.bootstrap).toEqual({ endpoint: props.clusterEndpoint, certificateAuthority: undefined, serviceCidr: '10.100.0.0/16', dnsClusterIP: '10.100.0.10' });
-    expect(config.git).toEqual({ url: props.git!.url, branch: 'release', path: 'clusters/prod/generated', pollIntervalMs: 30_000, credentialsDir: '/etc/joinery/git-credentials', allowedSignersFile: undefined });
+    expect(config.git).toEqual({ url: props.git!.url, branch: 'release', path: 'clusters/prod/generated', pollIntervalMs: 30_000, credentialsDir: '/etc/joinery/git-credentials', allowedSignersFile: undefined, refuseHistoryRewrites: false });
     expect(config.workDir).toBe('/tmp/joinery');
     expect(config.logLevel).toBe('warn');
     expect(config.leaderElection).toMatchObject({ enabled: true, namespace: 'joinery-system', identity: 'joinery-reconciler-abc', leaseDurationMs: 20_000, renewDeadlineMs: 12_000, retryPeriodMs: 3_000 });

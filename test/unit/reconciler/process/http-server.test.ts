@@ -48,6 +48,14 @@ describe('/metrics, /healthz and /readyz', () => {
     expect(await (await fetch(`${base}/readyz?verbose`)).text()).toBe('[+]informers-synced ok\n[+]intent-loaded ok\nreadyz check passed\n');
   });
 
+  test('a healthy check may carry a note, shown with ?verbose (e.g. intent served from the local clone)', () => {
+    const checks = new HealthChecks('readyz').add('intent-loaded', () => ({ note: 'serving the last accepted commit abc from the local clone' }));
+    const report = checks.evaluate();
+    expect(report.ok).toBe(true);
+    expect(HealthChecks.format('readyz', report, false)).toBe('ok\n');
+    expect(HealthChecks.format('readyz', report, true)).toBe('[+]intent-loaded ok (serving the last accepted commit abc from the local clone)\nreadyz check passed\n');
+  });
+
   test('/healthz answers ok; other paths 404; writes 405', async () => {
     expect(await (await fetch(`${base}/healthz`)).text()).toBe('ok\n');
     expect((await fetch(`${base}/debug/pprof`)).status).toBe(404);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { GitConfig } from '../../../../reconciler/process/config.ts';
 import { gitAuthFrom } from '../../../../reconciler/process/intent-source.ts';
 
-const base: GitConfig = { url: 'https://git.example.com/acme/capacity.git', branch: 'main', path: 'generated', pollIntervalMs: 60_000, credentialsDir: undefined, allowedSignersFile: undefined };
+const base: GitConfig = { url: 'https://git.example.com/acme/capacity.git', branch: 'main', path: 'generated', pollIntervalMs: 60_000, credentialsDir: undefined, allowedSignersFile: undefined, refuseHistoryRewrites: false };
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'joinery-git-auth-'));
