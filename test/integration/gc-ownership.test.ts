@@ -231,6 +231,10 @@ describe('garbage collection touches only what is joinery’s', () => {
     const deleted = running!.decisions.filter((d) => d.reason === 'unused-launch-template').map((d) => (d.details as { launchTemplateName: string }).launchTemplateName);
     console.log(`gc-ownership templates: ${JSON.stringify({ deleted, othersStillPresent: others })}`);
     expect(others).toEqual({ [nodeGroupTemplate]: true, [noPoolTag]: true, [foreignName]: true });
-    expect(deleted.sort()).toEqual([stale, used.LaunchTemplateName!].sort());
+    // Both of this test's joinery templates went; anything else deleted is an unused template
+    // of joinery's for this cluster left by an earlier test file in the shared environment.
+    expect(deleted).toEqual(expect.arrayContaining([stale, used.LaunchTemplateName!]));
+    for (const name of deleted) expect(name).toMatch(new RegExp(`^joinery\\.dev/${env.clusterName}/`));
+    expect(deleted).not.toContain(noPoolTag);
   });
 });
