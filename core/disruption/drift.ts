@@ -69,19 +69,22 @@ function durationValue(text: string | undefined): number | string | null {
   }
 }
 
-export function nodePoolHash(pool: HashableNodePool): string {
+/** The template fields the NodePool hash covers, normalised as hashed (joinery plan names the ones that changed). */
+export function hashedTemplateFields(pool: HashableNodePool): Readonly<Record<string, unknown>> {
   const t = pool.spec.template;
-  return fnv1a64(
-    canonicalJson({
-      labels: t.metadata?.labels ?? {},
-      annotations: t.metadata?.annotations ?? {},
-      taints: normaliseTaints(t.spec.taints),
-      startupTaints: normaliseTaints(t.spec.startupTaints),
-      nodeClassRef: t.spec.nodeClassRef ?? {},
-      expireAfter: durationValue(t.spec.expireAfter ?? DEFAULT_EXPIRE_AFTER),
-      terminationGracePeriod: durationValue(t.spec.terminationGracePeriod),
-    }),
-  );
+  return {
+    labels: t.metadata?.labels ?? {},
+    annotations: t.metadata?.annotations ?? {},
+    taints: normaliseTaints(t.spec.taints),
+    startupTaints: normaliseTaints(t.spec.startupTaints),
+    nodeClassRef: t.spec.nodeClassRef ?? {},
+    expireAfter: durationValue(t.spec.expireAfter ?? DEFAULT_EXPIRE_AFTER),
+    terminationGracePeriod: durationValue(t.spec.terminationGracePeriod),
+  };
+}
+
+export function nodePoolHash(pool: HashableNodePool): string {
+  return fnv1a64(canonicalJson(hashedTemplateFields(pool)));
 }
 
 const NODECLASS_UNHASHED = new Set(['subnetSelectorTerms', 'securityGroupSelectorTerms', 'capacityReservationSelectorTerms']);
