@@ -1,11 +1,12 @@
 // Hash versions (Karpenter's nodepool.hash controller, and the AWS provider's
 // EC2NodeClass one): a NodeClaim whose karpenter.sh/nodepool-hash-version (or
 // karpenter.k8s.aws/ec2nodeclass-hash-version) is not the version the reconciler hashes
-// with (a claim launched before joinery changed what it hashes, or by upstream Karpenter)
-// is re-annotated with the current hash and version of its pool (or class), so a change
+// with (a claim joinery launched before it changed what it hashes) is re-annotated with the current hash and version of its pool (or class), so a change
 // of what is hashed never drifts the fleet; from then on it drifts when its pool or class
 // changes. Claims being deleted or marked for disruption are left as they are (already
-// on their way out, as Karpenter leaves a claim already Drifted).
+// on their way out, as Karpenter leaves a claim already Drifted). Only joinery's own claims
+// (labelled with the policy commit they came from) are touched: a claim upstream Karpenter
+// launched keeps Karpenter's annotations and is judged by its requirements alone.
 
 import type { NodeClaim } from '../../../core/api/karpenter.ts';
 import { NODECLASS_HASH_VERSION, NODEPOOL_HASH_VERSION } from '../../../core/disruption/drift.ts';
@@ -16,6 +17,7 @@ import {
   ANNOTATION_NODEPOOL_HASH,
   ANNOTATION_NODEPOOL_HASH_VERSION,
   LABEL_NODEPOOL,
+  LABEL_POLICY_COMMIT,
 } from '../../../core/contract/index.ts';
 import type { WatchEvent } from '../../ports/cluster.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
@@ -70,6 +72,7 @@ export class HashController implements Controller {
     let retryMs: number | undefined;
     for (const claim of claims) {
       const name = claim.metadata.name!;
+      if (!claim.metadata.labels?.[LABEL_POLICY_COMMIT]) continue;
       if (claim.metadata.deletionTimestamp || claim.metadata.annotations?.[ANNOTATION_DISRUPTION]) continue;
       const update = hashUpdate(claim, idx);
       if (!update) continue;
