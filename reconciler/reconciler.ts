@@ -7,6 +7,7 @@
 import { Registry } from 'prom-client';
 import { DisruptionController } from './controllers/disruption/controller.ts';
 import { GarbageCollectionController } from './controllers/gc/controller.ts';
+import { HashController } from './controllers/hash/controller.ts';
 import { LifecycleController } from './controllers/lifecycle/controller.ts';
 import { ProvisioningController } from './controllers/provisioning/controller.ts';
 import { StatusController } from './controllers/status/controller.ts';
@@ -80,6 +81,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     disruption,
     new TerminationController(context),
     new GarbageCollectionController(context),
+    new HashController(context),
     new StatusController(context),
   );
   let unsubscribe: (() => void) | undefined;

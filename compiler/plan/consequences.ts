@@ -7,7 +7,7 @@ import type { EC2NodeClass, NodePool } from '../../core/api/karpenter.ts';
 import type { InstanceType } from '../../core/catalog/instance-types.ts';
 import { budgetCap, parseBudgets, type ParsedBudget } from '../../core/disruption/budgets.ts';
 import { DISRUPTION_REASONS, type DisruptionReason } from '../../core/contract/disruption.ts';
-import { nodeClassHash, nodePoolHash } from '../../core/disruption/drift.ts';
+import { DEFAULT_EXPIRE_AFTER, hashedTemplateFields, nodeClassHash, nodePoolHash } from '../../core/disruption/drift.ts';
 import { canonicalJson } from '../../core/canonical.ts';
 import { formatDuration, parseDuration } from '../../core/disruption/duration.ts';
 import { LABEL_INSTANCE_FAMILY } from '../../core/contract/labels.ts';
@@ -17,9 +17,6 @@ import type { IntentModel } from '../intent.ts';
 import type { Consequence, PlanFinding } from './types.ts';
 import { byName, listWords } from './words.ts';
 
-/** Karpenter's default expireAfter when a NodePool does not set it. */
-const DEFAULT_EXPIRE_AFTER = '720h';
-
 function byNameMap<T>(objects: readonly { name: string; manifest: T }[]): Map<string, T> {
   return new Map(objects.map((o) => [o.name, o.manifest]));
 }
@@ -27,23 +24,17 @@ function byNameMap<T>(objects: readonly { name: string; manifest: T }[]): Map<st
 // ---------------------------------------------------------------------------------------
 // Drift.
 
-const TEMPLATE_HASHED: readonly [string, (p: NodePool) => unknown][] = [
-  ['labels', (p) => p.spec.template.metadata?.labels ?? {}],
-  ['annotations', (p) => p.spec.template.metadata?.annotations ?? {}],
-  ['taints', (p) => p.spec.template.spec.taints ?? []],
-  ['startupTaints', (p) => p.spec.template.spec.startupTaints ?? []],
-  ['nodeClassRef', (p) => p.spec.template.spec.nodeClassRef ?? {}],
-];
-
 function templateDrift(name: string, before: NodePool, after: NodePool): Consequence | undefined {
   if (nodePoolHash(before) === nodePoolHash(after)) return undefined;
-  const fields = TEMPLATE_HASHED.filter(([, get]) => canonicalJson(get(before)) !== canonicalJson(get(after))).map(([f]) => f);
+  const b = hashedTemplateFields(before);
+  const a = hashedTemplateFields(after);
+  const fields = Object.keys(a).filter((f) => canonicalJson(b[f]) !== canonicalJson(a[f]));
   return {
     kind: 'drift',
     severity: 'warning',
     objectKind: 'NodePool',
     name,
-    summary: `NodePool ${name}: template ${listWords(fields)} changed, so every existing node of the pool drifts and is replaced (a rollout, paced by its disruption budgets)`,
+    summary: `NodePool ${name}: template ${listWords(fields)} changed, so every existing node of the pool drifts and is replaced within the disruption budget (reason Drifted), as many at once as the budget allows`,
   };
 }
 
@@ -120,7 +111,7 @@ function expireAfterShortened(name: string, before: NodePool, after: NodePool): 
     severity: 'warning',
     objectKind: 'NodePool',
     name,
-    summary: `NodePool ${name}: expireAfter ${b} -> ${a}: nodes older than ${formatDuration(am)} are replaced right away (expiration is forceful: disruption budgets do not hold it back)`,
+    summary: `NodePool ${name}: expireAfter ${b} -> ${a}: running nodes keep the expireAfter they were launched with (none is expired early); they drift and are replaced within the disruption budget, and each replacement expires ${formatDuration(am)} after it is launched (expiration is forceful: disruption budgets do not hold it back)`,
   };
 }
 

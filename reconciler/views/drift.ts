@@ -2,7 +2,7 @@
 // drifted nodes) and status (which reports rollout progress).
 
 import type { EC2NodeClass, NodePool } from '../../core/api/karpenter.ts';
-import { DRIFT_HASH_VERSION, nodeClassHash, nodePoolHash, requirementsDrifted } from '../../core/disruption/drift.ts';
+import { NODECLASS_HASH_VERSION, NODEPOOL_HASH_VERSION, nodeClassHash, nodePoolHash, requirementsDrifted } from '../../core/disruption/drift.ts';
 import type { Intent } from '../ports/intent.ts';
 import type { StateNode } from './cluster-state.ts';
 import { ANNOTATION_NODECLASS_HASH, ANNOTATION_NODECLASS_HASH_VERSION, ANNOTATION_NODEPOOL_HASH, ANNOTATION_NODEPOOL_HASH_VERSION } from '../../core/contract/index.ts';
@@ -43,12 +43,12 @@ export function findDrift(node: StateNode, idx: IntentIndex): DriftFinding | und
   if (!pool) return undefined; // a pool removed from intent is not drift; its nodes stay until consolidated
   const annotations = node.claim.metadata.annotations ?? {};
   const poolHash = annotations[ANNOTATION_NODEPOOL_HASH];
-  if (annotations[ANNOTATION_NODEPOOL_HASH_VERSION] === DRIFT_HASH_VERSION && poolHash && poolHash !== idx.poolHashes.get(node.nodePool)) {
-    return { kind: 'NodePoolDrifted', detail: `NodePool ${node.nodePool} template changed (labels, taints or nodeClassRef)` };
+  if (annotations[ANNOTATION_NODEPOOL_HASH_VERSION] === NODEPOOL_HASH_VERSION && poolHash && poolHash !== idx.poolHashes.get(node.nodePool)) {
+    return { kind: 'NodePoolDrifted', detail: `NodePool ${node.nodePool} template changed (labels, annotations, taints, startupTaints, nodeClassRef, expireAfter or terminationGracePeriod)` };
   }
   const classHash = annotations[ANNOTATION_NODECLASS_HASH];
   const currentClassHash = idx.classHashes.get(node.nodeClass);
-  if (annotations[ANNOTATION_NODECLASS_HASH_VERSION] === DRIFT_HASH_VERSION && classHash && currentClassHash && classHash !== currentClassHash) {
+  if (annotations[ANNOTATION_NODECLASS_HASH_VERSION] === NODECLASS_HASH_VERSION && classHash && currentClassHash && classHash !== currentClassHash) {
     return { kind: 'NodeClassDrifted', detail: `EC2NodeClass ${node.nodeClass} changed (AMI, user data, block devices ...)` };
   }
   if (pool.spec.template.spec.nodeClassRef.name !== node.nodeClass) {

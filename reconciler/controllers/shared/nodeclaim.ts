@@ -7,7 +7,7 @@
 // same claim a pending pod would have got.
 
 import type { NodeClaim, NodePool, NodeSelectorRequirementWithMinValues } from '../../../core/api/karpenter.ts';
-import { DRIFT_HASH_VERSION } from '../../../core/disruption/drift.ts';
+import { DEFAULT_EXPIRE_AFTER, NODECLASS_HASH_VERSION, NODEPOOL_HASH_VERSION } from '../../../core/disruption/drift.ts';
 import { formatResourceQuantity } from '../../../core/resources/quantity.ts';
 import type { NewNode } from '../../../core/scheduling/types.ts';
 import type { IntentIndex } from '../../views/drift.ts';
@@ -60,9 +60,9 @@ export function nodeClaimFor({ newNode, pool, intent, replaces }: NodeClaimFor):
       annotations: {
         ...(tmpl.metadata?.annotations ?? {}),
         [ANNOTATION_NODEPOOL_HASH]: intent.poolHashes.get(poolName) ?? '',
-        [ANNOTATION_NODEPOOL_HASH_VERSION]: DRIFT_HASH_VERSION,
+        [ANNOTATION_NODEPOOL_HASH_VERSION]: NODEPOOL_HASH_VERSION,
         [ANNOTATION_NODECLASS_HASH]: intent.classHashes.get(className) ?? '',
-        [ANNOTATION_NODECLASS_HASH_VERSION]: DRIFT_HASH_VERSION,
+        [ANNOTATION_NODECLASS_HASH_VERSION]: NODECLASS_HASH_VERSION,
         ...(replaces && replaces.length > 0 ? { [ANNOTATION_REPLACES]: replaces.join(',') } : {}),
       },
       finalizers: [FINALIZER_TERMINATION],
@@ -73,7 +73,7 @@ export function nodeClaimFor({ newNode, pool, intent, replaces }: NodeClaimFor):
       resources: { requests },
       ...(tmpl.spec.taints && tmpl.spec.taints.length > 0 ? { taints: tmpl.spec.taints.map((t) => ({ ...t })) } : {}),
       ...(tmpl.spec.startupTaints && tmpl.spec.startupTaints.length > 0 ? { startupTaints: tmpl.spec.startupTaints.map((t) => ({ ...t })) } : {}),
-      expireAfter: tmpl.spec.expireAfter ?? '720h',
+      expireAfter: tmpl.spec.expireAfter ?? DEFAULT_EXPIRE_AFTER,
       ...(tmpl.spec.terminationGracePeriod ? { terminationGracePeriod: tmpl.spec.terminationGracePeriod } : {}),
     },
   };

@@ -33,10 +33,22 @@ describe('consequences for running nodes', () => {
 
   test('shortened expireAfter (unset means 720h), longer is fine', () => {
     expect(kinds(model([pool('p')]), model([pool('p', (s) => (s.template.spec.expireAfter = '24h'))]))).toEqual([
-      expect.stringMatching(/^expire-after-shortened p: NodePool p: expireAfter 720h -> 24h: nodes older than 24h are replaced right away/),
+      expect.stringMatching(/^drift p: NodePool p: template expireAfter changed, so every existing node of the pool drifts and is replaced within the disruption budget/),
+      expect.stringMatching(/^expire-after-shortened p: NodePool p: expireAfter 720h -> 24h: running nodes keep the expireAfter they were launched with \(none is expired early\); they drift and are replaced within the disruption budget, and each replacement expires 24h after it is launched/),
     ]);
-    expect(kinds(model([pool('p', (s) => delete s.template.spec.expireAfter)]), model([pool('p', (s) => (s.template.spec.expireAfter = '168h'))]))).toHaveLength(1);
-    expect(kinds(model([pool('p')]), model([pool('p', (s) => (s.template.spec.expireAfter = 'Never'))]))).toEqual([]);
+    // Unset is 720h: 720h -> 168h shortens (and drifts); 720h written out is no change at all.
+    expect(kinds(model([pool('p', (s) => delete s.template.spec.expireAfter)]), model([pool('p', (s) => (s.template.spec.expireAfter = '168h'))]))).toHaveLength(2);
+    expect(kinds(model([pool('p', (s) => delete s.template.spec.expireAfter)]), model([pool('p')]))).toEqual([]);
+    // Longer: no shortening, but the template changed, so the pool drifts (as in Karpenter).
+    expect(kinds(model([pool('p')]), model([pool('p', (s) => (s.template.spec.expireAfter = 'Never'))]))).toEqual([
+      expect.stringMatching(/^drift p: NodePool p: template expireAfter changed/),
+    ]);
+  });
+
+  test('a terminationGracePeriod change drifts the whole pool (Karpenter hashes it)', () => {
+    expect(kinds(model([pool('p')]), model([pool('p', (s) => (s.template.spec.terminationGracePeriod = '1h'))]))).toEqual([
+      expect.stringMatching(/^drift p: NodePool p: template terminationGracePeriod changed, so every existing node of the pool drifts and is replaced within the disruption budget/),
+    ]);
   });
 
   test('budgets: weakened, removed window, all removed; stricter ones are no consequence', () => {

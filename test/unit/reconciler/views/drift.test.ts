@@ -2,7 +2,7 @@
 // and the EC2NodeClass, and the node's labels against the pool's requirements. Hashes of
 // another version (e.g. written by upstream Karpenter) are never compared with ours.
 import type { NodeClaim } from '../../../../core/api/karpenter.ts';
-import { nodeClassHash, nodePoolHash, DRIFT_HASH_VERSION } from '../../../../core/disruption/drift.ts';
+import { nodeClassHash, nodePoolHash, NODECLASS_HASH_VERSION, NODEPOOL_HASH_VERSION } from '../../../../core/disruption/drift.ts';
 import { InMemoryApiServer } from '../../../../reconciler/adapters/in-memory/apiserver.ts';
 import { VirtualClock } from '../../../../reconciler/adapters/in-memory/virtual-clock.ts';
 import { buildClusterState } from '../../../../reconciler/views/cluster-state.ts';
@@ -30,9 +30,9 @@ function driftOf(c: NodeClaim, intent = { commit: 'x', nodePools: [pool], nodeCl
 
 const ours = {
   'karpenter.sh/nodepool-hash': nodePoolHash(pool),
-  'karpenter.sh/nodepool-hash-version': DRIFT_HASH_VERSION,
+  'karpenter.sh/nodepool-hash-version': NODEPOOL_HASH_VERSION,
   'karpenter.k8s.aws/ec2nodeclass-hash': nodeClassHash(cls),
-  'karpenter.k8s.aws/ec2nodeclass-hash-version': DRIFT_HASH_VERSION,
+  'karpenter.k8s.aws/ec2nodeclass-hash-version': NODECLASS_HASH_VERSION,
 };
 
 describe('drift', () => {
