@@ -3,7 +3,15 @@
 # The sources are TypeScript run by tsx (a runtime dependency), so there is no build step:
 # one stage resolves the production dependencies, the runtime stage holds Node.js, git
 # (simple-git drives the git binary), tini and the sources, and runs as uid 65532 (the
-# user the generated Deployment's securityContext names). Pin NODE_IMAGE by digest in CI.
+# user the generated Deployment's securityContext names).
+#
+# The base image is a build arg because a tag moves: pin it by digest in CI, so every build
+# starts from the image that was reviewed. Look the digest up and pass it:
+#   docker buildx imagetools inspect node:20-alpine          # "Digest: sha256:<digest>" (the multi-arch index)
+#   docker build --build-arg NODE_IMAGE=node:20-alpine@sha256:<digest> -t <registry>/joinery:<version> .
+# Or write the pinned reference as the default below (node:20-alpine@sha256:<digest>) and let
+# Renovate or Dependabot bump it. The default here is not pinned: no digest has been looked
+# up and verified for it yet, and an unverified one would be worse than none.
 ARG NODE_IMAGE=node:20-alpine
 
 FROM ${NODE_IMAGE} AS dependencies

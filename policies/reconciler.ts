@@ -21,5 +21,10 @@ export default definePolicy((policy) => {
       path: 'generated',
       credentialsSecret: 'joinery-git-credentials',
     },
+    // Only Prometheus (in the monitoring namespace) may reach the metrics and health port;
+    // every other ingress to the reconciler's Pods is denied.
+    networkPolicy: {
+      metricsFrom: [{ namespaces: { 'kubernetes.io/metadata.name': 'monitoring' }, pods: { 'app.kubernetes.io/name': 'prometheus' } }],
+    },
   });
 });

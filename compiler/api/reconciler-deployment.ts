@@ -1,6 +1,6 @@
 // ReconcilerDeployment: how the joinery reconciler runs in this cluster. Declared once, in
 // any policy file; `joinery compile` turns it into generated/reconciler/ (Deployment,
-// ServiceAccount, RBAC, Service, ConfigMap, PodDisruptionBudget) and the IAM policy
+// ServiceAccount, RBAC, Service, ConfigMap, PodDisruptionBudget, NetworkPolicy) and the IAM policy
 // document its role needs (generated/reconciler/iam-policy.json).
 //
 //   new ReconcilerDeployment(policy, 'reconciler', {
@@ -14,7 +14,7 @@
 //   });
 import { Construct } from 'constructs';
 import type { Toleration } from '../../core/api/k8s.ts';
-import { RECONCILER_DEFAULTS, type AwsIdentity, type ReconcilerDeploymentSpec, type ReconcilerLogLevel } from '../deployment/spec.ts';
+import { RECONCILER_DEFAULTS, type AwsIdentity, type NetworkPeer, type ReconcilerDeploymentSpec, type ReconcilerLogLevel } from '../deployment/spec.ts';
 import { policyCallSite, type SourceLocation, type ValueIssue } from './construct-info.ts';
 import { type CpuQuantity, type Duration, type MemoryQuantity } from './values.ts';
 import { parseDurationSeconds } from '../../core/disruption/duration.ts';
@@ -76,6 +76,16 @@ export interface ReconcilerDeploymentProps {
   ec2Endpoint?: string;
   /** On SIGTERM, how long in-flight launches may run before being abandoned; default `20s`. */
   shutdownGracePeriod?: Duration;
+  /**
+   * A NetworkPolicy for the reconciler's Pods (generated/reconciler/networkpolicy.yaml):
+   * ingress only to the metrics and health port (8080: /metrics, /healthz, /readyz) and only
+   * from `metricsFrom` (your Prometheus scraper); every other ingress denied, egress not
+   * restricted (the API server, EC2, git). Default: generated, with no peer (all ingress
+   * denied). `false`: none (e.g. when the namespace's policies are managed elsewhere).
+   *
+   *   networkPolicy: { metricsFrom: [{ namespaces: { 'kubernetes.io/metadata.name': 'monitoring' }, pods: { 'app.kubernetes.io/name': 'prometheus' } }] }
+   */
+  networkPolicy?: false | { metricsFrom?: readonly NetworkPeer[] };
 }
 
 export interface ReconcilerDeploymentInfo {
@@ -100,6 +110,9 @@ const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 const GIT_URL = /^(?:(?:https?|ssh|git|file):\/\/\S+|[\w.-]+@[\w.-]+:\S+)$/;
 
 /** Checks the props and applies the defaults. */
@@ -213,6 +226,21 @@ export function resolveReconcilerDeployment(props: ReconcilerDeploymentProps): {
   if (retryS * 1.2 >= renewS) issue('leaderElection.retryPeriod', `${retryPeriod} leaves no room for a retry before renewDeadline ${renewDeadline}`, 'make retryPeriod well under renewDeadline (e.g. 2s for 10s)');
   const [, shutdownS] = seconds('shutdownGracePeriod', props.shutdownGracePeriod, `${D.shutdownGracePeriodSeconds}s`);
 
+  const networkPolicy = props.networkPolicy === false ? undefined : { metricsFrom: [...(props.networkPolicy?.metricsFrom ?? [])] };
+  networkPolicy?.metricsFrom.forEach((peer, i) => {
+    const field = `networkPolicy.metricsFrom[${i}]`;
+    const { namespaces, pods, cidr } = peer as { namespaces?: Record<string, string>; pods?: Record<string, string>; cidr?: string };
+    if (cidr !== undefined && (namespaces !== undefined || pods !== undefined)) issue(field, 'sets cidr with namespaces or pods', 'give either selectors (namespaces and/or pods) or a cidr, in separate peers');
+    else if (cidr === undefined && namespaces === undefined && pods === undefined) issue(field, 'names no peer', "give namespaces and/or pods label selectors, or a cidr (e.g. { namespaces: { 'kubernetes.io/metadata.name': 'monitoring' } })");
+    if (cidr !== undefined && !CIDR.test(cidr)) issue(`${field}.cidr`, `"${cidr}" is not a CIDR`, "write e.g. '10.0.0.0/16'");
+    for (const [name, selector] of [['namespaces', namespaces], ['pods', pods]] as const) {
+      for (const [key, value] of Object.entries(selector ?? {})) {
+        if (!LABEL_KEY.test(key)) issue(`${field}.${name}`, `"${key}" is not a label key`, 'write [prefix/]name, e.g. app.kubernetes.io/name');
+        if (typeof value !== 'string' || !LABEL_VALUE.test(value)) issue(`${field}.${name}`, `"${String(value)}" (${key}) is not a label value`, 'use at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit');
+      }
+    }
+  });
+
   if (props.ec2Endpoint !== undefined && !/^https?:\/\/\S+$/.test(props.ec2Endpoint)) issue('ec2Endpoint', `"${props.ec2Endpoint}" is not an http(s) URL`, 'write e.g. https://vpce-0123.ec2.us-east-1.vpce.amazonaws.com');
 
   const spec: ReconcilerDeploymentSpec = {
@@ -240,6 +268,7 @@ export function resolveReconcilerDeployment(props: ReconcilerDeploymentProps): {
     leaderElection: { leaseName, leaseDuration, renewDeadline, retryPeriod },
     shutdownGracePeriodSeconds: shutdownS,
     port: D.port,
+    ...(networkPolicy !== undefined ? { networkPolicy } : {}),
   };
   return { spec, issues };
 }

@@ -2,7 +2,8 @@
 // two replicas spread over zones and nodes with a PodDisruptionBudget, locked down (non-root,
 // read-only root filesystem, no privilege escalation, no capabilities, RuntimeDefault
 // seccomp) and probed on /healthz and /readyz; a ServiceAccount carrying the AWS identity;
-// least-privilege RBAC; a Service for metrics; the configuration as a ConfigMap; the git
+// least-privilege RBAC; a Service for metrics; a NetworkPolicy admitting only the metrics
+// scraper, on the metrics and health port; the configuration as a ConfigMap; the git
 // credentials as a reference to a Secret that is never generated.
 
 import { createHash } from 'node:crypto';
@@ -10,7 +11,7 @@ import { ApiObject, App, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import { clusterRules, namespaceRules, policyRules } from './rbac.ts';
-import { GIT_CREDENTIALS_MOUNT, RUN_AS_USER, WORK_DIR, WORK_DIR_MOUNT, type ReconcilerDeploymentSpec } from './spec.ts';
+import { GIT_CREDENTIALS_MOUNT, RUN_AS_USER, WORK_DIR, WORK_DIR_MOUNT, type NetworkPeer, type ReconcilerDeploymentSpec } from './spec.ts';
 import { ANNOTATION_CONFIG_HASH, LABEL_HOSTNAME, LABEL_METRICS, LABEL_NODEPOOL, LABEL_ZONE } from '../../core/contract/index.ts';
 
 const { Quantity } = kplus.k8s;
@@ -201,7 +202,33 @@ class ReconcilerChart extends Chart {
       ports: [{ name: 'http-metrics', port: spec.port, targetPort: spec.port, protocol: kplus.Protocol.TCP }],
     });
     ApiObject.of(service).addJsonPatch(JsonPatch.replace('/spec/selector', labels));
+
+    if (spec.networkPolicy !== undefined) {
+      // Selecting the Pods with policyTypes [Ingress] denies all ingress to them but what a
+      // rule admits: the metrics and health port, from the declared peers (none: nothing).
+      // Egress is not listed, so not restricted: the API server, EC2 and git are reached.
+      // The kubelet's liveness and readiness probes come from the Pod's own node, which most
+      // CNIs (Calico, Cilium, the AWS VPC CNI's policy agent) do not subject to NetworkPolicy;
+      // where yours does, admit the nodes' CIDR as a `cidr` peer.
+      const peers = spec.networkPolicy.metricsFrom.map(networkPeer);
+      new kplus.k8s.KubeNetworkPolicy(this, 'network-policy', {
+        metadata: metadata(),
+        spec: {
+          podSelector: { matchLabels: labels },
+          policyTypes: ['Ingress'],
+          ingress: peers.length === 0 ? [] : [{ from: peers, ports: [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(spec.port) }] }],
+        },
+      });
+    }
   }
+}
+
+function networkPeer(peer: NetworkPeer): kplus.k8s.NetworkPolicyPeer {
+  if (peer.cidr !== undefined) return { ipBlock: { cidr: peer.cidr } };
+  return {
+    ...(peer.namespaces !== undefined ? { namespaceSelector: { matchLabels: { ...peer.namespaces } } } : {}),
+    ...(peer.pods !== undefined ? { podSelector: { matchLabels: { ...peer.pods } } } : {}),
+  };
 }
 
 /** The chart's objects as plain JSON, in cdk8s's order. */

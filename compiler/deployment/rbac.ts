@@ -1,6 +1,9 @@
 // The reconciler's Kubernetes permissions: exactly the verbs the Kubernetes adapter
 // (reconciler/adapters/kubernetes) and the process (leader election) use, per resource,
 // with no wildcard. Each rule says why it exists; a rule nobody needs is a rule to delete.
+// Where RBAC cannot narrow a rule to what joinery uses it for (it cannot select objects by
+// label, node or finalizer), `broader` says what the rule also allows and what joinery
+// does with it; the README's "Install in a cluster" lists the same.
 
 import { KARPENTER_AWS_GROUP, KARPENTER_GROUP } from '../../core/contract/index.ts';
 
@@ -11,14 +14,37 @@ export interface RbacRule {
   /** Limits the rule to these objects (only meaningful for get/update/patch/delete). */
   readonly resourceNames?: readonly string[];
   readonly why: string;
+  /** What the rule allows beyond joinery's use of it, when RBAC cannot narrow it further. */
+  readonly broader?: string;
 }
 
 /** Cluster-wide: the objects the reconciler watches and writes in every namespace. */
 export const CLUSTER_RULES: readonly RbacRule[] = [
-  { apiGroup: '', resource: 'pods', verbs: ['list', 'watch', 'delete'], why: 'pod informer (pending pods, pods per node); delete after a drain outlives the termination grace period' },
+  {
+    apiGroup: '',
+    resource: 'pods',
+    verbs: ['list', 'watch', 'delete'],
+    why:
+      "pod informer (pending pods, pods per node); delete only for the termination grace period's forced deletion: a pod still on a draining node when its NodePool's terminationGracePeriod runs out (less the pod's own grace period) is deleted, as in Karpenter; every other pod leaves through the Eviction API",
+    broader:
+      "delete applies to every pod in every namespace (RBAC cannot limit it to pods on joinery's nodes); joinery deletes only pods on a node it is terminating, and never when no NodePool sets terminationGracePeriod. list/watch read every pod spec in the cluster (not Secrets)",
+  },
   { apiGroup: '', resource: 'pods/eviction', verbs: ['create'], why: 'drain nodes through the Eviction API, which honours PodDisruptionBudgets' },
-  { apiGroup: '', resource: 'nodes', verbs: ['get', 'list', 'watch', 'patch', 'delete'], why: 'node informer; re-read on a write conflict; cordon, taint and label nodes; delete a terminated node' },
-  { apiGroup: '', resource: 'events', verbs: ['create'], why: 'record decisions as Events on pods, nodes and NodeClaims' },
+  {
+    apiGroup: '',
+    resource: 'nodes',
+    verbs: ['get', 'list', 'watch', 'patch', 'delete'],
+    why: 'node informer; re-read on a write conflict; cordon, taint and label nodes; delete a terminated node',
+    broader:
+      "patch and delete apply to every Node, node groups' and Fargate's included (RBAC cannot select by label or finalizer); joinery writes only Nodes of its NodeClaims and deleted Nodes carrying its karpenter.sh/termination finalizer, and deletes only those whose instance it terminated or found gone",
+  },
+  {
+    apiGroup: '',
+    resource: 'events',
+    verbs: ['create'],
+    why: 'record decisions as Events on pods, nodes and NodeClaims',
+    broader: 'in every namespace (an Event lives in the namespace of the pod it is about); create only, never update or delete',
+  },
   { apiGroup: 'apps', resource: 'daemonsets', verbs: ['list', 'watch'], why: 'DaemonSet overhead on new nodes' },
   { apiGroup: 'policy', resource: 'poddisruptionbudgets', verbs: ['list', 'watch'], why: 'respect budgets when choosing what to disrupt' },
   { apiGroup: KARPENTER_GROUP, resource: 'nodeclaims', verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'], why: 'the durable record of each launch: create, re-read on a write conflict, finalize, delete' },
@@ -41,7 +67,13 @@ export function clusterRules(intentSource: 'git' | 'cluster'): readonly RbacRule
 export function namespaceRules(leaseName: string): readonly RbacRule[] {
   return [
     // RBAC cannot restrict `create` by name (the name is not known at authorization time).
-    { apiGroup: 'coordination.k8s.io', resource: 'leases', verbs: ['create'], why: 'create the leader election Lease the first time' },
+    {
+      apiGroup: 'coordination.k8s.io',
+      resource: 'leases',
+      verbs: ['create'],
+      why: 'create the leader election Lease the first time',
+      broader: "any Lease in the reconciler's namespace may be created (RBAC cannot limit create by name); get and update are limited to its own",
+    },
     { apiGroup: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'update'], resourceNames: [leaseName], why: 'read, take and renew the leader election Lease' },
   ];
 }

@@ -66,7 +66,19 @@ export interface ReconcilerDeploymentSpec {
   /** On SIGTERM, how long in-flight launches may run; the Pod's grace period adds 10 s to it. */
   readonly shutdownGracePeriodSeconds: number;
   readonly port: number;
+  /**
+   * The NetworkPolicy of the reconciler's Pods: ingress only to the metrics and health port,
+   * only from these peers (none: all ingress denied); egress unrestricted. Absent: no policy.
+   */
+  readonly networkPolicy?: { readonly metricsFrom: readonly NetworkPeer[] };
 }
+
+/** A NetworkPolicy peer allowed to reach the metrics and health port. */
+export type NetworkPeer =
+  /** Pods matching `pods` in namespaces matching `namespaces`; a missing selector: the reconciler's namespace (pods) or every pod (namespaces). */
+  | { readonly namespaces?: Readonly<Record<string, string>>; readonly pods?: Readonly<Record<string, string>>; readonly cidr?: never }
+  /** Addresses outside the pod network, e.g. the nodes' CIDR where the CNI applies policies to the kubelet's probes. */
+  | { readonly cidr: string; readonly namespaces?: never; readonly pods?: never };
 
 /** The ReconcilerDeployment a policy declared, as the compiled intent carries it. */
 export interface ReconcilerDeploymentIntent {

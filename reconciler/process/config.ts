@@ -3,6 +3,7 @@
 // over the environment, the environment over defaults. Everything is validated before
 // anything starts, and every problem is reported at once, naming the flag and the variable.
 
+import { isIPv4, isIPv6 } from 'node:net';
 import { redactUrl } from '../../core/redact-url.ts';
 import { parseDuration, formatDuration } from '../../core/disruption/duration.ts';
 import type { LogLevel } from '../observability/log.ts';
@@ -189,12 +190,24 @@ const absolutePath: Parser<string> = (s) => {
 
 const anyPath: Parser<string> = text;
 
+/**
+ * The bind address of the metrics and health server: `host:port`. An empty host is every
+ * IPv4 interface (0.0.0.0, the default `:8080`); an IPv4 address, `[IPv6]` (`[::]`: every
+ * interface, dual-stack) or a host name binds that address only.
+ */
 const listen: Parser<{ host: string; port: number }> = (s) => {
   const v = text(s);
-  const m = /^(\[[0-9a-fA-F:]+\]|[^:\s]*):(\d{1,5})$/.exec(v);
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]*):(\d{1,5})$/.exec(v);
   const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) throw new Error(`"${v}" is not host:port; write e.g. ":8080" or "127.0.0.1:8080"`);
-  const host = m[1] === '' ? '0.0.0.0' : m[1]!.replace(/^\[|\]$/g, '');
+  if (!m || port > 65535) throw new Error(`"${v}" is not host:port; write e.g. ":8080" (every interface), "127.0.0.1:8080" or "[::]:8080"`);
+  const raw = m[1]!;
+  const host = raw === '' ? '0.0.0.0' : raw.replace(/^\[|\]$/g, '');
+  const valid = raw.startsWith('[')
+    ? isIPv6(host)
+    : /^[\d.]+$/.test(host)
+      ? isIPv4(host)
+      : /^[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$/.test(host);
+  if (!valid) throw new Error(`"${raw}" in "${v}" is not an IPv4 address, a bracketed IPv6 address or a host name; write e.g. "0.0.0.0:8080" or "[::]:8080"`);
   return { host, port };
 };
 
@@ -298,7 +311,15 @@ export const SETTINGS = {
     default: '2s',
   },
   identity: { flag: 'identity', env: ['JOINERY_IDENTITY'], help: 'holder identity in the Lease (defaults to POD_NAME)', parse: text, default: defaultIdentity },
-  listenAddress: { flag: 'listen-address', env: ['JOINERY_LISTEN_ADDRESS'], help: 'host:port serving /metrics, /healthz and /readyz', parse: listen, default: ':8080' },
+  listenAddress: {
+    flag: 'listen-address',
+    env: ['JOINERY_LISTEN_ADDRESS'],
+    help:
+      'bind address (host:port) of the server of /metrics, /healthz and /readyz: ":8080" every IPv4 interface, "[::]:8080" every interface (dual-stack), ' +
+      '"10.0.1.23:8080" one address; on loopback ("127.0.0.1:8080") the kubelet probes and Prometheus cannot reach it',
+    parse: listen,
+    default: ':8080',
+  },
   logLevel: { flag: 'log-level', env: ['JOINERY_LOG_LEVEL'], help: 'debug, info, warn or error', parse: logLevel, default: 'info' },
   shutdownGracePeriod: {
     flag: 'shutdown-grace-period',

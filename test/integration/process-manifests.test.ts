@@ -53,12 +53,12 @@ describe('generated/reconciler on the real apiserver', () => {
   test('every object compiled from policies/reconciler.ts passes a server-side dry-run', async () => {
     const list = generatedReconcilerObjects();
     expect(list.map(({ obj }) => obj.kind).sort()).toEqual(
-      ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Namespace', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].sort(),
+      ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].sort(),
     );
     expect(await dryRunAll(list)).toEqual([]);
   });
 
-  test('Pod Identity, the cluster intent source, kube-system, tolerations and a node selector also pass', async () => {
+  test('Pod Identity, the cluster intent source, kube-system, tolerations, a node selector and NetworkPolicy peers also pass', async () => {
     const { spec, issues } = resolveReconcilerDeployment({
       image: 'registry.example.com/platform/joinery@sha256:' + 'b'.repeat(64),
       clusterName: env.clusterName,
@@ -72,6 +72,7 @@ describe('generated/reconciler on the real apiserver', () => {
       nodeSelector: { 'eks.amazonaws.com/compute-type': 'ec2' },
       replicas: 3,
       resources: { cpu: { request: '500m', limit: 2 }, memory: { request: '1Gi', limit: '2Gi' } },
+      networkPolicy: { metricsFrom: [{ pods: { 'app.kubernetes.io/name': 'prometheus' } }, { namespaces: {} }, { cidr: '10.0.0.0/16' }] },
     });
     expect(issues).toEqual([]);
     const list = reconcilerObjects(spec).map((obj) => ({ file: `(chart) ${String(obj.kind)}`, obj: obj as unknown as KubernetesObject }));

@@ -193,6 +193,56 @@ describe('generated/reconciler: identity, credentials and access', () => {
   });
 });
 
+describe('generated/reconciler: the NetworkPolicy', () => {
+  const SCRAPER = { namespaces: { 'kubernetes.io/metadata.name': 'monitoring' }, pods: { 'app.kubernetes.io/name': 'prometheus' } };
+
+  test("selects the reconciler's Pods, admits only the scraper and only on the metrics and health port", () => {
+    const objects = objectsFor({ ...PROPS, networkPolicy: { metricsFrom: [SCRAPER, { cidr: '10.0.0.0/16' }] } });
+    const policy = one(objects, 'NetworkPolicy');
+    expect(policy.apiVersion).toBe('networking.k8s.io/v1');
+    expect(policy.metadata).toMatchObject({ name: 'joinery-reconciler', namespace: 'joinery-system' });
+    expect(policy.spec.podSelector.matchLabels).toEqual(one(objects, 'Deployment').spec.template.metadata.labels);
+    expect(policy.spec.ingress).toEqual([
+      {
+        from: [
+          { namespaceSelector: { matchLabels: SCRAPER.namespaces }, podSelector: { matchLabels: SCRAPER.pods } },
+          { ipBlock: { cidr: '10.0.0.0/16' } },
+        ],
+        ports: [{ protocol: 'TCP', port: 8080 }],
+      },
+    ]);
+    // The port the container, the probes and the Service use.
+    expect(one(objects, 'Deployment').spec.template.spec.containers[0].ports).toEqual([{ containerPort: 8080, name: 'http', protocol: 'TCP' }]);
+  });
+
+  test('egress is not restricted (the API server, EC2 and git)', () => {
+    const policy = one(objectsFor({ ...PROPS, networkPolicy: { metricsFrom: [SCRAPER] } }), 'NetworkPolicy');
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec.egress).toBeUndefined();
+  });
+
+  test('by default generated with no peer: all ingress denied', () => {
+    const policy = one(objectsFor(PROPS), 'NetworkPolicy');
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec.ingress ?? []).toEqual([]);
+  });
+
+  test('false: no NetworkPolicy', () => {
+    expect(byKind(objectsFor({ ...PROPS, networkPolicy: false }), 'NetworkPolicy')).toEqual([]);
+  });
+
+  test('peers are checked', () => {
+    const issuesOf = (metricsFrom: unknown[]) =>
+      resolveReconcilerDeployment({ ...PROPS, networkPolicy: { metricsFrom } } as ReconcilerDeploymentProps).issues.map((i) => `${i.field}: ${i.message}`);
+    expect(issuesOf([{}])).toEqual(['networkPolicy.metricsFrom[0]: names no peer']);
+    expect(issuesOf([{ cidr: '10.0.0.0/16', pods: { app: 'x' } }])).toEqual(['networkPolicy.metricsFrom[0]: sets cidr with namespaces or pods']);
+    expect(issuesOf([{ cidr: 'monitoring' }])).toEqual(['networkPolicy.metricsFrom[0].cidr: "monitoring" is not a CIDR']);
+    expect(issuesOf([SCRAPER, { pods: { 'app name': 'x' } }])).toEqual(['networkPolicy.metricsFrom[1].pods: "app name" is not a label key']);
+    expect(issuesOf([{ namespaces: { team: 'a b' } }])).toEqual(['networkPolicy.metricsFrom[0].namespaces: "a b" (team) is not a label value']);
+    expect(issuesOf([{ namespaces: {} }])).toEqual([]);
+  });
+});
+
 describe('ReconcilerDeployment props are checked with the field and the fix', () => {
   const issuesOf = (patch: Partial<ReconcilerDeploymentProps>) => resolveReconcilerDeployment({ ...PROPS, ...patch } as ReconcilerDeploymentProps).issues.map((i) => `${i.field}: ${i.message}`);
 

@@ -122,3 +122,29 @@ describe('generated RBAC vs the API calls of the adapters', () => {
     expect(sorted(granted(namespaceRules('joinery-reconciler')))).toEqual(sorted(needed));
   });
 });
+
+describe('RBAC rules broader than joinery needs say so', () => {
+  const all = [...clusterRules('cluster'), ...namespaceRules('joinery-reconciler')];
+  const rule = (resource: string, verb: string) => all.find((r) => r.resource === resource && r.verbs.includes(verb))!;
+
+  test("cluster-wide pod delete: only the termination grace period's forced deletion", () => {
+    const pods = rule('pods', 'delete');
+    expect(pods.why).toMatch(/delete only for the termination grace period's forced deletion/);
+    expect(pods.why).toMatch(/Eviction API/);
+    expect(pods.broader).toMatch(/every pod in every namespace/);
+  });
+
+  test('every write RBAC cannot narrow to joinery objects explains what it also allows', () => {
+    // Writes on objects that are not joinery's own (NodeClaims, their status, NodePool status, its Lease).
+    const broad = [rule('pods', 'delete'), rule('nodes', 'patch'), rule('events', 'create'), rule('leases', 'create')];
+    for (const r of broad) expect(r.broader ?? '').not.toBe('');
+    expect(rule('nodes', 'delete').broader).toMatch(/every Node/);
+  });
+
+  test('the README lists the same broader rules', () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const install = readme.slice(readme.indexOf('## Install in a cluster'), readme.indexOf('## Architecture'));
+    expect(install).toMatch(/termination grace period.s forced\s+deletion/);
+    for (const r of all.filter((r) => r.broader !== undefined)) expect(install).toContain(`\`${r.resource}\``);
+  });
+});

@@ -2,7 +2,7 @@
 // every problem reported at once, and the generated ConfigMap being a valid configuration.
 import { reconcilerEnvironment, reconcilerObjects } from '../../../../compiler/deployment/chart.ts';
 import { resolveReconcilerDeployment, type ReconcilerDeploymentProps } from '../../../../compiler/api/reconciler-deployment.ts';
-import { ConfigError, knownEnvVars, loadConfig, SETTINGS } from '../../../../reconciler/process/config.ts';
+import { ConfigError, configHelp, knownEnvVars, loadConfig, SETTINGS } from '../../../../reconciler/process/config.ts';
 
 const REQUIRED_ENV = {
   JOINERY_CLUSTER_NAME: 'prod-use1',
@@ -50,6 +50,30 @@ describe('reconciler process configuration', () => {
     expect(config.logLevel).toBe('debug');
     expect(config.leaderElection.enabled).toBe(false);
     expect(config.listen).toEqual({ host: '127.0.0.1', port: 0 });
+  });
+
+  test('the bind address of the metrics and health server: flag, environment, default every IPv4 interface', () => {
+    expect(loadConfig([], REQUIRED_ENV).listen).toEqual({ host: '0.0.0.0', port: 8080 });
+    expect(loadConfig([], { ...REQUIRED_ENV, JOINERY_LISTEN_ADDRESS: '10.0.1.23:9090' }).listen).toEqual({ host: '10.0.1.23', port: 9090 });
+    expect(loadConfig(['--listen-address=[::]:8080'], { ...REQUIRED_ENV, JOINERY_LISTEN_ADDRESS: '10.0.1.23:9090' }).listen).toEqual({ host: '::', port: 8080 });
+    expect(loadConfig(['--listen-address', 'localhost:8080'], REQUIRED_ENV).listen).toEqual({ host: 'localhost', port: 8080 });
+    expect(loadConfig(['--listen-address', '[fd00::1]:8080'], REQUIRED_ENV).listen).toEqual({ host: 'fd00::1', port: 8080 });
+  });
+
+  test('an invalid bind address is refused, naming the flag and the variable', () => {
+    expect(problemsOf(['--listen-address', '8080'], REQUIRED_ENV)).toEqual([
+      '--listen-address (env JOINERY_LISTEN_ADDRESS): "8080" is not host:port; write e.g. ":8080" (every interface), "127.0.0.1:8080" or "[::]:8080" (from --listen-address)',
+    ]);
+    expect(problemsOf([], { ...REQUIRED_ENV, JOINERY_LISTEN_ADDRESS: ':70000' })).toEqual([expect.stringMatching(/":70000" is not host:port.*\(from JOINERY_LISTEN_ADDRESS\)$/)]);
+    expect(problemsOf(['--listen-address', '256.0.0.1:8080'], REQUIRED_ENV)).toEqual([expect.stringMatching(/"256.0.0.1" in "256.0.0.1:8080" is not an IPv4 address/)]);
+    expect(problemsOf(['--listen-address', '[::g]:8080'], REQUIRED_ENV)).toEqual([expect.stringMatching(/is not host:port|is not an IPv4 address, a bracketed IPv6/)]);
+    expect(problemsOf(['--listen-address', '[10.0.0.1]:8080'], REQUIRED_ENV)).toEqual([expect.stringMatching(/is not an IPv4 address, a bracketed IPv6 address/)]);
+    expect(problemsOf(['--listen-address', 'my_host:8080'], REQUIRED_ENV)).toEqual([expect.stringMatching(/is not an IPv4 address, a bracketed IPv6 address or a host name/)]);
+  });
+
+  test('`joinery reconcile --help` documents the bind address, its variable and its default', () => {
+    const help = configHelp();
+    expect(help).toMatch(/--listen-address <value>\n\s+bind address \(host:port\) of the server of \/metrics, \/healthz and \/readyz.*\(default :8080\)\n\s+env: JOINERY_LISTEN_ADDRESS/);
   });
 
   test('AWS_REGION is honoured when JOINERY_REGION is not set', () => {
