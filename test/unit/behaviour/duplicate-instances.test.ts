@@ -7,9 +7,9 @@ import type { NodeClaim } from '../../../core/api/karpenter.ts';
 import { LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, TAG_NODECLAIM, TAG_NODEPOOL } from '../../../core/contract/index.ts';
 import type { InMemoryWorld } from '../../../reconciler/adapters/in-memory/world.ts';
 import { nodeClaimFor } from '../../../reconciler/controllers/shared/nodeclaim.ts';
-import { adoptionOrder, type CloudProvider, type Instance, type LaunchRequest } from '../../../reconciler/ports/cloud.ts';
+import { adoptionOrder, type Instance, type LaunchRequest } from '../../../reconciler/ports/cloud.ts';
 import { indexIntent } from '../../../reconciler/views/drift.ts';
-import { MINUTE, deployment, newWorld, nodeClass, nodePool, startReconciler } from './fixtures.ts';
+import { MINUTE, cloudOver, deployment, newWorld, nodeClass, nodePool, startReconciler } from './fixtures.ts';
 
 const live = async (world: InMemoryWorld) => (await world.ec2.list()).map((i) => i.id);
 
@@ -69,19 +69,13 @@ test('two instances tagged for a claim not yet recorded: the launch adopts the e
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   const ec2 = world.ec2;
-  const cloud: CloudProvider = {
-    getInstanceTypes: ec2.getInstanceTypes.bind(ec2),
-    delete: ec2.delete.bind(ec2),
-    get: ec2.get.bind(ec2),
-    list: ec2.list.bind(ec2),
-    listLaunchTemplates: ec2.listLaunchTemplates.bind(ec2),
-    deleteLaunchTemplate: ec2.deleteLaunchTemplate.bind(ec2),
+  const cloud = cloudOver(ec2, {
     async create(request: LaunchRequest): Promise<Instance> {
       await gate;
       const tagged = (await ec2.list()).filter((i) => i.tags[TAG_NODECLAIM] === request.nodeClaim.metadata.name).sort(adoptionOrder);
       return tagged[0]!;
     },
-  };
+  });
   const h = await startReconciler(world, { gcGraceMs: 60_000, gcIntervalMs: 30_000 }, cloud);
   await world.clock.advance(3 * MINUTE);
   // The claim records nothing yet: the earliest is kept as the one it will adopt, the other goes.

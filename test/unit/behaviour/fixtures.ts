@@ -3,6 +3,7 @@
 import type { EC2NodeClass, NodePool } from '../../../core/api/karpenter.ts';
 import type { Pod } from '../../../core/api/k8s.ts';
 import { loadShippedCatalog } from '../../../data/catalog.ts';
+import type { InMemoryEc2 } from '../../../reconciler/adapters/in-memory/ec2.ts';
 import { InMemoryWorld, type InMemoryWorldOptions } from '../../../reconciler/adapters/in-memory/world.ts';
 import type { DecisionRecord } from '../../../reconciler/observability/decisions.ts';
 import type { LogRecord } from '../../../reconciler/observability/log.ts';
@@ -116,4 +117,18 @@ export function deployment(world: InMemoryWorld, name: string, replicas: number,
     replicas,
     template: { metadata: { labels: { app: name }, annotations: extra.annotations ?? {} }, spec: { containers: [{ name: 'main', resources: { requests } }] } },
   });
+}
+
+/** The in-memory EC2 as a CloudProvider, with some calls replaced (to fail, count or delay them). */
+export function cloudOver(ec2: InMemoryEc2, overrides: Partial<CloudProvider>): CloudProvider {
+  return {
+    getInstanceTypes: ec2.getInstanceTypes.bind(ec2),
+    create: ec2.create.bind(ec2),
+    delete: ec2.delete.bind(ec2),
+    get: ec2.get.bind(ec2),
+    list: ec2.list.bind(ec2),
+    listLaunchTemplates: ec2.listLaunchTemplates.bind(ec2),
+    deleteLaunchTemplate: ec2.deleteLaunchTemplate.bind(ec2),
+    ...overrides,
+  };
 }

@@ -4,25 +4,21 @@
 import type { CloudProvider, LaunchRequest } from '../../../reconciler/ports/cloud.ts';
 import type { InMemoryWorld } from '../../../reconciler/adapters/in-memory/world.ts';
 import { TAG_NODECLAIM } from '../../../core/contract/index.ts';
-import { deployment, newWorld, nodeClass, nodePool, podsOf, startReconciler, MINUTE } from './fixtures.ts';
+import { cloudOver, deployment, newWorld, nodeClass, nodePool, podsOf, startReconciler, MINUTE } from './fixtures.ts';
 
 /** A cloud whose create never returns to the caller: the process died during the call. */
 function dyingCloud(world: InMemoryWorld, reachEc2: boolean): CloudProvider & { calls: number } {
   const ec2 = world.ec2;
-  const cloud = {
-    calls: 0,
-    getInstanceTypes: ec2.getInstanceTypes.bind(ec2),
-    delete: ec2.delete.bind(ec2),
-    get: ec2.get.bind(ec2),
-    list: ec2.list.bind(ec2),
-    listLaunchTemplates: ec2.listLaunchTemplates.bind(ec2),
-    deleteLaunchTemplate: ec2.deleteLaunchTemplate.bind(ec2),
-    async create(request: LaunchRequest) {
-      cloud.calls += 1;
-      if (reachEc2) await ec2.create(request);
-      return new Promise<never>(() => {});
-    },
-  };
+  const cloud: CloudProvider & { calls: number } = Object.assign(
+    cloudOver(ec2, {
+      async create(request: LaunchRequest) {
+        cloud.calls += 1;
+        if (reachEc2) await ec2.create(request);
+        return new Promise<never>(() => {});
+      },
+    }),
+    { calls: 0 },
+  );
   return cloud;
 }
 

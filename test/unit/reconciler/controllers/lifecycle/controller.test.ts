@@ -8,7 +8,7 @@ import { nodeClaimFor } from '../../../../../reconciler/controllers/shared/nodec
 import { LaunchOutcomeUnknownError, type CloudProvider, type LaunchRequest } from '../../../../../reconciler/ports/cloud.ts';
 import { LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, TAG_NODECLAIM } from '../../../../../core/contract/index.ts';
 import { indexIntent } from '../../../../../reconciler/views/drift.ts';
-import { newWorld, nodeClass, nodePool, startReconciler, START } from '../../../behaviour/fixtures.ts';
+import { cloudOver, newWorld, nodeClass, nodePool, startReconciler, START } from '../../../behaviour/fixtures.ts';
 
 /** The claim provisioning would create for one m6i.large, under a fixed name. */
 function claim(world: InMemoryWorld, name: string): NodeClaim {
@@ -36,22 +36,17 @@ function claim(world: InMemoryWorld, name: string): NodeClaim {
 /** EC2 whose CreateFleet calls for one claim time out while `down` is set; every call is recorded. */
 function flakyCloud(world: InMemoryWorld, unlucky: string): CloudProvider & { down: boolean; calls: { claim: string; at: number }[] } {
   const ec2 = world.ec2;
-  const cloud = {
-    down: true,
-    calls: [] as { claim: string; at: number }[],
-    getInstanceTypes: ec2.getInstanceTypes.bind(ec2),
-    delete: ec2.delete.bind(ec2),
-    get: ec2.get.bind(ec2),
-    list: ec2.list.bind(ec2),
-    listLaunchTemplates: ec2.listLaunchTemplates.bind(ec2),
-    deleteLaunchTemplate: ec2.deleteLaunchTemplate.bind(ec2),
-    async create(request: LaunchRequest) {
-      const name = request.nodeClaim.metadata.name!;
-      cloud.calls.push({ claim: name, at: world.clock.now() - START });
-      if (cloud.down && name === unlucky) throw new Error('CreateFleet: socket hang up');
-      return ec2.create(request);
-    },
-  };
+  const cloud: CloudProvider & { down: boolean; calls: { claim: string; at: number }[] } = Object.assign(
+    cloudOver(ec2, {
+      async create(request: LaunchRequest) {
+        const name = request.nodeClaim.metadata.name!;
+        cloud.calls.push({ claim: name, at: world.clock.now() - START });
+        if (cloud.down && name === unlucky) throw new Error('CreateFleet: socket hang up');
+        return ec2.create(request);
+      },
+    }),
+    { down: true, calls: [] as { claim: string; at: number }[] },
+  );
   return cloud;
 }
 
@@ -94,20 +89,14 @@ test('a launch whose outcome is unknown (EC2 launched, then answered 500) keeps 
   await world.api.createNodeClaim(claim(world, 'general-a'));
   const ec2 = world.ec2;
   let creates = 0;
-  const cloud: CloudProvider = {
-    getInstanceTypes: ec2.getInstanceTypes.bind(ec2),
-    delete: ec2.delete.bind(ec2),
-    get: ec2.get.bind(ec2),
-    list: ec2.list.bind(ec2),
-    listLaunchTemplates: ec2.listLaunchTemplates.bind(ec2),
-    deleteLaunchTemplate: ec2.deleteLaunchTemplate.bind(ec2),
+  const cloud = cloudOver(ec2, {
     async create(request: LaunchRequest) {
       creates += 1;
       const instance = await ec2.create(request); // the in-memory EC2 is idempotent per claim UID, as the AWS adapter's tag lookup is
       if (creates <= 2) throw new LaunchOutcomeUnknownError('CreateFleet', new Error('InternalError: 500 after launching'));
       return instance;
     },
-  };
+  });
   const h = await startReconciler(world, {}, cloud);
   await world.clock.advance(100);
   // Not a failure: the claim is still there, not launched yet, no launch-failed decision.

@@ -5,8 +5,8 @@
 import type { Node, Pod } from '../../../../../core/api/k8s.ts';
 import { FINALIZER_TERMINATION, TAINT_DISRUPTED, clusterTagKey } from '../../../../../core/contract/index.ts';
 import { REASON_NODE_DELETED } from '../../../../../reconciler/controllers/termination/controller.ts';
-import type { CloudProvider, Instance } from '../../../../../reconciler/ports/cloud.ts';
-import { newWorld, nodeClass, nodePool, startReconciler, MINUTE } from '../../../behaviour/fixtures.ts';
+import type { Instance } from '../../../../../reconciler/ports/cloud.ts';
+import { cloudOver, newWorld, nodeClass, nodePool, startReconciler, MINUTE } from '../../../behaviour/fixtures.ts';
 
 const FOREIGN = 'aws:///us-east-1a/i-0123456789abcdef0';
 
@@ -27,12 +27,7 @@ test('a deleted Node of no NodeClaim on an instance not joinery\'s: drained (PDB
   };
   const deleted: string[] = [];
   const ec2 = world.ec2;
-  const cloud: CloudProvider = {
-    getInstanceTypes: ec2.getInstanceTypes.bind(ec2),
-    create: ec2.create.bind(ec2),
-    list: ec2.list.bind(ec2),
-    listLaunchTemplates: ec2.listLaunchTemplates.bind(ec2),
-    deleteLaunchTemplate: ec2.deleteLaunchTemplate.bind(ec2),
+  const cloud = cloudOver(ec2, {
     async get(providerID) {
       return providerID === FOREIGN ? foreign : ec2.get(providerID);
     },
@@ -40,7 +35,7 @@ test('a deleted Node of no NodeClaim on an instance not joinery\'s: drained (PDB
       deleted.push(providerID);
       return ec2.delete(providerID);
     },
-  };
+  });
   const h = await startReconciler(world, {}, cloud);
   const now = new Date(world.clock.now()).toISOString();
   const node: Node = {
