@@ -86,9 +86,15 @@ const EPHEMERAL_TAINT_KEYS = new Set([
   'node.cloudprovider.kubernetes.io/uninitialized',
 ]);
 
-interface PoolProblem {
+/**
+ * Why a NodePool is left out of the view. `nodeClass` is set when the pool's EC2NodeClass
+ * could not be resolved (discovery matched no subnet, security group or AMI): only that
+ * class's pools are unavailable, every other pool keeps provisioning and consolidating.
+ */
+export interface PoolProblem {
   readonly nodePool: string;
   readonly message: string;
+  readonly nodeClass?: string;
 }
 
 export interface SchedulingView {
@@ -133,7 +139,14 @@ export async function schedulingPools(deps: SchedulingViewDeps, intent: Intent):
       problems.push({ nodePool: name, message: 'spec.replicas (static capacity) is not supported by the joinery reconciler yet; the pool is skipped' });
       continue;
     }
-    const types = await deps.catalog.forNodeClass(nodeClass);
+    let types: readonly InstanceType[];
+    try {
+      types = await deps.catalog.forNodeClass(nodeClass);
+    } catch (e) {
+      // One broken EC2NodeClass stops only its own pools.
+      problems.push({ nodePool: name, nodeClass: className, message: (e as Error).message });
+      continue;
+    }
     catalogs.push(types);
     try {
       pools.push(schedulingPool(pool, types));

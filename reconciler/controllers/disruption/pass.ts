@@ -46,7 +46,16 @@ export interface Pass extends CandidateSet {
 /** Candidates, budgets and the method context for one pass over the cluster as `state` holds it. */
 export function preparePass(input: PassInput): Pass {
   const { now, state, cache, idx, view, options } = input;
-  const { candidates, rejections } = buildCandidates(state, cache, idx, view.prices, now);
+  const built = buildCandidates(state, cache, idx, view.prices, now);
+  // A pool whose EC2NodeClass cannot be resolved cannot launch replacements: its nodes are
+  // not disrupted until the class resolves again; the other pools' nodes are.
+  const brokenClass = new Map(view.problems.filter((p) => p.nodeClass !== undefined).map((p) => [p.nodePool, p]));
+  const candidates = built.candidates.filter((c) => !brokenClass.has(c.state.nodePool));
+  const rejections: Rejection[] = [...built.rejections];
+  for (const c of built.candidates) {
+    const problem = brokenClass.get(c.state.nodePool);
+    if (problem) rejections.push({ name: c.name, nodePool: c.state.nodePool, reason: 'nodeclass-not-ready', message: `EC2NodeClass ${problem.nodeClass} is not ready: ${problem.message}` });
+  }
   const budgets = new BudgetTracker(state, idx.pools, now);
   const sim: SimulationInput = { state, cache, view, maxInstanceTypeOptions: options.maxInstanceTypesPerClaim };
   const context: MethodContext = {

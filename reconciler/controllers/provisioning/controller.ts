@@ -112,7 +112,18 @@ export class ProvisioningController implements Controller {
     const problemsKey = view.problems.map((p) => `${p.nodePool}:${p.message}`).join('|');
     if (problemsKey !== this.reportedProblems) {
       this.reportedProblems = problemsKey;
-      for (const p of view.problems) logger.warn('NodePool cannot provision', { nodePool: p.nodePool, problem: p.message });
+      for (const p of view.problems) {
+        logger.warn('NodePool cannot provision', { nodePool: p.nodePool, problem: p.message, ...(p.nodeClass ? { nodeClass: p.nodeClass } : {}) });
+        if (p.nodeClass !== undefined) {
+          decisions.record({
+            controller: this.name,
+            action: 'skip',
+            reason: 'nodeclass-not-ready',
+            message: `NodePool ${p.nodePool} launches nothing: ${p.message}`,
+            nodePool: p.nodePool,
+          });
+        }
+      }
     }
 
     const started = performance.now();

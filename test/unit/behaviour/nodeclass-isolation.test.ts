@@ -1,0 +1,61 @@
+// One broken EC2NodeClass stops only its own pools: a class whose subnet selector
+// matches nothing makes its pool launch nothing (and say why, naming the class and the
+// term), while the pool of a healthy class keeps provisioning pods.
+// Goal reported: pools blocked by another pool's broken NodeClass = 0.
+import type { EC2NodeClass, NodePool } from '../../../core/api/karpenter.ts';
+import { NodeClassResolutionError } from '../../../reconciler/adapters/aws/discovery.ts';
+import { canonicalJson } from '../../../core/canonical.ts';
+import { MINUTE, cloudOver, newWorld, nodeClass, nodePool, podsOf, startReconciler } from './fixtures.ts';
+
+function usingClass(pool: NodePool, className: string): NodePool {
+  return { ...pool, spec: { ...pool.spec, template: { ...pool.spec.template, spec: { ...pool.spec.template.spec, nodeClassRef: { ...pool.spec.template.spec.nodeClassRef, name: className } } } } };
+}
+
+test('a NodeClass whose subnet selector matches nothing blocks only its own pool', async () => {
+  const world = newWorld();
+  const broken = nodeClass('broken');
+  const badTerms = [{ tags: { 'karpenter.sh/discovery': 'no-such-cluster' } }];
+  (broken.spec as { subnetSelectorTerms: unknown }).subnetSelectorTerms = badTerms;
+  world.intent.accept({
+    commit: 'a1',
+    nodePools: [usingClass(nodePool('good'), 'default'), usingClass(nodePool('bad'), 'broken')],
+    nodeClasses: [nodeClass(), broken],
+  });
+  const ec2 = world.ec2;
+  // Discovery as the AWS adapter does it: only the cluster's tag matches a subnet.
+  const cloud = cloudOver(ec2, {
+    async getInstanceTypes(nc: EC2NodeClass) {
+      const terms = nc.spec?.subnetSelectorTerms ?? [];
+      if (!terms.some((t) => t.tags?.['karpenter.sh/discovery'] === 'test')) {
+        throw new NodeClassResolutionError(nc.metadata.name ?? '', 'spec.subnetSelectorTerms', `matched no subnet (${canonicalJson(terms)})`, 'tag the cluster subnets to match');
+      }
+      return ec2.getInstanceTypes(nc);
+    },
+  });
+  const h = await startReconciler(world, {}, cloud);
+  for (const pool of ['good', 'bad']) {
+    for (let i = 0; i < 4; i++) {
+      world.workloads.createPod({
+        metadata: { name: `${pool}-${i}`, namespace: 'default', labels: { app: pool } },
+        spec: { nodeSelector: { 'karpenter.sh/nodepool': pool }, containers: [{ name: 'c', resources: { requests: { cpu: '1', memory: '2Gi' } } }] },
+      });
+    }
+  }
+  await world.clock.advance(5 * MINUTE);
+
+  const claims = world.api.cache.list('NodeClaim');
+  const poolsOfClaims = new Set(claims.map((c) => c.metadata.labels?.['karpenter.sh/nodepool']));
+  expect(poolsOfClaims).toEqual(new Set(['good']));
+  expect(podsOf(world, 'good').every((p) => p.spec.nodeName)).toBe(true);
+  expect(podsOf(world, 'bad').some((p) => p.spec.nodeName)).toBe(false);
+  const why = h.decisions.filter((d) => d.reason === 'nodeclass-not-ready');
+  expect(why.map((d) => d.nodePool)).toEqual(['bad']);
+  expect(why[0]!.message).toContain('EC2NodeClass broken');
+  expect(why[0]!.message).toContain('spec.subnetSelectorTerms');
+  expect(why[0]!.message).toContain('no-such-cluster');
+  // Pools blocked by another pool's broken NodeClass: 0.
+  const blockedByOther = ['good'].filter((p) => !poolsOfClaims.has(p));
+  expect(blockedByOther).toEqual([]);
+  expect(h.errors).toEqual([]);
+  await h.reconciler.stop();
+}, 60_000);
