@@ -19,3 +19,10 @@ export const REASON_COMMIT_REJECTED = 'CommitRejected';
 
 /** Karpenter's own NodePool readiness condition, for pools run by upstream Karpenter instead. */
 export const CONDITION_READY = 'Ready';
+
+/** NodePool (Karpenter's): whether the pool's EC2NodeClass resolves (subnets, security groups, AMIs); Ready follows it. */
+export const CONDITION_NODECLASS_READY = 'NodeClassReady';
+export const REASON_NODECLASS_READY = 'NodeClassReady';
+export const REASON_NODECLASS_NOT_READY = 'NodeClassNotReady';
+export const REASON_NODECLASS_NOT_FOUND = 'NodeClassNotFound';
+export const REASON_READY = 'Ready';

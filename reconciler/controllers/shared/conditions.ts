@@ -11,6 +11,7 @@ export function setCondition(
   reason: string,
   message: string,
   nowIso: string,
+  observedGeneration?: number,
 ): StatusCondition[] {
   const list = [...(conditions ?? [])];
   const i = list.findIndex((c) => c.type === type);
@@ -21,6 +22,7 @@ export function setCondition(
     reason,
     message,
     lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : nowIso,
+    ...(observedGeneration !== undefined ? { observedGeneration } : {}),
   };
   if (i >= 0) list[i] = next;
   else list.push(next);

@@ -15,7 +15,20 @@ import { clusterState } from '../../views/cluster-state.ts';
 import { findDrift, indexIntent } from '../../views/drift.ts';
 import { PriceBook } from '../../cache/pricing.ts';
 import { setCondition } from '../shared/conditions.ts';
-import { CONDITION_COMMIT_ACCEPTED, CONDITION_ROLLED_OUT, REASON_COMMIT_ACCEPTED, REASON_COMMIT_REJECTED, REASON_ROLLED_OUT, REASON_ROLLING_OUT } from '../../../core/contract/index.ts';
+import {
+  CONDITION_COMMIT_ACCEPTED,
+  CONDITION_NODECLASS_READY,
+  CONDITION_READY,
+  CONDITION_ROLLED_OUT,
+  REASON_COMMIT_ACCEPTED,
+  REASON_COMMIT_REJECTED,
+  REASON_NODECLASS_NOT_FOUND,
+  REASON_NODECLASS_NOT_READY,
+  REASON_NODECLASS_READY,
+  REASON_READY,
+  REASON_ROLLED_OUT,
+  REASON_ROLLING_OUT,
+} from '../../../core/contract/index.ts';
 
 /** Status is written at most this often while NodeClaims change (as Karpenter's status resync). */
 const DEBOUNCE_MS = 30_000;
@@ -61,6 +74,16 @@ export class StatusController implements Controller {
 
     const prices = new PriceBook(current.nodeClasses.map((c) => catalog.cached(c.metadata.name ?? '') ?? []));
     const gauges = new Map<string, { nodes: number; cost: number }>();
+    // Each EC2NodeClass's discovery (through the catalog, cached as provisioning reads it):
+    // a class that does not resolve makes only its own pools NodeClassReady=False.
+    const classProblems = new Map<string, string>();
+    for (const nc of current.nodeClasses) {
+      try {
+        await catalog.forNodeClass(nc);
+      } catch (e) {
+        classProblems.set(nc.metadata.name ?? '', (e as Error).message);
+      }
+    }
 
     for (const pool of current.nodePools) {
       const name = pool.metadata.name!;
@@ -82,7 +105,21 @@ export class StatusController implements Controller {
         else if (!n.deleting) upToDate += 1;
       }
 
-      let conditions: StatusCondition[] = [...(cluster.cache.get('NodePool', name)?.status?.conditions ?? [])];
+      const live = cluster.cache.get('NodePool', name);
+      const generation = live?.metadata.generation;
+      let conditions: StatusCondition[] = [...(live?.status?.conditions ?? [])];
+      const className = pool.spec.template.spec.nodeClassRef.name;
+      const classProblem = !idx.classes.has(className)
+        ? { reason: REASON_NODECLASS_NOT_FOUND, message: `EC2NodeClass ${className} is not in commit ${current.commit.slice(0, 12)}` }
+        : classProblems.has(className)
+          ? { reason: REASON_NODECLASS_NOT_READY, message: classProblems.get(className)! }
+          : undefined;
+      conditions = classProblem
+        ? setCondition(conditions, CONDITION_NODECLASS_READY, 'False', classProblem.reason, classProblem.message, nowIso, generation)
+        : setCondition(conditions, CONDITION_NODECLASS_READY, 'True', REASON_NODECLASS_READY, `EC2NodeClass ${className} resolved`, nowIso, generation);
+      conditions = classProblem
+        ? setCondition(conditions, CONDITION_READY, 'False', classProblem.reason, classProblem.message, nowIso, generation)
+        : setCondition(conditions, CONDITION_READY, 'True', REASON_READY, '', nowIso, generation);
       const done = drifted === 0 && replacing === 0;
       conditions = setCondition(
         conditions,
@@ -91,6 +128,7 @@ export class StatusController implements Controller {
         done ? REASON_ROLLED_OUT : REASON_ROLLING_OUT,
         `commit ${current.commit.slice(0, 12)}: ${upToDate}/${nodes.length} nodes up to date, ${drifted} drifted, ${replacing} being replaced`,
         nowIso,
+        generation,
       );
       conditions = rejection
         ? setCondition(
@@ -103,8 +141,9 @@ export class StatusController implements Controller {
               .map((p) => `${p.file}: ${p.field}: ${p.message}`)
               .join('; ')}`,
             nowIso,
+            generation,
           )
-        : setCondition(conditions, CONDITION_COMMIT_ACCEPTED, 'True', REASON_COMMIT_ACCEPTED, `commit ${current.commit.slice(0, 12)} in force`, nowIso);
+        : setCondition(conditions, CONDITION_COMMIT_ACCEPTED, 'True', REASON_COMMIT_ACCEPTED, `commit ${current.commit.slice(0, 12)} in force`, nowIso, generation);
       const status: NodePoolStatus = {
         nodes: nodes.length,
         resources: Object.fromEntries(Object.entries(resources).map(([k, v]) => [k, formatResourceQuantity(k, v)])),

@@ -56,6 +56,13 @@ test('a NodeClass whose subnet selector matches nothing blocks only its own pool
   // Pools blocked by another pool's broken NodeClass: 0.
   const blockedByOther = ['good'].filter((p) => !poolsOfClaims.has(p));
   expect(blockedByOther).toEqual([]);
+  // The status names the class and the term: NodeClassReady and Ready are False on the broken pool only.
+  const cond = (pool: string, type: string) => world.api.cache.get('NodePool', pool)?.status?.conditions?.find((c) => c.type === type);
+  expect(cond('bad', 'NodeClassReady')).toMatchObject({ status: 'False', reason: 'NodeClassNotReady', observedGeneration: 1 });
+  expect(cond('bad', 'Ready')).toMatchObject({ status: 'False', reason: 'NodeClassNotReady' });
+  expect(cond('bad', 'Ready')!.message).toMatch(/EC2NodeClass broken: spec.subnetSelectorTerms matched no subnet .*no-such-cluster/);
+  expect(cond('good', 'NodeClassReady')).toMatchObject({ status: 'True', observedGeneration: 1 });
+  expect(cond('good', 'Ready')).toMatchObject({ status: 'True', reason: 'Ready' });
   expect(h.errors).toEqual([]);
   await h.reconciler.stop();
 }, 60_000);

@@ -17,7 +17,10 @@ function fluxStatus(obj: Record<string, unknown>): FluxHealthStatus | undefined 
   const e = nodePoolHealthCheckExpr();
   let results: boolean[];
   try {
-    results = [e.inProgress, e.failed, e.current].map((x) => evaluate(x, obj) as boolean);
+    // As the object reaches Flux, as JSON: the simulator's objects may come from another
+    // realm (structuredClone under jest's VM), which cel-js does not take for plain objects.
+    const json = JSON.parse(JSON.stringify(obj)) as Record<string, unknown>;
+    results = [e.inProgress, e.failed, e.current].map((x) => evaluate(x, json) as boolean);
   } catch {
     return undefined; // a field the expressions need does not exist yet: Flux waits
   }
