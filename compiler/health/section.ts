@@ -5,7 +5,7 @@
 // NodePool, so a team's Kustomizations can `dependsOn: joinery-health` to wait for a rollout.
 
 import type { SectionProvider } from '../synth/section-provider.ts';
-import { ARGOCD_HEALTH_KEY, ARGOCD_PATCH_FILE, LUA_FILE, argoCdFiles } from './argocd.ts';
+import { ARGOCD_EC2NODECLASS_HEALTH_KEY, ARGOCD_HEALTH_KEY, ARGOCD_PATCH_FILE, EC2NODECLASS_LUA_FILE, LUA_FILE, argoCdFiles } from './argocd.ts';
 import { CONDITION_COMMIT_ACCEPTED, CONDITION_ROLLED_OUT } from '../../core/contract/index.ts';
 import { fluxHealthSpec } from './flux.ts';
 
@@ -22,6 +22,9 @@ Argo CD: add \`${HEALTH_SECTION_DIR}/${ARGOCD_PATCH_FILE}\` to the \`patches\` o
 that installs Argo CD (it sets \`${ARGOCD_HEALTH_KEY}\` in argocd-cm), or put
 \`${LUA_FILE}\` under that key yourself. NodePools are then Progressing during a rollout,
 Healthy after it, Degraded when the commit was rejected, and later sync waves wait for them.
+The same patch sets \`${ARGOCD_EC2NODECLASS_HEALTH_KEY}\` (\`${EC2NODECLASS_LUA_FILE}\`):
+an EC2NodeClass whose Ready condition is False (a subnet, security group or AMI selector term
+matched nothing, so its NodePools launch nothing) is Degraded, with the failing term as message.
 
 Flux: the Kustomization \`joinery-health\` (flux/joinery-health.yaml) health-checks every
 NodePool with CEL expressions (healthCheckExprs, Flux 2.5 or later). Make a Kustomization

@@ -2,8 +2,8 @@
 // (fengari) and the Flux CEL expressions run on a CEL evaluator (cel-js), on the fixtures
 // and on NodePools whose status the production status controller wrote in the simulator.
 import { evaluate } from '@marcbachmann/cel-js';
-import { CONDITION_COMMIT_ACCEPTED, CONDITION_ROLLED_OUT, REASON_COMMIT_REJECTED, REASON_ROLLED_OUT, REASON_ROLLING_OUT } from '../../../../core/contract/index.ts';
-import { argoCdFiles, nodePoolHealthLua } from '../../../../compiler/health/argocd.ts';
+import { CONDITION_COMMIT_ACCEPTED, CONDITION_READY, CONDITION_ROLLED_OUT, REASON_COMMIT_REJECTED, REASON_ROLLED_OUT, REASON_ROLLING_OUT } from '../../../../core/contract/index.ts';
+import { argoCdFiles, ec2NodeClassHealthLua, nodePoolHealthLua } from '../../../../compiler/health/argocd.ts';
 import { HEALTH_FIXTURES, type FluxHealthStatus } from '../../../../compiler/health/fixtures.ts';
 import { fluxHealthSpec, nodePoolHealthCheckExpr } from '../../../../compiler/health/flux.ts';
 import type { NodePool } from '../../../../core/api/karpenter.ts';
@@ -50,9 +50,13 @@ describe('the NodePool health checks', () => {
     const files = new Map(argoCdFiles().map((f) => [f.fileName, f.content]));
     expect([...files.keys()].filter((n) => /\.ya?ml$/.test(n))).toEqual([]);
     expect(files.get('nodepool-health.lua')).toBe(lua);
+    expect(files.get('ec2nodeclass-health.lua')).toBe(ec2NodeClassHealthLua());
     const patch = JSON.parse(files.get('argocd-cm-patch.json')!) as { metadata: { name: string; namespace: string }; data: Record<string, string> };
     expect(patch.metadata).toEqual({ name: 'argocd-cm', namespace: 'argocd' });
-    expect(patch.data).toEqual({ 'resource.customizations.health.karpenter.sh_NodePool': lua });
+    expect(patch.data).toEqual({
+      'resource.customizations.health.karpenter.sh_NodePool': lua,
+      'resource.customizations.health.karpenter.k8s.aws_EC2NodeClass': ec2NodeClassHealthLua(),
+    });
   });
 
   test('the Flux Kustomization health-checks every NodePool, by name', () => {
@@ -98,5 +102,42 @@ describe('the NodePool health checks', () => {
     await w.stop();
     expect(runHealthLua(lua, nodePool())).toEqual({ status: 'Healthy', message: 'commit c0c000000000: 3/3 nodes up to date, 0 drifted, 0 being replaced' });
     expect(fluxStatus(nodePool())).toBe('Current');
+  });
+});
+
+describe('the EC2NodeClass health check (Argo CD)', () => {
+  const classLua = ec2NodeClassHealthLua();
+  const T = '2026-03-03T00:00:00Z';
+  const nodeClass = (generation: number, conditions?: Record<string, unknown>[]) => ({
+    apiVersion: 'karpenter.k8s.aws/v1',
+    kind: 'EC2NodeClass',
+    metadata: { name: 'default', generation },
+    ...(conditions ? { status: { conditions } } : {}),
+  });
+  const ready = (status: string, reason: string, message: string, observedGeneration?: number) => ({
+    type: CONDITION_READY,
+    status,
+    reason,
+    message,
+    lastTransitionTime: T,
+    ...(observedGeneration !== undefined ? { observedGeneration } : {}),
+  });
+
+  test('reads the contract\'s Ready condition', () => {
+    expect(classLua).toContain(`"${CONDITION_READY}"`);
+  });
+
+  test.each([
+    ['no status yet', nodeClass(1), { status: 'Progressing', message: 'waiting for the EC2NodeClass to report condition Ready' }],
+    ['Ready True', nodeClass(1, [ready('True', 'Ready', '', 1)]), { status: 'Healthy', message: '' }],
+    [
+      'Ready False naming the term',
+      nodeClass(2, [ready('False', 'SubnetsNotFound', 'spec.subnetSelectorTerms matched no subnet ([{"tags":{"karpenter.sh/discovery":"nope"}}])', 2)]),
+      { status: 'Degraded', message: 'spec.subnetSelectorTerms matched no subnet ([{"tags":{"karpenter.sh/discovery":"nope"}}])' },
+    ],
+    ['Ready of an older generation', nodeClass(3, [ready('False', 'SubnetsNotFound', 'old', 2)]), { status: 'Progressing', message: 'waiting for generation 3 to be observed' }],
+    ['Ready Unknown', nodeClass(1, [ready('Unknown', 'AwaitingReconciliation', 'checking', 1)]), { status: 'Progressing', message: 'checking' }],
+  ] as const)('%s', (_name, obj, expected) => {
+    expect(runHealthLua(classLua, obj as unknown as Record<string, unknown>)).toEqual(expected);
   });
 });
