@@ -14,6 +14,8 @@ import {
   KARPENTER_AWS_GROUP,
   EC2NODECLASS_KIND,
   REASON_COMMIT_ACCEPTED,
+  CONDITION_NODECLASS_READY,
+  REASON_NODECLASS_NOT_READY,
 } from '../../core/contract/index.ts';
 
 export type ArgoHealthStatus = 'Healthy' | 'Progressing' | 'Degraded';
@@ -56,7 +58,15 @@ const done = 'commit 3f9c2a1b7d4e: 3/3 nodes up to date, 0 drifted, 0 being repl
 const rolling = 'commit 3f9c2a1b7d4e: 1/3 nodes up to date, 1 drifted, 1 being replaced';
 const rejectedMessage = 'commit 8e1d0c5a2b3f rejected, 3f9c2a1b7d4e stays in force: generated/nodepools/general-purpose.yaml: spec.template.spec.nodeClassRef.name: EC2NodeClass "gp" is not defined';
 
+const nodeClassMessage = 'EC2NodeClass default: spec.subnetSelectorTerms matched no subnet ([{"tags":{"karpenter.sh/discovery":"nope"}}]); tag the cluster subnets to match';
+
 export const HEALTH_FIXTURES: readonly HealthFixture[] = [
+  {
+    name: 'nodeclass-not-ready',
+    object: pool(2, [condition(CONDITION_NODECLASS_READY, 'False', REASON_NODECLASS_NOT_READY, nodeClassMessage, 2), condition(CONDITION_ROLLED_OUT, 'True', REASON_ROLLED_OUT, done, 2), accepted]),
+    argo: { status: 'Degraded', message: nodeClassMessage },
+    flux: 'Failed',
+  },
   {
     name: 'rolled-out',
     object: pool(2, [condition(CONDITION_ROLLED_OUT, 'True', REASON_ROLLED_OUT, done), accepted]),

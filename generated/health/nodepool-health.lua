@@ -3,6 +3,8 @@
 --
 --   joinery.dev/PolicyCommitAccepted False -> Degraded: the policy commit was rejected and
 --                                              the last good one stays in force
+--   NodeClassReady False                   -> Degraded: the pool's EC2NodeClass does not
+--                                              resolve; the pool launches nothing
 --   joinery.dev/PolicyRolledOut False      -> Progressing: drifted nodes are being replaced,
 --                                              within the pool's disruption budgets
 --   joinery.dev/PolicyRolledOut True       -> Healthy: every node matches the policy
@@ -13,6 +15,7 @@
 local ROLLED_OUT = "joinery.dev/PolicyRolledOut"
 local COMMIT_ACCEPTED = "joinery.dev/PolicyCommitAccepted"
 local READY = "Ready"
+local NODECLASS_READY = "NodeClassReady"
 
 local function condition(o, conditionType)
   if o.status == nil or o.status.conditions == nil then
@@ -36,6 +39,13 @@ local accepted = condition(obj, COMMIT_ACCEPTED)
 if accepted ~= nil and accepted.status == "False" then
   hs.status = "Degraded"
   hs.message = accepted.message or "the policy commit was rejected; the last good commit stays in force"
+  return hs
+end
+
+local nodeClassReady = condition(obj, NODECLASS_READY)
+if nodeClassReady ~= nil and nodeClassReady.status == "False" then
+  hs.status = "Degraded"
+  hs.message = nodeClassReady.message or "the EC2NodeClass is not ready"
   return hs
 end
 

@@ -5,6 +5,8 @@
 import type { EC2NodeClass, NodePool } from '../../../core/api/karpenter.ts';
 import { NodeClassResolutionError } from '../../../reconciler/adapters/aws/discovery.ts';
 import { canonicalJson } from '../../../core/canonical.ts';
+import { nodePoolHealthLua } from '../../../compiler/health/argocd.ts';
+import { runHealthLua } from '../compiler/health/lua.ts';
 import { MINUTE, cloudOver, newWorld, nodeClass, nodePool, podsOf, startReconciler } from './fixtures.ts';
 
 function usingClass(pool: NodePool, className: string): NodePool {
@@ -63,6 +65,10 @@ test('a NodeClass whose subnet selector matches nothing blocks only its own pool
   expect(cond('bad', 'Ready')!.message).toMatch(/EC2NodeClass broken: spec.subnetSelectorTerms matched no subnet .*no-such-cluster/);
   expect(cond('good', 'NodeClassReady')).toMatchObject({ status: 'True', observedGeneration: 1 });
   expect(cond('good', 'Ready')).toMatchObject({ status: 'True', reason: 'Ready' });
+  // Argo CD: the broken pool is Degraded with the failing term; the other one Healthy.
+  const health = (pool: string) => runHealthLua(nodePoolHealthLua(), JSON.parse(JSON.stringify(world.api.cache.get('NodePool', pool))) as Record<string, unknown>);
+  expect(health('bad')).toEqual({ status: 'Degraded', message: cond('bad', 'Ready')!.message });
+  expect(health('good').status).toBe('Healthy');
   expect(h.errors).toEqual([]);
   await h.reconciler.stop();
 }, 60_000);
