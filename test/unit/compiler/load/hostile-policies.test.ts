@@ -86,3 +86,25 @@ describe('hostile policies', () => {
     expect(result.stderr).toMatch(/policy policies\/web\.ts ran out of memory \(limit 64 MB\)/);
   });
 });
+
+describe('hostile values in the policy API are field-named errors, never a stack trace', () => {
+  const cases: [string, (source: string) => string, RegExp][] = [
+    ['Infinity', (src) => src.replace('limits: { cpu: 100 }', 'limits: { cpu: Infinity }'), /NodePool\/web limits\.cpu: is Infinity, not a finite number/],
+    ['NaN', (src) => src.replace('limits: { cpu: 100 }', 'limits: { cpu: 100 },\n    weight: NaN'), /NodePool\/web weight: is NaN, not a finite number/],
+    [
+      'an 800,000-value requirement',
+      (src) => src.replace('limits: { cpu: 100 }', "limits: { cpu: 100 },\n    requirements: [{ key: 'node.kubernetes.io/instance-type', operator: 'In', values: Array.from({ length: 800_000 }, (_, i) => `t${i}`) }]"),
+      /NodePool\/web requirements\[0\]\.values: has 800000 entries; at most 1000 are allowed/,
+    ],
+    ['a __proto__ key', (src) => src.replace('limits: { cpu: 100 }', "limits: { cpu: 100 },\n    labels: JSON.parse('{\"__proto__\": \"x\"}')"), /NodePool\/web labels\.__proto__: "__proto__" is not allowed as a key/],
+    ['a constructor key', (src) => src.replace("{ tags: { 'karpenter.sh/discovery': 'test' } }],\n    securityGroups", "{ tags: { ['constructor']: 'test' } as any }],\n    securityGroups"), /EC2NodeClass\/web subnets\[0\]\.tags\.constructor: "constructor" is not allowed as a key/],
+  ];
+  test.each(cases)('%s', (_name, change, message) => {
+    project.write('policies/web.ts', change(goodPolicy('web')));
+    const result = compile(project.dir);
+    expect(result.stderr).toMatch(/policies\/web\.ts:\d+:\d+ error \[invalid-value\]/);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/unexpected error|\n\s+at /);
+    expect(result.code).toBe(1);
+  });
+});
