@@ -87,6 +87,7 @@ export function collectIntent(policies: readonly Policy[], root: string): { mode
         ? { file: relative(root, described.location.file), line: described.location.line, column: described.location.column }
         : { file: policy.sourceFile };
       for (const issue of described.issues) diagnostics.push(issueDiagnostic(issue, described.kind, described.name, source));
+      if (described.unsafe) continue;
       const object = { kind: described.kind, name: described.name, source, policyFile: policy.sourceFile };
       if (described.kind === 'NodePool') model.nodePools.push({ ...object, manifest: described.manifest as unknown as NodePool });
       else model.ec2NodeClasses.push({ ...object, manifest: described.manifest as unknown as EC2NodeClass });

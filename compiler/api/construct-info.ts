@@ -34,8 +34,10 @@ export interface JoineryConstructInfo {
   location: SourceLocation | undefined;
   issues: readonly ValueIssue[];
   acknowledgements: Acknowledgements;
-  /** The Kubernetes object, as plain JSON (the same as cdk8s synthesizes). */
+  /** The Kubernetes object, as plain JSON (the same as cdk8s synthesizes); empty when `unsafe`. */
   manifest: Record<string, unknown>;
+  /** A prop holds an unsafe value (NaN, Infinity, an oversized list, a `__proto__` key): only `issues` is filled, and the object is left out of the compile. */
+  unsafe?: boolean;
 }
 
 export interface JoineryConstruct {

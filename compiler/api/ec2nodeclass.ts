@@ -1,5 +1,6 @@
 // EC2NodeClass: how Karpenter launches EC2 instances for the NodePools that reference it
 // (AMI, subnets, security groups, IAM role, disks, instance metadata, kubelet settings).
+import { unsafeValueIssues } from './hostile-values.ts';
 import { ApiObject, Lazy } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type {
@@ -238,6 +239,10 @@ export class EC2NodeClass extends ApiObject implements JoineryConstruct {
   }
 
   [JOINERY_CONSTRUCT](): JoineryConstructInfo {
+    const unsafe = unsafeValueIssues(this.config);
+    if (unsafe.length > 0) {
+      return { kind: 'EC2NodeClass', name: this.name, path: this.node.path, location: this.location, issues: unsafe, acknowledgements: {}, manifest: {}, unsafe: true };
+    }
     return {
       kind: 'EC2NodeClass',
       name: this.name,

@@ -13,6 +13,7 @@ import type {
   NodeSelectorRequirementWithMinValues,
 } from '../../core/api/karpenter.ts';
 import { acknowledgementAnnotation, type AcknowledgeableGuardrailId, type Acknowledgements } from '../guardrails/ids.ts';
+import { unsafeValueIssues } from './hostile-values.ts';
 import {
   JOINERY_CONSTRUCT,
   kindScope,
@@ -304,6 +305,15 @@ export class NodePool extends ApiObject implements JoineryConstruct {
   }
 
   [JOINERY_CONSTRUCT](): JoineryConstructInfo {
+    const unsafe = unsafeValueIssues({ ...this.config, nodeClass: undefined }).concat(
+      unsafeValueIssues(this.extraRequirements, 'requirements(added)'),
+      unsafeValueIssues(this.extraTaints, 'taints(added)'),
+      unsafeValueIssues(this.extraLabels, 'labels(added)'),
+      unsafeValueIssues(this.extraBudgets, 'disruption.budgets(added)'),
+    );
+    if (unsafe.length > 0) {
+      return { kind: 'NodePool', name: this.name, path: this.node.path, location: this.location, issues: unsafe, acknowledgements: {}, manifest: {}, unsafe: true };
+    }
     return {
       kind: 'NodePool',
       name: this.name,

@@ -12,6 +12,7 @@
 //     nodeRoleArn: 'arn:aws:iam::111122223333:role/KarpenterNodeRole-prod-use1',
 //     git: { url: 'https://github.com/acme/capacity.git', credentialsSecret: 'joinery-git' },
 //   });
+import { unsafeValueIssues } from './hostile-values.ts';
 import { Construct } from 'constructs';
 import type { Toleration } from '../../core/api/k8s.ts';
 import { RECONCILER_DEFAULTS, type AwsIdentity, type NetworkPeer, type ReconcilerDeploymentSpec, type ReconcilerLogLevel } from '../deployment/spec.ts';
@@ -119,6 +120,7 @@ const GIT_URL = /^(?:(?:https?|ssh|git|file):\/\/\S+|[\w.-]+@[\w.-]+:\S+)$/;
 export function resolveReconcilerDeployment(props: ReconcilerDeploymentProps): { spec: ReconcilerDeploymentSpec; issues: ValueIssue[] } {
   const D = RECONCILER_DEFAULTS;
   const issues: ValueIssue[] = [];
+  issues.push(...unsafeValueIssues(props));
   const issue = (field: string, message: string, fix: string) => issues.push({ field, message, fix });
 
   const image = IMAGE.exec(props.image ?? '');

@@ -8,10 +8,11 @@ import { basename, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App } from 'cdk8s';
 import { isPolicyDefinition, Policy } from '../api/policy.ts';
+import { runPoliciesIsolated, type IsolationLimits } from './run-isolated.ts';
 import { typecheckPolicies } from './typecheck.ts';
 
 export interface PolicyLoadError {
-  code: 'type-error' | 'policy-threw' | 'policy-export' | 'no-policies';
+  code: 'type-error' | 'policy-threw' | 'policy-export' | 'no-policies' | 'policy-timeout' | 'policy-exited';
   /** Path relative to the project root. */
   file: string | undefined;
   line?: number;
@@ -35,6 +36,11 @@ export interface LoadPoliciesOptions {
   typecheck?: boolean;
   /** Cache directory for the type checker (default `<root>/.joinery/typecheck`). */
   cacheDir?: string;
+  /**
+   * Limits of the worker that runs the policies first (time per file, memory); `false`
+   * skips it (only for callers that already ran the same files isolated).
+   */
+  isolation?: IsolationLimits | false;
 }
 
 /** Policy entry files: `*.ts` directly in the directory, except declarations and `_`-prefixed helpers. */
@@ -91,8 +97,31 @@ export async function loadPolicies(options: LoadPoliciesOptions): Promise<Loaded
     }
   }
 
+  if (options.isolation !== false) {
+    const failure = await runPoliciesIsolated(files, root, options.isolation);
+    if (failure) {
+      const file = failure.file === undefined ? undefined : rel(failure.file);
+      const message = file === undefined ? failure.message : failure.message.replace(/^the policy\b/, `policy ${file}`);
+      return { policies: [], errors: [{ code: failure.code, file, line: file === undefined ? undefined : 1, column: file === undefined ? undefined : 1, message, fix: failure.fix }] };
+    }
+  }
+
   const policies: Policy[] = [];
   const errors: PolicyLoadError[] = [];
+  // A policy that finished in the worker runs again here; should it call process.exit now
+  // (it could tell the threads apart), the call throws instead of ending the compiler.
+  const exit = process.exit;
+  process.exit = ((code?: number) => {
+    throw new Error(`a policy called process.exit(${code ?? ''})`);
+  }) as typeof process.exit;
+  try {
+    await loadEach();
+  } finally {
+    process.exit = exit;
+  }
+  return { policies, errors };
+
+  async function loadEach(): Promise<void> {
   for (const file of files) {
     const content = await readFile(file);
     // The content hash in the URL makes a changed file load afresh when one process
@@ -118,5 +147,5 @@ export async function loadPolicies(options: LoadPoliciesOptions): Promise<Loaded
     }
     policies.push(policy);
   }
-  return { policies, errors };
+  }
 }

@@ -9,7 +9,7 @@ import type { PolicyLoadError } from '../load/load-policies.ts';
 
 // A ref without policy files is not broken: its intent is empty (the pull request that adds
 // the first policies compares against it). The compiler still reports `no-policies`.
-const LOAD_ERRORS: ReadonlySet<string> = new Set<PolicyLoadError['code']>(['type-error', 'policy-threw', 'policy-export']);
+const LOAD_ERRORS: ReadonlySet<string> = new Set<PolicyLoadError['code']>(['type-error', 'policy-threw', 'policy-export', 'policy-timeout', 'policy-exited']);
 
 export interface RefCompilation {
   /** The intent, or undefined when the policies could not be loaded. */

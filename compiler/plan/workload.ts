@@ -50,10 +50,16 @@ function checkItem(source: string, path: string, kind: string, item: Item): void
   const quantities = (field: string, map: unknown): void => {
     if (map === undefined) return;
     if (!isObject(map)) throw new WorkloadError(source, `${where}: ${field} is not a map of quantities`);
+    let parsed: Record<string, number>;
     try {
-      parseResourceList(map as Record<string, string>);
+      parsed = parseResourceList(map as Record<string, string>);
     } catch (error) {
       throw new WorkloadError(source, `${where}: ${field}: ${(error as Error).message}`);
+    }
+    for (const [name, value] of Object.entries(parsed)) {
+      const raw = String((map as Record<string, unknown>)[name]);
+      if (!Number.isFinite(value)) throw new WorkloadError(source, `${where}: ${field}.${name}: "${raw}" is not a finite quantity`);
+      if (value < 0) throw new WorkloadError(source, `${where}: ${field}.${name}: "${raw}" is negative; a request is 0 or more`);
     }
   };
   const containers = (field: string, spec: Item): void => {

@@ -145,6 +145,25 @@ export interface Scenario {
 
 type Obj = Record<string, unknown>;
 
+/**
+ * Bounds of a scenario, so a typo (`replicas: 1e9`, `duration: 100000h`, `sampleEvery: 0s`)
+ * is an error naming the field rather than a run that exhausts memory or never ends.
+ */
+export const SCENARIO_LIMITS = {
+  /** Replicas of one Deployment step, and completions or parallelism of one Job. */
+  maxReplicas: 10_000,
+  /** Nodes in the starting fleet, all entries together. */
+  maxFleetNodes: 5_000,
+  /** Simulated time. */
+  maxDurationMs: 31 * 24 * 3_600_000,
+  /** Shortest sampling interval. */
+  minSampleMs: 10_000,
+  /** Most samples in one run (duration / sampleEvery). */
+  maxSamples: 50_000,
+  /** Running pods in one snapshot workload. */
+  maxSnapshotPods: 50_000,
+} as const;
+
 class Reader {
   constructor(readonly file: string) {}
 
@@ -173,13 +192,14 @@ class Reader {
     return String(v);
   }
 
-  num(v: unknown, field: string, fallback?: number, min = 0): number {
+  num(v: unknown, field: string, fallback?: number, min = 0, max?: number): number {
     if (v === undefined || v === null) {
       if (fallback !== undefined) return fallback;
       this.fail(field, 'is required');
     }
     const n = typeof v === 'number' ? v : Number(v);
     if (!Number.isFinite(n) || n < min) this.fail(field, `expected a number >= ${min}, got ${JSON.stringify(v)}`);
+    if (max !== undefined && n > max) this.fail(field, `is ${n}; at most ${max.toLocaleString('en-US')} is allowed`);
     return n;
   }
 
@@ -232,11 +252,14 @@ class Reader {
   quantities(v: unknown, field: string): Record<string, string> {
     const out = this.strMap(v, field);
     for (const [k, q] of Object.entries(out)) {
+      let value: number;
       try {
-        parseQuantity(q);
+        value = parseQuantity(q);
       } catch {
-        this.fail(`${field}.${k}`, `"${q}" is not a Kubernetes quantity; write e.g. "500m", "2", "1Gi"`);
+        return this.fail(`${field}.${k}`, `"${q}" is not a Kubernetes quantity; write e.g. "500m", "2", "1Gi"`);
       }
+      if (!Number.isFinite(value)) this.fail(`${field}.${k}`, `"${q}" is not a finite quantity; write e.g. "500m", "2", "1Gi"`);
+      if (value < 0) this.fail(`${field}.${k}`, `"${q}" is negative; a request is 0 or more`);
     }
     return out;
   }
@@ -267,6 +290,12 @@ function podShape(r: Reader, w: Obj, field: string): PodShape {
   };
 }
 
+function boundedFleet(r: Reader, fleet: FleetNodes[]): FleetNodes[] {
+  const total = fleet.reduce((sum, f) => sum + f.count, 0);
+  if (total > SCENARIO_LIMITS.maxFleetNodes) r.fail('fleet', `has ${total.toLocaleString('en-US')} nodes in all; at most ${SCENARIO_LIMITS.maxFleetNodes.toLocaleString('en-US')} are allowed`);
+  return fleet;
+}
+
 export function parseScenario(text: string, file: string): Scenario {
   const r = new Reader(file);
   let doc: unknown;
@@ -282,6 +311,11 @@ export function parseScenario(text: string, file: string): Scenario {
   const startMs = Date.parse(startText);
   if (!Number.isFinite(startMs)) r.fail('start', `"${startText}" is not an ISO time; write e.g. 2026-03-03T00:00:00Z`);
   const durationMs = r.duration(root.duration, 'duration', 24 * 3_600_000);
+  if (durationMs <= 0) r.fail('duration', 'must be longer than 0s');
+  if (durationMs > SCENARIO_LIMITS.maxDurationMs) r.fail('duration', `"${String(root.duration)}" is longer than the limit of ${SCENARIO_LIMITS.maxDurationMs / 3_600_000}h (31 days)`);
+  const sampleMs = r.duration(root.sampleEvery, 'sampleEvery', 5 * 60_000);
+  if (sampleMs < SCENARIO_LIMITS.minSampleMs) r.fail('sampleEvery', `"${String(root.sampleEvery)}" is shorter than the minimum of ${SCENARIO_LIMITS.minSampleMs / 1000}s`);
+  if (durationMs / sampleMs > SCENARIO_LIMITS.maxSamples) r.fail('sampleEvery', `"${String(root.sampleEvery)}" takes ${Math.ceil(durationMs / sampleMs).toLocaleString('en-US')} samples over the duration; at most ${SCENARIO_LIMITS.maxSamples.toLocaleString('en-US')} are allowed: sample less often`);
   const baseDir = dirname(resolve(file));
 
   const cluster = r.obj(root.cluster, 'cluster');
@@ -307,7 +341,7 @@ export function parseScenario(text: string, file: string): Scenario {
         return {
           atMs: r.time(o.at, `${field}.replicas[${j}].at`),
           ...(o.to !== undefined ? { toMs: r.time(o.to, `${field}.replicas[${j}].to`) } : {}),
-          replicas: r.num(o.replicas, `${field}.replicas[${j}].replicas`),
+          replicas: r.num(o.replicas, `${field}.replicas[${j}].replicas`, undefined, 0, SCENARIO_LIMITS.maxReplicas),
         };
       });
       if (steps.length === 0) r.fail(`${field}.replicas`, 'needs at least one step, e.g. [{at: "00:00", replicas: 10}]');
@@ -326,7 +360,7 @@ export function parseScenario(text: string, file: string): Scenario {
       };
     }
     if (kind === 'Job') {
-      const completions = r.num(w.completions, `${field}.completions`, undefined, 1);
+      const completions = r.num(w.completions, `${field}.completions`, undefined, 1, SCENARIO_LIMITS.maxReplicas);
       return {
         kind,
         name,
@@ -334,7 +368,7 @@ export function parseScenario(text: string, file: string): Scenario {
         ...podShape(r, w, field),
         atMs: r.time(w.at, `${field}.at`),
         completions,
-        parallelism: r.num(w.parallelism, `${field}.parallelism`, completions, 1),
+        parallelism: r.num(w.parallelism, `${field}.parallelism`, completions, 1, SCENARIO_LIMITS.maxReplicas),
         runMs: r.duration(w.duration, `${field}.duration`),
       };
     }
@@ -434,7 +468,7 @@ export function parseScenario(text: string, file: string): Scenario {
       stabilizationMs: r.duration(rec.stabilization, 'reconciler.stabilization', 15_000),
       spotToSpot: r.bool(rec.spotToSpot, 'reconciler.spotToSpot'),
     },
-    fleet: r.list(root.fleet, 'fleet').map((x, i) => {
+    fleet: boundedFleet(r, r.list(root.fleet, 'fleet').map((x, i) => {
       const f = `fleet[${i}]`;
       const n = r.obj(x, f);
       const ct = r.str(n.capacityType, `${f}.capacityType`, 'on-demand');
@@ -444,10 +478,10 @@ export function parseScenario(text: string, file: string): Scenario {
         nodePool: r.str(n.nodePool, `${f}.nodePool`),
         instanceType: r.str(n.instanceType, `${f}.instanceType`),
         zone: r.str(n.zone, `${f}.zone`, 'us-east-1a'),
-        count: r.num(n.count, `${f}.count`, 1, 1),
+        count: r.num(n.count, `${f}.count`, 1, 1, SCENARIO_LIMITS.maxFleetNodes),
         ageMs: r.duration(n.age, `${f}.age`, 0),
       };
-    }),
+    })),
     daemonSets: r.list(root.daemonSets, 'daemonSets').map((x, i) => {
       const f = `daemonSets[${i}]`;
       const d = r.obj(x, f);
@@ -460,7 +494,7 @@ export function parseScenario(text: string, file: string): Scenario {
     }),
     workloads,
     events: events.sort((a, b) => a.atMs - b.atMs),
-    sampleMs: r.duration(root.sampleEvery, 'sampleEvery', 5 * 60_000),
+    sampleMs,
   };
 }
 

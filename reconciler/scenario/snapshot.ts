@@ -7,7 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import type { DaemonSet, Pod, PodDisruptionBudget } from '../../core/api/k8s.ts';
 import type { DeploymentSpec } from '../adapters/in-memory/workloads.ts';
-import { ScenarioError } from './scenario.ts';
+import { parseQuantity } from '../../core/resources/quantity.ts';
+import { SCENARIO_LIMITS, ScenarioError } from './scenario.ts';
 
 export interface Snapshot {
   readonly deployments: DeploymentSpec[];
@@ -33,6 +34,24 @@ function stripPod(p: Pod): Pod {
   };
 }
 
+/** Requests of every container are finite, non-negative quantities. */
+function checkRequests(file: string, path: string, pod: Pod): void {
+  for (const group of ['containers', 'initContainers'] as const) {
+    for (const [j, c] of (pod.spec?.[group] ?? []).entries()) {
+      for (const [name, q] of Object.entries(c.resources?.requests ?? {})) {
+        const field = `${path}.spec.${group}[${j}].resources.requests.${name}`;
+        let value: number;
+        try {
+          value = parseQuantity(q as string);
+        } catch {
+          throw new ScenarioError(file, field, `"${String(q)}" is not a Kubernetes quantity (pod ${pod.metadata?.name})`);
+        }
+        if (!Number.isFinite(value) || value < 0) throw new ScenarioError(file, field, `"${String(q)}" is ${value < 0 ? 'negative' : 'not finite'} (pod ${pod.metadata?.name}); a request is a finite quantity of 0 or more`);
+      }
+    }
+  }
+}
+
 export async function loadSnapshot(file: string): Promise<Snapshot> {
   let doc: ListObject;
   try {
@@ -46,6 +65,7 @@ export async function loadSnapshot(file: string): Promise<Snapshot> {
   const daemonSets: DaemonSet[] = [];
   const pdbs: PodDisruptionBudget[] = [];
   let nodes = 0;
+  let pods = 0;
   for (const [i, item] of doc.items.entries()) {
     switch (item.kind) {
       case 'Pod': {
@@ -53,6 +73,8 @@ export async function loadSnapshot(file: string): Promise<Snapshot> {
         const phase = p.status?.phase;
         if (phase === 'Succeeded' || phase === 'Failed') break;
         if (!Array.isArray(p.spec?.containers)) throw new ScenarioError(file, `items[${i}].spec.containers`, `missing on pod ${p.metadata?.name}; is this a pod list from kubectl?`);
+        checkRequests(file, `items[${i}]`, p);
+        if (++pods > SCENARIO_LIMITS.maxSnapshotPods) throw new ScenarioError(file, 'items', `holds more than ${SCENARIO_LIMITS.maxSnapshotPods.toLocaleString('en-US')} running pods; split the snapshot or filter it by namespace`);
         const owner = p.metadata.ownerReferences?.find((o) => o.controller);
         if (owner?.kind === 'DaemonSet') break; // recreated by its DaemonSet
         if (!owner) barePods.push(stripPod(p));
