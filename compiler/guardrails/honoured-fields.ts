@@ -46,6 +46,13 @@ const AMI_FAMILY = 'test/unit/reconciler/adapters/aws/userdata.test.ts › AL2 (
 const USER_DATA = "test/unit/reconciler/adapters/aws/userdata.test.ts › AL2023 (nodeadm) › the class's own user data comes first, as MIME parts";
 const MAX_PODS = 'test/unit/reconciler/adapters/aws/userdata.test.ts › AL2023 (nodeadm) › a NodeConfig with the cluster, the kubelet config and flags';
 const CLASS_TAGS = "test/unit/behaviour/nodeclass-tags.test.ts › an EC2NodeClass's tags are on every instance launched for it; joinery's own tags win";
+const SEL_AMI_ID = 'test/integration/nodeclass-selectors.test.ts › spec.amiSelectorTerms › an AMI selected by id resolves to exactly that image';
+const SEL_AMI_NAME = 'test/integration/nodeclass-selectors.test.ts › spec.amiSelectorTerms › AMIs selected by name (exact or a pattern) resolve to exactly the matching images, per architecture';
+const SEL_AMI_OWNER = 'test/integration/nodeclass-selectors.test.ts › spec.amiSelectorTerms › AMIs selected by owner and name resolve only for the owning account';
+const SEL_AMI_TAGS = 'test/integration/nodeclass-selectors.test.ts › spec.amiSelectorTerms › an AMI selected by tags resolves to exactly the tagged image';
+const SEL_SUBNET_ID = 'test/integration/nodeclass-selectors.test.ts › spec.subnetSelectorTerms › a subnet selected by id resolves to exactly that subnet, in its zone';
+const SEL_SG_ID = 'test/integration/nodeclass-selectors.test.ts › spec.securityGroupSelectorTerms › a security group selected by id resolves to exactly that group';
+const SEL_SG_NAME = 'test/integration/nodeclass-selectors.test.ts › spec.securityGroupSelectorTerms › a security group selected by name resolves to exactly that group';
 
 const yes = (test: string, extra: Partial<FieldRow> = {}): FieldRow => ({ honoured: true, test, ...extra });
 const no = (note?: string): FieldRow => ({ honoured: false, ...(note ? { note } : {}) });
@@ -96,11 +103,11 @@ const EC2NODECLASS: Record<string, FieldRow> = {
   'spec.amiFamily': yes(AMI_FAMILY),
   'spec.amiSelectorTerms': yes(PROVISIONING),
   'spec.amiSelectorTerms[].alias': yes(PROVISIONING),
-  'spec.amiSelectorTerms[].id': no('resolved by the AWS adapter, but no test shows it'),
-  'spec.amiSelectorTerms[].name': no('resolved by the AWS adapter, but no test shows it'),
-  'spec.amiSelectorTerms[].owner': no('resolved by the AWS adapter, but no test shows it'),
+  'spec.amiSelectorTerms[].id': yes(SEL_AMI_ID),
+  'spec.amiSelectorTerms[].name': yes(SEL_AMI_NAME),
+  'spec.amiSelectorTerms[].owner': yes(SEL_AMI_OWNER),
   'spec.amiSelectorTerms[].ssmParameter': no(),
-  'spec.amiSelectorTerms[].tags': no('resolved by the AWS adapter, but no test shows it'),
+  'spec.amiSelectorTerms[].tags': yes(SEL_AMI_TAGS),
   'spec.associatePublicIPAddress': yes(LT_MISC),
   'spec.blockDeviceMappings': yes(LT_BLOCK),
   'spec.blockDeviceMappings[].deviceName': yes(LT_BLOCK),
@@ -153,11 +160,11 @@ const EC2NODECLASS: Record<string, FieldRow> = {
     notRefusedYet: 'every policy, preset and the README example set role (the CRD needs role or instanceProfile); refusing it is a change of the policy API, left to the issue that honours it',
   },
   'spec.securityGroupSelectorTerms': yes(PROVISIONING),
-  'spec.securityGroupSelectorTerms[].id': no('resolved by the AWS adapter, but no test shows it'),
-  'spec.securityGroupSelectorTerms[].name': no('resolved by the AWS adapter, but no test shows it'),
+  'spec.securityGroupSelectorTerms[].id': yes(SEL_SG_ID),
+  'spec.securityGroupSelectorTerms[].name': yes(SEL_SG_NAME),
   'spec.securityGroupSelectorTerms[].tags': yes(PROVISIONING),
   'spec.subnetSelectorTerms': yes(PROVISIONING),
-  'spec.subnetSelectorTerms[].id': no('resolved by the AWS adapter, but no test shows it'),
+  'spec.subnetSelectorTerms[].id': yes(SEL_SUBNET_ID),
   'spec.subnetSelectorTerms[].tags': yes(PROVISIONING),
   'spec.tags': yes(CLASS_TAGS),
   'spec.userData': yes(USER_DATA),
