@@ -9,8 +9,6 @@ export default definePolicy((policy) => {
     clusterName: CLUSTER_NAME,
     role: NODE_ROLE,
     ami: AMI,
-    // Jobs spill to local NVMe where the instance has it.
-    instanceStorePolicy: 'RAID0',
     tags: { 'cost-center': 'data-platform' },
   });
 

@@ -1,0 +1,210 @@
+// Every field of the NodePool, EC2NodeClass and NodeOverlay specs in data/karpenter-crds/:
+// whether the joinery reconciler acts on it, and the test that shows it does. A field it
+// does not act on is refused by the `field-not-honoured` guardrail, so a policy never asks
+// for something that silently does not happen. The README's table of honoured fields is
+// rendered from this one structure (`honouredFieldsTable`), and a unit test checks it
+// covers every CRD field (compiler/crd/field-paths.ts), so neither can go stale.
+//
+// Paths are the manifest's, with `[]` for the items of a list. A row turns "yes" only with
+// a test that watches the reconciler act on the field.
+
+export type HonouredKind = 'NodePool' | 'EC2NodeClass' | 'NodeOverlay';
+
+export interface FieldRow {
+  honoured: boolean;
+  /** The test that shows the reconciler acting on the field: `file › test name`. */
+  test?: string;
+  /** Values of an honoured field the reconciler does not act on (refused like the field). */
+  refusedValues?: Record<string, string>;
+  /** What the reconciler does instead, when the field is not honoured. */
+  note?: string;
+  /**
+   * A field not honoured that the compiler does not refuse yet, and why. Each is a known
+   * lie of the table, listed in the report and kept to a fixed set by a unit test.
+   */
+  notRefusedYet?: string;
+}
+
+const PROVISIONING = 'test/integration/reconciler-provisioning.test.ts › every pod runs on a launched node; each instance is the cheapest type of its NodeClaim; claims and instances carry the commit';
+const POOLS = 'test/integration/reconciler-pools.test.ts › weights, taints and tolerations, node affinity, zones and capacity type each decide the pool and the node';
+const NODEPOOL_TYPES = 'test/unit/core/scheduling/nodepool.test.ts › keeps only the types and offerings its requirements allow';
+const MIN_VALUES = "test/unit/core/scheduling/solver.test.ts › keeps at least minValues distinct values among a new node's options";
+const STARTUP_TAINTS = 'test/unit/core/scheduling/solver.test.ts › does not use a pool whose taint the pod does not tolerate; startup taints need no toleration';
+const REGISTRATION_TAINTS = "test/unit/reconciler/adapters/aws/userdata.test.ts › registrationTaints › the claim's taints, its startup taints, and karpenter.sh/unregistered, once each";
+const TEMPLATE_LABELS = 'test/unit/core/scheduling/nodepool.test.ts › folds template labels and its own nodepool label into labels and requirements';
+const LIMITS = 'test/unit/behaviour/provisioning.test.ts › provisioning › NodePool limits stop launches, counting nodes still in flight, and say so';
+const CONSOLIDATION = 'test/integration/disruption-consolidation.test.ts › without the annotation the nodes are consolidated: $/h drops, and no pod is left pending';
+const BUDGET_NODES = 'test/unit/behaviour/drift-budget.test.ts › 80 drifting nodes under a 10% budget: never more than 8 disrupting at once';
+const BUDGET_WINDOWS = 'test/unit/core/disruption/budgets.test.ts › several budgets: the most restrictive active one that covers the reason wins';
+const EXPIRE_AFTER = 'test/integration/disruption-expiration.test.ts › an expired node is replaced (replacement first) although the budget allows no disruption';
+const TGP = 'test/unit/behaviour/blocking.test.ts › disruption is blocked by › a PDB that allows no eviction: consolidation skips the node, and an expiring node drains only at its terminationGracePeriod';
+const NODE_CLASS_REF = 'test/integration/reconciler-intent.test.ts › follows the NodePools and EC2NodeClasses in the cluster, and rejects a pool whose class is missing';
+const LT_BLOCK = 'test/unit/reconciler/adapters/aws/launch-templates.test.ts › block device mappings: every ebs field is passed to EC2; the root volume sizes ephemeral storage';
+const LT_METADATA = 'test/unit/reconciler/adapters/aws/launch-templates.test.ts › metadata options from the class, Karpenter defaults otherwise';
+const LT_MISC = 'test/unit/reconciler/adapters/aws/launch-templates.test.ts › associatePublicIPAddress, detailedMonitoring and instanceProfile reach the template';
+const AMI_FAMILY = 'test/unit/reconciler/adapters/aws/userdata.test.ts › AL2 (bootstrap.sh) › bootstrap.sh with the cluster, and kubelet flags the kubelet reads back';
+const USER_DATA = "test/unit/reconciler/adapters/aws/userdata.test.ts › AL2023 (nodeadm) › the class's own user data comes first, as MIME parts";
+const MAX_PODS = 'test/unit/reconciler/adapters/aws/userdata.test.ts › AL2023 (nodeadm) › a NodeConfig with the cluster, the kubelet config and flags';
+const CLASS_TAGS = "test/unit/behaviour/nodeclass-tags.test.ts › an EC2NodeClass's tags are on every instance launched for it; joinery's own tags win";
+const SEL_AMI_ID = 'test/integration/nodeclass-selectors.test.ts › spec.amiSelectorTerms › an AMI selected by id resolves to exactly that image';
+const SEL_AMI_NAME = 'test/integration/nodeclass-selectors.test.ts › spec.amiSelectorTerms › AMIs selected by name (exact or a pattern) resolve to exactly the matching images, per architecture';
+const SEL_AMI_OWNER = 'test/integration/nodeclass-selectors.test.ts › spec.amiSelectorTerms › AMIs selected by owner and name resolve only for the owning account';
+const SEL_AMI_TAGS = 'test/integration/nodeclass-selectors.test.ts › spec.amiSelectorTerms › an AMI selected by tags resolves to exactly the tagged image';
+const SEL_SUBNET_ID = 'test/integration/nodeclass-selectors.test.ts › spec.subnetSelectorTerms › a subnet selected by id resolves to exactly that subnet, in its zone';
+const SEL_SG_ID = 'test/integration/nodeclass-selectors.test.ts › spec.securityGroupSelectorTerms › a security group selected by id resolves to exactly that group';
+const SEL_SG_NAME = 'test/integration/nodeclass-selectors.test.ts › spec.securityGroupSelectorTerms › a security group selected by name resolves to exactly that group';
+
+const yes = (test: string, extra: Partial<FieldRow> = {}): FieldRow => ({ honoured: true, test, ...extra });
+const no = (note?: string): FieldRow => ({ honoured: false, ...(note ? { note } : {}) });
+
+const NODEPOOL: Record<string, FieldRow> = {
+  'spec.disruption': yes(CONSOLIDATION),
+  'spec.disruption.budgets': yes(BUDGET_NODES),
+  'spec.disruption.budgets[].duration': yes(BUDGET_WINDOWS),
+  'spec.disruption.budgets[].nodes': yes(BUDGET_NODES),
+  'spec.disruption.budgets[].reasons': yes(BUDGET_WINDOWS),
+  'spec.disruption.budgets[].schedule': yes(BUDGET_WINDOWS),
+  'spec.disruption.consolidateAfter': yes(CONSOLIDATION),
+  'spec.disruption.consolidationPolicy': yes(CONSOLIDATION, {
+    refusedValues: { Balanced: 'the reconciler does not implement Balanced: it would disable all consolidation, even of empty nodes' },
+  }),
+  'spec.limits': yes(LIMITS),
+  'spec.replicas': no('static NodePools: the reconciler never launches a fixed count'),
+  'spec.template': yes(NODEPOOL_TYPES),
+  'spec.template.metadata': yes(TEMPLATE_LABELS),
+  'spec.template.metadata.annotations': no('copied to NodeClaims, but no test shows it'),
+  'spec.template.metadata.labels': yes(TEMPLATE_LABELS),
+  'spec.template.spec': yes(NODEPOOL_TYPES),
+  'spec.template.spec.expireAfter': yes(EXPIRE_AFTER),
+  'spec.template.spec.nodeClassRef': yes(NODE_CLASS_REF),
+  'spec.template.spec.nodeClassRef.group': yes(NODE_CLASS_REF),
+  'spec.template.spec.nodeClassRef.kind': yes(NODE_CLASS_REF),
+  'spec.template.spec.nodeClassRef.name': yes(NODE_CLASS_REF),
+  'spec.template.spec.requirements': yes(NODEPOOL_TYPES),
+  'spec.template.spec.requirements[].key': yes(NODEPOOL_TYPES),
+  'spec.template.spec.requirements[].minValues': yes(MIN_VALUES),
+  'spec.template.spec.requirements[].operator': yes(NODEPOOL_TYPES),
+  'spec.template.spec.requirements[].values': yes(NODEPOOL_TYPES),
+  'spec.template.spec.startupTaints': yes(STARTUP_TAINTS),
+  'spec.template.spec.startupTaints[].effect': yes(REGISTRATION_TAINTS),
+  'spec.template.spec.startupTaints[].key': yes(REGISTRATION_TAINTS),
+  'spec.template.spec.startupTaints[].timeAdded': no(),
+  'spec.template.spec.startupTaints[].value': yes(REGISTRATION_TAINTS),
+  'spec.template.spec.taints': yes(POOLS),
+  'spec.template.spec.taints[].effect': yes(POOLS),
+  'spec.template.spec.taints[].key': yes(POOLS),
+  'spec.template.spec.taints[].timeAdded': no(),
+  'spec.template.spec.taints[].value': yes(POOLS),
+  'spec.template.spec.terminationGracePeriod': yes(TGP),
+  'spec.weight': yes(POOLS),
+};
+
+const EC2NODECLASS: Record<string, FieldRow> = {
+  'spec.amiFamily': yes(AMI_FAMILY),
+  'spec.amiSelectorTerms': yes(PROVISIONING),
+  'spec.amiSelectorTerms[].alias': yes(PROVISIONING),
+  'spec.amiSelectorTerms[].id': yes(SEL_AMI_ID),
+  'spec.amiSelectorTerms[].name': yes(SEL_AMI_NAME),
+  'spec.amiSelectorTerms[].owner': yes(SEL_AMI_OWNER),
+  'spec.amiSelectorTerms[].ssmParameter': no(),
+  'spec.amiSelectorTerms[].tags': yes(SEL_AMI_TAGS),
+  'spec.associatePublicIPAddress': yes(LT_MISC),
+  'spec.blockDeviceMappings': yes(LT_BLOCK),
+  'spec.blockDeviceMappings[].deviceName': yes(LT_BLOCK),
+  'spec.blockDeviceMappings[].ebs': yes(LT_BLOCK),
+  'spec.blockDeviceMappings[].ebs.deleteOnTermination': yes(LT_BLOCK),
+  'spec.blockDeviceMappings[].ebs.encrypted': yes(LT_BLOCK),
+  'spec.blockDeviceMappings[].ebs.iops': yes(LT_BLOCK),
+  'spec.blockDeviceMappings[].ebs.kmsKeyID': yes(LT_BLOCK),
+  'spec.blockDeviceMappings[].ebs.snapshotID': yes(LT_BLOCK),
+  'spec.blockDeviceMappings[].ebs.throughput': yes(LT_BLOCK),
+  'spec.blockDeviceMappings[].ebs.volumeInitializationRate': no(),
+  'spec.blockDeviceMappings[].ebs.volumeSize': yes(LT_BLOCK),
+  'spec.blockDeviceMappings[].ebs.volumeType': yes(LT_BLOCK),
+  'spec.blockDeviceMappings[].rootVolume': yes(LT_BLOCK),
+  'spec.capacityReservationSelectorTerms': no(),
+  'spec.capacityReservationSelectorTerms[].id': no(),
+  'spec.capacityReservationSelectorTerms[].instanceMatchCriteria': no(),
+  'spec.capacityReservationSelectorTerms[].ownerID': no(),
+  'spec.capacityReservationSelectorTerms[].tags': no(),
+  'spec.connectionTracking': no(),
+  'spec.connectionTracking.tcpEstablishedTimeout': no(),
+  'spec.connectionTracking.udpStreamTimeout': no(),
+  'spec.connectionTracking.udpTimeout': no(),
+  'spec.context': no(),
+  'spec.cpuOptions': no(),
+  'spec.cpuOptions.nestedVirtualization': no(),
+  'spec.detailedMonitoring': yes(LT_MISC),
+  'spec.instanceProfile': yes(LT_MISC),
+  'spec.instanceStorePolicy': no(),
+  'spec.ipPrefixCount': no(),
+  'spec.kubelet': yes(MAX_PODS),
+  // spec.kubelet is a free map in the CRD: its keys are listed here, the rest fall under `*`.
+  'spec.kubelet.maxPods': yes(MAX_PODS),
+  'spec.kubelet.*': no('only maxPods reaches the node; kubeReserved, systemReserved, evictionHard and podsPerCore only shape the predicted allocatable'),
+  'spec.metadataOptions': yes(LT_METADATA),
+  'spec.metadataOptions.httpEndpoint': yes(LT_METADATA),
+  'spec.metadataOptions.httpProtocolIPv6': yes(LT_METADATA),
+  'spec.metadataOptions.httpPutResponseHopLimit': yes(LT_METADATA),
+  'spec.metadataOptions.httpTokens': yes(LT_METADATA),
+  'spec.networkInterfaces': no(),
+  'spec.networkInterfaces[].deviceIndex': no(),
+  'spec.networkInterfaces[].interfaceType': no(),
+  'spec.networkInterfaces[].networkCardIndex': no(),
+  'spec.placementGroupSelector': no(),
+  'spec.placementGroupSelector.id': no(),
+  'spec.placementGroupSelector.name': no(),
+  'spec.role': {
+    honoured: false,
+    note: 'the reconciler neither creates nor looks up an instance profile for the role; instances launch with none',
+    notRefusedYet: 'every policy, preset and the README example set role (the CRD needs role or instanceProfile); refusing it is a change of the policy API, left to the issue that honours it',
+  },
+  'spec.securityGroupSelectorTerms': yes(PROVISIONING),
+  'spec.securityGroupSelectorTerms[].id': yes(SEL_SG_ID),
+  'spec.securityGroupSelectorTerms[].name': yes(SEL_SG_NAME),
+  'spec.securityGroupSelectorTerms[].tags': yes(PROVISIONING),
+  'spec.subnetSelectorTerms': yes(PROVISIONING),
+  'spec.subnetSelectorTerms[].id': yes(SEL_SUBNET_ID),
+  'spec.subnetSelectorTerms[].tags': yes(PROVISIONING),
+  'spec.tags': yes(CLASS_TAGS),
+  'spec.userData': yes(USER_DATA),
+};
+
+const OVERLAY = 'joinery compiles no NodeOverlay (refused as unsupported-object)';
+const NODEOVERLAY: Record<string, FieldRow> = Object.fromEntries(
+  ['spec.capacity', 'spec.price', 'spec.priceAdjustment', 'spec.requirements', 'spec.requirements[].key', 'spec.requirements[].operator', 'spec.requirements[].values', 'spec.weight'].map((p) => [p, no(OVERLAY)]),
+);
+
+export const HONOURED_FIELDS: Readonly<Record<HonouredKind, Readonly<Record<string, FieldRow>>>> = {
+  NodePool: NODEPOOL,
+  EC2NodeClass: EC2NODECLASS,
+  NodeOverlay: NODEOVERLAY,
+};
+
+/** The path of a set field with list indices as `[]`: spec.taints[2].key -> spec.taints[].key. */
+export function tablePath(path: string): string {
+  return path.replace(/\[\d+\]/g, '[]');
+}
+
+/** The row of a set field (index-free path), falling back to a map's `*` row. */
+export function fieldRow(kind: HonouredKind, path: string): FieldRow | undefined {
+  const rows = HONOURED_FIELDS[kind];
+  if (Object.hasOwn(rows, path)) return rows[path];
+  const parent = path.slice(0, path.lastIndexOf('.'));
+  return Object.hasOwn(rows, `${parent}.*`) ? rows[`${parent}.*`] : undefined;
+}
+
+/** The README's table, as Markdown. */
+export function honouredFieldsTable(): string {
+  const lines = ['| kind | field | honoured | test |', '|---|---|---|---|'];
+  for (const [kind, rows] of Object.entries(HONOURED_FIELDS)) {
+    for (const [path, row] of Object.entries(rows)) {
+      const honoured = row.honoured
+        ? row.refusedValues ? `yes, except ${Object.keys(row.refusedValues).map((v) => `\`${v}\``).join(', ')}` : 'yes'
+        : row.notRefusedYet ? '**no, not refused yet**' : 'no';
+      const test = row.test ? `\`${row.test.split(' › ')[0]}\` › ${row.test.split(' › ').slice(1).join(' › ')}` : (row.notRefusedYet ? `${row.note}; ${row.notRefusedYet}` : (row.note ?? ''));
+      lines.push(`| ${kind} | \`${path}\` | ${honoured} | ${test.replace(/\|/g, '\\|')} |`);
+    }
+  }
+  return lines.join('\n');
+}

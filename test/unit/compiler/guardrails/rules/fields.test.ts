@@ -1,0 +1,93 @@
+// field-not-honoured: a set field the reconciler does not act on fails the compile at the
+// policy line, naming the field and the fix, and cannot be acknowledged; honoured fields
+// compile quietly; consolidationPolicy Balanced is refused as a value.
+import type { Construct } from 'constructs';
+import { Ami, EC2NodeClass, NodePool, type EC2NodeClassProps, type NodePoolProps } from '../../../../../compiler/api/index.ts';
+import { compileInMemory, findings, nextLine } from '../../helpers.ts';
+
+const FILE = 'test/unit/compiler/guardrails/rules/fields.test.ts';
+const CLASS: EC2NodeClassProps = {
+  ami: Ami.alias('al2023', 'v20250715'),
+  role: 'KarpenterNodeRole-test',
+  subnets: [{ tags: { 'karpenter.sh/discovery': 'test' } }],
+  securityGroups: [{ tags: { 'karpenter.sh/discovery': 'test' } }],
+};
+const POOL: Omit<NodePoolProps, 'nodeClass'> = { instances: { categories: ['c', 'm'], generation: { min: 6 } }, limits: { cpu: 100 }, expireAfter: '720h' };
+
+function compileWith(classProps: Partial<EC2NodeClassProps>, poolProps: Partial<NodePoolProps> = {}) {
+  let classLine = 0;
+  let poolLine = 0;
+  const result = compileInMemory({
+    'policies/test.ts': (p) => {
+      classLine = nextLine();
+      const nodeClass: Construct & EC2NodeClass = new EC2NodeClass(p, 'default', { ...CLASS, ...classProps } as EC2NodeClassProps);
+      poolLine = nextLine();
+      new NodePool(p, 'pool', { nodeClass, ...POOL, ...poolProps } as NodePoolProps);
+    },
+  });
+  return { result, classLine, poolLine, refused: findings(result.diagnostics, 'field-not-honoured') };
+}
+
+describe('refused fields', () => {
+  const CLASS_CASES: [string, Partial<EC2NodeClassProps>][] = [
+    ['spec.instanceStorePolicy', { instanceStorePolicy: 'RAID0' }],
+    ['spec.capacityReservationSelectorTerms', { capacityReservations: [{ id: 'cr-0123456789abcdef0' }] }],
+    ['spec.placementGroupSelector', { spec: { placementGroupSelector: { name: 'pg' } } }],
+    ['spec.networkInterfaces', { spec: { networkInterfaces: [{ networkCardIndex: 0, deviceIndex: 0, interfaceType: 'interface' }] } }],
+    ['spec.kubelet.kubeReserved', { kubelet: { kubeReserved: { cpu: '100m' } } }],
+    ['spec.kubelet.evictionHard', { kubelet: { evictionHard: { 'memory.available': '100Mi' } } }],
+  ];
+  test.each(CLASS_CASES)('%s fails the compile at the EC2NodeClass line, naming the field and the fix', (field, props) => {
+    const { result, classLine, refused } = compileWith(props);
+    expect(result.ok).toBe(false);
+    expect(refused).toEqual([
+      expect.objectContaining({ severity: 'error', field, file: FILE, line: classLine, object: { kind: 'EC2NodeClass', name: 'default' }, fix: 'remove it, or run upstream Karpenter on this pool' }),
+    ]);
+    expect(refused[0]!.message).toContain(`${field} is not honoured by the joinery reconciler yet`);
+  });
+
+  test('spec.replicas fails the compile at the NodePool line', () => {
+    const { result, poolLine, refused } = compileWith({}, { replicas: 3 });
+    expect(result.ok).toBe(false);
+    expect(refused).toEqual([expect.objectContaining({ field: 'spec.replicas', line: poolLine, object: { kind: 'NodePool', name: 'pool' } })]);
+  });
+
+  test('consolidationPolicy Balanced is refused as a value; WhenEmpty and WhenEmptyOrUnderutilized are not', () => {
+    const balanced = compileWith({}, { disruption: { consolidationPolicy: 'Balanced' } });
+    expect(balanced.result.ok).toBe(false);
+    expect(balanced.refused).toEqual([expect.objectContaining({ field: 'spec.disruption.consolidationPolicy' })]);
+    expect(balanced.refused[0]!.message).toMatch(/Balanced is not honoured by the joinery reconciler yet: .*even of empty nodes/);
+    for (const policy of ['WhenEmpty', 'WhenEmptyOrUnderutilized'] as const) {
+      expect(compileWith({}, { disruption: { consolidationPolicy: policy } }).refused).toEqual([]);
+    }
+  });
+
+  test('cannot be acknowledged: the acknowledgement is itself an error and the finding stays', () => {
+    const { result, refused } = compileWith({ instanceStorePolicy: 'RAID0', acknowledge: { 'field-not-honoured': 'we know' } } as unknown as Partial<EC2NodeClassProps>);
+    expect(result.ok).toBe(false);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.acknowledged).toBeUndefined();
+    expect(findings(result.diagnostics, 'invalid-acknowledgement')).toEqual([expect.objectContaining({ message: 'field-not-honoured cannot be acknowledged' })]);
+  });
+});
+
+describe('honoured fields', () => {
+  test('compile with no finding: kubelet maxPods, block devices, metadata options, tags, user data, taints, weight, budgets', () => {
+    const { result, refused } = compileWith(
+      {
+        kubelet: { maxPods: 58 },
+        blockDeviceMappings: [{ deviceName: '/dev/xvda', rootVolume: true, ebs: { volumeSize: '100Gi', volumeType: 'gp3', encrypted: true } }],
+        metadataOptions: { httpTokens: 'required', httpPutResponseHopLimit: 1 },
+        tags: { team: 'data' },
+        userData: '#!/bin/bash\necho hi',
+      },
+      {
+        taints: [{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }],
+        weight: 10,
+        disruption: { consolidationPolicy: 'WhenEmpty', consolidateAfter: '5m', budgets: [{ nodes: '10%' }, { nodes: 0, schedule: '0 13 * * mon-fri', duration: '8h', reasons: ['Underutilized'] }] },
+      },
+    );
+    expect(refused).toEqual([]);
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+});

@@ -1,0 +1,47 @@
+// The launch template data an EC2NodeClass becomes: block devices, instance metadata
+// options, a public IP, detailed monitoring and the instance profile, each from its field,
+// with Karpenter's defaults when unset.
+import type { EC2NodeClass } from '../../../../../core/api/karpenter.ts';
+import { launchTemplateData, rootVolumeBytes, blockDevices } from '../../../../../reconciler/adapters/aws/launch-templates.ts';
+
+function cls(spec: Partial<NonNullable<EC2NodeClass['spec']>>): EC2NodeClass {
+  return {
+    apiVersion: 'karpenter.k8s.aws/v1',
+    kind: 'EC2NodeClass',
+    metadata: { name: 'c' },
+    spec: { amiSelectorTerms: [{ alias: 'al2023@latest' }], subnetSelectorTerms: [{ tags: { a: 'b' } }], securityGroupSelectorTerms: [{ tags: { a: 'b' } }], role: 'r', ...spec },
+  } as EC2NodeClass;
+}
+const base = { family: 'AL2023' as const, imageId: 'ami-1', securityGroupIds: ['sg-1'], userData: 'x' };
+
+test('block device mappings: every ebs field is passed to EC2; the root volume sizes ephemeral storage', () => {
+  const nodeClass = cls({
+    blockDeviceMappings: [
+      { deviceName: '/dev/xvda', rootVolume: true, ebs: { volumeSize: '100Gi', volumeType: 'gp3', iops: 4000, throughput: 250, encrypted: true, kmsKeyID: 'arn:kms', snapshotID: 'snap-1', deleteOnTermination: false } },
+      { deviceName: '/dev/xvdb', ebs: { volumeSize: '10Gi' } },
+    ],
+  });
+  const data = launchTemplateData({ ...base, nodeClass });
+  expect(data.BlockDeviceMappings).toEqual([
+    { DeviceName: '/dev/xvda', Ebs: { VolumeSize: 100, VolumeType: 'gp3', Iops: 4000, Throughput: 250, Encrypted: true, KmsKeyId: 'arn:kms', SnapshotId: 'snap-1', DeleteOnTermination: false } },
+    { DeviceName: '/dev/xvdb', Ebs: { VolumeSize: 10, DeleteOnTermination: true } },
+  ]);
+  expect(rootVolumeBytes(blockDevices(nodeClass, 'AL2023'))).toBe(100 * 2 ** 30);
+});
+
+test('metadata options from the class, Karpenter defaults otherwise', () => {
+  expect(launchTemplateData({ ...base, nodeClass: cls({}) }).MetadataOptions).toEqual({ HttpEndpoint: 'enabled', HttpProtocolIpv6: 'disabled', HttpPutResponseHopLimit: 1, HttpTokens: 'required' });
+  const set = cls({ metadataOptions: { httpEndpoint: 'disabled', httpProtocolIPv6: 'enabled', httpPutResponseHopLimit: 2, httpTokens: 'optional' } });
+  expect(launchTemplateData({ ...base, nodeClass: set }).MetadataOptions).toEqual({ HttpEndpoint: 'disabled', HttpProtocolIpv6: 'enabled', HttpPutResponseHopLimit: 2, HttpTokens: 'optional' });
+});
+
+test('associatePublicIPAddress, detailedMonitoring and instanceProfile reach the template', () => {
+  const data = launchTemplateData({ ...base, nodeClass: cls({ associatePublicIPAddress: false, detailedMonitoring: true, instanceProfile: 'prof', role: undefined }) });
+  expect(data.NetworkInterfaces).toEqual([{ DeviceIndex: 0, AssociatePublicIpAddress: false, Groups: ['sg-1'] }]);
+  expect(data.SecurityGroupIds).toBeUndefined();
+  expect(data.Monitoring).toEqual({ Enabled: true });
+  expect(data.IamInstanceProfile).toEqual({ Name: 'prof' });
+  const plain = launchTemplateData({ ...base, nodeClass: cls({}) });
+  expect(plain.SecurityGroupIds).toEqual(['sg-1']);
+  expect(plain.Monitoring).toEqual({ Enabled: false });
+});
