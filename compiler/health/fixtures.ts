@@ -10,6 +10,7 @@ import {
   REASON_COMMIT_REJECTED,
   REASON_ROLLED_OUT,
   REASON_ROLLING_OUT,
+  TAG_DISCOVERY,
   LABEL_CAPACITY_TYPE,
   KARPENTER_AWS_GROUP,
   EC2NODECLASS_KIND,
@@ -58,7 +59,7 @@ const done = 'commit 3f9c2a1b7d4e: 3/3 nodes up to date, 0 drifted, 0 being repl
 const rolling = 'commit 3f9c2a1b7d4e: 1/3 nodes up to date, 1 drifted, 1 being replaced';
 const rejectedMessage = 'commit 8e1d0c5a2b3f rejected, 3f9c2a1b7d4e stays in force: generated/nodepools/general-purpose.yaml: spec.template.spec.nodeClassRef.name: EC2NodeClass "gp" is not defined';
 
-const nodeClassMessage = 'EC2NodeClass default: spec.subnetSelectorTerms matched no subnet ([{"tags":{"karpenter.sh/discovery":"nope"}}]); tag the cluster subnets to match';
+const nodeClassMessage = `EC2NodeClass default: spec.subnetSelectorTerms matched no subnet ([{"tags":{"${TAG_DISCOVERY}":"nope"}}]); tag the cluster subnets to match`;
 
 export const HEALTH_FIXTURES: readonly HealthFixture[] = [
   {

@@ -4,7 +4,9 @@
 // the policies declare no NodePool. It is not a Kubernetes resource: it is not listed in
 // generated/kustomization.yaml and nothing applies it.
 
-export const NO_NODE_POOLS_API_VERSION = 'joinery.dev/v1';
+import { JOINERY_API_VERSION } from '../../core/contract/api.ts';
+
+export const NO_NODE_POOLS_API_VERSION = JOINERY_API_VERSION;
 export const NO_NODE_POOLS_KIND = 'NoNodePools';
 /** Path of the marker under the output directory. */
 export const NO_NODE_POOLS_FILE = 'no-node-pools.yaml';

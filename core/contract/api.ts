@@ -11,3 +11,7 @@ export const KARPENTER_AWS_API_VERSION = `${KARPENTER_AWS_GROUP}/${KARPENTER_VER
 
 export const NODEPOOL_KIND = 'NodePool';
 export const EC2NODECLASS_KIND = 'EC2NodeClass';
+
+/** joinery's own API group, for objects only joinery reads (the no-NodePools marker). */
+export const JOINERY_GROUP = 'joinery.dev';
+export const JOINERY_API_VERSION = `${JOINERY_GROUP}/v1` as const;

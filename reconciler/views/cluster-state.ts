@@ -102,8 +102,8 @@ export function doNotDisruptUntil(pod: Pod, nowMs: number): number | undefined {
 /** "karpenter.sh/do-not-disrupt" or "karpenter.sh/do-not-disrupt: 2h (until 2026-03-03T02:00:00.000Z)", for messages. */
 export function describeDoNotDisrupt(pod: Pod, untilMs: number): string {
   const value = pod.metadata.annotations?.[ANNOTATION_DO_NOT_DISRUPT];
-  if (!Number.isFinite(untilMs)) return value === 'true' ? 'karpenter.sh/do-not-disrupt' : `karpenter.sh/do-not-disrupt: ${value} (the pod has no start time yet)`;
-  return `karpenter.sh/do-not-disrupt: ${value} (until ${new Date(untilMs).toISOString()})`;
+  if (!Number.isFinite(untilMs)) return value === 'true' ? ANNOTATION_DO_NOT_DISRUPT : `${ANNOTATION_DO_NOT_DISRUPT}: ${value} (the pod has no start time yet)`;
+  return `${ANNOTATION_DO_NOT_DISRUPT}: ${value} (until ${new Date(untilMs).toISOString()})`;
 }
 
 export function nodeReady(node: Node | undefined): boolean {
