@@ -4,9 +4,9 @@
 // the instances that do have claims are left alone. And the other way round: a NodeClaim
 // whose instance was terminated behind the reconciler's back is deleted, and its pod ends
 // up on a new node.
-import { DescribeImagesCommand, DescribeInstancesCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { clusterTagKey, eventually, testEnv } from '../env/index.ts';
-import { Apps, FAST_DISRUPTION, disruptionPool, notRunning, onlyType } from './support/disruption.ts';
+import { Apps, FAST_DISRUPTION, disruptionPool, instanceState, notRunning, onlyType } from './support/disruption.ts';
 import { generatedFiles, nodeClass } from './support/manifests.ts';
 import { createPolicyRepo, type PolicyRepo } from './support/policy-repo.ts';
 import { describeDecisions, startReconciler, type RunningReconciler } from './support/reconciler.ts';
@@ -15,11 +15,6 @@ import { Workload, cleanUpPools, instancesOfPools, runId } from './support/workl
 const env = testEnv();
 const kc = env.kubeConfig();
 const ec2 = env.ec2();
-
-async function instanceState(id: string): Promise<string | undefined> {
-  const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
-  return out.Reservations?.[0]?.Instances?.[0]?.State?.Name;
-}
 
 describe('garbage collection', () => {
   const id = runId();
@@ -82,12 +77,12 @@ describe('garbage collection', () => {
     expect(decision.action).toBe('garbage-collect');
     expect(decision.message).toContain(orphanId);
     expect(decision.message).toMatch(/has no NodeClaim; terminated/);
-    expect(['shutting-down', 'terminated']).toContain(await instanceState(orphanId));
+    expect(['shutting-down', 'terminated']).toContain(await instanceState(ec2, orphanId));
     // The log line, as an operator reads it.
     expect(running!.logs.some((l) => l.msg.includes(orphanId!) && l.reason === 'orphan-instance')).toBe(true);
 
     // The instance of the claim is untouched, and nothing else was collected.
-    expect(await instanceState(claimed!.InstanceId!)).toBe('running');
+    expect(await instanceState(ec2, claimed!.InstanceId!)).toBe('running');
     expect(running!.decisions.filter((d) => d.controller === 'gc' && d.reason === 'orphan-instance')).toHaveLength(1);
     expect(await workload.nodeClaims([poolName])).toHaveLength(1);
   });

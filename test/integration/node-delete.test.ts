@@ -3,11 +3,10 @@
 // marks it deleting; as in Karpenter, the reconciler deletes its NodeClaim, drains the node
 // through the Eviction API, terminates the instance in EC2 (moto) and releases the Node,
 // which then disappears. The evicted pod runs again on a new node.
-import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { FINALIZER_TERMINATION } from '../../core/contract/index.ts';
 import { REASON_NODE_DELETED } from '../../reconciler/controllers/termination/controller.ts';
 import { eventually, testEnv } from '../env/index.ts';
-import { Apps, FAST_DISRUPTION, disruptionPool, notRunning, onlyType } from './support/disruption.ts';
+import { Apps, FAST_DISRUPTION, disruptionPool, instanceState, notRunning, onlyType } from './support/disruption.ts';
 import { generatedFiles, nodeClass } from './support/manifests.ts';
 import { createPolicyRepo, type PolicyRepo } from './support/policy-repo.ts';
 import { describeDecisions, startReconciler, type RunningReconciler } from './support/reconciler.ts';
@@ -16,11 +15,6 @@ import { Workload, cleanUpPools, runId } from './support/workload.ts';
 const env = testEnv();
 const kc = env.kubeConfig();
 const ec2 = env.ec2();
-
-async function instanceState(providerID: string): Promise<string | undefined> {
-  const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [providerID.slice(providerID.lastIndexOf('/') + 1)] }));
-  return out.Reservations?.[0]?.Instances?.[0]?.State?.Name;
-}
 
 describe('kubectl delete node', () => {
   const id = runId();
@@ -66,7 +60,7 @@ describe('kubectl delete node', () => {
       },
       { timeoutMs: 90_000, intervalMs: 500, describe: () => describeDecisions(running!) },
     );
-    expect(await instanceState(providerID)).toBe('running');
+    expect(await instanceState(ec2, providerID)).toBe('running');
 
     const deletedAt = Date.now();
     await workload.core.deleteNode({ name: nodeName }); // what `kubectl delete node` sends
@@ -77,7 +71,7 @@ describe('kubectl delete node', () => {
     await eventually(
       'the instance terminated, the NodeClaim and the Node gone',
       async () => {
-        const state = await instanceState(providerID);
+        const state = await instanceState(ec2, providerID);
         const claims = await workload.nodeClaims([poolName]);
         const nodes = (await workload.core.listNode()).items.map((n) => n.metadata!.name!);
         return (state === 'shutting-down' || state === 'terminated') && !claims.some((c) => c.metadata.name === claimName) && !nodes.includes(nodeName) ? true : undefined;
@@ -85,7 +79,7 @@ describe('kubectl delete node', () => {
       {
         timeoutMs: 60_000,
         intervalMs: 500,
-        describe: async () => `instance ${await instanceState(providerID)}; claims ${(await workload.nodeClaims([poolName])).map((c) => `${c.metadata.name}${c.metadata.deletionTimestamp ? ' (deleting)' : ''}`).join(', ')}\n${describeDecisions(running!)}`,
+        describe: async () => `instance ${await instanceState(ec2, providerID)}; claims ${(await workload.nodeClaims([poolName])).map((c) => `${c.metadata.name}${c.metadata.deletionTimestamp ? ' (deleting)' : ''}`).join(', ')}\n${describeDecisions(running!)}`,
       },
     );
     const elapsedMs = Date.now() - deletedAt;

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import type { EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { AppsV1Api, CustomObjectsApi, PatchStrategy, PolicyV1Api, Watch, setHeaderOptions, type KubeConfig, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import type { DisruptionBudget, NodeClaim, NodePool, NodeSelectorRequirementWithMinValues } from '../../../core/api/karpenter.ts';
 import type { NodeExplanation } from '../../../reconciler/explain/index.ts';
@@ -158,6 +158,13 @@ export interface FleetCost {
   readonly instances: number;
   readonly perHour: number;
   readonly types: string[];
+}
+
+/** The EC2 state of one instance, by instance id or providerID (aws:///<zone>/<id>). */
+export async function instanceState(ec2: EC2Client, idOrProviderID: string): Promise<string | undefined> {
+  const id = idOrProviderID.slice(idOrProviderID.lastIndexOf('/') + 1);
+  const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+  return out.Reservations?.[0]?.Instances?.[0]?.State?.Name;
 }
 
 /** What the pools' running instances cost per hour (on-demand list prices), from EC2 itself. */
