@@ -3,13 +3,10 @@
 // collection terminates every instance tagged for a live claim except the claim's own,
 // once older than the grace period; before the claim records one, its own is the one the
 // launch adopts (the earliest launched, `adoptionOrder`). The claim and its instance stay.
-import type { NodeClaim } from '../../../core/api/karpenter.ts';
-import { LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, TAG_NODECLAIM, TAG_NODEPOOL } from '../../../core/contract/index.ts';
+import { TAG_NODECLAIM, TAG_NODEPOOL } from '../../../core/contract/index.ts';
 import type { InMemoryWorld } from '../../../reconciler/adapters/in-memory/world.ts';
-import { nodeClaimFor } from '../../../reconciler/controllers/shared/nodeclaim.ts';
 import { adoptionOrder, type Instance, type LaunchRequest } from '../../../reconciler/ports/cloud.ts';
-import { indexIntent } from '../../../reconciler/views/drift.ts';
-import { MINUTE, cloudOver, deployment, newWorld, nodeClass, nodePool, startReconciler } from './fixtures.ts';
+import { MINUTE, cloudOver, deployment, newWorld, nodeClass, nodePool, onDemandClaim, startReconciler } from './fixtures.ts';
 
 const live = async (world: InMemoryWorld) => (await world.ec2.list()).map((i) => i.id);
 
@@ -40,25 +37,7 @@ test('an instance tagged for a claim whose recorded instance is another one is t
 test('two instances tagged for a claim not yet recorded: the launch adopts the earliest, GC removes the other', async () => {
   const world = newWorld();
   world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
-  const intent = world.intent.current()!;
-  const base = nodeClaimFor({
-    newNode: {
-      name: 'general-dup',
-      nodePool: 'general',
-      requirements: [
-        { key: LABEL_INSTANCE_TYPE, operator: 'In', values: ['m6i.large'] },
-        { key: LABEL_CAPACITY_TYPE, operator: 'In', values: ['on-demand'] },
-      ],
-      labels: {},
-      instanceTypeOptions: [],
-      pods: [],
-      requests: {},
-      price: 0,
-    },
-    pool: intent.nodePools[0]!,
-    intent: indexIntent(intent),
-  });
-  const claim: NodeClaim = { ...base, metadata: { ...base.metadata, name: 'general-dup' } };
+  const claim = onDemandClaim(world, 'general-dup');
   await world.api.createNodeClaim(claim);
   // Two launches of the claim both took effect (each answered 500), 20 s apart.
   const first = world.ec2.launchUntracked('m6i.large', 'us-east-1a', { [TAG_NODEPOOL]: 'general', [TAG_NODECLAIM]: 'general-dup' });

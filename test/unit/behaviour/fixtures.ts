@@ -1,6 +1,9 @@
 // Shared fixtures for the reconciler's tests: Karpenter manifests, a simulated world with
 // a small slice of the shipped catalog, and the production reconciler wired to it.
-import type { EC2NodeClass, NodePool } from '../../../core/api/karpenter.ts';
+import type { EC2NodeClass, NodeClaim, NodePool } from '../../../core/api/karpenter.ts';
+import { LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE } from '../../../core/contract/index.ts';
+import { nodeClaimFor } from '../../../reconciler/controllers/shared/nodeclaim.ts';
+import { indexIntent } from '../../../reconciler/views/drift.ts';
 import type { Pod } from '../../../core/api/k8s.ts';
 import { loadShippedCatalog } from '../../../data/catalog.ts';
 import type { InMemoryEc2 } from '../../../reconciler/adapters/in-memory/ec2.ts';
@@ -131,4 +134,27 @@ export function cloudOver(ec2: InMemoryEc2, overrides: Partial<CloudProvider>): 
     deleteLaunchTemplate: ec2.deleteLaunchTemplate.bind(ec2),
     ...overrides,
   };
+}
+
+/** A NodeClaim of the first pool in force for one on-demand m6i.large, as provisioning would create it. */
+export function onDemandClaim(world: InMemoryWorld, name: string): NodeClaim {
+  const intent = world.intent.current()!;
+  const c = nodeClaimFor({
+    newNode: {
+      name,
+      nodePool: 'general',
+      requirements: [
+        { key: LABEL_INSTANCE_TYPE, operator: 'In', values: ['m6i.large'] },
+        { key: LABEL_CAPACITY_TYPE, operator: 'In', values: ['on-demand'] },
+      ],
+      labels: {},
+      instanceTypeOptions: [],
+      pods: [],
+      requests: {},
+      price: 0,
+    },
+    pool: intent.nodePools[0]!,
+    intent: indexIntent(intent),
+  });
+  return { ...c, metadata: { ...c.metadata, name } };
 }

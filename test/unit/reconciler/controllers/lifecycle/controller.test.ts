@@ -2,37 +2,12 @@
 // with an unknown outcome (a timeout: EC2 may or may not have launched) is retried on
 // its own backoff, while the other claims of the same pass launch. One slow EC2 call
 // must not hold back every other launch, nor back off the whole controller.
-import type { NodeClaim } from '../../../../../core/api/karpenter.ts';
 import type { InMemoryWorld } from '../../../../../reconciler/adapters/in-memory/world.ts';
-import { nodeClaimFor } from '../../../../../reconciler/controllers/shared/nodeclaim.ts';
 import { LaunchOutcomeUnknownError, type CloudProvider, type LaunchRequest } from '../../../../../reconciler/ports/cloud.ts';
-import { LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, TAG_NODECLAIM } from '../../../../../core/contract/index.ts';
-import { indexIntent } from '../../../../../reconciler/views/drift.ts';
-import { cloudOver, newWorld, nodeClass, nodePool, startReconciler, START } from '../../../behaviour/fixtures.ts';
+import { TAG_NODECLAIM } from '../../../../../core/contract/index.ts';
+import { cloudOver, newWorld, nodeClass, nodePool, onDemandClaim, startReconciler, START } from '../../../behaviour/fixtures.ts';
 
 /** The claim provisioning would create for one m6i.large, under a fixed name. */
-function claim(world: InMemoryWorld, name: string): NodeClaim {
-  const intent = world.intent.current()!;
-  const c = nodeClaimFor({
-    newNode: {
-      name,
-      nodePool: 'general',
-      requirements: [
-        { key: LABEL_INSTANCE_TYPE, operator: 'In', values: ['m6i.large'] },
-        { key: LABEL_CAPACITY_TYPE, operator: 'In', values: ['on-demand'] },
-      ],
-      labels: {},
-      instanceTypeOptions: [],
-      pods: [],
-      requests: {},
-      price: 0,
-    },
-    pool: intent.nodePools[0]!,
-    intent: indexIntent(intent),
-  });
-  return { ...c, metadata: { ...c.metadata, name } };
-}
-
 /** EC2 whose CreateFleet calls for one claim time out while `down` is set; every call is recorded. */
 function flakyCloud(world: InMemoryWorld, unlucky: string): CloudProvider & { down: boolean; calls: { claim: string; at: number }[] } {
   const ec2 = world.ec2;
@@ -54,7 +29,7 @@ test("one NodeClaim's failing launch does not stop the others in the same pass; 
   const world = newWorld();
   world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
   // Listed first, so with one launch at a time it is the first launch of the pass.
-  for (const name of ['general-a', 'general-b', 'general-c']) await world.api.createNodeClaim(claim(world, name));
+  for (const name of ['general-a', 'general-b', 'general-c']) await world.api.createNodeClaim(onDemandClaim(world, name));
   const cloud = flakyCloud(world, 'general-a');
   const h = await startReconciler(world, { launchConcurrency: 1 }, cloud);
   await world.clock.advance(100);
@@ -86,7 +61,7 @@ test("one NodeClaim's failing launch does not stop the others in the same pass; 
 test('a launch whose outcome is unknown (EC2 launched, then answered 500) keeps its claim and adopts the instance on the next try', async () => {
   const world = newWorld();
   world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
-  await world.api.createNodeClaim(claim(world, 'general-a'));
+  await world.api.createNodeClaim(onDemandClaim(world, 'general-a'));
   const ec2 = world.ec2;
   let creates = 0;
   const cloud = cloudOver(ec2, {
