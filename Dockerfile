@@ -5,14 +5,15 @@
 # (simple-git drives the git binary), tini and the sources, and runs as uid 65532 (the
 # user the generated Deployment's securityContext names).
 #
-# The base image is a build arg because a tag moves: pin it by digest in CI, so every build
-# starts from the image that was reviewed. Look the digest up and pass it:
+# The base image is pinned by digest, so every build starts from the image that was reviewed
+# and a moved tag cannot change what ships. The digest is the multi-arch index of
+# node:20-alpine as Docker resolved it in public builds of 2026 (a buildkit log resolving
+# `FROM node:20-alpine` to it, and another project's Dockerfile pinning it); this machine
+# reaches no container registry, so it was not pulled here. To move to a newer image, look
+# the digest up and replace it (Renovate's or Dependabot's docker manager bumps it as a PR):
 #   docker buildx imagetools inspect node:20-alpine          # "Digest: sha256:<digest>" (the multi-arch index)
-#   docker build --build-arg NODE_IMAGE=node:20-alpine@sha256:<digest> -t <registry>/joinery:<version> .
-# Or write the pinned reference as the default below (node:20-alpine@sha256:<digest>) and let
-# Renovate or Dependabot bump it. The default here is not pinned: no digest has been looked
-# up and verified for it yet, and an unverified one would be worse than none.
-ARG NODE_IMAGE=node:20-alpine
+# A one-off build from another base: --build-arg NODE_IMAGE=<image>@sha256:<digest>.
+ARG NODE_IMAGE=node:20-alpine@sha256:fb4cd12c85ee03686f6af5362a0b0d56d50c58a04632e6c0fb8363f609372293
 
 FROM ${NODE_IMAGE} AS dependencies
 WORKDIR /app
