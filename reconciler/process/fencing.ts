@@ -4,7 +4,7 @@
 // evict or patch anything afterwards; reads keep working. This is what makes "a leader
 // that cannot renew before its deadline stops acting" hold for work already in flight.
 
-import type { CloudProvider, Instance, LaunchRequest, LaunchTemplate } from '../ports/cloud.ts';
+import type { CloudProvider, Instance, InstanceProfile, LaunchRequest, LaunchTemplate, NodeClassResolution } from '../ports/cloud.ts';
 import type {
   ClusterEventRecord,
   Cluster,
@@ -56,6 +56,18 @@ export class FencedCloudProvider implements CloudProvider {
   async deleteLaunchTemplate(name: string): Promise<void> {
     this.fence('delete launch template');
     return this.inner.deleteLaunchTemplate(name);
+  }
+  async resolveNodeClass(nodeClass: EC2NodeClass): Promise<NodeClassResolution> {
+    // Creates the instance profile of a role when missing: a write.
+    this.fence('resolve node class');
+    return this.inner.resolveNodeClass(nodeClass);
+  }
+  listInstanceProfiles(): Promise<readonly InstanceProfile[]> {
+    return this.inner.listInstanceProfiles();
+  }
+  async deleteInstanceProfile(name: string): Promise<void> {
+    this.fence('delete instance profile');
+    return this.inner.deleteInstanceProfile(name);
   }
 
   private fence(operation: string): void {
