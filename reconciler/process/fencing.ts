@@ -14,7 +14,7 @@ import type {
   WatchEvent,
 } from '../ports/cluster.ts';
 import type { Node } from '../../core/api/k8s.ts';
-import type { NodeClaim, NodeClaimStatus, NodePoolStatus } from '../../core/api/karpenter.ts';
+import type { EC2NodeClassStatus, NodeClaim, NodeClaimStatus, NodePoolStatus } from '../../core/api/karpenter.ts';
 import type { EC2NodeClass } from '../../core/api/karpenter.ts';
 import type { InstanceType } from '../../core/catalog/instance-types.ts';
 
@@ -119,6 +119,9 @@ export class FencedClusterPort implements Cluster {
   }
   patchNodePoolStatus(name: string, status: NodePoolStatus): Promise<boolean> {
     return this.fenced('patch NodePool status', () => this.inner.patchNodePoolStatus(name, status));
+  }
+  patchEC2NodeClassStatus(name: string, status: EC2NodeClassStatus): Promise<boolean> {
+    return this.fenced('patch EC2NodeClass status', () => this.inner.patchEC2NodeClassStatus(name, status));
   }
   recordEvent(event: ClusterEventRecord): void {
     if (this.isLeader()) this.inner.recordEvent(event);
