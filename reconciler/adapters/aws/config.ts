@@ -26,6 +26,12 @@ export interface AwsCloudProviderConfig {
   readonly ec2Client?: EC2Client;
   /** IAM API endpoint override (moto in tests). IAM is global: the client is built for `region` all the same. */
   readonly iamEndpoint?: string;
+  /**
+   * Whether the catalog of a class checks (and creates) its instance profile, so a class
+   * whose role does not exist offers nothing to launch. Default true; false for read-only
+   * tools (`joinery explain`), which must create nothing.
+   */
+  readonly checkInstanceProfiles?: boolean;
   /** Use this IAM client instead of building one (build it with `maxAttempts: 1`, as the EC2 one). */
   readonly iamClient?: IAMClient;
   /** What nodes need to join: the API endpoint, CA bundle, service CIDR and DNS IP. */

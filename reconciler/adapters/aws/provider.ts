@@ -181,7 +181,7 @@ export class AwsCloudProvider implements CloudProvider {
       this.discovery.resolveAmis(nodeClass),
       this.spotPricing === 'describe-spot-price-history' ? this.spot.table() : Promise.resolve(undefined),
       // A class whose nodes would have no identity (its role does not exist) offers nothing to launch.
-      this.instanceProfiles.resolve(nodeClass),
+      this.config.checkInstanceProfiles === false ? undefined : this.instanceProfiles.resolve(nodeClass),
     ]);
     for (const s of subnets) this.subnetZones.set(s.id, s.zone);
     const zones = [...new Set(subnets.map((s) => s.zone))].sort();
