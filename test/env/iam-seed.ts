@@ -16,7 +16,7 @@ export async function ensureNodeRoles(iam: IAMClient, roles: readonly string[] =
     try {
       await iam.send(new GetRoleCommand({ RoleName }));
     } catch (err) {
-      if ((err as { name?: string }).name !== 'NoSuchEntity') throw err;
+      if (!/^NoSuchEntity/.test((err as { name?: string }).name ?? '')) throw err;
       await iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: EC2_TRUST, Description: 'EKS node role of the joinery test cluster' }));
     }
   }

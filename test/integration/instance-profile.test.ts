@@ -32,7 +32,7 @@ async function profile(name: string) {
   try {
     return (await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }))).InstanceProfile;
   } catch (err) {
-    if ((err as { name?: string }).name === 'NoSuchEntity') return undefined;
+    if (/^NoSuchEntity/.test((err as { name?: string }).name ?? '')) return undefined;
     throw err;
   }
 }

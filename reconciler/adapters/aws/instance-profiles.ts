@@ -27,6 +27,13 @@ import type { Ec2Calls } from './calls.ts';
 import { NodeClassResolutionError } from './discovery.ts';
 import { awsErrorCode, errorMessage } from './errors.ts';
 
+/** IAM's error codes, whichever way the SDK names them (the code, or the modeled exception's name). */
+function isIamError(err: unknown, code: 'NoSuchEntity' | 'EntityAlreadyExists'): boolean {
+  const c = awsErrorCode(err);
+  const name = (err as { name?: unknown } | null)?.name;
+  return c === code || c === `${code}Exception` || name === code || name === `${code}Exception`;
+}
+
 function tagsOf(p: IamProfile | undefined): Record<string, string> {
   return Object.fromEntries((p?.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
 }
@@ -106,7 +113,7 @@ export class InstanceProfiles {
         );
         profile = out.InstanceProfile;
       } catch (err) {
-        if (awsErrorCode(err) !== 'EntityAlreadyExists') throw err;
+        if (!isIamError(err, 'EntityAlreadyExists')) throw err;
         profile = await this.get(name); // another replica created it first
       }
     }
@@ -128,7 +135,7 @@ export class InstanceProfiles {
     try {
       await this.calls.run('AddRoleToInstanceProfile', () => this.iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: name, RoleName: wanted })));
     } catch (err) {
-      if (awsErrorCode(err) === 'NoSuchEntity') {
+      if (isIamError(err, 'NoSuchEntity')) {
         throw new NodeClassResolutionError(className, 'spec.role', `names the IAM role "${role}", which does not exist (${errorMessage(err)})`, 'create the node role (see Install in the README) or fix its name');
       }
       throw err;
@@ -140,7 +147,7 @@ export class InstanceProfiles {
     try {
       return (await this.calls.run('GetInstanceProfile', () => this.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name })))).InstanceProfile;
     } catch (err) {
-      if (awsErrorCode(err) === 'NoSuchEntity') return undefined;
+      if (isIamError(err, 'NoSuchEntity')) return undefined;
       throw err;
     }
   }
@@ -183,7 +190,7 @@ export class InstanceProfiles {
     try {
       await this.calls.run('DeleteInstanceProfile', () => this.iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: name })));
     } catch (err) {
-      if (awsErrorCode(err) !== 'NoSuchEntity') throw err;
+      if (!isIamError(err, 'NoSuchEntity')) throw err;
     }
     const className = tagsOf(p)[TAG_NODECLASS]!;
     for (const key of [...this.ensured.keys()]) if (key.startsWith(`${className}\u0000`)) this.ensured.delete(key);
