@@ -9,6 +9,7 @@ import { DisruptionController } from './controllers/disruption/controller.ts';
 import { GarbageCollectionController } from './controllers/gc/controller.ts';
 import { HashController } from './controllers/hash/controller.ts';
 import { LifecycleController } from './controllers/lifecycle/controller.ts';
+import { NodeClassStatusController } from './controllers/nodeclass/controller.ts';
 import { ProvisioningController } from './controllers/provisioning/controller.ts';
 import { StatusController } from './controllers/status/controller.ts';
 import { TerminationController } from './controllers/termination/controller.ts';
@@ -83,6 +84,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     new GarbageCollectionController(context),
     new HashController(context),
     new StatusController(context),
+    new NodeClassStatusController(context),
   );
   let unsubscribe: (() => void) | undefined;
   return {

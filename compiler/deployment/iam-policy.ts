@@ -6,9 +6,13 @@
 // joinery's tags (the cluster tag `owned` and karpenter.sh/nodepool, as Karpenter's policy
 // requires), so not even a bug can terminate an instance of a self-managed node group,
 // which carries the cluster tag alone. iam:PassRole is granted for the node role alone,
-// and only to EC2.
+// and only to EC2. The IAM actions are those of the nodes' instance profiles (IAM_API_CALLS,
+// checked against the adapter the same way), scoped by the tags Karpenter's reference
+// policy requires: a profile may only be created carrying the cluster tag `owned`, the
+// cluster name, the region and an EC2NodeClass, and only such a profile may be given a
+// role, re-tagged or deleted.
 
-import { CLUSTER_TAG_VALUE, TAG_NODEPOOL, clusterTagKey } from '../../core/contract/index.ts';
+import { CLUSTER_TAG_VALUE, TAG_EKS_CLUSTER_NAME, TAG_NODECLASS, TAG_NODEPOOL, TAG_REGION, clusterTagKey } from '../../core/contract/index.ts';
 
 /** EC2 API operations the AWS adapter (reconciler/adapters/aws) sends. */
 export const EC2_API_CALLS: readonly Ec2ApiCall[] = [
@@ -25,6 +29,30 @@ export const EC2_API_CALLS: readonly Ec2ApiCall[] = [
   'DescribeSubnets',
   'TerminateInstances',
 ];
+
+/** IAM API operations the AWS adapter sends (reconciler/adapters/aws/instance-profiles.ts). */
+export const IAM_API_CALLS: readonly IamApiCall[] = [
+  'AddRoleToInstanceProfile',
+  'CreateInstanceProfile',
+  'DeleteInstanceProfile',
+  'GetInstanceProfile',
+  'ListInstanceProfiles',
+  'RemoveRoleFromInstanceProfile',
+];
+
+/** Every IAM call the document knows how to scope. */
+export type IamApiCall =
+  | 'AddRoleToInstanceProfile'
+  | 'CreateInstanceProfile'
+  | 'DeleteInstanceProfile'
+  | 'GetInstanceProfile'
+  | 'ListInstanceProfiles'
+  | 'RemoveRoleFromInstanceProfile';
+
+/** IAM authorizes TagInstanceProfile for the tags a CreateInstanceProfile carries. */
+export const IMPLIED_IAM_ACTIONS: Readonly<Partial<Record<IamApiCall, readonly string[]>>> = {
+  CreateInstanceProfile: ['TagInstanceProfile'],
+};
 
 /** Every EC2 call the document knows how to scope; a call outside it fails the build of the document. */
 export type Ec2ApiCall =
@@ -66,6 +94,8 @@ export interface IamPolicyOptions {
   readonly nodeRoleArn: string;
   /** Defaults to EC2_API_CALLS. */
   readonly ec2Calls?: readonly Ec2ApiCall[];
+  /** Defaults to IAM_API_CALLS. */
+  readonly iamCalls?: readonly IamApiCall[];
 }
 
 export interface IamStatement {
@@ -108,6 +138,60 @@ export function grantedEc2Actions(calls: readonly Ec2ApiCall[] = EC2_API_CALLS):
     for (const implied of IMPLIED_ACTIONS[call] ?? []) names.add(implied);
   }
   return [...names].sort().map((n) => `ec2:${n}`);
+}
+
+/** Every IAM action the document grants for `calls` (calls plus implied), as `iam:Name` (PassRole aside). */
+export function grantedIamActions(calls: readonly IamApiCall[] = IAM_API_CALLS): string[] {
+  const names = new Set<string>();
+  for (const call of calls) {
+    names.add(call);
+    for (const implied of IMPLIED_IAM_ACTIONS[call] ?? []) names.add(implied);
+  }
+  return [...names].sort().map((n) => `iam:${n}`);
+}
+
+/** The statements for the nodes' instance profiles, as Karpenter's reference policy scopes them. */
+function instanceProfileStatements(options: IamPolicyOptions): IamStatement[] {
+  const calls = new Set(grantedIamActions(options.iamCalls));
+  const only = (...actions: string[]) => actions.map((a) => `iam:${a}`).filter((a) => calls.has(a));
+  const profiles = [`arn:${partitionOf(options.region)}:iam::*:instance-profile/*`];
+  const cluster = clusterTagKey(options.clusterName);
+  const requestTags = {
+    [`aws:RequestTag/${cluster}`]: CLUSTER_TAG_VALUE,
+    [`aws:RequestTag/${TAG_EKS_CLUSTER_NAME}`]: options.clusterName,
+    [`aws:RequestTag/${TAG_REGION}`]: options.region,
+  };
+  const resourceTags = { [`aws:ResourceTag/${cluster}`]: CLUSTER_TAG_VALUE, [`aws:ResourceTag/${TAG_REGION}`]: options.region };
+  const out: IamStatement[] = [
+    {
+      Sid: 'CreateOnlyClusterTaggedInstanceProfiles',
+      Effect: 'Allow',
+      Action: only('CreateInstanceProfile'),
+      Resource: profiles,
+      Condition: { StringEquals: requestTags, StringLike: { [`aws:RequestTag/${TAG_NODECLASS}`]: '*' } },
+    },
+    {
+      Sid: 'TagOnlyOwnInstanceProfiles',
+      Effect: 'Allow',
+      Action: only('TagInstanceProfile'),
+      Resource: profiles,
+      Condition: {
+        StringEquals: { ...resourceTags, ...requestTags },
+        StringLike: { [`aws:ResourceTag/${TAG_NODECLASS}`]: '*', [`aws:RequestTag/${TAG_NODECLASS}`]: '*' },
+      },
+    },
+    {
+      Sid: 'ChangeOnlyOwnInstanceProfiles',
+      Effect: 'Allow',
+      Action: only('AddRoleToInstanceProfile', 'RemoveRoleFromInstanceProfile', 'DeleteInstanceProfile'),
+      Resource: profiles,
+      Condition: { StringEquals: resourceTags, StringLike: { [`aws:ResourceTag/${TAG_NODECLASS}`]: '*' } },
+    },
+    { Sid: 'ReadInstanceProfiles', Effect: 'Allow', Action: only('GetInstanceProfile'), Resource: profiles },
+    // ListInstanceProfiles supports no resource-level permission; the adapter lists by the cluster's path and checks the tags itself.
+    { Sid: 'ListInstanceProfiles', Effect: 'Allow', Action: only('ListInstanceProfiles'), Resource: ['*'] },
+  ];
+  return out.filter((s) => s.Action.length > 0);
 }
 
 export function reconcilerIamPolicy(options: IamPolicyOptions): IamPolicyDocument {
@@ -193,10 +277,12 @@ export function reconcilerIamPolicy(options: IamPolicyOptions): IamPolicyDocumen
     Resource: ['*'],
     Condition: { StringEquals: { 'aws:RequestedRegion': options.region } },
   });
+  for (const st of instanceProfileStatements(options)) add(st);
+  // Launching with an instance profile, and giving the role to one, both pass the role.
   add({
     Sid: 'PassNodeRoleToEc2',
     Effect: 'Allow',
-    Action: has('RunInstances') ? ['iam:PassRole'] : [],
+    Action: has('RunInstances') || (options.iamCalls ?? IAM_API_CALLS).includes('AddRoleToInstanceProfile') ? ['iam:PassRole'] : [],
     Resource: [options.nodeRoleArn],
     Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
   });
@@ -207,6 +293,8 @@ export function reconcilerIamPolicy(options: IamPolicyOptions): IamPolicyDocumen
     // A new call in the adapter must be given a scoped statement here, not a blanket grant.
     throw new Error(`no IAM statement grants ec2:${missing.join(', ec2:')}; add a scoped statement in compiler/deployment/iam-policy.ts`);
   }
+  const missingIam = grantedIamActions(options.iamCalls).filter((a) => !granted.has(a));
+  if (missingIam.length > 0) throw new Error(`no IAM statement grants ${missingIam.join(', ')}; add a scoped statement in compiler/deployment/iam-policy.ts`);
   return { Version: '2012-10-17', Statement: statements };
 }
 

@@ -51,16 +51,18 @@ export const CLUSTER_RULES: readonly RbacRule[] = [
   { apiGroup: KARPENTER_GROUP, resource: 'nodeclaims/status', verbs: ['patch'], why: 'launch, registration and initialization conditions' },
   { apiGroup: KARPENTER_GROUP, resource: 'nodepools', verbs: ['list', 'watch'], why: 'NodePool objects as Argo CD or Flux applied them' },
   { apiGroup: KARPENTER_GROUP, resource: 'nodepools/status', verbs: ['patch'], why: 'resources, rollout progress and the policy commit condition' },
+  {
+    apiGroup: KARPENTER_AWS_GROUP,
+    resource: 'ec2nodeclasses',
+    verbs: ['list', 'watch'],
+    why: 'EC2NodeClass objects as Argo CD or Flux applied them: their generation and status (and, with the cluster as intent source, the intent)',
+  },
+  { apiGroup: KARPENTER_AWS_GROUP, resource: 'ec2nodeclasses/status', verbs: ['patch'], why: 'resolved subnets, security groups, AMIs and instance profile, and their Ready conditions' },
 ];
 
-/** With the cluster as intent source, the EC2NodeClasses are read from the API too. */
-const CLUSTER_INTENT_RULES: readonly RbacRule[] = [
-  { apiGroup: KARPENTER_AWS_GROUP, resource: 'ec2nodeclasses', verbs: ['list', 'watch'], why: 'the intent: EC2NodeClasses as Argo CD or Flux applied them' },
-];
-
-/** The cluster-wide rules for an intent source. */
-export function clusterRules(intentSource: 'git' | 'cluster'): readonly RbacRule[] {
-  return intentSource === 'cluster' ? [...CLUSTER_RULES, ...CLUSTER_INTENT_RULES] : CLUSTER_RULES;
+/** The cluster-wide rules for an intent source (the same for both: EC2NodeClasses are watched for their status either way). */
+export function clusterRules(_intentSource: 'git' | 'cluster'): readonly RbacRule[] {
+  return CLUSTER_RULES;
 }
 
 /** In the reconciler's namespace: its leader election Lease. */

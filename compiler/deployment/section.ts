@@ -5,7 +5,7 @@
 
 import type { SectionProvider, GeneratedSection } from '../synth/section-provider.ts';
 import { reconcilerObjects } from './chart.ts';
-import { EC2_API_CALLS, podIdentityTrustPolicy, reconcilerIamPolicy } from './iam-policy.ts';
+import { EC2_API_CALLS, IAM_API_CALLS, podIdentityTrustPolicy, reconcilerIamPolicy } from './iam-policy.ts';
 import type { ReconcilerDeploymentIntent } from './spec.ts';
 
 const RECONCILER_SECTION_DIR = 'reconciler';
@@ -21,7 +21,7 @@ export function reconcilerSectionFor(intent: ReconcilerDeploymentIntent): Genera
   const extraFiles = [
     {
       fileName: IAM_POLICY_FILE,
-      content: json(reconcilerIamPolicy({ clusterName: spec.clusterName, region: spec.region, nodeRoleArn: spec.nodeRoleArn, ec2Calls: EC2_API_CALLS })),
+      content: json(reconcilerIamPolicy({ clusterName: spec.clusterName, region: spec.region, nodeRoleArn: spec.nodeRoleArn, ec2Calls: EC2_API_CALLS, iamCalls: IAM_API_CALLS })),
     },
   ];
   if (spec.awsIdentity.kind === 'pod-identity') extraFiles.push({ fileName: POD_IDENTITY_TRUST_POLICY_FILE, content: json(podIdentityTrustPolicy()) });

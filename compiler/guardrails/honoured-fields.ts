@@ -154,11 +154,9 @@ const EC2NODECLASS: Record<string, FieldRow> = {
   'spec.placementGroupSelector': no(),
   'spec.placementGroupSelector.id': no(),
   'spec.placementGroupSelector.name': no(),
-  'spec.role': {
-    honoured: false,
-    note: 'the reconciler neither creates nor looks up an instance profile for the role; instances launch with none',
-    notRefusedYet: 'every policy, preset and the README example set role (the CRD needs role or instanceProfile); refusing it is a change of the policy API, left to the issue that honours it',
-  },
+  'spec.role': yes(
+    "test/integration/instance-profile.test.ts › instance profiles for EC2NodeClass roles › the profile is created for the role with Karpenter's name and tags, used by the launch template, reported in status, and deleted once nothing uses it",
+  ),
   'spec.securityGroupSelectorTerms': yes(PROVISIONING),
   'spec.securityGroupSelectorTerms[].id': yes(SEL_SG_ID),
   'spec.securityGroupSelectorTerms[].name': yes(SEL_SG_NAME),

@@ -26,3 +26,19 @@ export const REASON_NODECLASS_READY = 'NodeClassReady';
 export const REASON_NODECLASS_NOT_READY = 'NodeClassNotReady';
 export const REASON_NODECLASS_NOT_FOUND = 'NodeClassNotFound';
 export const REASON_READY = 'Ready';
+
+/**
+ * EC2NodeClass conditions (Karpenter's): one per part the class resolves to, ValidationSucceeded,
+ * and Ready, True when every other one is. Reasons when False are Karpenter's.
+ */
+export const CONDITION_SUBNETS_READY = 'SubnetsReady';
+export const CONDITION_SECURITY_GROUPS_READY = 'SecurityGroupsReady';
+export const CONDITION_AMIS_READY = 'AMIsReady';
+export const CONDITION_INSTANCE_PROFILE_READY = 'InstanceProfileReady';
+export const CONDITION_VALIDATION_SUCCEEDED = 'ValidationSucceeded';
+export const REASON_SUBNETS_NOT_FOUND = 'SubnetsNotFound';
+export const REASON_SECURITY_GROUPS_NOT_FOUND = 'SecurityGroupsNotFound';
+export const REASON_AMIS_NOT_FOUND = 'AMINotFound';
+export const REASON_INSTANCE_PROFILE_NOT_FOUND = 'InstanceProfileNotFound';
+/** Ready=False on an EC2NodeClass: one of its parts does not resolve (operatorpkg's root-condition reason). */
+export const REASON_UNHEALTHY_DEPENDENTS = 'UnhealthyDependents';

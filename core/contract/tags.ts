@@ -1,6 +1,8 @@
 // EC2 tags: the ones Karpenter writes on the instances it launches (kept, so tools that
 // read them keep working), joinery's own, and the ones a policy may not set.
 
+import { fnv1a64 } from '../canonical.ts';
+
 export const TAG_NODEPOOL = 'karpenter.sh/nodepool';
 export const TAG_NODECLAIM = 'karpenter.sh/nodeclaim';
 export const TAG_NODECLASS = 'karpenter.k8s.aws/ec2nodeclass';
@@ -12,8 +14,10 @@ export const TAG_NAME = 'Name';
 export const TAG_DISCOVERY = 'karpenter.sh/discovery';
 /** On EC2NodeClasses the discovery preset writes (value: the cluster name). */
 export const TAG_CLUSTER = 'joinery.dev/cluster';
-/** Tag written by EKS on resources of a cluster. */
-const TAG_EKS_CLUSTER_NAME = 'eks:eks-cluster-name';
+/** Tag written by EKS on resources of a cluster (and by Karpenter on its instance profiles). */
+export const TAG_EKS_CLUSTER_NAME = 'eks:eks-cluster-name';
+/** On instance profiles (Karpenter's): the region the profile was created for. */
+export const TAG_REGION = 'topology.kubernetes.io/region';
 
 /** The ownership tag every instance of the cluster carries (Karpenter's). */
 export function clusterTagKey(clusterName: string): string {
@@ -50,6 +54,46 @@ export function isOwnedInstance(tags: Readonly<Record<string, string>>, clusterN
 /** Whether joinery created the launch template, for this cluster: the instance's tags, and a name of its own. */
 export function isOwnedLaunchTemplate(name: string, tags: Readonly<Record<string, string>>, clusterName: string): boolean {
   return isOwnedInstance(tags, clusterName) && name.startsWith(launchTemplateNamePrefix(clusterName));
+}
+
+/**
+ * The instance profile joinery creates for an EC2NodeClass's `spec.role`, named as Karpenter
+ * names it: `<cluster>_<FNV-1a 64 of region + class name>` (hashstructure's hash of that
+ * string), so the same class in the same cluster and region always finds its profile again.
+ */
+export function instanceProfileName(clusterName: string, region: string, nodeClassName: string): string {
+  return `${clusterName}_${fnv1a64(`${region}${nodeClassName}`)}`;
+}
+
+/** The IAM path of joinery's instance profiles of a cluster (Karpenter's `/karpenter/<region>/<cluster>/`). */
+export function instanceProfilePathPrefix(clusterName: string, region: string): string {
+  return `/karpenter/${region}/${clusterName}/`;
+}
+
+/** The tags of an instance profile joinery creates for a class (Karpenter's): the class's own tags, then these. */
+export function instanceProfileTags(clusterName: string, region: string, nodeClassName: string, classTags: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return {
+    ...classTags,
+    [clusterTagKey(clusterName)]: CLUSTER_TAG_VALUE,
+    [TAG_EKS_CLUSTER_NAME]: clusterName,
+    [TAG_NODECLASS]: nodeClassName,
+    [TAG_REGION]: region,
+  };
+}
+
+/**
+ * Whether joinery (or Karpenter, which tags the same) created the instance profile for this
+ * cluster and region: the cluster tag `owned`, the region, an EC2NodeClass, and the path of
+ * the cluster's profiles. Nothing else is ever changed or deleted; the IAM policy requires
+ * the same tags (compiler/deployment/iam-policy.ts).
+ */
+export function isOwnedInstanceProfile(path: string, tags: Readonly<Record<string, string>>, clusterName: string, region: string): boolean {
+  return (
+    path.startsWith(instanceProfilePathPrefix(clusterName, region)) &&
+    tags[clusterTagKey(clusterName)] === CLUSTER_TAG_VALUE &&
+    tags[TAG_REGION] === region &&
+    Boolean(tags[TAG_NODECLASS])
+  );
 }
 
 /** Tags an EC2NodeClass may not set, because Karpenter or EKS write them (the EC2NodeClass CRD's rule). */

@@ -56,6 +56,7 @@ export async function explainLiveNode(o: LiveExplainOptions): Promise<NodeExplan
     bootstrap: { name: 'joinery-explain', endpoint: kubeConfig.getCurrentCluster()?.server ?? 'https://unused', certificateAuthority: '' },
     ...(kubernetesVersion ? { kubernetesVersion } : {}),
     ...(o.ec2.aliasAmiOwners ? { aliasAmiOwners: o.ec2.aliasAmiOwners } : {}),
+    checkInstanceProfiles: false,
     clock,
   });
   let intent: IntentSource;

@@ -43,6 +43,8 @@ export interface Instance {
   readonly state: 'pending' | 'running' | 'shutting-down' | 'terminated';
   readonly launchTime: number;
   readonly tags: Readonly<Record<string, string>>;
+  /** The name of the instance profile the instance runs with (its IAM identity), when EC2 reports one. */
+  readonly instanceProfile?: string;
   /**
    * Offerings the launch tried first and found out of capacity before it succeeded on
    * this one (CreateFleet reports them as errors beside the instance). Only on the
@@ -62,6 +64,30 @@ export interface LaunchTemplate {
    */
   readonly lastUsedAt: number;
   readonly tags: Readonly<Record<string, string>>;
+}
+
+/** An instance profile joinery created for an EC2NodeClass's role (isOwnedInstanceProfile), no other. */
+export interface InstanceProfile {
+  readonly name: string;
+  /** The EC2NodeClass it was created for (its karpenter.k8s.aws/ec2nodeclass tag). */
+  readonly nodeClass: string;
+  readonly role: string | undefined;
+  readonly createdAt: number;
+}
+
+/** One part of an EC2NodeClass as EC2 and IAM resolve it: its values, or why it does not resolve. */
+export type Resolved<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+
+/**
+ * An EC2NodeClass as the cloud resolves it, part by part (Karpenter's EC2NodeClass status):
+ * what its subnet, security group and AMI selector terms match, and the instance profile
+ * its nodes get (spec.instanceProfile as given, or the one created for spec.role).
+ */
+export interface NodeClassResolution {
+  readonly subnets: Resolved<readonly { readonly id: string; readonly zone: string; readonly zoneID?: string }[]>;
+  readonly securityGroups: Resolved<readonly { readonly id: string; readonly name?: string }[]>;
+  readonly amis: Resolved<readonly { readonly id: string; readonly name?: string; readonly arch: string }[]>;
+  readonly instanceProfile: Resolved<string>;
 }
 
 /** Every offering tried was out of capacity; each should be avoided for a while. */
@@ -147,6 +173,15 @@ export interface CloudProvider {
   listLaunchTemplates(): Promise<readonly LaunchTemplate[]>;
   /** Deletes one of joinery's launch templates; nothing when it is already gone. */
   deleteLaunchTemplate(name: string): Promise<void>;
+  /**
+   * Resolves every part of the class (creating the instance profile for spec.role when it
+   * does not exist yet); never throws for a part that does not resolve, says why instead.
+   */
+  resolveNodeClass(nodeClass: EC2NodeClass): Promise<NodeClassResolution>;
+  /** joinery's instance profiles of this cluster and region (isOwnedInstanceProfile), no other. */
+  listInstanceProfiles(): Promise<readonly InstanceProfile[]>;
+  /** Removes the role from one of joinery's instance profiles and deletes it; nothing when it is gone. */
+  deleteInstanceProfile(name: string): Promise<void>;
 }
 
 /**

@@ -6,7 +6,7 @@
 // adapter uses @kubernetes/client-node; the simulator keeps the objects in memory.
 
 import type { DaemonSet, Node, Pod, PodDisruptionBudget } from '../../core/api/k8s.ts';
-import type { NodeClaim, NodeClaimStatus, NodePool, NodePoolStatus, NodeClaimTaint } from '../../core/api/karpenter.ts';
+import type { EC2NodeClass, EC2NodeClassStatus, NodeClaim, NodeClaimStatus, NodePool, NodePoolStatus, NodeClaimTaint } from '../../core/api/karpenter.ts';
 
 export interface ObjectsByKind {
   Pod: Pod;
@@ -15,9 +15,11 @@ export interface ObjectsByKind {
   DaemonSet: DaemonSet;
   PodDisruptionBudget: PodDisruptionBudget;
   NodePool: NodePool;
+  /** As applied to the cluster (its generation and status); the intent's copy may come from git. */
+  EC2NodeClass: EC2NodeClass;
 }
 export type Kind = keyof ObjectsByKind;
-export const KINDS: readonly Kind[] = ['Pod', 'Node', 'NodeClaim', 'DaemonSet', 'PodDisruptionBudget', 'NodePool'];
+export const KINDS: readonly Kind[] = ['Pod', 'Node', 'NodeClaim', 'DaemonSet', 'PodDisruptionBudget', 'NodePool', 'EC2NodeClass'];
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export type WatchEvent = {
@@ -98,6 +100,8 @@ export interface Cluster {
 
   /** Writes NodePool status; false when no such NodePool object exists in the cluster. */
   patchNodePoolStatus(name: string, status: NodePoolStatus): Promise<boolean>;
+  /** Writes EC2NodeClass status (the status subresource); false when no such object exists in the cluster. */
+  patchEC2NodeClassStatus(name: string, status: EC2NodeClassStatus): Promise<boolean>;
   /** A Kubernetes Event; best effort (adapters may aggregate or drop under load). */
   recordEvent(event: ClusterEventRecord): void;
 }

@@ -4,7 +4,7 @@
 // evict or patch anything afterwards; reads keep working. This is what makes "a leader
 // that cannot renew before its deadline stops acting" hold for work already in flight.
 
-import type { CloudProvider, Instance, LaunchRequest, LaunchTemplate } from '../ports/cloud.ts';
+import type { CloudProvider, Instance, InstanceProfile, LaunchRequest, LaunchTemplate, NodeClassResolution } from '../ports/cloud.ts';
 import type {
   ClusterEventRecord,
   Cluster,
@@ -14,7 +14,7 @@ import type {
   WatchEvent,
 } from '../ports/cluster.ts';
 import type { Node } from '../../core/api/k8s.ts';
-import type { NodeClaim, NodeClaimStatus, NodePoolStatus } from '../../core/api/karpenter.ts';
+import type { EC2NodeClassStatus, NodeClaim, NodeClaimStatus, NodePoolStatus } from '../../core/api/karpenter.ts';
 import type { EC2NodeClass } from '../../core/api/karpenter.ts';
 import type { InstanceType } from '../../core/catalog/instance-types.ts';
 
@@ -56,6 +56,18 @@ export class FencedCloudProvider implements CloudProvider {
   async deleteLaunchTemplate(name: string): Promise<void> {
     this.fence('delete launch template');
     return this.inner.deleteLaunchTemplate(name);
+  }
+  async resolveNodeClass(nodeClass: EC2NodeClass): Promise<NodeClassResolution> {
+    // Creates the instance profile of a role when missing: a write.
+    this.fence('resolve node class');
+    return this.inner.resolveNodeClass(nodeClass);
+  }
+  listInstanceProfiles(): Promise<readonly InstanceProfile[]> {
+    return this.inner.listInstanceProfiles();
+  }
+  async deleteInstanceProfile(name: string): Promise<void> {
+    this.fence('delete instance profile');
+    return this.inner.deleteInstanceProfile(name);
   }
 
   private fence(operation: string): void {
@@ -107,6 +119,9 @@ export class FencedClusterPort implements Cluster {
   }
   patchNodePoolStatus(name: string, status: NodePoolStatus): Promise<boolean> {
     return this.fenced('patch NodePool status', () => this.inner.patchNodePoolStatus(name, status));
+  }
+  patchEC2NodeClassStatus(name: string, status: EC2NodeClassStatus): Promise<boolean> {
+    return this.fenced('patch EC2NodeClass status', () => this.inner.patchEC2NodeClassStatus(name, status));
   }
   recordEvent(event: ClusterEventRecord): void {
     if (this.isLeader()) this.inner.recordEvent(event);

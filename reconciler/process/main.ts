@@ -208,6 +208,7 @@ export function startReconcilerProcess(config: ReconcilerProcessConfig, options:
       clusterName: config.clusterName,
       region: config.region,
       ec2Endpoint: config.ec2Endpoint === undefined ? undefined : redactUrl(config.ec2Endpoint),
+      iamEndpoint: config.iamEndpoint === undefined ? undefined : redactUrl(config.iamEndpoint),
       intent: config.git ? { source: 'git', url: redactUrl(config.git.url), branch: config.git.branch, path: config.git.path } : { source: 'cluster' },
       kubernetesVersion: adapters.kubernetesVersion,
       leaderElection: config.leaderElection.enabled ? `${config.leaderElection.namespace}/${config.leaderElection.leaseName} as ${config.leaderElection.identity}` : 'disabled',

@@ -1,6 +1,7 @@
 // Clients for the test environment: an EC2 client pointed at its endpoint (moto by
 // default) and a KubeConfig loaded from its kubeconfig.
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { KubeConfig } from '@kubernetes/client-node';
 
 // The SDK warns on every process start that its 2027 releases need Node 22; the project
@@ -23,6 +24,19 @@ export function ec2ClientFor(endpoint: string, region: string, maxAttempts = 3):
           secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? '',
           ...(process.env.AWS_SESSION_TOKEN ? { sessionToken: process.env.AWS_SESSION_TOKEN } : {}),
         }
+      : { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    maxAttempts,
+  });
+}
+
+/** An IAM client for `endpoint` (moto serves IAM on the same port as EC2), with the same credentials. */
+export function iamClientFor(endpoint: string, region: string, maxAttempts = 3): IAMClient {
+  const fromEnv = process.env.AWS_ACCESS_KEY_ID;
+  return new IAMClient({
+    endpoint,
+    region,
+    credentials: fromEnv
+      ? { accessKeyId: fromEnv, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? '', ...(process.env.AWS_SESSION_TOKEN ? { sessionToken: process.env.AWS_SESSION_TOKEN } : {}) }
       : { accessKeyId: 'testing', secretAccessKey: 'testing' },
     maxAttempts,
   });

@@ -13,9 +13,10 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { ec2ClientFor, kubeConfigFrom } from './clients.ts';
+import { ec2ClientFor, iamClientFor, kubeConfigFrom } from './clients.ts';
 import { installKarpenterCrds } from './crds.ts';
 import { ensureNetwork } from './ec2-seed.ts';
+import { ensureNodeRoles } from './iam-seed.ts';
 import { generatePki, writeKubeconfig, type Pki } from './pki.ts';
 import { freeLoopbackPorts } from './ports.ts';
 import { isRunning, sleep, startProcess, stopProcess, tailOf, type SpawnSpec } from './processes.ts';
@@ -185,6 +186,7 @@ export async function startTestEnv(options: StartOptions = {}): Promise<{ state:
 
     await ec2Ready;
     const network = await ensureNetwork(ec2ClientFor(ec2UpstreamEndpoint, region), clusterName, ZONES);
+    await ensureNodeRoles(iamClientFor(ec2UpstreamEndpoint, region));
     log(`EC2 network: ${network.vpcId}, subnets ${network.subnets.map((s) => `${s.subnetId} (${s.zone})`).join(', ')}, ${network.securityGroupId}`);
 
     if (nodeJoinSimulator) {

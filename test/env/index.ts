@@ -8,8 +8,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { ec2ClientFor, kubeConfigFrom } from './clients.ts';
+import { ec2ClientFor, iamClientFor, kubeConfigFrom } from './clients.ts';
+export { TEST_NODE_ROLES } from './iam-seed.ts';
 import type { CallFault, CallFaultKind, UnavailableOffering } from './ec2-faults.ts';
 import { NODE_JOIN_CONTROL, nodeJoinControlData, type NodeJoinControl } from './node-join.ts';
 import { tailOf } from './processes.ts';
@@ -37,6 +39,8 @@ export interface TestEnv {
   kubeConfig(): KubeConfig;
   /** An EC2 client for the endpoint (dummy credentials for moto). */
   ec2(): EC2Client;
+  /** An IAM client for the same endpoint (moto serves IAM there too; the node roles of TEST_NODE_ROLES exist). */
+  iam(): IAMClient;
   /** Faults of the EC2 endpoint (the proxy in front of moto). */
   ec2Faults: {
     /** From now on, launches of these offerings fail with InsufficientInstanceCapacity (replaces the list). */
@@ -80,6 +84,7 @@ export function testEnv(): TestEnv {
     logDir: s.logDir,
     kubeConfig: () => kubeConfigFrom(s.kubeconfigPath),
     ec2: () => ec2ClientFor(s.ec2Endpoint, s.region),
+    iam: () => iamClientFor(s.ec2Endpoint, s.region),
     ec2Faults: {
       setUnavailableOfferings: (offerings) => putUnavailable(s.ec2Endpoint, offerings),
       setCallFaults: async (faults) => {

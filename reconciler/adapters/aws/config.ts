@@ -4,6 +4,7 @@
 // (IRSA, EKS Pod Identity, environment, instance profile).
 
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import type { Clock } from '../../ports/clock.ts';
 import type { Logger } from '../../observability/log.ts';
 import type { ReconcilerMetrics } from '../../observability/metrics.ts';
@@ -23,6 +24,16 @@ export interface AwsCloudProviderConfig {
    * with `maxAttempts: 1`: retries are the adapter's, which look a launch up before repeating it.
    */
   readonly ec2Client?: EC2Client;
+  /** IAM API endpoint override (moto in tests). IAM is global: the client is built for `region` all the same. */
+  readonly iamEndpoint?: string;
+  /**
+   * Whether the catalog of a class checks (and creates) its instance profile, so a class
+   * whose role does not exist offers nothing to launch. Default true; false for read-only
+   * tools (`joinery explain`), which must create nothing.
+   */
+  readonly checkInstanceProfiles?: boolean;
+  /** Use this IAM client instead of building one (build it with `maxAttempts: 1`, as the EC2 one). */
+  readonly iamClient?: IAMClient;
   /** What nodes need to join: the API endpoint, CA bundle, service CIDR and DNS IP. */
   readonly bootstrap: ClusterBootstrap;
   /** Kubernetes minor version ("1.33"); AMI aliases (al2023@latest) resolve for it. */
@@ -41,6 +52,8 @@ export interface AwsCloudProviderConfig {
   readonly discoveryTtlMs?: number;
   /** AMIs are re-resolved after this long. Default 5 min. */
   readonly amiTtlMs?: number;
+  /** An instance profile found holding its role (or a role found missing) is checked again after this long. Default 5 min. */
+  readonly instanceProfileTtlMs?: number;
   readonly backoff?: BackoffOptions;
   /** Offerings a fleet reported short even though it launched: marked here (shared with the catalog). */
   readonly unavailableOfferings?: UnavailableOfferings;
@@ -56,4 +69,5 @@ export const AWS_DEFAULTS = {
   spotPriceTtlMs: 5 * 60_000,
   discoveryTtlMs: 60_000,
   amiTtlMs: 5 * 60_000,
+  instanceProfileTtlMs: 5 * 60_000,
 };

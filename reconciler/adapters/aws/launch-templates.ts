@@ -84,6 +84,8 @@ export interface LaunchConfiguration {
   readonly securityGroupIds: readonly string[];
   /** Plain-text user data. */
   readonly userData: string;
+  /** The nodes' instance profile: spec.instanceProfile, or the one created for spec.role. */
+  readonly instanceProfile?: string;
 }
 
 /** The launch template data for a configuration (Karpenter's defaults for metadata options). */
@@ -97,7 +99,7 @@ export function launchTemplateData(c: LaunchConfiguration): RequestLaunchTemplat
     ...(spec?.associatePublicIPAddress !== undefined
       ? { NetworkInterfaces: [{ DeviceIndex: 0, AssociatePublicIpAddress: spec.associatePublicIPAddress, Groups: groups }] }
       : { SecurityGroupIds: groups }),
-    ...(spec?.instanceProfile ? { IamInstanceProfile: { Name: spec.instanceProfile } } : {}),
+    ...((c.instanceProfile ?? spec?.instanceProfile) ? { IamInstanceProfile: { Name: c.instanceProfile ?? spec!.instanceProfile! } } : {}),
     BlockDeviceMappings: blockDevices(c.nodeClass, c.family).map(ec2BlockDevice),
     MetadataOptions: {
       HttpEndpoint: md.httpEndpoint ?? 'enabled',

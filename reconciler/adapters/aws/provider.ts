@@ -9,7 +9,11 @@
 //             karpenter.sh/nodepool, as Karpenter lists: a self-managed node group's
 //             instances carry the cluster tag too, and are never listed);
 //   delete    TerminateInstances;
-//   launch templates: listed by the same tags, deleted by name (DeleteLaunchTemplate).
+//   launch templates: listed by the same tags, deleted by name (DeleteLaunchTemplate);
+//   identity  the instance profile of the class (instance-profiles.ts, @aws-sdk/client-iam):
+//             spec.instanceProfile as given, or one created for spec.role, in every launch
+//             template; a class whose role does not exist has no catalog (its pools launch
+//             nothing) and never launches without an identity.
 // Launches are idempotent per NodeClaim twice over: EC2's client token, and a lookup of
 // the instance tagged with the claim's UID before launching and before any retry of a
 // CreateFleet whose outcome is unknown (a 5xx, a timeout: EC2 may have launched), which
@@ -25,6 +29,7 @@ import {
   type Filter,
   type Instance as Ec2Instance,
 } from '@aws-sdk/client-ec2';
+import { IAMClient } from '@aws-sdk/client-iam';
 import type { EC2NodeClass, NodeClaimTaint } from '../../../core/api/karpenter.ts';
 import { buildInstanceTypes, type InstanceType } from '../../../core/catalog/instance-types.ts';
 import { canonicalJson } from '../../../core/canonical.ts';
@@ -40,6 +45,9 @@ import {
   type Instance,
   type LaunchRequest,
   type LaunchTemplate,
+  type InstanceProfile,
+  type NodeClassResolution,
+  type Resolved,
 } from '../../ports/cloud.ts';
 import type { Logger } from '../../observability/log.ts';
 import { SystemClock } from '../../runtime/system-clock.ts';
@@ -61,6 +69,7 @@ import { DEFAULT_BACKOFF, Ec2Calls } from './calls.ts';
 import { Ec2InstanceTypeSource, kubeletSettings, rawInstanceType } from './catalog.ts';
 import { AWS_DEFAULTS, type AwsCloudProviderConfig } from './config.ts';
 import { NodeClassDiscovery, type ResolvedSubnet } from './discovery.ts';
+import { InstanceProfiles } from './instance-profiles.ts';
 import { awsErrorCode, errorMessage, isInstanceNotFound, isTransientError } from './errors.ts';
 import { chooseCapacityType, createFleetInput, fleetOutcome, type FleetCandidate } from './fleet.ts';
 import { LaunchTemplates, blockDevices, launchTemplateData, rootVolumeBytes } from './launch-templates.ts';
@@ -103,6 +112,7 @@ export class AwsCloudProvider implements CloudProvider {
   private readonly spotPricing: SpotPricing;
   private readonly discovery: NodeClassDiscovery;
   private readonly launchTemplates: LaunchTemplates;
+  private readonly instanceProfiles: InstanceProfiles;
   private readonly unavailable: UnavailableOfferings | undefined;
   private readonly inflight = new Map<string, Promise<Instance>>();
   private readonly catalogs = new Map<string, { key: string; types: readonly InstanceType[] }>();
@@ -140,6 +150,12 @@ export class AwsCloudProvider implements CloudProvider {
       aliasAmiOwners: config.aliasAmiOwners ?? AWS_DEFAULTS.aliasAmiOwners,
     });
     this.launchTemplates = new LaunchTemplates(this.ec2, this.calls, config.clusterName, { [clusterTagKey(config.clusterName)]: CLUSTER_TAG_VALUE }, () => this.clock.now());
+    const iam = config.iamClient ?? new IAMClient({ region: config.region, ...(config.iamEndpoint ? { endpoint: config.iamEndpoint } : {}), maxAttempts: 1 });
+    this.instanceProfiles = new InstanceProfiles(iam, this.calls, this.clock, {
+      clusterName: config.clusterName,
+      region: config.region,
+      ttlMs: config.instanceProfileTtlMs ?? AWS_DEFAULTS.instanceProfileTtlMs,
+    });
     this.unavailable = config.unavailableOfferings;
     this.byClaimUid = new Batcher(this.clock, (uids) => this.findByClaimUids(uids), undefined);
   }
@@ -164,6 +180,8 @@ export class AwsCloudProvider implements CloudProvider {
       this.discovery.resolveSubnets(nodeClass),
       this.discovery.resolveAmis(nodeClass),
       this.spotPricing === 'describe-spot-price-history' ? this.spot.table() : Promise.resolve(undefined),
+      // A class whose nodes would have no identity (its role does not exist) offers nothing to launch.
+      this.config.checkInstanceProfiles === false ? undefined : this.instanceProfiles.resolve(nodeClass),
     ]);
     for (const s of subnets) this.subnetZones.set(s.id, s.zone);
     const zones = [...new Set(subnets.map((s) => s.zone))].sort();
@@ -229,10 +247,11 @@ export class AwsCloudProvider implements CloudProvider {
     if (!capacityType) throw new LaunchFailedError('NoCompatibleOfferings', `NodeClaim ${claimName} allows no available offering`);
     const nodeClass = request.nodeClass;
     const className = nodeClass.metadata.name ?? '';
-    const [subnets, securityGroupIds, amis] = await Promise.all([
+    const [subnets, securityGroupIds, amis, instanceProfile] = await Promise.all([
       this.discovery.resolveSubnets(nodeClass),
       this.discovery.resolveSecurityGroups(nodeClass),
       this.discovery.resolveAmis(nodeClass),
+      this.instanceProfiles.resolve(nodeClass),
     ]);
     for (const s of subnets) this.subnetZones.set(s.id, s.zone);
     const subnetByZone = subnetPerZone(subnets);
@@ -261,7 +280,7 @@ export class AwsCloudProvider implements CloudProvider {
         if (err instanceof UserDataError) throw new LaunchFailedError('InvalidUserData', err.message);
         throw err;
       }
-      const data = launchTemplateData({ nodeClass, family: amis.family, imageId: ami.id, securityGroupIds, userData });
+      const data = launchTemplateData({ nodeClass, family: amis.family, imageId: ami.id, securityGroupIds, userData, instanceProfile });
       templateByArch.set(arch, await this.launchTemplates.ensure(data, className, claim.metadata.labels?.[LABEL_NODEPOOL] ?? request.tags[TAG_NODEPOOL] ?? ''));
     }
 
@@ -328,6 +347,7 @@ export class AwsCloudProvider implements CloudProvider {
       state: 'pending',
       launchTime: this.clock.now(),
       tags: { ...request.tags, [TAG_NODECLAIM_UID]: uid },
+      instanceProfile,
     };
   }
 
@@ -409,6 +429,35 @@ export class AwsCloudProvider implements CloudProvider {
     return this.launchTemplates.delete(name);
   }
 
+  // ---- EC2NodeClass status and instance profiles -------------------------------------------
+
+  async resolveNodeClass(nodeClass: EC2NodeClass): Promise<NodeClassResolution> {
+    // A part that does not resolve says why; anything else (throttled, unreachable) is thrown, so no status turns False on it.
+    const settle = <T, U>(p: Promise<T>, map: (v: T) => U): Promise<Resolved<U>> =>
+      p.then(
+        (v) => ({ ok: true as const, value: map(v) }),
+        (err: unknown) => {
+          if (err instanceof LaunchFailedError) return { ok: false as const, message: err.message };
+          throw err;
+        },
+      );
+    const [subnets, securityGroups, amis, instanceProfile] = await Promise.all([
+      settle(this.discovery.resolveSubnets(nodeClass), (list) => list.map((s) => ({ id: s.id, zone: s.zone, ...(s.zoneId ? { zoneID: s.zoneId } : {}) }))),
+      settle(this.discovery.resolveSecurityGroups(nodeClass), (ids) => ids.map((id) => ({ id }))),
+      settle(this.discovery.resolveAmis(nodeClass), (r) => [...r.byArch.values()].map((a) => ({ id: a.id, name: a.name, arch: a.arch }))),
+      settle(this.instanceProfiles.resolve(nodeClass), (name) => name),
+    ]);
+    return { subnets, securityGroups, amis, instanceProfile };
+  }
+
+  listInstanceProfiles(): Promise<readonly InstanceProfile[]> {
+    return this.instanceProfiles.list();
+  }
+
+  deleteInstanceProfile(name: string): Promise<void> {
+    return this.instanceProfiles.delete(name);
+  }
+
   async delete(providerID: string): Promise<void> {
     const id = instanceIdOf(providerID);
     try {
@@ -444,6 +493,7 @@ export class AwsCloudProvider implements CloudProvider {
       state: portState(i.State?.Name),
       launchTime: i.LaunchTime?.getTime() ?? 0,
       tags: tagMap(i),
+      ...(i.IamInstanceProfile?.Arn ? { instanceProfile: i.IamInstanceProfile.Arn.slice(i.IamInstanceProfile.Arn.lastIndexOf('/') + 1) } : {}),
     };
   }
 }

@@ -6,7 +6,7 @@
 // extra methods below, as their real counterparts write through the real API.
 
 import type { Node, Pod, PodDisruptionBudget } from '../../../core/api/k8s.ts';
-import type { NodeClaim, NodeClaimStatus, NodePoolStatus } from '../../../core/api/karpenter.ts';
+import type { EC2NodeClassStatus, NodeClaim, NodeClaimStatus, NodePoolStatus } from '../../../core/api/karpenter.ts';
 import type { Clock } from '../../ports/clock.ts';
 import {
   NotFoundError,
@@ -59,7 +59,7 @@ export class InMemoryApiServer implements Cluster {
     seed = 1,
   ) {
     this.random = mulberry32(seed ^ 0xa11ce);
-    for (const k of ['Pod', 'Node', 'NodeClaim', 'DaemonSet', 'PodDisruptionBudget', 'NodePool'] as Kind[]) this.store.set(k, new Map());
+    for (const k of ['Pod', 'Node', 'NodeClaim', 'DaemonSet', 'PodDisruptionBudget', 'NodePool', 'EC2NodeClass'] as Kind[]) this.store.set(k, new Map());
     this.cache = {
       list: <K extends Kind>(kind: K) => this.list(kind),
       get: <K extends Kind>(kind: K, name: string, namespace?: string) =>
@@ -145,6 +145,15 @@ export class InMemoryApiServer implements Cluster {
     if (!this.cache.get('NodePool', name)) return false;
     this.update('NodePool', name, undefined, (p) => {
       p.status = { ...status };
+    });
+    return true;
+  }
+
+  async patchEC2NodeClassStatus(name: string, status: EC2NodeClassStatus): Promise<boolean> {
+    this.count('patch EC2NodeClass/status');
+    if (!this.cache.get('EC2NodeClass', name)) return false;
+    this.update('EC2NodeClass', name, undefined, (c) => {
+      c.status = { ...status };
     });
     return true;
   }

@@ -16,6 +16,8 @@ import {
   type LaunchRequest,
   type LaunchTemplate,
   type OfferingKey,
+  type InstanceProfile,
+  type NodeClassResolution,
 } from '../../ports/cloud.ts';
 import { canonicalJson, fnv1a64 } from '../../../core/canonical.ts';
 import { keyedUniform, mulberry32 } from './random.ts';
@@ -26,6 +28,7 @@ import {
   TAG_NODECLASS,
   TAG_NODEPOOL,
   clusterTagKey,
+  instanceProfileName,
   isOwnedInstance,
   isOwnedLaunchTemplate,
   launchTemplateName,
@@ -78,6 +81,8 @@ export interface SimEc2Options {
   readonly shutdownSeconds?: number;
   /** Instance types offered at all (default: the whole catalog). */
   readonly instanceTypeFilter?: (raw: RawInstanceType) => boolean;
+  /** IAM roles that exist (spec.role); default: every role a class names exists. */
+  readonly roles?: readonly string[];
 }
 
 export interface InMemoryInstanceRecord {
@@ -102,6 +107,8 @@ export class InMemoryEc2 implements CloudProvider {
   private templateSeq = 0;
   /** Launch templates by name: one per EC2NodeClass spec and NodePool, as the AWS adapter's. */
   private readonly templates = new Map<string, { template: LaunchTemplate; usedAt: number }>();
+  /** Instance profiles created for EC2NodeClass roles, by name (as the AWS adapter's). */
+  private readonly profiles = new Map<string, InstanceProfile>();
   /** Calls made, for tests and the report. */
   readonly calls = { create: 0, delete: 0, get: 0, list: 0, getInstanceTypes: 0 };
 
@@ -137,8 +144,11 @@ export class InMemoryEc2 implements CloudProvider {
     return this.instanceTypes;
   }
 
-  async getInstanceTypes(_nodeClass: EC2NodeClass): Promise<readonly InstanceType[]> {
+  async getInstanceTypes(nodeClass: EC2NodeClass): Promise<readonly InstanceType[]> {
     this.calls.getInstanceTypes += 1;
+    // As the AWS adapter: a class whose nodes would have no identity offers nothing to launch.
+    const profile = this.instanceProfileOf(nodeClass);
+    if (!profile.ok) throw new LaunchFailedError('NodeClassNotReady', profile.message);
     return this.instanceTypes;
   }
 
@@ -176,6 +186,8 @@ export class InMemoryEc2 implements CloudProvider {
     }
     if (!chosen) throw new InsufficientCapacityError(short);
 
+    const profile = this.instanceProfileOf(request.nodeClass);
+    if (!profile.ok) throw new LaunchFailedError('NodeClassNotReady', profile.message);
     const template = this.ensureTemplate(request, now);
     this.seq += 1;
     const id = `i-${(this.seq.toString(16) + Math.floor(this.nextRandom() * 0xffffffff).toString(16)).padStart(17, '0').slice(-17)}`;
@@ -191,6 +203,7 @@ export class InMemoryEc2 implements CloudProvider {
       state: 'pending',
       launchTime: now,
       tags: { ...request.tags, [TAG_LAUNCH_TEMPLATE]: template.name },
+      instanceProfile: profile.value,
     };
     const record: InMemoryInstanceRecord = {
       instance,
@@ -236,6 +249,35 @@ export class InMemoryEc2 implements CloudProvider {
       if (r.instance.state !== 'terminated' && isOwnedInstance(r.instance.tags, this.options.clusterName)) out.push(r.instance);
     }
     return out;
+  }
+
+  /** The class's instance profile: spec.instanceProfile as given, else one created for an existing spec.role. */
+  private instanceProfileOf(nodeClass: EC2NodeClass): NodeClassResolution['instanceProfile'] {
+    const name = nodeClass.metadata.name ?? '';
+    if (nodeClass.spec?.instanceProfile) return { ok: true, value: nodeClass.spec.instanceProfile };
+    const role = nodeClass.spec?.role;
+    if (!role) return { ok: false, message: `EC2NodeClass ${name}: spec.role is not set and neither is spec.instanceProfile` };
+    if (this.options.roles && !this.options.roles.includes(role)) return { ok: false, message: `EC2NodeClass ${name}: spec.role names the IAM role "${role}", which does not exist` };
+    const profile = instanceProfileName(this.options.clusterName, 'us-east-1', name);
+    if (!this.profiles.has(profile)) this.profiles.set(profile, { name: profile, nodeClass: name, role, createdAt: this.options.clock.now() });
+    return { ok: true, value: profile };
+  }
+
+  async resolveNodeClass(nodeClass: EC2NodeClass): Promise<NodeClassResolution> {
+    return {
+      subnets: { ok: true, value: this.zones.map((zone) => ({ id: `subnet-sim-${zone}`, zone })) },
+      securityGroups: { ok: true, value: [{ id: 'sg-sim0nodes' }] },
+      amis: { ok: true, value: [{ id: 'ami-sim0al2023', name: 'simulated al2023', arch: 'amd64' }, { id: 'ami-sim0al2023', name: 'simulated al2023', arch: 'arm64' }] },
+      instanceProfile: this.instanceProfileOf(nodeClass),
+    };
+  }
+
+  async listInstanceProfiles(): Promise<readonly InstanceProfile[]> {
+    return [...this.profiles.values()];
+  }
+
+  async deleteInstanceProfile(name: string): Promise<void> {
+    this.profiles.delete(name);
   }
 
   async listLaunchTemplates(): Promise<readonly LaunchTemplate[]> {

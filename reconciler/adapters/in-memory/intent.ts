@@ -37,7 +37,10 @@ export class InMemoryIntentSource implements IntentSource {
     const full: Intent = { ...intent, acceptedAt: this.clock.now() };
     this.accepted = full;
     this.rejection = undefined;
-    if (this.api) this.syncNodePools(full);
+    if (this.api) {
+      this.syncNodePools(full);
+      this.syncNodeClasses(full);
+    }
     for (const l of this.listeners) l({ type: 'accepted', intent: full });
     return full;
   }
@@ -48,6 +51,26 @@ export class InMemoryIntentSource implements IntentSource {
     this.rejection = rejection;
     for (const l of this.listeners) l({ type: 'rejected', rejection });
     return rejection;
+  }
+
+  /** Argo CD's part, for EC2NodeClasses (the status controller writes their status). */
+  private syncNodeClasses(intent: Intent): void {
+    const api = this.api!;
+    const wanted = new Set(intent.nodeClasses.map((c) => c.metadata.name!));
+    for (const existing of api.cache.list('EC2NodeClass')) {
+      if (!wanted.has(existing.metadata.name!)) api.delete('EC2NodeClass', existing.metadata.name!);
+    }
+    for (const nc of intent.nodeClasses) {
+      const name = nc.metadata.name!;
+      const live = api.cache.get('EC2NodeClass', name);
+      if (!live) api.create('EC2NodeClass', { ...structuredClone(nc), status: undefined });
+      else if (JSON.stringify(live.spec) !== JSON.stringify(nc.spec)) {
+        api.update('EC2NodeClass', name, undefined, (c) => {
+          c.spec = structuredClone(nc.spec);
+          c.metadata.generation = (c.metadata.generation ?? 1) + 1;
+        });
+      }
+    }
   }
 
   /** Argo CD's part: the cluster's NodePool objects follow the accepted commit. */

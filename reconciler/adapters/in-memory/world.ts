@@ -23,6 +23,8 @@ export interface InMemoryWorldOptions {
   readonly shutdownSeconds?: number;
   /** Offer only some of the catalog (smaller, faster tests). */
   readonly instanceTypeFilter?: SimEc2Options['instanceTypeFilter'];
+  /** IAM roles that exist; default: every role a class names. */
+  readonly roles?: SimEc2Options['roles'];
 }
 
 export class InMemoryWorld {
@@ -48,6 +50,7 @@ export class InMemoryWorld {
       spotPrice: options.spotPrice,
       shutdownSeconds: options.shutdownSeconds,
       instanceTypeFilter: options.instanceTypeFilter,
+      roles: options.roles,
     });
     this.intent = new InMemoryIntentSource(this.clock, this.api);
     this.workloads = new InMemoryWorkloads(this.clock, this.api);

@@ -1,6 +1,6 @@
 // The Cluster over a real API server with @kubernetes/client-node:
 //   reads   informers (list + watch, periodic relist) on pods, nodes, NodeClaims,
-//           DaemonSets, PodDisruptionBudgets and NodePools, in InformerStore;
+//           DaemonSets, PodDisruptionBudgets, NodePools and EC2NodeClasses, in InformerStore;
 //   writes  NodeClaims through CustomObjectsApi (karpenter.sh/v1, status subresource),
 //           Nodes and Pods through CoreV1Api, evictions through the policy/v1 Eviction
 //           subresource (429 = a PodDisruptionBudget says no), all JSON merge patches.
@@ -18,7 +18,7 @@ import {
   type V1Node,
 } from '@kubernetes/client-node';
 import type { Node, Taint } from '../../../core/api/k8s.ts';
-import type { NodeClaim, NodeClaimStatus, NodePoolStatus } from '../../../core/api/karpenter.ts';
+import type { EC2NodeClassStatus, NodeClaim, NodeClaimStatus, NodePoolStatus } from '../../../core/api/karpenter.ts';
 import type { Clock } from '../../ports/clock.ts';
 import {
   KINDS,
@@ -39,7 +39,7 @@ import { Informers } from './informers.ts';
 import { toPlain } from './plain.ts';
 import { kindResources } from './resources.ts';
 import { InformerStore } from './store.ts';
-import { KARPENTER_API_VERSION, KARPENTER_GROUP, KARPENTER_VERSION } from '../../../core/contract/index.ts';
+import { KARPENTER_API_VERSION, KARPENTER_AWS_GROUP, KARPENTER_GROUP, KARPENTER_VERSION } from '../../../core/contract/index.ts';
 
 export interface KubernetesClusterConfig {
   /** A loaded KubeConfig, or the path of a kubeconfig file; neither: in-cluster, else the default (~/.kube/config). */
@@ -279,6 +279,20 @@ export class KubernetesCluster implements Cluster {
     }
   }
 
+  async patchEC2NodeClassStatus(name: string, status: EC2NodeClassStatus): Promise<boolean> {
+    try {
+      const out = await this.custom.patchClusterCustomObjectStatus(
+        { group: KARPENTER_AWS_GROUP, version: KARPENTER_VERSION, plural: 'ec2nodeclasses', name, body: { status }, fieldManager: this.fieldManager },
+        MERGE_PATCH,
+      );
+      this.observed('EC2NodeClass', out);
+      return true;
+    } catch (err) {
+      if (statusCode(err) === 404) return false;
+      throw new KubernetesApiError(`patch EC2NodeClass ${name} status`, statusCode(err), err);
+    }
+  }
+
   recordEvent(event: ClusterEventRecord): void {
     this.events.record(event);
   }
@@ -286,7 +300,7 @@ export class KubernetesCluster implements Cluster {
   // ---- internals -------------------------------------------------------------------------
 
   /** A write's response: into the cache (if newer than what the watch delivered), then returned. */
-  private observed<K extends 'NodeClaim' | 'Node' | 'NodePool'>(kind: K, response: unknown): K extends 'Node' ? Node : K extends 'NodeClaim' ? NodeClaim : never {
+  private observed<K extends 'NodeClaim' | 'Node' | 'NodePool' | 'EC2NodeClass'>(kind: K, response: unknown): K extends 'Node' ? Node : K extends 'NodeClaim' ? NodeClaim : never {
     const object = toPlain<NodeClaim & Node>(response);
     // Deleted by this very write (its last finalizer removed): gone, not updated.
     if (object.metadata?.deletionTimestamp && (object.metadata.finalizers ?? []).length === 0) this.store.remove(kind, object);

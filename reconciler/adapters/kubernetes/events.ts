@@ -9,13 +9,14 @@ import type { Clock } from '../../ports/clock.ts';
 import type { ClusterEventRecord, Kind } from '../../ports/cluster.ts';
 import type { Logger } from '../../observability/log.ts';
 import { apiServerMessage } from './errors.ts';
-import { KARPENTER_API_VERSION } from '../../../core/contract/index.ts';
+import { KARPENTER_API_VERSION, KARPENTER_AWS_API_VERSION } from '../../../core/contract/index.ts';
 
 const API_VERSIONS: Readonly<Record<Kind, string>> = {
   Pod: 'v1',
   Node: 'v1',
   NodeClaim: KARPENTER_API_VERSION,
   NodePool: KARPENTER_API_VERSION,
+  EC2NodeClass: KARPENTER_AWS_API_VERSION,
   DaemonSet: 'apps/v1',
   PodDisruptionBudget: 'policy/v1',
 };

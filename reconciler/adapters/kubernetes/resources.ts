@@ -3,7 +3,7 @@
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, PolicyV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Kind } from '../../ports/cluster.ts';
 import { toPlain } from './plain.ts';
-import { KARPENTER_GROUP, KARPENTER_VERSION } from '../../../core/contract/index.ts';
+import { KARPENTER_AWS_GROUP, KARPENTER_GROUP, KARPENTER_VERSION } from '../../../core/contract/index.ts';
 
 interface PlainList {
   readonly resourceVersion: string;
@@ -42,8 +42,8 @@ export function kindResources(kc: KubeConfig): Record<Kind, KindResource> {
   const apps = kc.makeApiClient(AppsV1Api);
   const policy = kc.makeApiClient(PolicyV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
-  const customList = (plural: string) => (limit: number) =>
-    paged(async (c) => (await custom.listClusterCustomObject({ group: KARPENTER_GROUP, version: KARPENTER_VERSION, plural, limit, _continue: c })) as Page);
+  const customList = (plural: string, group: string = KARPENTER_GROUP) => (limit: number) =>
+    paged(async (c) => (await custom.listClusterCustomObject({ group, version: KARPENTER_VERSION, plural, limit, _continue: c })) as Page);
   return {
     Pod: {
       kind: 'Pod',
@@ -59,6 +59,12 @@ export function kindResources(kc: KubeConfig): Record<Kind, KindResource> {
     },
     NodeClaim: { kind: 'NodeClaim', namespaced: false, path: `/apis/${KARPENTER_GROUP}/${KARPENTER_VERSION}/nodeclaims`, list: customList('nodeclaims') },
     NodePool: { kind: 'NodePool', namespaced: false, path: `/apis/${KARPENTER_GROUP}/${KARPENTER_VERSION}/nodepools`, list: customList('nodepools') },
+    EC2NodeClass: {
+      kind: 'EC2NodeClass',
+      namespaced: false,
+      path: `/apis/${KARPENTER_AWS_GROUP}/${KARPENTER_VERSION}/ec2nodeclasses`,
+      list: customList('ec2nodeclasses', KARPENTER_AWS_GROUP),
+    },
     DaemonSet: {
       kind: 'DaemonSet',
       namespaced: true,

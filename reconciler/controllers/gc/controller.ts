@@ -12,9 +12,10 @@ import type { Controller, ReconcileResult } from '../../runtime/controller.ts';
 import type { ControllerContext, ReconcilerOptions } from '../../runtime/context.ts';
 import { conditionTrue, timestampMs } from '../../views/cluster-state.ts';
 import { CONDITION_LAUNCHED, FINALIZER_TERMINATION, LABEL_NODEPOOL, TAG_NODECLAIM, TAG_NODEPOOL, isOwnedInstance } from '../../../core/contract/index.ts';
+import { collectInstanceProfiles } from './instance-profiles.ts';
 import { collectLaunchTemplates } from './launch-templates.ts';
 
-export type GarbageCollectionDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'cloud' | 'decisions' | 'logger'> & {
+export type GarbageCollectionDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'cloud' | 'decisions' | 'logger' | 'intent'> & {
   readonly options: Pick<ReconcilerOptions, 'gcGraceMs' | 'gcIntervalMs' | 'clusterName'>;
 };
 
@@ -68,6 +69,7 @@ export class GarbageCollectionController implements Controller {
     }
 
     await collectLaunchTemplates(this.ctx, instances, now, this.name);
+    await collectInstanceProfiles(this.ctx, instances, now, this.name);
 
     const live = new Set(instances.map((i) => i.providerID));
     for (const claim of claims) {

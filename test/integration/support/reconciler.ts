@@ -22,7 +22,7 @@ import type { ReconcilerOptions } from '../../../reconciler/runtime/context.ts';
 import { createReconciler, type Reconciler } from '../../../reconciler/reconciler.ts';
 import { SystemClock } from '../../../reconciler/runtime/system-clock.ts';
 import { UnavailableOfferings } from '../../../reconciler/cache/unavailable-offerings.ts';
-import { ec2ClientFor } from '../../env/clients.ts';
+import { ec2ClientFor, iamClientFor } from '../../env/clients.ts';
 import type { TestEnv } from '../../env/index.ts';
 
 /** Spot prices for moto, which answers 0.00001 for every type: 40% of on-demand. */
@@ -102,6 +102,8 @@ export async function startReconciler(o: StartOptions): Promise<RunningReconcile
     clusterName: env.clusterName,
     region: env.region,
     ec2Client: ec2,
+    // moto serves IAM on the same endpoint; the node roles the test classes name are seeded there.
+    iamClient: iamClientFor(env.ec2Endpoint, env.region, 1),
     bootstrap: { name: env.clusterName, endpoint: env.apiServerUrl, certificateAuthority: env.kubeConfig().getCurrentCluster()?.caData ?? '' },
     kubernetesVersion: minor,
     aliasAmiOwners: ['self'],
@@ -135,7 +137,8 @@ export async function startReconciler(o: StartOptions): Promise<RunningReconcile
   });
   reconciler.context.decisions.subscribe((d) => decisions.push(d));
   // As the process does at start-up: the catalogs of the intent's classes, before pods arrive.
-  await Promise.all((intent.current()?.nodeClasses ?? []).map((c) => reconciler.context.catalog.forNodeClass(c)));
+  // A class that does not resolve is left out (its pools launch nothing), as in production.
+  await Promise.all((intent.current()?.nodeClasses ?? []).map((c) => reconciler.context.catalog.forNodeClass(c).catch(() => undefined)));
   await reconciler.start();
   let stopped = false;
   return {

@@ -132,6 +132,9 @@ export function cloudOver(ec2: InMemoryEc2, overrides: Partial<CloudProvider>): 
     list: ec2.list.bind(ec2),
     listLaunchTemplates: ec2.listLaunchTemplates.bind(ec2),
     deleteLaunchTemplate: ec2.deleteLaunchTemplate.bind(ec2),
+    resolveNodeClass: ec2.resolveNodeClass.bind(ec2),
+    listInstanceProfiles: ec2.listInstanceProfiles.bind(ec2),
+    deleteInstanceProfile: ec2.deleteInstanceProfile.bind(ec2),
     ...overrides,
   };
 }

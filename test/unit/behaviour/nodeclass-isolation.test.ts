@@ -5,7 +5,7 @@
 import type { EC2NodeClass, NodePool } from '../../../core/api/karpenter.ts';
 import { NodeClassResolutionError } from '../../../reconciler/adapters/aws/discovery.ts';
 import { canonicalJson } from '../../../core/canonical.ts';
-import { nodePoolHealthLua } from '../../../compiler/health/argocd.ts';
+import { ec2NodeClassHealthLua, nodePoolHealthLua } from '../../../compiler/health/argocd.ts';
 import { runHealthLua } from '../compiler/health/lua.ts';
 import { MINUTE, cloudOver, newWorld, nodeClass, nodePool, podsOf, startReconciler } from './fixtures.ts';
 
@@ -69,6 +69,44 @@ test('a NodeClass whose subnet selector matches nothing blocks only its own pool
   const health = (pool: string) => runHealthLua(nodePoolHealthLua(), JSON.parse(JSON.stringify(world.api.cache.get('NodePool', pool))) as Record<string, unknown>);
   expect(health('bad')).toEqual({ status: 'Degraded', message: cond('bad', 'Ready')!.message });
   expect(health('good').status).toBe('Healthy');
+  expect(h.errors).toEqual([]);
+  await h.reconciler.stop();
+}, 60_000);
+
+test('a role that does not exist: its class is not Ready (InstanceProfileReady=False naming the role, an Event), its pool launches nothing, the other pool works', async () => {
+  const world = newWorld({ roles: ['KarpenterNodeRole-test'] });
+  const orphan = nodeClass('orphan');
+  (orphan.spec as { role: string }).role = 'NoSuchRole';
+  world.intent.accept({
+    commit: 'a1',
+    nodePools: [usingClass(nodePool('good'), 'default'), usingClass(nodePool('bad'), 'orphan')],
+    nodeClasses: [nodeClass(), orphan],
+  });
+  const h = await startReconciler(world);
+  for (const pool of ['good', 'bad']) {
+    world.workloads.createPod({
+      metadata: { name: `${pool}-0`, namespace: 'default', labels: { app: pool } },
+      spec: { nodeSelector: { 'karpenter.sh/nodepool': pool }, containers: [{ name: 'c', resources: { requests: { cpu: '1', memory: '2Gi' } } }] },
+    });
+  }
+  await world.clock.advance(5 * MINUTE);
+
+  const claims = world.api.cache.list('NodeClaim');
+  expect(new Set(claims.map((c) => c.metadata.labels?.['karpenter.sh/nodepool']))).toEqual(new Set(['good']));
+  // Every instance launched has its identity: the profile created for its class's role.
+  expect(world.ec2.allInstances().map((r) => r.instance.instanceProfile)).toEqual(claims.map(() => expect.stringMatching(/^test_\d+$/)));
+  const status = (name: string) => world.api.cache.get('EC2NodeClass', name)?.status;
+  const cond = (name: string, type: string) => status(name)?.conditions?.find((c) => c.type === type);
+  expect(cond('orphan', 'InstanceProfileReady')).toMatchObject({ status: 'False', reason: 'InstanceProfileNotFound', observedGeneration: 1 });
+  expect(cond('orphan', 'InstanceProfileReady')!.message).toContain('"NoSuchRole"');
+  expect(cond('orphan', 'Ready')).toMatchObject({ status: 'False', reason: 'UnhealthyDependents' });
+  expect(cond('default', 'Ready')).toMatchObject({ status: 'True' });
+  expect(status('default')?.instanceProfile).toMatch(/^test_\d+$/);
+  expect(world.api.events.filter((e) => e.involved.kind === 'EC2NodeClass').map((e) => [e.involved.name, e.type, e.reason])).toEqual([['orphan', 'Warning', 'NodeClassNotReady']]);
+  // Argo CD: the class is Degraded with the role in the message.
+  const health = runHealthLua(ec2NodeClassHealthLua(), JSON.parse(JSON.stringify(world.api.cache.get('EC2NodeClass', 'orphan'))) as Record<string, unknown>);
+  expect(health.status).toBe('Degraded');
+  expect(health.message).toContain('NoSuchRole');
   expect(h.errors).toEqual([]);
   await h.reconciler.stop();
 }, 60_000);

@@ -161,11 +161,17 @@ describe('generated/reconciler: identity, credentials and access', () => {
     expect(clusterRole.rules).toHaveLength(CLUSTER_RULES.length);
   });
 
-  test('with the cluster as intent source: EC2NodeClasses are listed and watched, no repository is configured', () => {
+  test('with either intent source: EC2NodeClasses are listed and watched and their status patched; with the cluster, no repository is configured', () => {
     const { git: _, ...rest } = PROPS;
     const objects = objectsFor({ ...rest, intentSource: 'cluster' });
-    expect(one(objects, 'ClusterRole').rules).toEqual(expect.arrayContaining([{ apiGroups: ['karpenter.k8s.aws'], resources: ['ec2nodeclasses'], verbs: ['list', 'watch'] }]));
-    expect(one(objectsFor(PROPS), 'ClusterRole').rules.some((r: Obj) => r.resources.includes('ec2nodeclasses'))).toBe(false);
+    for (const o of [objects, objectsFor(PROPS)]) {
+      expect(one(o, 'ClusterRole').rules).toEqual(
+        expect.arrayContaining([
+          { apiGroups: ['karpenter.k8s.aws'], resources: ['ec2nodeclasses'], verbs: ['list', 'watch'] },
+          { apiGroups: ['karpenter.k8s.aws'], resources: ['ec2nodeclasses/status'], verbs: ['patch'] },
+        ]),
+      );
+    }
     const env = one(objects, 'ConfigMap').data;
     expect(env.JOINERY_INTENT_SOURCE).toBe('cluster');
     expect(Object.keys(env).filter((k) => k.startsWith('JOINERY_GIT_'))).toEqual([]);

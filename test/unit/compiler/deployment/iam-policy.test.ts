@@ -6,7 +6,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
   EC2_API_CALLS,
+  IAM_API_CALLS,
+  IMPLIED_IAM_ACTIONS,
   grantedEc2Actions,
+  grantedIamActions,
   CREATED_WITH_INSTANCE,
   IMPLIED_ACTIONS,
   MUTATING_EC2_ACTIONS,
@@ -63,8 +66,24 @@ describe('the IAM policy document vs the AWS adapter', () => {
     expect(sent.get('client-ec2')?.size ?? 0).toBeGreaterThan(0);
   });
 
-  test('the adapter uses no AWS service other than EC2 (the document grants no other)', () => {
-    expect([...sent.keys()].filter((client) => client !== 'client-ec2' && sent.get(client)!.size > 0)).toEqual([]);
+  test('the adapter uses no AWS service other than EC2 and IAM (the document grants no other)', () => {
+    expect([...sent.keys()].filter((client) => client !== 'client-ec2' && client !== 'client-iam' && sent.get(client)!.size > 0)).toEqual([]);
+    expect(sent.get('client-iam')?.size ?? 0).toBeGreaterThan(0);
+  });
+
+  test('IAM_API_CALLS is exactly the IAM commands the adapter sends', () => {
+    expect([...IAM_API_CALLS].sort()).toEqual([...(sent.get('client-iam') ?? [])].sort());
+  });
+
+  test('the document grants exactly those IAM actions, the ones IAM authorizes implicitly, and iam:PassRole, nothing else', () => {
+    const granted = new Set(document.Statement.flatMap(actionsOf).filter((a) => a.startsWith('iam:')));
+    const expected = new Set<string>(['iam:PassRole']);
+    for (const call of sent.get('client-iam') ?? []) {
+      expected.add(`iam:${call}`);
+      for (const implied of IMPLIED_IAM_ACTIONS[call as keyof typeof IMPLIED_IAM_ACTIONS] ?? []) expected.add(`iam:${implied}`);
+    }
+    expect([...granted].sort()).toEqual([...expected].sort());
+    expect([...grantedIamActions(), 'iam:PassRole'].sort()).toEqual([...expected].sort());
   });
 
   test('the resource types required to be tagged on create are exactly those the adapter tags', () => {
@@ -139,10 +158,11 @@ describe('the IAM policy document is least privilege', () => {
     const retag = withTagging.Statement.filter((s) => s.Action.includes('ec2:CreateTags') && !s.Condition?.StringEquals?.['ec2:CreateAction']);
     expect(retag).toHaveLength(1);
     expect(retag[0]!.Condition).toEqual({ ...ownedOnly, 'ForAllValues:StringNotEquals': { 'aws:TagKeys': [TAG] } });
-    // Every statement that may touch an existing resource of ours (aws:ResourceTag) asks for the NodePool tag, except launching with our templates.
+    // Every statement that may touch an existing EC2 resource of ours (aws:ResourceTag) asks for the NodePool tag, except launching with our
+    // templates (instance profiles carry no NodePool: they are scoped by their EC2NodeClass tag, tested below).
     for (const s of document.Statement) {
       const resourceTagged = Object.values(s.Condition ?? {}).some((c) => `aws:ResourceTag/${TAG}` in c);
-      if (resourceTagged && s.Sid !== 'LaunchWithOwnLaunchTemplates') expect({ sid: s.Sid, nodePool: s.Condition?.Null }).toEqual({ sid: s.Sid, nodePool: { 'aws:ResourceTag/karpenter.sh/nodepool': 'false' } });
+      if (resourceTagged && s.Sid !== 'LaunchWithOwnLaunchTemplates' && s.Action.some((a) => a.startsWith('ec2:'))) expect({ sid: s.Sid, nodePool: s.Condition?.Null }).toEqual({ sid: s.Sid, nodePool: { 'aws:ResourceTag/karpenter.sh/nodepool': 'false' } });
     }
   });
 
@@ -153,8 +173,42 @@ describe('the IAM policy document is least privilege', () => {
     expect(del?.Condition?.Null).toEqual({ 'aws:ResourceTag/karpenter.sh/nodepool': 'false' });
   });
 
+  test("instance profiles: created only with the cluster's tags, and only those carrying them given a role, re-tagged or deleted (Karpenter's conditions)", () => {
+    const byAction = (a: string) => document.Statement.filter((s) => s.Action.includes(a));
+    const create = byAction('iam:CreateInstanceProfile');
+    expect(create).toHaveLength(1);
+    expect(create[0]!.Condition).toEqual({
+      StringEquals: { [`aws:RequestTag/${TAG}`]: 'owned', 'aws:RequestTag/eks:eks-cluster-name': 'prod-use1', 'aws:RequestTag/topology.kubernetes.io/region': 'us-east-1' },
+      StringLike: { 'aws:RequestTag/karpenter.k8s.aws/ec2nodeclass': '*' },
+    });
+    for (const action of ['iam:AddRoleToInstanceProfile', 'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile', 'iam:TagInstanceProfile']) {
+      const granting = byAction(action);
+      expect({ action, n: granting.length }).toEqual({ action, n: 1 });
+      const c = granting[0]!.Condition!;
+      expect({ action, cluster: c.StringEquals?.[`aws:ResourceTag/${TAG}`], region: c.StringEquals?.['aws:ResourceTag/topology.kubernetes.io/region'], nodeClass: c.StringLike?.['aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass'] }).toEqual({
+        action,
+        cluster: 'owned',
+        region: 'us-east-1',
+        nodeClass: '*',
+      });
+      expect(granting[0]!.Resource).toEqual(['arn:aws:iam::*:instance-profile/*']);
+    }
+    // Re-tagging cannot take the cluster's tags away either.
+    expect(byAction('iam:TagInstanceProfile')[0]!.Condition!.StringEquals![`aws:RequestTag/${TAG}`]).toBe('owned');
+    // Reads only: no other IAM action is unconditioned.
+    const unconditioned = document.Statement.filter((s) => !s.Condition).flatMap(actionsOf).filter((a) => a.startsWith('iam:'));
+    expect(unconditioned.sort()).toEqual(['iam:GetInstanceProfile', 'iam:ListInstanceProfiles']);
+  });
+
+  test('the written generated/reconciler/iam-policy.json grants the instance profile actions with the same conditions', () => {
+    const written = JSON.parse(readFileSync(join(REPO, 'generated/reconciler/iam-policy.json'), 'utf8')) as { Statement: IamStatement[] };
+    const del = written.Statement.find((s) => s.Action.includes('iam:DeleteInstanceProfile'));
+    expect(del?.Condition?.StringLike).toEqual({ 'aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass': '*' });
+    expect(written.Statement.some((s) => s.Action.includes('iam:CreateInstanceProfile'))).toBe(true);
+  });
+
   test('iam:PassRole is granted for the node role only, and only to EC2', () => {
-    const pass = document.Statement.filter((s) => s.Action.some((a) => a.startsWith('iam:')));
+    const pass = document.Statement.filter((s) => s.Action.includes('iam:PassRole'));
     expect(pass).toEqual([
       {
         Sid: 'PassNodeRoleToEc2',
@@ -176,6 +230,8 @@ describe('the IAM policy document is least privilege', () => {
     const gov = reconcilerIamPolicy({ clusterName: 'c', region: 'us-gov-west-1', nodeRoleArn: 'arn:aws-us-gov:iam::111122223333:role/n' });
     const arns = gov.Statement.flatMap((s) => s.Resource).filter((r) => r.startsWith('arn:') && !r.includes(':iam:'));
     expect(arns.every((r) => r.startsWith('arn:aws-us-gov:ec2:us-gov-west-1:'))).toBe(true);
+    const iamArns = gov.Statement.flatMap((s) => s.Resource).filter((r) => r.includes(':iam:'));
+    expect(iamArns.every((r) => r.startsWith('arn:aws-us-gov:iam::'))).toBe(true);
   });
 
   test('a call the document cannot scope is refused rather than granted broadly', () => {

@@ -62,8 +62,8 @@ function pluralsAt(text: string, callIndex: number, method: string): string[] {
   const named = [...args.matchAll(/'(nodeclaims|nodepools|ec2nodeclasses)'/g)].map((m) => m[1]!);
   if (args.includes('claimRef(')) named.push('nodeclaims');
   if (named.length === 0 && method === 'listClusterCustomObject') {
-    // A shared list helper: every plural it is called with, e.g. customList('nodeclaims').
-    named.push(...[...text.matchAll(/customList\('(\w+)'\)/g)].map((m) => m[1]!));
+    // A shared list helper: every plural it is called with, e.g. customList('nodeclaims') or customList('ec2nodeclasses', group).
+    named.push(...[...text.matchAll(/customList\('(\w+)'/g)].map((m) => m[1]!));
   }
   if (named.length === 0 && /plural:\s*c\.plural/.test(args)) named.push(...[...text.matchAll(/plural: '(\w+)'/g)].map((m) => m[1]!));
   return [...new Set(named)];

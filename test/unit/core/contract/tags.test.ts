@@ -1,6 +1,6 @@
 // What joinery calls its own in EC2: the cluster tag `owned` and a NodePool tag on
 // instances and launch templates, and its own name prefix on launch templates.
-import { isOwnedInstance, isOwnedLaunchTemplate, launchTemplateName } from '../../../../core/contract/index.ts';
+import { instanceProfileName, instanceProfileTags, isOwnedInstance, isOwnedInstanceProfile, isOwnedLaunchTemplate, launchTemplateName } from '../../../../core/contract/index.ts';
 
 const CLUSTER = 'kubernetes.io/cluster/prod';
 
@@ -22,4 +22,24 @@ describe('isOwnedLaunchTemplate', () => {
   test('another name', () => expect(isOwnedLaunchTemplate('eks-ng-1', tags, 'prod')).toBe(false));
   test('another cluster’s name', () => expect(isOwnedLaunchTemplate(launchTemplateName('prod-2', 'abc'), tags, 'prod')).toBe(false));
   test('no NodePool tag', () => expect(isOwnedLaunchTemplate(launchTemplateName('prod', 'abc'), { [CLUSTER]: 'owned' }, 'prod')).toBe(false));
+});
+
+describe('instance profiles (named and tagged as Karpenter does)', () => {
+  test('the name is <cluster>_<FNV-1a 64 of region + class>, the same every time, different per class and region', () => {
+    expect(instanceProfileName('prod', 'us-east-1', 'default')).toBe(instanceProfileName('prod', 'us-east-1', 'default'));
+    expect(instanceProfileName('prod', 'us-east-1', 'default')).toMatch(/^prod_\d+$/);
+    expect(instanceProfileName('prod', 'us-east-1', 'default')).not.toBe(instanceProfileName('prod', 'us-east-1', 'gpu'));
+    expect(instanceProfileName('prod', 'us-east-1', 'default')).not.toBe(instanceProfileName('prod', 'eu-west-1', 'default'));
+  });
+
+  test("only a profile under the cluster's path with the cluster, region and class tags is joinery's", () => {
+    const tags = instanceProfileTags('prod', 'us-east-1', 'default', { team: 'a' });
+    expect(tags).toEqual({ team: 'a', 'kubernetes.io/cluster/prod': 'owned', 'eks:eks-cluster-name': 'prod', 'karpenter.k8s.aws/ec2nodeclass': 'default', 'topology.kubernetes.io/region': 'us-east-1' });
+    expect(isOwnedInstanceProfile('/karpenter/us-east-1/prod/default/', tags, 'prod', 'us-east-1')).toBe(true);
+    expect(isOwnedInstanceProfile('/', tags, 'prod', 'us-east-1')).toBe(false);
+    expect(isOwnedInstanceProfile('/karpenter/us-east-1/prod/default/', { ...tags, 'topology.kubernetes.io/region': 'eu-west-1' }, 'prod', 'us-east-1')).toBe(false);
+    const { 'karpenter.k8s.aws/ec2nodeclass': _, ...noClass } = tags;
+    expect(isOwnedInstanceProfile('/karpenter/us-east-1/prod/default/', noClass, 'prod', 'us-east-1')).toBe(false);
+    expect(isOwnedInstanceProfile('/karpenter/us-east-1/prod/default/', tags, 'other', 'us-east-1')).toBe(false);
+  });
 });
