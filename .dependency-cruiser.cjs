@@ -51,6 +51,25 @@ module.exports = {
       from: { path: '^reconciler/controllers/' },
       to: { path: '^reconciler/adapters/' },
     },
+    {
+      // The simulator stands in for the real kube-scheduler, so that scenarios and tests show
+      // where it would place pods differently from joinery's plan. Built on the solver, it
+      // would agree with it by construction. `reachable`: not through any other module either.
+      name: 'sim-scheduler-not-solver',
+      severity: 'error',
+      comment: "The simulator's kube-scheduler (reconciler/adapters/in-memory/kube-scheduler/) never reaches joinery's solver (core/scheduling/, nor core/index.ts, which re-exports it), directly or through other modules.",
+      from: { path: '^reconciler/adapters/in-memory/kube-scheduler/' },
+      to: { path: '^core/(scheduling/|index\\.ts$)', reachable: true },
+    },
+    {
+      // scheduler.ts, the simulator's kube-scheduler process (queue, binding, status), reaches
+      // the API server, whose Eviction API reads PDB selectors; it must not decide with the solver.
+      name: 'sim-scheduler-process-not-solver',
+      severity: 'error',
+      comment: 'reconciler/adapters/in-memory/scheduler.ts imports nothing of core/scheduling/ nor core/index.ts.',
+      from: { path: '^reconciler/adapters/in-memory/scheduler\\.ts$' },
+      to: { path: '^core/(scheduling/|index\\.ts$)' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

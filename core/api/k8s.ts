@@ -112,10 +112,19 @@ export interface ResourceRequirements {
   requests?: QuantityMap;
   limits?: QuantityMap;
 }
+export interface ContainerPort {
+  containerPort: number;
+  /** Exposed on the node: one pod per node, protocol and host IP may use it. */
+  hostPort?: number;
+  hostIP?: string;
+  protocol?: 'TCP' | 'UDP' | 'SCTP' | string;
+  name?: string;
+}
 export interface Container {
   name: string;
   image?: string;
   resources?: ResourceRequirements;
+  ports?: ContainerPort[];
   /** Native sidecars (init containers with restartPolicy Always) add to the steady-state sum. */
   restartPolicy?: string;
 }

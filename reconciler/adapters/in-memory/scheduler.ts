@@ -1,28 +1,53 @@
-// The simulated kube-scheduler: binds pending pods to Ready nodes, and marks the pods it
-// cannot place PodScheduled=False/Unschedulable (what the reconciler provisions for).
-// Fit is decided by core's solver with no NodePools, i.e. existing nodes only: the same
-// resource, taint, affinity and topology rules the reconciler plans with, not a second
-// scheduler of our own.
+// The simulated kube-scheduler: binds pending pods to nodes, and marks the pods it cannot
+// place PodScheduled=False/Unschedulable with kube-scheduler's message (what the
+// reconciler provisions for). The decisions are kube-scheduler's default plugins, written
+// independently of joinery's solver in kube-scheduler/ (framework.ts): the simulator must
+// show where the real scheduler would disagree with joinery's plan, so it never asks the
+// solver.
+//
+// As kube-scheduler: one pod at a time in queue order (priority, then creation), each
+// cycle seeing the pods bound before it; terminal pods hold nothing; every node counts,
+// and a node that is not Ready carries the node lifecycle controller's
+// node.kubernetes.io/not-ready (or unreachable) NoSchedule taint. A pass runs when an
+// unbound pod appears, a bound pod goes, or a node changes (the scheduling queue's
+// requeue events).
 
-import type { Pod } from '../../../core/api/k8s.ts';
-import { solve, parseResourceList, type ExistingNode } from '../../../core/index.ts';
+import type { Node, Pod, Taint } from '../../../core/api/k8s.ts';
 import type { Clock } from '../../ports/clock.ts';
-import { isTerminal, nodeReady } from '../../views/cluster-state.ts';
-import { nodesWithRoom } from '../../views/scheduling.ts';
 import type { InMemoryApiServer } from './apiserver.ts';
+import { SchedulingFramework, addPod, nodeInfo, queueOrder } from './kube-scheduler/framework.ts';
+import type { NodeInfo } from './kube-scheduler/types.ts';
+import { mulberry32 } from './random.ts';
+
+function isTerminal(p: Pod): boolean {
+  return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+}
+
+/** The node's taints plus the one the node lifecycle controller sets while it is not Ready. */
+function effectiveTaints(n: Node): Taint[] {
+  const taints = [...(n.spec?.taints ?? [])];
+  const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
+  if (ready?.status === 'True') return taints;
+  const key = ready?.status === 'Unknown' ? 'node.kubernetes.io/unreachable' : 'node.kubernetes.io/not-ready';
+  if (!taints.some((t) => t.key === key && t.effect === 'NoSchedule')) taints.push({ key, effect: 'NoSchedule' });
+  return taints;
+}
 
 export class InMemoryScheduler {
   private scheduled = false;
+  private readonly framework: SchedulingFramework;
 
   constructor(
     private readonly clock: Clock,
     private readonly api: InMemoryApiServer,
+    seed = 1,
   ) {
+    this.framework = new SchedulingFramework({ random: mulberry32(seed ^ 0x5c4ed) });
     api.watch((e) => {
       if (e.kind === 'Pod') {
         if (e.type === 'ADDED' && !e.object.spec.nodeName) this.soon();
         else if (e.type === 'DELETED' && e.object.spec.nodeName) this.soonIfPending();
-      } else if (e.kind === 'Node' && e.type !== 'DELETED') {
+      } else if (e.kind === 'Node') {
         this.soonIfPending();
       }
     });
@@ -48,44 +73,41 @@ export class InMemoryScheduler {
   }
 
   private pass(): void {
-    const pending = this.pending();
+    const pending = this.pending().sort(queueOrder);
     if (pending.length === 0) return;
-    const nodes: ExistingNode[] = [];
+    const nodes: NodeInfo[] = [];
     for (const n of this.api.cache.list('Node')) {
-      if (!nodeReady(n) || n.spec?.unschedulable || n.metadata.deletionTimestamp) continue;
-      const name = n.metadata.name!;
-      nodes.push({
-        name,
-        labels: { ...(n.metadata.labels ?? {}) },
-        taints: [...(n.spec?.taints ?? [])],
-        allocatable: parseResourceList(n.status?.allocatable),
-        pods: this.api.cache.podsOnNode(name).filter((p) => !isTerminal(p)),
-      });
+      const info = nodeInfo({ ...n, spec: { ...n.spec, taints: effectiveTaints(n) } }, this.api.cache.podsOnNode(n.metadata.name!).filter((p) => !isTerminal(p)));
+      nodes.push(info);
     }
-    const result = solve({ pods: pending, nodes: nodesWithRoom(nodes, pending), nodePools: [], daemonSets: [...this.api.cache.list('DaemonSet')] });
+    const cluster = { nodes };
     const now = new Date(this.clock.now()).toISOString();
-    for (const b of result.bindings) {
-      this.api.update('Pod', b.pod.metadata.name!, b.pod.metadata.namespace, (p) => {
-        p.spec.nodeName = b.node;
-        p.status = {
-          ...p.status,
-          phase: 'Running',
-          startTime: now,
-          conditions: [
-            { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
-            { type: 'Ready', status: 'True', lastTransitionTime: now },
-          ],
-        };
-      });
-    }
-    for (const u of result.unschedulable) {
-      const cond = u.pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-      if (cond?.status === 'False' && cond.reason === 'Unschedulable') continue;
-      this.api.update('Pod', u.pod.metadata.name!, u.pod.metadata.namespace, (p) => {
+    for (const pod of pending) {
+      const result = this.framework.schedule(pod, cluster);
+      if ('node' in result) {
+        const bound = this.api.update('Pod', pod.metadata.name!, pod.metadata.namespace, (p) => {
+          p.spec.nodeName = result.node.name;
+          p.status = {
+            ...p.status,
+            phase: 'Running',
+            startTime: now,
+            conditions: [
+              { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
+              { type: 'Ready', status: 'True', lastTransitionTime: now },
+            ],
+          };
+        });
+        addPod(result.node, bound);
+        continue;
+      }
+      const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+      // As kube-scheduler: the status is written only when the condition changes.
+      if (cond?.status === 'False' && cond.reason === 'Unschedulable' && cond.message === result.message) continue;
+      this.api.update('Pod', pod.metadata.name!, pod.metadata.namespace, (p) => {
         p.status = {
           ...p.status,
           phase: 'Pending',
-          conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: `0/${nodes.length} nodes are available: ${u.reason}`, lastTransitionTime: now }],
+          conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: result.message, lastTransitionTime: now }],
         };
       });
     }

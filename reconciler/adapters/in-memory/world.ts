@@ -58,7 +58,7 @@ export class InMemoryWorld {
     // register on the API server, which holds them as long as the world lives: nothing
     // reads them, so no field keeps them. The order of construction is the order their
     // watches are called in; keep it.
-    new InMemoryScheduler(this.clock, this.api);
+    new InMemoryScheduler(this.clock, this.api, options.seed);
     this.kubelets = new InMemoryKubelets(this.clock, this.api, this.ec2, { ...DEFAULT_KUBELET_TIMINGS, ...options.kubelet });
     new InMemoryPdbStatus(this.clock, this.api);
   }

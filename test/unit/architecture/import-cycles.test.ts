@@ -2,7 +2,8 @@
 // (the rules and why type-only imports count are there): no import circle anywhere in
 // core/, compiler/, reconciler/, cli/, bench/, policies/ and data/, and the layering:
 // core/ imports only core/; compiler/ imports only core/, data/ and itself; the
-// reconciler's controllers never import its adapters. A failure lists every circle as
+// reconciler's controllers never import its adapters; the simulator's kube-scheduler
+// never reaches joinery's solver (core/scheduling/). A failure lists every circle as
 // `a.ts → b.ts → a.ts`, and every forbidden import as `from → to`.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -75,7 +76,12 @@ test('reconciler/controllers/ never import reconciler/adapters/', () => {
   expect(imports('controllers-not-adapters')).toEqual([]);
 });
 
+test("the simulator's kube-scheduler never reaches joinery's solver, directly or through other modules", () => {
+  expect(imports('sim-scheduler-not-solver')).toEqual([]);
+  expect(imports('sim-scheduler-process-not-solver')).toEqual([]);
+});
+
 test('every violation belongs to a rule checked above', () => {
-  const checked = new Set(['no-circular', 'core-imports-only-core', 'compiler-imports-only-core', 'data-imports-only-core', 'controllers-not-adapters']);
+  const checked = new Set(['no-circular', 'core-imports-only-core', 'compiler-imports-only-core', 'data-imports-only-core', 'controllers-not-adapters', 'sim-scheduler-not-solver', 'sim-scheduler-process-not-solver']);
   expect(violations.filter((v) => !checked.has(v.rule.name)).map((v) => `${v.rule.name}: ${v.from} → ${v.to}`)).toEqual([]);
 });
