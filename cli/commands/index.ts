@@ -11,6 +11,7 @@ export interface CommandEntry {
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'compile', load: () => import('./compile.ts') },
   { name: 'commit', load: () => import('./commit.ts') },
+  { name: 'import', load: () => import('./import.ts') },
   { name: 'plan', load: () => import('./plan.ts') },
   { name: 'explain', load: () => import('./explain.ts') },
   { name: 'reconcile', load: () => import('./reconcile.ts') },
