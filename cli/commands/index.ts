@@ -16,4 +16,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'explain', load: () => import('./explain.ts') },
   { name: 'reconcile', load: () => import('./reconcile.ts') },
   { name: 'simulate', load: () => import('./simulate.ts') },
+  { name: 'version', load: () => import('./version.ts') },
+  { name: 'completion', load: () => import('./completion.ts') },
 ];
