@@ -53,13 +53,24 @@ Exit codes: 0 explained (whatever the verdict); 1 no such node, or no valid inte
     if (what !== 'node') throw new UsageError(what === undefined ? 'missing what to explain: joinery explain node <name>' : `cannot explain "${what}"; only: joinery explain node <name>`);
     if (!name) throw new UsageError('missing the node name: joinery explain node <name>');
     const env = process.env;
+    const kubeconfig = values.kubeconfig ?? env.KUBECONFIG?.split(':')[0];
+    // The informers behind explain retry a missing cluster forever on unref'd timers, so the
+    // process would end with Node's bare exit code 13 (an unsettled top-level await): ask first.
+    const { checkApiServer, ClusterUnreachableError } = await import('../cluster-check.ts');
+    try {
+      await checkApiServer({ kubeconfig, context: values.context });
+    } catch (error) {
+      if (!(error instanceof ClusterUnreachableError)) throw error;
+      context.stderr(`joinery explain: ${error.message}\n`);
+      return exitSoon(EXIT_USER_ERROR);
+    }
     const { explainLiveNode, renderExplanation, NodeNotFoundError, NoIntentError, IntentLoadError } = await import('../../reconciler/explain/index.ts');
     const { resolve } = await import('node:path');
     const spotToSpot = values['spot-to-spot-consolidation'] ?? ['true', '1', 'yes', 'on'].includes((env.JOINERY_SPOT_TO_SPOT_CONSOLIDATION ?? '').toLowerCase());
     try {
       const explanation = await explainLiveNode({
         name,
-        kubeconfig: values.kubeconfig ?? env.KUBECONFIG?.split(':')[0],
+        kubeconfig,
         context: values.context,
         intent: values.generated !== undefined ? { kind: 'generated', dir: resolve(context.cwd, values.generated) } : { kind: 'cluster' },
         ec2: {

@@ -11,8 +11,11 @@ export interface CommandEntry {
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'compile', load: () => import('./compile.ts') },
   { name: 'commit', load: () => import('./commit.ts') },
+  { name: 'import', load: () => import('./import.ts') },
   { name: 'plan', load: () => import('./plan.ts') },
   { name: 'explain', load: () => import('./explain.ts') },
   { name: 'reconcile', load: () => import('./reconcile.ts') },
   { name: 'simulate', load: () => import('./simulate.ts') },
+  { name: 'version', load: () => import('./version.ts') },
+  { name: 'completion', load: () => import('./completion.ts') },
 ];

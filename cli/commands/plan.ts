@@ -7,6 +7,7 @@ const OPTIONS = {
   base: { type: 'string' },
   head: { type: 'string' },
   workload: { type: 'string' },
+  'spot-prices': { type: 'string' },
   cluster: { type: 'boolean' },
   context: { type: 'string' },
   kubeconfig: { type: 'string' },
@@ -19,7 +20,7 @@ const OPTIONS = {
 export const command: Command = {
   name: 'plan',
   summary: 'review a policy change: semantic diff, capacity envelope, consequences, what-if cost (Markdown or --json)',
-  usage: `Usage: joinery plan [--base <ref>] [--head <ref>] [--workload <snapshot.json> | --cluster] [--json] [-C <dir>]
+  usage: `Usage: joinery plan [--base <ref>] [--head <ref>] [--workload <snapshot.json> | --cluster] [--spot-prices <file>] [--json] [-C <dir>]
 
 Compiles the policies at two git refs (each in a temporary worktree; the working tree
 is used as it is) and reports, as Markdown for a pull-request comment:
@@ -30,7 +31,10 @@ is used as it is) and reports, as Markdown for a pull-request comment:
   - consequences for running nodes: drift (a rollout), shortened expireAfter, removed
     or weakened disruption budgets, removed pools, and guardrail findings new in head;
   - with a workload, the what-if: the workload scheduled under base and head by the
-    scheduling core (new nodes, $/h, and the pods that no longer fit, with the reason).
+    scheduling core. It leads with the pods that no longer fit, grouped by the workload
+    they belong to, with the reason; then new nodes, $/h and $/h per placed pod (a head
+    that costs less because pods no longer fit is not called cheaper), and the price
+    model: on-demand list prices; spot prices synthetic unless --spot-prices is given.
 
 Options:
   --base <ref>          the ref to compare against (default: the merge base of HEAD
@@ -39,6 +43,9 @@ Options:
   --workload <file>     a snapshot: kubectl get pods,nodes,daemonsets -A -o json > file
   --cluster             read the workload from the cluster of the current kubeconfig
                         context (KUBECONFIG or ~/.kube/config)
+  --spot-prices <file>  spot prices for the what-if: the JSON of
+                        aws ec2 describe-spot-price-history --output json (latest
+                        Linux/UNIX price per type and zone; synthetic where it has none)
   --context <name>      with --cluster: use this kubeconfig context
   --kubeconfig <file>   with --cluster: use this kubeconfig file
   --json                print the report as JSON instead of Markdown
@@ -54,7 +61,7 @@ does not have; 2 usage errors (unknown ref, unreadable or malformed workload fil
     if (values.workload !== undefined && values.cluster) throw new UsageError('--workload and --cluster are exclusive: pick one workload');
     if (!values.cluster && (values.context !== undefined || values.kubeconfig !== undefined)) throw new UsageError('--context and --kubeconfig go with --cluster');
     const root = findProjectRoot(context.cwd, values.dir);
-    const { plan, renderMarkdown, RefError, WorkloadError, readWorkloadFile, readLiveWorkload } = await import('../../compiler/plan/index.ts');
+    const { plan, renderMarkdown, RefError, WorkloadError, readWorkloadFile, readLiveWorkload, readSpotPriceFile } = await import('../../compiler/plan/index.ts');
     const { resolve } = await import('node:path');
     try {
       // The workload is read first: a bad file fails in a second, not after two compiles.
@@ -63,7 +70,10 @@ does not have; 2 usage errors (unknown ref, unreadable or malformed workload fil
         : values.cluster
           ? await readLiveWorkload({ context: values.context, kubeconfig: values.kubeconfig })
           : undefined;
+      if (values['spot-prices'] !== undefined && workload === undefined) throw new UsageError('--spot-prices prices the what-if: give --workload or --cluster too');
+      const spotPrices = values['spot-prices'] !== undefined ? await readSpotPriceFile(resolve(context.cwd, values['spot-prices']), values['spot-prices']) : undefined;
       const report = await plan({
+        spotPrices,
         root,
         base: values.base,
         head: values.head,

@@ -18,6 +18,11 @@ export interface CommitOptions {
   /** Push the branch to `remote` after committing. */
   push?: boolean;
   remote?: string;
+  /**
+   * Also commit this policy directory (relative to the root, e.g. `policies`): the policy
+   * change and the generated output it compiles to, in one commit (`joinery commit --all`).
+   */
+  policiesDir?: string;
 }
 
 export interface ChangedObject {
@@ -60,7 +65,7 @@ function commitSubject(changes: readonly ChangedObject[]): string {
 
 function commitBody(changes: readonly ChangedObject[]): string {
   return changes
-    .map((c) => (c.kind ? `${c.status} ${c.kind} ${c.name}${c.source ? ` (${c.source})` : ''}` : `${c.status} ${c.path}`))
+    .map((c) => (c.kind === undefined && c.source !== undefined ? `${c.status} policy ${c.source}` : c.kind ? `${c.status} ${c.kind} ${c.name}${c.source ? ` (${c.source})` : ''}` : `${c.status} ${c.path}`))
     .join('\n');
 }
 
@@ -71,7 +76,9 @@ export async function commitGenerated(options: CommitOptions): Promise<CommitOut
   }
   const top = (await git.revparse(['--show-toplevel'])).trim();
   const prefix = relative(top, join(options.root, options.outDir ?? 'generated')).split('\\').join('/');
-  const inGenerated = (path: string): boolean => path === prefix || path.startsWith(`${prefix}/`);
+  const policiesPrefix = options.policiesDir === undefined ? undefined : relative(top, join(options.root, options.policiesDir)).split('\\').join('/');
+  const prefixes = policiesPrefix === undefined ? [prefix] : [prefix, policiesPrefix];
+  const inGenerated = (path: string): boolean => prefixes.some((p) => path === p || path.startsWith(`${p}/`));
 
   const status = await git.status();
   const stagedElsewhere = status.files.filter((f) => f.index !== ' ' && f.index !== '?' && !inGenerated(f.path)).map((f) => f.path);
@@ -79,7 +86,7 @@ export async function commitGenerated(options: CommitOptions): Promise<CommitOut
     return {
       status: 'refused',
       reason: `other changes are staged: ${stagedElsewhere.join(', ')}`,
-      fix: `commit them separately first, or unstage them (git restore --staged ${stagedElsewhere.join(' ')}); joinery commit only commits ${prefix}/`,
+      fix: `commit them separately first, or unstage them (git restore --staged ${stagedElsewhere.join(' ')}); joinery commit only commits ${prefixes.map((p) => `${p}/`).join(' and ')}`,
     };
   }
 
@@ -90,8 +97,8 @@ export async function commitGenerated(options: CommitOptions): Promise<CommitOut
   }
   const branch = (await git.revparse(['--abbrev-ref', 'HEAD'])).trim();
 
-  await git.raw(['add', '--all', '--', prefix]);
-  const nameStatus = (await git.raw(['diff', '--cached', '--name-status', '--no-renames', '--', prefix])).trim();
+  await git.raw(['add', '--all', '--', ...prefixes]);
+  const nameStatus = (await git.raw(['diff', '--cached', '--name-status', '--no-renames', '--', ...prefixes])).trim();
   if (nameStatus === '') return { status: 'nothing-to-commit', branch };
 
   const changes: ChangedObject[] = [];
@@ -99,7 +106,8 @@ export async function commitGenerated(options: CommitOptions): Promise<CommitOut
     const [code, path] = line.split('\t') as [string, string];
     const statusName = code.startsWith('A') ? 'added' : code.startsWith('D') ? 'deleted' : 'modified';
     const content = statusName === 'deleted' ? await showAtHead(git, path) : await readFile(join(top, path), 'utf8').catch(() => undefined);
-    changes.push({ status: statusName, path, ...describeHeader(content) });
+    const isPolicy = policiesPrefix !== undefined && path.startsWith(`${policiesPrefix}/`);
+    changes.push({ status: statusName, path, ...(isPolicy ? { source: relative(options.root, join(top, path)).split('\\').join('/') } : describeHeader(content)) });
   }
   const subject = options.message ?? commitSubject(changes);
   await git.commit([subject, commitBody(changes)]);

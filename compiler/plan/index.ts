@@ -4,4 +4,5 @@ export { renderMarkdown } from './render-markdown.ts';
 export { RefError } from './git-refs.ts';
 export { WorkloadError, readWorkloadFile } from './workload.ts';
 export { readLiveWorkload } from './live-cluster.ts';
+export { readSpotPriceFile } from './spot-prices.ts';
 export type * from './types.ts';

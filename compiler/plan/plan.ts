@@ -12,6 +12,7 @@ import { checkout, openRepository, resolveBase, resolveHead } from './git-refs.t
 import { diffIntents } from './semantic-diff.ts';
 import type { PlanReport, RefResult, ResolvedRef } from './types.ts';
 import { whatIf } from './what-if.ts';
+import { defaultPriceModel, pricedCatalog, type SpotPriceSnapshot } from './spot-prices.ts';
 import type { WorkloadSnapshot } from './workload.ts';
 
 export interface PlanOptions {
@@ -29,6 +30,8 @@ export interface PlanOptions {
   workload?: WorkloadSnapshot;
   /** Instance types for envelopes and the what-if (default: the shipped us-east-1 catalog). */
   catalog?: readonly InstanceType[];
+  /** A snapshot of spot prices for the what-if; without it spot prices are synthetic (and the plan says so). */
+  spotPrices?: SpotPriceSnapshot;
 }
 
 async function compileAt(options: PlanOptions, repo: Awaited<ReturnType<typeof openRepository>>, ref: ResolvedRef): Promise<RefCompilation> {
@@ -62,7 +65,8 @@ export async function plan(options: PlanOptions): Promise<PlanReport> {
   // One after the other: the machine's cores are shared, and each compile type-checks.
   const base = await compileAt(options, repo, baseRef);
   const head = await compileAt(options, repo, headRef);
-  const catalog = options.catalog ?? shippedCatalogView().instanceTypes;
+  const priced = options.catalog ? undefined : pricedCatalog(options.spotPrices);
+  const catalog = options.catalog ?? priced?.instanceTypes ?? shippedCatalogView().instanceTypes;
 
   const findings = markNewFindings(base.model ? reviewable(base.diagnostics) : undefined, reviewable(head.diagnostics));
   const report: PlanReport = {
@@ -73,7 +77,7 @@ export async function plan(options: PlanOptions): Promise<PlanReport> {
     envelopes: head.model || base.model ? poolEnvelopes(base.model?.nodePools.map((p) => p.manifest), (head.model?.nodePools ?? []).map((p) => p.manifest), catalog) : [],
     consequences: head.model ? consequencesOf(base.model, head.model, findings, catalog) : [],
     findings,
-    whatIf: options.workload ? whatIf(options.workload, base.model, head.model, catalog) : undefined,
+    whatIf: options.workload ? whatIf(options.workload, base.model, head.model, catalog, priced?.priceModel ?? defaultPriceModel()) : undefined,
     exitCode: 0,
   };
   const newError = findings.some((f) => f.new && f.severity === 'error' && f.acknowledged === undefined);

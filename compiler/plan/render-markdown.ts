@@ -80,7 +80,11 @@ export function renderMarkdown(report: PlanReport): string {
   if (report.base.compiled && report.head.compiled && report.diff.length === 0) summary.push('no change to the compiled NodePools and EC2NodeClasses');
   const w = report.whatIf;
   if (w && !w.base.error && !w.head.error) {
-    summary.push(`what-if: ${signedDollars(w.head.hourlyCost - w.base.hourlyCost)}${w.noLongerFit.length > 0 ? `, ${plural(w.noLongerFit.length, 'pod')} no longer ${w.noLongerFit.length === 1 ? 'fits' : 'fit'}` : ''}`);
+    // Stranded pods lead; a lower $/h that comes from pods no longer placed is not a saving.
+    const delta = w.head.hourlyCost - w.base.hourlyCost;
+    const stranded = w.noLongerFit.length > 0 ? `⚠️ ${plural(w.noLongerFit.length, 'pod')} no longer ${w.noLongerFit.length === 1 ? 'fits' : 'fit'}, ` : '';
+    const cost = w.noLongerFit.length > 0 && delta < 0 ? `not cheaper (${signedDollars(delta)} only because they are not placed)` : signedDollars(delta);
+    summary.push(`what-if: ${stranded}${cost}${w.priceModel.spotSynthetic ? ' (synthetic spot prices)' : ''}`);
   }
   out.push(summary.join(' · '), '');
 
@@ -139,18 +143,33 @@ export function renderMarkdown(report: PlanReport): string {
   // What-if.
   if (w) {
     out.push(`#### What-if: ${code(w.source)}`, '');
+    // The pods that no longer fit come first, by the workload they belong to.
+    if (w.noLongerFit.length > 0) {
+      out.push(`**${plural(w.noLongerFit.length, 'pod')} no longer ${w.noLongerFit.length === 1 ? 'fits' : 'fit'} under head** (${w.noLongerFitByOwner.length === 1 ? 'one workload' : `${w.noLongerFitByOwner.length} workloads`}):`, '');
+      for (const g of w.noLongerFitByOwner.slice(0, MAX_LISTED_PODS)) {
+        out.push(`- ${g.owner.replace(/ (\S+)$/, (_, name: string) => ` ${code(name)}`)}: ${plural(g.pods.length, 'pod')} (${listWords(g.pods.map(code), 5)}): ${g.reason}`);
+      }
+      if (w.noLongerFitByOwner.length > MAX_LISTED_PODS) out.push(`- … and ${w.noLongerFitByOwner.length - MAX_LISTED_PODS} more workloads (see --json)`);
+      out.push('');
+    }
     const current = w.karpenterNodes > 0 ? ` (now ${dollarsPerHour(w.current.hourlyCost)}${w.current.unpriced ? `, ${w.current.unpriced} not in the catalog` : ''})` : '';
     out.push(
       `${plural(w.pods, 'pod')} to place under each policy: the snapshot's ${plural(w.karpenterNodes, 'node')} of these NodePools${current} are provisioned afresh, ` +
         `${plural(w.otherNodes, 'other node')} kept with ${w.otherNodes === 1 ? 'its' : 'their'} pods; ${plural(w.daemonSets, 'DaemonSet')} add their overhead to every node.`,
       '',
+      `Prices: on-demand from ${w.priceModel.onDemand}; spot ${w.priceModel.spotSynthetic && w.priceModel.spot.startsWith('synthetic') ? `prices are **${w.priceModel.spot.replace(/^synthetic: /, 'synthetic**: ')}` : w.priceModel.spot}.`,
+      '',
     );
     for (const [side, o] of [['base', w.base], ['head', w.head]] as const) if (o.error) out.push(`> ${side}: cannot simulate: ${o.error}`, '');
     out.push('| | base | head | change |', '|---|---:|---:|---:|');
     const both = !w.base.error && !w.head.error;
+    out.push(`| pods that fit nowhere | ${outcomeCell(w.base, (o) => String(o.unschedulable.length))} | ${outcomeCell(w.head, (o) => String(o.unschedulable.length))} | ${both ? signedCount(w.head.unschedulable.length - w.base.unschedulable.length) : ''} |`);
+    out.push(`| pods placed | ${outcomeCell(w.base, (o) => String(o.podsPlaced))} | ${outcomeCell(w.head, (o) => String(o.podsPlaced))} | ${both ? signedCount(w.head.podsPlaced - w.base.podsPlaced) : ''} |`);
     out.push(`| new nodes | ${outcomeCell(w.base, (o) => String(o.nodes))} | ${outcomeCell(w.head, (o) => String(o.nodes))} | ${both ? signedCount(w.head.nodes - w.base.nodes) : ''} |`);
     out.push(`| $/h | ${outcomeCell(w.base, (o) => `$${o.hourlyCost.toFixed(2)}`)} | ${outcomeCell(w.head, (o) => `$${o.hourlyCost.toFixed(2)}`)} | ${both ? signedDollars(w.head.hourlyCost - w.base.hourlyCost) : ''} |`);
-    out.push(`| pods that fit nowhere | ${outcomeCell(w.base, (o) => String(o.unschedulable.length))} | ${outcomeCell(w.head, (o) => String(o.unschedulable.length))} | ${both ? signedCount(w.head.unschedulable.length - w.base.unschedulable.length) : ''} |`);
+    const perPod = (o: SimulationOutcome) => (o.costPerPlacedPod === null ? 'n/a' : `$${o.costPerPlacedPod.toFixed(4)}`);
+    const perPodDelta = both && w.base.costPerPlacedPod !== null && w.head.costPerPlacedPod !== null ? `${w.head.costPerPlacedPod >= w.base.costPerPlacedPod ? '+' : '-'}$${Math.abs(w.head.costPerPlacedPod - w.base.costPerPlacedPod).toFixed(4)}/h` : '';
+    out.push(`| $/h per placed pod | ${outcomeCell(w.base, perPod)} | ${outcomeCell(w.head, perPod)} | ${perPodDelta} |`);
     const pools = [...new Set([...Object.keys(w.base.nodesByPool), ...Object.keys(w.head.nodesByPool)])].sort();
     for (const pool of pools) {
       const b = w.base.nodesByPool[pool] ?? 0;
@@ -158,12 +177,7 @@ export function renderMarkdown(report: PlanReport): string {
       out.push(`| nodes of ${cell(code(pool))} | ${b} | ${h} | ${signedCount(h - b)} |`);
     }
     out.push('');
-    if (w.noLongerFit.length > 0) {
-      out.push(`**${plural(w.noLongerFit.length, 'pod')} no longer ${w.noLongerFit.length === 1 ? 'fits' : 'fit'} under head:**`, '');
-      for (const p of w.noLongerFit.slice(0, MAX_LISTED_PODS)) out.push(`- ${code(p.pod)}: ${p.reason}`);
-      if (w.noLongerFit.length > MAX_LISTED_PODS) out.push(`- … and ${w.noLongerFit.length - MAX_LISTED_PODS} more (see --json)`);
-      out.push('');
-    }
+    if (both) out.push(`Cost: ${w.costVerdict}.`, '');
     if (w.nowFit.length > 0) out.push(`${plural(w.nowFit.length, 'pod')} that fit nowhere under base ${w.nowFit.length === 1 ? 'fits' : 'fit'} under head: ${listWords(w.nowFit.map(code), 10)}.`, '');
     if (w.drifting.length > 0) {
       out.push(`**Nodes of the snapshot that head replaces:** ${w.drifting.map((d) => `${code(d.nodePool)} ${d.nodes} of ${d.total} (${d.reason})`).join('; ')}.`, '');

@@ -98,6 +98,15 @@ export interface StrandedPod {
   /** namespace/name */
   pod: string;
   reason: string;
+  /** The workload the pod belongs to: `Deployment web/storefront`, `StatefulSet ml/train`, `Pod batch/x` when it has no owner. */
+  owner: string;
+}
+
+/** Stranded pods of one owner with one reason. */
+export interface StrandedGroup {
+  owner: string;
+  pods: string[];
+  reason: string;
 }
 
 export interface SimulationOutcome {
@@ -107,6 +116,8 @@ export interface SimulationOutcome {
   /** USD per hour of those nodes (cheapest offering each). */
   hourlyCost: number;
   podsPlaced: number;
+  /** hourlyCost / podsPlaced: what a placed pod costs, so a side that places fewer pods does not look cheaper; null when no pod is placed. */
+  costPerPlacedPod: number | null;
   unschedulable: StrandedPod[];
   /** Why the simulation could not run (e.g. the ref did not compile). */
   error?: string;
@@ -129,6 +140,15 @@ export interface WhatIf {
   head: SimulationOutcome;
   /** Pods that fit under base and not under head, with head's reason. */
   noLongerFit: StrandedPod[];
+  /** noLongerFit grouped by owner and reason, largest group first. */
+  noLongerFitByOwner: StrandedGroup[];
+  /** Where the prices come from; spot prices are synthetic unless a snapshot was given. */
+  priceModel: { onDemand: string; spot: string; spotSynthetic: boolean };
+  /**
+   * The cost change in words, honest about stranded pods: a head that costs less because
+   * pods no longer fit is not called cheaper (compared per placed pod instead).
+   */
+  costVerdict: string;
   /** Pods that did not fit under base and fit under head. */
   nowFit: string[];
 }

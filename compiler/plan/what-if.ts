@@ -15,12 +15,45 @@ import { nodePoolFromManifest, type NodePoolManifest, type SchedulingNodePool } 
 import { solve } from '../../core/scheduling/solver.ts';
 import type { ExistingNode } from '../../core/scheduling/types.ts';
 import type { IntentModel } from '../intent.ts';
-import type { SimulationOutcome, StrandedPod, WhatIf } from './types.ts';
+import type { SimulationOutcome, StrandedGroup, StrandedPod, WhatIf } from './types.ts';
+import { defaultPriceModel, type PriceModel } from './spot-prices.ts';
 import type { WorkloadSnapshot } from './workload.ts';
 import { byName } from './words.ts';
 
 function podKey(pod: Pod): string {
   return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? '(unnamed)'}`;
+}
+
+/** The workload a pod belongs to, as a reviewer names it: a ReplicaSet's Deployment, a Job's CronJob. */
+export function ownerOf(pod: Pod): string {
+  const ns = pod.metadata.namespace ?? 'default';
+  const ref = pod.metadata.ownerReferences?.find((o) => o.controller) ?? pod.metadata.ownerReferences?.[0];
+  if (!ref) return `Pod ${ns}/${pod.metadata.name ?? '(unnamed)'}`;
+  const hash = pod.metadata.labels?.['pod-template-hash'];
+  if (ref.kind === 'ReplicaSet') {
+    if (hash && ref.name.endsWith(`-${hash}`)) return `Deployment ${ns}/${ref.name.slice(0, -hash.length - 1)}`;
+    // Without the label, a ReplicaSet name ending in a template hash still names its Deployment.
+    const m = /^(.+)-[bcdfghjklmnpqrstvwxz2456789]{6,10}$/.exec(ref.name);
+    if (m) return `Deployment ${ns}/${m[1]}`;
+  }
+  if (ref.kind === 'Job') {
+    // A CronJob names its Jobs <cronjob>-<scheduled minutes since the epoch>.
+    const m = /^(.+)-[0-9]{8,}$/.exec(ref.name);
+    if (m) return `CronJob ${ns}/${m[1]}`;
+  }
+  return `${ref.kind} ${ns}/${ref.name}`;
+}
+
+/** Stranded pods grouped by owner and reason: the largest group first, then by owner. */
+export function groupByOwner(pods: readonly StrandedPod[]): StrandedGroup[] {
+  const groups = new Map<string, StrandedGroup>();
+  for (const p of pods) {
+    const key = `${p.owner}\u0000${p.reason}`;
+    const g = groups.get(key) ?? { owner: p.owner, pods: [], reason: p.reason };
+    g.pods.push(p.pod);
+    groups.set(key, g);
+  }
+  return [...groups.values()].sort((a, b) => b.pods.length - a.pods.length || byName(a.owner, b.owner));
 }
 
 function ownedByDaemonSet(pod: Pod): boolean {
@@ -88,7 +121,7 @@ function schedulingPools(model: IntentModel, catalog: readonly InstanceType[]): 
 }
 
 function simulate(model: IntentModel | undefined, split: WorkloadSplit, daemonSets: WorkloadSnapshot['daemonSets'], catalog: readonly InstanceType[]): SimulationOutcome {
-  const empty: SimulationOutcome = { nodes: 0, nodesByPool: {}, hourlyCost: 0, podsPlaced: 0, unschedulable: [] };
+  const empty: SimulationOutcome = { nodes: 0, nodesByPool: {}, hourlyCost: 0, podsPlaced: 0, costPerPlacedPod: null, unschedulable: [] };
   if (!model) return { ...empty, error: 'the policies at this ref did not compile' };
   let nodePools: SchedulingNodePool[];
   try {
@@ -99,12 +132,15 @@ function simulate(model: IntentModel | undefined, split: WorkloadSplit, daemonSe
   const result = solve({ pods: split.podsToPlace, nodes: split.kept, nodePools, daemonSets });
   const nodesByPool: Record<string, number> = {};
   for (const node of result.newNodes) nodesByPool[node.nodePool] = (nodesByPool[node.nodePool] ?? 0) + 1;
-  const unschedulable: StrandedPod[] = result.unschedulable.map((u) => ({ pod: podKey(u.pod), reason: u.reason })).sort((a, b) => byName(a.pod, b.pod));
+  const unschedulable: StrandedPod[] = result.unschedulable.map((u) => ({ pod: podKey(u.pod), reason: u.reason, owner: ownerOf(u.pod) })).sort((a, b) => byName(a.pod, b.pod));
+  const hourlyCost = Math.round(result.newNodes.reduce((sum, n) => sum + n.price, 0) * 1e4) / 1e4;
+  const podsPlaced = result.bindings.length + result.newNodes.reduce((sum, n) => sum + n.pods.length, 0);
   return {
     nodes: result.newNodes.length,
     nodesByPool: Object.fromEntries(Object.entries(nodesByPool).sort(([a], [b]) => byName(a, b))),
-    hourlyCost: Math.round(result.newNodes.reduce((sum, n) => sum + n.price, 0) * 1e4) / 1e4,
-    podsPlaced: result.bindings.length + result.newNodes.reduce((sum, n) => sum + n.pods.length, 0),
+    hourlyCost,
+    podsPlaced,
+    costPerPlacedPod: podsPlaced > 0 ? Math.round((hourlyCost / podsPlaced) * 1e6) / 1e6 : null,
     unschedulable,
   };
 }
@@ -160,7 +196,36 @@ function driftingNodes(nodes: readonly Node[], base: IntentModel | undefined, he
   return [...counts.values()].filter((c) => c.nodes > 0).sort((a, b) => byName(a.nodePool, b.nodePool));
 }
 
-export function whatIf(snapshot: WorkloadSnapshot, base: IntentModel | undefined, head: IntentModel | undefined, catalog: readonly InstanceType[]): WhatIf {
+function money(n: number): string {
+  return `$${Math.abs(n) < 0.01 && n !== 0 ? n.toFixed(4) : n.toFixed(2)}`;
+}
+
+/**
+ * The cost change in words. When head strands pods base placed, a lower $/h is not a
+ * saving: the pods are simply not running; the comparison is then per placed pod.
+ */
+export function costVerdict(base: SimulationOutcome, head: SimulationOutcome, noLongerFit: number, nowFit: number): string {
+  if (base.error || head.error) return 'no comparison: a side cannot be simulated';
+  const delta = Math.round((head.hourlyCost - base.hourlyCost) * 1e4) / 1e4;
+  const perPod = (o: SimulationOutcome) => (o.costPerPlacedPod === null ? 'n/a' : `$${o.costPerPlacedPod.toFixed(4)}/h`);
+  const perPodWords = `per placed pod ${perPod(base)} -> ${perPod(head)}`;
+  if (noLongerFit > 0) {
+    const pods = `${noLongerFit} pod${noLongerFit === 1 ? '' : 's'} no longer fit${noLongerFit === 1 ? 's' : ''}`;
+    if (delta < 0) return `not cheaper: ${money(-delta)}/h less only because ${pods} and ${noLongerFit === 1 ? 'is' : 'are'} not placed; ${perPodWords}`;
+    return `${pods}, and the pods that do fit cost ${delta === 0 ? 'the same' : `${money(Math.abs(delta))}/h ${delta > 0 ? 'more' : 'less'}`}; ${perPodWords}`;
+  }
+  if (nowFit > 0 && delta > 0) return `${money(delta)}/h more, for ${nowFit} more pod${nowFit === 1 ? '' : 's'} placed; ${perPodWords}`;
+  if (delta === 0) return `the same $/h (${money(head.hourlyCost)}/h)`;
+  return `${delta < 0 ? 'cheaper' : 'dearer'}: ${money(Math.abs(delta))}/h ${delta < 0 ? 'less' : 'more'} for the same pods; ${perPodWords}`;
+}
+
+export function whatIf(
+  snapshot: WorkloadSnapshot,
+  base: IntentModel | undefined,
+  head: IntentModel | undefined,
+  catalog: readonly InstanceType[],
+  priceModel: PriceModel = defaultPriceModel(),
+): WhatIf {
   const poolNames = new Set([...(base?.nodePools ?? []), ...(head?.nodePools ?? [])].map((p) => p.name));
   const split = splitWorkload(snapshot, poolNames);
   const baseOutcome = simulate(base, split, snapshot.daemonSets, catalog);
@@ -168,6 +233,8 @@ export function whatIf(snapshot: WorkloadSnapshot, base: IntentModel | undefined
   const strandedBefore = new Set(baseOutcome.unschedulable.map((u) => u.pod));
   const strandedAfter = new Set(headOutcome.unschedulable.map((u) => u.pod));
   const comparable = baseOutcome.error === undefined && headOutcome.error === undefined;
+  const noLongerFit = comparable ? headOutcome.unschedulable.filter((u) => !strandedBefore.has(u.pod)) : [];
+  const nowFit = comparable ? baseOutcome.unschedulable.filter((u) => !strandedAfter.has(u.pod)).map((u) => u.pod) : [];
   return {
     source: snapshot.source,
     pods: split.podsToPlace.length,
@@ -178,7 +245,10 @@ export function whatIf(snapshot: WorkloadSnapshot, base: IntentModel | undefined
     drifting: driftingNodes(split.reprovisioned, base, head),
     base: baseOutcome,
     head: headOutcome,
-    noLongerFit: comparable ? headOutcome.unschedulable.filter((u) => !strandedBefore.has(u.pod)) : [],
-    nowFit: comparable ? baseOutcome.unschedulable.filter((u) => !strandedAfter.has(u.pod)).map((u) => u.pod) : [],
+    noLongerFit,
+    noLongerFitByOwner: groupByOwner(noLongerFit),
+    nowFit,
+    priceModel,
+    costVerdict: costVerdict(baseOutcome, headOutcome, noLongerFit.length, nowFit.length),
   };
 }

@@ -96,4 +96,30 @@ describe('joinery commit', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/nothing to commit on main: generated\/ matches HEAD/);
   });
+
+  test('--all commits the policy change and the generated output it compiles to together; --json prints the outcome', () => {
+    expect(runCli(['commit', '--no-verify'], project.dir).code).toBe(0);
+    project.write('policies/web.ts', goodPolicy('web').replace('limits: { cpu: 100 }', 'limits: { cpu: 300 }'));
+    git(project.dir, 'add', 'policies/web.ts'); // a staged policy change is part of the commit, not refused
+    expect(runCli(['compile', '--skip-typecheck'], project.dir).code).toBe(0);
+    project.write('README.md', '# not part of it\n');
+    const result = runCli(['commit', '--all', '--json'], project.dir);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const outcome = JSON.parse(result.stdout) as { status: string; subject: string; changes: { path: string }[] };
+    expect(outcome.status).toBe('committed');
+    expect(outcome.subject).toBe('joinery: compile policies/web.ts');
+    const files = git(project.dir, 'show', '--name-only', '--format=', 'HEAD').split('\n').sort();
+    expect(files).toEqual(['generated/nodepools/web.yaml', 'policies/web.ts']);
+    expect(git(project.dir, 'log', '-1', '--format=%b')).toContain('modified policy policies/web.ts');
+    expect(git(project.dir, 'status', '--porcelain', '--untracked-files=no')).toBe('M README.md');
+  });
+
+  test('without --all, a staged policy change is refused as before', () => {
+    project.write('policies/web.ts', goodPolicy('web').replace('limits: { cpu: 100 }', 'limits: { cpu: 300 }'));
+    git(project.dir, 'add', 'policies/web.ts');
+    const result = runCli(['commit', '--no-verify'], project.dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/other changes are staged: policies\/web\.ts/);
+  });
 });

@@ -1,7 +1,9 @@
 // `joinery plan` end to end on real git repositories made here: each policy change is a
 // branch, the command runs as a user runs it (node bin/joinery.js plan), and the tests read
 // its Markdown, its JSON and its exit code.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { loadShippedCatalog } from '../../../../data/catalog.ts';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import type { PlanReport } from '../../../../compiler/plan/types.ts';
@@ -124,27 +126,31 @@ test('a new unrestricted pool: the guardrail error is new in head, and the exit 
   expect(added?.after?.bindingLimits).toEqual(['cpu']);
 });
 
-test('what-if on a recorded workload: head strands the 4-GPU training pods, each with the reason', async () => {
+test('what-if on a recorded workload: leads with the stranded training pods, grouped by their StatefulSet, and does not call head cheaper', async () => {
   const { code, stdout, stderr } = await repo.plan(['--base', 'main', '--head', 'one-gpu', '--workload', WORKLOAD, '--skip-typecheck']);
   expect(stderr).toBe('');
   expect(code).toBe(0);
   expect(stdout.split('\n')[0]).toBe('<!-- joinery-plan -->');
   expect(stdout).toContain('- GPUs per node: at least 1 -> exactly 1');
-  expect(stdout).toMatch(/\*\*3 pods no longer fit under head:\*\*/);
-  for (const pod of ['ml/train-0', 'ml/train-1', 'ml/train-2']) {
-    const line = stdout.split('\n').find((l) => l.startsWith(`- \`${pod}\`: `));
-    expect(line).toBeDefined();
-    // The solver's reason names the resource and what the GPU pool allows now.
-    expect(line).toMatch(/NodePool gpu: needs 4 nvidia\.com\/gpu; the largest it allows has 1/);
-  }
+  // The summary line leads with the stranded pods and does not call the lower $/h a saving.
+  expect(stdout).toMatch(/what-if: ⚠️ 3 pods no longer fit, not cheaper \(-\$[0-9.]+\/h only because they are not placed\) \(synthetic spot prices\)/);
+  // The what-if section opens with them, one line per workload, before the cost table.
+  const section = stdout.slice(stdout.indexOf('#### What-if'));
+  expect(section).toMatch(/^#### What-if: `[^`]+`\n\n\*\*3 pods no longer fit under head\*\* \(one workload\):\n\n- StatefulSet `ml\/train`: 3 pods \(`ml\/train-0`, `ml\/train-1`, `ml\/train-2`\): NodePool gpu: needs 4 nvidia\.com\/gpu; the largest it allows has 1/);
+  expect(section.indexOf('no longer fit under head')).toBeLessThan(section.indexOf('| pods that fit nowhere | 0 | 3 | +3 |'));
+  // The price model is stated.
+  expect(section).toMatch(/Prices: on-demand from the shipped us-east-1 on-demand list prices.*; spot prices are \*\*synthetic\*\*: not market prices/);
+  expect(section).toMatch(/\| \$\/h per placed pod \| \$[0-9.]+ \| \$[0-9.]+ \|/);
+  expect(section).toMatch(/Cost: not cheaper: \$[0-9.]+\/h less only because 3 pods no longer fit and are not placed; per placed pod/);
   // The 1-GPU inference pods still fit; nothing else changes.
-  expect(stdout).not.toMatch(/- `ml\/infer-/);
-  expect(stdout).toMatch(/\| pods that fit nowhere \| 0 \| 3 \| \+3 \|/);
+  expect(stdout).not.toMatch(/infer/);
 
   const json = await planJson('--base', 'main', '--head', 'one-gpu', '--workload', WORKLOAD);
   const w = json.report.whatIf!;
   expect(w.base.unschedulable).toEqual([]);
   expect(w.noLongerFit.map((p) => p.pod)).toEqual(['ml/train-0', 'ml/train-1', 'ml/train-2']);
+  expect(w.noLongerFitByOwner.map((g) => [g.owner, g.pods.length])).toEqual([['StatefulSet ml/train', 3]]);
+  expect(w.priceModel.spotSynthetic).toBe(true);
   // 32 pods in the snapshot; DaemonSet pods, the finished job and the pods on the kept
   // (managed node group) node are not placed again: 12 web, 2 batch, 3 train, 2 infer.
   expect(w.pods).toBe(19);
@@ -152,7 +158,34 @@ test('what-if on a recorded workload: head strands the 4-GPU training pods, each
   expect(w.otherNodes).toBe(1);
   expect(w.base.nodesByPool.gpu).toBeGreaterThan(0);
   expect(w.head.hourlyCost).toBeLessThan(w.base.hourlyCost);
+  expect(w.head.podsPlaced).toBe(w.base.podsPlaced - 3);
   expect(w.current.unpriced).toBe(0);
+});
+
+test('--spot-prices: the what-if is priced from the snapshot, and says so', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'joinery-spot-'));
+  try {
+    const file = join(dir, 'spot.json');
+    // Every spot offering of the shipped catalog at $0.0001/h: spot nodes become almost free.
+    const history = loadShippedCatalog().instanceTypes.filter((t) => t.usageClasses.includes('spot')).flatMap((t) =>
+      t.zones.map((zone) => ({ InstanceType: t.name, AvailabilityZone: zone, SpotPrice: '0.000100', ProductDescription: 'Linux/UNIX', Timestamp: '2026-12-01T10:00:00.000Z' })),
+    );
+    writeFileSync(file, JSON.stringify({ SpotPriceHistory: history }));
+    const withSnapshot = await planJson('--base', 'main', '--head', 'limits', '--workload', WORKLOAD, '--spot-prices', file);
+    const w = withSnapshot.report.whatIf!;
+    expect(w.priceModel.spotSynthetic).toBe(false);
+    expect(w.priceModel.spot).toMatch(new RegExp(`^from .*spot\\.json \\(${history.length} type-and-zone prices, latest 2026-12-01T10:00:00\\.000Z\\)$`));
+    const without = await planJson('--base', 'main', '--head', 'limits', '--workload', WORKLOAD);
+    expect(without.report.whatIf!.priceModel.spotSynthetic).toBe(true);
+    expect(w.base.hourlyCost).toBeLessThan(without.report.whatIf!.base.hourlyCost);
+
+    writeFileSync(file, '{"Prices": []}');
+    const bad = await repo.plan(['--base', 'main', '--head', 'limits', '--workload', WORKLOAD, '--spot-prices', file, '--skip-typecheck']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/spot\.json: has no SpotPriceHistory list/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('an unknown ref is a usage error that names the ref', async () => {
