@@ -1,7 +1,8 @@
 // The IAM policy the reconciler's role needs, written by `joinery compile` next to the
 // Deployment (generated/reconciler/iam-policy.json): only the EC2 actions the AWS adapter
 // calls (EC2_API_CALLS, checked against the adapter's code by a unit test) and the ones
-// EC2 authorizes implicitly on those calls (IMPLIED_ACTIONS). Everything the reconciler
+// EC2 authorizes implicitly on those calls (IMPLIED_ACTIONS), and ssm:GetParameter on AWS's
+// public parameters (SSM_API_CALLS: AMI aliases). Everything the reconciler
 // creates must carry the cluster tag; it may only terminate, re-tag or delete what carries
 // joinery's tags (the cluster tag `owned` and karpenter.sh/nodepool, as Karpenter's policy
 // requires), so not even a bug can terminate an instance of a self-managed node group,
@@ -25,6 +26,15 @@ export const EC2_API_CALLS: readonly Ec2ApiCall[] = [
   'DescribeSubnets',
   'TerminateInstances',
 ];
+
+/**
+ * SSM API operations the AWS adapter sends: GetParameter, for the public parameters behind
+ * AMI aliases (and ssmParameter terms). Granted on AWS's public parameters only
+ * (`/aws/service/*`, as Karpenter's policy does): an ssmParameter term naming a parameter
+ * of your own needs ssm:GetParameter on it added to the role.
+ */
+export const SSM_API_CALLS: readonly SsmApiCall[] = ['GetParameter'];
+export type SsmApiCall = 'GetParameter';
 
 /** Every EC2 call the document knows how to scope; a call outside it fails the build of the document. */
 export type Ec2ApiCall =
@@ -66,6 +76,8 @@ export interface IamPolicyOptions {
   readonly nodeRoleArn: string;
   /** Defaults to EC2_API_CALLS. */
   readonly ec2Calls?: readonly Ec2ApiCall[];
+  /** Defaults to SSM_API_CALLS. */
+  readonly ssmCalls?: readonly SsmApiCall[];
 }
 
 export interface IamStatement {
@@ -192,6 +204,13 @@ export function reconcilerIamPolicy(options: IamPolicyOptions): IamPolicyDocumen
     Action: [...calls].filter((a) => a.startsWith('Describe')).sort().map((a) => `ec2:${a}`),
     Resource: ['*'],
     Condition: { StringEquals: { 'aws:RequestedRegion': options.region } },
+  });
+  // AMI aliases: the public parameters AWS publishes the EKS-optimized AMI ids under (any region, no account).
+  add({
+    Sid: 'ReadPublicSsmParameters',
+    Effect: 'Allow',
+    Action: (options.ssmCalls ?? SSM_API_CALLS).map((a) => `ssm:${a}`),
+    Resource: [`arn:${partitionOf(options.region)}:ssm:*::parameter/aws/service/*`],
   });
   add({
     Sid: 'PassNodeRoleToEc2',

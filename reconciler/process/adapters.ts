@@ -62,6 +62,7 @@ export async function createProductionAdapters(config: ReconcilerProcessConfig, 
     clusterName: config.clusterName,
     region: config.region,
     ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}),
+    ...(config.ssmEndpoint ? { ssmEndpoint: config.ssmEndpoint } : {}),
     bootstrap: {
       name: config.clusterName,
       endpoint: config.bootstrap.endpoint,

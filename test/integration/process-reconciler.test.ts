@@ -76,6 +76,7 @@ function startReplica(suffix: string): Replica {
     // kubeconfig, the test EC2 endpoint and its dummy credentials, local paths and ports.
     KUBECONFIG: kubeconfigPath,
     JOINERY_EC2_ENDPOINT: env.ec2Endpoint,
+    JOINERY_SSM_ENDPOINT: env.ec2Endpoint,
     AWS_ACCESS_KEY_ID: 'testing',
     AWS_SECRET_ACCESS_KEY: 'testing',
     JOINERY_WORK_DIR: join(workDir, name),

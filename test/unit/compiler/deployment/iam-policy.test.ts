@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
   EC2_API_CALLS,
+  SSM_API_CALLS,
   grantedEc2Actions,
   CREATED_WITH_INSTANCE,
   IMPLIED_ACTIONS,
@@ -63,8 +64,25 @@ describe('the IAM policy document vs the AWS adapter', () => {
     expect(sent.get('client-ec2')?.size ?? 0).toBeGreaterThan(0);
   });
 
-  test('the adapter uses no AWS service other than EC2 (the document grants no other)', () => {
-    expect([...sent.keys()].filter((client) => client !== 'client-ec2' && sent.get(client)!.size > 0)).toEqual([]);
+  test('the adapter uses no AWS service other than EC2 and SSM (the document grants no other)', () => {
+    expect([...sent.keys()].filter((client) => client !== 'client-ec2' && client !== 'client-ssm' && sent.get(client)!.size > 0)).toEqual([]);
+    expect(document.Statement.flatMap(actionsOf).filter((a) => !/^(ec2|ssm|iam):/.test(a))).toEqual([]);
+  });
+
+  test('SSM_API_CALLS is exactly the SSM commands the adapter sends, and the document grants exactly those', () => {
+    expect(sent.get('client-ssm')?.size ?? 0).toBeGreaterThan(0);
+    expect([...SSM_API_CALLS].sort()).toEqual([...(sent.get('client-ssm') ?? [])].sort());
+    const granted = document.Statement.flatMap(actionsOf).filter((a) => a.startsWith('ssm:'));
+    expect(granted.sort()).toEqual([...(sent.get('client-ssm') ?? [])].map((c) => `ssm:${c}`).sort());
+  });
+
+  test("SSM reads are scoped to AWS's public parameters, in the cluster's partition", () => {
+    const ssm = document.Statement.filter((s) => s.Action.some((a) => a.startsWith('ssm:')));
+    expect(ssm).toEqual([{ Sid: 'ReadPublicSsmParameters', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: ['arn:aws:ssm:*::parameter/aws/service/*'] }]);
+    const gov = reconcilerIamPolicy({ clusterName: 'c', region: 'us-gov-west-1', nodeRoleArn: 'arn:aws-us-gov:iam::1:role/n' });
+    expect(gov.Statement.find((s) => s.Sid === 'ReadPublicSsmParameters')?.Resource).toEqual(['arn:aws-us-gov:ssm:*::parameter/aws/service/*']);
+    const written = JSON.parse(readFileSync(join(REPO, 'generated/reconciler/iam-policy.json'), 'utf8')) as { Statement: IamStatement[] };
+    expect(written.Statement.find((s) => s.Sid === 'ReadPublicSsmParameters')?.Action).toEqual(['ssm:GetParameter']);
   });
 
   test('the resource types required to be tagged on create are exactly those the adapter tags', () => {
@@ -174,7 +192,7 @@ describe('the IAM policy document is least privilege', () => {
 
   test('resources are in the partition and region of the cluster', () => {
     const gov = reconcilerIamPolicy({ clusterName: 'c', region: 'us-gov-west-1', nodeRoleArn: 'arn:aws-us-gov:iam::111122223333:role/n' });
-    const arns = gov.Statement.flatMap((s) => s.Resource).filter((r) => r.startsWith('arn:') && !r.includes(':iam:'));
+    const arns = gov.Statement.flatMap((s) => s.Resource).filter((r) => r.startsWith('arn:') && !r.includes(':iam:') && !r.includes(':ssm:'));
     expect(arns.every((r) => r.startsWith('arn:aws-us-gov:ec2:us-gov-west-1:'))).toBe(true);
   });
 
