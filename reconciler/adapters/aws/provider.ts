@@ -418,8 +418,10 @@ export class AwsCloudProvider implements CloudProvider {
     if (instance.subnetId && !subnets.some((s) => s.id === instance.subnetId)) {
       return { reason: 'SubnetDrift', detail: `subnet ${instance.subnetId} no longer matches spec.subnetSelectorTerms of EC2NodeClass ${className} (now ${subnets.map((s) => s.id).join(', ')})` };
     }
+    // A VPC instance always has a security group: an empty list is an endpoint that did not
+    // report them (moto's CreateFleet), not a drift.
     const groups = [...(instance.securityGroupIds ?? [])].sort();
-    if (instance.securityGroupIds && groups.join(',') !== [...securityGroups].sort().join(',')) {
+    if (groups.length > 0 && groups.join(',') !== [...securityGroups].sort().join(',')) {
       return {
         reason: 'SecurityGroupDrift',
         detail: `security groups ${groups.join(', ') || '(none)'} are not those spec.securityGroupSelectorTerms of EC2NodeClass ${className} select now (${securityGroups.join(', ')})`,
