@@ -4,7 +4,7 @@
 // the EKS-optimized AMIs with the public SSM parameters AWS publishes for them (seedEksAmis).
 import {
   CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, DescribeImagesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand,
-  RegisterImageCommand, type EC2Client, type Tag,
+  CopyImageCommand, type EC2Client, type Tag,
 } from '@aws-sdk/client-ec2';
 import type { Ec2Network } from './state.ts';
 
@@ -115,6 +115,20 @@ export function eksAmiSpecs(k: string): EksAmiSpec[] {
 }
 
 /**
+ * A new image of `architecture` named `name`: a copy of moto's built-in Amazon Linux 2023
+ * image of that architecture (moto's RegisterImage records no architecture; a copy keeps
+ * its source's, as an EKS-optimized image has one).
+ */
+export async function copyOfAmazonLinux(ec2: EC2Client, region: string, architecture: 'x86_64' | 'arm64', name: string): Promise<string> {
+  const sources = await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], Filters: [{ Name: 'name', Values: ['al2023-ami-2023.*'] }, { Name: 'architecture', Values: [architecture] }] }));
+  const source = (sources.Images ?? []).find((i) => i.Architecture === architecture)?.ImageId;
+  if (!source) throw new Error(`moto lists no ${architecture} Amazon Linux 2023 image to copy`);
+  const copy = await ec2.send(new CopyImageCommand({ SourceImageId: source, SourceRegion: region, Name: name }));
+  if (!copy.ImageId) throw new Error(`CopyImage ${name} returned no ImageId`);
+  return copy.ImageId;
+}
+
+/**
  * Publishes an AWS public SSM parameter (a name under /aws/service/) in the test
  * environment's moto, through the control path of test/env/moto-server.py; publishing a
  * name again makes a new version, as AWS does when it releases a new AMI.
@@ -134,12 +148,7 @@ export async function seedEksAmis(ec2: EC2Client, endpoint: string, region: stri
   const out: SeededEksAmi[] = [];
   for (const spec of eksAmiSpecs(k)) {
     const found = await ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: [spec.name] }] }));
-    let imageId = found.Images?.[0]?.ImageId;
-    if (!imageId) {
-      const registered = await ec2.send(new RegisterImageCommand({ Name: spec.name, Architecture: spec.architecture, RootDeviceName: '/dev/xvda' }));
-      imageId = registered.ImageId;
-    }
-    if (!imageId) throw new Error(`RegisterImage ${spec.name} returned no ImageId`);
+    const imageId = found.Images?.[0]?.ImageId ?? (await copyOfAmazonLinux(ec2, region, spec.architecture, spec.name));
     for (const parameter of spec.parameters) await publishPublicParameter(endpoint, region, parameter, imageId);
     out.push({ imageId, name: spec.name, architecture: spec.architecture, parameters: spec.parameters });
   }

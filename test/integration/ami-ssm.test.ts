@@ -6,13 +6,14 @@
 // `ssmParameter` term resolves through the parameter it names; and when that parameter
 // points to a new AMI, the node launched with the old one drifts and is replaced.
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import { DescribeInstancesCommand, RegisterImageCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import type { EC2NodeClass, NodeClaim } from '../../core/api/karpenter.ts';
 import { SsmParameters } from '../../reconciler/adapters/aws/ami-ssm.ts';
 import { Ec2Calls } from '../../reconciler/adapters/aws/calls.ts';
 import { NodeClassDiscovery, NodeClassResolutionError, type ResolvedAmis } from '../../reconciler/adapters/aws/discovery.ts';
 import { SystemClock } from '../../reconciler/runtime/system-clock.ts';
 import { ssmClientFor } from '../env/clients.ts';
+import { copyOfAmazonLinux } from '../env/ec2-seed.ts';
 import { eventually, testEnv } from '../env/index.ts';
 import { FAST_DISRUPTION, notRunning } from './support/disruption.ts';
 import { generatedFiles, nodeClass, nodePool } from './support/manifests.ts';
@@ -178,10 +179,7 @@ describe('an ssmParameter term, and drift when the parameter points to a new AMI
   let running: RunningReconciler | undefined;
   const images = { first: '', second: '' };
 
-  async function register(name: string): Promise<string> {
-    const out = await ec2.send(new RegisterImageCommand({ Name: name, Architecture: 'x86_64', RootDeviceName: '/dev/xvda' }));
-    return out.ImageId!;
-  }
+  const register = (name: string): Promise<string> => copyOfAmazonLinux(ec2, env.region, 'x86_64', name);
 
   beforeAll(async () => {
     images.first = await register(`${id}-node-1`);
