@@ -9,7 +9,7 @@ const OPTIONS = {
   region: { type: 'string' },
   'ec2-endpoint': { type: 'string' },
   'kubernetes-version': { type: 'string' },
-  'alias-ami-owner': { type: 'string', multiple: true },
+  'ssm-endpoint': { type: 'string' },
   'spot-to-spot-consolidation': { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
@@ -40,7 +40,7 @@ Options:
   --region <region>        AWS region (env JOINERY_REGION, AWS_REGION; default us-east-1)
   --ec2-endpoint <url>     EC2 endpoint override (env JOINERY_EC2_ENDPOINT)
   --kubernetes-version <v> minor version AMI aliases resolve for (default: asked from the API server)
-  --alias-ami-owner <id>   owner of the AMIs aliases resolve to (repeatable; default amazon)
+  --ssm-endpoint <url>     SSM endpoint override (env JOINERY_SSM_ENDPOINT); AMI aliases are read from SSM
   --spot-to-spot-consolidation  as the reconciler is configured (env JOINERY_SPOT_TO_SPOT_CONSOLIDATION)
   --json                   print the explanation as JSON
 
@@ -77,7 +77,7 @@ Exit codes: 0 explained (whatever the verdict); 1 no such node, or no valid inte
           region: values.region ?? env.JOINERY_REGION ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
           endpoint: values['ec2-endpoint'] ?? env.JOINERY_EC2_ENDPOINT,
           kubernetesVersion: values['kubernetes-version'] ?? env.JOINERY_KUBERNETES_VERSION,
-          aliasAmiOwners: values['alias-ami-owner'],
+          ssmEndpoint: values['ssm-endpoint'] ?? env.JOINERY_SSM_ENDPOINT,
         },
         options: { spotToSpotConsolidation: spotToSpot },
       });

@@ -1,7 +1,8 @@
 // The IAM policy the reconciler's role needs, written by `joinery compile` next to the
 // Deployment (generated/reconciler/iam-policy.json): only the EC2 actions the AWS adapter
 // calls (EC2_API_CALLS, checked against the adapter's code by a unit test) and the ones
-// EC2 authorizes implicitly on those calls (IMPLIED_ACTIONS). Everything the reconciler
+// EC2 authorizes implicitly on those calls (IMPLIED_ACTIONS), and ssm:GetParameter on AWS's
+// public parameters (SSM_API_CALLS: AMI aliases). Everything the reconciler
 // creates must carry the cluster tag; it may only terminate, re-tag or delete what carries
 // joinery's tags (the cluster tag `owned` and karpenter.sh/nodepool, as Karpenter's policy
 // requires), so not even a bug can terminate an instance of a self-managed node group,
@@ -53,6 +54,14 @@ export type IamApiCall =
 export const IMPLIED_IAM_ACTIONS: Readonly<Partial<Record<IamApiCall, readonly string[]>>> = {
   CreateInstanceProfile: ['TagInstanceProfile'],
 };
+/**
+ * SSM API operations the AWS adapter sends: GetParameter, for the public parameters behind
+ * AMI aliases (and ssmParameter terms). Granted on AWS's public parameters only
+ * (`/aws/service/*`, as Karpenter's policy does): an ssmParameter term naming a parameter
+ * of your own needs ssm:GetParameter on it added to the role.
+ */
+export const SSM_API_CALLS: readonly SsmApiCall[] = ['GetParameter'];
+export type SsmApiCall = 'GetParameter';
 
 /** Every EC2 call the document knows how to scope; a call outside it fails the build of the document. */
 export type Ec2ApiCall =
@@ -96,6 +105,8 @@ export interface IamPolicyOptions {
   readonly ec2Calls?: readonly Ec2ApiCall[];
   /** Defaults to IAM_API_CALLS. */
   readonly iamCalls?: readonly IamApiCall[];
+  /** Defaults to SSM_API_CALLS. */
+  readonly ssmCalls?: readonly SsmApiCall[];
 }
 
 export interface IamStatement {
@@ -278,6 +289,13 @@ export function reconcilerIamPolicy(options: IamPolicyOptions): IamPolicyDocumen
     Condition: { StringEquals: { 'aws:RequestedRegion': options.region } },
   });
   for (const st of instanceProfileStatements(options)) add(st);
+  // AMI aliases: the public parameters AWS publishes the EKS-optimized AMI ids under (any region, no account).
+  add({
+    Sid: 'ReadPublicSsmParameters',
+    Effect: 'Allow',
+    Action: (options.ssmCalls ?? SSM_API_CALLS).map((a) => `ssm:${a}`),
+    Resource: [`arn:${partitionOf(options.region)}:ssm:*::parameter/aws/service/*`],
+  });
   // Launching with an instance profile, and giving the role to one, both pass the role.
   add({
     Sid: 'PassNodeRoleToEc2',

@@ -52,6 +52,8 @@ const SEL_AMI_OWNER = 'test/integration/nodeclass-selectors.test.ts › spec.ami
 const SEL_AMI_TAGS = 'test/integration/nodeclass-selectors.test.ts › spec.amiSelectorTerms › an AMI selected by tags resolves to exactly the tagged image';
 const SEL_SUBNET_ID = 'test/integration/nodeclass-selectors.test.ts › spec.subnetSelectorTerms › a subnet selected by id resolves to exactly that subnet, in its zone';
 const SEL_SG_ID = 'test/integration/nodeclass-selectors.test.ts › spec.securityGroupSelectorTerms › a security group selected by id resolves to exactly that group';
+const AMI_ALIAS = 'test/integration/ami-ssm.test.ts › the reconciler launches each instance type with the AMI of its arch and variant › m5 standard, m6g arm64 standard, g4dn nvidia, g5g arm64 nvidia, inf2 neuron: each instance runs its seeded image';
+const AMI_SSM = 'test/integration/ami-ssm.test.ts › an ssmParameter term, and drift when the parameter points to a new AMI › the node launches with the image the parameter holds; after the parameter points to a new AMI it is replaced by a node on the new one';
 const SEL_SG_NAME = 'test/integration/nodeclass-selectors.test.ts › spec.securityGroupSelectorTerms › a security group selected by name resolves to exactly that group';
 
 const yes = (test: string, extra: Partial<FieldRow> = {}): FieldRow => ({ honoured: true, test, ...extra });
@@ -102,11 +104,11 @@ const NODEPOOL: Record<string, FieldRow> = {
 const EC2NODECLASS: Record<string, FieldRow> = {
   'spec.amiFamily': yes(AMI_FAMILY),
   'spec.amiSelectorTerms': yes(PROVISIONING),
-  'spec.amiSelectorTerms[].alias': yes(PROVISIONING),
+  'spec.amiSelectorTerms[].alias': yes(AMI_ALIAS),
   'spec.amiSelectorTerms[].id': yes(SEL_AMI_ID),
   'spec.amiSelectorTerms[].name': yes(SEL_AMI_NAME),
   'spec.amiSelectorTerms[].owner': yes(SEL_AMI_OWNER),
-  'spec.amiSelectorTerms[].ssmParameter': no(),
+  'spec.amiSelectorTerms[].ssmParameter': yes(AMI_SSM),
   'spec.amiSelectorTerms[].tags': yes(SEL_AMI_TAGS),
   'spec.associatePublicIPAddress': yes(LT_MISC),
   'spec.blockDeviceMappings': yes(LT_BLOCK),

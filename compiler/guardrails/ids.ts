@@ -22,6 +22,7 @@ export const GUARDRAILS = {
   'unknown-label-key': { severity: 'error', acknowledgeable: false },
   'invalid-value': { severity: 'error', acknowledgeable: false },
   'field-not-honoured': { severity: 'error', acknowledgeable: false },
+  'unscoped-ami-selector': { severity: 'error', acknowledgeable: false },
 } as const satisfies Record<string, { severity: 'error' | 'warning'; acknowledgeable: boolean }>;
 
 export type GuardrailId = keyof typeof GUARDRAILS;

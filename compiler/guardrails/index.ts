@@ -8,7 +8,7 @@ import type { CatalogView } from './catalog-view.ts';
 import { ACKNOWLEDGEMENT_ANNOTATION_PREFIX, GUARDRAILS, isGuardrailId, type GuardrailId } from './ids.ts';
 import { acceleratorWithoutTaint, noInstanceTypes, noLimits, unrestrictedInstanceSelection, zoneWithoutInstanceTypes } from './rules/capacity.ts';
 import { fieldNotHonoured } from './rules/fields.ts';
-import { contradictoryRequirements, duplicateName, unknownLabelKey, unknownNodeClass } from './rules/integrity.ts';
+import { contradictoryRequirements, duplicateName, unknownLabelKey, unknownNodeClass, unscopedAmiSelector } from './rules/integrity.ts';
 import { budgetAllowsFullDisruption, consolidationDisabled, expireAfterMissing, expireAfterNever, expireAfterTooShort } from './rules/lifecycle.ts';
 import type { GuardrailRule } from './types.ts';
 
@@ -18,6 +18,7 @@ const GUARDRAIL_RULES: readonly GuardrailRule[] = [
   unknownNodeClass,
   unknownLabelKey,
   contradictoryRequirements,
+  unscopedAmiSelector,
   fieldNotHonoured,
   noLimits,
   unrestrictedInstanceSelection,

@@ -15,6 +15,7 @@ import { firstCommand, preparePass } from '../controllers/disruption/pass.ts';
 import type { ControllerContext } from '../runtime/context.ts';
 import { buildClusterState, describeDoNotDisrupt, doNotDisruptUntil, hasDoNotDisrupt, parseDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, toleratesTaintKey, type ClusterState, type StateNode } from '../views/cluster-state.ts';
 import { indexIntent } from '../views/drift.ts';
+import { CloudDriftChecks } from '../cache/cloud-drift.ts';
 import { schedulingPools } from '../views/scheduling.ts';
 import { ANNOTATION_DO_NOT_DISRUPT, ANNOTATION_REPLACES, TAINT_DISRUPTED } from '../../core/contract/index.ts';
 
@@ -181,7 +182,10 @@ export async function explainNode(ctx: ControllerContext, name: string): Promise
 
   // The controller's own pass, with its rejections captured instead of logged.
   const captured: Rejection[] = [];
-  const { candidates, rejections, context: m } = preparePass({ now, state, cache: ctx.cluster.cache, idx: indexIntent(current), view, options: ctx.options, reject: (r) => captured.push(r) });
+  const idx = indexIntent(current);
+  // The cloud provider's drift of resolved values (AMI, subnet, security groups), asked now for this node.
+  const cloudDrift = await new CloudDriftChecks(ctx.clock, ctx.cloud, 0).refresh([sn], idx.classes);
+  const { candidates, rejections, context: m } = preparePass({ now, state, cache: ctx.cluster.cache, idx, view, options: ctx.options, reject: (r) => captured.push(r), cloudDrift });
   const c = candidates.find((x) => x.name === sn.name);
   if (!c) {
     const r = rejections.find((x) => x.name === sn.name);

@@ -25,7 +25,8 @@ export interface LiveExplainOptions {
     readonly endpoint?: string;
     /** Minor version AMI aliases resolve for; default: asked from the API server. */
     readonly kubernetesVersion?: string;
-    readonly aliasAmiOwners?: readonly string[];
+    /** SSM endpoint override: AMI aliases and ssmParameter terms are read from SSM. */
+    readonly ssmEndpoint?: string;
   };
   /** The reconciler's settings that change what disruption decides. */
   readonly options?: Partial<ReconcilerOptions>;
@@ -55,8 +56,8 @@ export async function explainLiveNode(o: LiveExplainOptions): Promise<NodeExplan
     ...(o.ec2.endpoint ? { endpoint: o.ec2.endpoint } : {}),
     bootstrap: { name: 'joinery-explain', endpoint: kubeConfig.getCurrentCluster()?.server ?? 'https://unused', certificateAuthority: '' },
     ...(kubernetesVersion ? { kubernetesVersion } : {}),
-    ...(o.ec2.aliasAmiOwners ? { aliasAmiOwners: o.ec2.aliasAmiOwners } : {}),
     checkInstanceProfiles: false,
+    ...(o.ec2.ssmEndpoint ? { ssmEndpoint: o.ec2.ssmEndpoint } : {}),
     clock,
   });
   let intent: IntentSource;

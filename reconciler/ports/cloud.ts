@@ -40,6 +40,9 @@ export interface Instance {
   /** USD per hour at launch. */
   readonly pricePerHour: number;
   readonly imageID?: string;
+  /** The subnet and security groups it runs in, when the provider knows them (drift of resolved values). */
+  readonly subnetId?: string;
+  readonly securityGroupIds?: readonly string[];
   readonly state: 'pending' | 'running' | 'shutting-down' | 'terminated';
   readonly launchTime: number;
   readonly tags: Readonly<Record<string, string>>;
@@ -148,6 +151,16 @@ export class InstanceNotFoundError extends Error {
   }
 }
 
+/**
+ * A NodeClaim whose launch values no longer match what its EC2NodeClass resolves to now
+ * (Karpenter's cloud provider drift): a new AMI behind an alias or SSM parameter, a subnet
+ * or security groups the selector terms no longer select.
+ */
+export interface CloudDrift {
+  readonly reason: 'AMIDrift' | 'SubnetDrift' | 'SecurityGroupDrift';
+  readonly detail: string;
+}
+
 export interface CloudProvider {
   /** The instance types and offerings (zone x capacity type x price) the class can launch. */
   getInstanceTypes(nodeClass: EC2NodeClass): Promise<readonly InstanceType[]>;
@@ -169,6 +182,13 @@ export interface CloudProvider {
    * tag `owned` and a NodePool (isOwnedInstance), never another node group's.
    */
   list(): Promise<readonly Instance[]>;
+  /**
+   * Whether the claim's instance was launched with values its class no longer resolves
+   * to (Karpenter's IsDrifted for AMIs, subnets and security groups); undefined when it
+   * was not, or when the class cannot be resolved now (it is not ready: no drift is
+   * decided on it). Absent on providers that resolve no selector terms (the simulator).
+   */
+  isDrifted?(nodeClaim: NodeClaim, nodeClass: EC2NodeClass): Promise<CloudDrift | undefined>;
   /** joinery's launch templates of this cluster (isOwnedLaunchTemplate), no other. */
   listLaunchTemplates(): Promise<readonly LaunchTemplate[]>;
   /** Deletes one of joinery's launch templates; nothing when it is already gone. */

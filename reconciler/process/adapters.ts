@@ -63,6 +63,7 @@ export async function createProductionAdapters(config: ReconcilerProcessConfig, 
     region: config.region,
     ...(config.ec2Endpoint ? { endpoint: config.ec2Endpoint } : {}),
     ...(config.iamEndpoint ? { iamEndpoint: config.iamEndpoint } : {}),
+    ...(config.ssmEndpoint ? { ssmEndpoint: config.ssmEndpoint } : {}),
     bootstrap: {
       name: config.clusterName,
       endpoint: config.bootstrap.endpoint,

@@ -55,6 +55,8 @@ export interface ReconcilerProcessConfig {
   readonly ec2Endpoint: string | undefined;
   /** IAM API endpoint override (moto in tests); instance profiles for EC2NodeClass roles. */
   readonly iamEndpoint: string | undefined;
+  /** SSM API endpoint override (AMI aliases and ssmParameter terms). */
+  readonly ssmEndpoint: string | undefined;
   /** Where the intent comes from: the policy repository, or the objects Argo CD / Flux applied. */
   readonly intentSource: 'git' | 'cluster';
   /** Undefined when the intent source is the cluster. */
@@ -254,6 +256,7 @@ export const SETTINGS = {
   kubernetesVersion: { flag: 'kubernetes-version', env: ['JOINERY_KUBERNETES_VERSION'], help: 'minor version AMI aliases resolve for (default: asked from the API server)', parse: minorVersion, default: () => undefined },
   ec2Endpoint: { flag: 'ec2-endpoint', env: ['JOINERY_EC2_ENDPOINT'], help: 'EC2 API endpoint override (VPC endpoint)', parse: httpUrl, default: () => undefined },
   iamEndpoint: { flag: 'iam-endpoint', env: ['JOINERY_IAM_ENDPOINT'], help: 'IAM API endpoint override (instance profiles of EC2NodeClass roles)', parse: httpUrl, default: () => undefined },
+  ssmEndpoint: { flag: 'ssm-endpoint', env: ['JOINERY_SSM_ENDPOINT'], help: 'SSM API endpoint override (VPC endpoint); AMI aliases and ssmParameter terms are read from SSM', parse: httpUrl, default: () => undefined },
   intentSource: {
     flag: 'intent-source',
     env: ['JOINERY_INTENT_SOURCE'],
@@ -485,6 +488,7 @@ export function loadConfig(argv: readonly string[], env: Environment): Reconcile
     kubernetesVersion: optional('kubernetesVersion'),
     ec2Endpoint: optional('ec2Endpoint'),
     iamEndpoint: optional('iamEndpoint'),
+    ssmEndpoint: optional('ssmEndpoint'),
     intentSource,
     git:
       intentSource === 'git'

@@ -4,7 +4,7 @@
 // evict or patch anything afterwards; reads keep working. This is what makes "a leader
 // that cannot renew before its deadline stops acting" hold for work already in flight.
 
-import type { CloudProvider, Instance, InstanceProfile, LaunchRequest, LaunchTemplate, NodeClassResolution } from '../ports/cloud.ts';
+import type { CloudDrift, CloudProvider, Instance, InstanceProfile, LaunchRequest, LaunchTemplate, NodeClassResolution } from '../ports/cloud.ts';
 import type {
   ClusterEventRecord,
   Cluster,
@@ -49,6 +49,9 @@ export class FencedCloudProvider implements CloudProvider {
   }
   list(): Promise<readonly Instance[]> {
     return this.inner.list();
+  }
+  isDrifted(nodeClaim: NodeClaim, nodeClass: EC2NodeClass): Promise<CloudDrift | undefined> {
+    return this.inner.isDrifted ? this.inner.isDrifted(nodeClaim, nodeClass) : Promise.resolve(undefined);
   }
   listLaunchTemplates(): Promise<readonly LaunchTemplate[]> {
     return this.inner.listLaunchTemplates();

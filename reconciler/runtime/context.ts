@@ -42,6 +42,8 @@ export interface ReconcilerOptions {
   readonly multiNodeConsolidationMaxCandidates: number;
   /** Concurrent launches per lifecycle reconcile. */
   readonly launchConcurrency: number;
+  /** Each NodeClaim's AMI, subnet and security groups are checked against what its class resolves to now at most this often. */
+  readonly cloudDriftIntervalMs: number;
 }
 
 export const DEFAULT_OPTIONS: ReconcilerOptions = {
@@ -58,6 +60,7 @@ export const DEFAULT_OPTIONS: ReconcilerOptions = {
   consolidationIntervalMs: 30_000,
   multiNodeConsolidationMaxCandidates: 100,
   launchConcurrency: 20,
+  cloudDriftIntervalMs: 60_000,
 };
 
 export interface ControllerContext {

@@ -3,12 +3,14 @@
 
 import type { EC2NodeClass, NodePool } from '../../core/api/karpenter.ts';
 import { NODECLASS_HASH_VERSION, NODEPOOL_HASH_VERSION, nodeClassHash, nodePoolHash, requirementsDrifted } from '../../core/disruption/drift.ts';
+import type { CloudDrift } from '../ports/cloud.ts';
 import type { Intent } from '../ports/intent.ts';
 import type { StateNode } from './cluster-state.ts';
 import { ANNOTATION_NODECLASS_HASH, ANNOTATION_NODECLASS_HASH_VERSION, ANNOTATION_NODEPOOL_HASH, ANNOTATION_NODEPOOL_HASH_VERSION } from '../../core/contract/index.ts';
 
 export interface DriftFinding {
-  readonly kind: 'NodePoolDrifted' | 'NodeClassDrifted' | 'RequirementsDrifted';
+  /** Spec drift (hashes, requirements), or the cloud provider's drift of resolved values (AMI, subnet, security groups). */
+  readonly kind: 'NodePoolDrifted' | 'NodeClassDrifted' | 'RequirementsDrifted' | CloudDrift['reason'];
   readonly detail: string;
 }
 
@@ -38,7 +40,13 @@ export function indexIntent(intent: Intent): IntentIndex {
   return idx;
 }
 
-export function findDrift(node: StateNode, idx: IntentIndex): DriftFinding | undefined {
+/**
+ * Why the node drifted, if it did: its NodePool's template or EC2NodeClass spec changed
+ * (hashes), its labels no longer satisfy the pool's requirements, or (checked last, as
+ * Karpenter asks its cloud provider last) `cloudDrift` holds it: the values its class
+ * resolves to now (AMIs, subnets, security groups) no longer include its own.
+ */
+export function findDrift(node: StateNode, idx: IntentIndex, cloudDrift?: ReadonlyMap<string, CloudDrift>): DriftFinding | undefined {
   const pool = idx.pools.get(node.nodePool);
   if (!pool) return undefined; // a pool removed from intent is not drift; its nodes stay until consolidated
   const annotations = node.claim.metadata.annotations ?? {};
@@ -61,5 +69,7 @@ export function findDrift(node: StateNode, idx: IntentIndex): DriftFinding | und
       detail: `label ${violated.key}=${node.labels[violated.key] ?? '(unset)'} no longer satisfies ${violated.key} ${violated.operator} ${(violated.values ?? []).join(',')}`,
     };
   }
+  const resolved = cloudDrift?.get(node.name);
+  if (resolved) return { kind: resolved.reason, detail: resolved.detail };
   return undefined;
 }

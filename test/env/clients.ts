@@ -2,6 +2,7 @@
 // default) and a KubeConfig loaded from its kubeconfig.
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { KubeConfig } from '@kubernetes/client-node';
 
 // The SDK warns on every process start that its 2027 releases need Node 22; the project
@@ -14,19 +15,23 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
  * `maxAttempts` is the SDK's own retries: 1 for the reconciler's client, as in production.
  */
 export function ec2ClientFor(endpoint: string, region: string, maxAttempts = 3): EC2Client {
+  return new EC2Client({ endpoint, region, credentials: testCredentials(), maxAttempts });
+}
+
+/** An SSM client for `endpoint` (moto serves SSM on the same port as EC2; the fault proxy passes it through). */
+export function ssmClientFor(endpoint: string, region: string, maxAttempts = 1): SSMClient {
+  return new SSMClient({ endpoint, region, credentials: testCredentials(), maxAttempts });
+}
+
+function testCredentials(): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } {
   const fromEnv = process.env.AWS_ACCESS_KEY_ID;
-  return new EC2Client({
-    endpoint,
-    region,
-    credentials: fromEnv
-      ? {
-          accessKeyId: fromEnv,
-          secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? '',
-          ...(process.env.AWS_SESSION_TOKEN ? { sessionToken: process.env.AWS_SESSION_TOKEN } : {}),
-        }
-      : { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    maxAttempts,
-  });
+  return fromEnv
+    ? {
+        accessKeyId: fromEnv,
+        secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? '',
+        ...(process.env.AWS_SESSION_TOKEN ? { sessionToken: process.env.AWS_SESSION_TOKEN } : {}),
+      }
+    : { accessKeyId: 'testing', secretAccessKey: 'testing' };
 }
 
 /** An IAM client for `endpoint` (moto serves IAM on the same port as EC2), with the same credentials. */

@@ -7,15 +7,15 @@
 // cluster) and JOINERY_TEST_EC2_ENDPOINT (an existing EC2 API). See startTestEnv.
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, VersionApi } from '@kubernetes/client-node';
 import { ec2ClientFor, iamClientFor, kubeConfigFrom } from './clients.ts';
 import { installKarpenterCrds } from './crds.ts';
-import { ensureNetwork } from './ec2-seed.ts';
+import { ensureNetwork, seedEksAmis, type SeededEksAmi } from './ec2-seed.ts';
 import { ensureNodeRoles } from './iam-seed.ts';
 import { generatePki, writeKubeconfig, type Pki } from './pki.ts';
 import { freeLoopbackPorts } from './ports.ts';
@@ -147,8 +147,9 @@ export async function startTestEnv(options: StartOptions = {}): Promise<{ state:
       if (!externalEc2) {
         await launcher.run({
           name: 'moto',
-          command: bin('moto_server'),
-          args: ['-H', '127.0.0.1', '-p', String(moto)],
+          // moto_server with one control path that publishes AWS public SSM parameters (moto-server.py).
+          command: join(realpathSync(bin('moto_server')), '..', 'python'),
+          args: [join(REPO_ROOT, 'test/env/moto-server.py'), '-H', '127.0.0.1', '-p', String(moto)],
           env: { ...process.env, PYTHONUNBUFFERED: '1' },
         }, async () => (await get(`${ec2UpstreamEndpoint}/moto-api/`)).status === 200);
       } else {
@@ -188,6 +189,15 @@ export async function startTestEnv(options: StartOptions = {}): Promise<{ state:
     const network = await ensureNetwork(ec2ClientFor(ec2UpstreamEndpoint, region), clusterName, ZONES);
     await ensureNodeRoles(iamClientFor(ec2UpstreamEndpoint, region));
     log(`EC2 network: ${network.vpcId}, subnets ${network.subnets.map((s) => `${s.subnetId} (${s.zone})`).join(', ')}, ${network.securityGroupId}`);
+    // The EKS-optimized AMIs and their public SSM parameters, for the cluster's Kubernetes minor.
+    const version = await kc.makeApiClient(VersionApi).getCode();
+    const kubernetesVersion = `${version.major.replace(/\D/g, '')}.${version.minor.replace(/\D/g, '')}`;
+    let eksImages: SeededEksAmi[] = [];
+    if (externalEc2) log(`external EC2 endpoint: the EKS AMIs' public SSM parameters are not seeded (AWS publishes them)`);
+    else {
+      eksImages = await seedEksAmis(ec2ClientFor(ec2UpstreamEndpoint, region), ec2UpstreamEndpoint, region, kubernetesVersion);
+      log(`EKS AMIs for Kubernetes ${kubernetesVersion}: ${eksImages.length} images, ${eksImages.reduce((n, i) => n + i.parameters.length, 0)} public SSM parameters`);
+    }
 
     if (nodeJoinSimulator) {
       const readyFile = join(workDir, 'node-join.ready');
@@ -202,7 +212,7 @@ export async function startTestEnv(options: StartOptions = {}): Promise<{ state:
     }
 
     const state: TestEnvState = {
-      version: 1, workDir, logDir, kubeconfigPath, apiServerUrl, ec2Endpoint, ec2UpstreamEndpoint, region, clusterName, network, nodeJoinSimulator,
+      version: 1, workDir, logDir, kubeconfigPath, apiServerUrl, ec2Endpoint, ec2UpstreamEndpoint, region, clusterName, network, eksAmis: { kubernetesVersion, images: eksImages }, nodeJoinSimulator,
       external: { kubernetes: Boolean(externalKubeconfig), ec2: Boolean(externalEc2) },
       binDir, processes: launcher.started, ownerPid: process.pid,
     };

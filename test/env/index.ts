@@ -16,10 +16,12 @@ import type { CallFault, CallFaultKind, UnavailableOffering } from './ec2-faults
 import { NODE_JOIN_CONTROL, nodeJoinControlData, type NodeJoinControl } from './node-join.ts';
 import { tailOf } from './processes.ts';
 import { readState, STATE_ENV_VAR, type Ec2Network } from './state.ts';
+import { publishPublicParameter, type SeededEksAmi } from './ec2-seed.ts';
 
 export { KWOK_MANAGED_ANNOTATION, SIMULATED_INSTANCE_ANNOTATION, clusterTagKey } from './node-join.ts';
 export { describeApiError } from './crds.ts';
 export type { Ec2Network } from './state.ts';
+export type { SeededEksAmi } from './ec2-seed.ts';
 export type { CallFault, CallFaultKind, UnavailableOffering } from './ec2-faults.ts';
 export type { NodeJoinControl } from './node-join.ts';
 
@@ -33,6 +35,10 @@ export interface TestEnv {
   clusterName: string;
   /** VPC, subnets (one per zone) and security group tagged `karpenter.sh/discovery=<clusterName>`. */
   network: Ec2Network;
+  /** The EKS-optimized AMIs seeded in moto for the cluster's Kubernetes minor, each with the public SSM parameters pointing at it. */
+  eksAmis: { kubernetesVersion: string; images: SeededEksAmi[] };
+  /** Publishes an AWS public SSM parameter (/aws/service/...) in moto; again: a new version (a new AMI released). */
+  publishPublicParameter(name: string, value: string): Promise<void>;
   /** One log file per component: etcd.log, kube-apiserver.log, kwok.log, moto.log, node-join-simulator.log, ... */
   logDir: string;
   /** A fresh KubeConfig for the cluster. */
@@ -81,6 +87,8 @@ export function testEnv(): TestEnv {
     region: s.region,
     clusterName: s.clusterName,
     network: s.network,
+    eksAmis: s.eksAmis ?? { kubernetesVersion: '', images: [] },
+    publishPublicParameter: (name, value) => publishPublicParameter(s.ec2Endpoint, s.region, name, value),
     logDir: s.logDir,
     kubeConfig: () => kubeConfigFrom(s.kubeconfigPath),
     ec2: () => ec2ClientFor(s.ec2Endpoint, s.region),

@@ -2,6 +2,7 @@
 // to reach the environment or stop it. Written by cluster.ts once every component is
 // ready; its path travels to jest workers through JOINERY_TESTENV_STATE.
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import type { SeededEksAmi } from './ec2-seed.ts';
 
 /** Environment variable holding the path of the state file of the running environment. */
 export const STATE_ENV_VAR = 'JOINERY_TESTENV_STATE';
@@ -46,6 +47,11 @@ export interface TestEnvState {
   /** Instances carrying tag `kubernetes.io/cluster/<clusterName>` become Nodes. */
   clusterName: string;
   network: Ec2Network;
+  /**
+   * The EKS-optimized AMIs seeded for the cluster's Kubernetes minor version, with the AWS
+   * public SSM parameters pointing at them (empty with an external EC2 endpoint).
+   */
+  eksAmis: { kubernetesVersion: string; images: SeededEksAmi[] };
   /** False when JOINERY_TEST_NODE_JOIN=off (a cluster whose nodes are real machines). */
   nodeJoinSimulator: boolean;
   /** Which parts came from outside (JOINERY_TEST_KUBECONFIG, JOINERY_TEST_EC2_ENDPOINT). */

@@ -24,7 +24,7 @@ import { clusterTagKey, eventually, testEnv } from '../env/index.ts';
 import { Apps, FAST_DISRUPTION, disruptionPool, notRunning, onlyType } from './support/disruption.ts';
 import { generatedFiles, nodeClass } from './support/manifests.ts';
 import { createPolicyRepo, type PolicyRepo } from './support/policy-repo.ts';
-import { clusterMinorVersion, describeDecisions, registerAliasAmis, startReconciler, type RunningReconciler } from './support/reconciler.ts';
+import { describeDecisions, startReconciler, type RunningReconciler } from './support/reconciler.ts';
 import { Workload, cleanUpPools, instancesOfPools, runId, tagsOf } from './support/workload.ts';
 
 const env = testEnv();
@@ -93,7 +93,6 @@ describe('garbage collection touches only what is joinery’s', () => {
 
   beforeAll(async () => {
     if (!env.network) throw new Error('these tests need the EC2 network the environment seeds');
-    await registerAliasAmis(ec2, await clusterMinorVersion(env));
     const images = await ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: ['amazon-eks-node-al2023-x86_64-standard-*'] }] }));
     imageId = images.Images![0]!.ImageId!;
     await workload.createNamespace();

@@ -7,7 +7,9 @@ import { CreateTagsCommand, DescribeImagesCommand, DescribeSecurityGroupsCommand
 import type { AMISelectorTerm, EC2NodeClass, EC2NodeClassSpec } from '../../core/api/karpenter.ts';
 import { Ec2Calls } from '../../reconciler/adapters/aws/calls.ts';
 import { NodeClassDiscovery, NodeClassResolutionError } from '../../reconciler/adapters/aws/discovery.ts';
+import { SsmParameters } from '../../reconciler/adapters/aws/ami-ssm.ts';
 import { SystemClock } from '../../reconciler/runtime/system-clock.ts';
+import { ssmClientFor } from '../env/clients.ts';
 import { testEnv } from '../env/index.ts';
 
 const env = testEnv();
@@ -18,11 +20,11 @@ const clock = new SystemClock();
 
 /** A fresh discovery per call: nothing is served from another test's cache. */
 function discovery(): NodeClassDiscovery {
-  return new NodeClassDiscovery(ec2, new Ec2Calls(clock, { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 }), clock, {
+  const calls = new Ec2Calls(clock, { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 });
+  return new NodeClassDiscovery(ec2, calls, new SsmParameters(ssmClientFor(env.ec2Endpoint, env.region), calls), clock, {
     ttlMs: 60_000,
     amiTtlMs: 60_000,
     kubernetesVersion: undefined,
-    aliasAmiOwners: ['self'],
   });
 }
 
@@ -44,7 +46,10 @@ function nodeClass(spec: Partial<EC2NodeClassSpec>): EC2NodeClass {
 
 async function amis(terms: AMISelectorTerm[]): Promise<Record<string, string>> {
   const resolved = await discovery().resolveAmis(nodeClass({ amiSelectorTerms: terms }));
-  return Object.fromEntries([...resolved.byArch].map(([arch, ami]) => [arch, ami.id]));
+  // Per architecture, the AMI its instance types launch with (the newest).
+  const out: Record<string, string> = {};
+  for (const ami of resolved.amis) out[ami.arch] ??= ami.id;
+  return out;
 }
 
 // moto's public Amazon Linux 2023 images (owner amazon), one per architecture for the 6.1 kernel.

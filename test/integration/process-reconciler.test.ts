@@ -78,6 +78,7 @@ function startReplica(suffix: string): Replica {
     JOINERY_EC2_ENDPOINT: env.ec2Endpoint,
     // moto serves IAM on the same endpoint (the EC2NodeClasses' node role is seeded there).
     JOINERY_IAM_ENDPOINT: env.ec2Endpoint,
+    JOINERY_SSM_ENDPOINT: env.ec2Endpoint,
     AWS_ACCESS_KEY_ID: 'testing',
     AWS_SECRET_ACCESS_KEY: 'testing',
     JOINERY_WORK_DIR: join(workDir, name),

@@ -4,7 +4,7 @@ import { Requirements } from '../../../core/index.ts';
 import { labelKeyProblem } from '../../api/labels.ts';
 import type { IntentObject } from '../../intent.ts';
 import type { GuardrailRule, RuleFinding } from '../types.ts';
-import { EC2NODECLASS_KIND, KARPENTER_AWS_GROUP } from '../../../core/contract/index.ts';
+import { AliasError, EC2NODECLASS_KIND, KARPENTER_AWS_GROUP, isScopedAmiTerm, parseAlias } from '../../../core/contract/index.ts';
 
 /** A NodePool refers to an EC2NodeClass that is not defined: Karpenter cannot launch for it. */
 export const unknownNodeClass: GuardrailRule = {
@@ -109,6 +109,43 @@ export const unknownLabelKey: GuardrailRule = {
           message: problem.problem,
           fix: problem.suggestion ? `did you mean "${problem.suggestion}"? (the LabelKey constants list every well-known key)` : 'use a well-known key (LabelKey.*) or a label in your own domain, e.g. example.com/team',
         });
+      }
+    }
+    return findings;
+  },
+};
+
+/**
+ * An amiSelectorTerms term that scopes no image (no alias, id, ssmParameter, name, owner or
+ * tag) would send DescribeImages unfiltered: every public image of the region matches and
+ * the newest, anyone's, would be launched. An alias that names no family, or a version
+ * that is not a release, resolves nothing. Refused, never acknowledged; the reconciler
+ * refuses the same terms (the class is not Ready) when they reach it by another path.
+ */
+export const unscopedAmiSelector: GuardrailRule = {
+  id: 'unscoped-ami-selector',
+  check: ({ model }) => {
+    const findings: RuleFinding[] = [];
+    for (const nodeClass of model.ec2NodeClasses) {
+      for (const [i, term] of (nodeClass.manifest.spec?.amiSelectorTerms ?? []).entries()) {
+        const field = `spec.amiSelectorTerms[${i}]`;
+        if (!isScopedAmiTerm(term)) {
+          findings.push({
+            object: nodeClass,
+            field,
+            message: `${JSON.stringify(term)} scopes no image (no alias, id, ssmParameter, name, owner or tag): DescribeImages would match every public image and launch the newest`,
+            fix: "select the AMI by alias (Ami.alias('al2023', 'v20250715')), id, name with owner, tags or ssmParameter",
+          });
+          continue;
+        }
+        if (term.alias !== undefined) {
+          try {
+            parseAlias(term.alias);
+          } catch (err) {
+            if (!(err instanceof AliasError)) throw err;
+            findings.push({ object: nodeClass, field: `${field}.alias`, message: err.message, fix: "use al2023@latest or a published release, e.g. Ami.alias('al2023', 'v20250715')" });
+          }
+        }
       }
     }
     return findings;

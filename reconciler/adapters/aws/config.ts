@@ -5,6 +5,7 @@
 
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Clock } from '../../ports/clock.ts';
 import type { Logger } from '../../observability/log.ts';
 import type { ReconcilerMetrics } from '../../observability/metrics.ts';
@@ -36,10 +37,15 @@ export interface AwsCloudProviderConfig {
   readonly iamClient?: IAMClient;
   /** What nodes need to join: the API endpoint, CA bundle, service CIDR and DNS IP. */
   readonly bootstrap: ClusterBootstrap;
-  /** Kubernetes minor version ("1.33"); AMI aliases (al2023@latest) resolve for it. */
+  /** SSM endpoint override (a VPC endpoint, or moto in tests); AMI aliases and ssmParameter terms are read from SSM. */
+  readonly ssmEndpoint?: string;
+  /** Use this SSM client instead of building one (built, like the EC2 one, with `maxAttempts: 1`). */
+  readonly ssmClient?: SSMClient;
+  /**
+   * Kubernetes minor version ("1.33"); AMI aliases (al2023@latest) resolve for it. Without
+   * it a class with an alias is not ready (the process asks the API server for it).
+   */
   readonly kubernetesVersion?: string;
-  /** Owners of the EKS-optimized AMIs aliases resolve to. Default ["amazon"]. */
-  readonly aliasAmiOwners?: readonly string[];
   /** The on-demand price table (shape of data/ec2-us-east-1.json). Default the shipped one. */
   readonly onDemandPriceTablePath?: string;
   /** Default: DescribeSpotPriceHistory. */
@@ -50,7 +56,7 @@ export interface AwsCloudProviderConfig {
   readonly spotPriceTtlMs?: number;
   /** Subnets and security groups are re-resolved after this long. Default 1 min. */
   readonly discoveryTtlMs?: number;
-  /** AMIs are re-resolved after this long. Default 5 min. */
+  /** AMIs (and the SSM parameters behind aliases) are re-resolved after this long. Default 5 min. */
   readonly amiTtlMs?: number;
   /** An instance profile found holding its role (or a role found missing) is checked again after this long. Default 5 min. */
   readonly instanceProfileTtlMs?: number;
@@ -64,7 +70,6 @@ export interface AwsCloudProviderConfig {
 }
 
 export const AWS_DEFAULTS = {
-  aliasAmiOwners: ['amazon'] as readonly string[],
   instanceTypesTtlMs: 6 * 60 * 60_000,
   spotPriceTtlMs: 5 * 60_000,
   discoveryTtlMs: 60_000,

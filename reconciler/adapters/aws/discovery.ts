@@ -17,7 +17,9 @@ import type { Clock } from '../../ports/clock.ts';
 import { LaunchFailedError } from '../../ports/cloud.ts';
 import type { Ec2Calls } from './calls.ts';
 import { kubernetesArch } from './catalog.ts';
-import { amiFamilyOfAlias, type AmiFamily } from '../../../core/contract/index.ts';
+import { awsErrorCode } from './errors.ts';
+import { AliasError, LABEL_ARCH, isScopedAmiTerm, type AmiFamily } from '../../../core/contract/index.ts';
+import { aliasParameters, amiRequirements, variantOf, type AliasParameters, type AmiArch, type AmiVariant, type SsmParameters } from './ami-ssm.ts';
 
 export interface ResolvedSubnet {
   readonly id: string;
@@ -30,14 +32,54 @@ export interface ResolvedSubnet {
 export interface ResolvedAmi {
   readonly id: string;
   readonly name: string;
-  readonly arch: 'amd64' | 'arm64';
+  readonly arch: AmiArch;
   readonly creationDate: string;
+  /**
+   * The instance types of its arch it serves (an alias's variant: standard, nvidia,
+   * neuron); undefined: every one of its arch (a term by id, name, tags or ssmParameter).
+   */
+  readonly variants?: readonly AmiVariant[];
 }
 
 export interface ResolvedAmis {
   readonly family: AmiFamily;
-  /** The newest matching image per architecture. */
-  readonly byArch: ReadonlyMap<'amd64' | 'arm64', ResolvedAmi>;
+  /**
+   * Newest first (creation date, then name). An instance type launches with the first
+   * that serves its arch and variant (Karpenter's MapToInstanceTypes).
+   */
+  readonly amis: readonly ResolvedAmi[];
+}
+
+/** The AMI an instance type (by its labels: arch, GPU and accelerator counts) launches with, if any. */
+export function amiForInstanceType(resolved: ResolvedAmis, labels: Readonly<Record<string, string>>): ResolvedAmi | undefined {
+  const arch = labels[LABEL_ARCH];
+  const variant = variantOf(labels);
+  return resolved.amis.find((a) => a.arch === arch && (!a.variants || a.variants.includes(variant)));
+}
+
+/** One entry of EC2NodeClass status.amis (Karpenter's shape): the AMI and the requirements it is launched under. */
+export interface AmiStatusEntry {
+  readonly id: string;
+  readonly name: string;
+  readonly requirements: ReturnType<typeof amiRequirements>;
+}
+
+/**
+ * The resolved AMIs as EC2NodeClass status.amis: per arch and variant the AMI in use
+ * (the newest), each with its requirements, as Karpenter writes them.
+ */
+export function amiStatusEntries(resolved: ResolvedAmis): AmiStatusEntry[] {
+  const out: AmiStatusEntry[] = [];
+  const seen = new Set<string>();
+  for (const ami of resolved.amis) {
+    for (const variant of ami.variants ?? [undefined]) {
+      const key = `${ami.arch}/${variant ?? '*'}`;
+      if (seen.has(key) || seen.has(`${ami.arch}/*`)) continue;
+      seen.add(key);
+      out.push({ id: ami.id, name: ami.name, requirements: amiRequirements(ami.arch, variant) });
+    }
+  }
+  return out;
 }
 
 /** A problem with the class's selectors, in the user's terms (class, field, fix). */
@@ -72,54 +114,10 @@ class TtlCache<V> {
   }
 }
 
-/** Where the public EKS-optimized AMIs of an alias are found, by naming convention. */
-export interface AliasImageQuery {
-  readonly family: AmiFamily;
-  /** DescribeImages name patterns per architecture. */
-  readonly namePatterns: readonly { readonly arch: 'amd64' | 'arm64'; readonly pattern: string }[];
-}
-
-/**
- * The images an alias (`al2023@latest`, `al2023@v20250715`, `bottlerocket@v1.39.1`)
- * means for a Kubernetes minor version: the public EKS-optimized AMIs, by the names AWS
- * publishes them under (the same images the SSM parameters Karpenter reads point to).
- */
-export function aliasImageQuery(alias: string, kubernetesVersion: string): AliasImageQuery {
-  const [rawFamily, rawVersion = 'latest'] = alias.split('@', 2) as [string, string | undefined];
-  const family = amiFamilyOfAlias(rawFamily.toLowerCase());
-  if (!family) throw new Error(`alias "${alias}" names no AMI family; use al2023@latest, al2@latest, bottlerocket@latest or windows2022@latest`);
-  const version = rawVersion === 'latest' ? '*' : rawVersion;
-  const k = kubernetesVersion;
-  switch (family) {
-    case 'AL2023':
-      return {
-        family,
-        namePatterns: [
-          { arch: 'amd64', pattern: `amazon-eks-node-al2023-x86_64-standard-${k}-${version}` },
-          { arch: 'arm64', pattern: `amazon-eks-node-al2023-arm64-standard-${k}-${version}` },
-        ],
-      };
-    case 'AL2':
-      return {
-        family,
-        namePatterns: [
-          { arch: 'amd64', pattern: `amazon-eks-node-${k}-${version}` },
-          { arch: 'arm64', pattern: `amazon-eks-arm64-node-${k}-${version}` },
-        ],
-      };
-    case 'Bottlerocket':
-      return {
-        family,
-        namePatterns: [
-          { arch: 'amd64', pattern: `bottlerocket-aws-k8s-${k}-x86_64-${version}-*` },
-          { arch: 'arm64', pattern: `bottlerocket-aws-k8s-${k}-aarch64-${version}-*` },
-        ],
-      };
-    default: {
-      const year = family.slice('Windows'.length);
-      return { family, namePatterns: [{ arch: 'amd64', pattern: `Windows_Server-${year}-English-Core-EKS_Optimized-${k}-${version === '*' ? '*' : `${version}*`}` }] };
-    }
-  }
+/** Newest first; ties go to the name that sorts last (the later version), as Karpenter orders them. */
+function newestFirst(a: ResolvedAmi, b: ResolvedAmi): number {
+  if (a.creationDate !== b.creationDate) return a.creationDate > b.creationDate ? -1 : 1;
+  return a.name > b.name ? -1 : a.name < b.name ? 1 : a.id < b.id ? -1 : 1;
 }
 
 export interface DiscoveryOptions {
@@ -127,8 +125,6 @@ export interface DiscoveryOptions {
   readonly amiTtlMs: number;
   /** Kubernetes minor version ("1.33") the aliases resolve for. */
   readonly kubernetesVersion: string | undefined;
-  /** Owners of the EKS-optimized AMIs aliases resolve to (AWS: amazon). */
-  readonly aliasAmiOwners: readonly string[];
 }
 
 export class NodeClassDiscovery {
@@ -139,6 +135,7 @@ export class NodeClassDiscovery {
   constructor(
     private readonly ec2: EC2Client,
     private readonly calls: Ec2Calls,
+    private readonly ssm: SsmParameters,
     clock: Clock,
     private readonly options: DiscoveryOptions,
   ) {
@@ -183,59 +180,102 @@ export class NodeClassDiscovery {
     });
   }
 
-  /** The AMI per architecture: from spec.amiSelectorTerms (alias, id, name/owner, tags). */
+  /**
+   * The AMIs of spec.amiSelectorTerms (terms ORed): an alias through its public SSM
+   * parameters (per arch and variant, for the cluster's Kubernetes version), an
+   * ssmParameter term through that parameter, id, name (and owner) and tags through
+   * DescribeImages. A term that scopes nothing (no alias, id, ssmParameter, name, owner or
+   * tag), an unknown alias or version, or a term that resolves no image is a
+   * NodeClassResolutionError naming the term: the class is not ready, nothing launches.
+   */
   resolveAmis(nodeClass: EC2NodeClass): Promise<ResolvedAmis> {
     const terms = nodeClass.spec?.amiSelectorTerms ?? [];
     const key = canonicalJson({ terms, family: nodeClass.spec?.amiFamily, k: this.options.kubernetesVersion });
     return this.amis.get(key, async () => {
       const name = nodeClass.metadata.name ?? '';
-      const alias = terms.find((t) => t.alias)?.alias;
       let family: AmiFamily = nodeClass.spec?.amiFamily ?? 'Custom';
-      const images: { image: Image; arch: 'amd64' | 'arm64' }[] = [];
-      if (alias) {
-        if (!this.options.kubernetesVersion) {
-          throw new NodeClassResolutionError(name, 'spec.amiSelectorTerms[].alias', `"${alias}" needs the cluster's Kubernetes version`, 'configure kubernetesVersion (e.g. "1.33") for the AWS cloud provider');
-        }
-        let query: AliasImageQuery;
-        try {
-          query = aliasImageQuery(alias, this.options.kubernetesVersion);
-        } catch (err) {
-          throw new NodeClassResolutionError(name, 'spec.amiSelectorTerms[].alias', (err as Error).message, 'fix the alias');
-        }
-        family = query.family;
-        for (const { arch, pattern } of query.namePatterns) {
-          for (const image of await this.describeImages([{ Name: 'name', Values: [pattern] }], [...this.options.aliasAmiOwners])) {
-            images.push({ image, arch });
-          }
-        }
-      } else {
-        for (const term of terms) {
-          for (const image of await this.describeImagesForTerm(term)) {
-            const arch = kubernetesArch(image.Architecture ? [image.Architecture] : []);
-            if (arch) images.push({ image, arch });
-          }
-        }
+      const found: ResolvedAmi[] = [];
+      if (terms.length === 0) {
+        throw new NodeClassResolutionError(name, 'spec.amiSelectorTerms', 'is empty', 'select the AMI by alias (e.g. al2023@latest), id, name, tags or ssmParameter');
       }
-      const byArch = new Map<'amd64' | 'arm64', ResolvedAmi>();
-      for (const { image, arch } of images) {
-        if (!image.ImageId || (image.State && image.State !== 'available')) continue;
-        const candidate: ResolvedAmi = { id: image.ImageId, name: image.Name ?? '', arch, creationDate: image.CreationDate ?? '' };
-        const best = byArch.get(arch);
-        // Newest wins; ties go to the name that sorts last (the later version), as Karpenter orders them.
-        if (!best || candidate.creationDate > best.creationDate || (candidate.creationDate === best.creationDate && candidate.name > best.name)) {
-          byArch.set(arch, candidate);
+      for (const [i, term] of terms.entries()) {
+        const field = `spec.amiSelectorTerms[${i}]`;
+        if (!isScopedAmiTerm(term)) {
+          throw new NodeClassResolutionError(name, field, `${canonicalJson(term)} scopes no image (no alias, id, ssmParameter, name, owner or tag): DescribeImages would match every public image`, 'select the AMI by alias, id, name, tags or ssmParameter');
         }
+        let images: ResolvedAmi[];
+        if (term.alias) {
+          const resolved = await this.resolveAlias(name, `${field}.alias`, term.alias);
+          family = resolved.family;
+          images = resolved.amis;
+        } else if (term.ssmParameter) {
+          const id = await this.ssm.get(term.ssmParameter);
+          if (!id) throw new NodeClassResolutionError(name, `${field}.ssmParameter`, `"${term.ssmParameter}": no such SSM parameter (or not readable)`, 'name an existing parameter that holds an AMI id');
+          images = this.withArch(await this.describeImageIds([id]));
+          if (images.length === 0) throw new NodeClassResolutionError(name, `${field}.ssmParameter`, `"${term.ssmParameter}" holds ${id}, which is not an available AMI`, 'point the parameter at an existing image');
+        } else {
+          images = this.withArch(await this.describeImagesForTerm(term));
+        }
+        found.push(...images);
       }
-      if (byArch.size === 0) {
-        throw new NodeClassResolutionError(
-          name,
-          'spec.amiSelectorTerms',
-          `matched no available AMI (${canonicalJson(terms)}${alias ? ` for Kubernetes ${this.options.kubernetesVersion}, owners ${this.options.aliasAmiOwners.join(',')}` : ''})`,
-          'select an existing AMI by id, name or tags, or use an alias such as al2023@latest',
-        );
+      const amis = [...new Map(found.map((a) => [`${a.id}/${(a.variants ?? []).join(',')}`, a])).values()].sort(newestFirst);
+      if (amis.length === 0) {
+        throw new NodeClassResolutionError(name, 'spec.amiSelectorTerms', `matched no available AMI (${canonicalJson(terms)})`, 'select an existing AMI by id, name or tags, or use an alias such as al2023@latest');
       }
-      return { family, byArch };
+      return { family, amis };
     });
+  }
+
+  /** An alias's AMIs: its public SSM parameters, then the images they hold (for names and dates). */
+  private async resolveAlias(nodeClass: string, field: string, alias: string): Promise<{ family: AmiFamily; amis: ResolvedAmi[] }> {
+    const k = this.options.kubernetesVersion;
+    if (!k) {
+      throw new NodeClassResolutionError(nodeClass, field, `"${alias}" needs the cluster's Kubernetes version`, 'set --kubernetes-version (env JOINERY_KUBERNETES_VERSION), e.g. 1.33, or let the reconciler read it from the API server');
+    }
+    let query: AliasParameters;
+    try {
+      query = aliasParameters(alias, k);
+    } catch (err) {
+      if (err instanceof AliasError) throw new NodeClassResolutionError(nodeClass, field, err.message, 'use e.g. al2023@latest or a published release such as al2023@v20240807');
+      throw err;
+    }
+    const byId = new Map<string, { arch: AmiArch; variants: AmiVariant[] }>();
+    for (const parameter of query.parameters) {
+      const id = await this.ssm.get(parameter.path);
+      if (!id) continue; // not every arch and variant is published for every release
+      const entry = byId.get(id) ?? { arch: parameter.arch, variants: [] };
+      entry.variants.push(...parameter.variants.filter((v) => !entry.variants.includes(v)));
+      byId.set(id, entry);
+    }
+    if (byId.size === 0) {
+      throw new NodeClassResolutionError(
+        nodeClass,
+        field,
+        `"${alias}" resolved no AMI for Kubernetes ${k}: none of its SSM parameters exists (${query.parameters[0]!.path}, ...)`,
+        'use a version published for this Kubernetes version, or al2023@latest',
+      );
+    }
+    const described = new Map((await this.describeImageIds([...byId.keys()])).map((i) => [i.ImageId ?? '', i]));
+    const amis: ResolvedAmi[] = [];
+    for (const [id, { arch, variants }] of byId) {
+      const image = described.get(id);
+      if (!image || (image.State && image.State !== 'available')) continue; // a parameter pointing at a gone image serves nothing
+      amis.push({ id, name: image.Name ?? '', arch, creationDate: image.CreationDate ?? '', variants });
+    }
+    if (amis.length === 0) {
+      throw new NodeClassResolutionError(nodeClass, field, `"${alias}": its SSM parameters hold ${[...byId.keys()].join(', ')}, none of them an available AMI`, 'use another version');
+    }
+    return { family: query.family, amis };
+  }
+
+  private withArch(images: readonly Image[]): ResolvedAmi[] {
+    const out: ResolvedAmi[] = [];
+    for (const image of images) {
+      const arch = kubernetesArch(image.Architecture ? [image.Architecture] : []);
+      if (!arch || !image.ImageId || (image.State && image.State !== 'available')) continue;
+      out.push({ id: image.ImageId, name: image.Name ?? '', arch, creationDate: image.CreationDate ?? '' });
+    }
+    return out;
   }
 
   private async describeSubnets(term: SubnetSelectorTerm): Promise<ResolvedSubnet[]> {
@@ -281,6 +321,19 @@ export class NodeClassDiscovery {
     // Karpenter's default owners for a name without an owner: your account and Amazon.
     const owners = term.owner ? [term.owner] : term.name ? ['self', 'amazon'] : undefined;
     return this.describeImages(filters, owners);
+  }
+
+  /** Images by id; an id EC2 does not know (a parameter pointing at a deregistered image) is left out. */
+  private async describeImageIds(ids: readonly string[]): Promise<Image[]> {
+    try {
+      return await this.describeImages([], undefined, [...ids]);
+    } catch (err) {
+      if (!awsErrorCode(err)?.startsWith('InvalidAMIID') || ids.length === 0) throw err;
+      if (ids.length === 1) return [];
+      const out: Image[] = [];
+      for (const id of ids) out.push(...(await this.describeImageIds([id])));
+      return out;
+    }
   }
 
   private async describeImages(filters: Filter[], owners?: string[], ids?: string[]): Promise<Image[]> {

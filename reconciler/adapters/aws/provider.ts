@@ -30,7 +30,8 @@ import {
   type Instance as Ec2Instance,
 } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
-import type { EC2NodeClass, NodeClaimTaint } from '../../../core/api/karpenter.ts';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { EC2NodeClass, NodeClaim, NodeClaimTaint } from '../../../core/api/karpenter.ts';
 import { buildInstanceTypes, type InstanceType } from '../../../core/catalog/instance-types.ts';
 import { canonicalJson } from '../../../core/canonical.ts';
 import type { Clock } from '../../ports/clock.ts';
@@ -41,6 +42,7 @@ import {
   LaunchOutcomeUnknownError,
   adoptionOrder,
   offeringKeyString,
+  type CloudDrift,
   type CloudProvider,
   type Instance,
   type LaunchRequest,
@@ -53,7 +55,6 @@ import type { Logger } from '../../observability/log.ts';
 import { SystemClock } from '../../runtime/system-clock.ts';
 import {
   CLUSTER_TAG_VALUE,
-  LABEL_ARCH,
   LABEL_NODEPOOL,
   LABEL_POLICY_COMMIT,
   TAG_NODECLAIM_UID,
@@ -68,7 +69,8 @@ import { Batcher } from './batcher.ts';
 import { DEFAULT_BACKOFF, Ec2Calls } from './calls.ts';
 import { Ec2InstanceTypeSource, kubeletSettings, rawInstanceType } from './catalog.ts';
 import { AWS_DEFAULTS, type AwsCloudProviderConfig } from './config.ts';
-import { NodeClassDiscovery, type ResolvedSubnet } from './discovery.ts';
+import { SsmParameters } from './ami-ssm.ts';
+import { NodeClassDiscovery, NodeClassResolutionError, amiForInstanceType, type ResolvedAmi, type ResolvedAmis, type ResolvedSubnet } from './discovery.ts';
 import { InstanceProfiles } from './instance-profiles.ts';
 import { awsErrorCode, errorMessage, isInstanceNotFound, isTransientError } from './errors.ts';
 import { chooseCapacityType, createFleetInput, fleetOutcome, type FleetCandidate } from './fleet.ts';
@@ -103,6 +105,7 @@ export function subnetPerZone(subnets: readonly ResolvedSubnet[]): Map<string, R
 
 export class AwsCloudProvider implements CloudProvider {
   readonly ec2: EC2Client;
+  readonly ssm: SSMClient;
   private readonly clock: Clock;
   private readonly calls: Ec2Calls;
   private readonly logger: Logger | undefined;
@@ -119,6 +122,8 @@ export class AwsCloudProvider implements CloudProvider {
   private readonly subnetZones = new Map<string, string>();
   /** Instances by NodeClaim UID tag, looked up for many launches in one DescribeInstances. */
   private readonly byClaimUid: Batcher<string, Instance | undefined>;
+  /** Instances by id, for drift checks of many claims in one DescribeInstances. */
+  private readonly byInstanceId: Batcher<string, Instance | undefined>;
 
   constructor(private readonly config: AwsCloudProviderConfig) {
     this.clock = config.clock ?? new SystemClock();
@@ -143,11 +148,11 @@ export class AwsCloudProvider implements CloudProvider {
       });
     }
     this.spotPricing = config.spotPricing ?? 'describe-spot-price-history';
-    this.discovery = new NodeClassDiscovery(this.ec2, this.calls, this.clock, {
+    this.ssm = config.ssmClient ?? new SSMClient({ region: config.region, ...(config.ssmEndpoint ? { endpoint: config.ssmEndpoint } : {}), maxAttempts: 1 });
+    this.discovery = new NodeClassDiscovery(this.ec2, this.calls, new SsmParameters(this.ssm, this.calls), this.clock, {
       ttlMs: config.discoveryTtlMs ?? AWS_DEFAULTS.discoveryTtlMs,
       amiTtlMs: config.amiTtlMs ?? AWS_DEFAULTS.amiTtlMs,
       kubernetesVersion: config.kubernetesVersion,
-      aliasAmiOwners: config.aliasAmiOwners ?? AWS_DEFAULTS.aliasAmiOwners,
     });
     this.launchTemplates = new LaunchTemplates(this.ec2, this.calls, config.clusterName, { [clusterTagKey(config.clusterName)]: CLUSTER_TAG_VALUE }, () => this.clock.now());
     const iam = config.iamClient ?? new IAMClient({ region: config.region, ...(config.iamEndpoint ? { endpoint: config.iamEndpoint } : {}), maxAttempts: 1 });
@@ -158,6 +163,7 @@ export class AwsCloudProvider implements CloudProvider {
     });
     this.unavailable = config.unavailableOfferings;
     this.byClaimUid = new Batcher(this.clock, (uids) => this.findByClaimUids(uids), undefined);
+    this.byInstanceId = new Batcher(this.clock, (ids) => this.findByIds(ids), undefined);
   }
 
   // ---- catalog -------------------------------------------------------------------------
@@ -185,14 +191,14 @@ export class AwsCloudProvider implements CloudProvider {
     ]);
     for (const s of subnets) this.subnetZones.set(s.id, s.zone);
     const zones = [...new Set(subnets.map((s) => s.zone))].sort();
-    const archs = new Set(amis.byArch.keys());
+    const archs = new Set(amis.amis.map((a) => a.arch));
     let kubelet;
     try {
       kubelet = kubeletSettings(nodeClass.spec?.kubelet, rootVolumeBytes(blockDevices(nodeClass, amis.family)));
     } catch (err) {
       throw new LaunchFailedError('NodeClassNotReady', `EC2NodeClass ${nodeClass.metadata.name}: ${errorMessage(err)}; write Kubernetes quantities such as "100m" or "1Gi"`);
     }
-    const key = canonicalJson({ zones, archs: [...archs].sort(), kubelet, spot: this.spot.version, n: described.types.length });
+    const key = canonicalJson({ zones, amis: amis.amis.map((a) => [a.arch, a.variants ?? null]), kubelet, spot: this.spot.version, n: described.types.length });
     const name = nodeClass.metadata.name ?? '';
     const hit = this.catalogs.get(name);
     if (hit && hit.key === key) return hit.types;
@@ -203,7 +209,7 @@ export class AwsCloudProvider implements CloudProvider {
       if (raw && archs.has(raw.arch as 'amd64' | 'arm64')) raws.push(raw);
     }
     const fraction = typeof this.spotPricing === 'object' ? this.spotPricing.fractionOfOnDemand : undefined;
-    const types = buildInstanceTypes(
+    const built = buildInstanceTypes(
       { meta: { region: this.config.region }, instanceTypes: raws },
       {
         zones,
@@ -216,6 +222,8 @@ export class AwsCloudProvider implements CloudProvider {
         },
       },
     );
+    // A type no AMI serves (a GPU type when the alias publishes no nvidia image) cannot launch.
+    const types = built.filter((t) => amiForInstanceType(amis, t.labels) !== undefined);
     this.catalogs.set(name, { key, types });
     return types;
   }
@@ -256,15 +264,15 @@ export class AwsCloudProvider implements CloudProvider {
     for (const s of subnets) this.subnetZones.set(s.id, s.zone);
     const subnetByZone = subnetPerZone(subnets);
 
-    const neededArchs = new Set<'amd64' | 'arm64'>();
+    // One launch template per AMI: each instance type launches with the AMI of its arch and variant.
+    const amiByType = new Map<string, ResolvedAmi>();
     for (const t of request.instanceTypes) {
-      const arch = t.labels[LABEL_ARCH] as 'amd64' | 'arm64' | undefined;
-      if (arch && amis.byArch.has(arch)) neededArchs.add(arch);
+      const ami = amiForInstanceType(amis, t.labels);
+      if (ami) amiByType.set(t.name, ami);
     }
     const taints = registrationTaints(claim.spec.taints, claim.spec.startupTaints);
-    const templateByArch = new Map<string, string>();
-    for (const arch of neededArchs) {
-      const ami = amis.byArch.get(arch)!;
+    const templateByAmi = new Map<string, string>();
+    for (const ami of new Map([...amiByType.values()].map((a) => [a.id, a])).values()) {
       let userData: string;
       try {
         userData = bootstrapUserData({
@@ -281,12 +289,13 @@ export class AwsCloudProvider implements CloudProvider {
         throw err;
       }
       const data = launchTemplateData({ nodeClass, family: amis.family, imageId: ami.id, securityGroupIds, userData, instanceProfile });
-      templateByArch.set(arch, await this.launchTemplates.ensure(data, className, claim.metadata.labels?.[LABEL_NODEPOOL] ?? request.tags[TAG_NODEPOOL] ?? ''));
+      templateByAmi.set(ami.id, await this.launchTemplates.ensure(data, className, claim.metadata.labels?.[LABEL_NODEPOOL] ?? request.tags[TAG_NODEPOOL] ?? ''));
     }
 
     const candidates: FleetCandidate[] = [];
     for (const t of request.instanceTypes) {
-      const template = templateByArch.get(t.labels[LABEL_ARCH] ?? '');
+      const ami = amiByType.get(t.name);
+      const template = ami && templateByAmi.get(ami.id);
       if (!template) continue;
       for (const o of t.offerings) {
         const subnet = subnetByZone.get(o.zone);
@@ -297,7 +306,7 @@ export class AwsCloudProvider implements CloudProvider {
     if (candidates.length === 0) {
       throw new LaunchFailedError(
         'NoCompatibleOfferings',
-        `NodeClaim ${claimName}: no ${capacityType} offering of its ${request.instanceTypes.length} instance type(s) has both a subnet (zones ${[...subnetByZone.keys()].join(', ') || 'none'}) and an AMI (${[...amis.byArch.keys()].join(', ')}) in EC2NodeClass ${className}`,
+        `NodeClaim ${claimName}: no ${capacityType} offering of its ${request.instanceTypes.length} instance type(s) has both a subnet (zones ${[...subnetByZone.keys()].join(', ') || 'none'}) and an AMI (${describeAmis(amis)}) in EC2NodeClass ${className}`,
       );
     }
 
@@ -320,7 +329,7 @@ export class AwsCloudProvider implements CloudProvider {
     if (!outcome.launched) {
       const templateGone = outcome.otherErrors.find((e) => e.code.startsWith('InvalidLaunchTemplateName') || e.code.startsWith('InvalidLaunchTemplateId'));
       if (templateGone && !retried) {
-        for (const name of templateByArch.values()) this.launchTemplates.forget(name);
+        for (const name of templateByAmi.values()) this.launchTemplates.forget(name);
         return this.launch(request, uid, true);
       }
       if (outcome.shortOfferings.length > 0) throw new InsufficientCapacityError(outcome.shortOfferings);
@@ -335,7 +344,6 @@ export class AwsCloudProvider implements CloudProvider {
     const launched = outcome.launched;
     const chosen = candidates.find((c) => c.instanceType === launched.instanceType && (!launched.zone || c.zone === launched.zone)) ?? candidates.find((c) => c.instanceType === launched.instanceType);
     const zone = launched.zone ?? chosen?.zone ?? '';
-    const arch = request.instanceTypes.find((t) => t.name === launched.instanceType)?.labels[LABEL_ARCH];
     return {
       id: launched.instanceId,
       providerID: `aws:///${zone}/${launched.instanceId}`,
@@ -343,7 +351,7 @@ export class AwsCloudProvider implements CloudProvider {
       zone,
       capacityType,
       pricePerHour: chosen?.price ?? 0,
-      imageID: arch ? amis.byArch.get(arch as 'amd64' | 'arm64')?.id : undefined,
+      imageID: amiByType.get(launched.instanceType)?.id,
       state: 'pending',
       launchTime: this.clock.now(),
       tags: { ...request.tags, [TAG_NODECLAIM_UID]: uid },
@@ -392,6 +400,54 @@ export class AwsCloudProvider implements CloudProvider {
       if (uid && !out.has(uid)) out.set(uid, instance);
     }
     return out;
+  }
+
+  private async findByIds(ids: string[]): Promise<Map<string, Instance>> {
+    // By filter, not InstanceIds: an id EC2 no longer knows must not fail the others' lookup.
+    const found = await this.describe([{ Name: 'instance-id', Values: ids }]);
+    return new Map(found.filter((i) => i.State?.Name !== 'terminated').map((i) => [i.InstanceId ?? '', this.toInstance(i)]));
+  }
+
+  // ---- drift -------------------------------------------------------------------------------
+
+  /**
+   * Karpenter's AMI, subnet and security-group drift: the claim's image (status.imageID)
+   * is not among the AMIs its class resolves to now (a new AMI behind an alias or an SSM
+   * parameter, a changed term), its instance's subnet is not among the subnets the class
+   * selects, or its security groups are not exactly the ones the class selects. A class
+   * that does not resolve now is not ready: nothing is decided on it (undefined).
+   */
+  async isDrifted(claim: NodeClaim, nodeClass: EC2NodeClass): Promise<CloudDrift | undefined> {
+    const providerID = claim.status?.providerID;
+    if (!providerID) return undefined;
+    const className = nodeClass.metadata.name ?? '';
+    let resolved: [ResolvedAmis, ResolvedSubnet[], string[]];
+    try {
+      resolved = await Promise.all([this.discovery.resolveAmis(nodeClass), this.discovery.resolveSubnets(nodeClass), this.discovery.resolveSecurityGroups(nodeClass)]);
+    } catch (err) {
+      if (err instanceof NodeClassResolutionError) return undefined;
+      throw err;
+    }
+    const [amis, subnets, securityGroups] = resolved;
+    const instance = await this.byInstanceId.get(instanceIdOf(providerID));
+    const imageID = claim.status?.imageID || instance?.imageID;
+    if (imageID && !amis.amis.some((a) => a.id === imageID)) {
+      return { reason: 'AMIDrift', detail: `AMI ${imageID} is no longer one EC2NodeClass ${className} resolves to (now ${describeAmis(amis)})` };
+    }
+    if (!instance) return undefined;
+    if (instance.subnetId && !subnets.some((s) => s.id === instance.subnetId)) {
+      return { reason: 'SubnetDrift', detail: `subnet ${instance.subnetId} no longer matches spec.subnetSelectorTerms of EC2NodeClass ${className} (now ${subnets.map((s) => s.id).join(', ')})` };
+    }
+    // A VPC instance always has a security group: an empty list is an endpoint that did not
+    // report them (moto's CreateFleet), not a drift.
+    const groups = [...(instance.securityGroupIds ?? [])].sort();
+    if (groups.length > 0 && groups.join(',') !== [...securityGroups].sort().join(',')) {
+      return {
+        reason: 'SecurityGroupDrift',
+        detail: `security groups ${groups.join(', ') || '(none)'} are not those spec.securityGroupSelectorTerms of EC2NodeClass ${className} select now (${securityGroups.join(', ')})`,
+      };
+    }
+    return undefined;
   }
 
   async get(providerID: string): Promise<Instance> {
@@ -444,7 +500,7 @@ export class AwsCloudProvider implements CloudProvider {
     const [subnets, securityGroups, amis, instanceProfile] = await Promise.all([
       settle(this.discovery.resolveSubnets(nodeClass), (list) => list.map((s) => ({ id: s.id, zone: s.zone, ...(s.zoneId ? { zoneID: s.zoneId } : {}) }))),
       settle(this.discovery.resolveSecurityGroups(nodeClass), (ids) => ids.map((id) => ({ id }))),
-      settle(this.discovery.resolveAmis(nodeClass), (r) => [...r.byArch.values()].map((a) => ({ id: a.id, name: a.name, arch: a.arch }))),
+      settle(this.discovery.resolveAmis(nodeClass), (r) => r.amis.map((a) => ({ id: a.id, name: a.name, arch: a.arch }))),
       settle(this.instanceProfiles.resolve(nodeClass), (name) => name),
     ]);
     return { subnets, securityGroups, amis, instanceProfile };
@@ -490,12 +546,19 @@ export class AwsCloudProvider implements CloudProvider {
       capacityType,
       pricePerHour: this.price(type, zone, capacityType),
       ...(i.ImageId ? { imageID: i.ImageId } : {}),
+      ...(i.SubnetId ? { subnetId: i.SubnetId } : {}),
+      ...(i.SecurityGroups ? { securityGroupIds: i.SecurityGroups.map((g) => g.GroupId ?? '').filter((g) => g !== '') } : {}),
       state: portState(i.State?.Name),
       launchTime: i.LaunchTime?.getTime() ?? 0,
       tags: tagMap(i),
       ...(i.IamInstanceProfile?.Arn ? { instanceProfile: i.IamInstanceProfile.Arn.slice(i.IamInstanceProfile.Arn.lastIndexOf('/') + 1) } : {}),
     };
   }
+}
+
+/** The AMIs of a class for messages: id (arch/variants). */
+function describeAmis(amis: ResolvedAmis): string {
+  return amis.amis.map((a) => `${a.id} (${a.arch}${a.variants ? `/${a.variants.join('+')}` : ''})`).join(', ');
 }
 
 /**

@@ -10,6 +10,7 @@ import type { ClusterCache } from '../../ports/cluster.ts';
 import { describeDoNotDisrupt, doNotDisruptUntil, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, toleratesTaintKey, type ClusterState, type StateNode } from '../../views/cluster-state.ts';
 import { findDrift, type DriftFinding, type IntentIndex } from '../../views/drift.ts';
 import type { PriceBook } from '../../cache/pricing.ts';
+import type { CloudDrift } from '../../ports/cloud.ts';
 import { CONDITION_INITIALIZED, TAINT_DISRUPTED } from '../../../core/contract/index.ts';
 import { compileSelector } from '../../../core/scheduling/selectors.ts';
 
@@ -68,6 +69,7 @@ export function buildCandidates(
   idx: IntentIndex,
   prices: PriceBook,
   now: number,
+  cloudDrift?: ReadonlyMap<string, CloudDrift>,
 ): CandidateSet {
   const pdbs = cache.list('PodDisruptionBudget');
   const candidates: Candidate[] = [];
@@ -112,7 +114,7 @@ export function buildCandidates(
       price: prices.nodePrice(n),
       createdAtMs: n.createdAtMs,
       expireAfterMs: durationOr(n.claim.spec.expireAfter, Infinity),
-      drift: findDrift(n, idx),
+      drift: findDrift(n, idx, cloudDrift),
       lastPodEventMs,
       blocked,
       ...(blockedUntilMs !== undefined ? { blockedUntilMs } : {}),

@@ -12,6 +12,7 @@ import type { ControllerContext } from '../../runtime/context.ts';
 import { clusterState, type ClusterState } from '../../views/cluster-state.ts';
 import { indexIntent } from '../../views/drift.ts';
 import { schedulingPools } from '../../views/scheduling.ts';
+import { CloudDriftChecks } from '../../cache/cloud-drift.ts';
 import { ANNOTATION_REPLACES } from '../../../core/contract/index.ts';
 import type { Candidate, Rejection } from './candidates.ts';
 import { consolidateAfterMs } from './consolidation.ts';
@@ -22,7 +23,7 @@ import type { SimulationStats } from './scheduling-simulation.ts';
 import { revalidate } from './validation.ts';
 
 /** What the controller uses of the reconciler's context (catalog: through schedulingPools). */
-export type DisruptionDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'intent' | 'options' | 'decisions' | 'logger' | 'metrics' | 'unavailable' | 'catalog'>;
+export type DisruptionDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'cloud' | 'intent' | 'options' | 'decisions' | 'logger' | 'metrics' | 'unavailable' | 'catalog'>;
 
 /** Failed consolidation attempts are retried after this long even if no capacity was freed. */
 const MEMO_TTL_MS = 30 * 60_000;
@@ -58,9 +59,12 @@ export class DisruptionController implements Controller {
   /** SimulateScheduling runs over the controller's lifetime (read by bench:consolidation). */
   readonly simulations: SimulationStats = { runs: 0, wallMs: 0 };
   private readonly orchestrator: Orchestrator;
+  /** AMI, subnet and security-group drift, asked of the cloud provider per claim on a period. */
+  private readonly cloudDrift: CloudDriftChecks;
 
   constructor(private readonly deps: DisruptionDeps) {
     this.orchestrator = new Orchestrator(deps, this.name);
+    this.cloudDrift = new CloudDriftChecks(deps.clock, deps.cloud, deps.options.cloudDriftIntervalMs, deps.logger);
   }
 
   onEvent(event: WatchEvent): void {
@@ -103,6 +107,7 @@ export class DisruptionController implements Controller {
     this.dirty = false;
 
     const view = await schedulingPools(this.deps, current);
+    const cloudDrift = await this.cloudDrift.refresh(state.nodes, idx.classes);
     const memoKey = `${current.commit}/${this.freedVersion}/${this.deps.unavailable.version}`;
     if (memoKey !== this.memoKey || now - this.memoCreatedAt >= MEMO_TTL_MS) {
       this.memo.clear();
@@ -113,7 +118,7 @@ export class DisruptionController implements Controller {
     // cluster is about to change, and the new nodes may take the pods' place.
     const consolidate = now - this.lastConsolidation >= options.consolidationIntervalMs && !provisioningInFlight(state);
     const reject = (r: Rejection) => this.reject(r);
-    const pass = preparePass({ now, state, cache: cluster.cache, idx, view, options, reject, consolidate, memo: this.memo, stats: this.simulations });
+    const pass = preparePass({ now, state, cache: cluster.cache, idx, view, options, reject, consolidate, memo: this.memo, stats: this.simulations, cloudDrift });
     for (const [pool, message] of pass.budgets.errors) this.reject({ name: `nodepool/${pool}`, nodePool: pool, reason: 'invalid-budget', message });
     for (const r of pass.rejections) this.reject(r);
     if (consolidate) this.lastConsolidation = now;
@@ -165,7 +170,8 @@ export class DisruptionController implements Controller {
 
   /** The next instant at which time alone may make a node disruptable (expiry, consolidateAfter, a do-not-disrupt duration). */
   private timeTrigger(candidates: readonly Candidate[], now: number): number {
-    let t = now + FORCED_EVALUATION_MS;
+    // Resolved values (a new AMI behind an alias) change with nothing observed: look at least as often as they are checked.
+    let t = now + Math.min(FORCED_EVALUATION_MS, this.deps.options.cloudDriftIntervalMs);
     for (const c of candidates) {
       const expiry = c.createdAtMs + c.expireAfterMs;
       if (expiry > now && expiry < t) t = expiry;

@@ -3,6 +3,7 @@
 // order every pass tries them (Karpenter's: drift, expiration, emptiness, multi-node
 // consolidation, single-node consolidation). The first method with a command wins.
 
+import type { CloudDrift } from '../../ports/cloud.ts';
 import type { ClusterCache } from '../../ports/cluster.ts';
 import type { ReconcilerOptions } from '../../runtime/context.ts';
 import type { ClusterState } from '../../views/cluster-state.ts';
@@ -36,6 +37,8 @@ export interface PassInput {
   readonly memo?: Map<string, string>;
   /** Counts the pass's scheduling simulations. */
   readonly stats?: SimulationStats;
+  /** Claims whose resolved values (AMI, subnet, security groups) drifted, by name (CloudDriftChecks). */
+  readonly cloudDrift?: ReadonlyMap<string, CloudDrift>;
 }
 
 export interface Pass extends CandidateSet {
@@ -46,7 +49,7 @@ export interface Pass extends CandidateSet {
 /** Candidates, budgets and the method context for one pass over the cluster as `state` holds it. */
 export function preparePass(input: PassInput): Pass {
   const { now, state, cache, idx, view, options } = input;
-  const built = buildCandidates(state, cache, idx, view.prices, now);
+  const built = buildCandidates(state, cache, idx, view.prices, now, input.cloudDrift);
   // A pool whose EC2NodeClass cannot be resolved cannot launch replacements: its nodes are
   // not disrupted until the class resolves again; the other pools' nodes are.
   const brokenClass = new Map(view.problems.filter((p) => p.nodeClass !== undefined).map((p) => [p.nodePool, p]));

@@ -361,8 +361,8 @@ export function explainCli(env: TestEnv): ExplainCli {
           '--kubeconfig', env.kubeconfigPath,
           '--generated', join(dir, 'generated'),
           '--ec2-endpoint', env.ec2Endpoint, '--region', env.region,
-          // The test registered the EKS AMIs the alias resolves to in its own account.
-          '--alias-ami-owner', 'self',
+          // The alias's public SSM parameters are seeded in the test environment's moto.
+          '--ssm-endpoint', env.ec2Endpoint,
         ],
         { cwd: REPO_ROOT, env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' }, timeout: 60_000 },
       );

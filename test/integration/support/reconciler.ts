@@ -3,12 +3,12 @@
 // against the test kube-apiserver, AwsCloudProvider against the test EC2 endpoint (moto
 // behind the environment's fault proxy), GitIntentSource against a real repository.
 // Only what production takes from flags is chosen here: the cluster identity, the EKS
-// AMI owners (the test registers the alias AMIs in its own account) and the spot-price
+// AMIs behind aliases (the public SSM parameters the environment seeds) and the spot-price
 // source (moto has no spot market; see the report in reconciler-provisioning.test.ts).
 
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { RegisterImageCommand, DescribeImagesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { VersionApi } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { AwsCloudProvider, type AwsCloudProviderConfig } from '../../../reconciler/adapters/aws/index.ts';
@@ -22,7 +22,7 @@ import type { ReconcilerOptions } from '../../../reconciler/runtime/context.ts';
 import { createReconciler, type Reconciler } from '../../../reconciler/reconciler.ts';
 import { SystemClock } from '../../../reconciler/runtime/system-clock.ts';
 import { UnavailableOfferings } from '../../../reconciler/cache/unavailable-offerings.ts';
-import { ec2ClientFor, iamClientFor } from '../../env/clients.ts';
+import { ec2ClientFor, iamClientFor, ssmClientFor } from '../../env/clients.ts';
 import type { TestEnv } from '../../env/index.ts';
 
 /** Spot prices for moto, which answers 0.00001 for every type: 40% of on-demand. */
@@ -65,18 +65,6 @@ export async function clusterMinorVersion(env: TestEnv): Promise<string> {
   return kubernetesVersion;
 }
 
-/**
- * The EKS-optimized AL2023 AMIs `al2023@latest` resolves to, registered once in the test
- * EC2 under their public names (moto ships none of them).
- */
-export async function registerAliasAmis(ec2: EC2Client, minor: string): Promise<void> {
-  for (const arch of ['x86_64', 'arm64']) {
-    const name = `amazon-eks-node-al2023-${arch}-standard-${minor}-v20261101`;
-    const found = await ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: [name] }] }));
-    if ((found.Images ?? []).length === 0) await ec2.send(new RegisterImageCommand({ Name: name, Architecture: arch === 'arm64' ? 'arm64' : 'x86_64', RootDeviceName: '/dev/xvda' }));
-  }
-}
-
 export async function startReconciler(o: StartOptions): Promise<RunningReconciler> {
   const { env } = o;
   const clock = new SystemClock();
@@ -94,7 +82,6 @@ export async function startReconciler(o: StartOptions): Promise<RunningReconcile
   const minor = await clusterMinorVersion(env);
   // As in production, the SDK does not retry: the adapter does, and never repeats a launch blindly.
   const ec2 = o.ec2Client ?? ec2ClientFor(env.ec2Endpoint, env.region, 1);
-  await registerAliasAmis(ec2, minor);
 
   const unavailable = new UnavailableOfferings(clock, o.unavailableTtlMs);
   const cluster = new KubernetesCluster({ kubeconfigPath: env.kubeconfigPath, clock, logger: logger.child('kubernetes') });
@@ -106,7 +93,8 @@ export async function startReconciler(o: StartOptions): Promise<RunningReconcile
     iamClient: iamClientFor(env.ec2Endpoint, env.region, 1),
     bootstrap: { name: env.clusterName, endpoint: env.apiServerUrl, certificateAuthority: env.kubeConfig().getCurrentCluster()?.caData ?? '' },
     kubernetesVersion: minor,
-    aliasAmiOwners: ['self'],
+    // AMI aliases resolve through the public SSM parameters the environment seeds in moto.
+    ssmClient: ssmClientFor(env.ec2Endpoint, env.region),
     spotPricing: TEST_SPOT_PRICING,
     unavailableOfferings: unavailable,
     clock,

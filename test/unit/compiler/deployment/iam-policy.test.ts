@@ -8,6 +8,7 @@ import {
   EC2_API_CALLS,
   IAM_API_CALLS,
   IMPLIED_IAM_ACTIONS,
+  SSM_API_CALLS,
   grantedEc2Actions,
   grantedIamActions,
   CREATED_WITH_INSTANCE,
@@ -66,9 +67,10 @@ describe('the IAM policy document vs the AWS adapter', () => {
     expect(sent.get('client-ec2')?.size ?? 0).toBeGreaterThan(0);
   });
 
-  test('the adapter uses no AWS service other than EC2 and IAM (the document grants no other)', () => {
-    expect([...sent.keys()].filter((client) => client !== 'client-ec2' && client !== 'client-iam' && sent.get(client)!.size > 0)).toEqual([]);
+  test('the adapter uses no AWS service other than EC2, IAM and SSM (the document grants no other)', () => {
+    expect([...sent.keys()].filter((client) => !['client-ec2', 'client-iam', 'client-ssm'].includes(client) && sent.get(client)!.size > 0)).toEqual([]);
     expect(sent.get('client-iam')?.size ?? 0).toBeGreaterThan(0);
+    expect(document.Statement.flatMap(actionsOf).filter((a) => !/^(ec2|ssm|iam):/.test(a))).toEqual([]);
   });
 
   test('IAM_API_CALLS is exactly the IAM commands the adapter sends', () => {
@@ -84,6 +86,22 @@ describe('the IAM policy document vs the AWS adapter', () => {
     }
     expect([...granted].sort()).toEqual([...expected].sort());
     expect([...grantedIamActions(), 'iam:PassRole'].sort()).toEqual([...expected].sort());
+  });
+
+  test('SSM_API_CALLS is exactly the SSM commands the adapter sends, and the document grants exactly those', () => {
+    expect(sent.get('client-ssm')?.size ?? 0).toBeGreaterThan(0);
+    expect([...SSM_API_CALLS].sort()).toEqual([...(sent.get('client-ssm') ?? [])].sort());
+    const granted = document.Statement.flatMap(actionsOf).filter((a) => a.startsWith('ssm:'));
+    expect(granted.sort()).toEqual([...(sent.get('client-ssm') ?? [])].map((c) => `ssm:${c}`).sort());
+  });
+
+  test("SSM reads are scoped to AWS's public parameters, in the cluster's partition", () => {
+    const ssm = document.Statement.filter((s) => s.Action.some((a) => a.startsWith('ssm:')));
+    expect(ssm).toEqual([{ Sid: 'ReadPublicSsmParameters', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: ['arn:aws:ssm:*::parameter/aws/service/*'] }]);
+    const gov = reconcilerIamPolicy({ clusterName: 'c', region: 'us-gov-west-1', nodeRoleArn: 'arn:aws-us-gov:iam::1:role/n' });
+    expect(gov.Statement.find((s) => s.Sid === 'ReadPublicSsmParameters')?.Resource).toEqual(['arn:aws-us-gov:ssm:*::parameter/aws/service/*']);
+    const written = JSON.parse(readFileSync(join(REPO, 'generated/reconciler/iam-policy.json'), 'utf8')) as { Statement: IamStatement[] };
+    expect(written.Statement.find((s) => s.Sid === 'ReadPublicSsmParameters')?.Action).toEqual(['ssm:GetParameter']);
   });
 
   test('the resource types required to be tagged on create are exactly those the adapter tags', () => {
@@ -228,7 +246,7 @@ describe('the IAM policy document is least privilege', () => {
 
   test('resources are in the partition and region of the cluster', () => {
     const gov = reconcilerIamPolicy({ clusterName: 'c', region: 'us-gov-west-1', nodeRoleArn: 'arn:aws-us-gov:iam::111122223333:role/n' });
-    const arns = gov.Statement.flatMap((s) => s.Resource).filter((r) => r.startsWith('arn:') && !r.includes(':iam:'));
+    const arns = gov.Statement.flatMap((s) => s.Resource).filter((r) => r.startsWith('arn:') && !r.includes(':iam:') && !r.includes(':ssm:'));
     expect(arns.every((r) => r.startsWith('arn:aws-us-gov:ec2:us-gov-west-1:'))).toBe(true);
     const iamArns = gov.Statement.flatMap((s) => s.Resource).filter((r) => r.includes(':iam:'));
     expect(iamArns.every((r) => r.startsWith('arn:aws-us-gov:iam::'))).toBe(true);

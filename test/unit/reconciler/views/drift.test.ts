@@ -7,6 +7,7 @@ import { InMemoryApiServer } from '../../../../reconciler/adapters/in-memory/api
 import { VirtualClock } from '../../../../reconciler/adapters/in-memory/virtual-clock.ts';
 import { buildClusterState } from '../../../../reconciler/views/cluster-state.ts';
 import { findDrift, indexIntent } from '../../../../reconciler/views/drift.ts';
+import type { CloudDrift } from '../../../../reconciler/ports/cloud.ts';
 import { nodeClass, nodePool, START } from '../../behaviour/fixtures.ts';
 
 const pool = nodePool('general');
@@ -21,11 +22,11 @@ function claim(name: string, annotations: Record<string, string>, family = 'm6i'
   };
 }
 
-function driftOf(c: NodeClaim, intent = { commit: 'x', nodePools: [pool], nodeClasses: [cls], acceptedAt: START }) {
+function driftOf(c: NodeClaim, intent = { commit: 'x', nodePools: [pool], nodeClasses: [cls], acceptedAt: START }, cloudDrift?: ReadonlyMap<string, CloudDrift>) {
   const api = new InMemoryApiServer(new VirtualClock(START));
   api.create('NodeClaim', c);
   const state = buildClusterState(api.cache);
-  return findDrift(state.nodes[0]!, indexIntent(intent));
+  return findDrift(state.nodes[0]!, indexIntent(intent), cloudDrift);
 }
 
 const ours = {
@@ -43,6 +44,17 @@ describe('drift', () => {
   test('an AMI change in the EC2NodeClass drifts nodes launched before it', () => {
     const newer = nodeClass('default', 'v20260201');
     expect(driftOf(claim('a', ours), { commit: 'y', nodePools: [pool], nodeClasses: [newer], acceptedAt: START })?.kind).toBe('NodeClassDrifted');
+  });
+
+  test('resolved values (AMI, subnet, security groups) that drifted count, after spec drift, for that claim only', () => {
+    const ami: CloudDrift = { reason: 'AMIDrift', detail: 'AMI ami-1 is no longer one EC2NodeClass default resolves to (now ami-2 (amd64/standard))' };
+    expect(driftOf(claim('a', ours), undefined, new Map([['a', ami]]))).toEqual({ kind: 'AMIDrift', detail: ami.detail });
+    expect(driftOf(claim('a', ours), undefined, new Map([['b', ami]]))).toBeUndefined();
+    const subnet: CloudDrift = { reason: 'SubnetDrift', detail: 'subnet subnet-1 no longer matches' };
+    expect(driftOf(claim('a', ours), undefined, new Map([['a', subnet]]))?.kind).toBe('SubnetDrift');
+    // A changed class is reported as such first (Karpenter asks its cloud provider last).
+    const newer = nodeClass('default', 'v20260201');
+    expect(driftOf(claim('a', ours), { commit: 'y', nodePools: [pool], nodeClasses: [newer], acceptedAt: START }, new Map([['a', ami]]))?.kind).toBe('NodeClassDrifted');
   });
 
   test('a requirement the node no longer satisfies drifts it; one it still satisfies does not', () => {

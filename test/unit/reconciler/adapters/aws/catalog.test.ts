@@ -1,8 +1,8 @@
 // From EC2's descriptions to the scheduler's instance types: DescribeInstanceTypes
-// records, the class's kubelet settings, AMI aliases, selector filters.
+// records, the class's kubelet settings, selector filters (AMI aliases: ami-ssm.test.ts).
 import type { InstanceTypeInfo } from '@aws-sdk/client-ec2';
 import { kubeletSettings, rawInstanceType } from '../../../../../reconciler/adapters/aws/catalog.ts';
-import { aliasImageQuery, tagFilters } from '../../../../../reconciler/adapters/aws/discovery.ts';
+import { tagFilters } from '../../../../../reconciler/adapters/aws/discovery.ts';
 import { rootVolumeBytes, defaultBlockDevices } from '../../../../../reconciler/adapters/aws/launch-templates.ts';
 import { subnetPerZone } from '../../../../../reconciler/adapters/aws/provider.ts';
 
@@ -67,15 +67,6 @@ describe('kubeletSettings', () => {
 });
 
 describe('selectors', () => {
-  test('aliases name the public EKS-optimized AMIs of the cluster version', () => {
-    expect(aliasImageQuery('al2023@latest', '1.33').namePatterns).toEqual([
-      { arch: 'amd64', pattern: 'amazon-eks-node-al2023-x86_64-standard-1.33-*' },
-      { arch: 'arm64', pattern: 'amazon-eks-node-al2023-arm64-standard-1.33-*' },
-    ]);
-    expect(aliasImageQuery('al2023@v20250715', '1.33').namePatterns[0]?.pattern).toBe('amazon-eks-node-al2023-x86_64-standard-1.33-v20250715');
-    expect(aliasImageQuery('bottlerocket@latest', '1.32')).toMatchObject({ family: 'Bottlerocket' });
-    expect(() => aliasImageQuery('ubuntu@latest', '1.33')).toThrow(/names no AMI family/);
-  });
   test('a tag value of * matches any value', () => {
     expect(tagFilters({ 'karpenter.sh/discovery': 'prod', tier: '*' })).toEqual([
       { Name: 'tag:karpenter.sh/discovery', Values: ['prod'] },

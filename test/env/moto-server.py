@@ -1,0 +1,56 @@
+# moto's server (moto[server], the pinned version in the test environment's virtualenv),
+# started with one addition: a control path that publishes an AWS public SSM parameter.
+#
+# AWS publishes the EKS-optimized AMI ids under /aws/service/... (read-only to every
+# account); moto serves GetParameter for such names but, like AWS, refuses PutParameter on
+# them, and ships none of the EKS paths. The test environment's seed (ec2-seed.ts) posts
+# the parameters here, which stores them in moto's own SSM backend exactly as moto stores
+# the public parameters it ships (ami-amazon-linux-latest, ecs/optimized-ami): every SSM
+# call the reconciler makes is answered by moto's SSM implementation, unchanged.
+#
+#   POST /moto-api/joinery/public-parameter  {"name": "/aws/service/...", "value": "ami-...",
+#                                             "region": "us-east-1", "account": "123456789012"}
+# A name under /aws/service/ only; posting a name again publishes a new version.
+
+import json
+import sys
+
+from moto.core.utils import utcnow
+from moto.moto_api._internal import urls as moto_api_urls
+from moto.server import main
+from moto.ssm.models import Parameter, ssm_backends
+
+PUBLIC_PREFIX = "/aws/service/"
+
+
+def publish_public_parameter(request, full_url, headers):
+    try:
+        body = json.loads(request.data or b"{}")
+        name, value = body["name"], body["value"]
+    except (ValueError, KeyError) as err:
+        return 400, {"Content-Type": "application/json"}, json.dumps({"error": f"expected JSON with name and value: {err}"})
+    if not isinstance(name, str) or not name.startswith(PUBLIC_PREFIX) or not isinstance(value, str) or not value:
+        return 400, {"Content-Type": "application/json"}, json.dumps({"error": f"name must start with {PUBLIC_PREFIX} and value be non-empty"})
+    backend = ssm_backends[body.get("account", "123456789012")][body.get("region", "us-east-1")]
+    versions = backend._parameters[name]
+    versions.append(
+        Parameter(
+            account_id=backend.account_id,
+            name=name,
+            value=value,
+            parameter_type="String",
+            description=None,
+            allowed_pattern=None,
+            keyid=None,
+            last_modified_date=utcnow(),
+            version=len(versions) + 1,
+            data_type="text",
+        )
+    )
+    return 200, {"Content-Type": "application/json"}, json.dumps({"name": name, "version": len(versions)})
+
+
+moto_api_urls.url_paths["{0}/moto-api/joinery/public-parameter"] = publish_public_parameter
+
+if __name__ == "__main__":
+    sys.exit(main())
