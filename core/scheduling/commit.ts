@@ -22,6 +22,7 @@ export function commit(plan: Plan, a: Attempt, pod: Pod, fit: Fit): void {
   const req = a.req;
   for (let r = 0; r < req.length; r++) n.used[r] = n.used[r]! + req[r]!;
   n.pods.push(pod);
+  plan.placed.push(pod);
   const lc = a.cls.labelClass;
   for (const g of lc.countedBy) {
     const d = domainOf(plan, n, g, undefined);

@@ -74,6 +74,8 @@ export interface Plan {
   readonly templateDomains: Map<Template, Int32Array>;
   readonly newNodePrefix: string;
   newNodeCount: number;
+  /** Every pod placed so far, in placement order (commit.ts appends). */
+  readonly placed: Pod[];
   // Scratch of one topology check: the labels a new node must be pinned to. Reused so
   // that a check allocates nothing; it never outlives one call of pinnedForTopology.
   readonly pinKeys: number[];
@@ -124,6 +126,7 @@ export function createPlan(input: SolveInput): Plan {
     templateDomains: new Map(),
     newNodePrefix: input.options?.newNodeNamePrefix ?? 'new',
     newNodeCount: 0,
+    placed: [],
     pinKeys: [],
     pinValues: [],
   };

@@ -118,7 +118,7 @@ export function solve(input: SolveInput): SolveResult {
   }
   const bindings = [];
   for (const n of plan.nodes) if (n.existing) for (const pod of n.pods) bindings.push({ pod, node: n.name });
-  return { bindings, newNodes: finalize(plan), unschedulable };
+  return { bindings, newNodes: finalize(plan), unschedulable, order: plan.placed };
 }
 
 /**

@@ -86,4 +86,10 @@ export interface SolveResult {
   bindings: Binding[];
   newNodes: NewNode[];
   unschedulable: UnschedulablePod[];
+  /**
+   * Every pod of `bindings` and `newNodes` in the order the solver placed it. verifySolution
+   * replays topology spread in this order, as kube-scheduler would bind the pods one by one;
+   * without it, it replays bindings first, then the new nodes' pods in their order.
+   */
+  order?: Pod[];
 }

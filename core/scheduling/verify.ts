@@ -4,17 +4,20 @@
 // tests can use it as an oracle. For new nodes every instance type option is checked,
 // since the launch may use any of them.
 //
-// Topology spread is checked where the final state decides it: groups in which every
-// matching pod carries the same constraint (a Deployment spreading itself). When other
-// pods also match the selector, whether a placement was legal depends on the order of
-// placements, which the result does not record.
+// Topology spread (DoNotSchedule) is replayed as kube-scheduler would bind the pods: one
+// by one in the solver's order (result.order), each pod's constraints evaluated at its
+// bind against every pod already bound that matches the selector, over every node of the
+// result (existing and new) the constraint's node inclusion policies admit. Karpenter
+// also counts the empty domains a NodePool could still open for the pod; a skew that only
+// those make too large is reported as such. Nothing is skipped: a domain the result leaves
+// undetermined (a new node whose zone has several options) is reported too.
 
 import type { Pod, Taint } from '../api/k8s.ts';
 import type { InstanceType } from '../catalog/instance-types.ts';
 import { INSTANCE_TYPE_LABEL_KEYS, LABEL_CAPACITY_TYPE, LABEL_HOSTNAME, LABEL_NODEPOOL, LABEL_ZONE } from '../contract/labels.ts';
 import { podRequests, type ResourceList } from '../resources/resource-list.ts';
 import { Requirements, type ValueSet } from './requirements.ts';
-import { compileSelector } from './selectors.ts';
+import { compileSelector, type CompiledSelector } from './selectors.ts';
 import { untoleratedTaint } from './taints.ts';
 import { daemonSetLands, daemonSetLandsOnNode, parseDaemonSets } from './templates.ts';
 import type { SolveInput, SolveResult } from './types.ts';
@@ -205,8 +208,8 @@ export function verifySolution(input: SolveInput, result: SolveResult): string[]
   // Self-affinity groups (every matching pod owns the same term): all in one domain.
   checkSelfAffinityGroups(placed, errors, name);
 
-  // 5. Topology spread (DoNotSchedule) for groups that only spread themselves.
-  checkSpread(input, placed, newPods, errors);
+  // 5. Topology spread (DoNotSchedule), replayed in placement order.
+  errors.push(...replaySpread(input, result, placed).errors);
   return errors;
 }
 
@@ -283,54 +286,6 @@ function checkSelfAffinityGroups(placed: Placed[], errors: string[], name: (p: P
   }
 }
 
-function checkSpread(input: SolveInput, placed: Placed[], newPods: Set<Pod>, errors: string[]): void {
-  const groups = new Map<string, Placed[]>();
-  for (const x of placed) {
-    if (!newPods.has(x.pod)) continue;
-    for (const c of x.pod.spec.topologySpreadConstraints ?? []) {
-      if (c.whenUnsatisfiable === 'ScheduleAnyway') continue;
-      const key = JSON.stringify([x.pod.metadata.namespace ?? 'default', c.topologyKey, c.maxSkew, c.minDomains ?? 1, c.labelSelector ?? null, c.matchLabelKeys ?? null]);
-      groups.set(key, [...(groups.get(key) ?? []), x]);
-    }
-  }
-  for (const [key, owners] of groups) {
-    const [namespace, topologyKey, maxSkew, minDomains, labelSelector, matchLabelKeys] = JSON.parse(key) as [string, string, number, number, Parameters<typeof compileSelector>[0] | null, string[] | null];
-    if (matchLabelKeys) continue;
-    const selector = compileSelector(labelSelector ?? undefined);
-    const matching = placed.filter((x) => (x.pod.metadata.namespace ?? 'default') === namespace && selector.matches(x.pod.metadata.labels));
-    if (matching.length !== owners.length || !matching.every((m) => owners.includes(m))) continue;
-    const counts = new Map<string, number>();
-    for (const m of matching) {
-      const d = m.domain(topologyKey);
-      if (d.size !== 1) {
-        errors.push(`spread on ${topologyKey}: a pod's domain is undetermined`);
-        continue;
-      }
-      const [v] = d;
-      counts.set(v!, (counts.get(v!) ?? 0) + 1);
-    }
-    if (topologyKey === LABEL_HOSTNAME) {
-      // A node that can still be opened for the pod is a domain with no pod: the minimum
-      // is 0. Otherwise it is over the nodes the pod could use.
-      const owner = owners[0]!.pod;
-      let min = 0;
-      if (!canOpenFor(input, owner)) {
-        const alternatives = nodeSelectionAlternatives(owner);
-        const eligible = input.nodes.filter((n) => !n.markedForDeletion && alternatives.some((r) => r.matches(n.labels)));
-        min = eligible.length ? Math.min(...eligible.map((n) => counts.get(n.labels[LABEL_HOSTNAME] ?? n.name) ?? 0)) : 0;
-      }
-      for (const [node, c] of counts) if (c - min > maxSkew) errors.push(`spread on hostname: ${c} matching pods on ${node}, minimum ${min}, > maxSkew ${maxSkew}`);
-      continue;
-    }
-    const domains = eligibleDomains(input, owners[0]!.pod, topologyKey);
-    for (const d of counts.keys()) domains.add(d);
-    const values = [...domains].map((d) => counts.get(d) ?? 0);
-    const min = domains.size < minDomains ? 0 : Math.min(...values);
-    const max = Math.max(...values);
-    if (max - min > maxSkew) errors.push(`spread on ${topologyKey}: skew ${max - min} > maxSkew ${maxSkew} (${[...domains].map((d) => `${d}=${counts.get(d) ?? 0}`).join(', ')})`);
-  }
-}
-
 function nodeSelectionAlternatives(pod: Pod): Requirements[] {
   const selector = Requirements.fromLabels(pod.spec.nodeSelector);
   const terms = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
@@ -388,4 +343,163 @@ function eligibleDomains(input: SolveInput, pod: Pod, key: string): Set<string> 
     }
   }
   return out;
+}
+
+interface ReplayNode {
+  readonly name: string;
+  readonly domain: (key: string) => ReadonlySet<string>;
+  /** Whether the pod's nodeSelector and required node affinity hold on the node. */
+  readonly selects: (pod: Pod) => boolean;
+  readonly taints: readonly Taint[];
+}
+
+export interface SpreadReplay {
+  /** Constraint evaluations made (one per placed pod and DoNotSchedule constraint). */
+  readonly checked: number;
+  readonly errors: string[];
+}
+
+/**
+ * Topology spread as kube-scheduler checks it at each bind (PodTopologySpread's Filter),
+ * replayed in the solver's placement order. For pod P and constraint C: the selector is
+ * C's labelSelector plus P's values of C's matchLabelKeys; a node counts when it carries
+ * every topologyKey of P's DoNotSchedule constraints and passes C's nodeAffinityPolicy
+ * (Honor by default: P's node selection holds on it) and nodeTaintsPolicy (Ignore by
+ * default); its pods count when they are bound before P, in P's namespace, match and are
+ * not terminating. skew = count(P's domain) + 1 if P matches - min over the counted
+ * domains (0 when there are fewer than minDomains); skew > maxSkew is a violation.
+ */
+export function replaySpread(input: SolveInput, result: SolveResult, placed?: readonly { pod: Pod; node: string; domain: (key: string) => ReadonlySet<string> }[]): SpreadReplay {
+  const errors: string[] = [];
+  const name = (p: Pod) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name ?? '?'}`;
+  const live = input.nodes.filter((n) => !n.markedForDeletion);
+  const pools = new Map(input.nodePools.map((p) => [p.name, p]));
+  const nodes: ReplayNode[] = [];
+  const domainOfNode = new Map<string, (key: string) => ReadonlySet<string>>();
+  for (const n of live) {
+    const domain = (key: string) => single(key === LABEL_HOSTNAME ? (n.labels[key] ?? n.name) : n.labels[key]);
+    domainOfNode.set(n.name, domain);
+    nodes.push({ name: n.name, domain, selects: (p) => nodeSelectionHolds(p, domain), taints: n.taints });
+  }
+  // The new nodes' possible label values come from the main check's placements (one per pod on the node).
+  const byPod = new Map((placed ?? []).map((x) => [x.pod, x]));
+  for (const n of result.newNodes) {
+    const sample = n.pods.map((p) => byPod.get(p)).find((x) => x !== undefined);
+    const domain = sample?.domain ?? ((key: string) => (key === LABEL_HOSTNAME ? new Set([n.name]) : single(n.labels[key])));
+    domainOfNode.set(n.name, domain);
+    nodes.push({ name: n.name, domain, selects: (p) => nodeSelectionHolds(p, domain), taints: (pools.get(n.nodePool)?.taints ?? []) as Taint[] });
+  }
+  const nodeOfNewPod = new Map<Pod, string>();
+  for (const b of result.bindings) nodeOfNewPod.set(b.pod, b.node);
+  for (const n of result.newNodes) for (const p of n.pods) nodeOfNewPod.set(p, n.name);
+  // Bound pods per node: the pods already on live nodes, then each placed pod as it binds.
+  const bound = new Map<string, Pod[]>(live.map((n) => [n.name, [...n.pods]]));
+  for (const n of result.newNodes) bound.set(n.name, []);
+  const order = result.order ?? [...result.bindings.map((b) => b.pod), ...result.newNodes.flatMap((n) => n.pods)];
+  const undetermined = new Set<string>();
+  // Matching bound pods per node, per selector (namespace + selector + matchLabelKeys values):
+  // built from the bound pods when a selector is first needed, then kept up to date at each bind.
+  const counters = new Map<string, { matches: (p: Pod) => boolean; perNode: Map<string, number> }>();
+  const counterFor = (ns: string, sel: CompiledSelector | undefined) => {
+    const key = `${ns}\u0000${sel?.signature ?? '<none>'}`;
+    let c = counters.get(key);
+    if (!c) {
+      const matches = (p: Pod) => sel !== undefined && (p.metadata.namespace ?? 'default') === ns && !p.metadata.deletionTimestamp && sel.matches(p.metadata.labels);
+      const perNode = new Map<string, number>();
+      for (const [node, pods] of bound) {
+        const n = pods.filter(matches).length;
+        if (n > 0) perNode.set(node, n);
+      }
+      counters.set(key, (c = { matches, perNode }));
+    }
+    return c;
+  };
+  // The nodes a constraint counts for a pod, with their domain: the same for every pod of
+  // the same node selection, tolerations and constraint keys.
+  const eligibility = new Map<string, { node: ReplayNode; value: string | undefined; values: ReadonlySet<string> }[]>();
+  const canOpen = new Map<string, boolean>();
+  const offeredDomains = new Map<string, Set<string>>();
+  let checked = 0;
+  for (const pod of order) {
+    const at = nodeOfNewPod.get(pod);
+    if (at === undefined || !bound.has(at)) continue; // reported by the main check
+    const constraints = (pod.spec.topologySpreadConstraints ?? []).filter((c) => (c.whenUnsatisfiable ?? 'DoNotSchedule') === 'DoNotSchedule');
+    const ns = pod.metadata.namespace ?? 'default';
+    for (const c of constraints) {
+      checked += 1;
+      const extra: Record<string, string> = {};
+      for (const k of c.matchLabelKeys ?? []) if (pod.metadata.labels?.[k] !== undefined) extra[k] = pod.metadata.labels[k]!;
+      const selector = c.labelSelector ? compileSelector(c.labelSelector, extra) : undefined;
+      const counter = counterFor(ns, selector);
+      const honourAffinity = (c.nodeAffinityPolicy ?? 'Honor') === 'Honor';
+      const honourTaints = c.nodeTaintsPolicy === 'Honor';
+      const eligKey = JSON.stringify([
+        c.topologyKey,
+        constraints.map((k) => k.topologyKey),
+        honourAffinity ? [pod.spec.nodeSelector ?? null, pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null] : null,
+        honourTaints ? (pod.spec.tolerations ?? null) : null,
+      ]);
+      let eligible = eligibility.get(eligKey);
+      if (!eligible) {
+        eligible = [];
+        for (const node of nodes) {
+          if (!constraints.every((k) => node.domain(k.topologyKey).size > 0)) continue;
+          if (honourAffinity && !node.selects(pod)) continue;
+          if (honourTaints && untoleratedTaint(node.taints as Taint[], pod.spec.tolerations)) continue;
+          const values = node.domain(c.topologyKey);
+          const determined = values.size === 1 && !values.has(ABSENT) && !values.has(OTHER);
+          eligible.push({ node, value: determined ? [...values][0] : undefined, values });
+        }
+        eligibility.set(eligKey, eligible);
+      }
+      const counts = new Map<string, number>();
+      for (const e of eligible) {
+        const n = counter.perNode.get(e.node.name) ?? 0;
+        if (e.value === undefined) {
+          const key = `${e.node.name} ${c.topologyKey}`;
+          if (n > 0 && !undetermined.has(key)) {
+            undetermined.add(key);
+            errors.push(`spread on ${c.topologyKey}: node ${e.node.name} holds pods that ${name(pod)}'s constraint counts, but its ${c.topologyKey} is undetermined (${[...e.values].filter((v) => v !== ABSENT && v !== OTHER).join(', ') || 'unset'})`);
+          }
+          continue;
+        }
+        counts.set(e.value, (counts.get(e.value) ?? 0) + n);
+      }
+      const mine = domainOfNode.get(at)!(c.topologyKey);
+      if (mine.size !== 1 || mine.has(ABSENT) || mine.has(OTHER)) {
+        errors.push(`pod ${name(pod)} on ${at}: spread on ${c.topologyKey}, but the node's ${c.topologyKey} is undetermined`);
+        continue;
+      }
+      const [d] = mine;
+      const self = selector?.matches(pod.metadata.labels) ? 1 : 0;
+      const minDomains = c.minDomains ?? 1;
+      const min = counts.size < minDomains ? 0 : Math.min(...counts.values());
+      const skew = (counts.get(d!) ?? 0) + self - min;
+      const listing = () => [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, 8).map(([k, v]) => `${k}=${v}`).join(', ') + (counts.size > 8 ? ', ...' : '');
+      if (skew > c.maxSkew) {
+        errors.push(`pod ${name(pod)} on ${at}: kube-scheduler would not bind it: spread on ${c.topologyKey} skew ${skew} > maxSkew ${c.maxSkew} (${listing()}, at its bind)`);
+        continue;
+      }
+      // Karpenter's view: a domain a NodePool can still open for the pod holds 0 pods.
+      let karpenterMin = min;
+      const selection = JSON.stringify([c.topologyKey, pod.spec.nodeSelector ?? null, pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null, pod.spec.tolerations ?? null]);
+      if (c.topologyKey === LABEL_HOSTNAME) {
+        const key = JSON.stringify([selection, podRequests(pod)]);
+        let open = canOpen.get(key);
+        if (open === undefined) canOpen.set(key, (open = canOpenFor(input, pod)));
+        if (open) karpenterMin = 0;
+      } else {
+        let offered = offeredDomains.get(selection);
+        if (!offered) offeredDomains.set(selection, (offered = eligibleDomains(input, pod, c.topologyKey)));
+        if ([...offered].some((v) => !counts.has(v))) karpenterMin = 0;
+      }
+      const karpenterSkew = (counts.get(d!) ?? 0) + self - karpenterMin;
+      if (karpenterSkew > c.maxSkew) {
+        errors.push(`pod ${name(pod)} on ${at}: spread on ${c.topologyKey} skew ${karpenterSkew} > maxSkew ${c.maxSkew} counting the empty domains a NodePool can still open, as Karpenter does (${listing()}, at its bind)`);
+      }
+    }
+    bound.get(at)!.push(pod);
+    for (const counter of counters.values()) if (counter.matches(pod)) counter.perNode.set(at, (counter.perNode.get(at) ?? 0) + 1);
+  }
+  return { checked, errors };
 }

@@ -1,6 +1,7 @@
 // The verifier must catch what is wrong, or the property tests prove nothing.
 
 import { solve, verifySolution, type SolveInput, type SolveResult } from '../../../../core/index.ts';
+import { replaySpread } from '../../../../core/scheduling/verify.ts';
 import { antiAffinity, node, pod, pool, standardTypes, zoneSpread } from '../fixtures.ts';
 
 const ZONE = 'topology.kubernetes.io/zone';
@@ -61,4 +62,93 @@ describe('verifySolution', () => {
     const wide = { ...result, newNodes: result.newNodes.map((n) => ({ ...n, instanceTypeOptions: [...n.instanceTypeOptions, { name: 'm.16x', price: 0.8, offerings: [] }] })) };
     expect(verifySolution(input, wide).join('\n')).toMatch(/may exceed its cpu limit/);
   });
+
+  describe('topology spread, replayed in placement order as kube-scheduler binds', () => {
+    const zones = ['zone-a', 'zone-b', 'zone-c'];
+    const existing = () => zones.map((z, i) => node(`n${i}`, 16, 64, { [ZONE]: z }));
+    const web = (spread: boolean, extra: Record<string, string> = {}, constraint: Record<string, unknown> = {}) =>
+      pod('100m', '128Mi', { labels: { app: 'web', ...extra }, spec: spread ? zoneSpread({ app: 'web' }, 1, constraint) : {} });
+
+    it('checks a group whose selector also matches pods without the constraint (it was skipped)', () => {
+      const plain = [web(false), web(false), web(false)];
+      const spread = web(true);
+      const input: SolveInput = { pods: [...plain, spread], nodes: existing(), nodePools: [], daemonSets: [] };
+      const all = [...plain, spread].map((p) => ({ pod: p, node: 'n0' }));
+      const errors = verifySolution(input, { bindings: all, newNodes: [], unschedulable: [], order: [...plain, spread] });
+      expect(errors.join('\n')).toMatch(/pod default\/pod-\d+ on n0: kube-scheduler would not bind it: spread on topology.kubernetes.io\/zone skew 4 > maxSkew 1 \(zone-a=3, zone-b=0, zone-c=0, at its bind\)/);
+    });
+
+    it('the order decides: the constrained pod bound first was legal, the others have no constraint', () => {
+      const plain = [web(false), web(false), web(false)];
+      const spread = web(true);
+      const input: SolveInput = { pods: [...plain, spread], nodes: existing(), nodePools: [], daemonSets: [] };
+      const all = [...plain, spread].map((p) => ({ pod: p, node: 'n0' }));
+      expect(verifySolution(input, { bindings: all, newNodes: [], unschedulable: [], order: [spread, ...plain] })).toEqual([]);
+      expect(replaySpread(input, { bindings: all, newNodes: [], unschedulable: [], order: [spread, ...plain] }).checked).toBe(1);
+    });
+
+    it('pods already running count; terminating ones and other namespaces do not', () => {
+      const nodes = existing();
+      const leaving = web(false);
+      leaving.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+      nodes[0]!.pods = [web(false), leaving, pod('100m', '128Mi', { labels: { app: 'web' }, namespace: 'other' })];
+      const p = web(true);
+      const input: SolveInput = { pods: [p], nodes, nodePools: [], daemonSets: [] };
+      expect(verifySolution(input, { bindings: [{ pod: p, node: 'n0' }], newNodes: [], unschedulable: [] }).join('\n')).toMatch(/skew 2 > maxSkew 1 \(zone-a=1, zone-b=0, zone-c=0/);
+      expect(verifySolution(input, { bindings: [{ pod: p, node: 'n1' }], newNodes: [], unschedulable: [] })).toEqual([]);
+    });
+
+    it('matchLabelKeys: pods of another revision are not counted', () => {
+      const nodes = existing();
+      nodes[0]!.pods = [web(false, { 'pod-template-hash': 'v1' }), web(false, { 'pod-template-hash': 'v1' })];
+      const p = web(true, { 'pod-template-hash': 'v2' }, { matchLabelKeys: ['pod-template-hash'] });
+      const input: SolveInput = { pods: [p], nodes, nodePools: [], daemonSets: [] };
+      expect(verifySolution(input, { bindings: [{ pod: p, node: 'n0' }], newNodes: [], unschedulable: [] })).toEqual([]);
+      const q = web(true, { 'pod-template-hash': 'v2' });
+      expect(verifySolution({ ...input, pods: [q] }, { bindings: [{ pod: q, node: 'n0' }], newNodes: [], unschedulable: [] }).join('\n')).toMatch(/skew 3 > maxSkew 1/);
+    });
+
+    it('minDomains above the number of domains holds the minimum at 0', () => {
+      const nodes = existing().slice(0, 2);
+      nodes[0]!.pods = [web(false)];
+      nodes[1]!.pods = [web(false)];
+      const p = web(true, {}, { minDomains: 3 });
+      const input: SolveInput = { pods: [p], nodes, nodePools: [], daemonSets: [] };
+      expect(verifySolution(input, { bindings: [{ pod: p, node: 'n0' }], newNodes: [], unschedulable: [] }).join('\n')).toMatch(/skew 2 > maxSkew 1/);
+      const q = web(true);
+      expect(verifySolution({ ...input, pods: [q] }, { bindings: [{ pod: q, node: 'n0' }], newNodes: [], unschedulable: [] })).toEqual([]);
+    });
+
+    it("nodeAffinityPolicy Honor: zones the pod's node selection excludes are not counted", () => {
+      const nodes = existing();
+      nodes[0]!.pods = [web(false)];
+      nodes[1]!.pods = [web(false)];
+      const p = web(true);
+      p.spec.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE, operator: 'In', values: ['zone-a', 'zone-b'] }] }] } } };
+      const input: SolveInput = { pods: [p], nodes, nodePools: [], daemonSets: [] };
+      expect(verifySolution(input, { bindings: [{ pod: p, node: 'n0' }], newNodes: [], unschedulable: [] })).toEqual([]);
+      const ignore = { ...p, spec: { ...p.spec, topologySpreadConstraints: [{ ...p.spec.topologySpreadConstraints![0]!, nodeAffinityPolicy: 'Ignore' }] } };
+      expect(verifySolution({ ...input, pods: [ignore] }, { bindings: [{ pod: ignore, node: 'n0' }], newNodes: [], unschedulable: [] }).join('\n')).toMatch(/skew 2 > maxSkew 1/);
+    });
+
+    it("reports a skew only Karpenter's count of the zones a pool can still open makes too large", () => {
+      const nodes = existing().slice(0, 2);
+      nodes[0]!.pods = [web(false)];
+      nodes[1]!.pods = [web(false)];
+      const p = web(true);
+      const input: SolveInput = { pods: [p], nodes, nodePools: [pool('p', standardTypes())], daemonSets: [] };
+      const errors = verifySolution(input, { bindings: [{ pod: p, node: 'n0' }], newNodes: [], unschedulable: [] }).join('\n');
+      expect(errors).toMatch(/skew 2 > maxSkew 1 counting the empty domains a NodePool can still open/);
+      expect(errors).not.toMatch(/kube-scheduler would not bind/);
+    });
+
+    it('the solver\'s own result of a mixed group passes the replay, in the order it records', () => {
+      const pods = [...Array.from({ length: 6 }, () => web(false)), ...Array.from({ length: 6 }, () => web(true))];
+      const { input, result } = solved({ pods, nodes: existing(), nodePools: [pool('p', standardTypes())] });
+      expect(result.order).toHaveLength(12);
+      expect(replaySpread(input, result).checked).toBe(6);
+      expect(verifySolution(input, result)).toEqual([]);
+    });
+  });
 });
+
