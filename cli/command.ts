@@ -13,6 +13,8 @@ export interface CommandContext {
   cwd: string;
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Every registered command, loaded (for `joinery completion`); main() provides it. */
+  commands?: () => Promise<Command[]>;
 }
 
 export interface Command {

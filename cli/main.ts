@@ -31,6 +31,12 @@ async function globalHelp(): Promise<string> {
   ].join('\n');
 }
 
+async function loadAllCommands(): Promise<Command[]> {
+  const commands: Command[] = [];
+  for (const entry of COMMANDS) commands.push((await entry.load()).command);
+  return commands;
+}
+
 function closest(name: string): string | undefined {
   return COMMANDS.map((c) => c.name).find((candidate) => candidate.startsWith(name.slice(0, 3)) || name.startsWith(candidate.slice(0, 3)));
 }
@@ -53,6 +59,7 @@ export async function main(argv: string[], context: CommandContext = processCont
     return EXIT_USAGE;
   }
   const command: Command = (await entry.load()).command;
+  context = { ...context, commands: context.commands ?? loadAllCommands };
   if (name === 'help' || wantsHelp(args)) {
     context.stdout(`${command.usage.trimEnd()}\n`);
     return EXIT_OK;

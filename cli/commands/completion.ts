@@ -23,8 +23,8 @@ It prints a script, not a result, so it has no --json.
     const shell = positionals[0];
     if (shell === undefined) throw new UsageError(`missing the shell: joinery completion ${SHELLS.join('|')}`);
     if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`unknown shell "${shell}"; joinery completes ${SHELLS.join(', ')}`);
-    const { COMMANDS } = await import('./index.ts');
-    const commands = await Promise.all(COMMANDS.map(async (entry) => (await entry.load()).command));
+    if (!context.commands) throw new Error('joinery completion runs through main(), which lists the commands');
+    const commands = await context.commands();
     context.stdout(completionScript(shell as (typeof SHELLS)[number], commands));
     return EXIT_OK;
   },

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { COMMANDS } from '../../../cli/commands/index.ts';
 import { completionModel, completionScript, optionsFromUsage } from '../../../cli/completion.ts';
 import type { Command } from '../../../cli/command.ts';
+import { main } from '../../../cli/main.ts';
 
 let commands: Command[];
 beforeAll(async () => {
@@ -63,5 +64,15 @@ describe('joinery completion', () => {
       { long: 'verbose', short: 'v', takesValue: false, description: 'more' },
       { long: 'help', short: 'h', takesValue: false, description: 'show help' },
     ]);
+  });
+
+  it('joinery completion <shell> prints the script; an unknown shell is a usage error', async () => {
+    let stdout = '';
+    let stderr = '';
+    const context = { cwd: '/tmp', stdout: (t: string) => (stdout += t), stderr: (t: string) => (stderr += t), commands: async () => commands };
+    expect(await main(['completion', 'fish'], context)).toBe(0);
+    expect(stdout).toBe(completionScript('fish', commands));
+    expect(await main(['completion', 'tcsh'], context)).toBe(2);
+    expect(stderr).toMatch(/unknown shell "tcsh"; joinery completes bash, zsh, fish/);
   });
 });
