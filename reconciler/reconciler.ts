@@ -8,6 +8,7 @@ import { Registry } from 'prom-client';
 import { DisruptionController } from './controllers/disruption/controller.ts';
 import { GarbageCollectionController } from './controllers/gc/controller.ts';
 import { HashController } from './controllers/hash/controller.ts';
+import { NodePoolTerminationController } from './controllers/nodepool-termination/controller.ts';
 import { LifecycleController } from './controllers/lifecycle/controller.ts';
 import { ProvisioningController } from './controllers/provisioning/controller.ts';
 import { StatusController } from './controllers/status/controller.ts';
@@ -82,6 +83,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     new TerminationController(context),
     new GarbageCollectionController(context),
     new HashController(context),
+    new NodePoolTerminationController(context),
     new StatusController(context),
   );
   let unsubscribe: (() => void) | undefined;

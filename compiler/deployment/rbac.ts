@@ -46,10 +46,29 @@ export const CLUSTER_RULES: readonly RbacRule[] = [
     broader: 'in every namespace (an Event lives in the namespace of the pod it is about); create only, never update or delete',
   },
   { apiGroup: 'apps', resource: 'daemonsets', verbs: ['list', 'watch'], why: 'DaemonSet overhead on new nodes' },
+  {
+    apiGroup: 'storage.k8s.io',
+    resource: 'volumeattachments',
+    verbs: ['list', 'watch'],
+    why: "termination waits for a drained node's VolumeAttachments to be deleted before terminating its instance (until its terminationGracePeriod), as Karpenter does",
+  },
+  {
+    apiGroup: '',
+    resource: 'persistentvolumeclaims',
+    verbs: ['list', 'watch'],
+    why: 'which VolumeAttachments belong to pods that are not drained (they tolerate the disrupted taint), so that termination does not wait for those',
+    broader: 'list/watch read every PersistentVolumeClaim in the cluster (its spec and status, never the data)',
+  },
   { apiGroup: 'policy', resource: 'poddisruptionbudgets', verbs: ['list', 'watch'], why: 'respect budgets when choosing what to disrupt' },
   { apiGroup: KARPENTER_GROUP, resource: 'nodeclaims', verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'], why: 'the durable record of each launch: create, re-read on a write conflict, finalize, delete' },
   { apiGroup: KARPENTER_GROUP, resource: 'nodeclaims/status', verbs: ['patch'], why: 'launch, registration and initialization conditions' },
-  { apiGroup: KARPENTER_GROUP, resource: 'nodepools', verbs: ['list', 'watch'], why: 'NodePool objects as Argo CD or Flux applied them' },
+  {
+    apiGroup: KARPENTER_GROUP,
+    resource: 'nodepools',
+    verbs: ['get', 'list', 'watch', 'patch'],
+    why: "NodePool objects as Argo CD or Flux applied them; patch (and get, to re-read on a write conflict) only to add and remove joinery's joinery.dev/termination finalizer, which holds a deleted NodePool until its nodes are removed at the removal rate",
+    broader: 'patch applies to every NodePool, upstream Karpenter\'s included; joinery adds its finalizer only to NodePools of its intent and writes nothing else on the object',
+  },
   { apiGroup: KARPENTER_GROUP, resource: 'nodepools/status', verbs: ['patch'], why: 'resources, rollout progress and the policy commit condition' },
 ];
 

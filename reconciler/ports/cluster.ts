@@ -5,7 +5,7 @@
 // the API server, never a poll. Writes are API calls, hence async. The production
 // adapter uses @kubernetes/client-node; the simulator keeps the objects in memory.
 
-import type { DaemonSet, Node, Pod, PodDisruptionBudget } from '../../core/api/k8s.ts';
+import type { DaemonSet, Node, PersistentVolumeClaim, Pod, PodDisruptionBudget, VolumeAttachment } from '../../core/api/k8s.ts';
 import type { NodeClaim, NodeClaimStatus, NodePool, NodePoolStatus, NodeClaimTaint } from '../../core/api/karpenter.ts';
 
 export interface ObjectsByKind {
@@ -15,9 +15,13 @@ export interface ObjectsByKind {
   DaemonSet: DaemonSet;
   PodDisruptionBudget: PodDisruptionBudget;
   NodePool: NodePool;
+  /** Termination waits for a node's VolumeAttachments to go before terminating its instance. */
+  VolumeAttachment: VolumeAttachment;
+  /** To tell which VolumeAttachments belong to pods that are not drained (and so do not hold termination). */
+  PersistentVolumeClaim: PersistentVolumeClaim;
 }
 export type Kind = keyof ObjectsByKind;
-export const KINDS: readonly Kind[] = ['Pod', 'Node', 'NodeClaim', 'DaemonSet', 'PodDisruptionBudget', 'NodePool'];
+export const KINDS: readonly Kind[] = ['Pod', 'Node', 'NodeClaim', 'DaemonSet', 'PodDisruptionBudget', 'NodePool', 'VolumeAttachment', 'PersistentVolumeClaim'];
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export type WatchEvent = {
@@ -96,6 +100,8 @@ export interface Cluster {
   /** Deletes a pod outright (after a node's terminationGracePeriod has run out). */
   deletePod(namespace: string, name: string): Promise<void>;
 
+  /** Adds or removes a NodePool object's finalizers, labels or annotations; false when no such NodePool exists. */
+  patchNodePool(name: string, patch: MetadataPatch): Promise<boolean>;
   /** Writes NodePool status; false when no such NodePool object exists in the cluster. */
   patchNodePoolStatus(name: string, status: NodePoolStatus): Promise<boolean>;
   /** A Kubernetes Event; best effort (adapters may aggregate or drop under load). */

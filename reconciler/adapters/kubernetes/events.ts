@@ -18,6 +18,8 @@ const API_VERSIONS: Readonly<Record<Kind, string>> = {
   NodePool: KARPENTER_API_VERSION,
   DaemonSet: 'apps/v1',
   PodDisruptionBudget: 'policy/v1',
+  VolumeAttachment: 'storage.k8s.io/v1',
+  PersistentVolumeClaim: 'v1',
 };
 
 export interface EventRecorderOptions {
