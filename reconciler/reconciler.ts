@@ -8,6 +8,7 @@ import { Registry } from 'prom-client';
 import { DisruptionController } from './controllers/disruption/controller.ts';
 import { GarbageCollectionController } from './controllers/gc/controller.ts';
 import { HashController } from './controllers/hash/controller.ts';
+import { NodePoolTerminationController } from './controllers/nodepool-termination/controller.ts';
 import { LifecycleController } from './controllers/lifecycle/controller.ts';
 import { NodeClassStatusController } from './controllers/nodeclass/controller.ts';
 import { ProvisioningController } from './controllers/provisioning/controller.ts';
@@ -83,6 +84,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     new TerminationController(context),
     new GarbageCollectionController(context),
     new HashController(context),
+    new NodePoolTerminationController(context),
     new StatusController(context),
     new NodeClassStatusController(context),
   );

@@ -5,7 +5,7 @@
 // same the reconciler compares, so the plan predicts what the reconciler will do.
 import type { EC2NodeClass, NodePool } from '../../core/api/karpenter.ts';
 import type { InstanceType } from '../../core/catalog/instance-types.ts';
-import { budgetCap, parseBudgets, type ParsedBudget } from '../../core/disruption/budgets.ts';
+import { budgetCap, parseBudgets, REMOVAL_BUDGET, type ParsedBudget } from '../../core/disruption/budgets.ts';
 import { DISRUPTION_REASONS, type DisruptionReason } from '../../core/contract/disruption.ts';
 import { DEFAULT_EXPIRE_AFTER, hashedTemplateFields, nodeClassHash, nodePoolHash } from '../../core/disruption/drift.ts';
 import { canonicalJson } from '../../core/canonical.ts';
@@ -213,6 +213,26 @@ function budgetChanges(name: string, before: NodePool, after: NodePool): Consequ
 }
 
 // ---------------------------------------------------------------------------------------
+// Removed pools (reconciler/controllers/disruption/removal.ts).
+
+function poolRemoved(name: string, before: NodePool): Consequence {
+  const tgp = before.spec.template.spec.terminationGracePeriod;
+  const blocked = tgp
+    ? `a pod's do-not-disrupt or a PodDisruptionBudget does not hold a node back: its pods are deleted once the node has drained for terminationGracePeriod ${tgp}`
+    : 'a node with a do-not-disrupt pod or a pod a PodDisruptionBudget protects stays until that no longer holds (the pool sets no terminationGracePeriod)';
+  return {
+    kind: 'pool-removed',
+    severity: 'warning',
+    objectKind: 'NodePool',
+    name,
+    summary:
+      `NodePool ${name} removed: its nodes are replaced in other NodePools and removed, replacements first, at most ${REMOVAL_BUDGET.nodes} of the pool's nodes at a time (its own budgets go with it); ` +
+      `a node whose pods fit no other NodePool stays, reported, until they do; ${blocked}. ` +
+      `The NodePool object is held by joinery's finalizer until its nodes are gone; a prune with foreground propagation (Argo CD's default) deletes every NodeClaim at once instead (drained together, PDBs honoured)`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
 // Findings.
 
 /** Same rule, same object, same field: line numbers move, so they are not part of the identity. */
@@ -255,7 +275,7 @@ export function consequencesOf(
   for (const [name, before] of [...bp].sort(([x], [y]) => byName(x, y))) {
     const after = hp.get(name);
     if (!after) {
-      out.push({ kind: 'pool-removed', severity: 'warning', objectKind: 'NodePool', name, summary: `NodePool ${name} removed: its nodes are drained and terminated, and its pods must fit another pool` });
+      out.push(poolRemoved(name, before));
       continue;
     }
     for (const c of [

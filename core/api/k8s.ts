@@ -12,6 +12,7 @@ export interface OwnerReference {
   name: string;
   uid: string;
   controller?: boolean;
+  blockOwnerDeletion?: boolean;
 }
 
 export interface ObjectMeta {
@@ -142,6 +143,8 @@ export interface PodSpec {
   priorityClassName?: string;
   schedulerName?: string;
   terminationGracePeriodSeconds?: number;
+  /** Only what termination reads: a volume's PersistentVolumeClaim (its VolumeAttachment is awaited). */
+  volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
 }
 export interface PodCondition {
   type: string;
@@ -193,4 +196,21 @@ export interface PodDisruptionBudget {
   metadata: ObjectMeta;
   spec?: { selector?: LabelSelector; minAvailable?: number | string; maxUnavailable?: number | string };
   status?: { disruptionsAllowed?: number; currentHealthy?: number; desiredHealthy?: number; expectedPods?: number };
+}
+
+/** storage.k8s.io/v1 VolumeAttachment: a volume attached to a node by a CSI driver. */
+export interface VolumeAttachment {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec: { attacher?: string; nodeName: string; source: { persistentVolumeName?: string } };
+  status?: { attached?: boolean };
+}
+
+/** Only what termination reads of a PersistentVolumeClaim: the volume bound to it. */
+export interface PersistentVolumeClaim {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec?: { volumeName?: string };
 }

@@ -6,6 +6,10 @@ export const CONDITION_LAUNCHED = 'Launched';
 export const CONDITION_REGISTERED = 'Registered';
 export const CONDITION_INITIALIZED = 'Initialized';
 export const CONDITION_INSTANCE_TERMINATING = 'InstanceTerminating';
+/** Termination: Unknown while the drained node's VolumeAttachments are awaited, True once gone, False when terminationGracePeriod ran out first. */
+export const CONDITION_VOLUMES_DETACHED = 'VolumesDetached';
+export const REASON_AWAITING_VOLUME_DETACHMENT = 'AwaitingVolumeDetachment';
+export const REASON_TGP_ELAPSED = 'TerminationGracePeriodElapsed';
 
 /** NodePool: true when every node of the pool matches the intent in force (no drifted node left, none being replaced). */
 export const CONDITION_ROLLED_OUT = 'joinery.dev/PolicyRolledOut';

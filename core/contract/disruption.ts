@@ -6,7 +6,8 @@
 export type DisruptionReason = 'Drifted' | 'Underutilized' | 'Empty';
 export const DISRUPTION_REASONS: readonly DisruptionReason[] = ['Drifted', 'Underutilized', 'Empty'];
 
-export type DisruptionMethod = 'drift' | 'expiration' | 'emptiness' | 'consolidation';
+/** `removal`: nodes of a NodePool gone from the intent, or whose object is being deleted. */
+export type DisruptionMethod = 'drift' | 'removal' | 'expiration' | 'emptiness' | 'consolidation';
 
 /** Written on a candidate NodeClaim when a disruption decision is taken. */
 export interface DisruptionMark {

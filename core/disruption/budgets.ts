@@ -126,3 +126,11 @@ export function allowedDisruptions(
   if (!Number.isFinite(cap)) cap = totalNodes;
   return { allowed: Math.max(0, cap - disruptingNodes), limitingBudget, cap };
 }
+
+/**
+ * The removal rate: the nodes of a NodePool removed from the intent (or being deleted)
+ * leave at most this share of the pool at a time, rounded up (at least one while any is
+ * left), as Karpenter's default budget; the pool's own budgets are gone with it. Read by
+ * the reconciler's removal method and by `joinery plan`, which states it.
+ */
+export const REMOVAL_BUDGET = { nodes: '10%' } as const;

@@ -19,6 +19,8 @@ type DecisionAction =
   | 'replace'
   | 'skip'
   | 'drain-blocked'
+  | 'awaiting-volume-detachment'
+  | 'released'
   | 'terminate'
   | 'terminated'
   | 'garbage-collect'

@@ -5,7 +5,7 @@
 // the API server, never a poll. Writes are API calls, hence async. The production
 // adapter uses @kubernetes/client-node; the simulator keeps the objects in memory.
 
-import type { DaemonSet, Node, Pod, PodDisruptionBudget } from '../../core/api/k8s.ts';
+import type { DaemonSet, Node, PersistentVolumeClaim, Pod, PodDisruptionBudget, VolumeAttachment } from '../../core/api/k8s.ts';
 import type { EC2NodeClass, EC2NodeClassStatus, NodeClaim, NodeClaimStatus, NodePool, NodePoolStatus, NodeClaimTaint } from '../../core/api/karpenter.ts';
 
 export interface ObjectsByKind {
@@ -17,9 +17,13 @@ export interface ObjectsByKind {
   NodePool: NodePool;
   /** As applied to the cluster (its generation and status); the intent's copy may come from git. */
   EC2NodeClass: EC2NodeClass;
+  /** Termination waits for a node's VolumeAttachments to go before terminating its instance. */
+  VolumeAttachment: VolumeAttachment;
+  /** To tell which VolumeAttachments belong to pods that are not drained (and so do not hold termination). */
+  PersistentVolumeClaim: PersistentVolumeClaim;
 }
 export type Kind = keyof ObjectsByKind;
-export const KINDS: readonly Kind[] = ['Pod', 'Node', 'NodeClaim', 'DaemonSet', 'PodDisruptionBudget', 'NodePool', 'EC2NodeClass'];
+export const KINDS: readonly Kind[] = ['Pod', 'Node', 'NodeClaim', 'DaemonSet', 'PodDisruptionBudget', 'NodePool', 'EC2NodeClass', 'VolumeAttachment', 'PersistentVolumeClaim'];
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export type WatchEvent = {
@@ -98,6 +102,8 @@ export interface Cluster {
   /** Deletes a pod outright (after a node's terminationGracePeriod has run out). */
   deletePod(namespace: string, name: string): Promise<void>;
 
+  /** Adds or removes a NodePool object's finalizers, labels or annotations; false when no such NodePool exists. */
+  patchNodePool(name: string, patch: MetadataPatch): Promise<boolean>;
   /** Writes NodePool status; false when no such NodePool object exists in the cluster. */
   patchNodePoolStatus(name: string, status: NodePoolStatus): Promise<boolean>;
   /** Writes EC2NodeClass status (the status subresource); false when no such object exists in the cluster. */

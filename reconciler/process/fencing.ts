@@ -120,6 +120,9 @@ export class FencedClusterPort implements Cluster {
   deletePod(namespace: string, name: string): Promise<void> {
     return this.fenced('delete Pod', () => this.inner.deletePod(namespace, name));
   }
+  patchNodePool(name: string, patch: MetadataPatch): Promise<boolean> {
+    return this.fenced('patch NodePool', () => this.inner.patchNodePool(name, patch));
+  }
   patchNodePoolStatus(name: string, status: NodePoolStatus): Promise<boolean> {
     return this.fenced('patch NodePool status', () => this.inner.patchNodePoolStatus(name, status));
   }

@@ -6,7 +6,7 @@
 import { formatResourceQuantity } from '../../core/resources/quantity.ts';
 import type { NewNode } from '../../core/scheduling/types.ts';
 import { setCondition } from '../controllers/shared/conditions.ts';
-import { nodeClaimFor } from '../controllers/shared/nodeclaim.ts';
+import { nodeClaimFor, nodePoolUid } from '../controllers/shared/nodeclaim.ts';
 import type { InMemoryWorld } from '../adapters/in-memory/world.ts';
 import type { Intent } from '../ports/intent.ts';
 import { indexIntent } from '../views/drift.ts';
@@ -64,7 +64,7 @@ export function restoreFleet(world: InMemoryWorld, intent: Intent, fleet: readon
         requests: {},
         price: offering.price,
       };
-      const draft = nodeClaimFor({ newNode, pool, intent: idx });
+      const draft = nodeClaimFor({ newNode, pool, intent: idx, poolUid: nodePoolUid(world.api.cache, f.nodePool) });
       draft.metadata.creationTimestamp = created;
       draft.metadata.labels = { ...draft.metadata.labels, ...type.labels, [LABEL_ZONE]: f.zone, [LABEL_CAPACITY_TYPE]: f.capacityType };
       const claim = world.api.create('NodeClaim', draft, true);

@@ -9,6 +9,7 @@ import type { Node, Pod, PodDisruptionBudget } from '../../../core/api/k8s.ts';
 import type { EC2NodeClassStatus, NodeClaim, NodeClaimStatus, NodePoolStatus } from '../../../core/api/karpenter.ts';
 import type { Clock } from '../../ports/clock.ts';
 import {
+  KINDS,
   NotFoundError,
   type ClusterCache,
   type ClusterEventRecord,
@@ -24,7 +25,7 @@ import {
 import { mulberry32, randomSuffix } from './random.ts';
 import { compileSelector } from '../../../core/scheduling/selectors.ts';
 
-const NAMESPACED: ReadonlySet<Kind> = new Set(['Pod', 'DaemonSet', 'PodDisruptionBudget']);
+const NAMESPACED: ReadonlySet<Kind> = new Set(['Pod', 'DaemonSet', 'PodDisruptionBudget', 'PersistentVolumeClaim']);
 
 function keyOf(kind: Kind, name: string, namespace?: string): string {
   return NAMESPACED.has(kind) ? `${namespace ?? 'default'}/${name}` : name;
@@ -59,7 +60,7 @@ export class InMemoryApiServer implements Cluster {
     seed = 1,
   ) {
     this.random = mulberry32(seed ^ 0xa11ce);
-    for (const k of ['Pod', 'Node', 'NodeClaim', 'DaemonSet', 'PodDisruptionBudget', 'NodePool', 'EC2NodeClass'] as Kind[]) this.store.set(k, new Map());
+    for (const k of KINDS) this.store.set(k, new Map());
     this.cache = {
       list: <K extends Kind>(kind: K) => this.list(kind),
       get: <K extends Kind>(kind: K, name: string, namespace?: string) =>
@@ -138,6 +139,13 @@ export class InMemoryApiServer implements Cluster {
   async deletePod(namespace: string, name: string): Promise<void> {
     this.count('delete Pod');
     this.deletePodNow(namespace, name);
+  }
+
+  async patchNodePool(name: string, patch: MetadataPatch): Promise<boolean> {
+    this.count('patch NodePool');
+    if (!this.cache.get('NodePool', name)) return false;
+    this.update('NodePool', name, undefined, (p) => applyMetadataPatch(p, patch));
+    return true;
   }
 
   async patchNodePoolStatus(name: string, status: NodePoolStatus): Promise<boolean> {
@@ -230,6 +238,7 @@ export class InMemoryApiServer implements Cluster {
       store.delete(key);
       this.index(kind, old, undefined);
       this.emit(kind, 'DELETED', obj);
+      this.collectDependents(obj);
       return obj;
     }
     store.set(key, obj);
@@ -248,6 +257,7 @@ export class InMemoryApiServer implements Cluster {
       store.delete(key);
       this.index(kind, old, undefined);
       this.emit(kind, 'DELETED', old);
+      this.collectDependents(old);
       return;
     }
     if (old.metadata.deletionTimestamp) return;
@@ -261,6 +271,20 @@ export class InMemoryApiServer implements Cluster {
   }
 
   // ---- internals ---------------------------------------------------------------------
+
+  /**
+   * The garbage collector's background cascade: once an owner is gone, every object whose
+   * ownerReferences name its uid is deleted (gracefully: its finalizers still hold it).
+   */
+  private collectDependents(owner: AnyObject): void {
+    const uid = owner.metadata.uid;
+    if (!uid) return;
+    for (const kind of this.store.keys()) {
+      for (const o of [...this.list(kind)]) {
+        if (o.metadata.ownerReferences?.some((r) => r.uid === uid)) this.delete(kind, o.metadata.name!, o.metadata.namespace);
+      }
+    }
+  }
 
   private list<K extends Kind>(kind: K): readonly ObjectsByKind[K][] {
     let l = this.listCache.get(kind);

@@ -18,7 +18,7 @@ import {
   type V1Node,
 } from '@kubernetes/client-node';
 import type { Node, Taint } from '../../../core/api/k8s.ts';
-import type { EC2NodeClassStatus, NodeClaim, NodeClaimStatus, NodePoolStatus } from '../../../core/api/karpenter.ts';
+import type { EC2NodeClassStatus, NodeClaim, NodeClaimStatus, NodePool, NodePoolStatus } from '../../../core/api/karpenter.ts';
 import type { Clock } from '../../ports/clock.ts';
 import {
   KINDS,
@@ -264,6 +264,29 @@ export class KubernetesCluster implements Cluster {
   }
 
   // ---- NodePools and events ----------------------------------------------------------------
+
+  async patchNodePool(name: string, patch: MetadataPatch): Promise<boolean> {
+    let current = this.store.get('NodePool', name) as NodePool | undefined;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        current ??= (await this.custom.getClusterCustomObject({ group: KARPENTER_GROUP, version: KARPENTER_VERSION, plural: 'nodepools', name })) as NodePool;
+        const body = this.metadataPatchBody(current.metadata, patch);
+        if (!body) return true;
+        const out = await this.custom.patchClusterCustomObject({ group: KARPENTER_GROUP, version: KARPENTER_VERSION, plural: 'nodepools', name, body, fieldManager: this.fieldManager }, MERGE_PATCH);
+        this.observed('NodePool', out);
+        return true;
+      } catch (err) {
+        const code = statusCode(err);
+        if (code === 404) return false;
+        // The cached object was stale (a finalizer change carries its resourceVersion): read it again.
+        if (code === 409 && attempt < 3) {
+          current = undefined;
+          continue;
+        }
+        throw new KubernetesApiError(`patch NodePool ${name}`, code, err);
+      }
+    }
+  }
 
   async patchNodePoolStatus(name: string, status: NodePoolStatus): Promise<boolean> {
     try {

@@ -19,6 +19,8 @@ const API_VERSIONS: Readonly<Record<Kind, string>> = {
   EC2NodeClass: KARPENTER_AWS_API_VERSION,
   DaemonSet: 'apps/v1',
   PodDisruptionBudget: 'policy/v1',
+  VolumeAttachment: 'storage.k8s.io/v1',
+  PersistentVolumeClaim: 'v1',
 };
 
 export interface EventRecorderOptions {

@@ -1,6 +1,6 @@
 // Where each kind the Cluster watches lives in the API, and how to list it (paged).
 
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, PolicyV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, PolicyV1Api, StorageV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Kind } from '../../ports/cluster.ts';
 import { toPlain } from './plain.ts';
 import { KARPENTER_AWS_GROUP, KARPENTER_GROUP, KARPENTER_VERSION } from '../../../core/contract/index.ts';
@@ -42,6 +42,7 @@ export function kindResources(kc: KubeConfig): Record<Kind, KindResource> {
   const apps = kc.makeApiClient(AppsV1Api);
   const policy = kc.makeApiClient(PolicyV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
+  const storage = kc.makeApiClient(StorageV1Api);
   const customList = (plural: string, group: string = KARPENTER_GROUP) => (limit: number) =>
     paged(async (c) => (await custom.listClusterCustomObject({ group, version: KARPENTER_VERSION, plural, limit, _continue: c })) as Page);
   return {
@@ -76,6 +77,18 @@ export function kindResources(kc: KubeConfig): Record<Kind, KindResource> {
       namespaced: true,
       path: '/apis/policy/v1/poddisruptionbudgets',
       list: (limit) => paged(async (c) => (await policy.listPodDisruptionBudgetForAllNamespaces({ limit, _continue: c })) as unknown as Page),
+    },
+    VolumeAttachment: {
+      kind: 'VolumeAttachment',
+      namespaced: false,
+      path: '/apis/storage.k8s.io/v1/volumeattachments',
+      list: (limit) => paged(async (c) => (await storage.listVolumeAttachment({ limit, _continue: c })) as unknown as Page),
+    },
+    PersistentVolumeClaim: {
+      kind: 'PersistentVolumeClaim',
+      namespaced: true,
+      path: '/api/v1/persistentvolumeclaims',
+      list: (limit) => paged(async (c) => (await core.listPersistentVolumeClaimForAllNamespaces({ limit, _continue: c })) as unknown as Page),
     },
   };
 }

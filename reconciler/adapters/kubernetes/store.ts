@@ -9,7 +9,7 @@ import { compareResourceVersions } from './plain.ts';
 
 type AnyObject = ObjectsByKind[Kind];
 
-const NAMESPACED_KINDS: ReadonlySet<Kind> = new Set(['Pod', 'DaemonSet', 'PodDisruptionBudget']);
+const NAMESPACED_KINDS: ReadonlySet<Kind> = new Set(['Pod', 'DaemonSet', 'PodDisruptionBudget', 'PersistentVolumeClaim']);
 
 function objectKey(kind: Kind, name: string, namespace?: string): string {
   return NAMESPACED_KINDS.has(kind) ? `${namespace ?? 'default'}/${name}` : name;

@@ -12,10 +12,13 @@
 // a 10% budget of a pool of 80 being replaced grows to ceil(8.8) = 9.
 
 import type { NodePool } from '../../../core/api/karpenter.ts';
-import { allowedDisruptions, parseBudgets, type ParsedBudget } from '../../../core/disruption/budgets.ts';
+import { allowedDisruptions, parseBudgets, REMOVAL_BUDGET, type ParsedBudget } from '../../../core/disruption/budgets.ts';
 import type { DisruptionReason } from '../../../core/contract/disruption.ts';
 import { CONDITION_INSTANCE_TERMINATING } from '../../../core/contract/index.ts';
 import { conditionTrue, nodeReady, type ClusterState, type StateNode } from '../../views/cluster-state.ts';
+
+/** The removal rate (core/disruption/budgets.ts) as a budget list. */
+const REMOVAL_BUDGETS = parseBudgets([REMOVAL_BUDGET]);
 
 /** How a node counts against its pool's disruption budgets. */
 export function budgetStanding(n: StateNode): { readonly inTotal: boolean; readonly disrupting: boolean } {
@@ -64,6 +67,24 @@ export class BudgetTracker {
       this.caps.set(key, cap);
     }
     return Math.max(0, cap - (this.disrupting.get(pool) ?? 0));
+  }
+
+  /**
+   * How many more nodes of a removed NodePool (gone from the intent, or being deleted) may
+   * start leaving now: REMOVAL_BUDGET of the pool's nodes, whatever budgets the pool had.
+   */
+  allowedRemoval(pool: string): number {
+    const key = `${pool}/removal`;
+    let cap = this.caps.get(key);
+    if (cap === undefined) {
+      cap = allowedDisruptions(REMOVAL_BUDGETS, 'Drifted', this.total.get(pool) ?? 0, 0, this.nowMs).cap;
+      this.caps.set(key, cap);
+    }
+    return Math.max(0, cap - (this.disrupting.get(pool) ?? 0));
+  }
+
+  describeRemoval(pool: string): string {
+    return `${this.disrupting.get(pool) ?? 0} of ${this.total.get(pool) ?? 0} node(s) already leaving; a removed NodePool loses ${REMOVAL_BUDGET.nodes} of its nodes at a time`;
   }
 
   /** The cap (before subtracting disrupting nodes) and the budget that sets it, for messages. */

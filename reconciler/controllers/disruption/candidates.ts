@@ -11,8 +11,25 @@ import { describeDoNotDisrupt, doNotDisruptUntil, hasDoNotDisrupt, isDaemonSetPo
 import { findDrift, type DriftFinding, type IntentIndex } from '../../views/drift.ts';
 import type { PriceBook } from '../../cache/pricing.ts';
 import type { CloudDrift } from '../../ports/cloud.ts';
-import { CONDITION_INITIALIZED, TAINT_DISRUPTED } from '../../../core/contract/index.ts';
+import { CONDITION_INITIALIZED, KARPENTER_API_VERSION, TAINT_DISRUPTED } from '../../../core/contract/index.ts';
 import { compileSelector } from '../../../core/scheduling/selectors.ts';
+import { deletingNodePools, poolRemoval } from '../../views/removed-pools.ts';
+
+/**
+ * The NodePool a node of a removed pool is judged by when the cluster no longer has the
+ * object either: no consolidation (its nodes leave through the removal method), no budgets.
+ */
+function removedPoolStub(n: StateNode): NodePool {
+  return {
+    apiVersion: KARPENTER_API_VERSION,
+    kind: 'NodePool',
+    metadata: { name: n.nodePool },
+    spec: {
+      template: { spec: { nodeClassRef: { ...n.claim.spec.nodeClassRef }, requirements: [] } },
+      disruption: { consolidateAfter: 'Never', budgets: [] },
+    },
+  } as NodePool;
+}
 
 export interface Candidate {
   readonly name: string;
@@ -28,6 +45,14 @@ export interface Candidate {
   readonly lastPodEventMs: number;
   /** Why graceful methods may not touch it (undefined: they may). Expiration ignores this. */
   readonly blocked: string | undefined;
+  /**
+   * What blocks it: the node itself (do-not-disrupt on the Node or NodeClaim: blocks every
+   * graceful method), or one of its pods (do-not-disrupt, a PDB): drift and removal proceed
+   * anyway when the NodeClaim has a terminationGracePeriod (Karpenter's eventual disruption).
+   */
+  readonly blockedBy?: 'node' | 'pod';
+  /** Why its NodePool is going away (views/removed-pools.ts), if it is: the removal method's candidates. */
+  readonly removed?: string;
   /** When a do-not-disrupt duration that blocks it runs out (Infinity: never), if one does. */
   readonly blockedUntilMs?: number;
   /** Shape for core's disruption-cost ordering. */
@@ -72,19 +97,22 @@ export function buildCandidates(
   cloudDrift?: ReadonlyMap<string, CloudDrift>,
 ): CandidateSet {
   const pdbs = cache.list('PodDisruptionBudget');
+  const deleting = deletingNodePools(cache);
   const candidates: Candidate[] = [];
   const rejections: Rejection[] = [];
   for (const n of state.nodes) {
     if (!n.initialized || !n.node || n.deleting || n.disruption) continue;
-    const pool = idx.pools.get(n.nodePool);
+    const removed = poolRemoval(n, idx, deleting);
+    const pool = idx.pools.get(n.nodePool) ?? (removed ? (cache.get('NodePool', n.nodePool) ?? removedPoolStub(n)) : undefined);
     if (!pool) {
-      rejections.push({ name: n.name, nodePool: n.nodePool, reason: 'nodepool-not-in-intent', message: `NodePool ${n.nodePool} is not in the intent in force` });
+      rejections.push({ name: n.name, nodePool: n.nodePool, reason: 'nodepool-not-in-intent', message: `NodePool ${n.nodePool} is not in the intent in force, and joinery did not launch this node` });
       continue;
     }
     const reschedulable = reschedulablePods(n.pods);
     let blocked: string | undefined;
     let blockedUntilMs: number | undefined;
     if (hasDoNotDisrupt(n.node.metadata) || hasDoNotDisrupt(n.claim.metadata)) blocked = 'node is annotated karpenter.sh/do-not-disrupt';
+    const blockedBy = blocked ? 'node' : undefined;
     if (!blocked) {
       // The pod protected longest names the block: the node is free when it is.
       for (const p of reschedulable) {
@@ -117,7 +145,9 @@ export function buildCandidates(
       drift: findDrift(n, idx, cloudDrift),
       lastPodEventMs,
       blocked,
+      ...(blocked ? { blockedBy: blockedBy ?? 'pod' } : {}),
       ...(blockedUntilMs !== undefined ? { blockedUntilMs } : {}),
+      ...(removed ? { removed } : {}),
     });
   }
   return { candidates, rejections };

@@ -1,5 +1,6 @@
 // Drift: a node that no longer matches its NodePool or EC2NodeClass (findDrift) is
-// replaced, within the pool's Drifted budget. Empty drifted nodes go together (nothing to
+// replaced, within the pool's Drifted budget. Eventual: a pod's do-not-disrupt or PDB does
+// not hold back a node whose NodeClaim has a terminationGracePeriod (eligibility.ts). Empty drifted nodes go together (nothing to
 // move); the others as many at once as the budgets allow, simulated together, else one
 // at a time.
 
@@ -12,10 +13,10 @@ import type { Command, Method } from './method.ts';
 export const drift: Method = {
   method: 'drift',
   reason: 'Drifted',
-  class: 'graceful',
-  shouldDisrupt: (c) => c.drift !== undefined,
+  class: 'eventual',
+  shouldDisrupt: (c) => c.drift !== undefined && c.removed === undefined,
   computeCommand(cands, m) {
-    const drifted = rejectBlocked(orderByDisruptionCost(cands.filter((c) => drift.shouldDisrupt(c, m)), m.now), m, 'drift');
+    const drifted = rejectBlocked(orderByDisruptionCost(cands.filter((c) => drift.shouldDisrupt(c, m)), m.now), m, 'drift', drift.class);
     if (drifted.length === 0) return undefined;
     const empty = withinBudget(drifted.filter((c) => c.reschedulable.length === 0), 'Drifted', m, 'drift');
     if (empty.length > 0) {

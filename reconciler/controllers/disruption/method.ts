@@ -10,10 +10,12 @@ import type { BudgetTracker } from './budgets.ts';
 import type { Candidate, Rejection } from './candidates.ts';
 import type { SimulationResult } from './scheduling-simulation.ts';
 
+export type CommandReason = DisruptionReason | 'Expired' | 'Removed';
+
 export interface Command {
   readonly method: DisruptionMethod;
-  /** Budget reason (Drifted, Empty, Underutilized), or Expired (not budgeted). */
-  readonly reason: DisruptionReason | 'Expired';
+  /** Budget reason (Drifted, Empty, Underutilized), Expired (not budgeted), or Removed (the removal rate). */
+  readonly reason: CommandReason;
   readonly candidates: readonly Candidate[];
   readonly replacements: readonly NewNode[];
   /** USD per hour saved (negative when a replacement costs more, as drift may). */
@@ -46,13 +48,16 @@ export interface MethodContext {
 export interface Method {
   /** What its commands are recorded as: the NodeClaim's disruption mark, the metric label. */
   readonly method: DisruptionMethod;
-  /** The budget its commands count against ('Expired': none). */
-  readonly reason: DisruptionReason | 'Expired';
+  /** The budget its commands count against ('Expired': none; 'Removed': the removal rate). */
+  readonly reason: CommandReason;
   /**
    * 'graceful' commands honour budgets, do-not-disrupt and PDBs and are re-checked after
-   * the stabilisation delay before acting; 'forceful' ones (expiration) act at once.
+   * the stabilisation delay before acting; 'eventual' ones (drift, removal) too, except that
+   * a pod's do-not-disrupt or PDB does not hold back a node whose NodeClaim has a
+   * terminationGracePeriod (the drain forces it at the deadline; Karpenter's
+   * EventualDisruptionClass); 'forceful' ones (expiration) act at once.
    */
-  readonly class: 'graceful' | 'forceful';
+  readonly class: 'graceful' | 'eventual' | 'forceful';
   /** Whether this method would disrupt the candidate at all, before budgets, blocks and simulation. */
   shouldDisrupt(c: Candidate, m: MethodContext): boolean;
   /** At most one command; the candidates it turns down are reported through `m.reject`. */

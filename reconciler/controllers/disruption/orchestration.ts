@@ -10,13 +10,14 @@ import type { ClusterState } from '../../views/cluster-state.ts';
 import type { IntentIndex } from '../../views/drift.ts';
 import type { SchedulingView } from '../../views/scheduling.ts';
 import { ANNOTATION_DISRUPTION, TAINT_DISRUPTED, type DisruptionMark } from '../../../core/contract/index.ts';
-import { nodeClaimFor } from '../shared/nodeclaim.ts';
+import { nodeClaimFor, nodePoolUid } from '../shared/nodeclaim.ts';
 import type { Command } from './method.ts';
 
 export type OrchestrationDeps = Pick<ControllerContext, 'cluster' | 'clock' | 'decisions' | 'metrics' | 'logger'>;
 
 const ACTION_REASON: Readonly<Record<Command['method'], string>> = {
   drift: 'drifted',
+  removal: 'pool-removed',
   expiration: 'expired',
   emptiness: 'empty',
   consolidation: 'underutilized',
@@ -38,7 +39,7 @@ export class Orchestrator {
     for (const newNode of cmd.replacements) {
       const pool = view.poolManifests.get(newNode.nodePool);
       if (!pool) continue;
-      const claim = await cluster.createNodeClaim(nodeClaimFor({ newNode, pool, intent: idx, replaces: names }));
+      const claim = await cluster.createNodeClaim(nodeClaimFor({ newNode, pool, intent: idx, replaces: names, poolUid: nodePoolUid(cluster.cache, newNode.nodePool) }));
       replacementNames.push(claim.metadata.name!);
     }
     const mark: DisruptionMark = { method: cmd.method, reason: cmd.reason, replacements: replacementNames, decidedAt: nowIso, group: names };

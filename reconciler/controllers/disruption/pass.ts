@@ -12,6 +12,8 @@ import type { SchedulingView } from '../../views/scheduling.ts';
 import { BudgetTracker } from './budgets.ts';
 import { buildCandidates, type Candidate, type CandidateSet, type Rejection } from './candidates.ts';
 import { drift } from './drift.ts';
+import { removal } from './removal.ts';
+import { deletingNodePools } from '../../views/removed-pools.ts';
 import { emptiness } from './emptiness.ts';
 import { expiration } from './expiration.ts';
 import type { Command, Method, MethodContext } from './method.ts';
@@ -19,7 +21,7 @@ import { multiNodeConsolidation } from './multi-node-consolidation.ts';
 import { simulateScheduling, type SimulationInput, type SimulationStats } from './scheduling-simulation.ts';
 import { singleNodeConsolidation } from './single-node-consolidation.ts';
 
-const DISRUPTION_METHODS: readonly Method[] = [drift, expiration, emptiness, multiNodeConsolidation, singleNodeConsolidation];
+const DISRUPTION_METHODS: readonly Method[] = [removal, drift, expiration, emptiness, multiNodeConsolidation, singleNodeConsolidation];
 
 /** The reconciler settings that change what the methods decide. */
 type DisruptionOptions = Pick<ReconcilerOptions, 'maxInstanceTypesPerClaim' | 'spotToSpotConsolidation' | 'spotToSpotMinTypes' | 'multiNodeConsolidationMaxCandidates'>;
@@ -60,7 +62,10 @@ export function preparePass(input: PassInput): Pass {
     if (problem) rejections.push({ name: c.name, nodePool: c.state.nodePool, reason: 'nodeclass-not-ready', message: `EC2NodeClass ${problem.nodeClass} is not ready: ${problem.message}` });
   }
   const budgets = new BudgetTracker(state, idx.pools, now);
-  const sim: SimulationInput = { state, cache, view, maxInstanceTypeOptions: options.maxInstanceTypesPerClaim };
+  // Pods move only to pools that stay: a NodePool being deleted launches nothing.
+  const deleting = deletingNodePools(cache);
+  const simView = deleting.size === 0 ? view : { ...view, pools: view.pools.filter((p) => !deleting.has(p.name)) };
+  const sim: SimulationInput = { state, cache, view: simView, maxInstanceTypeOptions: options.maxInstanceTypesPerClaim };
   const context: MethodContext = {
     now,
     simulate: (cs, withNodePools) => simulateScheduling(sim, cs, withNodePools, input.stats),
@@ -77,8 +82,10 @@ export function preparePass(input: PassInput): Pass {
 
 /** The command of the first method, in order, that has one. */
 export function firstCommand(candidates: readonly Candidate[], m: MethodContext): { readonly method: Method; readonly command: Command } | undefined {
+  // A removed pool's nodes leave through removal (or expire): they are not consolidated.
+  const staying = candidates.filter((c) => c.removed === undefined);
   for (const method of DISRUPTION_METHODS) {
-    const command = method.computeCommand(candidates, m);
+    const command = method.computeCommand(method === removal || method === expiration ? candidates : staying, m);
     if (command) return { method, command };
   }
   return undefined;

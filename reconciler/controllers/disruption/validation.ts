@@ -7,7 +7,13 @@
 import { podKey } from '../../views/cluster-state.ts';
 import type { Candidate } from './candidates.ts';
 import { consolidationCommand } from './consolidation.ts';
-import type { Command, MethodContext } from './method.ts';
+import type { Command, Method, MethodContext } from './method.ts';
+import { blockFor } from './eligibility.ts';
+
+function methodClass(method: Command['method']): Method['class'] {
+  if (method === 'expiration') return 'forceful';
+  return method === 'drift' || method === 'removal' ? 'eventual' : 'graceful';
+}
 
 /** The command with fresh candidates (and replacements) when it still holds, else why not. */
 export function revalidate(cmd: Command, candidates: readonly Candidate[], m: MethodContext): Command | string {
@@ -16,10 +22,17 @@ export function revalidate(cmd: Command, candidates: readonly Candidate[], m: Me
   for (const c of cmd.candidates) {
     const f = byName.get(c.name);
     if (!f) return `node ${c.name} is no longer a candidate (deleted, disrupted or not initialized)`;
-    if (f.blocked && cmd.method !== 'expiration') return f.blocked;
+    const block = blockFor(f, methodClass(cmd.method));
+    if (block) return block;
     fresh.push(f);
   }
-  if (cmd.reason !== 'Expired') {
+  if (cmd.reason === 'Removed') {
+    const perPool = new Map<string, number>();
+    for (const c of fresh) perPool.set(c.state.nodePool, (perPool.get(c.state.nodePool) ?? 0) + 1);
+    for (const [pool, n] of perPool) {
+      if (m.budgets.allowedRemoval(pool) < n) return `the removal rate of NodePool ${pool} no longer allows it: ${m.budgets.describeRemoval(pool)}`;
+    }
+  } else if (cmd.reason !== 'Expired') {
     const perPool = new Map<string, number>();
     for (const c of fresh) perPool.set(c.state.nodePool, (perPool.get(c.state.nodePool) ?? 0) + 1);
     for (const [pool, n] of perPool) {
@@ -27,6 +40,14 @@ export function revalidate(cmd: Command, candidates: readonly Candidate[], m: Me
     }
   }
   switch (cmd.method) {
+    case 'removal': {
+      if (fresh.some((c) => !c.removed)) return 'the NodePool is back in the intent';
+      if (fresh.every((c) => c.reschedulable.length === 0)) return { ...cmd, candidates: fresh };
+      if (cmd.replacements.length === 0 && fresh.some((c) => c.reschedulable.length > 0)) return 'a node that was empty now runs pods';
+      const sim = m.simulate(fresh);
+      if (sim.unschedulable.length > 0) return `${sim.unschedulable.length} pod(s) would now fit nowhere`;
+      return { ...cmd, candidates: fresh, replacements: sim.newNodes };
+    }
     case 'drift': {
       if (fresh.some((c) => !c.drift)) return 'a node is no longer drifted';
       if (fresh.every((c) => c.reschedulable.length === 0)) {

@@ -14,7 +14,8 @@ import type { ControllerContext, ReconcilerOptions } from '../../runtime/context
 import { clusterState, isProvisionable, podKey } from '../../views/cluster-state.ts';
 import { indexIntent } from '../../views/drift.ts';
 import { existingNodes, nodesWithRoom, poolUsage, poolsFor, schedulingPools } from '../../views/scheduling.ts';
-import { nodeClaimFor } from '../shared/nodeclaim.ts';
+import { nodeClaimFor, nodePoolUid } from '../shared/nodeclaim.ts';
+import { deletingNodePools } from '../../views/removed-pools.ts';
 
 /** What provisioning may touch: it creates NodeClaims and never calls the cloud (lifecycle launches). */
 export type ProvisioningDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'intent' | 'decisions' | 'metrics' | 'logger' | 'catalog' | 'unavailable'> & {
@@ -130,7 +131,8 @@ export class ProvisioningController implements Controller {
     const result = solve({
       pods: [...state.pendingPods],
       nodes: nodesWithRoom(existingNodes(state, undefined, (n) => cluster.cache.podsOnNode(n)), state.pendingPods),
-      nodePools: poolsFor(state.pendingPods, view.pools),
+      // A NodePool being deleted launches nothing (its nodes are leaving), as in Karpenter.
+      nodePools: poolsFor(state.pendingPods, withoutDeleting(view.pools, deletingNodePools(cluster.cache))),
       daemonSets: [...cluster.cache.list('DaemonSet')],
       poolUsage: poolUsage(state),
       options: { maxInstanceTypeOptions: options.maxInstanceTypesPerClaim },
@@ -148,7 +150,7 @@ export class ProvisioningController implements Controller {
     const now = clock.now();
     for (const newNode of result.newNodes) {
       const pool = view.poolManifests.get(newNode.nodePool)!;
-      const claim = await cluster.createNodeClaim(nodeClaimFor({ newNode, pool, intent: idx }));
+      const claim = await cluster.createNodeClaim(nodeClaimFor({ newNode, pool, intent: idx, poolUid: nodePoolUid(cluster.cache, newNode.nodePool) }));
       for (const p of newNode.pods) {
         const since = this.pendingSince.get(p.metadata.uid ?? podKey(p));
         if (since !== undefined) metrics.podDecisionLatencySeconds.observe((now - since) / 1000);
@@ -202,4 +204,8 @@ export class ProvisioningController implements Controller {
       }
     }
   }
+}
+
+function withoutDeleting<P extends { readonly name: string }>(pools: readonly P[], deleting: ReadonlySet<string>): P[] {
+  return deleting.size === 0 ? [...pools] : pools.filter((p) => !deleting.has(p.name));
 }

@@ -11,6 +11,7 @@ import { DEFAULT_EXPIRE_AFTER, NODECLASS_HASH_VERSION, NODEPOOL_HASH_VERSION } f
 import { formatResourceQuantity } from '../../../core/resources/quantity.ts';
 import type { NewNode } from '../../../core/scheduling/types.ts';
 import type { IntentIndex } from '../../views/drift.ts';
+import type { ClusterCache } from '../../ports/cluster.ts';
 import {
   ANNOTATION_NODECLASS_HASH,
   ANNOTATION_NODECLASS_HASH_VERSION,
@@ -31,9 +32,20 @@ export interface NodeClaimFor {
   readonly intent: IntentIndex;
   /** Claims this one replaces (disruption), recorded on it. */
   readonly replaces?: readonly string[];
+  /**
+   * The uid of the pool's NodePool object in the cluster, when there is one: the claim's
+   * ownerReference, as Karpenter sets it (deleting the NodePool deletes its NodeClaims).
+   */
+  readonly poolUid?: string;
 }
 
-export function nodeClaimFor({ newNode, pool, intent, replaces }: NodeClaimFor): NodeClaim {
+/** The uid of a NodePool object the cluster holds and is not deleting (the owner of new claims). */
+export function nodePoolUid(cache: ClusterCache, name: string): string | undefined {
+  const p = cache.get('NodePool', name);
+  return p && !p.metadata.deletionTimestamp ? p.metadata.uid : undefined;
+}
+
+export function nodeClaimFor({ newNode, pool, intent, replaces, poolUid }: NodeClaimFor): NodeClaim {
   const poolName = pool.metadata.name!;
   const tmpl = pool.spec.template;
   const className = tmpl.spec.nodeClassRef.name;
@@ -66,6 +78,7 @@ export function nodeClaimFor({ newNode, pool, intent, replaces }: NodeClaimFor):
         ...(replaces && replaces.length > 0 ? { [ANNOTATION_REPLACES]: replaces.join(',') } : {}),
       },
       finalizers: [FINALIZER_TERMINATION],
+      ...(poolUid ? { ownerReferences: [{ apiVersion: KARPENTER_API_VERSION, kind: 'NodePool', name: poolName, uid: poolUid, blockOwnerDeletion: true }] } : {}),
     },
     spec: {
       nodeClassRef: { ...tmpl.spec.nodeClassRef },

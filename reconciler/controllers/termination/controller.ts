@@ -2,8 +2,10 @@
 // karpenter.sh/disrupted:NoSchedule, evict pods through the Eviction API in groups
 // (non-critical before critical; within each, DaemonSet pods after the others; honouring
 // PDBs; pods that tolerate the disrupted taint are left), force only what
-// the node's terminationGracePeriod no longer allows to wait for, terminate the
-// instance, wait for it to be gone, then release the Node and NodeClaim finalizers.
+// the node's terminationGracePeriod no longer allows to wait for, wait for the node's
+// VolumeAttachments to be deleted (volumes.ts; until the terminationGracePeriod, as
+// Karpenter), terminate the instance, wait for it to be gone, then release the Node and
+// NodeClaim finalizers.
 //
 // Each step is read back from the API (taint present, pods left, InstanceTerminating
 // condition), so a restarted reconciler resumes a termination where it stood.
@@ -26,6 +28,9 @@ import { conditionTrue, describeDoNotDisrupt, doNotDisruptUntil, isDaemonSetPod,
 import {
   ANNOTATION_DISRUPTION,
   CONDITION_INSTANCE_TERMINATING,
+  CONDITION_VOLUMES_DETACHED,
+  REASON_AWAITING_VOLUME_DETACHMENT,
+  REASON_TGP_ELAPSED,
   FINALIZER_TERMINATION,
   LABEL_NODEPOOL,
   TAINT_DISRUPTED,
@@ -35,8 +40,10 @@ import {
   isOwnedInstance,
 } from '../../../core/contract/index.ts';
 import { setCondition } from '../shared/conditions.ts';
+import { pendingVolumeAttachments } from './volumes.ts';
 
 const DRAIN_RETRY_MS = 10_000;
+const VOLUME_POLL_MS = 5_000;
 const INSTANCE_POLL_MS = 10_000;
 const CRITICAL_PRIORITY_CLASSES = new Set(['system-cluster-critical', 'system-node-critical']);
 
@@ -70,6 +77,8 @@ export class TerminationController implements Controller {
   private readonly drainingNodes = new Set<string>();
   /** Nodes deleted by a user already acted on (their claim deleted, or their orphan drain logged). */
   private readonly userDeleted = new Set<string>();
+  /** Claims awaiting VolumeAttachments, with the attachments last reported (one Event per set). */
+  private readonly awaitingVolumes = new Map<string, string>();
 
   constructor(private readonly ctx: TerminationDeps) {}
 
@@ -77,6 +86,7 @@ export class TerminationController implements Controller {
     if (event.kind === 'Pod' && event.type === 'DELETED' && event.object.spec.nodeName && this.drainingNodes.has(event.object.spec.nodeName)) {
       wake(0);
     }
+    if (event.kind === 'VolumeAttachment' && event.type === 'DELETED' && this.drainingNodes.has(event.object.spec.nodeName)) wake(0);
   }
 
   async reconcile(): Promise<ReconcileResult> {
@@ -258,6 +268,12 @@ export class TerminationController implements Controller {
         draining.add(nodeName);
         return DRAIN_RETRY_MS;
       }
+      const volumes = await this.awaitVolumeDetachment(claim, nodeName, deletedAt + tgpMs, now);
+      if (volumes.requeueMs !== undefined) {
+        draining.add(nodeName);
+        return volumes.requeueMs;
+      }
+      claim = volumes.claim;
     }
 
     // Drained (or never registered): terminate the instance and wait for it to be gone.
@@ -287,6 +303,7 @@ export class TerminationController implements Controller {
     }
     await cluster.patchNodeClaim(name, { removeFinalizers: [FINALIZER_TERMINATION] });
     this.started.delete(name);
+    this.awaitingVolumes.delete(name);
     const created = timestampMs(claim.metadata.creationTimestamp) ?? now;
     metrics.launches.inc({ nodepool: pool ?? '', capacity_type: claim.metadata.labels?.[LABEL_CAPACITY_TYPE] ?? '', result: 'terminated' });
     decisions.record({
@@ -298,6 +315,52 @@ export class TerminationController implements Controller {
       nodeClaims: [name],
     });
     return undefined;
+  }
+
+  /**
+   * After the drain, before the instance is terminated: the node's VolumeAttachments of
+   * drained pods must be gone (the attach-detach controller deletes them once the volumes
+   * are detached), so the pods' volumes can attach elsewhere; as Karpenter's
+   * awaitVolumeDetachment, up to the NodeClaim's terminationGracePeriod (no other timeout),
+   * with the AwaitingVolumeDetachment Event and the VolumesDetached condition. Returns when
+   * to look again (requeueMs), or the claim as written to go on with.
+   */
+  private async awaitVolumeDetachment(claim: NodeClaim, nodeName: string, deadline: number, now: number): Promise<{ requeueMs?: number; claim: NodeClaim }> {
+    const { cluster, decisions } = this.ctx;
+    const name = claim.metadata.name!;
+    const pending = pendingVolumeAttachments(cluster.cache, nodeName);
+    const nowIso = new Date(now).toISOString();
+    const current = claim.status?.conditions?.find((c) => c.type === CONDITION_VOLUMES_DETACHED);
+    const setVolumes = async (status: 'True' | 'False' | 'Unknown', reason: string, message: string): Promise<NodeClaim> => {
+      if (current?.status === status && current.reason === reason) return claim;
+      return cluster.patchNodeClaimStatus(name, { conditions: setCondition(claim.status?.conditions, CONDITION_VOLUMES_DETACHED, status, reason, message, nowIso) });
+    };
+    if (pending.length === 0) {
+      this.awaitingVolumes.delete(name);
+      return { claim: await setVolumes('True', CONDITION_VOLUMES_DETACHED, '') };
+    }
+    const names = pending.map((v) => v.metadata.name!).sort();
+    if (now >= deadline) {
+      this.awaitingVolumes.delete(name);
+      return { claim: await setVolumes('False', REASON_TGP_ELAPSED, `terminationGracePeriod ran out with ${names.length} VolumeAttachment(s) left: ${names.join(', ')}`) };
+    }
+    await setVolumes('Unknown', REASON_AWAITING_VOLUME_DETACHMENT, `awaiting deletion of ${names.length} VolumeAttachment(s)`);
+    const key = names.join(',');
+    if (this.awaitingVolumes.get(name) !== key) {
+      this.awaitingVolumes.set(name, key);
+      const message = `Awaiting deletion of bound volumeattachments (${names.join(', ')})`;
+      cluster.recordEvent({ involved: { kind: 'Node', name: nodeName }, type: 'Normal', reason: REASON_AWAITING_VOLUME_DETACHMENT, message });
+      decisions.record({
+        controller: this.name,
+        action: 'awaiting-volume-detachment',
+        reason: 'volume-attachments',
+        message: `node ${nodeName} drained; ${message.toLowerCase()} before terminating its instance${Number.isFinite(deadline) ? ` (at most until ${new Date(deadline).toISOString()}, the terminationGracePeriod)` : ''}`,
+        nodePool: claim.metadata.labels?.[LABEL_NODEPOOL],
+        nodeClaims: [name],
+        nodes: [nodeName],
+      });
+    }
+    return { requeueMs: Math.max(1, Math.min(VOLUME_POLL_MS, deadline - now)), claim };
   }
 
   /** Evicts the next group of pods; returns how many pods still block termination. */

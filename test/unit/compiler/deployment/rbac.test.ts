@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, PolicyV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, PolicyV1Api, StorageV1Api } from '@kubernetes/client-node';
 import { clusterRules, namespaceRules, type RbacRule } from '../../../../compiler/deployment/rbac.ts';
 
 const REPO = fileURLToPath(new URL('../../../..', import.meta.url));
@@ -21,6 +21,8 @@ const METHOD_PERMISSIONS: Readonly<Record<string, readonly Permission[]>> = {
   listNode: ['/nodes:list', '/nodes:watch'],
   listDaemonSetForAllNamespaces: ['apps/daemonsets:list', 'apps/daemonsets:watch'],
   listPodDisruptionBudgetForAllNamespaces: ['policy/poddisruptionbudgets:list', 'policy/poddisruptionbudgets:watch'],
+  listVolumeAttachment: ['storage.k8s.io/volumeattachments:list', 'storage.k8s.io/volumeattachments:watch'],
+  listPersistentVolumeClaimForAllNamespaces: ['/persistentvolumeclaims:list', '/persistentvolumeclaims:watch'],
   readNode: ['/nodes:get'],
   patchNode: ['/nodes:patch'],
   deleteNode: ['/nodes:delete'],
@@ -43,7 +45,7 @@ const CUSTOM_METHOD_VERB: Readonly<Record<string, string>> = {
 };
 
 const API_METHODS = new Set(
-  [CoreV1Api, AppsV1Api, PolicyV1Api, CustomObjectsApi, CoordinationV1Api].flatMap((api) => Object.getOwnPropertyNames(api.prototype)).filter((n) => n !== 'constructor'),
+  [CoreV1Api, AppsV1Api, PolicyV1Api, CustomObjectsApi, CoordinationV1Api, StorageV1Api].flatMap((api) => Object.getOwnPropertyNames(api.prototype)).filter((n) => n !== 'constructor'),
 );
 
 /** A directory's sources, or one file. */
@@ -136,7 +138,7 @@ describe('RBAC rules broader than joinery needs say so', () => {
 
   test('every write RBAC cannot narrow to joinery objects explains what it also allows', () => {
     // Writes on objects that are not joinery's own (NodeClaims, their status, NodePool status, its Lease).
-    const broad = [rule('pods', 'delete'), rule('nodes', 'patch'), rule('events', 'create'), rule('leases', 'create')];
+    const broad = [rule('pods', 'delete'), rule('nodes', 'patch'), rule('events', 'create'), rule('leases', 'create'), rule('nodepools', 'patch'), rule('persistentvolumeclaims', 'list')];
     for (const r of broad) expect(r.broader ?? '').not.toBe('');
     expect(rule('nodes', 'delete').broader).toMatch(/every Node/);
   });

@@ -70,7 +70,13 @@ describe('consequences for running nodes', () => {
     expect(kinds(model([pool('p')]), model([pool('p', (s) => (s.disruption!.consolidationPolicy = 'WhenEmptyOrUnderutilized'))]))).toEqual([
       expect.stringMatching(/^consolidation-more-aggressive p: .*WhenEmpty -> WhenEmptyOrUnderutilized/),
     ]);
-    expect(kinds(model([pool('p'), pool('q')]), model([pool('p')]))).toEqual(['pool-removed q: NodePool q removed: its nodes are drained and terminated, and its pods must fit another pool']);
+    const removed = kinds(model([pool('p'), pool('q')]), model([pool('p')]));
+    expect(removed).toEqual([expect.stringMatching(/^pool-removed q: NodePool q removed: its nodes are replaced in other NodePools and removed, replacements first, at most 10% of the pool's nodes at a time/)]);
+    expect(removed[0]).toMatch(/stays until that no longer holds \(the pool sets no terminationGracePeriod\)/);
+    expect(removed[0]).toMatch(/foreground propagation \(Argo CD's default\) deletes every NodeClaim at once/);
+    // With a terminationGracePeriod, pod blocks do not hold the removal back: the plan says when the pods go.
+    const withTgp = kinds(model([pool('p'), pool('q', (s) => (s.template.spec.terminationGracePeriod = '2h'))]), model([pool('p')]));
+    expect(withTgp[0]).toMatch(/its pods are deleted once the node has drained for terminationGracePeriod 2h/);
   });
 
   test('findings are new unless base has the same rule on the same object and field; line moves do not count', () => {
