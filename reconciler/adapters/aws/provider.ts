@@ -66,6 +66,7 @@ import { chooseCapacityType, createFleetInput, fleetOutcome, type FleetCandidate
 import { LaunchTemplates, blockDevices, launchTemplateData, rootVolumeBytes } from './launch-templates.ts';
 import { SpotPrices, loadOnDemandPrices, type OnDemandPriceTable, type SpotPricing } from './pricing.ts';
 import { UserDataError, bootstrapUserData } from './userdata.ts';
+import { KubeletConfigError, nodeKubeletConfig, type NodeKubeletConfig } from './kubelet-config.ts';
 
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
 
@@ -237,37 +238,50 @@ export class AwsCloudProvider implements CloudProvider {
     for (const s of subnets) this.subnetZones.set(s.id, s.zone);
     const subnetByZone = subnetPerZone(subnets);
 
-    const neededArchs = new Set<'amd64' | 'arm64'>();
+    // A launch template per architecture and per kubelet configuration: max-pods and
+    // kube-reserved differ between instance types (./kubelet-config.ts).
+    const taints = registrationTaints(claim.spec.taints, claim.spec.startupTaints);
+    const templateByType = new Map<string, Promise<string>>();
+    const templateByKey = new Map<string, Promise<string>>();
     for (const t of request.instanceTypes) {
       const arch = t.labels[LABEL_ARCH] as 'amd64' | 'arm64' | undefined;
-      if (arch && amis.byArch.has(arch)) neededArchs.add(arch);
-    }
-    const taints = registrationTaints(claim.spec.taints, claim.spec.startupTaints);
-    const templateByArch = new Map<string, string>();
-    for (const arch of neededArchs) {
-      const ami = amis.byArch.get(arch)!;
+      const ami = arch ? amis.byArch.get(arch) : undefined;
+      if (!arch || !ami) continue;
+      let kubelet: NodeKubeletConfig | undefined;
       let userData: string;
       try {
+        kubelet = amis.family === 'Custom' ? undefined : nodeKubeletConfig(nodeClass.spec?.kubelet, t, className);
+        const key = `${arch}/${canonicalJson(kubelet ?? null)}`;
+        const known = templateByKey.get(key);
+        if (known) {
+          templateByType.set(t.name, known);
+          continue;
+        }
         userData = bootstrapUserData({
           family: amis.family,
           cluster: this.config.bootstrap,
           labels: registrationLabelsOf(claim.metadata.labels),
           taints,
-          maxPods: typeof nodeClass.spec?.kubelet?.maxPods === 'number' ? nodeClass.spec.kubelet.maxPods : undefined,
+          kubelet,
           customUserData: nodeClass.spec?.userData,
           nodeClassName: className,
         });
+        const data = launchTemplateData({ nodeClass, family: amis.family, imageId: ami.id, securityGroupIds, userData });
+        const template = this.launchTemplates.ensure(data, className, claim.metadata.labels?.[LABEL_NODEPOOL] ?? request.tags[TAG_NODEPOOL] ?? '');
+        templateByKey.set(key, template);
+        templateByType.set(t.name, template);
       } catch (err) {
         if (err instanceof UserDataError) throw new LaunchFailedError('InvalidUserData', err.message);
+        if (err instanceof KubeletConfigError) throw new LaunchFailedError('NodeClassNotReady', err.message);
         throw err;
       }
-      const data = launchTemplateData({ nodeClass, family: amis.family, imageId: ami.id, securityGroupIds, userData });
-      templateByArch.set(arch, await this.launchTemplates.ensure(data, className, claim.metadata.labels?.[LABEL_NODEPOOL] ?? request.tags[TAG_NODEPOOL] ?? ''));
     }
+    const templates = new Map<string, string>();
+    await Promise.all([...templateByType].map(async ([type, template]) => templates.set(type, await template)));
 
     const candidates: FleetCandidate[] = [];
     for (const t of request.instanceTypes) {
-      const template = templateByArch.get(t.labels[LABEL_ARCH] ?? '');
+      const template = templates.get(t.name);
       if (!template) continue;
       for (const o of t.offerings) {
         const subnet = subnetByZone.get(o.zone);
@@ -301,7 +315,7 @@ export class AwsCloudProvider implements CloudProvider {
     if (!outcome.launched) {
       const templateGone = outcome.otherErrors.find((e) => e.code.startsWith('InvalidLaunchTemplateName') || e.code.startsWith('InvalidLaunchTemplateId'));
       if (templateGone && !retried) {
-        for (const name of templateByArch.values()) this.launchTemplates.forget(name);
+        for (const name of new Set(templates.values())) this.launchTemplates.forget(name);
         return this.launch(request, uid, true);
       }
       if (outcome.shortOfferings.length > 0) throw new InsufficientCapacityError(outcome.shortOfferings);
