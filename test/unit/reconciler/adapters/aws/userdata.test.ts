@@ -68,11 +68,11 @@ const expectedOnNode = {
 
 describe('every kubelet setting of the EC2NodeClass reaches the node', () => {
   const kubelet = nodeKubeletConfig(everySetting, { capacity: { cpu: 4000, pods: 32 } });
-  test.each(['AL2023', 'AL2'] as const)('%s: the kubelet reads back each setting, podsPerCore included', (family) => {
-    const ud = bootstrapUserData({ family, cluster, labels, taints, kubelet, nodeClassName: 'default' });
-    expect(kubeletConfigFromUserData(ud)).toEqual({ family, ...expectedOnNode, podsPerCore: 8, ...(family === 'AL2' ? { kubeReservedReplaces: true } : {}) });
-  });
-  test('Bottlerocket: the kubelet reads back each setting; podsPerCore, which Bottlerocket lacks, is in max-pods', () => {
+  test('AL2023, AL2 and Bottlerocket: the kubelet reads back each setting (Bottlerocket, which has no pods-per-core, gets its effect in max-pods)', () => {
+    for (const family of ['AL2023', 'AL2'] as const) {
+      const ud = bootstrapUserData({ family, cluster, labels, taints, kubelet, nodeClassName: 'default' });
+      expect(kubeletConfigFromUserData(ud)).toEqual({ family, ...expectedOnNode, podsPerCore: 8, ...(family === 'AL2' ? { kubeReservedReplaces: true } : {}) });
+    }
     const ud = bootstrapUserData({ family: 'Bottlerocket', cluster, labels, taints, kubelet, nodeClassName: 'default' });
     expect(kubeletConfigFromUserData(ud)).toEqual({ family: 'Bottlerocket', ...expectedOnNode });
     expect(ud).toContain('image-gc-high-threshold-percent = "85"');
