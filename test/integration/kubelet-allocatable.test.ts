@@ -5,7 +5,7 @@
 // read as each AMI family's kubelet would: test/env/kubelet-allocatable.ts) and registers
 // the Node with what that kubelet would report. Node.status.allocatable must be exactly the
 // allocatable the solver predicted for the type under those settings.
-import { RegisterImageCommand } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import type { EC2NodeClassKubelet } from '../../core/api/karpenter.ts';
 import { buildInstanceTypes } from '../../core/catalog/instance-types.ts';
 import { parseResourceQuantity } from '../../core/resources/quantity.ts';
@@ -54,12 +54,14 @@ describe('kubelet settings: the allocatable the solver predicts is the allocatab
 
   beforeAll(async () => {
     if (!env.network) throw new Error('these tests need the EC2 network the environment seeds');
-    // AL2 and Bottlerocket images, selected by id with their family (the alias AMIs of the environment are AL2023).
-    const imageOf = async (family: string) =>
-      (await ec2.send(new RegisterImageCommand({ Name: `${id}-${family.toLowerCase()}-x86_64`, Architecture: 'x86_64', RootDeviceName: '/dev/xvda' }))).ImageId!;
+    // AL2 and Bottlerocket classes select one of moto's public x86_64 images by id, with
+    // their family (which formats the user data; the environment's alias AMIs are AL2023).
+    const images = await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], Filters: [{ Name: 'name', Values: ['al2023-ami-2023.*-kernel-6.1-*'] }, { Name: 'architecture', Values: ['x86_64'] }] }));
+    const image = images.Images?.[0]?.ImageId;
+    if (!image) throw new Error("moto's public AL2023 x86_64 image is missing");
     const classes = [];
     for (const c of CASES) {
-      const overrides = c.family === 'AL2023' ? { kubelet: c.kubelet } : { kubelet: c.kubelet, amiFamily: c.family, amiSelectorTerms: [{ id: await imageOf(c.family) }] };
+      const overrides = c.family === 'AL2023' ? { kubelet: c.kubelet } : { kubelet: c.kubelet, amiFamily: c.family, amiSelectorTerms: [{ id: image }] };
       classes.push(nodeClass(`${pool(c)}-class`, env.network.discoveryTag.value, overrides));
     }
     repo = createPolicyRepo();
