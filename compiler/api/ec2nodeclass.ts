@@ -24,7 +24,8 @@ import {
 import { type Duration } from './values.ts';
 import { parseDurationSeconds } from '../../core/disruption/duration.ts';
 import { tryParseQuantity } from '../../core/resources/quantity.ts';
-import { ALIAS_FAMILY_TO_AMI_FAMILY, EC2NODECLASS_KIND, KARPENTER_AWS_API_VERSION, KARPENTER_AWS_GROUP, RESTRICTED_TAG_PREFIX, TAG_DISCOVERY, isRestrictedTag, type AmiAliasFamily, type AmiFamily } from '../../core/contract/index.ts';
+import { isIP } from 'node:net';
+import { ALIAS_FAMILY_TO_AMI_FAMILY, RESERVED_RESOURCES, evictionThresholdProblem, EC2NODECLASS_KIND, KARPENTER_AWS_API_VERSION, KARPENTER_AWS_GROUP, RESTRICTED_TAG_PREFIX, TAG_DISCOVERY, isRestrictedTag, type AmiAliasFamily, type AmiFamily } from '../../core/contract/index.ts';
 
 export type { AmiAliasFamily, AmiFamily };
 /** An EKS-optimized AMI alias, `family@version`: pin a version (`al2023@v20250505`) in production. */
@@ -228,11 +229,30 @@ export class EC2NodeClass extends ApiObject implements JoineryConstruct {
           if (value === undefined || value < 0) issues.push({ field: `kubelet.${field}.${resource}`, message: `"${quantity}" is not a non-negative quantity`, fix: `write it like '100m' or '256Mi'` });
         }
       }
+      for (const field of ['systemReserved', 'kubeReserved'] as const) {
+        for (const resource of Object.keys(k[field] ?? {})) {
+          if (!(RESERVED_RESOURCES as readonly string[]).includes(resource)) issues.push({ field: `kubelet.${field}.${resource}`, message: `"${resource}" is not a resource the kubelet reserves`, fix: `use ${RESERVED_RESOURCES.join(', ')}` });
+        }
+      }
+      for (const field of ['evictionHard', 'evictionSoft'] as const) {
+        for (const [signal, threshold] of Object.entries(k[field] ?? {})) {
+          const problem = evictionThresholdProblem(signal, threshold);
+          if (problem) issues.push({ field: `kubelet.${field}.${signal}`, message: problem, fix: `e.g. ${field}: { 'memory.available': '100Mi', 'nodefs.available': '10%' }` });
+        }
+      }
       for (const [signal, grace] of Object.entries(k.evictionSoftGracePeriod ?? {})) {
         if (parseDurationSeconds(grace) === undefined) issues.push({ field: `kubelet.evictionSoftGracePeriod.${signal}`, message: `"${grace}" is not a duration`, fix: `write it like '1m30s'` });
+        else if (k.evictionSoft?.[signal] === undefined) issues.push({ field: `kubelet.evictionSoftGracePeriod.${signal}`, message: 'has no evictionSoft threshold', fix: `add evictionSoft: { '${signal}': ... } or remove the grace period` });
       }
       for (const signal of Object.keys(k.evictionSoft ?? {})) {
         if (!k.evictionSoftGracePeriod?.[signal]) issues.push({ field: `kubelet.evictionSoft.${signal}`, message: `has no grace period`, fix: `add evictionSoftGracePeriod: { '${signal}': '1m' }` });
+      }
+      for (const [i, ip] of (k.clusterDNS ?? []).entries()) {
+        if (isIP(ip) === 0) issues.push({ field: `kubelet.clusterDNS[${i}]`, message: `"${ip}" is not an IP address`, fix: `give the DNS service's cluster IP, e.g. '10.100.0.10'` });
+      }
+      const typed = Object.entries(k).filter(([key, v]) => key !== 'extra' && v !== undefined);
+      if (typed.length > 0 && !('alias' in p.ami) && p.ami.family === 'Custom') {
+        issues.push({ field: 'kubelet', message: 'kubelet settings cannot reach a node of amiFamily Custom (its user data is used as given)', fix: 'set them in your own user data and remove kubelet, or use an AL2023, AL2 or Bottlerocket AMI' });
       }
     }
     return issues;

@@ -44,7 +44,8 @@ const LT_METADATA = 'test/unit/reconciler/adapters/aws/launch-templates.test.ts 
 const LT_MISC = 'test/unit/reconciler/adapters/aws/launch-templates.test.ts › associatePublicIPAddress, detailedMonitoring and instanceProfile reach the template';
 const AMI_FAMILY = 'test/unit/reconciler/adapters/aws/userdata.test.ts › AL2 (bootstrap.sh) › bootstrap.sh with the cluster, and kubelet flags the kubelet reads back';
 const USER_DATA = "test/unit/reconciler/adapters/aws/userdata.test.ts › AL2023 (nodeadm) › the class's own user data comes first, as MIME parts";
-const MAX_PODS = 'test/unit/reconciler/adapters/aws/userdata.test.ts › AL2023 (nodeadm) › a NodeConfig with the cluster, the kubelet config and flags';
+const KUBELET_ALLOCATABLE = 'test/unit/reconciler/adapters/aws/kubelet-config.test.ts › the allocatable the solver predicts is the allocatable the kubelet reports › across instance types, AMI families and kubelet settings (property)';
+const KUBELET_REACHES_NODE = 'test/unit/reconciler/adapters/aws/userdata.test.ts › every kubelet setting of the EC2NodeClass reaches the node › AL2023, AL2 and Bottlerocket: the kubelet reads back each setting (Bottlerocket, which has no pods-per-core, gets its effect in max-pods)';
 const CLASS_TAGS = "test/unit/behaviour/nodeclass-tags.test.ts › an EC2NodeClass's tags are on every instance launched for it; joinery's own tags win";
 const SEL_AMI_ID = 'test/integration/nodeclass-selectors.test.ts › spec.amiSelectorTerms › an AMI selected by id resolves to exactly that image';
 const SEL_AMI_NAME = 'test/integration/nodeclass-selectors.test.ts › spec.amiSelectorTerms › AMIs selected by name (exact or a pattern) resolve to exactly the matching images, per architecture';
@@ -140,10 +141,21 @@ const EC2NODECLASS: Record<string, FieldRow> = {
   'spec.instanceProfile': yes(LT_MISC),
   'spec.instanceStorePolicy': no(),
   'spec.ipPrefixCount': no(),
-  'spec.kubelet': yes(MAX_PODS),
+  'spec.kubelet': yes(KUBELET_ALLOCATABLE),
   // spec.kubelet is a free map in the CRD: its keys are listed here, the rest fall under `*`.
-  'spec.kubelet.maxPods': yes(MAX_PODS),
-  'spec.kubelet.*': no('only maxPods reaches the node; kubeReserved, systemReserved, evictionHard and podsPerCore only shape the predicted allocatable'),
+  'spec.kubelet.clusterDNS': yes(KUBELET_REACHES_NODE),
+  'spec.kubelet.cpuCFSQuota': yes(KUBELET_REACHES_NODE),
+  'spec.kubelet.evictionHard': yes(KUBELET_ALLOCATABLE),
+  'spec.kubelet.evictionMaxPodGracePeriod': yes(KUBELET_REACHES_NODE),
+  'spec.kubelet.evictionSoft': yes(KUBELET_REACHES_NODE),
+  'spec.kubelet.evictionSoftGracePeriod': yes(KUBELET_REACHES_NODE),
+  'spec.kubelet.imageGCHighThresholdPercent': yes(KUBELET_REACHES_NODE),
+  'spec.kubelet.imageGCLowThresholdPercent': yes(KUBELET_REACHES_NODE),
+  'spec.kubelet.kubeReserved': yes(KUBELET_ALLOCATABLE),
+  'spec.kubelet.maxPods': yes(KUBELET_ALLOCATABLE),
+  'spec.kubelet.podsPerCore': yes(KUBELET_ALLOCATABLE),
+  'spec.kubelet.systemReserved': yes(KUBELET_ALLOCATABLE),
+  'spec.kubelet.*': no('a KubeletConfiguration field joinery does not write to the node (it writes the twelve above)'),
   'spec.metadataOptions': yes(LT_METADATA),
   'spec.metadataOptions.httpEndpoint': yes(LT_METADATA),
   'spec.metadataOptions.httpProtocolIPv6': yes(LT_METADATA),

@@ -1,8 +1,11 @@
 // What a node of an instance type can give to pods on EKS: the kubelet's capacity,
 // minus kube-reserved, system-reserved and the hard eviction thresholds, with max-pods
-// from the ENI limits. These are the formulas of the EKS AMIs and of Karpenter's AWS
+// from the ENI limits (min podsPerCore x vCPU). The reconciler writes these same values
+// (max-pods, kube-reserved, eviction-hard) into each node's user data, so the node
+// reports exactly the allocatable predicted here. These are the formulas of the EKS AMIs and of Karpenter's AWS
 // provider (which reproduces them to predict a node before it exists).
 
+import { parseResourceQuantity } from '../resources/quantity.ts';
 import type { ResourceList } from '../resources/resource-list.ts';
 
 const MiB = 2 ** 20;
@@ -15,10 +18,14 @@ export interface KubeletSettings {
   podsPerCore?: number;
   /** ENIs reserved for other uses (Karpenter's RESERVED_ENIS, e.g. custom networking). */
   reservedENIs?: number;
+  /** Per resource: a key given here replaces the EKS default of that key only (as nodeadm and Bottlerocket merge). */
   kubeReserved?: ResourceList;
   systemReserved?: ResourceList;
-  /** Hard eviction thresholds: memory in bytes; nodefs as a fraction of ephemeral storage. */
-  evictionHard?: { memoryBytes?: number; nodefsFraction?: number };
+  /**
+   * Hard eviction thresholds as the kubelet reads them (signal -> "100Mi" or "10%"); a
+   * signal not given keeps the kubelet's default (joinery writes the merged map to the node).
+   */
+  evictionHard?: Readonly<Record<string, string>>;
   /** Size of the root volume that backs ephemeral storage. Default 20 GiB (EC2NodeClass default). */
   ephemeralStorageBytes?: number;
   /** Share of memory the hypervisor and firmware keep (Karpenter VM_MEMORY_OVERHEAD_PERCENT). Default 0.075. */
@@ -57,6 +64,45 @@ function eksKubeReservedMemoryBytes(maxPods: number): number {
   return (11 * maxPods + 255) * MiB;
 }
 
+/**
+ * kube-reserved of a node with `vcpu` cores and `pods` max pods: the EKS AMIs' defaults
+ * (cpu by tiers, memory 11Mi per pod + 255Mi, ephemeral-storage 1Gi), each replaced by
+ * the class's own value for that resource when it gives one.
+ */
+export function eksKubeReserved(vcpu: number, pods: number, given: ResourceList = {}): ResourceList {
+  return { cpu: eksKubeReservedCpuMillis(vcpu), memory: eksKubeReservedMemoryBytes(pods), 'ephemeral-storage': GiB, ...given };
+}
+
+/** The kubelet's default hard eviction thresholds (KubeletConfiguration evictionHard). */
+export const KUBELET_DEFAULT_EVICTION_HARD: Readonly<Record<string, string>> = {
+  'memory.available': '100Mi',
+  'nodefs.available': '10%',
+  'nodefs.inodesFree': '5%',
+  'imagefs.available': '15%',
+};
+
+/**
+ * The hard eviction thresholds a node gets: the kubelet's defaults with the class's
+ * signals over them. (The kubelet itself sets every signal left out of a partial map to
+ * 0, so joinery writes this merged map to the node, and predicts with it.)
+ */
+export function evictionHardSignals(given: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  return given ? { ...KUBELET_DEFAULT_EVICTION_HARD, ...given } : { ...KUBELET_DEFAULT_EVICTION_HARD };
+}
+
+/**
+ * A threshold's amount for a resource of `capacity` as the kubelet computes it: a
+ * quantity as is; a percentage parsed to float32 and truncated after multiplying
+ * (pkg/kubelet/eviction/api GetThresholdQuantity).
+ */
+export function evictionThresholdAmount(threshold: string, capacity: number): number {
+  const text = threshold.trim();
+  if (text.endsWith('%')) {
+    const fraction = Math.fround(Math.fround(Number(text.slice(0, -1))) / 100);
+    return Math.trunc(capacity * fraction);
+  }
+  return parseResourceQuantity('memory', text);
+}
 export interface NodeResources {
   capacity: ResourceList;
   allocatable: ResourceList;
@@ -79,15 +125,14 @@ export function eksNodeResources(
     'ephemeral-storage': ephemeral,
     ...(hw.extended ?? {}),
   };
-  const kubeReserved: ResourceList = kubelet.kubeReserved ?? {
-    cpu: eksKubeReservedCpuMillis(hw.vcpu),
-    memory: eksKubeReservedMemoryBytes(pods),
-    'ephemeral-storage': GiB,
-  };
+  const kubeReserved = eksKubeReserved(hw.vcpu, pods, kubelet.kubeReserved);
   const systemReserved = kubelet.systemReserved ?? {};
+  // Only the hard thresholds: the kubelet's allocatable leaves soft ones out (Karpenter
+  // subtracts soft ones too; joinery predicts what the node will report).
+  const hard = evictionHardSignals(kubelet.evictionHard);
   const eviction: ResourceList = {
-    memory: kubelet.evictionHard?.memoryBytes ?? 100 * MiB,
-    'ephemeral-storage': Math.ceil(ephemeral * (kubelet.evictionHard?.nodefsFraction ?? 0.1)),
+    memory: evictionThresholdAmount(hard['memory.available'] ?? '0', memory),
+    'ephemeral-storage': evictionThresholdAmount(hard['nodefs.available'] ?? '0', ephemeral),
   };
   const allocatable: ResourceList = {};
   for (const [k, v] of Object.entries(capacity)) {

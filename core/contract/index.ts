@@ -11,3 +11,4 @@ export * from './tags.ts';
 export * from './conditions.ts';
 export * from './disruption.ts';
 export * from './ami.ts';
+export * from './kubelet.ts';

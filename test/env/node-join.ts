@@ -3,6 +3,7 @@
 // This module decides nothing a reconciler should; it stands in for the machine booting.
 import { readFileSync } from 'node:fs';
 import type { Node, Taint } from '../../core/api/k8s.ts';
+import { kubeletConfigFromUserData, kubeletNodeResources, type KubeletNodeResources } from './kubelet-allocatable.ts';
 
 /** The annotation kwok's `--manage-nodes-with-annotation-selector` matches. */
 export const KWOK_MANAGED_ANNOTATION = { key: 'kwok.x-k8s.io/node', value: 'fake' } as const;
@@ -72,60 +73,21 @@ export interface BootedInstance {
   userData?: string;
 }
 
-/** EKS max-pods with the VPC CNI and no prefix delegation: ENIs x (IPv4 per ENI - 1) + 2. */
-function maxPods(t: InstanceTypeFacts): number {
-  return t.maxNetworkInterfaces * (t.ipv4PerInterface - 1) + 2;
-}
-
-/**
- * kube-reserved CPU as the EKS AMIs compute it (and Karpenter assumes): 6% of the first
- * core, 1% of the second, 0.5% of the third and fourth, 0.25% of every core above four.
- */
-function kubeReservedMillicores(vcpu: number): number {
-  const steps: [upTo: number, fraction: number][] = [[1, 0.06], [2, 0.01], [4, 0.005], [Infinity, 0.0025]];
-  let reserved = 0;
-  let previous = 0;
-  for (const [upTo, fraction] of steps) {
-    const cores = Math.max(0, Math.min(vcpu, upTo) - previous);
-    reserved += cores * 1000 * fraction;
-    previous = upTo;
-    if (vcpu <= upTo) break;
-  }
-  return Math.round(reserved);
-}
-
-/** Root volume the EKS AMIs get by default (Karpenter's default blockDeviceMappings: 20Gi). */
-const EPHEMERAL_STORAGE_GIB = 20;
-
 interface NodeResources {
   capacity: Record<string, string>;
   allocatable: Record<string, string>;
 }
 
-/**
- * Capacity from the instance type; allocatable after the EKS AMI's kube-reserved
- * (CPU as above, memory 11Mi per pod + 255Mi, ephemeral storage 1Gi) and the kubelet's
- * default hard eviction thresholds (memory 100Mi, nodefs 10%).
- */
-function nodeResources(t: InstanceTypeFacts): NodeResources {
-  const pods = maxPods(t);
-  const cpuMillis = t.vcpu * 1000 - kubeReservedMillicores(t.vcpu);
-  const memoryMiB = t.memoryMiB - (11 * pods + 255) - 100;
-  const storageMiB = EPHEMERAL_STORAGE_GIB * 1024 - 1024 - Math.ceil(EPHEMERAL_STORAGE_GIB * 1024 * 0.1);
-  return {
-    capacity: {
-      cpu: String(t.vcpu),
-      memory: `${t.memoryMiB}Mi`,
-      pods: String(pods),
-      'ephemeral-storage': `${EPHEMERAL_STORAGE_GIB}Gi`,
-    },
-    allocatable: {
-      cpu: `${cpuMillis}m`,
-      memory: `${memoryMiB}Mi`,
-      pods: String(pods),
-      'ephemeral-storage': `${storageMiB}Mi`,
-    },
-  };
+/** What the kubelet reports, from the instance type and the kubelet settings of the user data (./kubelet-allocatable.ts). */
+function nodeResources(t: InstanceTypeFacts, userData: string | undefined): NodeResources {
+  const { capacity, allocatable } = kubeletNodeResources(t, kubeletConfigFromUserData(userData));
+  const quantities = (r: KubeletNodeResources['capacity']) => ({
+    cpu: `${r.cpu}m`,
+    memory: String(r.memory),
+    pods: String(r.pods),
+    'ephemeral-storage': String(r['ephemeral-storage']),
+  });
+  return { capacity: quantities(capacity), allocatable: quantities(allocatable) };
 }
 
 /** `--node-labels=a=b,c=d` and `--register-with-taints=k=v:Effect,k2:Effect` found in user data. */
@@ -173,7 +135,7 @@ export function nodeForInstance(instance: BootedInstance, type: InstanceTypeFact
     const value = instance.tags[key];
     if (value !== undefined) labels[key] = value;
   }
-  const { capacity, allocatable } = nodeResources(type);
+  const { capacity, allocatable } = nodeResources(type, instance.userData);
   const addresses = [
     ...(instance.privateIpAddress ? [{ type: 'InternalIP', address: instance.privateIpAddress }] : []),
     { type: 'Hostname', address: name },

@@ -12,7 +12,8 @@ import {
 import type { EC2NodeClassKubelet } from '../../../core/api/karpenter.ts';
 import type { KubeletSettings } from '../../../core/catalog/eks.ts';
 import type { RawInstanceType } from '../../../core/catalog/raw-catalog.ts';
-import { parseQuantity, parseResourceQuantity } from '../../../core/resources/quantity.ts';
+import { parseResourceQuantity } from '../../../core/resources/quantity.ts';
+import { evictionThresholdProblem } from '../../../core/contract/kubelet.ts';
 import type { ResourceList } from '../../../core/resources/resource-list.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { Ec2Calls } from './calls.ts';
@@ -134,7 +135,8 @@ function resourceMap(value: unknown, field: string): ResourceList | undefined {
 /**
  * The kubelet settings of an EC2NodeClass (spec.kubelet) that change what a node gives
  * to pods: maxPods, podsPerCore, kubeReserved, systemReserved and evictionHard (memory
- * and nodefs), so predicted allocatable matches what the node will report.
+ * and nodefs, quantities or percentages), so predicted allocatable matches what the node
+ * will report.
  */
 export function kubeletSettings(kubelet: EC2NodeClassKubelet | undefined, rootVolumeBytes: number | undefined): KubeletSettings {
   const k = (kubelet ?? {}) as Record<string, unknown>;
@@ -145,14 +147,16 @@ export function kubeletSettings(kubelet: EC2NodeClassKubelet | undefined, rootVo
   if (kubeReserved) settings.kubeReserved = kubeReserved;
   const systemReserved = resourceMap(k.systemReserved, 'spec.kubelet.systemReserved');
   if (systemReserved) settings.systemReserved = systemReserved;
-  const hard = k.evictionHard as Record<string, string> | undefined;
-  if (hard && typeof hard === 'object') {
-    const memory = hard['memory.available'];
-    const nodefs = hard['nodefs.available'];
-    settings.evictionHard = {
-      ...(memory && !memory.endsWith('%') ? { memoryBytes: parseQuantity(memory) } : {}),
-      ...(nodefs?.endsWith('%') ? { nodefsFraction: Number(nodefs.slice(0, -1)) / 100 } : {}),
-    };
+  const hard = k.evictionHard;
+  if (hard !== undefined && hard !== null) {
+    if (typeof hard !== 'object') throw new Error('spec.kubelet.evictionHard must be a map of eviction signals to thresholds');
+    const signals: Record<string, string> = {};
+    for (const [signal, threshold] of Object.entries(hard as Record<string, unknown>)) {
+      const problem = evictionThresholdProblem(signal, threshold);
+      if (problem) throw new Error(`spec.kubelet.evictionHard.${signal} ${problem}`);
+      signals[signal] = threshold as string;
+    }
+    settings.evictionHard = signals;
   }
   if (rootVolumeBytes !== undefined) settings.ephemeralStorageBytes = rootVolumeBytes;
   return settings;

@@ -77,6 +77,7 @@ import { chooseCapacityType, createFleetInput, fleetOutcome, type FleetCandidate
 import { LaunchTemplates, blockDevices, launchTemplateData, rootVolumeBytes } from './launch-templates.ts';
 import { SpotPrices, loadOnDemandPrices, type OnDemandPriceTable, type SpotPricing } from './pricing.ts';
 import { UserDataError, bootstrapUserData } from './userdata.ts';
+import { KubeletConfigError, nodeKubeletConfig, type NodeKubeletConfig } from './kubelet-config.ts';
 
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
 
@@ -264,38 +265,52 @@ export class AwsCloudProvider implements CloudProvider {
     for (const s of subnets) this.subnetZones.set(s.id, s.zone);
     const subnetByZone = subnetPerZone(subnets);
 
-    // One launch template per AMI: each instance type launches with the AMI of its arch and variant.
+    // A launch template per AMI and per kubelet configuration: each instance type launches
+    // with the AMI of its arch and variant, and max-pods and kube-reserved differ between
+    // instance types (./kubelet-config.ts).
+    const taints = registrationTaints(claim.spec.taints, claim.spec.startupTaints);
     const amiByType = new Map<string, ResolvedAmi>();
+    const templateByType = new Map<string, Promise<string>>();
+    const templateByKey = new Map<string, Promise<string>>();
     for (const t of request.instanceTypes) {
       const ami = amiForInstanceType(amis, t.labels);
-      if (ami) amiByType.set(t.name, ami);
-    }
-    const taints = registrationTaints(claim.spec.taints, claim.spec.startupTaints);
-    const templateByAmi = new Map<string, string>();
-    for (const ami of new Map([...amiByType.values()].map((a) => [a.id, a])).values()) {
+      if (!ami) continue;
+      amiByType.set(t.name, ami);
+      let kubelet: NodeKubeletConfig | undefined;
       let userData: string;
       try {
+        kubelet = amis.family === 'Custom' ? undefined : nodeKubeletConfig(nodeClass.spec?.kubelet, t, className);
+        const key = `${ami.id}/${canonicalJson(kubelet ?? null)}`;
+        const known = templateByKey.get(key);
+        if (known) {
+          templateByType.set(t.name, known);
+          continue;
+        }
         userData = bootstrapUserData({
           family: amis.family,
           cluster: this.config.bootstrap,
           labels: registrationLabelsOf(claim.metadata.labels),
           taints,
-          maxPods: typeof nodeClass.spec?.kubelet?.maxPods === 'number' ? nodeClass.spec.kubelet.maxPods : undefined,
+          kubelet,
           customUserData: nodeClass.spec?.userData,
           nodeClassName: className,
         });
+        const data = launchTemplateData({ nodeClass, family: amis.family, imageId: ami.id, securityGroupIds, userData, instanceProfile });
+        const template = this.launchTemplates.ensure(data, className, claim.metadata.labels?.[LABEL_NODEPOOL] ?? request.tags[TAG_NODEPOOL] ?? '');
+        templateByKey.set(key, template);
+        templateByType.set(t.name, template);
       } catch (err) {
         if (err instanceof UserDataError) throw new LaunchFailedError('InvalidUserData', err.message);
+        if (err instanceof KubeletConfigError) throw new LaunchFailedError('NodeClassNotReady', err.message);
         throw err;
       }
-      const data = launchTemplateData({ nodeClass, family: amis.family, imageId: ami.id, securityGroupIds, userData, instanceProfile });
-      templateByAmi.set(ami.id, await this.launchTemplates.ensure(data, className, claim.metadata.labels?.[LABEL_NODEPOOL] ?? request.tags[TAG_NODEPOOL] ?? ''));
     }
+    const templates = new Map<string, string>();
+    await Promise.all([...templateByType].map(async ([type, template]) => templates.set(type, await template)));
 
     const candidates: FleetCandidate[] = [];
     for (const t of request.instanceTypes) {
-      const ami = amiByType.get(t.name);
-      const template = ami && templateByAmi.get(ami.id);
+      const template = templates.get(t.name);
       if (!template) continue;
       for (const o of t.offerings) {
         const subnet = subnetByZone.get(o.zone);
@@ -329,7 +344,7 @@ export class AwsCloudProvider implements CloudProvider {
     if (!outcome.launched) {
       const templateGone = outcome.otherErrors.find((e) => e.code.startsWith('InvalidLaunchTemplateName') || e.code.startsWith('InvalidLaunchTemplateId'));
       if (templateGone && !retried) {
-        for (const name of templateByAmi.values()) this.launchTemplates.forget(name);
+        for (const name of new Set(templates.values())) this.launchTemplates.forget(name);
         return this.launch(request, uid, true);
       }
       if (outcome.shortOfferings.length > 0) throw new InsufficientCapacityError(outcome.shortOfferings);

@@ -2,11 +2,16 @@
 // NodeClaim describes. Labels and taints are passed to the kubelet at registration
 // (--node-labels, --register-with-taints), with karpenter.sh/unregistered:NoExecute so no
 // pod lands before the lifecycle controller has synced the claim onto the Node, exactly
-// as Karpenter's AWS provider bootstraps nodes. The class's own spec.userData is merged
+// as Karpenter's AWS provider bootstraps nodes. The kubelet settings go where each family
+// reads them: AL2023 the NodeConfig's spec.kubelet.config, AL2 bootstrap.sh's
+// --kubelet-extra-args, Bottlerocket settings.kubernetes (max-pods carries podsPerCore's
+// effect there: Bottlerocket has no pods-per-core setting). The class's own spec.userData is merged
 // in (AL2, AL2023: as MIME parts before ours) or used verbatim (Custom).
 
+import { stringify } from 'yaml';
 import type { NodeClaimTaint } from '../../../core/api/karpenter.ts';
 import type { AmiFamily } from '../../../core/contract/ami.ts';
+import type { NodeKubeletConfig } from './kubelet-config.ts';
 
 export interface ClusterBootstrap {
   readonly name: string;
@@ -25,7 +30,8 @@ export interface BootstrapOptions {
   readonly cluster: ClusterBootstrap;
   readonly labels: Readonly<Record<string, string>>;
   readonly taints: readonly NodeClaimTaint[];
-  readonly maxPods?: number;
+  /** The node's kubelet settings (./kubelet-config.ts); none = the AMI's defaults. */
+  readonly kubelet?: NodeKubeletConfig;
   /** The EC2NodeClass's spec.userData, if any. */
   readonly customUserData?: string;
   /** For errors: the class name. */
@@ -119,8 +125,22 @@ function yamlString(s: string): string {
   return JSON.stringify(s);
 }
 
+/** The KubeletConfiguration fields of the node, keys sorted (as Karpenter's YAML marshalling sorts them). */
+function kubeletConfigObject(o: BootstrapOptions): Record<string, unknown> {
+  const k = o.kubelet;
+  const dns = k?.clusterDNS ?? (o.cluster.dnsClusterIP ? [o.cluster.dnsClusterIP] : undefined);
+  const config: Record<string, unknown> = { ...(k ?? {}), ...(dns ? { clusterDNS: dns } : {}) };
+  const sorted = (v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([kk, vv]) => [kk, sorted(vv)])) : v;
+  return sorted(config) as Record<string, unknown>;
+}
+
 function al2023(o: BootstrapOptions): string {
   const flags = [labelFlag(o.labels), taintFlag(o.taints)].filter((f): f is string => f !== undefined);
+  const config = kubeletConfigObject(o);
+  const configLines = Object.keys(config).length
+    ? stringify(config, { lineWidth: 0 }).replace(/\n$/, '').split('\n').map((l) => `      ${l}`)
+    : ['      {}'];
   const lines = [
     'apiVersion: node.eks.aws/v1alpha1',
     'kind: NodeConfig',
@@ -132,9 +152,7 @@ function al2023(o: BootstrapOptions): string {
     `    name: ${yamlString(o.cluster.name)}`,
     '  kubelet:',
     '    config:',
-    ...(o.maxPods !== undefined ? [`      maxPods: ${o.maxPods}`] : []),
-    ...(o.cluster.dnsClusterIP ? ['      clusterDNS:', `      - ${yamlString(o.cluster.dnsClusterIP)}`] : []),
-    ...(o.maxPods === undefined && !o.cluster.dnsClusterIP ? ['      {}'] : []),
+    ...configLines,
     '    flags:',
     // Plain scalars, as Karpenter writes them: nodeadm hands them to the kubelet verbatim.
     ...flags.map((f) => `    - ${f}`),
@@ -143,18 +161,47 @@ function al2023(o: BootstrapOptions): string {
   return mime([...(o.customUserData ? mimeParts(o.customUserData, o.nodeClassName) : []), ours]);
 }
 
+/** `name="k1<sep>v1,k2<sep>v2"`, keys sorted; undefined for an absent or empty map. */
+function mapFlag(name: string, map: Readonly<Record<string, string>> | undefined, sep: string): string | undefined {
+  const entries = Object.entries(map ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+  return entries.length ? `${name}="${entries.map(([k, v]) => `${k}${sep}${v}`).join(',')}"` : undefined;
+}
+
+/** The kubelet's own flags for the node's settings (AL2 --kubelet-extra-args, Windows -KubeletExtraArgs), as Karpenter writes them. */
+function kubeletFlags(o: BootstrapOptions): string[] {
+  const k = o.kubelet;
+  return [
+    labelFlag(o.labels),
+    taintFlag(o.taints),
+    k ? `--max-pods=${k.maxPods}` : undefined,
+    k?.podsPerCore !== undefined ? `--pods-per-core=${k.podsPerCore}` : undefined,
+    mapFlag('--system-reserved', k?.systemReserved, '='),
+    mapFlag('--kube-reserved', k?.kubeReserved, '='),
+    mapFlag('--eviction-hard', k?.evictionHard, '<'),
+    mapFlag('--eviction-soft', k?.evictionSoft, '<'),
+    mapFlag('--eviction-soft-grace-period', k?.evictionSoftGracePeriod, '='),
+    k?.evictionMaxPodGracePeriod !== undefined ? `--eviction-max-pod-grace-period=${k.evictionMaxPodGracePeriod}` : undefined,
+    k?.imageGCHighThresholdPercent !== undefined ? `--image-gc-high-threshold=${k.imageGCHighThresholdPercent}` : undefined,
+    k?.imageGCLowThresholdPercent !== undefined ? `--image-gc-low-threshold=${k.imageGCLowThresholdPercent}` : undefined,
+    k?.cpuCFSQuota !== undefined ? `--cpu-cfs-quota=${k.cpuCFSQuota}` : undefined,
+    // bootstrap.sh's --dns-cluster-ip takes one address; the kubelet's flag takes them all.
+    k?.clusterDNS && k.clusterDNS.length > 1 ? `--cluster-dns=${k.clusterDNS.join(',')}` : undefined,
+  ].filter((f): f is string => f !== undefined);
+}
+
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'"'"'`)}'`;
 }
 
 function al2(o: BootstrapOptions): string {
-  const extra = [labelFlag(o.labels), taintFlag(o.taints), o.maxPods !== undefined ? `--max-pods=${o.maxPods}` : undefined].filter(Boolean).join(' ');
+  const extra = kubeletFlags(o).join(' ');
+  const dns = o.kubelet?.clusterDNS?.[0] ?? o.cluster.dnsClusterIP;
   const script = [
     '#!/bin/bash -xe',
     'exec > >(tee /var/log/user-data.log|logger -t user-data -s 2>/dev/console) 2>&1',
     `/etc/eks/bootstrap.sh ${shellQuote(o.cluster.name)} --apiserver-endpoint ${shellQuote(o.cluster.endpoint)} --b64-cluster-ca ${shellQuote(o.cluster.certificateAuthority)} \\`,
-    ...(o.cluster.dnsClusterIP ? [`--dns-cluster-ip ${shellQuote(o.cluster.dnsClusterIP)} \\`] : []),
-    ...(o.maxPods !== undefined ? ['--use-max-pods false \\'] : []),
+    ...(dns ? [`--dns-cluster-ip ${shellQuote(dns)} \\`] : []),
+    ...(o.kubelet ? ['--use-max-pods false \\'] : []),
     `--kubelet-extra-args ${shellQuote(extra)}`,
   ].join('\n');
   return mime([...(o.customUserData ? mimeParts(o.customUserData, o.nodeClassName) : []), { contentType: 'text/x-shellscript; charset="us-ascii"', body: script }]);
@@ -164,13 +211,23 @@ function tomlString(s: string): string {
   return JSON.stringify(s);
 }
 
+/** The [settings.kubernetes.*] tables joinery writes for Bottlerocket. */
+const BOTTLEROCKET_TABLES = ['node-labels', 'node-taints', 'system-reserved', 'kube-reserved', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period'];
+
+function tomlTable(name: string, map: Readonly<Record<string, string>> | undefined): string[] {
+  if (!map) return [];
+  return ['', `[settings.kubernetes.${name}]`, ...Object.entries(map).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${tomlString(k)} = ${tomlString(v)}`)];
+}
+
 function bottlerocket(o: BootstrapOptions): string {
   const custom = o.customUserData ?? '';
-  for (const table of ['[settings.kubernetes]', '[settings.kubernetes.node-labels]', '[settings.kubernetes.node-taints]']) {
+  for (const table of ['[settings.kubernetes]', ...BOTTLEROCKET_TABLES.map((t) => `[settings.kubernetes.${t}]`)]) {
     if (custom.includes(table)) {
       throw new UserDataError(o.nodeClassName, `defines ${table}, which joinery writes for Bottlerocket`, 'move those settings into the EC2NodeClass (kubelet, NodePool labels and taints) or use amiFamily Custom');
     }
   }
+  const k = o.kubelet;
+  const dns = k?.clusterDNS ?? (o.cluster.dnsClusterIP ? [o.cluster.dnsClusterIP] : []);
   const byKey = new Map<string, string[]>();
   for (const t of o.taints) byKey.set(t.key, [...(byKey.get(t.key) ?? []), `${t.value ?? ''}:${t.effect}`]);
   const lines = [
@@ -178,20 +235,30 @@ function bottlerocket(o: BootstrapOptions): string {
     `api-server = ${tomlString(o.cluster.endpoint)}`,
     `cluster-certificate = ${tomlString(o.cluster.certificateAuthority)}`,
     `cluster-name = ${tomlString(o.cluster.name)}`,
-    ...(o.cluster.dnsClusterIP ? [`cluster-dns-ip = ${tomlString(o.cluster.dnsClusterIP)}`] : []),
-    ...(o.maxPods !== undefined ? [`max-pods = ${o.maxPods}`] : []),
+    ...(dns.length === 1 ? [`cluster-dns-ip = ${tomlString(dns[0]!)}`] : dns.length > 1 ? [`cluster-dns-ip = [${dns.map(tomlString).join(', ')}]`] : []),
+    ...(k ? [`max-pods = ${k.maxPods}`] : []),
+    ...(k?.evictionMaxPodGracePeriod !== undefined ? [`eviction-max-pod-grace-period = ${k.evictionMaxPodGracePeriod}`] : []),
+    // Strings, as Karpenter writes them (Bottlerocket's model takes the percentage as text).
+    ...(k?.imageGCHighThresholdPercent !== undefined ? [`image-gc-high-threshold-percent = ${tomlString(String(k.imageGCHighThresholdPercent))}`] : []),
+    ...(k?.imageGCLowThresholdPercent !== undefined ? [`image-gc-low-threshold-percent = ${tomlString(String(k.imageGCLowThresholdPercent))}`] : []),
+    ...(k?.cpuCFSQuota !== undefined ? [`cpu-cfs-quota-enforced = ${k.cpuCFSQuota}`] : []),
     '',
     '[settings.kubernetes.node-labels]',
-    ...registrationLabels(o.labels).map(([k, v]) => `${tomlString(k)} = ${tomlString(v)}`),
+    ...registrationLabels(o.labels).map(([key, v]) => `${tomlString(key)} = ${tomlString(v)}`),
     '',
     '[settings.kubernetes.node-taints]',
-    ...[...byKey].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, vs]) => `${tomlString(k)} = [${vs.map(tomlString).join(', ')}]`),
+    ...[...byKey].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, vs]) => `${tomlString(key)} = [${vs.map(tomlString).join(', ')}]`),
+    ...tomlTable('system-reserved', k?.systemReserved),
+    ...tomlTable('kube-reserved', k?.kubeReserved),
+    ...tomlTable('eviction-hard', k?.evictionHard),
+    ...tomlTable('eviction-soft', k?.evictionSoft),
+    ...tomlTable('eviction-soft-grace-period', k?.evictionSoftGracePeriod),
   ];
   return `${custom ? `${custom.replace(/\n*$/, '')}\n\n` : ''}${lines.join('\n')}\n`;
 }
 
 function windows(o: BootstrapOptions): string {
-  const extra = [labelFlag(o.labels), taintFlag(o.taints), o.maxPods !== undefined ? `--max-pods=${o.maxPods}` : undefined].filter(Boolean).join(' ');
+  const extra = kubeletFlags(o).join(' ');
   const ps = (s: string) => `'${s.replace(/'/g, "''")}'`;
   return [
     '<powershell>',

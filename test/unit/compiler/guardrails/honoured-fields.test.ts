@@ -42,7 +42,8 @@ test('no field is neither honoured nor refused (spec.role is honoured: instance 
 test('rows: list indices are dropped, a free map falls back to its `*` row', () => {
   expect(tablePath('spec.template.spec.taints[2].key')).toBe('spec.template.spec.taints[].key');
   expect(fieldRow('EC2NodeClass', 'spec.kubelet.maxPods')?.honoured).toBe(true);
-  expect(fieldRow('EC2NodeClass', 'spec.kubelet.kubeReserved')?.honoured).toBe(false);
+  expect(fieldRow('EC2NodeClass', 'spec.kubelet.kubeReserved')?.honoured).toBe(true);
+  expect(fieldRow('EC2NodeClass', 'spec.kubelet.containerLogMaxSize')?.honoured).toBe(false);
   expect(fieldRow('NodePool', 'spec.replicas')?.honoured).toBe(false);
   expect(fieldRow('NodePool', 'spec.disruption.consolidationPolicy')?.refusedValues).toHaveProperty('Balanced');
 });

@@ -34,8 +34,7 @@ describe('refused fields', () => {
     ['spec.capacityReservationSelectorTerms', { capacityReservations: [{ id: 'cr-0123456789abcdef0' }] }],
     ['spec.placementGroupSelector', { spec: { placementGroupSelector: { name: 'pg' } } }],
     ['spec.networkInterfaces', { spec: { networkInterfaces: [{ networkCardIndex: 0, deviceIndex: 0, interfaceType: 'interface' }] } }],
-    ['spec.kubelet.kubeReserved', { kubelet: { kubeReserved: { cpu: '100m' } } }],
-    ['spec.kubelet.evictionHard', { kubelet: { evictionHard: { 'memory.available': '100Mi' } } }],
+    ['spec.kubelet.containerLogMaxSize', { kubelet: { extra: { containerLogMaxSize: '50Mi' } } }],
   ];
   test.each(CLASS_CASES)('%s fails the compile at the EC2NodeClass line, naming the field and the fix', (field, props) => {
     const { result, classLine, refused } = compileWith(props);
@@ -72,10 +71,23 @@ describe('refused fields', () => {
 });
 
 describe('honoured fields', () => {
-  test('compile with no finding: kubelet maxPods, block devices, metadata options, tags, user data, taints, weight, budgets', () => {
+  test('compile with no finding: every kubelet setting joinery writes to the node, block devices, metadata options, tags, user data, taints, weight, budgets', () => {
     const { result, refused } = compileWith(
       {
-        kubelet: { maxPods: 58 },
+        kubelet: {
+          maxPods: 58,
+          podsPerCore: 10,
+          systemReserved: { cpu: '100m' },
+          kubeReserved: { memory: '1Gi' },
+          evictionHard: { 'memory.available': '200Mi' },
+          evictionSoft: { 'memory.available': '500Mi' },
+          evictionSoftGracePeriod: { 'memory.available': '1m' },
+          evictionMaxPodGracePeriod: 30,
+          imageGCHighThresholdPercent: 85,
+          imageGCLowThresholdPercent: 80,
+          cpuCFSQuota: false,
+          clusterDNS: ['10.100.0.10'],
+        },
         blockDeviceMappings: [{ deviceName: '/dev/xvda', rootVolume: true, ebs: { volumeSize: '100Gi', volumeType: 'gp3', encrypted: true } }],
         metadataOptions: { httpTokens: 'required', httpPutResponseHopLimit: 1 },
         tags: { team: 'data' },

@@ -53,12 +53,14 @@ describe('kubeletSettings', () => {
       podsPerCore: 10,
       kubeReserved: { cpu: 200, memory: 2 ** 30 },
       systemReserved: { memory: 500 * 2 ** 20 },
-      evictionHard: { memoryBytes: 200 * 2 ** 20, nodefsFraction: 0.15 },
+      evictionHard: { 'memory.available': '200Mi', 'nodefs.available': '15%' },
       ephemeralStorageBytes: 100 * 2 ** 30,
     });
   });
   test('a bad quantity names the field', () => {
     expect(() => kubeletSettings({ kubeReserved: { cpu: 'lots' } }, undefined)).toThrow(/invalid quantity "lots"/);
+    expect(() => kubeletSettings({ evictionHard: { 'memory.free': '1Gi' } }, undefined)).toThrow(/spec.kubelet.evictionHard.memory.free is not an eviction signal/);
+    expect(() => kubeletSettings({ evictionHard: { 'memory.available': 'lots' } }, undefined)).toThrow(/"lots" is neither a quantity/);
   });
   test('the root volume backs ephemeral storage (20Gi by default)', () => {
     expect(rootVolumeBytes(defaultBlockDevices('AL2023'))).toBe(20 * 2 ** 30);

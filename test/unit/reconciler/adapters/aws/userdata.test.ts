@@ -4,6 +4,8 @@
 import { parse } from 'yaml';
 import { bootstrapUserData, mimeParts, registrationLabels, UserDataError } from '../../../../../reconciler/adapters/aws/userdata.ts';
 import { registrationLabelsOf, registrationTaints } from '../../../../../reconciler/adapters/aws/provider.ts';
+import { nodeKubeletConfig } from '../../../../../reconciler/adapters/aws/kubelet-config.ts';
+import { kubeletConfigFromUserData } from '../../../../env/kubelet-allocatable.ts';
 import { kubeletFlagsFromUserData } from '../../../../env/node-join.ts';
 
 const cluster = { name: 'prod', endpoint: 'https://ABC.gr7.us-east-1.eks.amazonaws.com', certificateAuthority: 'Q0EK', serviceCidr: '10.100.0.0/16', dnsClusterIP: '10.100.0.10' };
@@ -29,8 +31,62 @@ describe('registrationLabels', () => {
   });
 });
 
+/** A 4-vCPU node with 58 pods (m5.xlarge) under a class that sets maxPods only. */
+const m5xlarge = nodeKubeletConfig({ maxPods: 58 }, { capacity: { cpu: 4000, pods: 58 } });
+
+/** Every kubelet field of an EC2NodeClass, as a policy sets them. */
+const everySetting = {
+  maxPods: 40,
+  podsPerCore: 8,
+  systemReserved: { cpu: '100m', memory: '200Mi' },
+  kubeReserved: { memory: '600Mi' },
+  evictionHard: { 'memory.available': '5%' },
+  evictionSoft: { 'memory.available': '500Mi', 'nodefs.available': '15%' },
+  evictionSoftGracePeriod: { 'memory.available': '1m30s', 'nodefs.available': '2m' },
+  evictionMaxPodGracePeriod: 60,
+  imageGCHighThresholdPercent: 85,
+  imageGCLowThresholdPercent: 70,
+  cpuCFSQuota: false,
+  clusterDNS: ['10.100.0.53', '10.100.0.54'],
+};
+/** What the node of a 4-vCPU type with 32 predicted pods (min(40, 8 x 4)) must run with. */
+const expectedOnNode = {
+  maxPods: 32,
+  systemReserved: { cpu: '100m', memory: '200Mi' },
+  // The EKS defaults for the keys the class leaves out, written out.
+  kubeReserved: { cpu: '80m', memory: '600Mi', 'ephemeral-storage': '1Gi' },
+  // The kubelet's defaults for the signals the class leaves out, written out.
+  evictionHard: { 'memory.available': '5%', 'nodefs.available': '10%', 'nodefs.inodesFree': '5%', 'imagefs.available': '15%' },
+  evictionSoft: { 'memory.available': '500Mi', 'nodefs.available': '15%' },
+  evictionSoftGracePeriod: { 'memory.available': '1m30s', 'nodefs.available': '2m0s' },
+  evictionMaxPodGracePeriod: 60,
+  imageGCHighThresholdPercent: 85,
+  imageGCLowThresholdPercent: 70,
+  cpuCFSQuota: false,
+  clusterDNS: ['10.100.0.53', '10.100.0.54'],
+};
+
+describe('every kubelet setting of the EC2NodeClass reaches the node', () => {
+  const kubelet = nodeKubeletConfig(everySetting, { capacity: { cpu: 4000, pods: 32 } });
+  test('AL2023, AL2 and Bottlerocket: the kubelet reads back each setting (Bottlerocket, which has no pods-per-core, gets its effect in max-pods)', () => {
+    for (const family of ['AL2023', 'AL2'] as const) {
+      const ud = bootstrapUserData({ family, cluster, labels, taints, kubelet, nodeClassName: 'default' });
+      expect(kubeletConfigFromUserData(ud)).toEqual({ family, ...expectedOnNode, podsPerCore: 8, ...(family === 'AL2' ? { kubeReservedReplaces: true } : {}) });
+    }
+    const ud = bootstrapUserData({ family: 'Bottlerocket', cluster, labels, taints, kubelet, nodeClassName: 'default' });
+    expect(kubeletConfigFromUserData(ud)).toEqual({ family: 'Bottlerocket', ...expectedOnNode });
+    expect(ud).toContain('image-gc-high-threshold-percent = "85"');
+    expect(ud).toContain('[settings.kubernetes.eviction-hard]\n"imagefs.available" = "15%"');
+  });
+  test('the class\'s clusterDNS wins over the cluster\'s kube-dns address', () => {
+    const ud = bootstrapUserData({ family: 'AL2', cluster, labels, taints, kubelet: nodeKubeletConfig({ clusterDNS: ['169.254.20.10'] }, { capacity: { cpu: 2000, pods: 29 } }), nodeClassName: 'd' });
+    expect(ud).toContain("--dns-cluster-ip '169.254.20.10'");
+    expect(ud).not.toContain('10.100.0.10');
+  });
+});
+
 describe('AL2023 (nodeadm)', () => {
-  const ud = bootstrapUserData({ family: 'AL2023', cluster, labels, taints, maxPods: 58, nodeClassName: 'default' });
+  const ud = bootstrapUserData({ family: 'AL2023', cluster, labels, taints, kubelet: m5xlarge, nodeClassName: 'default' });
   const nodeConfig = () => parse(mimeParts(ud, 'default').find((p) => p.contentType === 'application/node.eks.aws')!.body) as {
     spec: { cluster: Record<string, string>; kubelet: { config: Record<string, unknown>; flags: string[] } };
   };
@@ -38,7 +94,7 @@ describe('AL2023 (nodeadm)', () => {
   test('a NodeConfig with the cluster, the kubelet config and flags', () => {
     const c = nodeConfig();
     expect(c.spec.cluster).toEqual({ apiServerEndpoint: cluster.endpoint, certificateAuthority: 'Q0EK', cidr: '10.100.0.0/16', name: 'prod' });
-    expect(c.spec.kubelet.config).toEqual({ maxPods: 58, clusterDNS: ['10.100.0.10'] });
+    expect(c.spec.kubelet.config).toEqual({ maxPods: 58, kubeReserved: { cpu: '80m', memory: '893Mi', 'ephemeral-storage': '1Gi' }, clusterDNS: ['10.100.0.10'] });
     expect(c.spec.kubelet.flags).toHaveLength(2);
   });
 
@@ -62,7 +118,7 @@ describe('AL2023 (nodeadm)', () => {
 
 describe('AL2 (bootstrap.sh)', () => {
   test('bootstrap.sh with the cluster, and kubelet flags the kubelet reads back', () => {
-    const ud = bootstrapUserData({ family: 'AL2', cluster, labels, taints, maxPods: 29, nodeClassName: 'default' });
+    const ud = bootstrapUserData({ family: 'AL2', cluster, labels, taints, kubelet: nodeKubeletConfig({}, { capacity: { cpu: 2000, pods: 29 } }), nodeClassName: 'default' });
     expect(ud).toContain("/etc/eks/bootstrap.sh 'prod' --apiserver-endpoint 'https://ABC.gr7.us-east-1.eks.amazonaws.com' --b64-cluster-ca 'Q0EK'");
     expect(ud).toContain('--use-max-pods false');
     const flags = kubeletFlagsFromUserData(ud);
