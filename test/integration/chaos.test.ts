@@ -4,10 +4,13 @@
 //   - EC2 faults through the fault proxy: CreateFleet answered 500 after it took effect,
 //     CreateFleet and DescribeInstances throttled, and two short outages of the whole EC2
 //     endpoint (503 Unavailable, then connections closed unanswered);
-//   - SIGKILLs of the reconciler at random points of a seeded schedule, each followed by a
-//     restart of the same replica (a container restarted in its Pod);
-//   - a restart of the kube-apiserver.
-// The schedule's seed is printed (JOINERY_CHAOS_SEED=<seed> replays it). Asserted, and
+//   - three SIGKILLs of the reconciler, each at a seeded random delay after the replica is
+//     (back) at work: while the burst's first launches are in flight, during the first
+//     outage, during the second; each followed by a restart of the same replica (a
+//     container restarted in its Pod);
+//   - a restart of the kube-apiserver (stopped by PID, down 2 s, started again) while a
+//     second wave of pods is pending.
+// The seed is printed (JOINERY_CHAOS_SEED=<seed> replays the delays). Asserted, and
 // printed with the kills and faults as one `chaos summary` line:
 //   duplicates   two live instances tagged for the same NodeClaim (after the run, before GC)
 //   orphans      live joinery instances of the pool whose NodeClaim does not exist, after one
@@ -52,24 +55,6 @@ const between = (lo: number, hi: number) => Math.round(lo + random() * (hi - lo)
 
 const WAVE_1 = 10;
 const WAVE_2 = 6;
-
-interface ChaosEvent {
-  readonly atMs: number;
-  readonly what: 'kill' | 'outage-503' | 'outage-reset' | 'pods' | 'apiserver-restart';
-}
-
-/** The seeded schedule, in ms after the first burst of pods. */
-function schedule(): ChaosEvent[] {
-  return [
-    { atMs: between(1_000, 6_000), what: 'kill' as const },
-    { atMs: between(2_000, 8_000), what: 'outage-503' as const },
-    { atMs: between(7_000, 13_000), what: 'kill' as const },
-    { atMs: 12_000, what: 'pods' as const },
-    { atMs: between(12_500, 16_000), what: 'apiserver-restart' as const },
-    { atMs: between(17_000, 22_000), what: 'outage-reset' as const },
-    { atMs: between(18_000, 26_000), what: 'kill' as const },
-  ].sort((a, b) => a.atMs - b.atMs);
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -154,7 +139,6 @@ describe('chaos: EC2 faults, reconciler kills and an apiserver restart during a 
       { action: 'DescribeInstances', kind: 'throttle' as const, count: 3 },
     ];
     await env.ec2Faults.setCallFaults(faults);
-    const events = schedule();
     const log: string[] = [];
     const note = (line: string) => log.push(`+${((Date.now() - t0) / 1000).toFixed(1)}s ${line}`);
     let kills = 0;
@@ -167,36 +151,55 @@ describe('chaos: EC2 faults, reconciler kills and an apiserver restart during a 
       note(`${n} pods created (${prefix})`);
     };
 
+    /** Readiness of the current replica (informers synced, intent loaded, leading). */
+    const ready = () =>
+      eventually('the reconciler ready', async () => ((await fetch(`${await replica.url}/readyz`)).status === 200 ? true : undefined), {
+        timeoutMs: 90_000,
+        intervalMs: 200,
+        describe: () => replica.logs.slice(-8).map((l) => JSON.stringify(l)).join('\n'),
+      });
+    const kill = async () => {
+      if (replica.child.exitCode !== null) return;
+      const pid = replica.child.pid;
+      replica.child.kill('SIGKILL');
+      await replica.exited;
+      kills += 1;
+      note(`reconciler pid ${pid} SIGKILLed; restarted`);
+      start();
+    };
+    const pause = async (lo: number, hi: number) => {
+      const ms = between(lo, hi);
+      await sleep(ms);
+      return ms;
+    };
+
+    // The steps, each at a seeded random delay after the reconciler is (back) at work.
     await createWave(WAVE_1, 'burst');
     const burstAt = Date.now();
-    for (const e of events) {
-      await sleep(Math.max(0, burstAt + e.atMs - Date.now()));
-      if (e.what === 'kill') {
-        const pid = replica.child.pid;
-        replica.child.kill('SIGKILL');
-        const how = await replica.exited;
-        kills += 1;
-        note(`reconciler pid ${pid} SIGKILLed (${String(how)}); restarted`);
-        start();
-      } else if (e.what === 'outage-503') {
-        await env.ec2Faults.setOutage(5_000, 'unavailable');
-        note('EC2 outage: 503 for 5 s');
-      } else if (e.what === 'outage-reset') {
-        await env.ec2Faults.setOutage(4_000, 'reset');
-        note('EC2 outage: connections closed for 4 s');
-      } else if (e.what === 'pods') {
-        await createWave(WAVE_2, 'second');
-      } else {
-        const r = await env.restartApiServer({ downMs: 2_000 });
-        apiserverUnavailableMs = r.unavailableMs;
-        note(`kube-apiserver restarted (unavailable ${r.unavailableMs} ms)`);
-      }
-      // A replica that exits on its own (e.g. it lost the apiserver for too long) is restarted, as its Pod's container would be.
-      if (replica.child.exitCode !== null) {
-        note(`reconciler exited by itself (code ${replica.child.exitCode}); restarted`);
-        start();
-      }
+    await pause(500, 3_000);
+    await kill(); // while the burst's first launches are in flight
+    await ready();
+    await pause(0, 2_000);
+    await env.ec2Faults.setOutage(5_000, 'unavailable');
+    note('EC2 outage: 503 for 5 s');
+    await pause(1_000, 4_000);
+    await kill(); // during the outage
+    await ready();
+    await createWave(WAVE_2, 'second');
+    await pause(500, 2_000);
+    const restarted = await env.restartApiServer({ downMs: 2_000 });
+    apiserverUnavailableMs = restarted.unavailableMs;
+    note(`kube-apiserver restarted (unavailable ${restarted.unavailableMs} ms)`);
+    if (replica.child.exitCode !== null) {
+      note(`reconciler exited by itself (code ${replica.child.exitCode}); restarted`);
+      start();
     }
+    await ready();
+    await env.ec2Faults.setOutage(4_000, 'reset');
+    note('EC2 outage: connections closed for 4 s');
+    await pause(500, 3_000);
+    await kill(); // during the second outage, with pods pending
+    note('chaos over; waiting for every pod to run');
 
     await eventually(
       'every pod Running',
@@ -281,6 +284,7 @@ describe('chaos: EC2 faults, reconciler kills and an apiserver restart during a 
 
     expect(kills).toBeGreaterThanOrEqual(3);
     expect(faultCounts['CreateFleet error-after-success']).toBeGreaterThanOrEqual(1);
+    expect(injected.filter((f) => f.kind === 'outage').length).toBeGreaterThanOrEqual(1);
     expect(duplicates).toEqual([]);
     expect(lost).toEqual([]);
     expect(orphansAfterGc).toEqual([]);
