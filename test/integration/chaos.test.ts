@@ -26,8 +26,7 @@ import { eventually, testEnv, type InjectedFault } from '../env/index.ts';
 import { generatedFiles, nodeClass, nodePool } from './support/manifests.ts';
 import { createPolicyRepo, type PolicyRepo } from './support/policy-repo.ts';
 import { deployReconciler, type ReconcileDeployment, type ReconcileReplica } from './support/reconcile-process.ts';
-import { GarbageCollectionController } from '../../reconciler/controllers/gc/controller.ts';
-import { startReconciler } from './support/reconciler.ts';
+import { runGcPass } from './support/reconciler.ts';
 import { Workload, cleanUpPools, instancesOfPools, podManifest, runId, tagsOf } from './support/workload.ts';
 
 const env = testEnv();
@@ -106,10 +105,24 @@ describe('chaos: EC2 faults, reconciler kills and an apiserver restart during a 
 
   test('0 duplicates, 0 orphans after one GC pass, 0 NodeClaims lost, 0 pods Pending', async () => {
     const t0 = Date.now();
-    const start = () => {
-      replica = deployment.start('0', `chaos-${id}-reconcile`);
-      replicas.push(replica);
-      return replica;
+    const log: string[] = [];
+    const note = (line: string) => log.push(`+${((Date.now() - t0) / 1000).toFixed(1)}s ${line}`);
+    // The replica, supervised as its Pod's container would be: one that exits on its own
+    // (e.g. it lost the apiserver for longer than its renew deadline) is started again.
+    let supervising = true;
+    let killing = false;
+    let selfExits = 0;
+    const start = (): ReconcileReplica => {
+      const r = deployment.start('0', `chaos-${id}-reconcile`);
+      replica = r;
+      replicas.push(r);
+      void r.exited.then((how) => {
+        if (!supervising || killing || replica !== r) return;
+        selfExits += 1;
+        note(`reconciler exited by itself (${String(how)}); restarted`);
+        start();
+      });
+      return r;
     };
     start();
     await replica.url;
@@ -139,8 +152,6 @@ describe('chaos: EC2 faults, reconciler kills and an apiserver restart during a 
       { action: 'DescribeInstances', kind: 'throttle' as const, count: 3 },
     ];
     await env.ec2Faults.setCallFaults(faults);
-    const log: string[] = [];
-    const note = (line: string) => log.push(`+${((Date.now() - t0) / 1000).toFixed(1)}s ${line}`);
     let kills = 0;
     let apiserverUnavailableMs = 0;
     let created = 0;
@@ -159,13 +170,15 @@ describe('chaos: EC2 faults, reconciler kills and an apiserver restart during a 
         describe: () => replica.logs.slice(-8).map((l) => JSON.stringify(l)).join('\n'),
       });
     const kill = async () => {
-      if (replica.child.exitCode !== null) return;
+      if (replica.child.exitCode !== null || replica.child.signalCode !== null) return;
       const pid = replica.child.pid;
+      killing = true;
       replica.child.kill('SIGKILL');
       await replica.exited;
       kills += 1;
       note(`reconciler pid ${pid} SIGKILLed; restarted`);
       start();
+      killing = false;
     };
     const pause = async (lo: number, hi: number) => {
       const ms = between(lo, hi);
@@ -184,16 +197,12 @@ describe('chaos: EC2 faults, reconciler kills and an apiserver restart during a 
     note('EC2 outage: 503 for 5 s');
     await pause(1_000, 4_000);
     await kill(); // during the outage
-    await ready();
+    // The second wave is pending while the reconciler restarts, and while the apiserver does.
     await createWave(WAVE_2, 'second');
-    await pause(500, 2_000);
+    await pause(3_000, 10_000);
     const restarted = await env.restartApiServer({ downMs: 2_000 });
     apiserverUnavailableMs = restarted.unavailableMs;
     note(`kube-apiserver restarted (unavailable ${restarted.unavailableMs} ms)`);
-    if (replica.child.exitCode !== null) {
-      note(`reconciler exited by itself (code ${replica.child.exitCode}); restarted`);
-      start();
-    }
     await ready();
     await env.ec2Faults.setOutage(4_000, 'reset');
     note('EC2 outage: connections closed for 4 s');
@@ -204,10 +213,6 @@ describe('chaos: EC2 faults, reconciler kills and an apiserver restart during a 
     await eventually(
       'every pod Running',
       async () => {
-        if (replica.child.exitCode !== null) {
-          note(`reconciler exited by itself (code ${replica.child.exitCode}); restarted`);
-          start();
-        }
         const pods = await workload.pods();
         return pods.length === created && pods.every((p) => p.status?.phase === 'Running') ? true : undefined;
       },
@@ -226,6 +231,7 @@ describe('chaos: EC2 faults, reconciler kills and an apiserver restart during a 
     await env.ec2Faults.clear();
 
     // The reconciler stops (SIGTERM: as a rollout would); what it left is counted.
+    supervising = false;
     replica.child.kill('SIGTERM');
     await replica.exited;
     const claims = await workload.nodeClaims([pool]);
@@ -242,16 +248,10 @@ describe('chaos: EC2 faults, reconciler kills and an apiserver restart during a 
     const lost = gone.filter((name) => seen.get(name) !== undefined || byClaim.has(name));
     const orphansBeforeGc = live.filter((i) => !existing.has(tagsOf(i)[TAG_NODECLAIM] ?? '')).map((i) => i.InstanceId!);
 
-    // One pass of the production garbage collector, over the production adapters (grace 0:
-    // nothing is in flight any more). The harness's own periodic passes are held off.
-    const gc = await startReconciler({ env, repo, logName: `chaos-${id}-gc`, options: { gcGraceMs: 3_600_000, gcIntervalMs: 3_600_000 } });
-    try {
-      const ctx = gc.reconciler.context;
-      await new GarbageCollectionController({ ...ctx, options: { ...ctx.options, gcGraceMs: 0 } }).reconcile();
-    } finally {
-      await gc.stop();
-    }
-    const gcTerminated = gc.decisions.filter((d) => d.controller === 'gc' && d.action === 'garbage-collect').map((d) => `${d.reason} ${String((d.details as { instanceId?: string } | undefined)?.instanceId)}`);
+    // One pass of the production garbage collector over the production adapters, nothing
+    // else running (grace 0: nothing is in flight any more).
+    const gcDecisions = await runGcPass(env, { logName: `chaos-${id}-gc`, gcGraceMs: 0 });
+    const gcTerminated = gcDecisions.filter((d) => d.action === 'garbage-collect').map((d) => `${d.reason} ${String((d.details as { instanceId?: string } | undefined)?.instanceId ?? '')}`);
     const claimsAfterGc = new Set((await workload.nodeClaims([pool])).map((c) => c.metadata.name!));
     const orphansAfterGc = (await instancesOfPools(ec2, [pool])).filter((i) => i.State?.Name !== 'shutting-down' && !claimsAfterGc.has(tagsOf(i)[TAG_NODECLAIM] ?? '')).map((i) => i.InstanceId!);
     const pods = await workload.pods();
@@ -261,6 +261,7 @@ describe('chaos: EC2 faults, reconciler kills and an apiserver restart during a 
     const summary = {
       seed: SEED,
       kills,
+      reconcilerSelfExits: selfExits,
       apiserverRestarts: 1,
       apiserverUnavailableMs,
       faultsInjected: injected.length,
