@@ -62,6 +62,8 @@ describe('chaos: EC2 faults, reconciler kills and an apiserver restart during a 
   let deployment: ReconcileDeployment;
   let replica: ReconcileReplica;
   const replicas: ReconcileReplica[] = [];
+  /** While true, a replica that exits on its own is started again (see start() in the test). */
+  let supervising = true;
 
   beforeAll(async () => {
     if (!env.network) throw new Error('this test needs the EC2 network the environment seeds');
@@ -92,6 +94,7 @@ describe('chaos: EC2 faults, reconciler kills and an apiserver restart during a 
   }, 120_000);
 
   afterAll(async () => {
+    supervising = false;
     await env.ec2Faults.clear();
     for (const r of replicas) {
       if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
@@ -109,7 +112,6 @@ describe('chaos: EC2 faults, reconciler kills and an apiserver restart during a 
     const note = (line: string) => log.push(`+${((Date.now() - t0) / 1000).toFixed(1)}s ${line}`);
     // The replica, supervised as its Pod's container would be: one that exits on its own
     // (e.g. it lost the apiserver for longer than its renew deadline) is started again.
-    let supervising = true;
     let killing = false;
     let selfExits = 0;
     const start = (): ReconcileReplica => {
@@ -125,12 +127,14 @@ describe('chaos: EC2 faults, reconciler kills and an apiserver restart during a 
       return r;
     };
     start();
-    await replica.url;
-    await eventually('the reconciler ready', async () => ((await fetch(`${await replica.url}/readyz`)).status === 200 ? true : undefined), {
-      timeoutMs: 90_000,
-      intervalMs: 250,
-      describe: () => replica.logs.slice(-8).map((l) => JSON.stringify(l)).join('\n'),
-    });
+    /** Readiness of the current replica (informers synced, intent loaded, leading). */
+    const ready = () =>
+      eventually('the reconciler ready', async () => ((await fetch(`${await replica.url}/readyz`)).status === 200 ? true : undefined), {
+        timeoutMs: 90_000,
+        intervalMs: 200,
+        describe: () => replica.logs.slice(-8).map((l) => JSON.stringify(l)).join('\n'),
+      });
+    await ready();
 
     // Every NodeClaim of the pool seen during the run, with its provider ID once it had one.
     const seen = new Map<string, string | undefined>();
@@ -162,13 +166,6 @@ describe('chaos: EC2 faults, reconciler kills and an apiserver restart during a 
       note(`${n} pods created (${prefix})`);
     };
 
-    /** Readiness of the current replica (informers synced, intent loaded, leading). */
-    const ready = () =>
-      eventually('the reconciler ready', async () => ((await fetch(`${await replica.url}/readyz`)).status === 200 ? true : undefined), {
-        timeoutMs: 90_000,
-        intervalMs: 200,
-        describe: () => replica.logs.slice(-8).map((l) => JSON.stringify(l)).join('\n'),
-      });
     const kill = async () => {
       if (replica.child.exitCode !== null || replica.child.signalCode !== null) return;
       const pid = replica.child.pid;
