@@ -107,21 +107,30 @@ export function compileCharts(
 ): { ok: boolean; diagnostics: Diagnostic[]; files: GeneratedFile[]; model: IntentModel } {
   const root = resolve(options.root);
   const { model, diagnostics } = collectIntent(policies, root);
-  const compiled = compileIntent(model, { ...options, diagnostics });
-  return { ...compiled, diagnostics: sortDiagnostics(refineToPropLines(compiled.diagnostics, root)), model };
+  return compileCollected(model, diagnostics, { ...options, root });
 }
 
-/** Compiles the policies of a project in memory. */
+/** Compiles a collected intent (with the diagnostics of its collection). */
+function compileCollected(
+  model: IntentModel,
+  diagnostics: readonly Diagnostic[],
+  options: { root: string; outDir?: string; catalog?: CatalogView | false; flux?: Partial<FluxOptions>; allowNoNodePools?: boolean },
+): { ok: boolean; diagnostics: Diagnostic[]; files: GeneratedFile[]; model: IntentModel } {
+  const compiled = compileIntent(model, { ...options, diagnostics });
+  return { ...compiled, diagnostics: sortDiagnostics(refineToPropLines(compiled.diagnostics, options.root)), model };
+}
+
+/** Compiles the policies of a project in memory (the policies run in the policy worker, see load/). */
 export async function compilePolicies(options: CompileOptions): Promise<CompileResult> {
   const root = resolve(options.root);
   const loaded = await loadPolicies({ root, policiesDir: options.policiesDir, typecheck: options.typecheck });
-  const policyFiles = loaded.policies.map((p) => p.sourceFile);
+  const { policyFiles } = loaded;
   if (loaded.errors.length > 0) {
     const diagnostics = sortDiagnostics(
       loaded.errors.map((e) => ({ severity: 'error' as const, code: e.code, message: e.message, fix: e.fix, file: e.file, line: e.line, column: e.column })),
     );
     return { ok: false, diagnostics, files: [], model: EMPTY_MODEL, policyFiles };
   }
-  const compiled = compileCharts(loaded.policies, { root, outDir: options.outDir, catalog: options.catalog, flux: options.flux, allowNoNodePools: options.allowNoNodePools });
+  const compiled = compileCollected(loaded.model, loaded.diagnostics, { root, outDir: options.outDir, catalog: options.catalog, flux: options.flux, allowNoNodePools: options.allowNoNodePools });
   return { ...compiled, policyFiles };
 }

@@ -338,10 +338,71 @@ async function waitForDefaultServiceAccount(kc: ReturnType<typeof kubeConfigFrom
   }
 }
 
+/**
+ * Restarts the kube-apiserver of a running environment (test/env's own, not an external
+ * cluster's): stops its process group by PID (SIGTERM, as a rolling control-plane upgrade
+ * does; SIGKILL after 10 s), waits `downMs` more, starts the same command line again (same
+ * port, flags and certificates, logging to the same file), waits for /readyz and records the
+ * new process in the state file, so teardown stops the new one. Resolves with how long the
+ * API was unreachable, measured from the stop to ready.
+ */
+export async function restartApiServer(statePath: string, options: { downMs?: number; readyTimeoutMs?: number } = {}): Promise<{ unavailableMs: number; pid: number }> {
+  const state = readState(statePath);
+  const index = state.processes.findIndex((p) => p.name === 'kube-apiserver');
+  const old = state.processes[index];
+  if (!old) throw new Error(`the environment of ${statePath} runs no kube-apiserver of its own (an external cluster?): it cannot restart it`);
+  const [command, ...args] = old.command;
+  if (!command) throw new Error(`${statePath}: kube-apiserver has no recorded command line`);
+  const port = /^--secure-port=(\d+)$/.exec(args.find((a) => a.startsWith('--secure-port=')) ?? '')?.[1];
+  if (!port) throw new Error(`${statePath}: kube-apiserver's recorded command line has no --secure-port`);
+  const pkiDir = join(state.workDir, 'pki');
+  const tls: TlsClient = { ca: readFileSync(join(pkiDir, 'ca.crt')), cert: readFileSync(join(pkiDir, 'admin.crt')), key: readFileSync(join(pkiDir, 'admin.key')) };
+  const t0 = Date.now();
+  await stopProcess(old);
+  if (isRunning(old)) throw new Error(`kube-apiserver (pid ${old.pid}) did not stop`);
+  if (options.downMs) await sleep(options.downMs);
+  const started = startProcess({ name: old.name, command, args, logFile: old.logFile });
+  const processes = [...state.processes];
+  processes[index] = started;
+  writeState(statePath, { ...state, processes });
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
+  for (;;) {
+    if (!isRunning(started)) throw new ComponentError(started, 'kube-apiserver exited while restarting');
+    if ((await get(`https://127.0.0.1:${port}/readyz`, tls)).status === 200) break;
+    if (Date.now() > deadline) throw new ComponentError(started, `kube-apiserver not ready ${options.readyTimeoutMs ?? 90_000} ms after its restart`);
+    await sleep(100);
+  }
+  return { unavailableMs: Date.now() - t0, pid: started.pid };
+}
+
+/**
+ * The processes to stop: those `state` names, plus any the state file now names instead
+ * (a component restarted by restartApiServer during the run).
+ */
+function currentProcesses(state: TestEnvState): StartedProcess[] {
+  const file = join(state.workDir, 'state.json');
+  let recorded: StartedProcess[] = [];
+  try {
+    if (existsSync(file)) recorded = readState(file).processes;
+  } catch {
+    recorded = [];
+  }
+  const same = (a: StartedProcess, b: StartedProcess) => a.pid === b.pid && a.startTicks === b.startTicks;
+  return [...state.processes, ...recorded.filter((p) => !state.processes.some((q) => same(p, q)))]
+    // Start order, so newest-first stopping stops clients before the apiserver before etcd.
+    .sort((a, b) => order(state, a) - order(state, b));
+}
+
+function order(state: TestEnvState, p: StartedProcess): number {
+  const i = state.processes.findIndex((q) => q.name === p.name);
+  return i < 0 ? state.processes.length : i;
+}
+
 /** Stops every process the environment started (newest first) and removes the work dir unless asked to keep it. */
 export async function stopTestEnv(state: TestEnvState, options: { keepWorkDir?: boolean; log?: (line: string) => void } = {}): Promise<void> {
   const log = options.log ?? ((line: string) => process.stderr.write(`testenv: ${line}\n`));
   const t0 = Date.now();
+  state = { ...state, processes: currentProcesses(state) };
   // Clients first (simulator, kwok, scheduler, controller-manager), then the apiserver, then etcd.
   for (const p of [...state.processes].reverse()) await stopProcess(p);
   const left = state.processes.filter(isRunning);

@@ -13,6 +13,9 @@
 //   GET  /__testenv/call-faults             {"pending": [...], "injected": [{"action","kind","at"}]}
 //   PUT  /__testenv/call-faults             replace the pending list: [{"action":"CreateFleet","kind":"error-after-success","count":3}]
 //                                           (kinds: error-after-success, server-error, throttle); clears "injected"
+//   PUT  /__testenv/outage                  {"durationMs": 5000, "mode": "unavailable"|"reset"}: from now on, for that long,
+//                                           every EC2 call answers 503 Unavailable (or has its connection closed
+//                                           unanswered) without reaching moto; each is added to "injected" as kind "outage"
 // Every other request goes to moto unchanged, and so does every request while both lists are empty.
 import { randomUUID } from 'node:crypto';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -20,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { ec2ClientFor } from './clients.ts';
 import {
-  allFailedFleetResponse, callFaultResponse, fleetCapacityType, fleetErrorSet, fleetOverrides, injectErrorSet, isCallFault, isUnavailable,
+  allFailedFleetResponse, callFaultResponse, isOutage, outageResponse, type Outage, fleetCapacityType, fleetErrorSet, fleetOverrides, injectErrorSet, isCallFault, isUnavailable,
   runInstancesIceResponse, runInstancesOffering, takeCallFault, withOverrides, type CallFault, type CallFaultKind, type FleetOverride,
   type OfferingRequest, type UnavailableOffering,
 } from './ec2-faults.ts';
@@ -38,7 +41,8 @@ const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} e
 
 let unavailable: UnavailableOffering[] = [];
 let callFaults: CallFault[] = [];
-let injected: { action: string; kind: CallFaultKind; at: string }[] = [];
+let injected: { action: string; kind: CallFaultKind | 'outage'; at: string }[] = [];
+let outage: (Outage & { until: number }) | undefined;
 const subnetZones = new Map<string, string>();
 
 async function learnSubnetZones(ids: string[]): Promise<void> {
@@ -170,6 +174,13 @@ async function control(req: IncomingMessage, res: ServerResponse, body: Buffer):
     }
     return reply(res, 200, json, JSON.stringify({ pending: callFaults, injected }));
   }
+  if (req.url === '/__testenv/outage' && req.method === 'PUT') {
+    const parsed = JSON.parse(body.toString('utf8') || '{}') as unknown;
+    if (!isOutage(parsed)) return reply(res, 400, json, '{"error":"expected {durationMs: 1..600000, mode: unavailable|reset}"}');
+    outage = { ...parsed, until: Date.now() + parsed.durationMs };
+    log(`outage: every call ${parsed.mode === 'reset' ? 'has its connection closed' : 'answers 503'} for ${parsed.durationMs} ms`);
+    return reply(res, 200, json, JSON.stringify(outage));
+  }
   return reply(res, 404, json, '{"error":"unknown control path"}');
 }
 
@@ -177,6 +188,16 @@ const server = createServer((req, res) => {
   void (async () => {
     const body = await readBody(req);
     if (req.url?.startsWith('/__testenv/')) return control(req, res, body);
+    if (outage && Date.now() < outage.until) {
+      const action = new URLSearchParams(body.toString('utf8')).get('Action') ?? '?';
+      injected.push({ action, kind: 'outage', at: new Date().toISOString() });
+      if (outage.mode === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      const answer = outageResponse(action, randomUUID());
+      return reply(res, answer.status, XML, answer.body);
+    }
     const isForm = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
     if (req.method === 'POST' && isForm && (unavailable.length > 0 || callFaults.length > 0)) {
       const params = new URLSearchParams(body.toString('utf8'));

@@ -188,3 +188,31 @@ export function callFaultResponse(kind: CallFaultKind, action: string, requestId
       `<RequestID>${requestId}</RequestID></Response>`,
   };
 }
+
+// ---- outage --------------------------------------------------------------------------------
+
+/**
+ * An outage of the EC2 endpoint: until `until` (epoch ms) every call fails without reaching
+ * moto, `unavailable` with 503 Unavailable, `reset` by closing the connection unanswered.
+ */
+export type OutageMode = 'unavailable' | 'reset';
+export interface Outage {
+  durationMs: number;
+  mode: OutageMode;
+}
+
+export function isOutage(v: unknown): v is Outage {
+  const o = v as Outage;
+  return typeof o === 'object' && o !== null && Number.isFinite(o.durationMs) && o.durationMs > 0 && o.durationMs <= 600_000 &&
+    (o.mode === 'unavailable' || o.mode === 'reset');
+}
+
+/** What EC2 answers while it is unavailable (HTTP 503). */
+export function outageResponse(action: string, requestId: string): { status: number; body: string } {
+  return {
+    status: 503,
+    body: '<?xml version="1.0" encoding="UTF-8"?>\n' +
+      `<Response><Errors><Error><Code>Unavailable</Code><Message>${xml(`${action}: The service is unavailable. (test environment: injected outage)`)}</Message></Error></Errors>` +
+      `<RequestID>${requestId}</RequestID></Response>`,
+  };
+}

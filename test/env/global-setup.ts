@@ -50,9 +50,17 @@ export default async function globalSetup(): Promise<void> {
       }
     }
   };
-  const onExit = () => terminate(state.processes);
+  // The state file, not only `state`: a test may have restarted a component (restartApiServer).
+  const latest = (): StartedProcess[] => {
+    try {
+      return [...state.processes, ...readState(statePath).processes];
+    } catch {
+      return state.processes;
+    }
+  };
+  const onExit = () => terminate(latest());
   const onSignal = (signal: NodeJS.Signals) => {
-    terminate(state.processes);
+    terminate(latest());
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('exit', onExit);

@@ -11,8 +11,9 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { ec2ClientFor, iamClientFor, kubeConfigFrom } from './clients.ts';
+import { restartApiServer } from './cluster.ts';
 export { TEST_NODE_ROLES } from './iam-seed.ts';
-import type { CallFault, CallFaultKind, UnavailableOffering } from './ec2-faults.ts';
+import type { CallFault, CallFaultKind, OutageMode, UnavailableOffering } from './ec2-faults.ts';
 import { NODE_JOIN_CONTROL, nodeJoinControlData, type NodeJoinControl } from './node-join.ts';
 import { tailOf } from './processes.ts';
 import { readState, STATE_ENV_VAR, type Ec2Network } from './state.ts';
@@ -22,7 +23,14 @@ export { KWOK_MANAGED_ANNOTATION, SIMULATED_INSTANCE_ANNOTATION, clusterTagKey }
 export { describeApiError } from './crds.ts';
 export type { Ec2Network } from './state.ts';
 export type { SeededEksAmi } from './ec2-seed.ts';
-export type { CallFault, CallFaultKind, UnavailableOffering } from './ec2-faults.ts';
+export type { CallFault, CallFaultKind, OutageMode, UnavailableOffering } from './ec2-faults.ts';
+
+/** A fault the proxy injected: a call fault of setCallFaults, or a call refused during an outage. */
+export interface InjectedFault {
+  action: string;
+  kind: CallFaultKind | 'outage';
+  at: string;
+}
 export type { NodeJoinControl } from './node-join.ts';
 
 export interface TestEnv {
@@ -57,11 +65,22 @@ export interface TestEnv {
      * (503 RequestLimitExceeded). Replaces the pending list and forgets what was injected.
      */
     setCallFaults(faults: CallFault[]): Promise<void>;
-    /** The faults still pending, and those injected since the last setCallFaults. */
-    callFaults(): Promise<{ pending: CallFault[]; injected: { action: string; kind: CallFaultKind; at: string }[] }>;
+    /** The faults still pending, and those injected since the last setCallFaults (outage calls included). */
+    callFaults(): Promise<{ pending: CallFault[]; injected: InjectedFault[] }>;
+    /**
+     * An outage from now on, for `durationMs`: every EC2 call fails without reaching moto,
+     * with 503 Unavailable (`unavailable`) or its connection closed unanswered (`reset`).
+     */
+    setOutage(durationMs: number, mode?: OutageMode): Promise<void>;
     /** No unavailable offering, no call fault. */
     clear(): Promise<void>;
   };
+  /**
+   * Restarts the environment's kube-apiserver (same port and flags), down for at least
+   * `downMs`; resolves once it is ready again, with how long it was unavailable. Fails for
+   * an external cluster (JOINERY_TEST_KUBECONFIG).
+   */
+  restartApiServer(options?: { downMs?: number }): Promise<{ unavailableMs: number }>;
   /** Steers the node-join simulator (see NODE_JOIN_CONTROL). */
   nodeJoin: {
     configure(control: NodeJoinControl): Promise<void>;
@@ -99,11 +118,16 @@ export function testEnv(): TestEnv {
         await callFaultsRequest(s.ec2Endpoint, faults);
       },
       callFaults: () => callFaultsRequest(s.ec2Endpoint),
+      setOutage: async (durationMs, mode = 'unavailable') => {
+        const res = await fetch(`${s.ec2Endpoint}/__testenv/outage`, { method: 'PUT', body: JSON.stringify({ durationMs, mode }) });
+        if (!res.ok) throw new Error(`setting an EC2 outage failed: HTTP ${res.status} ${await res.text()}`);
+      },
       clear: async () => {
         await putUnavailable(s.ec2Endpoint, []);
         await callFaultsRequest(s.ec2Endpoint, []);
       },
     },
+    restartApiServer: (options) => restartApiServer(statePath, options),
     nodeJoin: {
       configure: (control) => applyNodeJoinControl(s.kubeconfigPath, control),
       reset: () => applyNodeJoinControl(s.kubeconfigPath, null),
@@ -120,10 +144,10 @@ async function putUnavailable(ec2Endpoint: string, offerings: UnavailableOfferin
   if (!res.ok) throw new Error(`setting unavailable offerings failed: HTTP ${res.status} ${await res.text()}`);
 }
 
-async function callFaultsRequest(ec2Endpoint: string, faults?: CallFault[]): Promise<{ pending: CallFault[]; injected: { action: string; kind: CallFaultKind; at: string }[] }> {
+async function callFaultsRequest(ec2Endpoint: string, faults?: CallFault[]): Promise<{ pending: CallFault[]; injected: InjectedFault[] }> {
   const res = await fetch(`${ec2Endpoint}/__testenv/call-faults`, faults ? { method: 'PUT', body: JSON.stringify(faults) } : {});
   if (!res.ok) throw new Error(`call faults of the EC2 endpoint: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as { pending: CallFault[]; injected: { action: string; kind: CallFaultKind; at: string }[] };
+  return (await res.json()) as { pending: CallFault[]; injected: InjectedFault[] };
 }
 
 async function applyNodeJoinControl(kubeconfigPath: string, control: NodeJoinControl | null): Promise<void> {

@@ -23,7 +23,7 @@ import { CoreV1Api, PatchStrategy, VersionApi, setHeaderOptions, type V1Node } f
 import { ec2ClientFor, kubeConfigFrom } from './clients.ts';
 import {
   KWOK_MANAGED_ANNOTATION, NODE_JOIN_CONTROL, SIMULATED_INSTANCE_ANNOTATION, clusterTagKey, loadCatalog, nodeForInstance,
-  parseNodeJoinControl, type BootedInstance, type InstanceTypeFacts, type NodeJoinControl,
+  parseNodeJoinControl, readyToHandOver, AWAITING_REGISTRATION_ANNOTATION, type BootedInstance, type InstanceTypeFacts, type NodeJoinControl,
 } from './node-join.ts';
 
 const { values: opts } = parseArgs({
@@ -153,8 +153,12 @@ async function register(instance: Instance, kubeletVersion: string): Promise<voi
   const booted = bootedInstance(instance, await userDataOf(id));
   const node = nodeForInstance(booted, type, kubeletVersion);
   try {
-    await core.createNode({ body: node as V1Node });
-    log(`registered node ${node.metadata.name} for ${id} (${booted.instanceType}, ${booted.zone}, ${booted.capacityType})`);
+    const body = node as V1Node;
+    // The client serialises condition times from Dates.
+    for (const c of body.status?.conditions ?? []) c.lastTransitionTime = new Date(String(c.lastTransitionTime));
+    await core.createNode({ body });
+    const awaiting = node.metadata.annotations?.[AWAITING_REGISTRATION_ANNOTATION] === 'true' ? ', NotReady until karpenter.sh/unregistered is lifted' : '';
+    log(`registered node ${node.metadata.name} for ${id} (${booted.instanceType}, ${booted.zone}, ${booted.capacityType})${awaiting}`);
   } catch (err) {
     if ((err as { code?: number }).code === 409) return; // registered by an earlier pass
     throw err;
@@ -178,6 +182,16 @@ async function markNotReady(node: V1Node, reason: string): Promise<void> {
     setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
   );
   log(`node ${name} is NotReady: ${reason}`);
+}
+
+/** The reconciler lifted karpenter.sh/unregistered: kwok takes the Node and makes it Ready, as its kubelet would now. */
+async function handOver(node: V1Node): Promise<void> {
+  const name = node.metadata?.name ?? '';
+  await core.patchNode(
+    { name, body: { metadata: { annotations: { [AWAITING_REGISTRATION_ANNOTATION]: null, [KWOK_MANAGED_ANNOTATION.key]: KWOK_MANAGED_ANNOTATION.value } } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+  log(`node ${name}: karpenter.sh/unregistered lifted, turning Ready`);
 }
 
 /** A stopped instance started again: its kubelet is back, so kwok takes the Node again. */
@@ -230,6 +244,7 @@ async function pass(kubeletVersion: string): Promise<void> {
     if (state === 'running') {
       if (node) {
         if (notReadySince.has(node.metadata?.name ?? '')) await revive(node, id);
+        else if (readyToHandOver(node as Parameters<typeof readyToHandOver>[0])) await handOver(node);
         continue;
       }
       const since = runningSince.get(id) ?? now;

@@ -11,6 +11,18 @@ export const KWOK_MANAGED_ANNOTATION = { key: 'kwok.x-k8s.io/node', value: 'fake
 export const SIMULATED_INSTANCE_ANNOTATION = 'testenv.joinery.dev/instance-id';
 /** The tag that makes an instance part of the test cluster (value conventionally `owned`). */
 export const clusterTagKey = (clusterName: string): string => `kubernetes.io/cluster/${clusterName}`;
+/**
+ * Marks a Node registered NotReady because it carries `karpenter.sh/unregistered`: as a
+ * kubelet's node, it turns Ready only after the reconciler lifted that taint (the
+ * simulator then hands it to kwok). A Node Ready at registration invites the race of
+ * kubernetes/kubernetes#119862: a pod bound within milliseconds of the NoExecute taint's
+ * removal is evicted by the taint-eviction controller's stale view of the Node.
+ */
+export const AWAITING_REGISTRATION_ANNOTATION = 'testenv.joinery.dev/awaiting-registration';
+/** The NoExecute taint a Karpenter-launched node registers with (lifted by the reconciler). */
+export const UNREGISTERED_TAINT_KEY = 'karpenter.sh/unregistered';
+/** What a kubelet registers a not yet Ready node with. */
+const NOT_READY_TAINT: Taint = { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' };
 
 /**
  * Tests steer the simulator through this ConfigMap (read on every pass; absent means
@@ -141,6 +153,10 @@ export function nodeForInstance(instance: BootedInstance, type: InstanceTypeFact
     { type: 'Hostname', address: name },
     ...(instance.privateDnsName ? [{ type: 'InternalDNS', address: instance.privateDnsName }] : []),
   ];
+  // Registered with karpenter.sh/unregistered: NotReady (not kwok's yet) until it is lifted.
+  const awaiting = fromUserData.taints.some((t) => t.key === UNREGISTERED_TAINT_KEY);
+  const taints = awaiting ? [...fromUserData.taints, NOT_READY_TAINT] : fromUserData.taints;
+  const now = new Date().toISOString();
   const node: Node & { status: Record<string, unknown> } = {
     apiVersion: 'v1',
     kind: 'Node',
@@ -148,18 +164,21 @@ export function nodeForInstance(instance: BootedInstance, type: InstanceTypeFact
       name,
       labels,
       annotations: {
-        [KWOK_MANAGED_ANNOTATION.key]: KWOK_MANAGED_ANNOTATION.value,
+        ...(awaiting ? { [AWAITING_REGISTRATION_ANNOTATION]: 'true' } : { [KWOK_MANAGED_ANNOTATION.key]: KWOK_MANAGED_ANNOTATION.value }),
         [SIMULATED_INSTANCE_ANNOTATION]: instance.instanceId,
       },
     },
     spec: {
       providerID: `aws:///${instance.zone}/${instance.instanceId}`,
-      ...(fromUserData.taints.length > 0 ? { taints: fromUserData.taints } : {}),
+      ...(taints.length > 0 ? { taints } : {}),
     },
     status: {
       capacity,
       allocatable,
       addresses,
+      ...(awaiting
+        ? { conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'waiting for the karpenter.sh/unregistered taint to be lifted', lastTransitionTime: now }] }
+        : {}),
       nodeInfo: {
         architecture: type.arch,
         operatingSystem: 'linux',
@@ -175,4 +194,10 @@ export function nodeForInstance(instance: BootedInstance, type: InstanceTypeFact
     },
   };
   return node;
+}
+
+/** A Node registered NotReady (AWAITING_REGISTRATION_ANNOTATION) whose unregistered taint is gone: kwok takes it now. */
+export function readyToHandOver(node: Pick<Node, 'metadata' | 'spec'>): boolean {
+  return node.metadata.annotations?.[AWAITING_REGISTRATION_ANNOTATION] === 'true' &&
+    !(node.spec?.taints ?? []).some((t) => t.key === UNREGISTERED_TAINT_KEY);
 }

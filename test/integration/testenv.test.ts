@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { DescribeImagesCommand, RunInstancesCommand, TerminateInstancesCommand, type RunInstancesCommandInput } from '@aws-sdk/client-ec2';
-import { CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, type KubernetesObject, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubernetesObject, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { clusterTagKey, describeApiError, eventually, testEnv } from '../env/index.ts';
 import { processGroupMembers } from '../env/processes.ts';
@@ -275,6 +275,17 @@ const simulated = readState(process.env[STATE_ENV_VAR] ?? '').nodeJoinSimulator;
       'topology.kubernetes.io/zone': env.network.subnets[1]?.zone,
     });
     expect(node.spec?.taints).toContainEqual(expect.objectContaining({ key: 'karpenter.sh/unregistered', effect: 'NoExecute' }));
+    // As a kubelet's: NotReady (and not-ready:NoSchedule) while karpenter.sh/unregistered is on it.
+    expect(node.spec?.taints).toContainEqual(expect.objectContaining({ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }));
+    expect(node.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'KubeletNotReady' });
+    await new Promise((r) => setTimeout(r, 2_000));
+    const stillWaiting = await core.readNode({ name });
+    expect(stillWaiting.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
+    // The reconciler's registration lifts the taint; then the node turns Ready.
+    await core.patchNode(
+      { name, body: { spec: { taints: (stillWaiting.spec?.taints ?? []).filter((t) => t.key !== 'karpenter.sh/unregistered') } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     await eventually('kwok to report the node Ready', async () => {
       const n = await core.readNode({ name });
       return n.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True');

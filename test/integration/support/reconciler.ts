@@ -14,7 +14,8 @@ import { Registry } from 'prom-client';
 import { AwsCloudProvider, type AwsCloudProviderConfig } from '../../../reconciler/adapters/aws/index.ts';
 import { GitIntentSource } from '../../../reconciler/adapters/git/index.ts';
 import { KubernetesCluster } from '../../../reconciler/adapters/kubernetes/index.ts';
-import type { DecisionRecord } from '../../../reconciler/observability/decisions.ts';
+import { GarbageCollectionController } from '../../../reconciler/controllers/gc/controller.ts';
+import { DecisionLog, type DecisionRecord } from '../../../reconciler/observability/decisions.ts';
 import { StructuredLogger, type LogRecord } from '../../../reconciler/observability/log.ts';
 import { ReconcilerMetrics } from '../../../reconciler/observability/metrics.ts';
 import type { IntentSource } from '../../../reconciler/ports/intent.ts';
@@ -65,6 +66,58 @@ export async function clusterMinorVersion(env: TestEnv): Promise<string> {
   return kubernetesVersion;
 }
 
+/** The AWS adapter as the tests configure it (see the header for what differs from production flags). */
+function testCloudProvider(
+  env: TestEnv,
+  o: { ec2: EC2Client; minor: string; unavailable: UnavailableOfferings; clock: SystemClock; logger: StructuredLogger; metrics: ReconcilerMetrics; aws?: Partial<AwsCloudProviderConfig> },
+): AwsCloudProvider {
+  return new AwsCloudProvider({
+    clusterName: env.clusterName,
+    region: env.region,
+    ec2Client: o.ec2,
+    bootstrap: { name: env.clusterName, endpoint: env.apiServerUrl, certificateAuthority: env.kubeConfig().getCurrentCluster()?.caData ?? '' },
+    kubernetesVersion: o.minor,
+    // moto serves IAM and SSM on the same endpoint: the node roles the test classes name, and the
+    // public SSM parameters AMI aliases resolve through, are seeded there.
+    iamClient: iamClientFor(env.ec2Endpoint, env.region, 1),
+    ssmClient: ssmClientFor(env.ec2Endpoint, env.region),
+    spotPricing: TEST_SPOT_PRICING,
+    unavailableOfferings: o.unavailable,
+    clock: o.clock,
+    logger: o.logger.child('aws'),
+    metrics: o.metrics,
+    ...o.aws,
+  });
+}
+
+/**
+ * One pass of the production garbage collector over the production adapters, and nothing
+ * else (no other controller runs, so nothing is provisioned, disrupted or drained); returns
+ * its decisions. For a test that stopped its reconciler and wants what one GC pass leaves.
+ */
+export async function runGcPass(env: TestEnv, o: { logName: string; gcGraceMs: number }): Promise<DecisionRecord[]> {
+  const clock = new SystemClock();
+  const logFile = join(env.logDir, `${o.logName}.log`);
+  const logger = new StructuredLogger(clock, (r) => appendFileSync(logFile, `${JSON.stringify(r)}\n`), 'debug');
+  const metrics = new ReconcilerMetrics(new Registry());
+  const minor = await clusterMinorVersion(env);
+  const cluster = new KubernetesCluster({ kubeconfigPath: env.kubeconfigPath, clock, logger: logger.child('kubernetes') });
+  const cloud = testCloudProvider(env, { ec2: ec2ClientFor(env.ec2Endpoint, env.region, 1), minor, unavailable: new UnavailableOfferings(clock), clock, logger, metrics });
+  const decisions = new DecisionLog(logger.child('decision'), metrics, () => clock.now());
+  const recorded: DecisionRecord[] = [];
+  decisions.subscribe((d) => recorded.push(d));
+  try {
+    await cluster.waitForSync();
+    // No intent is known to this pass, so it judges instances and launch templates and leaves
+    // instance profiles alone (the GC deletes a profile only against an accepted intent).
+    const intent: IntentSource = { current: () => undefined, lastRejection: () => undefined, subscribe: () => () => undefined, refresh: async () => undefined };
+    await new GarbageCollectionController({ clock, cluster, cloud, decisions, logger, intent, options: { gcGraceMs: o.gcGraceMs, gcIntervalMs: 0, clusterName: env.clusterName } }).reconcile();
+  } finally {
+    await cluster.stop();
+  }
+  return recorded;
+}
+
 export async function startReconciler(o: StartOptions): Promise<RunningReconciler> {
   const { env } = o;
   const clock = new SystemClock();
@@ -85,23 +138,7 @@ export async function startReconciler(o: StartOptions): Promise<RunningReconcile
 
   const unavailable = new UnavailableOfferings(clock, o.unavailableTtlMs);
   const cluster = new KubernetesCluster({ kubeconfigPath: env.kubeconfigPath, clock, logger: logger.child('kubernetes') });
-  const cloud = new AwsCloudProvider({
-    clusterName: env.clusterName,
-    region: env.region,
-    ec2Client: ec2,
-    // moto serves IAM on the same endpoint; the node roles the test classes name are seeded there.
-    iamClient: iamClientFor(env.ec2Endpoint, env.region, 1),
-    bootstrap: { name: env.clusterName, endpoint: env.apiServerUrl, certificateAuthority: env.kubeConfig().getCurrentCluster()?.caData ?? '' },
-    kubernetesVersion: minor,
-    // AMI aliases resolve through the public SSM parameters the environment seeds in moto.
-    ssmClient: ssmClientFor(env.ec2Endpoint, env.region),
-    spotPricing: TEST_SPOT_PRICING,
-    unavailableOfferings: unavailable,
-    clock,
-    logger: logger.child('aws'),
-    metrics,
-    ...o.aws,
-  });
+  const cloud = testCloudProvider(env, { ec2, minor, unavailable, clock, logger, metrics, aws: o.aws });
   const intent =
     o.intent ??
     new GitIntentSource({ url: o.repo!.url, cacheDir: o.repo!.cacheDir, intervalMs: 2_000, clock, logger: logger.child('intent') });
