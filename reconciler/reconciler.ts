@@ -8,6 +8,8 @@ import { Registry } from 'prom-client';
 import { DisruptionController } from './controllers/disruption/controller.ts';
 import { GarbageCollectionController } from './controllers/gc/controller.ts';
 import { HashController } from './controllers/hash/controller.ts';
+import { InterruptionController } from './controllers/interruption/controller.ts';
+import { NodeRepairController } from './controllers/repair/controller.ts';
 import { LifecycleController } from './controllers/lifecycle/controller.ts';
 import { ProvisioningController } from './controllers/provisioning/controller.ts';
 import { StatusController } from './controllers/status/controller.ts';
@@ -19,6 +21,7 @@ import type { Clock } from './ports/clock.ts';
 import type { CloudProvider } from './ports/cloud.ts';
 import type { Cluster } from './ports/cluster.ts';
 import type { IntentSource } from './ports/intent.ts';
+import type { EventQueue } from './ports/events.ts';
 import { InstanceTypeCatalog } from './cache/instance-types.ts';
 import { UnavailableOfferings } from './cache/unavailable-offerings.ts';
 import { DEFAULT_OPTIONS, type ControllerContext, type ReconcilerOptions } from './runtime/context.ts';
@@ -42,6 +45,8 @@ export interface ReconcilerDeps {
   readonly options?: Partial<ReconcilerOptions>;
   /** Jitter for retries (launch throttling); defaults to Math.random. */
   readonly random?: () => number;
+  /** The interruption queue; without one, interruption events are not handled. */
+  readonly events?: EventQueue;
 }
 
 export interface Reconciler {
@@ -72,6 +77,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     catalog,
     unavailable,
     options,
+    ...(deps.events ? { events: deps.events } : {}),
   };
   const disruption = new DisruptionController(context);
   const manager = new ControllerManager({ clock: deps.clock, cluster: deps.cluster, intent: deps.intent, logger, metrics });
@@ -84,6 +90,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     new HashController(context),
     new StatusController(context),
   );
+  if (deps.events) manager.register(new InterruptionController({ ...context, events: deps.events }));
+  if (options.nodeRepair) manager.register(new NodeRepairController(context));
   let unsubscribe: (() => void) | undefined;
   return {
     manager,
@@ -95,6 +103,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     },
     stop: async () => {
       unsubscribe?.();
+      deps.events?.close();
       await manager.stop();
     },
   };

@@ -26,3 +26,8 @@ export const REASON_NODECLASS_READY = 'NodeClassReady';
 export const REASON_NODECLASS_NOT_READY = 'NodeClassNotReady';
 export const REASON_NODECLASS_NOT_FOUND = 'NodeClassNotFound';
 export const REASON_READY = 'Ready';
+
+/** NodePool: false while node auto-repair is held back (more than 20% of its nodes unhealthy). */
+export const CONDITION_NODE_REPAIR_ALLOWED = 'joinery.dev/NodeRepairAllowed';
+export const REASON_REPAIR_ALLOWED = 'RepairAllowed';
+export const REASON_TOO_MANY_UNHEALTHY = 'TooManyUnhealthyNodes';

@@ -24,7 +24,10 @@ type DecisionAction =
   | 'garbage-collect'
   | 'rollback'
   | 'intent-accepted'
-  | 'intent-rejected';
+  | 'intent-rejected'
+  | 'record'
+  | 'repair'
+  | 'repair-blocked';
 
 export interface Decision {
   readonly controller: string;
