@@ -99,6 +99,8 @@ export class InterruptionController implements Controller {
     }
     const done: QueueMessage[] = [];
     const act: Target[] = [];
+    /** Messages waiting on the claims they name being acted on (a duplicate in the batch waits on the same claim). */
+    const waiting = new Map<QueueMessage, string[]>();
     const now = clock.now();
     for (const queued of batch) {
       let message: InterruptionMessage;
@@ -144,12 +146,13 @@ export class InterruptionController implements Controller {
           continue;
         }
         if (!act.some((t) => t.node.name === node.name)) act.push({ node, message, queued, instanceId });
+        waiting.set(queued, [...(waiting.get(queued) ?? []), node.name]);
       }
-      if (!ours.some(([, n]) => !n.deleting && actsOn(message.kind, options.interruptionActOnRebalance))) done.push(queued);
+      if (!waiting.has(queued)) done.push(queued);
     }
     if (act.length > 0) {
       const acted = await this.cordonReplaceDelete(act, state);
-      for (const t of act) if (acted.has(t.node.name) && !done.includes(t.queued)) done.push(t.queued);
+      for (const [queued, claims] of waiting) if (claims.every((c) => acted.has(c))) done.push(queued);
     }
     return done;
   }
