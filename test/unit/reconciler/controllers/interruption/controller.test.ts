@@ -35,7 +35,12 @@ async function start(world: InMemoryWorld, options: { interruptionActOnRebalance
   await reconciler.start();
   const metric = async (name: string, labels: Record<string, string> = {}) => {
     const m = (await reconciler.context.metrics.registry.getMetricsAsJSON()).find((x) => x.name === name);
-    return (m?.values ?? []).filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val)).reduce((s, v) => s + (v.metricName?.endsWith('_count') || !v.metricName?.match(/_(sum|bucket)$/) ? v.value : 0), 0);
+    // A histogram counts its observations in the _count series; counters have one series per label set.
+    const values = (m?.values ?? []) as { value: number; labels: Record<string, string | number>; metricName?: string }[];
+    return values
+      .filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))
+      .filter((v) => v.metricName === undefined || v.metricName.endsWith('_count') || !/_(sum|bucket)$/.test(v.metricName))
+      .reduce((s, v) => s + v.value, 0);
   };
   return { events, decisions, logs, reconciler, metric };
 }
