@@ -159,7 +159,7 @@ export class InterruptionController implements Controller {
 
   /** Cordons the nodes, pre-spins replacements for their pods, deletes their NodeClaims. Returns the claims acted on. */
   private async cordonReplaceDelete(targets: readonly Target[], state: ClusterState): Promise<Set<string>> {
-    const { cluster, clock, decisions, metrics, logger, intent, options } = this.ctx;
+    const { cluster, clock, decisions, metrics, logger } = this.ctx;
     const nowIso = new Date(clock.now()).toISOString();
     const acted = new Set<string>();
     const cordoned: Target[] = [];
@@ -204,8 +204,6 @@ export class InterruptionController implements Controller {
         details: { messageId: t.queued.id, eventId: t.message.eventId, instanceId: t.instanceId, kind: t.message.kind, replacements, ...(t.message.state ? { state: t.message.state } : {}) },
       });
     }
-    void intent;
-    void options;
     return acted;
   }
 
