@@ -215,29 +215,39 @@ export class InterruptionController implements Controller {
   private async preSpin(targets: readonly Target[], state: ClusterState): Promise<string[]> {
     const { cluster, intent, decisions, options } = this.ctx;
     const current = intent.current();
-    const pods = targets.flatMap((t) => reschedulable(t.node.node ? cluster.cache.podsOnNode(t.node.node.metadata.name!) : t.node.pods)).map((p) => ({ ...p, spec: { ...p.spec, nodeName: undefined } }));
+    const podsOf = (n: StateNode) => reschedulable(n.node ? cluster.cache.podsOnNode(n.node.metadata.name!) : n.pods);
+    const unbind = (p: Pod): Pod => ({ ...p, spec: { ...p.spec, nodeName: undefined } });
+    const pods = targets.flatMap((t) => podsOf(t.node)).map(unbind);
     if (!current || pods.length === 0) return [];
     const names = targets.map((t) => t.node.name);
     const removed = new Set(names);
+    // As Karpenter's provisioner: the pods of nodes already being deleted are about to need
+    // a place too; placing them first fills the replacements already in flight for them,
+    // so those are not taken for these pods.
+    // Pending pods likewise (evicted ones waiting for their replacement to come up).
+    const leaving = [...state.pendingPods, ...state.nodes.filter((n) => n.deleting && !removed.has(n.name)).flatMap(podsOf).map(unbind)];
     const view = await schedulingPools(this.ctx, current);
     const usage = poolUsage(state);
     for (const t of targets) {
       const cap = parseResourceList(t.node.claim.status?.capacity as Record<string, string> | undefined);
       usage[t.node.nodePool] = subtractResources(usage[t.node.nodePool] ?? {}, { ...cap, nodes: 1 });
     }
+    const all = [...leaving, ...pods];
     const result = solve({
-      pods,
-      nodes: nodesWithRoom(existingNodes(state, removed, (n) => cluster.cache.podsOnNode(n)), pods),
-      nodePools: poolsFor(pods, view.pools),
+      pods: all,
+      nodes: nodesWithRoom(existingNodes(state, removed, (n) => cluster.cache.podsOnNode(n)), all),
+      nodePools: poolsFor(all, view.pools),
       daemonSets: [...cluster.cache.list('DaemonSet')],
       poolUsage: usage,
       options: { maxInstanceTypeOptions: options.maxInstanceTypesPerClaim },
     });
     const idx = indexIntent(current);
     const created: string[] = [];
+    const ours = new Set(pods.map((p) => p.metadata.uid ?? `${p.metadata.namespace}/${p.metadata.name}`));
     for (const newNode of result.newNodes) {
       const pool = view.poolManifests.get(newNode.nodePool);
-      if (!pool) continue;
+      // A new node only for pods of nodes deleted earlier is provisioning's to launch when they go pending.
+      if (!pool || !newNode.pods.some((p) => ours.has(p.metadata.uid ?? `${p.metadata.namespace}/${p.metadata.name}`))) continue;
       const claim = await cluster.createNodeClaim(nodeClaimFor({ newNode, pool, intent: idx, replaces: names }));
       created.push(claim.metadata.name!);
       decisions.record({
@@ -250,12 +260,13 @@ export class InterruptionController implements Controller {
         details: { replaces: names, pods: newNode.pods.length },
       });
     }
-    if (result.unschedulable.length > 0) {
+    const unplaced = result.unschedulable.filter((u) => ours.has(u.pod.metadata.uid ?? `${u.pod.metadata.namespace}/${u.pod.metadata.name}`));
+    if (unplaced.length > 0) {
       decisions.record({
         controller: this.name,
         action: 'unschedulable',
         reason: 'interruption-replacement',
-        message: `${result.unschedulable.length} pod(s) of interrupted ${names.join(', ')} fit on no replacement now (e.g. ${result.unschedulable[0]!.reason}); they go pending when drained`,
+        message: `${unplaced.length} pod(s) of interrupted ${names.join(', ')} fit on no replacement now (e.g. ${unplaced[0]!.reason}); they go pending when drained`,
         nodeClaims: names,
         nodePool: [...new Set(targets.map((t) => t.node.claim.metadata.labels?.[LABEL_NODEPOOL] ?? t.node.nodePool))].join(','),
       });
