@@ -9,6 +9,8 @@ import { DisruptionController } from './controllers/disruption/controller.ts';
 import { GarbageCollectionController } from './controllers/gc/controller.ts';
 import { HashController } from './controllers/hash/controller.ts';
 import { NodePoolTerminationController } from './controllers/nodepool-termination/controller.ts';
+import { InterruptionController } from './controllers/interruption/controller.ts';
+import { NodeRepairController } from './controllers/repair/controller.ts';
 import { LifecycleController } from './controllers/lifecycle/controller.ts';
 import { NodeClassStatusController } from './controllers/nodeclass/controller.ts';
 import { ProvisioningController } from './controllers/provisioning/controller.ts';
@@ -21,6 +23,7 @@ import type { Clock } from './ports/clock.ts';
 import type { CloudProvider } from './ports/cloud.ts';
 import type { Cluster } from './ports/cluster.ts';
 import type { IntentSource } from './ports/intent.ts';
+import type { EventQueue } from './ports/events.ts';
 import { InstanceTypeCatalog } from './cache/instance-types.ts';
 import { UnavailableOfferings } from './cache/unavailable-offerings.ts';
 import { DEFAULT_OPTIONS, type ControllerContext, type ReconcilerOptions } from './runtime/context.ts';
@@ -44,6 +47,8 @@ export interface ReconcilerDeps {
   readonly options?: Partial<ReconcilerOptions>;
   /** Jitter for retries (launch throttling); defaults to Math.random. */
   readonly random?: () => number;
+  /** The interruption queue; without one, interruption events are not handled. */
+  readonly events?: EventQueue;
 }
 
 export interface Reconciler {
@@ -74,6 +79,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     catalog,
     unavailable,
     options,
+    ...(deps.events ? { events: deps.events } : {}),
   };
   const disruption = new DisruptionController(context);
   const manager = new ControllerManager({ clock: deps.clock, cluster: deps.cluster, intent: deps.intent, logger, metrics });
@@ -88,6 +94,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     new StatusController(context),
     new NodeClassStatusController(context),
   );
+  if (deps.events) manager.register(new InterruptionController({ ...context, events: deps.events }));
+  if (options.nodeRepair) manager.register(new NodeRepairController(context));
   let unsubscribe: (() => void) | undefined;
   return {
     manager,
@@ -99,6 +107,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     },
     stop: async () => {
       unsubscribe?.();
+      deps.events?.close();
       await manager.stop();
     },
   };

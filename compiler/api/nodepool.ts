@@ -30,7 +30,7 @@ import { buildRequirements, canonicalRequirements, type Requirement, type Requir
 import { type CpuQuantity, type Duration, type MemoryQuantity, type NeverDuration, type Percent } from './values.ts';
 import { parseDurationSeconds } from '../../core/disruption/duration.ts';
 import { tryParseQuantity } from '../../core/resources/quantity.ts';
-import { KARPENTER_API_VERSION, RESTRICTED_LABELS, type DisruptionReason } from '../../core/contract/index.ts';
+import { ANNOTATION_NODE_REPAIR, KARPENTER_API_VERSION, RESTRICTED_LABELS, type DisruptionReason } from '../../core/contract/index.ts';
 
 export type TaintEffect = NodeClaimTaint['effect'];
 export interface TaintSpec {
@@ -101,6 +101,14 @@ export interface NodePoolProps extends RequirementsInput {
   metadata?: { labels?: Readonly<Record<string, string>>; annotations?: Readonly<Record<string, string>> };
   /** Accept a guardrail finding on this pool, with the reason (written into the manifest). */
   acknowledge?: Acknowledgements;
+  /**
+   * Node auto-repair (default off): a node whose Ready condition is False/Unknown for 30 min,
+   * or that carries a failing node-monitoring-agent condition past its toleration, is
+   * force-terminated and replaced; never while more than 20% of the pool is unhealthy.
+   * Written as the annotation joinery.dev/node-repair; needs the reconciler's NodeRepair
+   * feature gate (ReconcilerDeployment `featureGates: { nodeRepair: true }`).
+   */
+  nodeRepair?: boolean;
 }
 
 const DURATION_FIX = `write whole hours, minutes or seconds, such as '720h', '30m' or '1h30m'`;
@@ -136,6 +144,7 @@ export class NodePool extends ApiObject implements JoineryConstruct {
     for (const [rule, reason] of Object.entries(this.acknowledgements)) {
       this.metadata.addAnnotation(acknowledgementAnnotation(rule as AcknowledgeableGuardrailId), reason);
     }
+    if (props.nodeRepair === true) this.metadata.addAnnotation(ANNOTATION_NODE_REPAIR, 'enabled');
   }
 
   get nodeClassRef(): NodeClassReference {

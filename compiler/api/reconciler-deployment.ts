@@ -87,6 +87,18 @@ export interface ReconcilerDeploymentProps {
    *   networkPolicy: { metricsFrom: [{ namespaces: { 'kubernetes.io/metadata.name': 'monitoring' }, pods: { 'app.kubernetes.io/name': 'prometheus' } }] }
    */
   networkPolicy?: false | { metricsFrom?: readonly NetworkPeer[] };
+  /**
+   * The SQS queue (its name, as Karpenter's `settings.interruptionQueue`) that EventBridge
+   * rules feed with spot interruption warnings, rebalance recommendations, AWS Health
+   * scheduled changes and instance state changes. `joinery compile` writes the rules'
+   * event patterns (generated/reconciler/eventbridge-rules.json) and grants the role
+   * sqs:GetQueueUrl, ReceiveMessage and DeleteMessage on this queue alone.
+   */
+  interruptionQueue?: string;
+  /** Also replace nodes on a rebalance recommendation; default false (recorded only, as Karpenter). */
+  interruptionActOnRebalance?: boolean;
+  /** Karpenter's feature gates. `nodeRepair`: auto-repair for the NodePools that opt in (`nodeRepair: true`). */
+  featureGates?: { nodeRepair?: boolean };
 }
 
 export interface ReconcilerDeploymentInfo {
@@ -243,6 +255,10 @@ export function resolveReconcilerDeployment(props: ReconcilerDeploymentProps): {
     }
   });
 
+  // SQS queue names: 1-80 letters, digits, "-" and "_" (".fifo" for FIFO queues, which EventBridge rules can target too).
+  if (props.interruptionQueue !== undefined && !/^[A-Za-z0-9_-]{1,80}(\.fifo)?$/.test(props.interruptionQueue)) {
+    issue('interruptionQueue', `"${props.interruptionQueue}" is not an SQS queue name`, "give the queue's name, not its URL or ARN: 1-80 letters, digits, '-' or '_' (e.g. 'prod-use1-interruptions')");
+  }
   if (props.ec2Endpoint !== undefined && !/^https?:\/\/\S+$/.test(props.ec2Endpoint)) issue('ec2Endpoint', `"${props.ec2Endpoint}" is not an http(s) URL`, 'write e.g. https://vpce-0123.ec2.us-east-1.vpce.amazonaws.com');
 
   const spec: ReconcilerDeploymentSpec = {
@@ -271,6 +287,9 @@ export function resolveReconcilerDeployment(props: ReconcilerDeploymentProps): {
     shutdownGracePeriodSeconds: shutdownS,
     port: D.port,
     ...(networkPolicy !== undefined ? { networkPolicy } : {}),
+    ...(props.interruptionQueue !== undefined ? { interruptionQueue: props.interruptionQueue } : {}),
+    ...(props.interruptionActOnRebalance ? { interruptionActOnRebalance: true } : {}),
+    ...(props.featureGates?.nodeRepair ? { featureGates: { nodeRepair: true } } : {}),
   };
   return { spec, issues };
 }

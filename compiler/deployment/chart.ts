@@ -47,6 +47,9 @@ export function reconcilerEnvironment(spec: ReconcilerDeploymentSpec): Record<st
   if (spec.bootstrap.dnsClusterIP !== undefined) env.JOINERY_CLUSTER_DNS_IP = spec.bootstrap.dnsClusterIP;
   if (spec.kubernetesVersion !== undefined) env.JOINERY_KUBERNETES_VERSION = spec.kubernetesVersion;
   if (spec.ec2Endpoint !== undefined) env.JOINERY_EC2_ENDPOINT = spec.ec2Endpoint;
+  if (spec.interruptionQueue !== undefined) env.JOINERY_INTERRUPTION_QUEUE = spec.interruptionQueue;
+  if (spec.interruptionActOnRebalance) env.JOINERY_INTERRUPTION_ACT_ON_REBALANCE = 'true';
+  if (spec.featureGates?.nodeRepair) env.JOINERY_FEATURE_GATES = 'NodeRepair=true';
   if (spec.git) {
     env.JOINERY_GIT_URL = spec.git.url;
     env.JOINERY_GIT_BRANCH = spec.git.branch;

@@ -14,6 +14,16 @@
 // role, re-tagged or deleted.
 
 import { CLUSTER_TAG_VALUE, TAG_EKS_CLUSTER_NAME, TAG_NODECLASS, TAG_NODEPOOL, TAG_REGION, clusterTagKey } from '../../core/contract/index.ts';
+import { interruptionQueueArn } from './interruption-infra.ts';
+
+/** SQS API operations the interruption queue adapter (reconciler/adapters/aws/sqs.ts) sends. */
+export const SQS_API_CALLS = ['DeleteMessageBatch', 'GetQueueUrl', 'ReceiveMessage'] as const;
+/** The IAM action each SQS call is authorized by (a batch delete needs sqs:DeleteMessage). */
+export const SQS_ACTION_OF: Readonly<Record<(typeof SQS_API_CALLS)[number], string>> = {
+  DeleteMessageBatch: 'sqs:DeleteMessage',
+  GetQueueUrl: 'sqs:GetQueueUrl',
+  ReceiveMessage: 'sqs:ReceiveMessage',
+};
 
 /** EC2 API operations the AWS adapter (reconciler/adapters/aws) sends. */
 export const EC2_API_CALLS: readonly Ec2ApiCall[] = [
@@ -107,6 +117,8 @@ export interface IamPolicyOptions {
   readonly iamCalls?: readonly IamApiCall[];
   /** Defaults to SSM_API_CALLS. */
   readonly ssmCalls?: readonly SsmApiCall[];
+  /** The interruption queue's name: the SQS calls are granted on that queue alone. */
+  readonly interruptionQueue?: string;
 }
 
 export interface IamStatement {
@@ -304,6 +316,15 @@ export function reconcilerIamPolicy(options: IamPolicyOptions): IamPolicyDocumen
     Resource: [options.nodeRoleArn],
     Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
   });
+
+  if (options.interruptionQueue !== undefined) {
+    add({
+      Sid: 'InterruptionQueue',
+      Effect: 'Allow',
+      Action: [...new Set(SQS_API_CALLS.map((c) => SQS_ACTION_OF[c]))].sort(),
+      Resource: [interruptionQueueArn(options.region, options.interruptionQueue)],
+    });
+  }
 
   const granted = new Set(statements.flatMap((s) => s.Action));
   const missing = [...calls].filter((a) => !granted.has(`ec2:${a}`));

@@ -6,11 +6,13 @@
 import type { SectionProvider, GeneratedSection } from '../synth/section-provider.ts';
 import { reconcilerObjects } from './chart.ts';
 import { EC2_API_CALLS, IAM_API_CALLS, podIdentityTrustPolicy, reconcilerIamPolicy } from './iam-policy.ts';
+import { interruptionInfrastructure } from './interruption-infra.ts';
 import type { ReconcilerDeploymentIntent } from './spec.ts';
 
 const RECONCILER_SECTION_DIR = 'reconciler';
 const IAM_POLICY_FILE = 'iam-policy.json';
 const POD_IDENTITY_TRUST_POLICY_FILE = 'iam-trust-policy-pod-identity.json';
+const EVENTBRIDGE_RULES_FILE = 'eventbridge-rules.json';
 
 function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
@@ -21,9 +23,21 @@ export function reconcilerSectionFor(intent: ReconcilerDeploymentIntent): Genera
   const extraFiles = [
     {
       fileName: IAM_POLICY_FILE,
-      content: json(reconcilerIamPolicy({ clusterName: spec.clusterName, region: spec.region, nodeRoleArn: spec.nodeRoleArn, ec2Calls: EC2_API_CALLS, iamCalls: IAM_API_CALLS })),
+      content: json(
+        reconcilerIamPolicy({
+          clusterName: spec.clusterName,
+          region: spec.region,
+          nodeRoleArn: spec.nodeRoleArn,
+          ec2Calls: EC2_API_CALLS,
+          iamCalls: IAM_API_CALLS,
+          ...(spec.interruptionQueue !== undefined ? { interruptionQueue: spec.interruptionQueue } : {}),
+        }),
+      ),
     },
   ];
+  if (spec.interruptionQueue !== undefined) {
+    extraFiles.push({ fileName: EVENTBRIDGE_RULES_FILE, content: json(interruptionInfrastructure({ clusterName: spec.clusterName, region: spec.region, queueName: spec.interruptionQueue })) });
+  }
   if (spec.awsIdentity.kind === 'pod-identity') extraFiles.push({ fileName: POD_IDENTITY_TRUST_POLICY_FILE, content: json(podIdentityTrustPolicy()) });
   return {
     dir: RECONCILER_SECTION_DIR,

@@ -71,6 +71,12 @@ export interface ReconcilerDeploymentSpec {
    * only from these peers (none: all ingress denied); egress unrestricted. Absent: no policy.
    */
   readonly networkPolicy?: { readonly metricsFrom: readonly NetworkPeer[] };
+  /** The SQS queue EventBridge feeds with interruption events (Karpenter's settings.interruptionQueue); absent: none. */
+  readonly interruptionQueue?: string;
+  /** Act on rebalance recommendations too (default: record only, as Karpenter). */
+  readonly interruptionActOnRebalance?: boolean;
+  /** Karpenter's feature gates the reconciler honours. */
+  readonly featureGates?: { readonly nodeRepair?: boolean };
 }
 
 /** A NetworkPolicy peer allowed to reach the metrics and health port. */

@@ -16,3 +16,15 @@ export const ANNOTATION_POLICY_COMMIT = 'joinery.dev/policy-commit';
 export const ANNOTATION_CONFIG_HASH = 'joinery.dev/config-hash';
 /** Annotation prefix of a guardrail acknowledgement: `guardrails.joinery.dev/<rule-id>: <reason>`. */
 export const ACKNOWLEDGEMENT_ANNOTATION_PREFIX = 'guardrails.joinery.dev/';
+/**
+ * On a NodeClaim the interruption controller deleted: JSON {kind, messageId, instanceId,
+ * at}, the event that took it (read by `joinery explain` and the termination decision).
+ */
+export const ANNOTATION_INTERRUPTION = 'joinery.dev/interruption';
+/** On a NodeClaim node auto-repair deleted: JSON {condition, status, since, at}. */
+export const ANNOTATION_REPAIR = 'joinery.dev/repair';
+/**
+ * On a NodePool: node auto-repair is on for its nodes (`enabled`). Written by the compiler
+ * from the NodePool's `repair` prop; the reconciler's NodeRepair feature gate must be on too.
+ */
+export const ANNOTATION_NODE_REPAIR = 'joinery.dev/node-repair';

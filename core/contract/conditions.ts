@@ -46,3 +46,7 @@ export const REASON_AMIS_NOT_FOUND = 'AMINotFound';
 export const REASON_INSTANCE_PROFILE_NOT_FOUND = 'InstanceProfileNotFound';
 /** Ready=False on an EC2NodeClass: one of its parts does not resolve (operatorpkg's root-condition reason). */
 export const REASON_UNHEALTHY_DEPENDENTS = 'UnhealthyDependents';
+/** NodePool: false while node auto-repair is held back (more than 20% of its nodes unhealthy). */
+export const CONDITION_NODE_REPAIR_ALLOWED = 'joinery.dev/NodeRepairAllowed';
+export const REASON_REPAIR_ALLOWED = 'RepairAllowed';
+export const REASON_TOO_MANY_UNHEALTHY = 'TooManyUnhealthyNodes';

@@ -26,7 +26,10 @@ type DecisionAction =
   | 'garbage-collect'
   | 'rollback'
   | 'intent-accepted'
-  | 'intent-rejected';
+  | 'intent-rejected'
+  | 'record'
+  | 'repair'
+  | 'repair-blocked';
 
 export interface Decision {
   readonly controller: string;

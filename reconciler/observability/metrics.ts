@@ -21,6 +21,15 @@ export class ReconcilerMetrics {
   readonly reconcileSeconds: Histogram;
   readonly reconcileErrors: Counter;
   readonly evictions: Counter;
+  /** Karpenter's names (karpenter_interruption_*), so existing dashboards keep working. */
+  readonly interruptionReceived: Counter;
+  readonly interruptionDeleted: Counter;
+  readonly interruptionQueueSeconds: Histogram;
+  readonly interruptionMalformed: Counter;
+  readonly interruptionActions: Counter;
+  readonly nodeRepairs: Counter;
+  readonly nodeRepairBlocked: Gauge;
+  readonly unhealthyNodes: Gauge;
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
@@ -122,6 +131,52 @@ export class ReconcilerMetrics {
       name: 'joinery_evictions_total',
       help: 'Eviction API calls during drains, by result (evicted, blocked-by-pdb, not-found, forced).',
       labelNames: ['result'],
+      registers,
+    });
+    this.interruptionReceived = new Counter({
+      name: 'karpenter_interruption_received_messages_total',
+      help: 'Count of messages received from the interruption queue, by message type (malformed: could not be read).',
+      labelNames: ['message_type'],
+      registers,
+    });
+    this.interruptionDeleted = new Counter({
+      name: 'karpenter_interruption_deleted_messages_total',
+      help: 'Count of messages deleted from the interruption queue.',
+      registers,
+    });
+    this.interruptionQueueSeconds = new Histogram({
+      name: 'karpenter_interruption_message_queue_duration_seconds',
+      help: 'Time from the event (its EventBridge time) to its message being handled.',
+      buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
+      registers,
+    });
+    this.interruptionMalformed = new Counter({
+      name: 'joinery_interruption_malformed_messages_total',
+      help: 'Interruption queue messages that were not EventBridge events joinery can read (logged with the message id, deleted).',
+      registers,
+    });
+    this.interruptionActions = new Counter({
+      name: 'joinery_interruption_actions_total',
+      help: 'What the interruption controller did per NodeClaim named by a message, by message type and action (cordon-and-drain, record, already-deleting).',
+      labelNames: ['message_type', 'action'],
+      registers,
+    });
+    this.nodeRepairs = new Counter({
+      name: 'joinery_node_repairs_total',
+      help: 'Unhealthy nodes force-terminated by node auto-repair, by NodePool and the condition that failed.',
+      labelNames: ['nodepool', 'condition'],
+      registers,
+    });
+    this.nodeRepairBlocked = new Gauge({
+      name: 'joinery_node_repair_blocked',
+      help: '1 while a NodePool has more unhealthy nodes than node auto-repair may replace at once (more than 20%), else 0.',
+      labelNames: ['nodepool'],
+      registers,
+    });
+    this.unhealthyNodes = new Gauge({
+      name: 'joinery_nodepool_unhealthy_nodes',
+      help: 'Nodes of a NodePool (with auto-repair) whose Ready or node-monitoring condition is failing past its toleration.',
+      labelNames: ['nodepool'],
       registers,
     });
   }

@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { VersionApi, type KubeConfig } from '@kubernetes/client-node';
 import { AwsCloudProvider } from '../adapters/aws/index.ts';
+import { SqsEventQueue } from '../adapters/aws/sqs.ts';
+import type { EventQueue } from '../ports/events.ts';
 import { KubernetesCluster, loadKubeConfig } from '../adapters/kubernetes/index.ts';
 import type { Logger } from '../observability/log.ts';
 import type { ReconcilerMetrics } from '../observability/metrics.ts';
@@ -79,4 +81,15 @@ export async function createProductionAdapters(config: ReconcilerProcessConfig, 
   });
   const intent = createIntentSource(config, { clock, logger: logger.child('intent'), kubeConfig, registry: metrics.registry });
   return { kubeConfig, cluster, cloud, intent, unavailable, kubernetesVersion };
+}
+
+/** The interruption queue of the configuration (a fresh one per leadership: close() ends it), or none. */
+export function createEventQueue(config: ReconcilerProcessConfig, logger: Logger): EventQueue | undefined {
+  if (!config.interruptionQueue) return undefined;
+  return new SqsEventQueue({
+    queueName: config.interruptionQueue,
+    region: config.region,
+    ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),
+    logger: logger.child('sqs'),
+  });
 }

@@ -75,6 +75,13 @@ export interface ReconcilerProcessConfig {
   readonly batchMaxMs: number;
   readonly registrationTimeoutMs: number;
   readonly spotToSpotConsolidation: boolean;
+  /** The SQS queue of interruption events (Karpenter's settings.interruptionQueue); undefined: none. */
+  readonly interruptionQueue: string | undefined;
+  /** SQS endpoint override (VPC endpoint). */
+  readonly sqsEndpoint: string | undefined;
+  readonly interruptionActOnRebalance: boolean;
+  /** Karpenter's feature gates joinery honours. */
+  readonly featureGates: { readonly nodeRepair: boolean };
 }
 
 /** One invalid or missing setting, in the user's terms. */
@@ -233,6 +240,20 @@ const cidr = pattern(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/
 const ip = pattern(/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]+$/, 'an IP address such as 10.100.0.10');
 const minorVersion = pattern(/^1\.\d{1,3}$/, 'a Kubernetes minor version such as 1.33');
 
+const queueName = pattern(/^[A-Za-z0-9_-]{1,80}(\.fifo)?$/, "an SQS queue name (its name, not its URL: 1-80 letters, digits, '-' or '_')");
+
+/** Karpenter's FEATURE_GATES syntax, `NodeRepair=true,...`; joinery knows NodeRepair. */
+const featureGates: Parser<{ nodeRepair: boolean }> = (s) => {
+  const gates = { nodeRepair: false };
+  for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z]+)=(true|false)$/.exec(part);
+    if (!m) throw new Error(`"${part}" is not Name=true or Name=false (e.g. NodeRepair=true)`);
+    if (m[1] !== 'NodeRepair') throw new Error(`feature gate ${m[1]} is not known to joinery; the one it honours is NodeRepair`);
+    gates.nodeRepair = m[2] === 'true';
+  }
+  return gates;
+};
+
 const logLevel = oneOf<LogLevel>(['debug', 'info', 'warn', 'error']);
 
 /** The identity defaults to the Pod name (downward API), else host name and process id. */
@@ -344,6 +365,29 @@ export const SETTINGS = {
     parse: bool,
     default: 'false',
     boolean: true,
+  },
+  interruptionQueue: {
+    flag: 'interruption-queue',
+    env: ['JOINERY_INTERRUPTION_QUEUE'],
+    help: 'name of the SQS queue EventBridge feeds with spot interruptions, rebalance recommendations, scheduled changes and state changes (none: not handled)',
+    parse: queueName,
+    default: () => undefined,
+  },
+  sqsEndpoint: { flag: 'sqs-endpoint', env: ['JOINERY_SQS_ENDPOINT'], help: 'SQS API endpoint override (VPC endpoint)', parse: httpUrl, default: () => undefined },
+  interruptionActOnRebalance: {
+    flag: 'interruption-act-on-rebalance',
+    env: ['JOINERY_INTERRUPTION_ACT_ON_REBALANCE'],
+    help: 'replace nodes on a rebalance recommendation too (default: record only, as Karpenter)',
+    parse: bool,
+    default: 'false',
+    boolean: true,
+  },
+  featureGates: {
+    flag: 'feature-gates',
+    env: ['JOINERY_FEATURE_GATES', 'FEATURE_GATES'],
+    help: "Karpenter's feature gates: NodeRepair=true turns on node auto-repair for the NodePools that opt in",
+    parse: featureGates,
+    default: 'NodeRepair=false',
   },
 } as const satisfies Record<string, SettingSpec<unknown>>;
 
@@ -520,6 +564,10 @@ export function loadConfig(argv: readonly string[], env: Environment): Reconcile
     batchMaxMs: max,
     registrationTimeoutMs: get('registrationTimeout'),
     spotToSpotConsolidation: get('spotToSpotConsolidation'),
+    interruptionQueue: optional('interruptionQueue'),
+    sqsEndpoint: optional('sqsEndpoint'),
+    interruptionActOnRebalance: get('interruptionActOnRebalance'),
+    featureGates: get('featureGates'),
   };
 }
 

@@ -21,7 +21,7 @@ import type { Clock } from '../ports/clock.ts';
 import { NotFoundError } from '../ports/cluster.ts';
 import { createReconciler, type Reconciler } from '../reconciler.ts';
 import { SystemClock } from '../runtime/system-clock.ts';
-import { createProductionAdapters, type ProductionAdapters } from './adapters.ts';
+import { createEventQueue, createProductionAdapters, type ProductionAdapters } from './adapters.ts';
 import type { ReconcilerProcessConfig } from './config.ts';
 import { FencedCloudProvider, FencedClusterPort } from './fencing.ts';
 import { HealthChecks } from './health.ts';
@@ -143,11 +143,14 @@ export function startReconcilerProcess(config: ReconcilerProcessConfig, options:
       registry,
       metrics,
       unavailable: adapters.unavailable,
+      events: createEventQueue(config, root),
       options: {
         clusterName: config.clusterName,
         batchWindow: { idleMs: config.batchIdleMs, maxMs: config.batchMaxMs },
         registrationTimeoutMs: config.registrationTimeoutMs,
         spotToSpotConsolidation: config.spotToSpotConsolidation,
+        interruptionActOnRebalance: config.interruptionActOnRebalance,
+        nodeRepair: config.featureGates.nodeRepair,
       },
     });
     log.info('starting the controllers');

@@ -10,6 +10,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { CloudProvider } from '../ports/cloud.ts';
 import type { Cluster } from '../ports/cluster.ts';
 import type { IntentSource } from '../ports/intent.ts';
+import type { EventQueue } from '../ports/events.ts';
 import type { DecisionLog } from '../observability/decisions.ts';
 import type { Logger } from '../observability/log.ts';
 import type { ReconcilerMetrics } from '../observability/metrics.ts';
@@ -44,7 +45,31 @@ export interface ReconcilerOptions {
   readonly launchConcurrency: number;
   /** Each NodeClaim's AMI, subnet and security groups are checked against what its class resolves to now at most this often. */
   readonly cloudDriftIntervalMs: number;
+  /** Rebalance recommendations are recorded only (Karpenter); true also replaces the node. */
+  readonly interruptionActOnRebalance: boolean;
+  /** Karpenter's NodeRepair feature gate: auto-repair runs for NodePools that opt in. */
+  readonly nodeRepair: boolean;
+  /** Which node conditions make a node unhealthy, and for how long each is tolerated. */
+  readonly repairPolicies: readonly RepairPolicy[];
 }
+
+/** A node condition that, held longer than its toleration, gets the node repaired (Karpenter's RepairPolicy). */
+export interface RepairPolicy {
+  readonly conditionType: string;
+  readonly status: 'False' | 'Unknown' | 'True';
+  readonly tolerationMs: number;
+}
+
+/** Karpenter's AWS provider's repair policies: the kubelet's Ready and the EKS node monitoring agent's conditions. */
+export const DEFAULT_REPAIR_POLICIES: readonly RepairPolicy[] = [
+  { conditionType: 'Ready', status: 'False', tolerationMs: 30 * 60_000 },
+  { conditionType: 'Ready', status: 'Unknown', tolerationMs: 30 * 60_000 },
+  { conditionType: 'AcceleratedHardwareReady', status: 'False', tolerationMs: 10 * 60_000 },
+  { conditionType: 'StorageReady', status: 'False', tolerationMs: 30 * 60_000 },
+  { conditionType: 'NetworkingReady', status: 'False', tolerationMs: 30 * 60_000 },
+  { conditionType: 'KernelReady', status: 'False', tolerationMs: 30 * 60_000 },
+  { conditionType: 'ContainerRuntimeReady', status: 'False', tolerationMs: 30 * 60_000 },
+];
 
 export const DEFAULT_OPTIONS: ReconcilerOptions = {
   clusterName: 'joinery',
@@ -61,6 +86,9 @@ export const DEFAULT_OPTIONS: ReconcilerOptions = {
   multiNodeConsolidationMaxCandidates: 100,
   launchConcurrency: 20,
   cloudDriftIntervalMs: 60_000,
+  interruptionActOnRebalance: false,
+  nodeRepair: false,
+  repairPolicies: DEFAULT_REPAIR_POLICIES,
 };
 
 export interface ControllerContext {
@@ -74,4 +102,6 @@ export interface ControllerContext {
   readonly catalog: InstanceTypeCatalog;
   readonly unavailable: UnavailableOfferings;
   readonly options: ReconcilerOptions;
+  /** The interruption queue, when one is configured (Karpenter's settings.interruptionQueue). */
+  readonly events?: EventQueue;
 }

@@ -19,6 +19,7 @@ import { DecisionLog, type DecisionRecord } from '../../../reconciler/observabil
 import { StructuredLogger, type LogRecord } from '../../../reconciler/observability/log.ts';
 import { ReconcilerMetrics } from '../../../reconciler/observability/metrics.ts';
 import type { IntentSource } from '../../../reconciler/ports/intent.ts';
+import type { EventQueue } from '../../../reconciler/ports/events.ts';
 import type { ReconcilerOptions } from '../../../reconciler/runtime/context.ts';
 import { createReconciler, type Reconciler } from '../../../reconciler/reconciler.ts';
 import { SystemClock } from '../../../reconciler/runtime/system-clock.ts';
@@ -54,6 +55,8 @@ export interface StartOptions {
   readonly allowNoIntent?: boolean;
   /** Name of the log file in the environment's log dir (kept with JOINERY_TESTENV_KEEP=1). */
   readonly logName: string;
+  /** The interruption queue (an SqsEventQueue on moto's SQS in the interruption tests). */
+  readonly events?: EventQueue;
 }
 
 let kubernetesVersion: string | undefined;
@@ -158,6 +161,7 @@ export async function startReconciler(o: StartOptions): Promise<RunningReconcile
     registry,
     metrics,
     unavailable,
+    ...(o.events ? { events: o.events } : {}),
     options: { clusterName: env.clusterName, ...o.options },
   });
   reconciler.context.decisions.subscribe((d) => decisions.push(d));

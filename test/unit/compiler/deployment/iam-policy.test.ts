@@ -16,6 +16,8 @@ import {
   MUTATING_EC2_ACTIONS,
   TAGGED_ON_CREATE,
   reconcilerIamPolicy,
+  SQS_API_CALLS,
+  SQS_ACTION_OF,
   type IamStatement,
 } from '../../../../compiler/deployment/iam-policy.ts';
 
@@ -67,8 +69,8 @@ describe('the IAM policy document vs the AWS adapter', () => {
     expect(sent.get('client-ec2')?.size ?? 0).toBeGreaterThan(0);
   });
 
-  test('the adapter uses no AWS service other than EC2, IAM and SSM (the document grants no other)', () => {
-    expect([...sent.keys()].filter((client) => !['client-ec2', 'client-iam', 'client-ssm'].includes(client) && sent.get(client)!.size > 0)).toEqual([]);
+  test('the adapter uses no AWS service other than EC2, IAM, SSM and SQS (the document grants no other)', () => {
+    expect([...sent.keys()].filter((client) => !['client-ec2', 'client-iam', 'client-ssm', 'client-sqs'].includes(client) && sent.get(client)!.size > 0)).toEqual([]);
     expect(sent.get('client-iam')?.size ?? 0).toBeGreaterThan(0);
     expect(document.Statement.flatMap(actionsOf).filter((a) => !/^(ec2|ssm|iam):/.test(a))).toEqual([]);
   });
@@ -102,6 +104,18 @@ describe('the IAM policy document vs the AWS adapter', () => {
     expect(gov.Statement.find((s) => s.Sid === 'ReadPublicSsmParameters')?.Resource).toEqual(['arn:aws-us-gov:ssm:*::parameter/aws/service/*']);
     const written = JSON.parse(readFileSync(join(REPO, 'generated/reconciler/iam-policy.json'), 'utf8')) as { Statement: IamStatement[] };
     expect(written.Statement.find((s) => s.Sid === 'ReadPublicSsmParameters')?.Action).toEqual(['ssm:GetParameter']);
+  });
+
+  test('SQS_API_CALLS is exactly the SQS commands the interruption queue adapter sends, each granted on the queue alone', () => {
+    expect([...SQS_API_CALLS].sort()).toEqual([...(sent.get('client-sqs') ?? [])].sort());
+    const withQueue = reconcilerIamPolicy({ clusterName: 'prod-use1', region: 'us-east-1', nodeRoleArn: 'arn:aws:iam::111122223333:role/N', interruptionQueue: 'prod-use1-interruptions' });
+    const sqs = withQueue.Statement.filter((s) => s.Action.some((a) => a.startsWith('sqs:')));
+    expect(sqs).toHaveLength(1);
+    expect([...sqs[0]!.Action].sort()).toEqual(['sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage']);
+    expect(sqs[0]!.Action).toEqual(expect.arrayContaining(SQS_API_CALLS.map((c) => SQS_ACTION_OF[c])));
+    expect(sqs[0]!.Resource).toEqual(['arn:aws:sqs:us-east-1:*:prod-use1-interruptions']);
+    // Without a queue, no SQS permission at all.
+    expect(document.Statement.flatMap((s) => s.Action).filter((a) => a.startsWith('sqs:'))).toEqual([]);
   });
 
   test('the resource types required to be tagged on create are exactly those the adapter tags', () => {
