@@ -1,8 +1,6 @@
 // EC2 tags: the ones Karpenter writes on the instances it launches (kept, so tools that
 // read them keep working), joinery's own, and the ones a policy may not set.
 
-import { fnv1a64 } from '../canonical.ts';
-
 export const TAG_NODEPOOL = 'karpenter.sh/nodepool';
 export const TAG_NODECLAIM = 'karpenter.sh/nodeclaim';
 export const TAG_NODECLASS = 'karpenter.k8s.aws/ec2nodeclass';
@@ -62,7 +60,27 @@ export function isOwnedLaunchTemplate(name: string, tags: Readonly<Record<string
  * string), so the same class in the same cluster and region always finds its profile again.
  */
 export function instanceProfileName(clusterName: string, region: string, nodeClassName: string): string {
-  return `${clusterName}_${fnv1a64(`${region}${nodeClassName}`)}`;
+  return `${clusterName}_${fnv1a64Utf8(`${region}${nodeClassName}`)}`;
+}
+
+/**
+ * FNV-1a 64 over the UTF-8 bytes of `text`, in decimal: core/canonical.ts's fnv1a64, written
+ * without TextEncoder, because this module is type-checked with the policies (ES2023 lib, no DOM).
+ */
+function fnv1a64Utf8(text: string): string {
+  let h = 0xcbf29ce484222325n;
+  const byte = (b: number) => {
+    h ^= BigInt(b);
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  };
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (c < 0x80) byte(c);
+    else if (c < 0x800) [0xc0 | (c >> 6), 0x80 | (c & 63)].forEach(byte);
+    else if (c < 0x10000) [0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63)].forEach(byte);
+    else [0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63)].forEach(byte);
+  }
+  return h.toString(10);
 }
 
 /** The IAM path of joinery's instance profiles of a cluster (Karpenter's `/karpenter/<region>/<cluster>/`). */

@@ -1,5 +1,6 @@
 // What joinery calls its own in EC2: the cluster tag `owned` and a NodePool tag on
 // instances and launch templates, and its own name prefix on launch templates.
+import { fnv1a64 } from '../../../../core/canonical.ts';
 import { instanceProfileName, instanceProfileTags, isOwnedInstance, isOwnedInstanceProfile, isOwnedLaunchTemplate, launchTemplateName } from '../../../../core/contract/index.ts';
 
 const CLUSTER = 'kubernetes.io/cluster/prod';
@@ -30,6 +31,8 @@ describe('instance profiles (named and tagged as Karpenter does)', () => {
     expect(instanceProfileName('prod', 'us-east-1', 'default')).toMatch(/^prod_\d+$/);
     expect(instanceProfileName('prod', 'us-east-1', 'default')).not.toBe(instanceProfileName('prod', 'us-east-1', 'gpu'));
     expect(instanceProfileName('prod', 'us-east-1', 'default')).not.toBe(instanceProfileName('prod', 'eu-west-1', 'default'));
+    // The same FNV-1a as core/canonical.ts, non-ASCII included.
+    for (const name of ['default', 'gpu-ä-€-𝄞']) expect(instanceProfileName('prod', 'us-east-1', name)).toBe(`prod_${fnv1a64(`us-east-1${name}`)}`);
   });
 
   test("only a profile under the cluster's path with the cluster, region and class tags is joinery's", () => {
