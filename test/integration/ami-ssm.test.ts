@@ -244,5 +244,5 @@ describe('an ssmParameter term, and drift when the parameter points to a new AMI
     const decision = running!.decisions.find((d) => d.controller === 'disruption' && d.reason === 'drifted' && d.nodeClaims?.includes(first.metadata.name!));
     expect(decision?.action).toBe('replace');
     expect(decision?.message).toContain(`AMI ${images.first} is no longer one EC2NodeClass ${className} resolves to`);
-  });
+  }, 300_000);
 });
