@@ -15,7 +15,7 @@ import { SystemClock } from '../../reconciler/runtime/system-clock.ts';
 import { ssmClientFor } from '../env/clients.ts';
 import { copyOfAmazonLinux } from '../env/ec2-seed.ts';
 import { eventually, testEnv } from '../env/index.ts';
-import { FAST_DISRUPTION, notRunning } from './support/disruption.ts';
+import { Apps, FAST_DISRUPTION, notRunning } from './support/disruption.ts';
 import { generatedFiles, nodeClass, nodePool } from './support/manifests.ts';
 import { createPolicyRepo, type PolicyRepo } from './support/policy-repo.ts';
 import { describeDecisions, startReconciler, type RunningReconciler } from './support/reconciler.ts';
@@ -212,7 +212,8 @@ describe('an ssmParameter term, and drift when the parameter points to a new AMI
   });
 
   test('the node launches with the image the parameter holds; after the parameter points to a new AMI it is replaced by a node on the new one', async () => {
-    await workload.createPods([podManifest('app', workload.namespace, { cpu: '100m', memory: '64Mi', nodeSelector: { 'karpenter.sh/nodepool': poolName } })]);
+    // A Deployment: its pod is recreated on the replacement when the drifted node is drained.
+    await new Apps(kc, workload.namespace).createDeployment('app', { replicas: 1, cpu: '100m', memory: '64Mi', nodeSelector: { 'karpenter.sh/nodepool': poolName } });
     const first = await eventually(
       'the pod Running on a node launched from the parameter',
       async () => {
@@ -244,5 +245,5 @@ describe('an ssmParameter term, and drift when the parameter points to a new AMI
     const decision = running!.decisions.find((d) => d.controller === 'disruption' && d.reason === 'drifted' && d.nodeClaims?.includes(first.metadata.name!));
     expect(decision?.action).toBe('replace');
     expect(decision?.message).toContain(`AMI ${images.first} is no longer one EC2NodeClass ${className} resolves to`);
-  });
+  }, 300_000);
 });

@@ -70,7 +70,8 @@ import { DEFAULT_BACKOFF, Ec2Calls } from './calls.ts';
 import { Ec2InstanceTypeSource, kubeletSettings, rawInstanceType } from './catalog.ts';
 import { AWS_DEFAULTS, type AwsCloudProviderConfig } from './config.ts';
 import { SsmParameters } from './ami-ssm.ts';
-import { NodeClassDiscovery, NodeClassResolutionError, amiForInstanceType, type ResolvedAmi, type ResolvedAmis, type ResolvedSubnet } from './discovery.ts';
+import { describeAmis, resolvedValuesDrift } from './drift.ts';
+import { NodeClassDiscovery, NodeClassResolutionError, amiForInstanceType, amiStatusEntries, type AmiStatusEntry, type ResolvedAmi, type ResolvedAmis, type ResolvedSubnet } from './discovery.ts';
 import { InstanceProfiles } from './instance-profiles.ts';
 import { awsErrorCode, errorMessage, isInstanceNotFound, isTransientError } from './errors.ts';
 import { chooseCapacityType, createFleetInput, fleetOutcome, type FleetCandidate } from './fleet.ts';
@@ -423,6 +424,15 @@ export class AwsCloudProvider implements CloudProvider {
     return new Map(found.filter((i) => i.State?.Name !== 'terminated').map((i) => [i.InstanceId ?? '', this.toInstance(i)]));
   }
 
+  /**
+   * The class's AMIs as EC2NodeClass status.amis (Karpenter's shape: per arch and variant the
+   * AMI in use, with the requirements it is launched under), for a status writer. Throws
+   * NodeClassResolutionError (naming the term) when the class does not resolve.
+   */
+  async nodeClassAmis(nodeClass: EC2NodeClass): Promise<AmiStatusEntry[]> {
+    return amiStatusEntries(await this.discovery.resolveAmis(nodeClass));
+  }
+
   // ---- drift -------------------------------------------------------------------------------
 
   /**
@@ -446,23 +456,7 @@ export class AwsCloudProvider implements CloudProvider {
     const [amis, subnets, securityGroups] = resolved;
     const instance = await this.byInstanceId.get(instanceIdOf(providerID));
     const imageID = claim.status?.imageID || instance?.imageID;
-    if (imageID && !amis.amis.some((a) => a.id === imageID)) {
-      return { reason: 'AMIDrift', detail: `AMI ${imageID} is no longer one EC2NodeClass ${className} resolves to (now ${describeAmis(amis)})` };
-    }
-    if (!instance) return undefined;
-    if (instance.subnetId && !subnets.some((s) => s.id === instance.subnetId)) {
-      return { reason: 'SubnetDrift', detail: `subnet ${instance.subnetId} no longer matches spec.subnetSelectorTerms of EC2NodeClass ${className} (now ${subnets.map((s) => s.id).join(', ')})` };
-    }
-    // A VPC instance always has a security group: an empty list is an endpoint that did not
-    // report them (moto's CreateFleet), not a drift.
-    const groups = [...(instance.securityGroupIds ?? [])].sort();
-    if (groups.length > 0 && groups.join(',') !== [...securityGroups].sort().join(',')) {
-      return {
-        reason: 'SecurityGroupDrift',
-        detail: `security groups ${groups.join(', ') || '(none)'} are not those spec.securityGroupSelectorTerms of EC2NodeClass ${className} select now (${securityGroups.join(', ')})`,
-      };
-    }
-    return undefined;
+    return resolvedValuesDrift({ imageID, subnetId: instance?.subnetId, securityGroupIds: instance?.securityGroupIds }, { amis, subnets, securityGroups }, className);
   }
 
   async get(providerID: string): Promise<Instance> {
@@ -569,11 +563,6 @@ export class AwsCloudProvider implements CloudProvider {
       ...(i.IamInstanceProfile?.Arn ? { instanceProfile: i.IamInstanceProfile.Arn.slice(i.IamInstanceProfile.Arn.lastIndexOf('/') + 1) } : {}),
     };
   }
-}
-
-/** The AMIs of a class for messages: id (arch/variants). */
-function describeAmis(amis: ResolvedAmis): string {
-  return amis.amis.map((a) => `${a.id} (${a.arch}${a.variants ? `/${a.variants.join('+')}` : ''})`).join(', ');
 }
 
 /**
