@@ -42,6 +42,7 @@ export function nodeInfo(node: Node, pods: readonly Pod[] = []): NodeInfo {
     requested: {},
     nonZeroRequested: { cpu: 0, memory: 0 },
     usedPorts: [],
+    podsWithAffinity: [],
   };
   for (const p of pods) addPod(info, p);
   return info;
@@ -55,6 +56,7 @@ export function addPod(info: NodeInfo, pod: Pod): void {
   info.nonZeroRequested.cpu += nz['cpu'] ?? 0;
   info.nonZeroRequested.memory += nz['memory'] ?? 0;
   info.usedPorts.push(...hostPorts(pod));
+  if (pod.spec.affinity?.podAffinity || pod.spec.affinity?.podAntiAffinity) info.podsWithAffinity.push(pod);
 }
 
 /** kube-scheduler's default queue sort (PrioritySort): higher priority first, then the earlier queued (created). */

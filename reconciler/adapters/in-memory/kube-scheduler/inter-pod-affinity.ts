@@ -93,8 +93,11 @@ export const interPodAffinity: FilterPlugin & ScorePlugin = {
     const existingAnti = new Map<string, number>();
     const affinityCounts = new Map<string, number>();
     const antiCounts = new Map<string, number>();
+    // Only pods with affinity terms can reject the pod by their anti-affinity; every pod
+    // counts for the pod's own terms (kube-scheduler walks the same two lists).
+    const walk = affinity.length > 0 || anti.length > 0 ? (n: NodeInfo) => n.pods : (n: NodeInfo) => n.podsWithAffinity;
     for (const node of cluster.nodes) {
-      for (const other of node.pods) {
+      for (const other of walk(node)) {
         if (other.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length) {
           for (const t of cachedAntiAffinity(other)) if (t.matches(pod)) bump(existingAnti, node, t.topologyKey, 1);
         }
@@ -131,11 +134,11 @@ export const interPodAffinity: FilterPlugin & ScorePlugin = {
       ...podAnti.map((w) => ({ term: compileTerm(pod, w.podAffinityTerm), weight: -w.weight })),
     ];
     const withAffinity = (p: Pod) => Boolean(p.spec.affinity?.podAffinity || p.spec.affinity?.podAntiAffinity);
-    if (preferred.length === 0 && !cluster.nodes.some((n) => n.pods.some(withAffinity))) return undefined;
+    if (preferred.length === 0 && !cluster.nodes.some((n) => n.podsWithAffinity.length > 0)) return undefined;
     const scores = new Map<string, number>();
     for (const node of cluster.nodes) {
       if (Object.keys(node.labels).length === 0) continue;
-      for (const other of node.pods) {
+      for (const other of preferred.length > 0 ? node.pods : node.podsWithAffinity) {
         for (const { term, weight } of preferred) if (term.matches(other)) bump(scores, node, term.topologyKey, weight);
         if (!withAffinity(other)) continue;
         for (const t of requiredAffinity(other)) if (t.matches(pod)) bump(scores, node, t.topologyKey, HARD_POD_AFFINITY_WEIGHT);

@@ -34,6 +34,8 @@ export interface NodeInfo {
   /** The same with 100m CPU and 200Mi memory for containers that request none (NodeInfo.NonZeroRequested). */
   readonly nonZeroRequested: { cpu: number; memory: number };
   readonly usedPorts: HostPort[];
+  /** The pods with pod affinity or anti-affinity terms (NodeInfo.PodsWithAffinity). */
+  readonly podsWithAffinity: Pod[];
 }
 
 export interface Cluster {

@@ -142,6 +142,14 @@ describe('verifySolution', () => {
       expect(errors).not.toMatch(/kube-scheduler would not bind/);
     });
 
+    it('reports a spread pod on a new node whose zone is left open, instead of skipping it', () => {
+      const p = web(true);
+      const { input, result } = solved({ pods: [p], nodePools: [pool('p', standardTypes())] });
+      const n = result.newNodes[0]!;
+      const open = { ...n, instanceTypeOptions: n.instanceTypeOptions.map((o) => ({ ...o, offerings: ['zone-a', 'zone-b'].map((zone) => ({ ...o.offerings[0]!, zone })) })) };
+      expect(verifySolution(input, { ...result, newNodes: [open] }).join('\n')).toMatch(/on new-p-0: spread on topology.kubernetes.io\/zone, but the node's topology.kubernetes.io\/zone is undetermined/);
+    });
+
     it('the solver\'s own result of a mixed group passes the replay, in the order it records', () => {
       const pods = [...Array.from({ length: 6 }, () => web(false)), ...Array.from({ length: 6 }, () => web(true))];
       const { input, result } = solved({ pods, nodes: existing(), nodePools: [pool('p', standardTypes())] });
