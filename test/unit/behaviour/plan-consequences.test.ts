@@ -165,24 +165,35 @@ test('consolidation made more aggressive (WhenEmpty -> WhenEmptyOrUnderutilized)
   expect(plan({ pools: [pool('WhenEmpty')], classes: cls }, { pools: [pool('WhenEmptyOrUnderutilized')], classes: cls }).map((c) => `${c.kind}: ${c.summary}`)).toEqual([
     'consolidation-more-aggressive: NodePool general: consolidation is more aggressive: consolidationPolicy WhenEmpty -> WhenEmptyOrUnderutilized (nodes with pods are now consolidated too)',
   ]);
-  // 6 m6i.2xlarge (8 vCPU) and six 1-CPU pods: under-used. WhenEmpty removes the nodes the
-  // scheduler left empty, and then nothing: every node left runs a pod.
-  const h = await runningFleet(pool('WhenEmpty'), cls, 6, 'm6i.2xlarge', 6);
-  const count = () => h.world.api.cache.list('Node').length;
-  await h.world.clock.advance(15 * MINUTE);
+  // 12 one-pod apps of 600m on m6i.large (3 fit a node); then on each node all apps but one
+  // are scaled to 0: every node left runs one pod, under-used. WhenEmpty removes the nodes
+  // left empty, and then nothing.
+  const world = newWorld();
+  world.intent.accept({ commit: 'a1', nodePools: [pool('WhenEmpty')], nodeClasses: cls });
+  const apps = Array.from({ length: 12 }, (_, i) => `web${i}`);
+  for (const a of apps) deployment(world, a, 1, { cpu: '600m', memory: '1Gi' });
+  const h = await startReconciler(world, { stabilizationMs: 0 });
+  await world.clock.advance(5 * MINUTE);
+  const web = () => world.api.cache.list('Pod').filter((p) => p.metadata.labels?.app?.startsWith('web'));
+  expect(web().every((p) => p.spec.nodeName)).toBe(true);
+  const kept = new Set<string>();
+  for (const n of world.api.cache.list('Node')) {
+    const onNode = web().filter((p) => p.spec.nodeName === n.metadata.name);
+    onNode.slice(1).forEach((p) => world.workloads.scaleDeployment('default', p.metadata.labels!.app!, 0));
+    if (onNode[0]) kept.add(onNode[0].metadata.labels!.app!);
+  }
+  const count = () => world.api.cache.list('Node').length;
+  await world.clock.advance(15 * MINUTE);
   const settledCount = count();
-  await h.world.clock.advance(10 * MINUTE);
+  await world.clock.advance(10 * MINUTE);
   expect(count()).toBe(settledCount);
   expect(settledCount).toBeGreaterThanOrEqual(3);
-  const busy = new Set(podsOf(h.world, 'web').map((p) => p.spec.nodeName));
-  expect(h.world.api.cache.list('Node').every((n) => busy.has(n.metadata.name))).toBe(true);
-  // Consolidated: the fleet's vCPUs at most half of what they were (deleted or replaced by smaller nodes), every pod running.
-  const vcpus = (w: InMemoryWorld) => w.api.cache.list('Node').reduce((s, n) => s + Number(n.status?.capacity?.cpu ?? 0), 0);
-  const before = vcpus(h.world);
-  const r = await watch(h, { pools: [pool('WhenEmptyOrUnderutilized')], classes: cls }, 30 * MINUTE, (w) => vcpus(w) <= before / 2 && podsOf(w, 'web').every((p) => p.spec.nodeName) && leaving(w) === 0);
+  expect(settledCount).toBe(kept.size); // one pod per node
+  const needed = Math.ceil(kept.size / 3);
+  const r = await watch(h, { pools: [pool('WhenEmptyOrUnderutilized')], classes: cls }, 30 * MINUTE, (w) => w.api.cache.list('Node').length <= needed && web().every((p) => p.spec.nodeName) && leaving(w) === 0);
   await h.reconciler.stop();
   // eslint-disable-next-line no-console
-  console.log(`consolidation: ${before} vCPUs on ${settledCount} nodes -> ${vcpus(h.world)} vCPUs on ${count()} nodes in ${Math.round(r.elapsedMs / MINUTE)} min`);
+  console.log(`consolidation: ${settledCount} nodes each running a pod -> ${count()} nodes in ${Math.round(r.elapsedMs / MINUTE)} min`);
   expect(r.elapsedMs).toBeLessThanOrEqual(30 * MINUTE);
   expect(h.decisions.some((d) => d.controller === 'disruption' && d.reason === 'underutilized')).toBe(true);
   expect(h.errors).toEqual([]);
