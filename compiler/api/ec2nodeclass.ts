@@ -24,8 +24,7 @@ import {
 import { type Duration } from './values.ts';
 import { parseDurationSeconds } from '../../core/disruption/duration.ts';
 import { tryParseQuantity } from '../../core/resources/quantity.ts';
-import { isIP } from 'node:net';
-import { ALIAS_FAMILY_TO_AMI_FAMILY, RESERVED_RESOURCES, evictionThresholdProblem, EC2NODECLASS_KIND, KARPENTER_AWS_API_VERSION, KARPENTER_AWS_GROUP, RESTRICTED_TAG_PREFIX, TAG_DISCOVERY, isRestrictedTag, type AmiAliasFamily, type AmiFamily } from '../../core/contract/index.ts';
+import { ALIAS_FAMILY_TO_AMI_FAMILY, RESERVED_RESOURCES, evictionThresholdProblem, isIpAddress, EC2NODECLASS_KIND, KARPENTER_AWS_API_VERSION, KARPENTER_AWS_GROUP, RESTRICTED_TAG_PREFIX, TAG_DISCOVERY, isRestrictedTag, type AmiAliasFamily, type AmiFamily } from '../../core/contract/index.ts';
 
 export type { AmiAliasFamily, AmiFamily };
 /** An EKS-optimized AMI alias, `family@version`: pin a version (`al2023@v20250505`) in production. */
@@ -248,7 +247,7 @@ export class EC2NodeClass extends ApiObject implements JoineryConstruct {
         if (!k.evictionSoftGracePeriod?.[signal]) issues.push({ field: `kubelet.evictionSoft.${signal}`, message: `has no grace period`, fix: `add evictionSoftGracePeriod: { '${signal}': '1m' }` });
       }
       for (const [i, ip] of (k.clusterDNS ?? []).entries()) {
-        if (isIP(ip) === 0) issues.push({ field: `kubelet.clusterDNS[${i}]`, message: `"${ip}" is not an IP address`, fix: `give the DNS service's cluster IP, e.g. '10.100.0.10'` });
+        if (!isIpAddress(ip)) issues.push({ field: `kubelet.clusterDNS[${i}]`, message: `"${ip}" is not an IP address`, fix: `give the DNS service's cluster IP, e.g. '10.100.0.10'` });
       }
       const typed = Object.entries(k).filter(([key, v]) => key !== 'extra' && v !== undefined);
       if (typed.length > 0 && !('alias' in p.ami) && p.ami.family === 'Custom') {

@@ -34,3 +34,22 @@ export function evictionThresholdProblem(signal: string, threshold: unknown): st
   if (threshold.trim().endsWith('%') && Number(threshold.trim().slice(0, -1)) > 100) return `"${threshold}" is more than 100%`;
   return undefined;
 }
+
+/** An IPv4 or IPv6 address (clusterDNS entries). */
+export function isIpAddress(text: string): boolean {
+  const v4 = (s: string) => /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(s) && s.split('.').every((o) => Number(o) <= 255 && (o === '0' || !o.startsWith('0')));
+  if (v4(text)) return true;
+  if (!text.includes(':') || text.split('::').length > 2) return false;
+  let groups = text.split(':');
+  const last = groups.at(-1) ?? '';
+  let width = 8;
+  if (last.includes('.')) {
+    if (!v4(last)) return false;
+    groups = groups.slice(0, -1);
+    width = 6;
+  }
+  const compressed = text.includes('::');
+  const filled = groups.filter((g) => g !== '');
+  if (!filled.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
+  return compressed ? filled.length < width : filled.length === width && groups.length === width;
+}
