@@ -4,12 +4,12 @@
 //   - EC2 faults through the fault proxy: CreateFleet answered 500 after it took effect,
 //     CreateFleet and DescribeInstances throttled, and two short outages of the whole EC2
 //     endpoint (503 Unavailable, then connections closed unanswered);
-//   - three SIGKILLs of the reconciler, each at a seeded random delay after the replica is
-//     (back) at work: while the burst's first launches are in flight, during the first
-//     outage, during the second; each followed by a restart of the same replica (a
-//     container restarted in its Pod);
+//   - three SIGKILLs of the reconciler, each at a seeded random delay: while the burst's
+//     first launches are in flight, while the restarted replica starts up and resyncs, and
+//     during the second outage; each followed by a restart of the same replica (a container
+//     restarted in its Pod);
 //   - a restart of the kube-apiserver (stopped by PID, down 2 s, started again) while a
-//     second wave of pods is pending.
+//     second wave of pods, launched into the first outage, is pending.
 // The seed is printed (JOINERY_CHAOS_SEED=<seed> replays the delays). Asserted, and
 // printed with the kills and faults as one `chaos summary` line:
 //   duplicates   two live instances tagged for the same NodeClaim (after the run, before GC)
@@ -188,13 +188,13 @@ describe('chaos: EC2 faults, reconciler kills and an apiserver restart during a 
     const burstAt = Date.now();
     await pause(500, 3_000);
     await kill(); // while the burst's first launches are in flight
+    await pause(2_000, 15_000);
+    await kill(); // while the restarted replica starts up (informers, intent, Lease) and resyncs
     await ready();
     await pause(0, 2_000);
     await env.ec2Faults.setOutage(5_000, 'unavailable');
     note('EC2 outage: 503 for 5 s');
-    await pause(1_000, 4_000);
-    await kill(); // during the outage
-    // The second wave is pending while the reconciler restarts, and while the apiserver does.
+    // The second wave is launched into the outage, and pending while the apiserver restarts.
     await createWave(WAVE_2, 'second');
     await pause(3_000, 10_000);
     const restarted = await env.restartApiServer({ downMs: 2_000 });
@@ -290,5 +290,5 @@ describe('chaos: EC2 faults, reconciler kills and an apiserver restart during a 
     expect(pods).toHaveLength(created);
     // Every pod on a node of one of the claims that exist.
     expect(claims.length).toBeGreaterThanOrEqual(created);
-  }, 330_000);
+  }, 400_000);
 });

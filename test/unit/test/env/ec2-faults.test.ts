@@ -1,6 +1,6 @@
 // The test EC2's call faults (pure rules the fault proxy applies): the next N calls of an
 // Action get a 500 after taking effect, a plain 500 or a throttle, then calls pass again.
-import { callFaultResponse, isCallFault, takeCallFault, type CallFault } from '../../../env/ec2-faults.ts';
+import { callFaultResponse, isCallFault, isOutage, outageResponse, takeCallFault, type CallFault } from '../../../env/ec2-faults.ts';
 
 describe('call faults', () => {
   test('the next N calls of the action get the fault, in order; other actions are untouched', () => {
@@ -42,5 +42,24 @@ describe('call faults', () => {
     expect(isCallFault({ action: 'CreateFleet', kind: 'explode', count: 3 })).toBe(false);
     expect(isCallFault({ action: 'CreateFleet', kind: 'throttle', count: 0 })).toBe(false);
     expect(isCallFault({ kind: 'throttle', count: 1 })).toBe(false);
+  });
+});
+
+describe('outages', () => {
+  test('an outage is a duration of 1 ms to 10 min and a mode', () => {
+    expect(isOutage({ durationMs: 5_000, mode: 'unavailable' })).toBe(true);
+    expect(isOutage({ durationMs: 4_000, mode: 'reset' })).toBe(true);
+    expect(isOutage({ durationMs: 0, mode: 'unavailable' })).toBe(false);
+    expect(isOutage({ durationMs: 600_001, mode: 'reset' })).toBe(false);
+    expect(isOutage({ durationMs: Number.NaN, mode: 'reset' })).toBe(false);
+    expect(isOutage({ durationMs: 1_000, mode: 'slow' })).toBe(false);
+  });
+
+  test('a call during an outage gets EC2\'s 503 Unavailable, naming the action', () => {
+    const r = outageResponse('CreateFleet', 'req-1');
+    expect(r.status).toBe(503);
+    expect(r.body).toContain('<Code>Unavailable</Code>');
+    expect(r.body).toContain('CreateFleet: The service is unavailable.');
+    expect(r.body).toContain('<RequestID>req-1</RequestID>');
   });
 });
