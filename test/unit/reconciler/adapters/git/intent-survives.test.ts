@@ -2,6 +2,7 @@
 // what an operator would notice when a commit removes every NodePool, when the reconciler
 // restarts with the repository unreachable, when a commit holds a YAML alias bomb, and when
 // the tracked branch is force-pushed.
+import { jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { renameSync } from 'node:fs';
 import { Registry } from 'prom-client';
@@ -13,6 +14,10 @@ import type { IntentEvent } from '../../../../../reconciler/ports/intent.ts';
 import { StructuredLogger, type LogRecord } from '../../../../../reconciler/observability/log.ts';
 import { generatedFiles, nodeClass, nodePool } from '../../../../integration/support/manifests.ts';
 import { createPolicyRepo, type PolicyRepo } from '../../../../integration/support/policy-repo.ts';
+
+// Each test runs real git (clone, fetch, commit) several times: seconds on a loaded CI machine,
+// well past jest's 5 s default.
+jest.setTimeout(60_000);
 
 class ManualClock implements Clock {
   now(): number {

@@ -1,6 +1,7 @@
 // The git IntentSource on real repositories (bare repos on disk, file:// URLs): accepted
 // commits, rejected ones that leave the last good intent in force, pinned commits, the
 // fetch interval, fetch failures, and signature verification with SSH keys.
+import { jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,10 @@ import type { Clock, TimerHandle } from '../../../../../reconciler/ports/clock.t
 import type { IntentEvent } from '../../../../../reconciler/ports/intent.ts';
 import { generatedFiles, nodeClass, nodePool } from '../../../../integration/support/manifests.ts';
 import { createPolicyRepo, type PolicyRepo } from '../../../../integration/support/policy-repo.ts';
+
+// Each test runs real git (clone, fetch, commit) several times: seconds on a loaded CI machine,
+// well past jest's 5 s default.
+jest.setTimeout(60_000);
 
 /** Time stands still; timers fire when the test says so. */
 class ManualClock implements Clock {
