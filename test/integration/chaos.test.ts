@@ -28,6 +28,7 @@ import { createPolicyRepo, type PolicyRepo } from './support/policy-repo.ts';
 import { deployReconciler, type ReconcileDeployment, type ReconcileReplica } from './support/reconcile-process.ts';
 import { runGcPass } from './support/reconciler.ts';
 import { Workload, cleanUpPools, instancesOfPools, podManifest, runId, tagsOf } from './support/workload.ts';
+import { mulberry32 } from '../../reconciler/adapters/in-memory/random.ts';
 
 const env = testEnv();
 const kc = env.kubeConfig();
@@ -36,17 +37,8 @@ const id = runId();
 const pool = `${id}-chaos`;
 const workload = new Workload(kc, `${id}-chaos`);
 
-/** mulberry32: a small seeded PRNG, so a failing schedule can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (the simulator's mulberry32), so a failing schedule can be replayed. */
+const prng = mulberry32;
 
 const SEED = process.env.JOINERY_CHAOS_SEED ? Number(process.env.JOINERY_CHAOS_SEED) : randomBytes(4).readUInt32BE(0);
 const random = prng(SEED);
