@@ -32,7 +32,11 @@ async function applyToCluster(pools: NodePool[], classes: EC2NodeClass[]): Promi
 }
 
 async function removeFromCluster(pools: string[], classes: string[]): Promise<void> {
-  for (const name of pools) await custom.deleteClusterCustomObject({ ...NODEPOOLS, name }).catch(() => undefined);
+  for (const name of pools) {
+    // The reconciler (stopped by now) put joinery's termination finalizer on the pool.
+    await custom.patchClusterCustomObject({ ...NODEPOOLS, name, body: { metadata: { finalizers: null } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)).catch(() => undefined);
+    await custom.deleteClusterCustomObject({ ...NODEPOOLS, name }).catch(() => undefined);
+  }
   for (const name of classes) await custom.deleteClusterCustomObject({ ...NODECLASSES, name }).catch(() => undefined);
 }
 

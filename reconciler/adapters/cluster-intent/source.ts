@@ -180,6 +180,10 @@ export class ClusterIntentSource implements IntentSource {
     const views: Record<string, unknown>[] = [];
     for (const c of this.collections) {
       for (const [name, o] of [...c.objects].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        // An object being deleted (a GitOps prune, `kubectl delete`) is no longer declared: it
+        // leaves the intent now, while its finalizers run (a NodePool's nodes are drained by the
+        // removal method). Validating it could reject every other object over a class pruned with it.
+        if (o.metadata?.deletionTimestamp) continue;
         const view = intentView(c.kind, c.apiVersion, o);
         views.push(view);
         files.push({ path: `${c.kind}/${name}`, content: JSON.stringify(view) });

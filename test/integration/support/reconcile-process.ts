@@ -99,6 +99,10 @@ export async function deployReconciler(
           POD_NAMESPACE: spec.namespace,
           KUBECONFIG: kubeconfigPath,
           JOINERY_EC2_ENDPOINT: env.ec2Endpoint,
+          // moto serves IAM and SSM on the same endpoint (the node roles and the public AMI
+          // parameters are seeded there); without these the process would call AWS itself.
+          JOINERY_IAM_ENDPOINT: env.ec2Endpoint,
+          JOINERY_SSM_ENDPOINT: env.ec2Endpoint,
           AWS_ACCESS_KEY_ID: 'testing',
           AWS_SECRET_ACCESS_KEY: 'testing',
           JOINERY_WORK_DIR: join(workDir, name),

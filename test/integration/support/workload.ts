@@ -133,6 +133,10 @@ export async function cleanUpPools(kc: KubeConfig, ec2: EC2Client, pools: readon
   }
   const ids = (await instancesOfPools(ec2, pools)).map((i) => i.InstanceId!).filter(Boolean);
   if (ids.length > 0) await ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }));
+  // A NodePool object left in the cluster carries joinery's termination finalizer, which only a
+  // running reconciler removes: lift it, so a pool a test deletes does not stay Terminating.
+  const pools_ = { group: 'karpenter.sh', version: 'v1', plural: 'nodepools' };
+  for (const name of pools) await custom.patchClusterCustomObject({ ...pools_, name, body: { metadata: { finalizers: null } } }, MERGE).catch(() => undefined);
 }
 
 export function runId(): string {
