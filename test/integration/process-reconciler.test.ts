@@ -23,6 +23,7 @@ import { eventually, testEnv } from '../env/index.ts';
 import { generatedFiles, nodeClass, nodePool } from './support/manifests.ts';
 import { createPolicyRepo, type PolicyRepo } from './support/policy-repo.ts';
 import { cleanUpPools, instancesOfPools, podManifest, runId, tagsOf, Workload } from './support/workload.ts';
+import { reconcileProcessEnv } from './support/reconcile-process.ts';
 
 const env = testEnv();
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -64,26 +65,7 @@ async function get(url: string): Promise<{ status: number; body: string }> {
 /** Starts `joinery reconcile` as its own process, configured like the Pod would be. */
 function startReplica(suffix: string): Replica {
   const name = `${spec.name}-${suffix}`;
-  const processEnv: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: workDir,
-    // The generated ConfigMap, as envFrom gives it to the container ...
-    ...configMapData,
-    // ... the downward API ...
-    POD_NAME: name,
-    POD_NAMESPACE: spec.namespace,
-    // ... and what differs between a Pod and this test: the ServiceAccount token as a
-    // kubeconfig, the test EC2 endpoint and its dummy credentials, local paths and ports.
-    KUBECONFIG: kubeconfigPath,
-    JOINERY_EC2_ENDPOINT: env.ec2Endpoint,
-    // moto serves IAM on the same endpoint (the EC2NodeClasses' node role is seeded there).
-    JOINERY_IAM_ENDPOINT: env.ec2Endpoint,
-    JOINERY_SSM_ENDPOINT: env.ec2Endpoint,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    JOINERY_WORK_DIR: join(workDir, name),
-    JOINERY_LISTEN_ADDRESS: '127.0.0.1:0',
-  };
+  const processEnv = reconcileProcessEnv(env, { name, namespace: spec.namespace, configMapData, kubeconfigPath, workDir });
   const child = spawn(process.execPath, [join(REPO, 'bin/joinery.js'), 'reconcile'], { cwd: REPO, env: processEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
   const logFile = createWriteStream(join(env.logDir, `process-${id}-${suffix}.log`));

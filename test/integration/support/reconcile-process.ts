@@ -18,6 +18,35 @@ import type { TestEnv } from '../../env/index.ts';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 
+/**
+ * The environment of a `joinery reconcile` process configured as its Pod would be: the
+ * generated ConfigMap (envFrom), the downward API, and what differs between a Pod and a test
+ * (the ServiceAccount token as a kubeconfig, moto's endpoint for EC2, IAM and SSM, where the
+ * node roles and the public AMI parameters are seeded, without which the process would call
+ * AWS itself; dummy credentials, local paths and ports). One builder, so every test that
+ * starts the process gets the same endpoints.
+ */
+export function reconcileProcessEnv(
+  env: TestEnv,
+  o: { name: string; namespace: string; configMapData: Record<string, string>; kubeconfigPath: string; workDir: string },
+): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: o.workDir,
+    ...o.configMapData,
+    POD_NAME: o.name,
+    POD_NAMESPACE: o.namespace,
+    KUBECONFIG: o.kubeconfigPath,
+    JOINERY_EC2_ENDPOINT: env.ec2Endpoint,
+    JOINERY_IAM_ENDPOINT: env.ec2Endpoint,
+    JOINERY_SSM_ENDPOINT: env.ec2Endpoint,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    JOINERY_WORK_DIR: join(o.workDir, o.name),
+    JOINERY_LISTEN_ADDRESS: '127.0.0.1:0',
+  };
+}
+
 export interface ReconcileDeployment {
   readonly spec: ReconcilerDeploymentSpec;
   /** Stops nothing: removes the cluster objects and the work dir (stop the replicas first). */
@@ -91,23 +120,7 @@ export async function deployReconciler(
       const child = spawn(process.execPath, [join(REPO, 'bin/joinery.js'), 'reconcile'], {
         cwd: REPO,
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: workDir,
-          ...configMapData,
-          POD_NAME: name,
-          POD_NAMESPACE: spec.namespace,
-          KUBECONFIG: kubeconfigPath,
-          JOINERY_EC2_ENDPOINT: env.ec2Endpoint,
-          // moto serves IAM and SSM on the same endpoint (the node roles and the public AMI
-          // parameters are seeded there); without these the process would call AWS itself.
-          JOINERY_IAM_ENDPOINT: env.ec2Endpoint,
-          JOINERY_SSM_ENDPOINT: env.ec2Endpoint,
-          AWS_ACCESS_KEY_ID: 'testing',
-          AWS_SECRET_ACCESS_KEY: 'testing',
-          JOINERY_WORK_DIR: join(workDir, name),
-          JOINERY_LISTEN_ADDRESS: '127.0.0.1:0',
-        },
+        env: reconcileProcessEnv(env, { name, namespace: spec.namespace, configMapData, kubeconfigPath, workDir }),
       });
       const logs: Record<string, unknown>[] = [];
       const logFile = createWriteStream(join(env.logDir, `${logName}.log`), { flags: 'a' });
