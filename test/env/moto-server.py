@@ -1,5 +1,6 @@
 # moto's server (moto[server], the pinned version in the test environment's virtualenv),
-# started with one addition: a control path that publishes an AWS public SSM parameter.
+# started with two additions: a control path that publishes an AWS public SSM parameter, and
+# the launch template's security groups on spot instances that CreateFleet launches.
 #
 # AWS publishes the EKS-optimized AMI ids under /aws/service/... (read-only to every
 # account); moto serves GetParameter for such names but, like AWS, refuses PutParameter on
@@ -12,11 +13,13 @@
 #                                             "region": "us-east-1", "account": "123456789012"}
 # A name under /aws/service/ only; posting a name again publishes a new version.
 
+import inspect
 import json
 import sys
 
 from moto.core.utils import utcnow
 from moto.moto_api._internal import urls as moto_api_urls
+from moto.ec2.models.spot_requests import SpotInstanceRequest
 from moto.server import main
 from moto.ssm.models import Parameter, ssm_backends
 
@@ -51,6 +54,28 @@ def publish_public_parameter(request, full_url, headers):
 
 
 moto_api_urls.url_paths["{0}/moto-api/joinery/public-parameter"] = publish_public_parameter
+
+
+# A spot instance CreateFleet launches from a launch template gets the template's security
+# groups on EC2. moto (5.x) reads them from a "GroupSet" key the template data never holds,
+# so its spot requests fall back to the default VPC's "default" group, and every spot node
+# would look drifted (SecurityGroupDrift) to a reconciler that compares them, as Karpenter
+# does. Only that fallback is corrected: groups given explicitly are kept as they are.
+_spot_request_init = SpotInstanceRequest.__init__
+
+
+def _spot_request_init_with_template_groups(self, *args, **kwargs):
+    call = _spot_request_signature.bind(self, *args, **kwargs)
+    template_spec = getattr(call.arguments.get("launch_spec"), "launch_template_spec", None)
+    if template_spec and not call.arguments["security_groups"]:
+        template = call.arguments["ec2_backend"].get_launch_template(template_spec["LaunchTemplateId"])
+        data = template.get_version(template_spec.get("Version", template.default_version_number)).data
+        call.arguments["security_groups"] = list(data.get("SecurityGroupIds") or [])
+    _spot_request_init(*call.args, **call.kwargs)
+
+
+_spot_request_signature = inspect.signature(_spot_request_init)
+SpotInstanceRequest.__init__ = _spot_request_init_with_template_groups
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -2,7 +2,7 @@
 // with the SDK), the test publishes the EventBridge JSON AWS sends with SendMessage, and
 // the reconciler (production controllers and its SqsEventQueue adapter, in this process)
 // reacts against the real kube-apiserver, kube-scheduler, kwok and moto's EC2.
-import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { NodeClaim } from '../../core/api/karpenter.ts';
 import { StructuredLogger } from '../../reconciler/observability/log.ts';
@@ -84,6 +84,11 @@ describe('interruption queue (moto SQS)', () => {
     const oldNode = old!.status!.nodeName!;
     const oldZone = old!.metadata.labels!['topology.kubernetes.io/zone'];
     const instanceId = instanceIdOf(old!.status!.providerID)!;
+    // The spot instance carries the class's security group (a node launched into another
+    // group would be drifted and replaced on its own, whatever the interruption does).
+    const launched = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+    expect(launched.Reservations?.[0]?.Instances?.[0]?.SecurityGroups?.map((g) => g.GroupId)).toEqual([env.network!.securityGroupId]);
+    expect(r.decisions.filter((d) => d.controller === 'disruption')).toEqual([]);
 
     // Sample the web pods while it all happens: never fewer than the PDB's 2 running.
     let minRunning = 3;
