@@ -33,6 +33,18 @@ for (const f of process.argv.slice(1)) {
   const r = JSON.parse(fs.readFileSync(f, "utf8"));
   passed += r.numPassedTests; failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
 }
+// Integration tests are retried once (test/env/jest-timeout.ts): name every test that
+// needed it, with the first line of its first failure, so a flake is seen.
+for (const f of process.argv.slice(1)) {
+  if (!fs.existsSync(f)) continue;
+  for (const file of JSON.parse(fs.readFileSync(f, "utf8")).testResults) {
+    for (const t of file.assertionResults) {
+      if (!t.retryReasons || t.retryReasons.length === 0) continue;
+      const first = String(t.retryReasons[0]).split("\n").find((l) => l.trim() !== "") ?? "";
+      console.log(`retried: ${t.status === "passed" ? "passed on its second attempt" : "failed twice"}: ${t.fullName} (${file.name.replace(process.cwd() + "/", "")}): ${first.trim().slice(0, 200)}`);
+    }
+  }
+}
 console.log(`${passed} passed, ${failed} failed`);
 ' "$out/unit.json" "$out/integration.json"
 
