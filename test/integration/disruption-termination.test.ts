@@ -85,7 +85,7 @@ describe('a drain blocked by a PodDisruptionBudget, and a reconciler killed mid-
         const r = claims.find((c) => c.metadata.annotations?.['joinery.dev/replaces'] === oldName);
         return o?.metadata.deletionTimestamp && r ? r : undefined;
       },
-      { timeoutMs: 90_000, intervalMs: 1_000, describe: () => `${observer.describe()}\n${lines(first!.decisions)}` },
+      { timeoutMs: 150_000, intervalMs: 1_000, describe: () => `${observer.describe()}\n${lines(first!.decisions)}` },
     );
     const blocked = await eventually(
       'the drain reported blocked by the PDB',
@@ -113,7 +113,7 @@ describe('a drain blocked by a PodDisruptionBudget, and a reconciler killed mid-
     expect(e.verdict).toBe('terminating');
     expect(e.summary).toMatch(new RegExp(`\\(expiration .*\\), drain blocked: PodDisruptionBudget ${workload.namespace}/db allows no eviction of ${workload.namespace}/db-`));
     expect(e.checks.filter((c) => c.check === 'pdb' && c.status === 'blocks')).toHaveLength(2);
-  });
+  }, 360_000);
 
   test('killed mid-drain and started again, the reconciler finishes the drain, terminates the instance and launches nothing', async () => {
     const oldName = old.metadata.name!;
