@@ -13,6 +13,7 @@ import type {
   TopologySpreadConstraint,
 } from '../api/k8s.ts';
 import { podRequests, type ResourceList } from '../resources/resource-list.ts';
+import { hostPortsOf, type HostPort } from './host-ports.ts';
 import { Requirements } from './requirements.ts';
 import { compileSelector } from './selectors.ts';
 import type { Topology, TopologyGroup, TopologyKind } from './topology.ts';
@@ -54,6 +55,8 @@ export interface PodClass {
   readonly antiAffinity: readonly OwnedConstraint[];
   /** A required hostname anti-affinity term the pod matches itself: at most one such pod per node. */
   readonly exclusiveGroup: TopologyGroup | undefined;
+  /** Host ports the pod's containers take on their node (NodePorts): at most one such pod per node and port. */
+  readonly hostPorts: readonly HostPort[];
   /** Error parsing the pod's constraints: the pod is unschedulable with this reason. */
   readonly invalid: string | undefined;
 }
@@ -105,8 +108,10 @@ export class PodClassBuilder {
   add(pod: Pod): PodClass {
     const s = pod.spec;
     const m = pod.metadata;
+    const ports = hostPortsOf(s);
     // One serialisation per pod: what the requests depend on and every constraint.
     const key = keyOf([
+      ports.length > 0 ? ports : null,
       m.namespace ?? DEFAULT_NAMESPACE,
       m.labels ?? null,
       s.containers?.map((c) => c.resources ?? null) ?? null,
@@ -129,7 +134,7 @@ export class PodClassBuilder {
         requests = { pods: 1 };
         requestError = `spec.containers[].resources: ${(e as Error).message}`;
       }
-      cls = this.build(pod, lc, requests, requestError);
+      cls = this.build(pod, lc, requests, requestError, ports);
       this.classIndex.set(key, cls);
       this.classes.push(cls);
     }
@@ -195,7 +200,7 @@ export class PodClassBuilder {
     });
   }
 
-  private build(pod: Pod, lc: LabelClass, requests: ResourceList, requestError: string | undefined): PodClass {
+  private build(pod: Pod, lc: LabelClass, requests: ResourceList, requestError: string | undefined, hostPorts: readonly HostPort[]): PodClass {
     const s = pod.spec;
     let invalid = requestError;
     const owned = (group: TopologyGroup, weight: number, required: boolean): OwnedConstraint => ({
@@ -258,6 +263,7 @@ export class PodClassBuilder {
       affinity,
       antiAffinity,
       exclusiveGroup: exclusive?.group,
+      hostPorts,
       invalid,
     };
   }

@@ -148,24 +148,10 @@ const inputArb = fc
     return { pods, nodes, nodePools, daemonSets, poolUsage: nodePools[0] ? { [nodePools[0].name]: { cpu: usage * 1000 } } : {} };
   });
 
-/**
- * Known divergence from kube-scheduler (issue 18, item 1), pinned by the `it.failing` test
- * in solver.test.ts: with nodeTaintsPolicy Ignore (the default) a node or pool the pod
- * does not tolerate still counts as a spread domain for kube-scheduler, and the solver
- * does not count it. Inputs where that can happen are left out here until the solver
- * counts them; every other input is verified in full.
- */
-function taintedSpreadDomains(input: SolveInput): boolean {
-  const spread = input.pods.some((p) => (p.spec.topologySpreadConstraints ?? []).some((c) => c.whenUnsatisfiable !== 'ScheduleAnyway'));
-  const hard = (t: { effect: string }) => t.effect === 'NoSchedule' || t.effect === 'NoExecute';
-  return spread && (input.nodes.some((n) => n.taints.some(hard)) || input.nodePools.some((p) => p.taints.some(hard)));
-}
-
 describe('solve (properties)', () => {
   it('every result passes the independent verifier', () => {
     fc.assert(
       fc.property(inputArb, (input) => {
-        fc.pre(!taintedSpreadDomains(input));
         const result = solve(input);
         expect(verifySolution(input, result)).toEqual([]);
       }),
