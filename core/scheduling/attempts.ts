@@ -42,7 +42,7 @@ function makeAttempt(plan: Plan, cls: PodClass, relax: Relaxation, req: Float64A
     existingCompat: new Int8Array(0),
     narrowed: [],
     poolTaintOk,
-    poolOk: plan.pools.map((p, i) => poolTaintOk[i]! && !hostnamePinned && conflictingPort(p.daemonSetPorts, cls.hostPorts) === undefined),
+    poolOk: plan.pools.map((p, i) => poolTaintOk[i]! && !hostnamePinned && !cls.preempting && conflictingPort(p.daemonSetPorts, cls.hostPorts) === undefined),
     hostnamePinned,
     canOpen: false,
     hostMin: 0,

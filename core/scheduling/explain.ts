@@ -47,6 +47,7 @@ function explainPool(plan: Plan, a: Attempt, pool: PoolState): string {
     const port = conflictingPort([pool.daemonSetPorts[i]!], a.cls.hostPorts);
     if (port) return `host port ${formatHostPort(port)} is taken on its nodes by DaemonSet ${pool.daemonSetPortOwners[i]}`;
   }
+  if (a.cls.preempting) return 'the pod is preempting pods on its nominated node (status.nominatedNodeName); no new node is planned for it';
   if (a.hostnamePinned) return `the pod requires node label ${LABEL_HOSTNAME} to be one of existing nodes' names; a new node's hostname is not known in advance`;
   const incompatible = pool.reqs.incompatibility(a.relax.reqs);
   if (incompatible) return incompatible;

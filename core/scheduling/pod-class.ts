@@ -57,6 +57,12 @@ export interface PodClass {
   readonly exclusiveGroup: TopologyGroup | undefined;
   /** Host ports the pod's containers take on their node (NodePorts): at most one such pod per node and port. */
   readonly hostPorts: readonly HostPort[];
+  /**
+   * The pod is preempting (status.nominatedNodeName): kube-scheduler evicts lower-priority
+   * pods to make room on the nominated node, so no new node is planned for it (Karpenter's
+   * IsProvisionable); it may still go to an existing node.
+   */
+  readonly preempting: boolean;
   /** Error parsing the pod's constraints: the pod is unschedulable with this reason. */
   readonly invalid: string | undefined;
 }
@@ -110,8 +116,10 @@ export class PodClassBuilder {
     const m = pod.metadata;
     const ports = hostPortsOf(s);
     // One serialisation per pod: what the requests depend on and every constraint.
+    const preempting = !!pod.status?.nominatedNodeName;
     const key = keyOf([
       ports.length > 0 ? ports : null,
+      preempting,
       m.namespace ?? DEFAULT_NAMESPACE,
       m.labels ?? null,
       s.containers?.map((c) => c.resources ?? null) ?? null,
@@ -134,7 +142,7 @@ export class PodClassBuilder {
         requests = { pods: 1 };
         requestError = `spec.containers[].resources: ${(e as Error).message}`;
       }
-      cls = this.build(pod, lc, requests, requestError, ports);
+      cls = this.build(pod, lc, requests, requestError, ports, preempting);
       this.classIndex.set(key, cls);
       this.classes.push(cls);
     }
@@ -200,7 +208,7 @@ export class PodClassBuilder {
     });
   }
 
-  private build(pod: Pod, lc: LabelClass, requests: ResourceList, requestError: string | undefined, hostPorts: readonly HostPort[]): PodClass {
+  private build(pod: Pod, lc: LabelClass, requests: ResourceList, requestError: string | undefined, hostPorts: readonly HostPort[], preempting: boolean): PodClass {
     const s = pod.spec;
     let invalid = requestError;
     const owned = (group: TopologyGroup, weight: number, required: boolean): OwnedConstraint => ({
@@ -264,6 +272,7 @@ export class PodClassBuilder {
       antiAffinity,
       exclusiveGroup: exclusive?.group,
       hostPorts,
+      preempting,
       invalid,
     };
   }

@@ -472,3 +472,14 @@ describe('solve: requests as kube-scheduler counts them', () => {
     expect(r.newNodes[0]!.requests.cpu).toBe(3000);
   });
 });
+
+describe('solve: preempting pods', () => {
+  it('a pod with status.nominatedNodeName gets no new node (Karpenter IsProvisionable), but may use an existing one', () => {
+    const preempting = (name: string) => ({ ...pod('2', '1Gi', { name }), status: { nominatedNodeName: 'n1' } });
+    const r = run({ pods: [preempting('waits')], nodePools: [pool('default', standardTypes())] });
+    expect(r.newNodes).toEqual([]);
+    expect(r.unschedulable[0]!.reason).toContain('preempting pods on its nominated node');
+    const r2 = run({ pods: [preempting('fits')], nodes: [node('n2', 4, 16)], nodePools: [pool('default', standardTypes())] });
+    expect(r2.bindings.map((b) => b.node)).toEqual(['n2']);
+  });
+});
