@@ -92,7 +92,7 @@ export interface Plan {
 export function createPlan(input: SolveInput): Plan {
   const res = new ResourceIndex();
   const topology = new Topology();
-  const builder = new PodClassBuilder(topology);
+  const builder = new PodClassBuilder(topology, input.namespaces);
   for (const pod of input.pods) builder.add(pod);
   for (const cls of builder.classes) for (const k of Object.keys(cls.requests)) res.add(k);
   const daemonSets = parseDaemonSets(input.daemonSets);

@@ -95,7 +95,10 @@ export class PodClassBuilder {
   private readonly labelIndex = new Map<string, LabelClass>();
   private readonly classIndex = new Map<string, PodClass>();
 
-  constructor(private readonly topology: Topology) {}
+  constructor(
+    private readonly topology: Topology,
+    private readonly namespaceLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>,
+  ) {}
 
   labelClassOf(pod: Pod): LabelClass {
     const namespace = pod.metadata.namespace ?? DEFAULT_NAMESPACE;
@@ -174,11 +177,7 @@ export class PodClassBuilder {
 
   private termGroup(kind: TopologyKind, term: PodAffinityTerm, lc: LabelClass): TopologyGroup {
     if (!term.topologyKey) throw new Error('topologyKey is required');
-    const namespaces = term.namespaces && term.namespaces.length > 0
-      ? new Set(term.namespaces)
-      : term.namespaceSelector
-        ? undefined // Namespace labels are not known to the solver: a namespaceSelector counts every namespace.
-        : new Set([lc.namespace]);
+    const namespaces = termNamespaces(term, lc.namespace, this.namespaceLabels);
     const selector = compileSelector(term.labelSelector, matchKeys(term.matchLabelKeys, lc.labels));
     return this.topology.group({
       kind,
@@ -276,6 +275,34 @@ export class PodClassBuilder {
       invalid,
     };
   }
+}
+
+export const LABEL_NAMESPACE_NAME = 'kubernetes.io/metadata.name';
+
+/**
+ * The namespaces whose pods a pod affinity term counts, as kube-scheduler reads it: the
+ * union of `namespaces` and the namespaces `namespaceSelector` matches (an empty selector
+ * matches all: undefined); neither: the owner's namespace. Without namespace labels a
+ * selector counts every namespace.
+ */
+export function termNamespaces(
+  term: Pick<PodAffinityTerm, 'namespaces' | 'namespaceSelector'>,
+  ownNamespace: string,
+  namespaceLabels: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined,
+): ReadonlySet<string> | undefined {
+  const listed = term.namespaces ?? [];
+  const sel = term.namespaceSelector;
+  if (!sel) return new Set(listed.length > 0 ? listed : [ownNamespace]);
+  if (!namespaceLabels) return undefined;
+  const compiled = compileSelector(sel);
+  if (compiled.signature === '') return undefined;
+  const out = new Set(listed);
+  for (const [name, labels] of Object.entries(namespaceLabels)) {
+    if (compiled.matches({ [LABEL_NAMESPACE_NAME]: name, ...labels })) out.add(name);
+  }
+  // Namespaces without an object in the input (e.g. the owner's) carry only their name label.
+  if (!(ownNamespace in namespaceLabels) && compiled.matches({ [LABEL_NAMESPACE_NAME]: ownNamespace })) out.add(ownNamespace);
+  return out;
 }
 
 function matchKeys(keys: readonly string[] | undefined, labels: Readonly<Record<string, string>>): Record<string, string> | undefined {

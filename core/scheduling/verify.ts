@@ -191,9 +191,19 @@ export function verifySolution(input: SolveInput, result: SolveResult): string[]
 
   // 4. Pod affinity and anti-affinity (required), both directions for anti-affinity.
   const ns = (p: Pod) => p.metadata.namespace ?? 'default';
+  // The term's namespaces: those listed plus those its namespaceSelector matches (labels
+  // from input.namespaces, plus kubernetes.io/metadata.name); neither: the owner's.
   const termMatches = (owner: Pod, term: { labelSelector?: unknown; namespaces?: string[]; namespaceSelector?: unknown }, other: Pod): boolean => {
-    const namespaces = term.namespaces && term.namespaces.length ? term.namespaces : term.namespaceSelector ? undefined : [ns(owner)];
-    if (namespaces && !namespaces.includes(ns(other))) return false;
+    const listed = term.namespaces ?? [];
+    const theirs = ns(other);
+    let inScope: boolean;
+    if (!term.namespaceSelector) inScope = (listed.length ? listed : [ns(owner)]).includes(theirs);
+    else if (!input.namespaces) inScope = true;
+    else {
+      const labels = { ...(input.namespaces[theirs] ?? {}), 'kubernetes.io/metadata.name': theirs };
+      inScope = listed.includes(theirs) || compileSelector(term.namespaceSelector as Parameters<typeof compileSelector>[0]).matches(labels);
+    }
+    if (!inScope) return false;
     return compileSelector(term.labelSelector as Parameters<typeof compileSelector>[0]).matches(other.metadata.labels);
   };
   const newPods = new Set<Pod>([...result.bindings.map((b) => b.pod), ...result.newNodes.flatMap((n) => n.pods)]);

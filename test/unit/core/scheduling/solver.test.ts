@@ -483,3 +483,47 @@ describe('solve: preempting pods', () => {
     expect(r2.bindings.map((b) => b.node)).toEqual(['n2']);
   });
 });
+
+describe('solve: namespaceSelector in pod affinity terms', () => {
+  const antiTo = (selector: Record<string, string>, namespaceSelector: object) => ({
+    affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector }, namespaceSelector }] } },
+  });
+  const namespaces = { 'team-a': { team: 'a' }, 'team-b': { team: 'b' } };
+
+  it('anti-affinity counts only pods of the namespaces the selector matches', () => {
+    const guard = pod('100m', '128Mi', { name: 'guard', namespace: 'team-a', labels: { app: 'db' }, spec: antiTo({ app: 'db' }, { matchLabels: { team: 'a' } }) });
+    const other = pod('100m', '128Mi', { name: 'other', namespace: 'team-b', labels: { app: 'db' } });
+    const same = pod('100m', '128Mi', { name: 'same', namespace: 'team-a', labels: { app: 'db' } });
+    const busy = node('n1', 4, 16, {}, { pods: [other] });
+    // A pod of team-b matching the labels does not repel: guard may join it on n1.
+    const r = run({ pods: [guard], nodes: [busy], nodePools: [], namespaces });
+    expect(r.bindings.map((b) => b.node)).toEqual(['n1']);
+    // A pod of team-a does.
+    const r2 = run({ pods: [guard], nodes: [node('n1', 4, 16, {}, { pods: [same] })], nodePools: [], namespaces });
+    expect(r2.bindings).toEqual([]);
+    expect(r2.unschedulable).toHaveLength(1);
+  });
+
+  it('without namespace labels a namespaceSelector counts every namespace (conservative)', () => {
+    const guard = pod('100m', '128Mi', { name: 'guard', namespace: 'team-a', labels: { app: 'db' }, spec: antiTo({ app: 'db' }, { matchLabels: { team: 'a' } }) });
+    const other = pod('100m', '128Mi', { name: 'other', namespace: 'team-b', labels: { app: 'db' } });
+    const r = run({ pods: [guard], nodes: [node('n1', 4, 16, {}, { pods: [other] })], nodePools: [] });
+    expect(r.bindings).toEqual([]);
+  });
+
+  it('affinity is met only by a pod of a selected namespace; kubernetes.io/metadata.name selects by name', () => {
+    const follower = (name: string, namespaceSelector: object) =>
+      pod('100m', '128Mi', {
+        name,
+        namespace: 'team-b',
+        spec: { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'cache' } }, namespaceSelector }] } } },
+      });
+    const cacheB = pod('100m', '128Mi', { name: 'cache-b', namespace: 'team-b', labels: { app: 'cache' } });
+    const cacheA = pod('100m', '128Mi', { name: 'cache-a', namespace: 'team-a', labels: { app: 'cache' } });
+    const nodes = () => [node('nb', 4, 16, {}, { pods: [cacheB] }), node('na', 4, 16, {}, { pods: [cacheA] })];
+    const r = run({ pods: [follower('f1', { matchLabels: { team: 'a' } })], nodes: nodes(), nodePools: [], namespaces });
+    expect(r.bindings.map((b) => b.node)).toEqual(['na']);
+    const r2 = run({ pods: [follower('f2', { matchLabels: { 'kubernetes.io/metadata.name': 'team-b' } })], nodes: nodes(), nodePools: [], namespaces });
+    expect(r2.bindings.map((b) => b.node)).toEqual(['nb']);
+  });
+});

@@ -198,4 +198,19 @@ describe('verifySolution', () => {
     const wrong: SolveResult = { bindings: [{ pod: p, node: 'n' }], newNodes: [], unschedulable: [] };
     expect(verifySolution(input, wrong).join('\n')).toMatch(/existing node n over-committed on cpu: 2100 > 2000/);
   });
+
+  it('judges a namespaceSelector by the namespace labels', () => {
+    const guard = pod('100m', '128Mi', {
+      name: 'guard',
+      namespace: 'team-a',
+      labels: { app: 'db' },
+      spec: { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'db' } }, namespaceSelector: { matchLabels: { team: 'a' } } }] } } },
+    });
+    const running = (namespace: string) => pod('100m', '128Mi', { name: 'running', namespace, labels: { app: 'db' } });
+    const namespaces = { 'team-a': { team: 'a' }, 'team-b': { team: 'b' } };
+    const result: SolveResult = { bindings: [{ pod: guard, node: 'n' }], newNodes: [], unschedulable: [] };
+    const input = (ns: string): SolveInput => ({ pods: [guard], nodes: [node('n', 8, 32, {}, { pods: [running(ns)] })], nodePools: [], daemonSets: [], namespaces });
+    expect(verifySolution(input('team-b'), result)).toEqual([]);
+    expect(verifySolution(input('team-a'), result).join('\n')).toMatch(/share kubernetes.io\/hostname domain against team-a\/guard's required anti-affinity/);
+  });
 });
