@@ -59,6 +59,12 @@ export const CLUSTER_RULES: readonly RbacRule[] = [
     why: 'which VolumeAttachments belong to pods that are not drained (they tolerate the disrupted taint), so that termination does not wait for those',
     broader: 'list/watch read every PersistentVolumeClaim in the cluster (its spec and status, never the data)',
   },
+  {
+    apiGroup: '',
+    resource: 'namespaces',
+    verbs: ['list', 'watch'],
+    why: 'namespace labels, which the namespaceSelector of pod affinity and anti-affinity terms matches, so that the solver counts exactly the pods kube-scheduler counts',
+  },
   { apiGroup: 'policy', resource: 'poddisruptionbudgets', verbs: ['list', 'watch'], why: 'respect budgets when choosing what to disrupt' },
   { apiGroup: KARPENTER_GROUP, resource: 'nodeclaims', verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'], why: 'the durable record of each launch: create, re-read on a write conflict, finalize, delete' },
   { apiGroup: KARPENTER_GROUP, resource: 'nodeclaims/status', verbs: ['patch'], why: 'launch, registration and initialization conditions' },

@@ -207,6 +207,13 @@ export interface VolumeAttachment {
   status?: { attached?: boolean };
 }
 
+/** Only its labels are read: the namespaceSelector of pod affinity terms matches them. */
+export interface Namespace {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+}
+
 /** Only what termination reads of a PersistentVolumeClaim: the volume bound to it. */
 export interface PersistentVolumeClaim {
   apiVersion?: string;

@@ -3,7 +3,10 @@
 // make repeated checks of identical pods cheap (templates narrowed by the class's
 // requirements, compatibility with each existing node, eligible spread domains).
 
+import { LABEL_HOSTNAME } from '../contract/labels.ts';
+import { conflictingPort } from './host-ports.ts';
 import { relaxations, type PodClass, type Relaxation } from './pod-class.ts';
+import type { Requirements } from './requirements.ts';
 import type { Attempt, Plan } from './plan.ts';
 import { fits } from './resource-vector.ts';
 import { untoleratedTaint } from './taints.ts';
@@ -23,6 +26,10 @@ export function attemptsOf(plan: Plan, cls: PodClass): Attempt[] {
 function makeAttempt(plan: Plan, cls: PodClass, relax: Relaxation, req: Float64Array): Attempt {
   const hostConstraints = relax.constraints.filter((c) => c.group.hostname);
   const labelConstraints = relax.constraints.filter((c) => !c.group.hostname);
+  const poolTaintOk = plan.pools.map(
+    (p) => untoleratedTaint(p.pool.taints, cls.tolerations, { includePreferNoSchedule: !relax.toleratePreferNoSchedule }) === undefined,
+  );
+  const hostnamePinned = isHostnamePinned(relax.reqs);
   const a: Attempt = {
     cls,
     relax,
@@ -34,9 +41,9 @@ function makeAttempt(plan: Plan, cls: PodClass, relax: Relaxation, req: Float64A
     ptr: 0,
     existingCompat: new Int8Array(0),
     narrowed: [],
-    poolTaintOk: plan.pools.map(
-      (p) => untoleratedTaint(p.pool.taints, cls.tolerations, { includePreferNoSchedule: !relax.toleratePreferNoSchedule }) === undefined,
-    ),
+    poolTaintOk,
+    poolOk: plan.pools.map((p, i) => poolTaintOk[i]! && !hostnamePinned && !cls.preempting && conflictingPort(p.daemonSetPorts, cls.hostPorts) === undefined),
+    hostnamePinned,
     canOpen: false,
     hostMin: 0,
   };
@@ -45,9 +52,17 @@ function makeAttempt(plan: Plan, cls: PodClass, relax: Relaxation, req: Float64A
   return a;
 }
 
-/** Whether a new node of `pool` could hold a pod of the attempt (taints, requirements, one type large enough). */
+/**
+ * A new node's hostname is not known before it registers: a pod that requires its node's
+ * kubernetes.io/hostname to be one of a list can only go to an existing node.
+ */
+export function isHostnamePinned(reqs: Requirements): boolean {
+  return reqs.has(LABEL_HOSTNAME) && reqs.get(LABEL_HOSTNAME).finiteValues() !== undefined;
+}
+
+/** Whether a new node of `pool` could hold a pod of the attempt (taints, host ports, requirements, one type large enough). */
 export function canOpenIn(plan: Plan, a: Attempt, pool: PoolState): boolean {
-  if (!a.poolTaintOk[pool.index]) return false;
+  if (!a.poolOk[pool.index]) return false;
   const t = narrowFor(plan, a, pool.base);
   if (!t) return false;
   for (const k of t.entries) if (fits(pool.types[k]!.usable, undefined, a.req)) return true;
@@ -67,8 +82,12 @@ function eligibleDomains(plan: Plan, a: Attempt, g: TopologyGroup): Uint8Array {
     if (v !== undefined) ids.push(reg.id(v));
   }
   for (const p of plan.pools) {
+    // Karpenter counts the domains a pool offers as kube-scheduler counts nodes: under
+    // nodeTaintsPolicy Ignore (the default) a pool whose taints the pod does not
+    // tolerate still contributes its domains (empty ones count in the minimum).
     if (g.nodeTaintsPolicy === 'Honor' && !a.poolTaintOk[p.index]) continue;
-    const t = g.nodeAffinityPolicy === 'Honor' ? narrowFor(plan, a, p.base) : p.base;
+    if (g.nodeAffinityPolicy === 'Honor' && a.hostnamePinned) continue;
+    const t = g.nodeAffinityPolicy === 'Honor' ? plan.templates.narrow(p.base, a.relax.reqs) : p.base;
     if (!t) continue;
     for (const v of t.possibleValues(g.key)) ids.push(reg.id(v));
   }
@@ -81,7 +100,7 @@ function eligibleDomains(plan: Plan, a: Attempt, g: TopologyGroup): Uint8Array {
 export function narrowFor(plan: Plan, a: Attempt, t: Template): Template | null {
   let n = a.narrowed[t.id];
   if (n === undefined) {
-    n = a.poolTaintOk[t.pool.index] ? plan.templates.narrow(t, a.relax.reqs) : null;
+    n = a.poolOk[t.pool.index] ? plan.templates.narrow(t, a.relax.reqs) : null;
     a.narrowed[t.id] = n;
   }
   return n;

@@ -23,6 +23,8 @@ export function commit(plan: Plan, a: Attempt, pod: Pod, fit: Fit): void {
   for (let r = 0; r < req.length; r++) n.used[r] = n.used[r]! + req[r]!;
   n.pods.push(pod);
   plan.placed.push(pod);
+  const ports = a.cls.hostPorts;
+  if (ports.length > 0) n.ports = n.ports ? [...n.ports, ...ports] : ports;
   const lc = a.cls.labelClass;
   for (const g of lc.countedBy) {
     const d = domainOf(plan, n, g, undefined);

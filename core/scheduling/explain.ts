@@ -2,8 +2,10 @@
 // once per class after the solve, at the class's last relaxation level: per existing
 // node the first check that fails, per pool the first reason it cannot open a node.
 
+import { LABEL_HOSTNAME } from '../contract/labels.ts';
 import { formatResourceQuantity } from '../resources/quantity.ts';
 import { attemptsOf } from './attempts.ts';
+import { conflictingPort, formatHostPort } from './host-ports.ts';
 import type { PodClass } from './pod-class.ts';
 import type { Attempt, Plan } from './plan.ts';
 import { fits, type ResourceIndex } from './resource-vector.ts';
@@ -22,7 +24,9 @@ export function explain(plan: Plan, cls: PodClass): string {
     for (const n of existing) {
       const ex = n.existing!;
       const taint = untoleratedTaint(ex.taints, cls.tolerations, { includePreferNoSchedule: !a.relax.toleratePreferNoSchedule });
+      const port = a.cls.hostPorts.length > 0 ? conflictingPort(n.ports, a.cls.hostPorts) : undefined;
       if (taint) bump(`taint ${formatTaint(taint)} not tolerated`);
+      else if (port) bump(`host port ${formatHostPort(port)} in use`);
       else if (!a.relax.reqs.matches(ex.labels)) bump('node selector or affinity not matched');
       else if (!fits(n.cap, n.used, a.req)) bump(`not enough ${short(plan.res, n.cap, n.used, a.req).join(', ')}`);
       else bump('topology constraints');
@@ -39,6 +43,12 @@ export function explain(plan: Plan, cls: PodClass): string {
 function explainPool(plan: Plan, a: Attempt, pool: PoolState): string {
   const taint = untoleratedTaint(pool.pool.taints, a.cls.tolerations, { includePreferNoSchedule: !a.relax.toleratePreferNoSchedule });
   if (taint) return `taint ${formatTaint(taint)} not tolerated`;
+  for (let i = 0; i < pool.daemonSetPorts.length; i++) {
+    const port = conflictingPort([pool.daemonSetPorts[i]!], a.cls.hostPorts);
+    if (port) return `host port ${formatHostPort(port)} is taken on its nodes by DaemonSet ${pool.daemonSetPortOwners[i]}`;
+  }
+  if (a.cls.preempting) return 'the pod is preempting pods on its nominated node (status.nominatedNodeName); no new node is planned for it';
+  if (a.hostnamePinned) return `the pod requires node label ${LABEL_HOSTNAME} to be one of existing nodes' names; a new node's hostname is not known in advance`;
   const incompatible = pool.reqs.incompatibility(a.relax.reqs);
   if (incompatible) return incompatible;
   if (pool.types.length === 0) return 'its requirements allow no instance type with an available offering';

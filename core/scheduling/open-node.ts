@@ -14,7 +14,7 @@ import type { PoolState, Template } from './templates.ts';
 /** Opens a new node holding `pod`, or returns undefined when no pool can. The pod's class moves home to its pool. */
 export function openNode(plan: Plan, q: PendingPods, a: Attempt, pod: Pod): PlannedNode | undefined {
   for (const pool of plan.pools) {
-    if (!a.poolTaintOk[pool.index]) continue;
+    if (!a.poolOk[pool.index]) continue;
     const t = narrowFor(plan, a, pool.base);
     if (!t) continue;
     // The node as it would be, for the topology check; named only once it is opened.
@@ -30,6 +30,7 @@ export function openNode(plan: Plan, q: PendingPods, a: Attempt, pod: Pod): Plan
       target: -1,
       closed: false,
       pods: [],
+      ports: pool.daemonSetPorts.length > 0 ? pool.daemonSetPorts : undefined,
     };
     const chosen = pinnedForTopology(plan, a, node, t);
     if (typeof chosen === 'number') continue;

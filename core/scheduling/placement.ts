@@ -9,6 +9,7 @@
 import type { OwnedConstraint } from './pod-class.ts';
 import { domainOf, type Attempt, type Plan, type PlannedNode } from './plan.ts';
 import { narrowFor } from './attempts.ts';
+import { conflictingPort } from './host-ports.ts';
 import { fits } from './resource-vector.ts';
 import { untoleratedTaint } from './taints.ts';
 import { retarget, type Template } from './templates.ts';
@@ -46,6 +47,8 @@ export function firstFit(plan: Plan, a: Attempt): Fit | undefined {
 /** Whether node `n` takes a pod of the attempt, and if so how. */
 export function tryNode(plan: Plan, a: Attempt, n: PlannedNode): Fit | Failure {
   const req = a.req;
+  // Host ports stay taken for the whole solve.
+  if (a.cls.hostPorts.length > 0 && conflictingPort(n.ports, a.cls.hostPorts)) return PERMANENT;
   if (n.existing) {
     if (existingCompatible(plan, a, n) < 0) return PERMANENT;
     if (!fits(n.cap, n.used, req)) return PERMANENT;

@@ -6,6 +6,7 @@
 
 import type { Pod } from '../api/k8s.ts';
 import { podRequests, type ResourceList } from '../resources/resource-list.ts';
+import { hostPortsOf, type HostPort } from './host-ports.ts';
 import { PodClassBuilder, type LabelClass, type OwnedConstraint, type PodClass, type Relaxation } from './pod-class.ts';
 import { ResourceIndex } from './resource-vector.ts';
 import { daemonSetLandsOnNode, parseDaemonSets, PoolState, TemplateStore, type DaemonSetPod, type Template } from './templates.ts';
@@ -29,6 +30,8 @@ export interface PlannedNode {
   /** New nodes: filled; its free capacity no longer counts as open for the pool's demand. */
   closed: boolean;
   readonly pods: Pod[];
+  /** Host ports taken on the node (bound pods, DaemonSet pods, pods placed); undefined when none. Copied on write. */
+  ports: readonly HostPort[] | undefined;
 }
 
 /** A relaxation level of a class with its caches. */
@@ -49,6 +52,10 @@ export interface Attempt {
   /** Per template id: the template narrowed by the class's requirements, null if incompatible. */
   readonly narrowed: (Template | null | undefined)[];
   readonly poolTaintOk: boolean[];
+  /** Per pool: a new node of it may hold the pod (taints tolerated, no DaemonSet host port conflict, not hostname-pinned). */
+  readonly poolOk: boolean[];
+  /** The pod requires a kubernetes.io/hostname from a list: no new node can have it. */
+  readonly hostnamePinned: boolean;
   canOpen: boolean;
   hostMin: number;
 }
@@ -85,7 +92,7 @@ export interface Plan {
 export function createPlan(input: SolveInput): Plan {
   const res = new ResourceIndex();
   const topology = new Topology();
-  const builder = new PodClassBuilder(topology);
+  const builder = new PodClassBuilder(topology, input.namespaces);
   for (const pod of input.pods) builder.add(pod);
   for (const cls of builder.classes) for (const k of Object.keys(cls.requests)) res.add(k);
   const daemonSets = parseDaemonSets(input.daemonSets);
@@ -143,9 +150,12 @@ function addExisting(
   const res = plan.res;
   const cap = res.vector(n.allocatable);
   const used = new Float64Array(res.size);
+  let ports: HostPort[] | undefined;
   for (const p of n.pods) {
     const v = res.vector(safeRequests(p));
     for (let r = 0; r < v.length; r++) used[r] = used[r]! + v[r]!;
+    const hp = hostPortsOf(p.spec);
+    if (hp.length > 0) (ports ??= []).push(...hp);
   }
   // DaemonSet pods that will land on the node but are not there yet (in-flight nodes).
   for (const ds of daemonSets) {
@@ -154,6 +164,7 @@ function addExisting(
     if (present) continue;
     const v = res.vector(ds.requests);
     for (let r = 0; r < v.length; r++) used[r] = used[r]! + v[r]!;
+    if (ds.hostPorts.length > 0) (ports ??= []).push(...ds.hostPorts);
   }
   const domains = Int32Array.from(plan.keys, (k) => {
     const v = n.labels[k];
@@ -171,6 +182,7 @@ function addExisting(
     target: -1,
     closed: true,
     pods: [],
+    ports,
   };
   plan.nodes.push(node);
   for (const b of bound) {

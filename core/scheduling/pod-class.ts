@@ -13,6 +13,7 @@ import type {
   TopologySpreadConstraint,
 } from '../api/k8s.ts';
 import { podRequests, type ResourceList } from '../resources/resource-list.ts';
+import { hostPortsOf, type HostPort } from './host-ports.ts';
 import { Requirements } from './requirements.ts';
 import { compileSelector } from './selectors.ts';
 import type { Topology, TopologyGroup, TopologyKind } from './topology.ts';
@@ -54,6 +55,14 @@ export interface PodClass {
   readonly antiAffinity: readonly OwnedConstraint[];
   /** A required hostname anti-affinity term the pod matches itself: at most one such pod per node. */
   readonly exclusiveGroup: TopologyGroup | undefined;
+  /** Host ports the pod's containers take on their node (NodePorts): at most one such pod per node and port. */
+  readonly hostPorts: readonly HostPort[];
+  /**
+   * The pod is preempting (status.nominatedNodeName): kube-scheduler evicts lower-priority
+   * pods to make room on the nominated node, so no new node is planned for it (Karpenter's
+   * IsProvisionable); it may still go to an existing node.
+   */
+  readonly preempting: boolean;
   /** Error parsing the pod's constraints: the pod is unschedulable with this reason. */
   readonly invalid: string | undefined;
 }
@@ -86,7 +95,10 @@ export class PodClassBuilder {
   private readonly labelIndex = new Map<string, LabelClass>();
   private readonly classIndex = new Map<string, PodClass>();
 
-  constructor(private readonly topology: Topology) {}
+  constructor(
+    private readonly topology: Topology,
+    private readonly namespaceLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>,
+  ) {}
 
   labelClassOf(pod: Pod): LabelClass {
     const namespace = pod.metadata.namespace ?? DEFAULT_NAMESPACE;
@@ -105,8 +117,12 @@ export class PodClassBuilder {
   add(pod: Pod): PodClass {
     const s = pod.spec;
     const m = pod.metadata;
+    const ports = hostPortsOf(s);
     // One serialisation per pod: what the requests depend on and every constraint.
+    const preempting = !!pod.status?.nominatedNodeName;
     const key = keyOf([
+      ports.length > 0 ? ports : null,
+      preempting,
       m.namespace ?? DEFAULT_NAMESPACE,
       m.labels ?? null,
       s.containers?.map((c) => c.resources ?? null) ?? null,
@@ -129,7 +145,7 @@ export class PodClassBuilder {
         requests = { pods: 1 };
         requestError = `spec.containers[].resources: ${(e as Error).message}`;
       }
-      cls = this.build(pod, lc, requests, requestError);
+      cls = this.build(pod, lc, requests, requestError, ports, preempting);
       this.classIndex.set(key, cls);
       this.classes.push(cls);
     }
@@ -161,11 +177,7 @@ export class PodClassBuilder {
 
   private termGroup(kind: TopologyKind, term: PodAffinityTerm, lc: LabelClass): TopologyGroup {
     if (!term.topologyKey) throw new Error('topologyKey is required');
-    const namespaces = term.namespaces && term.namespaces.length > 0
-      ? new Set(term.namespaces)
-      : term.namespaceSelector
-        ? undefined // Namespace labels are not known to the solver: a namespaceSelector counts every namespace.
-        : new Set([lc.namespace]);
+    const namespaces = termNamespaces(term, lc.namespace, this.namespaceLabels);
     const selector = compileSelector(term.labelSelector, matchKeys(term.matchLabelKeys, lc.labels));
     return this.topology.group({
       kind,
@@ -195,7 +207,7 @@ export class PodClassBuilder {
     });
   }
 
-  private build(pod: Pod, lc: LabelClass, requests: ResourceList, requestError: string | undefined): PodClass {
+  private build(pod: Pod, lc: LabelClass, requests: ResourceList, requestError: string | undefined, hostPorts: readonly HostPort[], preempting: boolean): PodClass {
     const s = pod.spec;
     let invalid = requestError;
     const owned = (group: TopologyGroup, weight: number, required: boolean): OwnedConstraint => ({
@@ -258,9 +270,39 @@ export class PodClassBuilder {
       affinity,
       antiAffinity,
       exclusiveGroup: exclusive?.group,
+      hostPorts,
+      preempting,
       invalid,
     };
   }
+}
+
+export const LABEL_NAMESPACE_NAME = 'kubernetes.io/metadata.name';
+
+/**
+ * The namespaces whose pods a pod affinity term counts, as kube-scheduler reads it: the
+ * union of `namespaces` and the namespaces `namespaceSelector` matches (an empty selector
+ * matches all: undefined); neither: the owner's namespace. Without namespace labels a
+ * selector counts every namespace.
+ */
+export function termNamespaces(
+  term: Pick<PodAffinityTerm, 'namespaces' | 'namespaceSelector'>,
+  ownNamespace: string,
+  namespaceLabels: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined,
+): ReadonlySet<string> | undefined {
+  const listed = term.namespaces ?? [];
+  const sel = term.namespaceSelector;
+  if (!sel) return new Set(listed.length > 0 ? listed : [ownNamespace]);
+  if (!namespaceLabels) return undefined;
+  const compiled = compileSelector(sel);
+  if (compiled.signature === '') return undefined;
+  const out = new Set(listed);
+  for (const [name, labels] of Object.entries(namespaceLabels)) {
+    if (compiled.matches({ [LABEL_NAMESPACE_NAME]: name, ...labels })) out.add(name);
+  }
+  // Namespaces without an object in the input (e.g. the owner's) carry only their name label.
+  if (!(ownNamespace in namespaceLabels) && compiled.matches({ [LABEL_NAMESPACE_NAME]: ownNamespace })) out.add(ownNamespace);
+  return out;
 }
 
 function matchKeys(keys: readonly string[] | undefined, labels: Readonly<Record<string, string>>): Record<string, string> | undefined {

@@ -9,6 +9,7 @@ import { compatibleOfferings, instanceTypeCompatible } from '../catalog/compatib
 import type { InstanceType } from '../catalog/instance-types.ts';
 import { INSTANCE_TYPE_LABEL_KEYS, LABEL_CAPACITY_TYPE, LABEL_NODEPOOL, LABEL_ZONE } from '../contract/labels.ts';
 import { podRequests, type ResourceList } from '../resources/resource-list.ts';
+import { hostPortsOf, type HostPort } from './host-ports.ts';
 import type { SchedulingNodePool } from './nodepool.ts';
 import { Requirements, ValueSet } from './requirements.ts';
 import { fits, type ResourceIndex } from './resource-vector.ts';
@@ -20,6 +21,8 @@ export interface DaemonSetPod {
   name: string;
   namespace: string;
   requests: ResourceList;
+  /** Host ports its pod takes on every node it runs on. */
+  hostPorts: readonly HostPort[];
   terms: Requirements[];
   tolerations: readonly Toleration[];
 }
@@ -33,6 +36,7 @@ export function parseDaemonSets(daemonSets: readonly DaemonSet[]): DaemonSetPod[
       name: ds.metadata.name ?? '',
       namespace: ds.metadata.namespace ?? 'default',
       requests: podRequests({ metadata: {}, spec }),
+      hostPorts: hostPortsOf(spec),
       terms: terms.length ? terms.map((t) => selector.intersect(Requirements.of(t.matchExpressions ?? []))) : [selector],
       tolerations: spec.tolerations ?? [],
     };
@@ -72,6 +76,13 @@ export class PoolState {
   readonly remaining: Float64Array;
   /** Free capacity (target usable minus used) on the pool's new nodes. */
   readonly openFree: Float64Array;
+  /**
+   * Host ports the pool's DaemonSets take on its nodes (with the DaemonSet of each, for
+   * reasons): every DaemonSet that runs on some instance type of the pool counts on
+   * every new node of it (conservative for DaemonSets that select only some types).
+   */
+  readonly daemonSetPorts: HostPort[] = [];
+  readonly daemonSetPortOwners: string[] = [];
   /** Per exclusive group (one pod per node), pending pods the pool could host. */
   readonly exclusive = new Map<TopologyGroup, number>();
   base!: Template;
@@ -97,10 +108,12 @@ export class PoolState {
     // decide those once for the pool rather than per type.
     const everywhere: ResourceList = {};
     const selective: DaemonSetPod[] = [];
+    const withPorts = new Set<DaemonSetPod>();
     for (const d of daemonSets) {
       if (d.terms.some((t) => t.size === 0)) {
         if (untoleratedTaint(pool.taints, d.tolerations)) continue;
         for (const [k, v] of Object.entries(d.requests)) everywhere[k] = (everywhere[k] ?? 0) + v;
+        if (d.hostPorts.length > 0) withPorts.add(d);
       } else selective.push(d);
     }
     for (const type of pool.instanceTypes) {
@@ -111,6 +124,7 @@ export class PoolState {
         for (const d of selective) {
           if (!daemonSetLands(d, nodeReqs, pool.taints)) continue;
           for (const [k, v] of Object.entries(d.requests)) ds[k] = (ds[k] ?? 0) + v;
+          if (d.hostPorts.length > 0) withPorts.add(d);
         }
       }
       const usable = resources.vector(type.allocatable);
@@ -119,6 +133,12 @@ export class PoolState {
       const limitCapacity = Float64Array.from(this.limitKeys, (k) => (k === 'nodes' ? 1 : (type.capacity[k] ?? 0)));
       this.types.push({ type, usable, daemonSetRequests: ds, limitCapacity });
       ds = {};
+    }
+    for (const d of withPorts) {
+      for (const p of d.hostPorts) {
+        this.daemonSetPorts.push(p);
+        this.daemonSetPortOwners.push(`${d.namespace}/${d.name}`);
+      }
     }
   }
 

@@ -36,6 +36,13 @@ export interface SolveInput {
   nodes: ExistingNode[];
   nodePools: SchedulingNodePool[];
   daemonSets: DaemonSet[];
+  /**
+   * Namespace labels by namespace name, for the namespaceSelector of pod affinity and
+   * anti-affinity terms. A namespace not listed has only kubernetes.io/metadata.name (the
+   * label Kubernetes sets on every namespace). Without it, a namespaceSelector counts
+   * pods of every namespace (conservative for anti-affinity, not for affinity).
+   */
+  namespaces?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Capacity each pool already uses (existing nodes and in-flight claims), for its limits; `nodes` counts nodes. */
   poolUsage?: Record<string, ResourceList>;
   options?: SolveOptions;

@@ -11,6 +11,11 @@
 // also counts the empty domains a NodePool could still open for the pod; a skew that only
 // those make too large is reported as such. Nothing is skipped: a domain the result leaves
 // undetermined (a new node whose zone has several options) is reported too.
+//
+// Also: host ports (NodePorts: per node, protocol and IP aware, DaemonSet pods included),
+// pods preempting (status.nominatedNodeName) never on a new node, a hostname node
+// selector never met by a new node (its hostname is its placeholder name), and requests
+// with pod overhead and sidecar init containers (podRequests).
 
 import type { Pod, Taint } from '../api/k8s.ts';
 import type { InstanceType } from '../catalog/instance-types.ts';
@@ -19,7 +24,8 @@ import { podRequests, type ResourceList } from '../resources/resource-list.ts';
 import { Requirements, type ValueSet } from './requirements.ts';
 import { compileSelector, type CompiledSelector } from './selectors.ts';
 import { untoleratedTaint } from './taints.ts';
-import { daemonSetLands, daemonSetLandsOnNode, parseDaemonSets } from './templates.ts';
+import { conflictingPort, formatHostPort, hostPortsOf, type HostPort } from './host-ports.ts';
+import { daemonSetLands, daemonSetLandsOnNode, parseDaemonSets, type DaemonSetPod } from './templates.ts';
 import type { SolveInput, SolveResult } from './types.ts';
 
 interface Placed {
@@ -77,6 +83,10 @@ export function verifySolution(input: SolveInput, result: SolveResult): string[]
       for (const [k, v] of Object.entries(used)) {
         if (v > (node.allocatable[k] ?? 0) + EPS) errors.push(`existing node ${node.name} over-committed on ${k}: ${v} > ${node.allocatable[k] ?? 0}`);
       }
+    }
+    if (fresh.length > 0) {
+      const landing = ds.filter((d) => daemonSetLandsOnNode(d, node.labels, node.taints) && !node.pods.some((p) => p.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet' && o.name === d.name)));
+      checkHostPorts(`existing node ${node.name}`, node.pods, fresh, landing, errors, name);
     }
     for (const p of fresh) {
       if (!nodeSelectionHolds(p, (key) => single(node.labels[key]))) errors.push(`pod ${name(p)} on ${node.name}: node selector or required node affinity not satisfied`);
@@ -152,8 +162,11 @@ export function verifySolution(input: SolveInput, result: SolveResult): string[]
       for (const [k, v] of Object.entries(need)) {
         if (v > (t.allocatable[k] ?? 0) + EPS) errors.push(`new node ${n.name} as ${t.name} over-committed on ${k}: ${v} > ${t.allocatable[k] ?? 0}`);
       }
+      const landing = ds.filter((d) => daemonSetLands(d, nodeReqs, pool.taints));
+      checkHostPorts(`new node ${n.name} as ${t.name}`, [], n.pods, landing, errors, name);
     }
     for (const p of n.pods) {
+      if (p.status?.nominatedNodeName) errors.push(`pod ${name(p)} on new node ${n.name}: it is preempting on ${p.status.nominatedNodeName} (status.nominatedNodeName) and must not be provisioned for`);
       if (!nodeSelectionHolds(p, (key) => possible(key))) errors.push(`pod ${name(p)} on new node ${n.name}: node selector or required node affinity not satisfied by every option`);
       const t = untoleratedTaint(pool.taints as Taint[], p.spec.tolerations);
       if (t) errors.push(`pod ${name(p)} on new node ${n.name}: NodePool taint ${t.key}:${t.effect} not tolerated`);
@@ -178,9 +191,19 @@ export function verifySolution(input: SolveInput, result: SolveResult): string[]
 
   // 4. Pod affinity and anti-affinity (required), both directions for anti-affinity.
   const ns = (p: Pod) => p.metadata.namespace ?? 'default';
+  // The term's namespaces: those listed plus those its namespaceSelector matches (labels
+  // from input.namespaces, plus kubernetes.io/metadata.name); neither: the owner's.
   const termMatches = (owner: Pod, term: { labelSelector?: unknown; namespaces?: string[]; namespaceSelector?: unknown }, other: Pod): boolean => {
-    const namespaces = term.namespaces && term.namespaces.length ? term.namespaces : term.namespaceSelector ? undefined : [ns(owner)];
-    if (namespaces && !namespaces.includes(ns(other))) return false;
+    const listed = term.namespaces ?? [];
+    const theirs = ns(other);
+    let inScope: boolean;
+    if (!term.namespaceSelector) inScope = (listed.length ? listed : [ns(owner)]).includes(theirs);
+    else if (!input.namespaces) inScope = true;
+    else {
+      const labels = { ...(input.namespaces[theirs] ?? {}), 'kubernetes.io/metadata.name': theirs };
+      inScope = listed.includes(theirs) || compileSelector(term.namespaceSelector as Parameters<typeof compileSelector>[0]).matches(labels);
+    }
+    if (!inScope) return false;
     return compileSelector(term.labelSelector as Parameters<typeof compileSelector>[0]).matches(other.metadata.labels);
   };
   const newPods = new Set<Pod>([...result.bindings.map((b) => b.pod), ...result.newNodes.flatMap((n) => n.pods)]);
@@ -211,6 +234,33 @@ export function verifySolution(input: SolveInput, result: SolveResult): string[]
   // 5. Topology spread (DoNotSchedule), replayed in placement order.
   errors.push(...replaySpread(input, result, placed).errors);
   return errors;
+}
+
+/**
+ * NodePorts: no two of the node's pods (new ones, those already bound, the DaemonSet pods
+ * that run there) take the same host port, protocol and IP (0.0.0.0 takes every IP).
+ * Only conflicts involving a pod of the result are reported.
+ */
+function checkHostPorts(
+  where: string,
+  bound: readonly Pod[],
+  fresh: readonly Pod[],
+  daemonSets: readonly DaemonSetPod[],
+  errors: string[],
+  name: (p: Pod) => string,
+): void {
+  if (!fresh.some((p) => hostPortsOf(p.spec).length > 0)) return;
+  const taken: { port: HostPort; by: string }[] = [];
+  for (const d of daemonSets) for (const port of d.hostPorts) taken.push({ port, by: `DaemonSet ${d.namespace}/${d.name}` });
+  for (const p of bound) for (const port of hostPortsOf(p.spec)) taken.push({ port, by: `pod ${name(p)}` });
+  for (const p of fresh) {
+    const mine = hostPortsOf(p.spec);
+    for (const t of taken) {
+      const clash = conflictingPort([t.port], mine);
+      if (clash) errors.push(`pod ${name(p)} on ${where}: host port ${formatHostPort(clash)} already taken by ${t.by}`);
+    }
+    for (const port of mine) taken.push({ port, by: `pod ${name(p)}` });
+  }
 }
 
 const ABSENT = '\u0000absent';

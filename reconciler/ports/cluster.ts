@@ -5,7 +5,7 @@
 // the API server, never a poll. Writes are API calls, hence async. The production
 // adapter uses @kubernetes/client-node; the simulator keeps the objects in memory.
 
-import type { DaemonSet, Node, PersistentVolumeClaim, Pod, PodDisruptionBudget, VolumeAttachment } from '../../core/api/k8s.ts';
+import type { DaemonSet, Namespace, Node, PersistentVolumeClaim, Pod, PodDisruptionBudget, VolumeAttachment } from '../../core/api/k8s.ts';
 import type { EC2NodeClass, EC2NodeClassStatus, NodeClaim, NodeClaimStatus, NodePool, NodePoolStatus, NodeClaimTaint } from '../../core/api/karpenter.ts';
 
 export interface ObjectsByKind {
@@ -21,9 +21,11 @@ export interface ObjectsByKind {
   VolumeAttachment: VolumeAttachment;
   /** To tell which VolumeAttachments belong to pods that are not drained (and so do not hold termination). */
   PersistentVolumeClaim: PersistentVolumeClaim;
+  /** Namespace labels, for the namespaceSelector of pod affinity and anti-affinity terms. */
+  Namespace: Namespace;
 }
 export type Kind = keyof ObjectsByKind;
-export const KINDS: readonly Kind[] = ['Pod', 'Node', 'NodeClaim', 'DaemonSet', 'PodDisruptionBudget', 'NodePool', 'EC2NodeClass', 'VolumeAttachment', 'PersistentVolumeClaim'];
+export const KINDS: readonly Kind[] = ['Pod', 'Node', 'NodeClaim', 'DaemonSet', 'PodDisruptionBudget', 'NodePool', 'EC2NodeClass', 'VolumeAttachment', 'PersistentVolumeClaim', 'Namespace'];
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export type WatchEvent = {

@@ -46,9 +46,15 @@ export function isTerminal(pod: Pod): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 }
 
-/** A pod the reconciler may provision for: marked Unschedulable by the scheduler, not a DaemonSet's. */
+/**
+ * A pod the reconciler may provision for (Karpenter's IsProvisionable): marked
+ * Unschedulable by the scheduler, not a DaemonSet's, and not preempting (a pod with
+ * status.nominatedNodeName waits for the lower-priority pods kube-scheduler evicts on
+ * that node; a new node for it would be left empty).
+ */
 export function isProvisionable(pod: Pod): boolean {
   if (pod.spec.nodeName || pod.metadata.deletionTimestamp || isTerminal(pod) || isDaemonSetPod(pod)) return false;
+  if (pod.status?.nominatedNodeName) return false;
   return pod.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable') ?? false;
 }
 

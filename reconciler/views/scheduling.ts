@@ -1,7 +1,7 @@
 // The solver's view of the cluster, shared by provisioning and consolidation so both
 // ask core's one solver the same question: NodePools (with their catalogs and the
 // offerings currently believed available), existing and in-flight nodes with their
-// pods, each pool's usage for its limits, and the DaemonSets.
+// pods, each pool's usage for its limits, the DaemonSets, and the namespaces' labels.
 
 import type { Pod, Taint, Toleration } from '../../core/api/k8s.ts';
 import { toleratesAll } from '../../core/scheduling/taints.ts';
@@ -15,6 +15,7 @@ import type { ClusterState, StateNode } from './cluster-state.ts';
 import { indexIntent } from './drift.ts';
 import { PriceBook } from '../cache/pricing.ts';
 import type { Intent } from '../ports/intent.ts';
+import type { ClusterCache } from '../ports/cluster.ts';
 import { TAINT_DISRUPTED, TAINT_UNREGISTERED } from '../../core/contract/index.ts';
 
 /**
@@ -228,4 +229,11 @@ export function poolUsage(state: ClusterState): Record<string, ResourceList> {
     usage[n.nodePool] = addResources(usage[n.nodePool] ?? {}, { ...r, nodes: 1 });
   }
   return usage;
+}
+
+/** Labels of every namespace the cluster cache holds, for the namespaceSelector of pod affinity terms. */
+export function namespaceLabels(cache: Pick<ClusterCache, 'list'>): Record<string, Readonly<Record<string, string>>> {
+  const out: Record<string, Readonly<Record<string, string>>> = {};
+  for (const ns of cache.list('Namespace')) if (ns.metadata.name) out[ns.metadata.name] = ns.metadata.labels ?? {};
+  return out;
 }

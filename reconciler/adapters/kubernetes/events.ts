@@ -21,6 +21,7 @@ const API_VERSIONS: Readonly<Record<Kind, string>> = {
   PodDisruptionBudget: 'policy/v1',
   VolumeAttachment: 'storage.k8s.io/v1',
   PersistentVolumeClaim: 'v1',
+  Namespace: 'v1',
 };
 
 export interface EventRecorderOptions {

@@ -90,5 +90,11 @@ export function kindResources(kc: KubeConfig): Record<Kind, KindResource> {
       path: '/api/v1/persistentvolumeclaims',
       list: (limit) => paged(async (c) => (await core.listPersistentVolumeClaimForAllNamespaces({ limit, _continue: c })) as unknown as Page),
     },
+    Namespace: {
+      kind: 'Namespace',
+      namespaced: false,
+      path: '/api/v1/namespaces',
+      list: (limit) => paged(async (c) => (await core.listNamespace({ limit, _continue: c })) as unknown as Page),
+    },
   };
 }

@@ -10,7 +10,7 @@ import type { NewNode, UnschedulablePod } from '../../../core/scheduling/types.t
 import { parseResourceList, subtractResources, type ResourceList } from '../../../core/resources/resource-list.ts';
 import type { ClusterCache } from '../../ports/cluster.ts';
 import type { ClusterState } from '../../views/cluster-state.ts';
-import { existingNodes, nodesWithRoom, poolUsage, poolsFor, toExistingNode, type SchedulingView } from '../../views/scheduling.ts';
+import { existingNodes, namespaceLabels, nodesWithRoom, poolUsage, poolsFor, toExistingNode, type SchedulingView } from '../../views/scheduling.ts';
 import type { Candidate } from './candidates.ts';
 
 export interface SimulationInput {
@@ -73,6 +73,7 @@ function simulate(input: SimulationInput, candidates: readonly Candidate[], with
     nodes: nodesWithRoom(nodes, pods),
     nodePools: withNodePools ? poolsFor(pods, view.pools) : [],
     daemonSets: [...cache.list('DaemonSet')],
+    namespaces: namespaceLabels(cache),
     poolUsage: usage,
     options: { maxInstanceTypeOptions: input.maxInstanceTypeOptions },
   });

@@ -13,7 +13,7 @@ import type { Controller, ReconcileResult, Wake } from '../../runtime/controller
 import type { ControllerContext, ReconcilerOptions } from '../../runtime/context.ts';
 import { clusterState, isProvisionable, podKey } from '../../views/cluster-state.ts';
 import { indexIntent } from '../../views/drift.ts';
-import { existingNodes, nodesWithRoom, poolUsage, poolsFor, schedulingPools } from '../../views/scheduling.ts';
+import { existingNodes, namespaceLabels, nodesWithRoom, poolUsage, poolsFor, schedulingPools } from '../../views/scheduling.ts';
 import { nodeClaimFor, nodePoolUid } from '../shared/nodeclaim.ts';
 import { deletingNodePools } from '../../views/removed-pools.ts';
 
@@ -134,6 +134,7 @@ export class ProvisioningController implements Controller {
       // A NodePool being deleted launches nothing (its nodes are leaving), as in Karpenter.
       nodePools: poolsFor(state.pendingPods, withoutDeleting(view.pools, deletingNodePools(cluster.cache))),
       daemonSets: [...cluster.cache.list('DaemonSet')],
+      namespaces: namespaceLabels(cluster.cache),
       poolUsage: poolUsage(state),
       options: { maxInstanceTypeOptions: options.maxInstanceTypesPerClaim },
     });

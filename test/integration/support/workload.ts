@@ -43,8 +43,8 @@ export class Workload {
     this.custom = kc.makeApiClient(CustomObjectsApi);
   }
 
-  async createNamespace(): Promise<void> {
-    await this.core.createNamespace({ body: { metadata: { name: this.namespace } } });
+  async createNamespace(labels?: Record<string, string>): Promise<void> {
+    await this.core.createNamespace({ body: { metadata: { name: this.namespace, ...(labels ? { labels } : {}) } } });
   }
 
   /** Creates the pods, `concurrency` at a time; returns when each create call returned (ms). */

@@ -23,6 +23,7 @@ const METHOD_PERMISSIONS: Readonly<Record<string, readonly Permission[]>> = {
   listPodDisruptionBudgetForAllNamespaces: ['policy/poddisruptionbudgets:list', 'policy/poddisruptionbudgets:watch'],
   listVolumeAttachment: ['storage.k8s.io/volumeattachments:list', 'storage.k8s.io/volumeattachments:watch'],
   listPersistentVolumeClaimForAllNamespaces: ['/persistentvolumeclaims:list', '/persistentvolumeclaims:watch'],
+  listNamespace: ['/namespaces:list', '/namespaces:watch'],
   readNode: ['/nodes:get'],
   patchNode: ['/nodes:patch'],
   deleteNode: ['/nodes:delete'],

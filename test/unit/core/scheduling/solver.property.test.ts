@@ -34,7 +34,15 @@ const daemonSet = (name: string, cpu: string, nodeSelector?: Record<string, stri
     },
   },
 });
-const DAEMONSETS = [daemonSet('logs', '100m'), daemonSet('arm-agent', '300m', { 'kubernetes.io/arch': 'arm64' })];
+const withHostPort = (ds: DaemonSet, hostPort: number): DaemonSet => {
+  ds.spec.template.spec.containers[0]!.ports = [{ containerPort: hostPort, hostPort }];
+  return ds;
+};
+const DAEMONSETS = [
+  daemonSet('logs', '100m'),
+  daemonSet('arm-agent', '300m', { 'kubernetes.io/arch': 'arm64' }),
+  withHostPort(daemonSet('metrics', '50m', { 'kubernetes.io/arch': 'amd64' }), 9100),
+];
 
 const poolArb = fc.record({
   weight: fc.integer({ min: 0, max: 3 }),
@@ -61,6 +69,10 @@ const podKindArb = fc.constantFrom(
   'preferred-zone',
   'schedule-anyway',
   'preferred-anti',
+  'host-port',
+  'host-port-9100',
+  'hostname-pinned',
+  'preempting',
 );
 
 const deploymentArb = fc.record({
@@ -108,10 +120,18 @@ function podsOf(d: { kind: string; replicas: number; cpu: string; memory: string
     'preferred-anti': {
       affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, podAffinityTerm: { topologyKey: HOST, labelSelector: self } }] } },
     },
+    'host-port': {},
+    'host-port-9100': {},
+    'hostname-pinned': { nodeSelector: { [HOST]: 'node-0' } },
+    preempting: {},
   };
-  return Array.from({ length: d.replicas }, (_, r) =>
-    pod(d.cpu, d.memory, { name: `${app}-${r}`, labels, spec: specs[d.kind]!, gpu: d.kind === 'gpu' ? 1 : undefined }),
-  );
+  return Array.from({ length: d.replicas }, (_, r) => {
+    const p = pod(d.cpu, d.memory, { name: `${app}-${r}`, labels, spec: specs[d.kind]!, gpu: d.kind === 'gpu' ? 1 : undefined });
+    if (d.kind === 'host-port') p.spec.containers[0]!.ports = [{ containerPort: 80, hostPort: 8080 + (r % 2), ...(r % 3 === 2 ? { hostIP: '10.0.0.1' } : {}) }];
+    if (d.kind === 'host-port-9100') p.spec.containers[0]!.ports = [{ containerPort: 9100, hostPort: 9100 }];
+    if (d.kind === 'preempting') p.status = { nominatedNodeName: 'node-0' };
+    return p;
+  });
 }
 
 const inputArb = fc
@@ -148,24 +168,10 @@ const inputArb = fc
     return { pods, nodes, nodePools, daemonSets, poolUsage: nodePools[0] ? { [nodePools[0].name]: { cpu: usage * 1000 } } : {} };
   });
 
-/**
- * Known divergence from kube-scheduler (issue 18, item 1), pinned by the `it.failing` test
- * in solver.test.ts: with nodeTaintsPolicy Ignore (the default) a node or pool the pod
- * does not tolerate still counts as a spread domain for kube-scheduler, and the solver
- * does not count it. Inputs where that can happen are left out here until the solver
- * counts them; every other input is verified in full.
- */
-function taintedSpreadDomains(input: SolveInput): boolean {
-  const spread = input.pods.some((p) => (p.spec.topologySpreadConstraints ?? []).some((c) => c.whenUnsatisfiable !== 'ScheduleAnyway'));
-  const hard = (t: { effect: string }) => t.effect === 'NoSchedule' || t.effect === 'NoExecute';
-  return spread && (input.nodes.some((n) => n.taints.some(hard)) || input.nodePools.some((p) => p.taints.some(hard)));
-}
-
 describe('solve (properties)', () => {
   it('every result passes the independent verifier', () => {
     fc.assert(
       fc.property(inputArb, (input) => {
-        fc.pre(!taintedSpreadDomains(input));
         const result = solve(input);
         expect(verifySolution(input, result)).toEqual([]);
       }),

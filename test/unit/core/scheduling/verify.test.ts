@@ -158,5 +158,59 @@ describe('verifySolution', () => {
       expect(verifySolution(input, result)).toEqual([]);
     });
   });
-});
 
+  it('catches two pods with one host port on a node, and a DaemonSet holding the port', () => {
+    const withPort = (name: string) => {
+      const p = pod('100m', '128Mi', { name });
+      p.spec.containers[0]!.ports = [{ containerPort: 80, hostPort: 8080 }];
+      return p;
+    };
+    const { input, result } = solved({ pods: [withPort('a'), withPort('b')], nodePools: [pool('p', standardTypes())] });
+    expect(result.newNodes).toHaveLength(2);
+    const merged = { ...result, newNodes: [{ ...result.newNodes[0]!, pods: [...result.newNodes[0]!.pods, ...result.newNodes[1]!.pods] }] };
+    expect(verifySolution(input, merged).join('\n')).toMatch(/host port TCP\/8080 already taken by pod default\/a/);
+    const agent = {
+      metadata: { name: 'agent', namespace: 'kube-system' },
+      spec: { template: { spec: { containers: [{ name: 'a', ports: [{ containerPort: 8080, hostPort: 8080 }] }] } } },
+    };
+    const withDs = { ...input, pods: [input.pods[0]!], daemonSets: [agent] };
+    const one = { ...result, newNodes: [result.newNodes[0]!] };
+    expect(verifySolution(withDs, one).join('\n')).toMatch(/host port TCP\/8080 already taken by DaemonSet kube-system\/agent/);
+    const bound: SolveResult = { bindings: [{ pod: input.pods[0]!, node: 'n' }], newNodes: [], unschedulable: [{ pod: input.pods[1]!, reason: 'x' }] };
+    const onNode = { ...input, nodes: [node('n', 8, 32, {}, { pods: [withPort('running')] })] };
+    expect(verifySolution(onNode, bound).join('\n')).toMatch(/existing node n: host port TCP\/8080 already taken by pod default\/running/);
+  });
+
+  it('catches a hostname-pinned or preempting pod on a new node', () => {
+    const { input, result } = solved({ pods: [pod('1', '1Gi', { name: 'free' })], nodePools: [pool('p', standardTypes())] });
+    const p = result.newNodes[0]!.pods[0]!;
+    const pinned = { ...p, spec: { ...p.spec, nodeSelector: { 'kubernetes.io/hostname': 'n1' } } };
+    const asPinned = { ...result, newNodes: [{ ...result.newNodes[0]!, pods: [pinned] }] };
+    expect(verifySolution({ ...input, pods: [pinned] }, asPinned).join('\n')).toMatch(/node selector or required node affinity not satisfied/);
+    const preempting = { ...p, status: { nominatedNodeName: 'n1' } };
+    const asPreempting = { ...result, newNodes: [{ ...result.newNodes[0]!, pods: [preempting] }] };
+    expect(verifySolution({ ...input, pods: [preempting] }, asPreempting).join('\n')).toMatch(/preempting on n1/);
+  });
+
+  it('counts pod overhead and sidecars in requests', () => {
+    const p = pod('1500m', '1Gi', { name: 'heavy', spec: { overhead: { cpu: '300m' }, initContainers: [{ name: 's', restartPolicy: 'Always', resources: { requests: { cpu: '300m' } } }] } });
+    const input: SolveInput = { pods: [p], nodes: [node('n', 2, 8)], nodePools: [], daemonSets: [] };
+    const wrong: SolveResult = { bindings: [{ pod: p, node: 'n' }], newNodes: [], unschedulable: [] };
+    expect(verifySolution(input, wrong).join('\n')).toMatch(/existing node n over-committed on cpu: 2100 > 2000/);
+  });
+
+  it('judges a namespaceSelector by the namespace labels', () => {
+    const guard = pod('100m', '128Mi', {
+      name: 'guard',
+      namespace: 'team-a',
+      labels: { app: 'db' },
+      spec: { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'db' } }, namespaceSelector: { matchLabels: { team: 'a' } } }] } } },
+    });
+    const running = (namespace: string) => pod('100m', '128Mi', { name: 'running', namespace, labels: { app: 'db' } });
+    const namespaces = { 'team-a': { team: 'a' }, 'team-b': { team: 'b' } };
+    const result: SolveResult = { bindings: [{ pod: guard, node: 'n' }], newNodes: [], unschedulable: [] };
+    const input = (ns: string): SolveInput => ({ pods: [guard], nodes: [node('n', 8, 32, {}, { pods: [running(ns)] })], nodePools: [], daemonSets: [], namespaces });
+    expect(verifySolution(input('team-b'), result)).toEqual([]);
+    expect(verifySolution(input('team-a'), result).join('\n')).toMatch(/share kubernetes.io\/hostname domain against team-a\/guard's required anti-affinity/);
+  });
+});

@@ -1,6 +1,6 @@
 // karpenter.sh/do-not-disrupt on a pod, read as Karpenter's IsDoNotDisruptActive reads it.
 import type { Pod } from '../../../../core/api/k8s.ts';
-import { doNotDisruptUntil, describeDoNotDisrupt, hasDoNotDisrupt, parseDoNotDisrupt } from '../../../../reconciler/views/cluster-state.ts';
+import { doNotDisruptUntil, describeDoNotDisrupt, hasDoNotDisrupt, isProvisionable, parseDoNotDisrupt } from '../../../../reconciler/views/cluster-state.ts';
 
 const START = Date.parse('2026-03-03T10:00:00Z');
 const H = 3_600_000;
@@ -51,5 +51,22 @@ describe('doNotDisruptUntil', () => {
   test('on a node or NodeClaim only "true" counts', () => {
     expect(hasDoNotDisrupt({ annotations: { 'karpenter.sh/do-not-disrupt': 'true' } })).toBe(true);
     expect(hasDoNotDisrupt({ annotations: { 'karpenter.sh/do-not-disrupt': '2h' } })).toBe(false);
+  });
+});
+
+describe('isProvisionable (Karpenter IsProvisionable)', () => {
+  const pending = (extra: Partial<NonNullable<Pod['status']>> = {}): Pod => ({
+    metadata: { name: 'p', namespace: 'default' },
+    spec: { containers: [] },
+    status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }], ...extra },
+  });
+
+  test('an unschedulable pending pod is provisioned for', () => {
+    expect(isProvisionable(pending())).toBe(true);
+  });
+
+  test('a preempting pod (status.nominatedNodeName) is not: kube-scheduler makes room on the nominated node', () => {
+    expect(isProvisionable(pending({ nominatedNodeName: 'node-1' }))).toBe(false);
+    expect(isProvisionable(pending({ nominatedNodeName: '' }))).toBe(true);
   });
 });
