@@ -172,9 +172,12 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     : undefined;
   const incidents = new IncidentRecorder(world, async (node) => {
     const e = await explainNode(readOnlyContext({ clock: world.clock, cluster: world.api, cloud: world.ec2, intent: world.intent, options: { clusterName: sc.cluster.name, nodeRepair: sc.reconciler.nodeRepair } }), node);
-    return `${e.verdict}: ${e.summary}`;
+    return e.summary;
   });
-  spot?.onInterruption((i) => incidents.spotInterruption(i));
+  spot?.onInterruption((i) => {
+    const incident = incidents.spotInterruption(i);
+    opts.onNote?.(i.warnedAt, `EC2: spot interruption warning for ${i.instanceId} (${i.instanceType} spot ${i.zone}, NodeClaim ${incident?.nodeClaim ?? i.nodeClaim}, ${incident?.podsOnNode ?? 0} pod(s)): reclaimed in ${Math.round((si.noticeMs) / 1000)} s`);
+  });
 
   const decisions: DecisionRecord[] = [];
   const errors: LogRecord[] = [];

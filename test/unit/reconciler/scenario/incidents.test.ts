@@ -126,8 +126,8 @@ describe('a seeded day with spot interruptions and a NotReady node', () => {
 
   test('explain, asked right after the reconciler acted, says why: interrupted, or repaired', () => {
     for (const i of r.incidents) {
-      if (i.kind === 'spot-interruption') expect(i.explanation).toMatch(new RegExp(`^terminating: terminating \\(interrupted: spot interruption warning for instance ${i.instanceId}`));
-      else expect(i.explanation).toMatch(/^terminating: terminating \(repaired: Ready=Unknown for 30m/);
+      if (i.kind === 'spot-interruption') expect(i.explanation).toMatch(new RegExp(`^terminating \\(interrupted: spot interruption warning for instance ${i.instanceId}`));
+      else expect(i.explanation).toMatch(/^terminating \(repaired: Ready=Unknown for 30m/);
     }
   });
 
