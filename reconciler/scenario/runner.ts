@@ -176,7 +176,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   });
   spot?.onInterruption((i) => {
     const incident = incidents.spotInterruption(i);
-    opts.onNote?.(i.warnedAt, `EC2: spot interruption warning for ${i.instanceId} (${i.instanceType} spot ${i.zone}, NodeClaim ${incident?.nodeClaim ?? i.nodeClaim}, ${incident?.podsOnNode ?? 0} pod(s)): reclaimed in ${Math.round((si.noticeMs) / 1000)} s`);
+    opts.onNote?.(i.warnedAt, `EC2: spot interruption warning for ${i.instanceId} (${i.instanceType} spot ${i.zone}, NodeClaim ${incident?.nodeClaim ?? i.nodeClaim}, ${incident?.podsOnNode ?? 0} pod(s)): EC2 reclaims the instance in ${Math.round(si.noticeMs / 1000)} s`);
   });
 
   const decisions: DecisionRecord[] = [];
