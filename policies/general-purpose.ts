@@ -17,6 +17,9 @@ export default definePolicy((policy) => {
     architectures: ['amd64', 'arm64'],
     capacityTypes: ['spot', 'on-demand'],
     limits: { cpu: 2000, memory: '8000Gi' },
+    // Node auto-repair: a node NotReady (or failing a node-monitoring condition) past its
+    // toleration is replaced (with the reconciler's NodeRepair feature gate).
+    nodeRepair: true,
     disruption: {
       consolidationPolicy: 'WhenEmptyOrUnderutilized',
       consolidateAfter: '1m',

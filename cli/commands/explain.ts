@@ -11,6 +11,7 @@ const OPTIONS = {
   'kubernetes-version': { type: 'string' },
   'ssm-endpoint': { type: 'string' },
   'spot-to-spot-consolidation': { type: 'boolean' },
+  'feature-gates': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -29,7 +30,10 @@ consolidation, within the NodePool's disruption budgets. Prints the verdict and 
   consolidation   whether its pods fit elsewhere, or on one cheaper node (and the prices)
   placement       pods that would fit nowhere if the node went
   drift, expiration, emptiness: whether the node is drifted, expired or empty, and when
-A node being drained says what its drain waits for. Nothing is written anywhere.
+A node being drained says what its drain waits for, and why it is going when the disruption
+pass did not choose it: interrupted (a spot interruption warning, a scheduled change, a state
+change) or repaired (a condition held past its toleration). A node with a failing condition
+says when node auto-repair replaces it, or why not. Nothing is written anywhere.
 
 Options:
   --generated <dir>        the compiled manifests the reconciler follows (e.g. generated/ of
@@ -42,6 +46,7 @@ Options:
   --kubernetes-version <v> minor version AMI aliases resolve for (default: asked from the API server)
   --ssm-endpoint <url>     SSM endpoint override (env JOINERY_SSM_ENDPOINT); AMI aliases are read from SSM
   --spot-to-spot-consolidation  as the reconciler is configured (env JOINERY_SPOT_TO_SPOT_CONSOLIDATION)
+  --feature-gates <gates>  as the reconciler is configured, e.g. NodeRepair=true (env JOINERY_FEATURE_GATES)
   --json                   print the explanation as JSON
 
 The instance catalog and prices come from EC2 (AWS credentials from the usual chain).
@@ -79,7 +84,7 @@ Exit codes: 0 explained (whatever the verdict); 1 no such node, or no valid inte
           kubernetesVersion: values['kubernetes-version'] ?? env.JOINERY_KUBERNETES_VERSION,
           ssmEndpoint: values['ssm-endpoint'] ?? env.JOINERY_SSM_ENDPOINT,
         },
-        options: { spotToSpotConsolidation: spotToSpot },
+        options: { spotToSpotConsolidation: spotToSpot, nodeRepair: /(^|,)\s*NodeRepair=true\s*(,|$)/.test(values['feature-gates'] ?? env.JOINERY_FEATURE_GATES ?? '') },
       });
       context.stdout(values.json ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanation(explanation));
       return exitSoon(EXIT_OK);

@@ -18,6 +18,7 @@ import { indexIntent } from '../views/drift.ts';
 import { CloudDriftChecks } from '../cache/cloud-drift.ts';
 import { schedulingPools } from '../views/scheduling.ts';
 import { ANNOTATION_DO_NOT_DISRUPT, ANNOTATION_REPLACES, TAINT_DISRUPTED } from '../../core/contract/index.ts';
+import { healthCause, terminationCause } from './incidents.ts';
 
 /** The answer in one word. */
 export type Verdict =
@@ -47,7 +48,10 @@ type CheckName =
   | 'placement'
   | 'cluster'
   | 'drain'
-  | 'replacement';
+  | 'replacement'
+  | 'interruption'
+  | 'repair'
+  | 'health';
 
 interface Check {
   readonly check: CheckName;
@@ -173,6 +177,23 @@ export async function explainNode(ctx: ControllerContext, name: string): Promise
   const head = { ...base, node: nodeName, facts: f, commit: current?.commit };
 
   if (sn.deleting) return { ...head, ...explainTermination(ctx, sn, now) };
+  // A failing node condition: when node auto-repair replaces it, or why not.
+  const pool = current?.nodePools.find((p) => p.metadata.name === sn.nodePool);
+  const health = healthCause(sn.node, pool, ctx.options.nodeRepair, ctx.options.repairPolicies, now);
+  const answer = await explainActive(ctx, sn, state, head, view, now);
+  if (!health) return answer;
+  return { ...answer, summary: `${health.short}. ${answer.summary}`, checks: [{ check: health.check, status: 'info', message: health.message }, ...answer.checks] };
+}
+
+async function explainActive(
+  ctx: ControllerContext,
+  sn: StateNode,
+  state: ClusterState,
+  head: Pick<NodeExplanation, 'name' | 'evaluatedAt' | 'nextCommand' | 'node' | 'facts' | 'commit'>,
+  view: Awaited<ReturnType<typeof schedulingPools>> | undefined,
+  now: number,
+): Promise<NodeExplanation> {
+  const current = ctx.intent.current();
   if (sn.disruption) return { ...head, ...explainInFlight(sn, state) };
   if (!sn.initialized || !sn.node) {
     const stage = !sn.launched ? 'launching' : !sn.registered ? 'waiting for its node to register' : 'initializing (startup taints, readiness)';
@@ -376,7 +397,10 @@ function explainTermination(ctx: ControllerContext, sn: StateNode, now: number):
   const pods = sn.node ? ctx.cluster.cache.podsOnNode(sn.node.metadata.name!).filter((p) => !isTerminal(p) && !p.metadata.deletionTimestamp) : [];
   const drainable = pods.filter((p) => !toleratesTaintKey(p, TAINT_DISRUPTED.key));
   const checks: Check[] = [];
-  const why = sn.disruption ? `${sn.disruption.method} (decided ${sn.disruption.decidedAt})` : 'its NodeClaim was deleted';
+  // The interruption controller or node auto-repair deleted it: say which, and why.
+  const cause = terminationCause(sn.claim, ctx.options.repairPolicies);
+  if (cause) checks.push({ check: cause.check, status: 'info', message: cause.message });
+  const why = sn.disruption ? `${sn.disruption.method} (decided ${sn.disruption.decidedAt})` : (cause?.short ?? 'its NodeClaim was deleted');
   const deadline = Number.isFinite(tgpMs)
     ? `terminationGracePeriod ${sn.claim.spec.terminationGracePeriod}: pods still there at ${new Date(deletedAt + tgpMs).toISOString()} are deleted regardless`
     : 'no terminationGracePeriod: the drain waits as long as PDBs and do-not-disrupt require';

@@ -5,6 +5,7 @@
 import type { SimulationResult } from './runner.ts';
 import type { SimulationSummary } from './summary.ts';
 import type { FleetSample } from './recorder.ts';
+import { incidentSummaryRows, incidentsSection } from './report-incidents.ts';
 
 const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 
@@ -114,6 +115,7 @@ export function renderReport(r: SimulationResult, s: SimulationSummary): string 
     ['Pod-hours pending', `${s.podHoursPending.toFixed(2)} (time to a node: p50 ${s.timeToBind.p50s.toFixed(0)} s, p95 ${s.timeToBind.p95s.toFixed(0)} s, max ${s.timeToBind.maxs.toFixed(0)} s)`],
     ['Total cost', `$${s.totalCost.toFixed(2)} (${Object.entries(s.costByPool).map(([k, v]) => `${k} $${v.toFixed(2)}`).join(', ')})`],
     ['LP lower bound', `$${s.lowerBoundCost.toFixed(2)}; cost / bound ${ratio.toFixed(2)}`],
+    ...incidentSummaryRows(s),
     ...s.rollouts.map((x): [string, string] => [`Drift rollout (${x.nodePool})`, `${x.replaced} replaced, at most ${x.maxConcurrent} at once (budget ${x.capAtMax}), ${x.violations === 0 ? 'never over budget' : `${x.violations} times over budget`}`]),
     ['Simulated', `${s.virtualHours} h in ${s.wallSeconds.toFixed(1)} s of wall time`],
   ];
@@ -136,6 +138,7 @@ code{background:#f4f4f4;padding:0 3px}
 ${draining}
 ${nodesChart}
 ${costChart}
+${incidentsSection(r, s)}
 <h3>Decision log <small>(${r.decisions.length} decisions)</small></h3>
 <p><label>Show <select id="f"><option value="">all</option>${actions.map((a) => `<option>${esc(a)}</option>`).join('')}</select></label></p>
 <table class="log" id="log"><thead><tr><th>time</th><th>controller</th><th>decision</th><th>reason</th><th>NodePool</th><th>what and why</th></tr></thead><tbody>

@@ -5,6 +5,12 @@
 import type { DaemonSet, Pod, PodSpec } from '../../core/api/k8s.ts';
 import type { RawCatalog } from '../../core/index.ts';
 import { InMemoryWorld } from '../adapters/in-memory/world.ts';
+import { InMemoryEventQueue } from '../adapters/in-memory/events.ts';
+import { SimSpotInterruptions } from '../adapters/in-memory/spot-interruptions.ts';
+import { mulberry32 } from '../adapters/in-memory/random.ts';
+import { readOnlyContext } from '../explain/context.ts';
+import { explainNode } from '../explain/explain-node.ts';
+import { IncidentRecorder, type Incident } from './incidents.ts';
 import type { PodTemplate } from '../adapters/in-memory/workloads.ts';
 import type { DecisionRecord } from '../observability/decisions.ts';
 import type { LogRecord, LogSink } from '../observability/log.ts';
@@ -64,6 +70,8 @@ export interface SimulationResult {
   readonly operatorNotes: readonly { readonly t: number; readonly message: string }[];
   /** NodeClaims still being deleted at the end, with what holds each. */
   readonly stillDraining: readonly { readonly nodeClaim: string; readonly nodePool: string; readonly blockedBy: string }[];
+  /** Spot interruptions and nodes gone NotReady, with what the reconciler did and what it cost the pods. */
+  readonly incidents: readonly Incident[];
 }
 
 function podSpec(shape: PodShape): PodSpec {
@@ -154,9 +162,27 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     world.workloads.applyDaemonSet(obj);
   }
 
+  // The simulated account's interruption queue, fed by EventBridge with EC2's spot
+  // interruption warnings and state changes (a seeded rate per spot offering).
+  const si = sc.ec2.spotInterruptions;
+  const interrupting = si.ratePerHour > 0 || si.offerings.some((o) => o.ratePerHour > 0);
+  const queue = interrupting ? new InMemoryEventQueue(world.clock, { name: 'sim-interruption-queue' }) : undefined;
+  const spot = queue
+    ? new SimSpotInterruptions({ clock: world.clock, ec2: world.ec2, queue, seed: sc.seed, ratePerHour: si.ratePerHour, rules: si.offerings, noticeMs: si.noticeMs, untilMs: sc.startMs + sc.durationMs })
+    : undefined;
+  const incidents = new IncidentRecorder(world, async (node) => {
+    const e = await explainNode(readOnlyContext({ clock: world.clock, cluster: world.api, cloud: world.ec2, intent: world.intent, options: { clusterName: sc.cluster.name, nodeRepair: sc.reconciler.nodeRepair } }), node);
+    return e.summary;
+  });
+  spot?.onInterruption((i) => {
+    const incident = incidents.spotInterruption(i);
+    opts.onNote?.(i.warnedAt, `EC2: spot interruption warning for ${i.instanceId} (${i.instanceType} spot ${i.zone}, NodeClaim ${incident?.nodeClaim ?? i.nodeClaim}, ${incident?.podsOnNode ?? 0} pod(s)): EC2 reclaims the instance in ${Math.round(si.noticeMs / 1000)} s`);
+  });
+
   const decisions: DecisionRecord[] = [];
   const errors: LogRecord[] = [];
   const reconciler = createReconciler({
+    ...(queue && sc.reconciler.interruptionQueue ? { events: queue } : {}),
     clock: world.clock,
     cluster: world.api,
     cloud: world.ec2,
@@ -170,11 +196,13 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       batchWindow: { idleMs: sc.reconciler.batchIdleMs, maxMs: sc.reconciler.batchMaxMs },
       stabilizationMs: sc.reconciler.stabilizationMs,
       spotToSpotConsolidation: sc.reconciler.spotToSpot,
+      nodeRepair: sc.reconciler.nodeRepair,
       ...opts.reconcilerOptions,
     },
   });
   reconciler.context.decisions.subscribe((d) => {
     decisions.push(d);
+    incidents.decision(d);
     opts.onDecision?.(d);
   });
   const recorder = new ScenarioRecorder(world);
@@ -251,6 +279,28 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       });
       continue;
     }
+    const nr = e.nodeNotReady;
+    if (nr) {
+      at(e.atMs, () => {
+        const note = (message: string) => {
+          operatorNotes.push({ t: world.clock.now(), message });
+          opts.onNote?.(world.clock.now(), message);
+        };
+        // A Ready node of the pool that runs pods, picked with the seed.
+        const nodes = world.api.cache
+          .list('Node')
+          .filter((n) => n.metadata.labels?.[LABEL_NODEPOOL] === nr.nodePool && !n.metadata.deletionTimestamp && n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+          .filter((n) => world.api.cache.podsOnNode(n.metadata.name!).some((p) => !p.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet')))
+          .map((n) => n.metadata.name!)
+          .sort();
+        if (nodes.length === 0) return note(`scenario: no Ready node of NodePool ${nr.nodePool} runs pods: none goes NotReady`);
+        const name = nodes[Math.floor(mulberry32(sc.seed ^ e.atMs)() * nodes.length)]!;
+        world.kubelets.nodeNotReady(name, nr.status, nr.reason);
+        const incident = incidents.notReady(name, `Ready=${nr.status} (${nr.reason})`);
+        note(`scenario: node ${name} (${incident?.nodeClaim ?? '?'}, ${incident?.offering ?? '?'}) of NodePool ${nr.nodePool} goes NotReady: Ready=${nr.status} (${nr.reason}), ${incident?.podsOnNode ?? 0} pod(s) on it`);
+      });
+      continue;
+    }
     const pc = e.policyCommit!;
     const outcome = outcomes.get(e)!;
     at(e.atMs, () => {
@@ -279,6 +329,9 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   if (!last || last.t < end) recorder.sample();
   await reconciler.stop();
   recorder.stop();
+  spot?.stop();
+  incidents.stop();
+  incidents.finish(end);
   const cost = recorder.totalCost(end);
   const stillDraining = world.api.cache
     .list('NodeClaim')
@@ -296,6 +349,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   return {
     operatorNotes,
     stillDraining,
+    incidents: incidents.incidents,
     scenario: sc,
     samples: recorder.samples,
     decisions,

@@ -4,8 +4,9 @@
 //
 //   name, start (ISO time), duration, seed
 //   cluster:    name, zones, bootSeconds, readySeconds
-//   ec2:        spotPrice {minFraction, maxFraction}, shortages [{from, until, instanceTypes, zones, capacityTypes}]
-//   reconciler: batchIdle, batchMax, stabilization, spotToSpot
+//   ec2:        spotPrice {minFraction, maxFraction}, shortages [{from, until, instanceTypes, zones, capacityTypes}],
+//               spotInterruptions {ratePerHour, notice, offerings: [{instanceTypes, zones, ratePerHour}]}
+//   reconciler: batchIdle, batchMax, stabilization, spotToSpot, interruptionQueue, nodeRepair
 //   fleet:      nodes alive at the start [{nodePool, instanceType, capacityType, zone, count, age}]
 //   daemonSets: [{name, namespace, requests, tolerateAll}]
 //   workloads:  Deployment {name, namespace, labels, requests, tolerations, nodeSelector,
@@ -14,6 +15,7 @@
 //               Snapshot {file, at}: `kubectl get pods,nodes,daemonsets,pdb -A -o json`
 //   events:     [{at, policyCommit: {message, nodePools: {<name>: {requirements, set}}, nodeClasses, policies}}]
 //               [{at, deleteNodeClaims: {nodePool, reason}}]  (an operator's kubectl delete)
+//               [{at, nodeNotReady: {nodePool, status, reason}}]  (a node of the pool goes NotReady)
 //
 // Times ("at", "from", ...) are "HH:MM" from the start of the scenario, or a duration
 // ("90m", "26h").
@@ -111,9 +113,28 @@ interface DeleteNodeClaims {
   readonly reason: string;
 }
 
+/** One node of the pool (picked with the seed among its Ready nodes with pods) goes NotReady while its instance runs on. */
+export interface NodeNotReady {
+  readonly nodePool: string;
+  /** Ready False (the kubelet reports a fault) or Unknown (it stopped reporting). */
+  readonly status: 'False' | 'Unknown';
+  readonly reason: string;
+}
+
 export type ScenarioEvent =
-  | { readonly atMs: number; readonly policyCommit: PolicyCommit; readonly deleteNodeClaims?: undefined }
-  | { readonly atMs: number; readonly deleteNodeClaims: DeleteNodeClaims; readonly policyCommit?: undefined };
+  | { readonly atMs: number; readonly policyCommit: PolicyCommit; readonly deleteNodeClaims?: undefined; readonly nodeNotReady?: undefined }
+  | { readonly atMs: number; readonly deleteNodeClaims: DeleteNodeClaims; readonly policyCommit?: undefined; readonly nodeNotReady?: undefined }
+  | { readonly atMs: number; readonly nodeNotReady: NodeNotReady; readonly policyCommit?: undefined; readonly deleteNodeClaims?: undefined };
+
+/** Spot interruptions of the simulated account: a seeded rate per spot offering. */
+export interface SpotInterruptions {
+  /** Expected interruptions per instance-hour of every spot offering no rule matches (0: none). */
+  readonly ratePerHour: number;
+  /** From the warning to EC2 reclaiming the instance. */
+  readonly noticeMs: number;
+  /** Rates of some offerings; the first matching rule wins. */
+  readonly offerings: readonly { readonly instanceTypes?: readonly string[]; readonly zones?: readonly string[]; readonly ratePerHour: number }[];
+}
 
 interface Shortage {
   readonly fromMs: number;
@@ -133,8 +154,17 @@ export interface Scenario {
   /** Policies directory, resolved (undefined: the caller's default). */
   readonly policies?: string;
   readonly cluster: { readonly name: string; readonly zones: readonly string[]; readonly bootSeconds: number; readonly readySeconds: number };
-  readonly ec2: { readonly spotMin: number; readonly spotMax: number; readonly shortages: readonly Shortage[] };
-  readonly reconciler: { readonly batchIdleMs: number; readonly batchMaxMs: number; readonly stabilizationMs: number; readonly spotToSpot: boolean };
+  readonly ec2: { readonly spotMin: number; readonly spotMax: number; readonly shortages: readonly Shortage[]; readonly spotInterruptions: SpotInterruptions };
+  readonly reconciler: {
+    readonly batchIdleMs: number;
+    readonly batchMaxMs: number;
+    readonly stabilizationMs: number;
+    readonly spotToSpot: boolean;
+    /** The reconciler reads the simulated account's interruption queue (settings.interruptionQueue). */
+    readonly interruptionQueue: boolean;
+    /** Karpenter's NodeRepair feature gate (repairs the NodePools that opt in). */
+    readonly nodeRepair: boolean;
+  };
   readonly fleet: readonly FleetNodes[];
   readonly daemonSets: readonly { readonly name: string; readonly namespace: string; readonly requests: Readonly<Record<string, string>>; readonly tolerateAll: boolean }[];
   readonly workloads: readonly Workload[];
@@ -322,6 +352,21 @@ export function parseScenario(text: string, file: string): Scenario {
   const ec2 = r.obj(root.ec2, 'ec2');
   const spot = r.obj(ec2.spotPrice, 'ec2.spotPrice');
   const rec = r.obj(root.reconciler, 'reconciler');
+  const interruptions = r.obj(ec2.spotInterruptions, 'ec2.spotInterruptions');
+  for (const k of Object.keys(interruptions)) if (!['ratePerHour', 'notice', 'offerings'].includes(k)) r.fail(`ec2.spotInterruptions.${k}`, 'unknown field; expected one of ratePerHour, notice, offerings');
+  const spotInterruptions: SpotInterruptions = {
+    ratePerHour: r.num(interruptions.ratePerHour, 'ec2.spotInterruptions.ratePerHour', 0, 0, 60),
+    noticeMs: r.duration(interruptions.notice, 'ec2.spotInterruptions.notice', 120_000),
+    offerings: r.list(interruptions.offerings, 'ec2.spotInterruptions.offerings').map((x, i) => {
+      const f = `ec2.spotInterruptions.offerings[${i}]`;
+      const o = r.obj(x, f);
+      return {
+        ...(o.instanceTypes !== undefined ? { instanceTypes: r.list(o.instanceTypes, `${f}.instanceTypes`).map((v, j) => r.str(v, `${f}.instanceTypes[${j}]`)) } : {}),
+        ...(o.zones !== undefined ? { zones: r.list(o.zones, `${f}.zones`).map((v, j) => r.str(v, `${f}.zones[${j}]`)) } : {}),
+        ratePerHour: r.num(o.ratePerHour, `${f}.ratePerHour`, undefined, 0, 60),
+      };
+    }),
+  };
   const spotMin = r.num(spot.minFraction, 'ec2.spotPrice.minFraction', 0.3);
   const spotMax = r.num(spot.maxFraction, 'ec2.spotPrice.maxFraction', 0.65);
   if (spotMax < spotMin || spotMax > 1) r.fail('ec2.spotPrice', 'need 0 <= minFraction <= maxFraction <= 1');
@@ -378,8 +423,21 @@ export function parseScenario(text: string, file: string): Scenario {
   const events: ScenarioEvent[] = r.list(root.events, 'events').map((x, i) => {
     const field = `events[${i}]`;
     const e = r.obj(x, field);
-    if ((e.policyCommit === undefined) === (e.deleteNodeClaims === undefined)) {
-      r.fail(field, 'set exactly one of policyCommit or deleteNodeClaims');
+    if ([e.policyCommit, e.deleteNodeClaims, e.nodeNotReady].filter((x) => x !== undefined).length !== 1) {
+      r.fail(field, 'set exactly one of policyCommit, deleteNodeClaims or nodeNotReady');
+    }
+    if (e.nodeNotReady !== undefined) {
+      const n = r.obj(e.nodeNotReady, `${field}.nodeNotReady`);
+      const status = r.str(n.status, `${field}.nodeNotReady.status`, 'Unknown');
+      if (status !== 'Unknown' && status !== 'False') r.fail(`${field}.nodeNotReady.status`, `"${status}" must be Unknown (the kubelet stopped reporting) or False (it reports a fault)`);
+      return {
+        atMs: r.time(e.at, `${field}.at`),
+        nodeNotReady: {
+          nodePool: r.str(n.nodePool, `${field}.nodeNotReady.nodePool`),
+          status: status as 'False' | 'Unknown',
+          reason: r.str(n.reason, `${field}.nodeNotReady.reason`, status === 'Unknown' ? 'NodeStatusUnknown' : 'KubeletNotReady'),
+        },
+      };
     }
     if (e.deleteNodeClaims !== undefined) {
       const d = r.obj(e.deleteNodeClaims, `${field}.deleteNodeClaims`);
@@ -442,6 +500,7 @@ export function parseScenario(text: string, file: string): Scenario {
     ec2: {
       spotMin,
       spotMax,
+      spotInterruptions,
       shortages: r.list(ec2.shortages, 'ec2.shortages').map((x, i) => {
         const f = `ec2.shortages[${i}]`;
         const s = r.obj(x, f);
@@ -467,6 +526,8 @@ export function parseScenario(text: string, file: string): Scenario {
       batchMaxMs: r.duration(rec.batchMax, 'reconciler.batchMax', 10_000),
       stabilizationMs: r.duration(rec.stabilization, 'reconciler.stabilization', 15_000),
       spotToSpot: r.bool(rec.spotToSpot, 'reconciler.spotToSpot'),
+      interruptionQueue: r.bool(rec.interruptionQueue, 'reconciler.interruptionQueue', true),
+      nodeRepair: r.bool(rec.nodeRepair, 'reconciler.nodeRepair'),
     },
     fleet: boundedFleet(r, r.list(root.fleet, 'fleet').map((x, i) => {
       const f = `fleet[${i}]`;

@@ -2,6 +2,43 @@
 // lines the CLI prints.
 
 import type { SimulationResult } from './runner.ts';
+import type { Incident } from './incidents.ts';
+
+/** Spot interruptions and NotReady nodes over the run, and what they cost the pods. */
+export interface IncidentSummary {
+  readonly spotInterruptions: number;
+  /** Interrupted nodes the reconciler cordoned, replaced and deleted on the warning. */
+  readonly interruptionsHandled: number;
+  /** Replacement NodeClaims launched on the warnings. */
+  readonly replacementsLaunched: number;
+  /** Instances EC2 reclaimed at the end of the notice (the others were terminated by the reconciler first). */
+  readonly reclaimedByEc2: number;
+  readonly nodesNotReady: number;
+  readonly nodesRepaired: number;
+  readonly podsRescheduled: number;
+  readonly podsNotRescheduled: number;
+  /** Pod-minutes the displaced pods spent not running, from stopping to their successor bound. */
+  readonly lostPodMinutes: number;
+  readonly list: readonly (Omit<Incident, 'handledBy'> & { readonly handledBy: string | undefined })[];
+}
+
+function incidentSummary(list: readonly Incident[]): IncidentSummary {
+  const spot = list.filter((i) => i.kind === 'spot-interruption');
+  const notReady = list.filter((i) => i.kind === 'not-ready');
+  const sum = (f: (i: Incident) => number) => list.reduce((a, i) => a + f(i), 0);
+  return {
+    spotInterruptions: spot.length,
+    interruptionsHandled: spot.filter((i) => i.handledAt !== undefined).length,
+    replacementsLaunched: spot.reduce((a, i) => a + i.replacements.length, 0),
+    reclaimedByEc2: spot.filter((i) => i.reclaimedAt !== undefined).length,
+    nodesNotReady: notReady.length,
+    nodesRepaired: notReady.filter((i) => i.handledAt !== undefined).length,
+    podsRescheduled: sum((i) => i.podsRescheduled),
+    podsNotRescheduled: sum((i) => i.podsNotRescheduled),
+    lostPodMinutes: Math.round(sum((i) => i.lostPodMinutes) * 10) / 10,
+    list: list.map((i) => ({ ...i, lostPodMinutes: Math.round(i.lostPodMinutes * 10) / 10 })),
+  };
+}
 
 export interface SimulationSummary {
   readonly scenario: string;
@@ -23,6 +60,7 @@ export interface SimulationSummary {
   readonly skipsByReason: Readonly<Record<string, number>>;
   readonly errors: number;
   readonly stillDraining: SimulationResult['stillDraining'];
+  readonly incidents: IncidentSummary;
 }
 
 function percentile(sorted: readonly number[], q: number): number {
@@ -75,6 +113,7 @@ export function summarize(r: SimulationResult): SimulationSummary {
     skipsByReason,
     errors: r.errors.length,
     stillDraining: r.stillDraining,
+    incidents: incidentSummary(r.incidents),
   };
 }
 
@@ -107,6 +146,7 @@ export function formatSummary(s: SimulationSummary, start: number): string[] {
     for (const d of s.stillDraining) byReason.set(d.blockedBy, (byReason.get(d.blockedBy) ?? 0) + 1);
     lines.push(`  still draining   ${s.stillDraining.length}: ${[...byReason].map(([k, v]) => `${v} held by ${k}`).join('; ')}`);
   }
+  lines.push(...formatIncidents(s.incidents, start));
   for (const r of s.rollouts) {
     lines.push(`  drift rollout    ${r.nodePool}: ${r.replaced} node(s) replaced, at most ${r.maxConcurrent} at once (budget allowed ${r.capAtMax}); ${r.violations === 0 ? 'never over budget' : `${r.violations} time(s) OVER BUDGET`}`);
   }
@@ -122,5 +162,27 @@ export function formatSummary(s: SimulationSummary, start: number): string[] {
   lines.push(`  decisions        ${entries(s.decisionsByAction)}`);
   if (Object.keys(s.skipsByReason).length > 0) lines.push(`  not disrupted    ${entries(s.skipsByReason)} (candidate checks; see the report)`);
   if (s.errors > 0) lines.push(`  reconcile errors ${s.errors} (see the log)`);
+  return lines;
+}
+
+function formatIncidents(s: IncidentSummary, start: number): string[] {
+  const lines: string[] = [];
+  const kinds: [Incident['kind'], string][] = [['spot-interruption', 'interruptions'], ['not-ready', 'node repair']];
+  for (const [kind, label] of kinds) {
+    const list = s.list.filter((i) => i.kind === kind);
+    if (list.length === 0) continue;
+    const pods = list.reduce((a, i) => a + i.podsRescheduled, 0);
+    const missing = list.reduce((a, i) => a + i.podsNotRescheduled, 0);
+    const lost = list.reduce((a, i) => a + i.lostPodMinutes, 0);
+    const head =
+      kind === 'spot-interruption'
+        ? `${list.length} spot warning(s): ${s.interruptionsHandled} handled (cordoned, ${s.replacementsLaunched} replacement(s) launched, drained), ${s.reclaimedByEc2} reclaimed by EC2 after the notice`
+        : `${list.length} node(s) NotReady: ${s.nodesRepaired} repaired`;
+    lines.push(`  ${label.padEnd(16)} ${head}; ${pods} pod(s) rescheduled${missing > 0 ? `, ${missing} not` : ''}, ${lost.toFixed(1)} pod-minutes of lost capacity`);
+    for (const i of list) {
+      const handled = i.handledAt !== undefined ? `${kind === 'spot-interruption' ? 'handled' : 'repaired'} at ${hhmm(i.handledAt, start)}` : 'NOT handled';
+      lines.push(`    ${hhmm(i.t, start)}  ${i.nodeClaim} (${i.offering}${i.condition ? `, ${i.condition}` : ''}): ${handled}, ${i.podsRescheduled}/${i.podsOnNode} pod(s) rescheduled, ${i.lostPodMinutes.toFixed(1)} pod-min lost`);
+    }
+  }
   return lines;
 }

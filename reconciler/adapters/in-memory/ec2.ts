@@ -225,6 +225,27 @@ export class InMemoryEc2 implements CloudProvider {
     this.calls.delete += 1;
     const record = this.byProviderID(providerID);
     if (!record || record.instance.state === 'terminated') throw new InstanceNotFoundError(providerID);
+    this.shutDown(record);
+  }
+
+  /**
+   * EC2 takes a spot instance back (the end of a spot interruption's two-minute notice):
+   * it shuts down and terminates as if TerminateInstances had been called, whoever holds it.
+   * Returns false when the instance is already gone or going.
+   */
+  reclaim(instanceId: string): boolean {
+    const record = this.byId.get(instanceId);
+    if (!record || record.instance.state === 'terminated' || record.instance.state === 'shutting-down') return false;
+    this.shutDown(record);
+    return true;
+  }
+
+  /** The instance with this id, terminated ones included. */
+  record(instanceId: string): InMemoryInstanceRecord | undefined {
+    return this.byId.get(instanceId);
+  }
+
+  private shutDown(record: InMemoryInstanceRecord): void {
     if (record.instance.state === 'shutting-down') return;
     this.setState(record, 'shutting-down');
     for (const l of this.listeners) l('shutting-down', record);

@@ -123,6 +123,26 @@ export class InMemoryKubelets {
     }
   }
 
+  /**
+   * The node goes bad while its instance runs on: its kubelet reports Ready False (or stops
+   * reporting: Unknown), and the node lifecycle controller taints it so that nothing new is
+   * scheduled there (node.kubernetes.io/not-ready or unreachable, NoSchedule). Its pods stay
+   * bound and serve nothing (the simulator has no taint-based eviction) until the node is
+   * repaired or removed. Returns false when there is no such node.
+   */
+  nodeNotReady(name: string, status: 'False' | 'Unknown', reason: string): boolean {
+    if (!this.api.cache.get('Node', name)) return false;
+    const taint: Taint = { key: status === 'Unknown' ? 'node.kubernetes.io/unreachable' : TAINT_NOT_READY.key, effect: 'NoSchedule' };
+    this.api.update('Node', name, undefined, (n) => {
+      n.status = {
+        ...n.status,
+        conditions: [{ type: 'Ready', status, reason, lastTransitionTime: new Date(this.clock.now()).toISOString() }],
+      };
+      n.spec = { ...n.spec, taints: [...(n.spec?.taints ?? []).filter((t) => t.key !== taint.key), taint] };
+    });
+    return true;
+  }
+
   /** The instance is gone: its Node turns NotReady and the cloud controller deletes it. */
   private instanceGone(record: InMemoryInstanceRecord): void {
     const node = this.api.cache.list('Node').find((n) => n.spec?.providerID === record.instance.providerID);

@@ -17,9 +17,28 @@ describe('scenario files', () => {
     ['duration: forever', 'my.yaml: duration: "forever" is not a duration'],
     ['workloads:\n  - kind: Job\n    name: etl\n    at: "01:00"\n    completions: 3\n    requests: { cpu: "1" }', 'my.yaml: workloads[0].duration: is required'],
     ['colour: blue', 'my.yaml: colour: unknown field'],
+    ['ec2:\n  spotInterruptions: { ratePerHour: -1 }', 'my.yaml: ec2.spotInterruptions.ratePerHour: expected a number >= 0, got -1'],
+    ['ec2:\n  spotInterruptions: { rate: 0.1 }', 'my.yaml: ec2.spotInterruptions.rate: unknown field; expected one of ratePerHour, notice, offerings'],
+    ['ec2:\n  spotInterruptions:\n    offerings: [{ instanceTypes: [c7g.] }]', 'my.yaml: ec2.spotInterruptions.offerings[0].ratePerHour: is required'],
+    ['events:\n  - at: "01:00"\n    nodeNotReady: { nodePool: general, status: Broken }', 'my.yaml: events[0].nodeNotReady.status: "Broken" must be Unknown (the kubelet stopped reporting) or False (it reports a fault)'],
+    ['events:\n  - at: "01:00"\n    nodeNotReady: { status: Unknown }', 'my.yaml: events[0].nodeNotReady.nodePool: is required'],
+    ['events:\n  - at: "01:00"\n    nodeNotReady: { nodePool: a }\n    deleteNodeClaims: { nodePool: a }', 'my.yaml: events[0]: set exactly one of policyCommit, deleteNodeClaims or nodeNotReady'],
   ])('%#: a mistake is reported with file and field', (yaml, expected) => {
     expect(() => parseScenario(yaml, 'my.yaml')).toThrow(ScenarioError);
     expect(() => parseScenario(yaml, 'my.yaml')).toThrow(expected);
+  });
+
+  test('spot interruptions, the NotReady event and the reconciler switches parse with their defaults', () => {
+    const plain = parseScenario('name: x', 'x.yaml');
+    expect(plain.ec2.spotInterruptions).toEqual({ ratePerHour: 0, noticeMs: 120_000, offerings: [] });
+    expect(plain.reconciler).toMatchObject({ interruptionQueue: true, nodeRepair: false });
+    const s = parseScenario(
+      'ec2:\n  spotInterruptions:\n    ratePerHour: 0.02\n    notice: 90s\n    offerings: [{ instanceTypes: [c7g.], zones: [us-east-1a], ratePerHour: 0.5 }]\nreconciler: { nodeRepair: true, interruptionQueue: false }\nevents:\n  - at: "14:00"\n    nodeNotReady: { nodePool: general-purpose }',
+      'x.yaml',
+    );
+    expect(s.ec2.spotInterruptions).toEqual({ ratePerHour: 0.02, noticeMs: 90_000, offerings: [{ instanceTypes: ['c7g.'], zones: ['us-east-1a'], ratePerHour: 0.5 }] });
+    expect(s.reconciler).toMatchObject({ interruptionQueue: false, nodeRepair: true });
+    expect(s.events).toEqual([{ atMs: 14 * 3_600_000, nodeNotReady: { nodePool: 'general-purpose', status: 'Unknown', reason: 'NodeStatusUnknown' } }]);
   });
 
   test('a ramp, steps and times parse to offsets from the start', () => {
