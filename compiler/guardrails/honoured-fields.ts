@@ -182,10 +182,20 @@ const EC2NODECLASS: Record<string, FieldRow> = {
   'spec.userData': yes(USER_DATA),
 };
 
-const OVERLAY = 'joinery compiles no NodeOverlay (refused as unsupported-object)';
-const NODEOVERLAY: Record<string, FieldRow> = Object.fromEntries(
-  ['spec.capacity', 'spec.price', 'spec.priceAdjustment', 'spec.requirements', 'spec.requirements[].key', 'spec.requirements[].operator', 'spec.requirements[].values', 'spec.weight'].map((p) => [p, no(OVERLAY)]),
-);
+const OVERLAY_PRICE = 'test/unit/behaviour/node-overlay.test.ts › NodeOverlay › a price override of $0.001 on m7i: the claims launch m7i';
+const OVERLAY_ADJUSTMENT = 'test/unit/behaviour/node-overlay.test.ts › NodeOverlay › a priceAdjustment of -90% on m7i makes the claims launch m7i, the cheapest after the overlay';
+const OVERLAY_CAPACITY = 'test/unit/behaviour/node-overlay.test.ts › NodeOverlay › hugepages-2Mi: pods asking for it get a claim only of the types the overlay gives it to; without the overlay none';
+const OVERLAY_WEIGHT = 'test/unit/behaviour/node-overlay.test.ts › NodeOverlay › weight: the heavier overlay sets the price where both match (merged by weight, not summed)';
+const NODEOVERLAY: Record<string, FieldRow> = {
+  'spec.capacity': yes(OVERLAY_CAPACITY),
+  'spec.price': yes(OVERLAY_PRICE),
+  'spec.priceAdjustment': yes(OVERLAY_ADJUSTMENT),
+  'spec.requirements': yes(OVERLAY_ADJUSTMENT),
+  'spec.requirements[].key': yes(OVERLAY_ADJUSTMENT),
+  'spec.requirements[].operator': yes(OVERLAY_ADJUSTMENT),
+  'spec.requirements[].values': yes(OVERLAY_ADJUSTMENT),
+  'spec.weight': yes(OVERLAY_WEIGHT),
+};
 
 export const HONOURED_FIELDS: Readonly<Record<HonouredKind, Readonly<Record<string, FieldRow>>>> = {
   NodePool: NODEPOOL,

@@ -1,55 +1,148 @@
 // NodeOverlays on the whole reconciler: a price adjustment changes which type the claims
 // are launched as, and extra capacity (hugepages) makes pods that ask for it provisionable,
 // only on the types the overlay matches.
-import type { NodeOverlay, NodeOverlaySpec } from '../../../core/api/node-overlay.ts';
-import { LABEL_INSTANCE_TYPE } from '../../../core/contract/index.ts';
-import { deployment, newWorld, nodeClass, nodePool, startReconciler, MINUTE } from './fixtures.ts';
+import type {
+  NodeOverlay,
+  NodeOverlaySpec,
+} from "../../../core/api/node-overlay.ts";
+import { LABEL_INSTANCE_TYPE } from "../../../core/contract/index.ts";
+import {
+  deployment,
+  newWorld,
+  nodeClass,
+  nodePool,
+  startReconciler,
+  MINUTE,
+} from "./fixtures.ts";
 
 function overlay(name: string, spec: Partial<NodeOverlaySpec>): NodeOverlay {
-  return { apiVersion: 'karpenter.sh/v1alpha1', kind: 'NodeOverlay', metadata: { name }, spec: { requirements: [], ...spec } };
+  return {
+    apiVersion: "karpenter.sh/v1alpha1",
+    kind: "NodeOverlay",
+    metadata: { name },
+    spec: { requirements: [], ...spec },
+  };
 }
 
 const claimTypes = (world: ReturnType<typeof newWorld>): string[][] =>
-  world.api.cache.list('NodeClaim').map((c) => c.spec.requirements.find((r) => r.key === LABEL_INSTANCE_TYPE)?.values ?? []);
+  world.api.cache
+    .list("NodeClaim")
+    .map(
+      (c) =>
+        c.spec.requirements.find((r) => r.key === LABEL_INSTANCE_TYPE)
+          ?.values ?? [],
+    );
 
-describe('NodeOverlay', () => {
-  test('a priceAdjustment of -90% on m7i makes the claims launch m7i, the cheapest after the overlay', async () => {
-    const run = async (overlays: NodeOverlay[]): Promise<string[]> => {
-      const world = newWorld();
-      world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()], nodeOverlays: overlays });
-      const h = await startReconciler(world);
-      deployment(world, 'web', 6, { cpu: '1', memory: '2Gi' });
-      await world.clock.advance(2 * MINUTE);
-      // The launched type: the in-memory EC2 takes the request's offerings in price order, as
-      // CreateFleet's prioritized strategy does with the overlay's prices.
-      const families = (await world.ec2.list()).map((i) => i.instanceType.split('.')[0]!);
-      await h.reconciler.stop();
-      return families;
-    };
+describe("NodeOverlay", () => {
+  /** The families of the instances launched for 6 pods of 1 cpu, 2Gi under `overlays`. */
+  const run = async (overlays: NodeOverlay[]): Promise<string[]> => {
+    const world = newWorld();
+    world.intent.accept({
+      commit: "a1",
+      nodePools: [nodePool("general")],
+      nodeClasses: [nodeClass()],
+      nodeOverlays: overlays,
+    });
+    const h = await startReconciler(world);
+    deployment(world, "web", 6, { cpu: "1", memory: "2Gi" });
+    await world.clock.advance(2 * MINUTE);
+    // The launched type: the in-memory EC2 takes the request's offerings in price order, as
+    // CreateFleet's prioritized strategy does with the overlay's prices.
+    const families = (await world.ec2.list()).map(
+      (i) => i.instanceType.split(".")[0]!,
+    );
+    await h.reconciler.stop();
+    return families;
+  };
+  const M7I = [
+    {
+      key: "karpenter.k8s.aws/instance-family",
+      operator: "In" as const,
+      values: ["m7i"],
+    },
+  ];
+
+  test("a priceAdjustment of -90% on m7i makes the claims launch m7i, the cheapest after the overlay", async () => {
     const without = await run([]);
     expect(without.length).toBeGreaterThan(0);
-    expect(without.every((f) => f !== 'm7i')).toBe(true);
-    const withOverlay = await run([overlay('m7i-discount', { priceAdjustment: '-90%', requirements: [{ key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: ['m7i'] }] })]);
+    expect(without.every((f) => f !== "m7i")).toBe(true);
+    const withOverlay = await run([
+      overlay("m7i-discount", { priceAdjustment: "-90%", requirements: M7I }),
+    ]);
     expect(withOverlay.length).toBeGreaterThan(0);
-    expect(withOverlay.every((f) => f === 'm7i')).toBe(true);
+    expect(withOverlay.every((f) => f === "m7i")).toBe(true);
   }, 60_000);
 
-  test('hugepages-2Mi: pods asking for it get a claim only of the types the overlay gives it to; without the overlay none', async () => {
-    const hugepages = overlay('hugepages', { capacity: { 'hugepages-2Mi': '1Gi' }, requirements: [{ key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: ['m6i'] }] });
+  test("a price override of $0.001 on m7i: the claims launch m7i", async () => {
+    const families = await run([
+      overlay("m7i-rate", { price: "0.001", requirements: M7I }),
+    ]);
+    expect(families.length).toBeGreaterThan(0);
+    expect(families.every((f) => f === "m7i")).toBe(true);
+  }, 60_000);
+
+  test("weight: the heavier overlay sets the price where both match (merged by weight, not summed)", async () => {
+    const cheap = overlay("a-cheap", {
+      weight: 1,
+      price: "0.001",
+      requirements: M7I,
+    });
+    const dear = overlay("b-dear", {
+      weight: 10,
+      priceAdjustment: "+1000%",
+      requirements: [],
+    });
+    const families = await run([cheap, dear]);
+    expect(families.length).toBeGreaterThan(0);
+    // m7i is priced by b-dear (weight 10): 11x its price, never the cheapest.
+    expect(families.every((f) => f !== "m7i")).toBe(true);
+    // With the weights swapped, a-cheap wins m7i.
+    const swapped = await run([
+      { ...cheap, spec: { ...cheap.spec, weight: 10 } },
+      { ...dear, spec: { ...dear.spec, weight: 1 } },
+    ]);
+    expect(swapped.every((f) => f === "m7i")).toBe(true);
+  }, 60_000);
+
+  test("hugepages-2Mi: pods asking for it get a claim only of the types the overlay gives it to; without the overlay none", async () => {
+    const hugepages = overlay("hugepages", {
+      capacity: { "hugepages-2Mi": "1Gi" },
+      requirements: [
+        {
+          key: "karpenter.k8s.aws/instance-family",
+          operator: "In",
+          values: ["m6i"],
+        },
+      ],
+    });
     for (const overlays of [[], [hugepages]]) {
       const world = newWorld();
-      world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()], nodeOverlays: overlays });
+      world.intent.accept({
+        commit: "a1",
+        nodePools: [nodePool("general")],
+        nodeClasses: [nodeClass()],
+        nodeOverlays: overlays,
+      });
       const h = await startReconciler(world);
-      deployment(world, 'db', 1, { cpu: '1', memory: '2Gi', 'hugepages-2Mi': '512Mi' });
+      deployment(world, "db", 1, {
+        cpu: "1",
+        memory: "2Gi",
+        "hugepages-2Mi": "512Mi",
+      });
       await world.clock.advance(MINUTE);
       const types = claimTypes(world);
       if (overlays.length === 0) {
         expect(types).toEqual([]);
-        expect(h.decisions.some((d) => d.action === 'unschedulable' && /hugepages-2Mi/.test(d.message))).toBe(true);
+        expect(
+          h.decisions.some(
+            (d) =>
+              d.action === "unschedulable" && /hugepages-2Mi/.test(d.message),
+          ),
+        ).toBe(true);
       } else {
         expect(types).toHaveLength(1);
         expect(types[0]!.length).toBeGreaterThan(0);
-        expect(types[0]!.every((t) => t.startsWith('m6i.'))).toBe(true);
+        expect(types[0]!.every((t) => t.startsWith("m6i."))).toBe(true);
       }
       await h.reconciler.stop();
     }
