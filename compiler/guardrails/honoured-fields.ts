@@ -28,7 +28,7 @@ export interface FieldRow {
 const PROVISIONING = 'test/integration/reconciler-provisioning.test.ts › every pod runs on a launched node; each instance is the cheapest type of its NodeClaim; claims and instances carry the commit';
 const POOLS = 'test/integration/reconciler-pools.test.ts › weights, taints and tolerations, node affinity, zones and capacity type each decide the pool and the node';
 const NODEPOOL_TYPES = 'test/unit/core/scheduling/nodepool.test.ts › keeps only the types and offerings its requirements allow';
-const MIN_VALUES = "test/unit/core/scheduling/solver.test.ts › keeps at least minValues distinct values among a new node's options";
+const MIN_VALUES = 'test/unit/behaviour/min-values.test.ts › --min-values-policy › Strict (default): pods pinned to one family get no NodeClaim and an Event saying why; the others get claims offering 3 families';
 const STARTUP_TAINTS = 'test/unit/core/scheduling/solver.test.ts › does not use a pool whose taint the pod does not tolerate; startup taints need no toleration';
 const REGISTRATION_TAINTS = "test/unit/reconciler/adapters/aws/userdata.test.ts › registrationTaints › the claim's taints, its startup taints, and karpenter.sh/unregistered, once each";
 const TEMPLATE_LABELS = 'test/unit/core/scheduling/nodepool.test.ts › folds template labels and its own nodepool label into labels and requirements';

@@ -6,10 +6,17 @@
 // and every pod left out is reported with the reason. BestEffort: the node is launched
 // with minValues relaxed to what its options offer.
 
-import type { Pod } from '../../../core/api/k8s.ts';
-import type { InstanceType } from '../../../core/catalog/instance-types.ts';
-import { describeShortfall, minValuesShortfalls, podCannotMeetMinValues, relaxMinValues, type MinValuesPolicy, type MinValuesShortfall } from '../../../core/catalog/min-values.ts';
-import type { NewNode, SolveResult } from '../../../core/scheduling/types.ts';
+import type { Pod } from "../../../core/api/k8s.ts";
+import type { InstanceType } from "../../../core/catalog/instance-types.ts";
+import {
+  describeShortfall,
+  minValuesShortfalls,
+  podCannotMeetMinValues,
+  relaxMinValues,
+  type MinValuesPolicy,
+  type MinValuesShortfall,
+} from "../../../core/catalog/min-values.ts";
+import type { NewNode, SolveResult } from "../../../core/scheduling/types.ts";
 
 export interface ShortNode {
   readonly node: NewNode;
@@ -27,21 +34,36 @@ export interface MinValuesOutcome {
   readonly result: SolveResult;
 }
 
-function typeLookup(poolTypes: ReadonlyMap<string, readonly InstanceType[]>): (pool: string) => (name: string) => Readonly<Record<string, string>> | undefined {
+function typeLookup(
+  poolTypes: ReadonlyMap<string, readonly InstanceType[]>,
+): (
+  pool: string,
+) => (name: string) => Readonly<Record<string, string>> | undefined {
   const cache = new Map<string, Map<string, InstanceType>>();
   return (pool) => {
     let byName = cache.get(pool);
-    if (!byName) cache.set(pool, (byName = new Map((poolTypes.get(pool) ?? []).map((t) => [t.name, t]))));
+    if (!byName)
+      cache.set(
+        pool,
+        (byName = new Map((poolTypes.get(pool) ?? []).map((t) => [t.name, t]))),
+      );
     return (name) => byName!.get(name)?.labels;
   };
 }
 
-export function shortNodes(newNodes: readonly NewNode[], poolTypes: ReadonlyMap<string, readonly InstanceType[]>): ShortNode[] {
+export function shortNodes(
+  newNodes: readonly NewNode[],
+  poolTypes: ReadonlyMap<string, readonly InstanceType[]>,
+): ShortNode[] {
   const labels = typeLookup(poolTypes);
   const out: ShortNode[] = [];
   for (const node of newNodes) {
     if (!node.requirements.some((r) => r.minValues !== undefined)) continue;
-    const shortfalls = minValuesShortfalls(node.requirements, node.instanceTypeOptions, labels(node.nodePool));
+    const shortfalls = minValuesShortfalls(
+      node.requirements,
+      node.instanceTypeOptions,
+      labels(node.nodePool),
+    );
     if (shortfalls.length > 0) out.push({ node, shortfalls });
   }
   return out;
@@ -58,13 +80,16 @@ export function applyMinValuesPolicy(
   resolve: (without: ReadonlySet<Pod>) => SolveResult,
 ): MinValuesOutcome {
   let short = shortNodes(result.newNodes, poolTypes);
-  if (short.length === 0) return { newNodes: result.newNodes, blocked: [], relaxed: [], result };
-  if (policy === 'BestEffort') {
+  if (short.length === 0)
+    return { newNodes: result.newNodes, blocked: [], relaxed: [], result };
+  if (policy === "BestEffort") {
     const relaxedBy = new Map(short.map((s) => [s.node, s]));
     return {
       newNodes: result.newNodes.map((n) => {
         const s = relaxedBy.get(n);
-        return s ? { ...n, requirements: relaxMinValues(n.requirements, s.shortfalls) } : n;
+        return s
+          ? { ...n, requirements: relaxMinValues(n.requirements, s.shortfalls) }
+          : n;
       }),
       blocked: [],
       relaxed: short,
@@ -75,18 +100,32 @@ export function applyMinValuesPolicy(
   for (const { node, shortfalls } of short) {
     const types = poolTypes.get(node.nodePool) ?? [];
     for (const pod of node.pods) {
-      const s = shortfalls.find((f) => podCannotMeetMinValues(pod, f.key, f.minValues, types));
-      if (s) blocked.set(pod, `${describeShortfall(node.nodePool, s)}: the pod's node selector or affinity leaves too few (--min-values-policy Strict)`);
+      const s = shortfalls.find((f) =>
+        podCannotMeetMinValues(pod, f.key, f.minValues, types),
+      );
+      if (s)
+        blocked.set(
+          pod,
+          `${describeShortfall(node.nodePool, s)}: the pod's node selector or affinity leaves too few (--min-values-policy Strict)`,
+        );
     }
   }
   let current = result;
-  if (blocked.size > 0 && short.some((s) => s.node.pods.some((p) => !blocked.has(p)))) {
+  if (
+    blocked.size > 0 &&
+    short.some((s) => s.node.pods.some((p) => !blocked.has(p)))
+  ) {
     current = resolve(new Set(blocked.keys()));
     short = shortNodes(current.newNodes, poolTypes);
   }
   const dropped = new Set(short.map((s) => s.node));
   for (const { node, shortfalls } of short) {
-    for (const pod of node.pods) if (!blocked.has(pod)) blocked.set(pod, `${shortfalls.map((s) => describeShortfall(node.nodePool, s)).join('; ')} (--min-values-policy Strict)`);
+    for (const pod of node.pods)
+      if (!blocked.has(pod))
+        blocked.set(
+          pod,
+          `${shortfalls.map((s) => describeShortfall(node.nodePool, s)).join("; ")} (--min-values-policy Strict)`,
+        );
   }
   return {
     newNodes: current.newNodes.filter((n) => !dropped.has(n)),
