@@ -147,4 +147,22 @@ describe("NodeOverlay", () => {
       await h.reconciler.stop();
     }
   }, 60_000);
+
+  test('status: a valid overlay is Ready; one in conflict (same weight) and one with a malformed priceAdjustment are not, and say why', async () => {
+    const world = newWorld();
+    const a = overlay('a-discount', { priceAdjustment: '-10%', requirements: [] });
+    const b = overlay('b-discount', { priceAdjustment: '-20%', requirements: M7I });
+    const bad = overlay('c-bad', { priceAdjustment: '10%', requirements: [] });
+    world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()], nodeOverlays: [a, b, bad] });
+    const h = await startReconciler(world);
+    await world.clock.advance(5_000);
+    const cond = (name: string, type: string) => world.api.nodeOverlayStatuses.get(name)?.conditions?.find((c) => c.type === type);
+    expect(cond('a-discount', 'Ready')).toMatchObject({ status: 'True' });
+    expect(cond('a-discount', 'ValidationSucceeded')).toMatchObject({ status: 'True' });
+    expect(cond('b-discount', 'ValidationSucceeded')).toMatchObject({ status: 'True' });
+    expect(cond('b-discount', 'Ready')).toMatchObject({ status: 'False', reason: 'Conflict', message: expect.stringContaining('conflicts with NodeOverlay a-discount (same weight) on the price of m7i.') });
+    expect(cond('c-bad', 'ValidationSucceeded')).toMatchObject({ status: 'False', reason: 'ValidationFailed', message: expect.stringContaining('spec.priceAdjustment: priceAdjustment "10%"') });
+    expect(cond('c-bad', 'Ready')).toMatchObject({ status: 'False' });
+    await h.reconciler.stop();
+  }, 60_000);
 });
