@@ -76,10 +76,10 @@ export function compileIntent(
   // object whose props were already reported invalid is not reported twice.
   const invalid = new Set(diagnostics.filter((d) => d.code === 'invalid-value').map((d) => `${d.object?.kind}/${d.object?.name}`));
   const sources = new Map<string, IntentObject<unknown>>();
-  for (const object of [...model.nodePools, ...model.ec2NodeClasses]) sources.set(`${object.kind}/${object.name}`, object);
+  for (const object of [...model.nodePools, ...model.ec2NodeClasses, ...(model.nodeOverlays ?? [])]) sources.set(`${object.kind}/${object.name}`, object);
   for (const file of files) {
     const kind = file.object?.kind;
-    if (kind !== 'NodePool' && kind !== 'EC2NodeClass') continue;
+    if (kind !== 'NodePool' && kind !== 'EC2NodeClass' && kind !== 'NodeOverlay') continue;
     const result = parseIntentManifestFiles([{ path: file.path, content: file.content }]);
     for (const error of result.errors) {
       const id = `${kind}/${error.name ?? ''}`;

@@ -4,6 +4,7 @@
 import { relative } from 'node:path';
 import { ApiObject } from 'cdk8s';
 import type { EC2NodeClass, NodePool } from '../core/api/karpenter.ts';
+import type { NodeOverlay } from '../core/api/node-overlay.ts';
 import { isJoineryConstruct, JOINERY_CONSTRUCT, type ValueIssue } from './api/construct-info.ts';
 import type { Policy } from './api/policy.ts';
 import { isReconcilerDeployment, RECONCILER_DEPLOYMENT } from './api/reconciler-deployment.ts';
@@ -19,7 +20,7 @@ export interface SourceRef {
 }
 
 export interface IntentObject<T> {
-  kind: 'NodePool' | 'EC2NodeClass';
+  kind: 'NodePool' | 'EC2NodeClass' | 'NodeOverlay';
   name: string;
   manifest: T;
   /** Where the object was declared. */
@@ -31,6 +32,8 @@ export interface IntentObject<T> {
 export interface IntentModel {
   nodePools: IntentObject<NodePool>[];
   ec2NodeClasses: IntentObject<EC2NodeClass>[];
+  /** NodeOverlays (price and capacity adjustments); absent or empty when none is declared. */
+  nodeOverlays?: IntentObject<NodeOverlay>[];
   /** The reconciler's in-cluster deployment, when a policy declares a ReconcilerDeployment. */
   reconcilerDeployment?: ReconcilerDeploymentIntent;
 }
@@ -90,11 +93,13 @@ export function collectIntent(policies: readonly Policy[], root: string): { mode
       if (described.unsafe) continue;
       const object = { kind: described.kind, name: described.name, source, policyFile: policy.sourceFile };
       if (described.kind === 'NodePool') model.nodePools.push({ ...object, manifest: described.manifest as unknown as NodePool });
-      else model.ec2NodeClasses.push({ ...object, manifest: described.manifest as unknown as EC2NodeClass });
+      else if (described.kind === 'EC2NodeClass') model.ec2NodeClasses.push({ ...object, manifest: described.manifest as unknown as EC2NodeClass });
+      else (model.nodeOverlays ??= []).push({ ...object, manifest: described.manifest as unknown as NodeOverlay });
     }
   }
   model.nodePools.sort(byName);
   model.ec2NodeClasses.sort(byName);
+  model.nodeOverlays?.sort(byName);
   if (model.reconcilerDeployment && reconcilerSource) {
     for (const f of nodeRoleFindings(model.reconcilerDeployment.spec, model.ec2NodeClasses)) {
       diagnostics.push({ severity: 'error', code: 'reconciler-node-role', message: f.message, fix: f.fix, ...reconcilerSource, object: { kind: 'ReconcilerDeployment', name: model.reconcilerDeployment.spec.name }, field: f.field });

@@ -4,6 +4,7 @@
 // manager, one injected metrics registry and log sink. It sits above controllers/ and
 // runtime/ so that nothing a controller imports can reach back to the wiring.
 
+import { NodeOverlayStatusController } from './controllers/nodeoverlay/controller.ts';
 import { Registry } from 'prom-client';
 import { DisruptionController } from './controllers/disruption/controller.ts';
 import { GarbageCollectionController } from './controllers/gc/controller.ts';
@@ -85,6 +86,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const manager = new ControllerManager({ clock: deps.clock, cluster: deps.cluster, intent: deps.intent, logger, metrics });
   manager.register(
     new ProvisioningController(context),
+    new NodeOverlayStatusController(context),
     new LifecycleController({ ...context, random: deps.random ?? Math.random }),
     disruption,
     new TerminationController(context),

@@ -23,7 +23,7 @@ export interface ValueIssue {
   fix: string;
 }
 
-export type JoineryKind = 'NodePool' | 'EC2NodeClass';
+export type JoineryKind = 'NodePool' | 'EC2NodeClass' | 'NodeOverlay';
 
 export interface JoineryConstructInfo {
   kind: JoineryKind;

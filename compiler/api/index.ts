@@ -69,4 +69,5 @@ export {
   type Percent,
 } from './values.ts';
 export type { Acknowledgements, AcknowledgeableGuardrailId, GuardrailId } from '../guardrails/ids.ts';
+export { NodeOverlay, type NodeOverlayProps, type PriceAdjustment } from './node-overlay.ts';
 export { ReconcilerDeployment, type ReconcilerDeploymentProps } from './reconciler-deployment.ts';

@@ -82,6 +82,7 @@ export const CLUSTER_RULES: readonly RbacRule[] = [
     verbs: ['list', 'watch'],
     why: 'EC2NodeClass objects as Argo CD or Flux applied them: their generation and status (and, with the cluster as intent source, the intent)',
   },
+  { apiGroup: KARPENTER_GROUP, resource: 'nodeoverlays/status', verbs: ['patch'], why: 'whether each NodeOverlay is valid and applied (ValidationSucceeded and Ready conditions)' },
   { apiGroup: KARPENTER_AWS_GROUP, resource: 'ec2nodeclasses/status', verbs: ['patch'], why: 'resolved subnets, security groups, AMIs and instance profile, and their Ready conditions' },
 ];
 

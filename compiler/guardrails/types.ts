@@ -1,6 +1,7 @@
 // The shape of a guardrail rule. Rules read the compiled intent (plain Karpenter objects),
 // so `joinery plan` and the reconciler can run them on manifests read from git as well.
 import type { EC2NodeClass, NodePool } from '../../core/api/karpenter.ts';
+import type { NodeOverlay } from '../../core/api/node-overlay.ts';
 import type { IntentModel, IntentObject } from '../intent.ts';
 import type { CatalogView } from './catalog-view.ts';
 import type { GuardrailId } from './ids.ts';
@@ -12,7 +13,7 @@ export interface GuardrailContext {
 }
 
 export interface RuleFinding {
-  object: IntentObject<NodePool> | IntentObject<EC2NodeClass>;
+  object: IntentObject<NodePool> | IntentObject<EC2NodeClass> | IntentObject<NodeOverlay>;
   /** The manifest field, e.g. spec.limits or spec.template.spec.requirements[2].key. */
   field: string;
   message: string;

@@ -6,9 +6,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { LineCounter, parseAllDocuments, isMap, isSeq, type Document, type Node } from 'yaml';
 import type { EC2NodeClass, NodePool } from '../../core/api/karpenter.ts';
+import type { NodeOverlay } from '../../core/api/node-overlay.ts';
 import { semanticProblems } from './semantic-rules.ts';
 import { schemaProblems } from './schema.ts';
-import { KARPENTER_API_VERSION, KARPENTER_AWS_API_VERSION } from '../../core/contract/index.ts';
+import { KARPENTER_API_VERSION, KARPENTER_AWS_API_VERSION, NODE_OVERLAY_API_VERSION } from '../../core/contract/index.ts';
 
 export interface ManifestFile {
   /** The path to report in errors, e.g. generated/nodepools/gpu.yaml. */
@@ -34,6 +35,7 @@ export interface OtherManifest {
 export interface IntentManifests {
   nodePools: ParsedManifest<NodePool>[];
   ec2NodeClasses: ParsedManifest<EC2NodeClass>[];
+  nodeOverlays: ParsedManifest<NodeOverlay>[];
   /** Every other object found (CRDs, Kustomizations, the reconciler's own objects): not validated here. */
   others: OtherManifest[];
 }
@@ -89,6 +91,7 @@ function lineOf(doc: Document, lines: LineCounter, pointer: string): number | un
 const KINDS = {
   [`${KARPENTER_API_VERSION}/NodePool`]: 'NodePool',
   [`${KARPENTER_AWS_API_VERSION}/EC2NodeClass`]: 'EC2NodeClass',
+  [`${NODE_OVERLAY_API_VERSION}/NodeOverlay`]: 'NodeOverlay',
 } as const;
 
 /** Parses and validates manifests given as files (e.g. read from a git commit). */
@@ -96,7 +99,7 @@ const KINDS = {
 export const MAX_ALIAS_COUNT = 100;
 
 export function parseIntentManifestFiles(files: readonly ManifestFile[]): IntentParseResult {
-  const manifests: IntentManifests = { nodePools: [], ec2NodeClasses: [], others: [] };
+  const manifests: IntentManifests = { nodePools: [], ec2NodeClasses: [], nodeOverlays: [], others: [] };
   const errors: ManifestError[] = [];
   const seen = new Map<string, string>();
   for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
@@ -157,7 +160,8 @@ export function parseIntentManifestFiles(files: readonly ManifestFile[]): Intent
       }
       seen.set(identity, file.path);
       if (kind === 'NodePool') manifests.nodePools.push({ ...base, path: file.path, object: value as NodePool });
-      else manifests.ec2NodeClasses.push({ ...base, path: file.path, object: value as EC2NodeClass });
+      else if (kind === 'EC2NodeClass') manifests.ec2NodeClasses.push({ ...base, path: file.path, object: value as EC2NodeClass });
+      else manifests.nodeOverlays.push({ ...base, path: file.path, object: value as NodeOverlay });
     }
   }
   return errors.length === 0 ? { ok: true, manifests, errors: [] } : { ok: false, manifests, errors };

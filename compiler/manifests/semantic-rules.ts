@@ -5,6 +5,8 @@
 import type { KarpenterKind } from '../crd/crds.ts';
 import { LabelKey } from '../api/labels.ts';
 import type { SchemaProblem } from './schema.ts';
+import type { NodeOverlay } from '../../core/api/node-overlay.ts';
+import { overlayProblems } from '../../core/catalog/overlays.ts';
 import { ALIAS_FAMILY_TO_AMI_FAMILY, KARPENTER_AWS_GROUP, KARPENTER_GROUP, LABEL_CAPACITY_TYPE, LABEL_HOSTNAME, LABEL_NODEPOOL, RESTRICTED_TAG_PREFIX, amiFamilyOfAlias, isRestrictedTag } from '../../core/contract/index.ts';
 
 const KARPENTER_AWS_ALLOWED = new Set(Object.values(LabelKey).filter((k) => k.startsWith(`${KARPENTER_AWS_GROUP}/`)));
@@ -122,9 +124,23 @@ function ec2NodeClassProblems(nodeClass: Json): SchemaProblem[] {
   return problems;
 }
 
+/** A NodeOverlay's CEL rules (price and priceAdjustment exclusive, no standard resources in capacity) and more: see core/catalog/overlays.ts. */
+function nodeOverlayProblems(o: Record<string, unknown>): SchemaProblem[] {
+  const spec = obj(o.spec) as unknown as NodeOverlay['spec'];
+  return overlayProblems(spec).map((p) => ({ pointer: fieldPointer(p.field), message: p.message, fix: p.fix }));
+}
+
+/** spec.capacity["hugepages-2Mi"] -> /spec/capacity/hugepages-2Mi */
+function fieldPointer(field: string): string {
+  const m = /^(.*)\[("[^"]*")\]$/.exec(field);
+  const segments = m ? [...m[1]!.split('.'), JSON.parse(m[2]!) as string] : field.split('.');
+  return '/' + segments.map((s) => s.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+}
+
 /** CEL-rule problems of an object that already passed the schema; empty when it is valid. */
 export function semanticProblems(kind: KarpenterKind, object: unknown): SchemaProblem[] {
   if (kind === 'NodePool') return nodePoolProblems(obj(object));
   if (kind === 'EC2NodeClass') return ec2NodeClassProblems(obj(object));
+  if (kind === 'NodeOverlay') return nodeOverlayProblems(obj(object));
   return [];
 }

@@ -51,5 +51,17 @@ const nodePoolsSection: SectionProvider = ({ model }) => ({
   objects: model.nodePools.map((p) => ({ fileName: `${p.name}.yaml`, object: p.manifest as unknown as Record<string, unknown>, source: p.policyFile })),
 });
 
+/** NodeOverlays: written only when a policy declares one (no empty section otherwise). */
+const nodeOverlaysSection: SectionProvider = ({ model }) =>
+  (model.nodeOverlays?.length ?? 0) === 0
+    ? undefined
+    : {
+        dir: 'nodeoverlays',
+        syncWave: 1,
+        dependsOn: ['crds'],
+        annotations: CUSTOM_RESOURCE_SYNC_OPTIONS,
+        objects: model.nodeOverlays!.map((o) => ({ fileName: `${o.name}.yaml`, object: o.manifest as unknown as Record<string, unknown>, source: o.policyFile })),
+      };
+
 /** The sections of generated/, in apply order. Append a provider to add a section. */
-export const SECTION_PROVIDERS: SectionProvider[] = [crdsSection, ec2NodeClassesSection, nodePoolsSection, reconcilerSection, healthSection];
+export const SECTION_PROVIDERS: SectionProvider[] = [crdsSection, ec2NodeClassesSection, nodePoolsSection, nodeOverlaysSection, reconcilerSection, healthSection];

@@ -6,6 +6,8 @@ export const ANNOTATION_NODEPOOL_HASH_VERSION = 'karpenter.sh/nodepool-hash-vers
 export const ANNOTATION_NODECLASS_HASH = 'karpenter.k8s.aws/ec2nodeclass-hash';
 export const ANNOTATION_NODECLASS_HASH_VERSION = 'karpenter.k8s.aws/ec2nodeclass-hash-version';
 export const ANNOTATION_DO_NOT_DISRUPT = 'karpenter.sh/do-not-disrupt';
+/** On a NodeClaim launched with minValues relaxed (--min-values-policy BestEffort), as Karpenter. */
+export const ANNOTATION_MIN_VALUES_RELAXED = 'karpenter.sh/nodeclaim-min-values-relaxed';
 /** On a NodeClaim chosen for disruption: JSON {@link DisruptionMark}. Durable across restarts. */
 export const ANNOTATION_DISRUPTION = 'joinery.dev/disruption';
 /** On a replacement NodeClaim: the claims it replaces, comma-separated. */

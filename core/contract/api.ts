@@ -15,3 +15,7 @@ export const EC2NODECLASS_KIND = 'EC2NodeClass';
 /** joinery's own API group, for objects only joinery reads (the no-NodePools marker). */
 export const JOINERY_GROUP = 'joinery.dev';
 export const JOINERY_API_VERSION = `${JOINERY_GROUP}/v1` as const;
+
+/** apiVersion of NodeOverlay (alpha in Karpenter v1.14). */
+export const NODE_OVERLAY_API_VERSION = `${KARPENTER_GROUP}/v1alpha1` as const;
+export const NODE_OVERLAY_KIND = 'NodeOverlay';

@@ -50,3 +50,8 @@ export const REASON_UNHEALTHY_DEPENDENTS = 'UnhealthyDependents';
 export const CONDITION_NODE_REPAIR_ALLOWED = 'joinery.dev/NodeRepairAllowed';
 export const REASON_REPAIR_ALLOWED = 'RepairAllowed';
 export const REASON_TOO_MANY_UNHEALTHY = 'TooManyUnhealthyNodes';
+
+/** NodeOverlay: not applied, because another of the same weight sets the same thing differently. */
+export const REASON_OVERLAY_CONFLICT = 'Conflict';
+/** NodeOverlay: its spec cannot be applied (ValidationSucceeded=False). */
+export const REASON_VALIDATION_FAILED = 'ValidationFailed';

@@ -10,6 +10,7 @@ type DecisionAction =
   | 'launch'
   | 'launch-failed'
   | 'launched'
+  | 'min-values-relaxed'
   | 'registered'
   | 'initialized'
   | 'registration-timeout'

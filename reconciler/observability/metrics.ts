@@ -28,6 +28,7 @@ export class ReconcilerMetrics {
   readonly interruptionMalformed: Counter;
   readonly interruptionActions: Counter;
   readonly nodeRepairs: Counter;
+  readonly minValuesRelaxed: Counter;
   readonly nodeRepairBlocked: Gauge;
   readonly unhealthyNodes: Gauge;
 
@@ -159,6 +160,12 @@ export class ReconcilerMetrics {
       name: 'joinery_interruption_actions_total',
       help: 'What the interruption controller did per NodeClaim named by a message, by message type and action (cordon-and-drain, record, already-deleting).',
       labelNames: ['message_type', 'action'],
+      registers,
+    });
+    this.minValuesRelaxed = new Counter({
+      name: 'joinery_nodeclaims_min_values_relaxed_total',
+      help: 'NodeClaims launched with minValues relaxed (--min-values-policy BestEffort), by NodePool and requirement key.',
+      labelNames: ['nodepool', 'key'],
       registers,
     });
     this.nodeRepairs = new Counter({

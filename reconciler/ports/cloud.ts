@@ -26,6 +26,11 @@ export interface LaunchRequest {
    * its requirements allow (zone, capacity type) and currently believed available.
    */
   readonly instanceTypes: readonly InstanceType[];
+  /**
+   * The offering prices are NodeOverlay prices, not EC2's: EC2 is to take the offerings in
+   * the order of these prices (CreateFleet's prioritized strategies), as Karpenter does.
+   */
+  readonly prioritized?: boolean;
   /** Tags for the instance (cluster, nodepool, nodeclaim, policy commit, class tags). */
   readonly tags: Readonly<Record<string, string>>;
 }

@@ -5,6 +5,7 @@
 // the API server, never a poll. Writes are API calls, hence async. The production
 // adapter uses @kubernetes/client-node; the simulator keeps the objects in memory.
 
+import type { NodeOverlay } from '../../core/api/node-overlay.ts';
 import type { DaemonSet, Namespace, Node, PersistentVolumeClaim, Pod, PodDisruptionBudget, VolumeAttachment } from '../../core/api/k8s.ts';
 import type { EC2NodeClass, EC2NodeClassStatus, NodeClaim, NodeClaimStatus, NodePool, NodePoolStatus, NodeClaimTaint } from '../../core/api/karpenter.ts';
 
@@ -110,6 +111,8 @@ export interface Cluster {
   patchNodePoolStatus(name: string, status: NodePoolStatus): Promise<boolean>;
   /** Writes EC2NodeClass status (the status subresource); false when no such object exists in the cluster. */
   patchEC2NodeClassStatus(name: string, status: EC2NodeClassStatus): Promise<boolean>;
+  /** Writes NodeOverlay status (its conditions); false when no such object exists in the cluster. */
+  patchNodeOverlayStatus(name: string, status: NonNullable<NodeOverlay['status']>): Promise<boolean>;
   /** A Kubernetes Event; best effort (adapters may aggregate or drop under load). */
   recordEvent(event: ClusterEventRecord): void;
 }

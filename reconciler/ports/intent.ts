@@ -7,12 +7,15 @@
 // delivered to subscribers, so a bad commit never tears down a fleet.
 
 import type { EC2NodeClass, NodePool } from '../../core/api/karpenter.ts';
+import type { NodeOverlay } from '../../core/api/node-overlay.ts';
 
 export interface Intent {
   /** The commit (or resourceVersion-derived identity) the intent was read at. */
   readonly commit: string;
   readonly nodePools: readonly NodePool[];
   readonly nodeClasses: readonly EC2NodeClass[];
+  /** NodeOverlays (karpenter.sh/v1alpha1): price and capacity adjustments applied before scheduling. */
+  readonly nodeOverlays?: readonly NodeOverlay[];
   /** When the adapter accepted this intent (epoch ms, from its Clock). */
   readonly acceptedAt: number;
 }

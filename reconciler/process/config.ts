@@ -3,6 +3,7 @@
 // over the environment, the environment over defaults. Everything is validated before
 // anything starts, and every problem is reported at once, naming the flag and the variable.
 
+import { MIN_VALUES_POLICIES, type MinValuesPolicy } from '../../core/catalog/min-values.ts';
 import { isIPv4, isIPv6 } from 'node:net';
 import { redactUrl } from '../../core/redact-url.ts';
 import { parseDuration, formatDuration } from '../../core/disruption/duration.ts';
@@ -80,6 +81,8 @@ export interface ReconcilerProcessConfig {
   /** SQS endpoint override (VPC endpoint). */
   readonly sqsEndpoint: string | undefined;
   readonly interruptionActOnRebalance: boolean;
+  /** Karpenter's --min-values-policy. */
+  readonly minValuesPolicy: MinValuesPolicy;
   /** Karpenter's feature gates joinery honours. */
   readonly featureGates: { readonly nodeRepair: boolean };
 }
@@ -243,6 +246,12 @@ const minorVersion = pattern(/^1\.\d{1,3}$/, 'a Kubernetes minor version such as
 const queueName = pattern(/^[A-Za-z0-9_-]{1,80}(\.fifo)?$/, "an SQS queue name (its name, not its URL: 1-80 letters, digits, '-' or '_')");
 
 /** Karpenter's FEATURE_GATES syntax, `NodeRepair=true,...`; joinery knows NodeRepair. */
+const minValuesPolicy: Parser<MinValuesPolicy> = (s) => {
+  const v = MIN_VALUES_POLICIES.find((p) => p.toLowerCase() === s.trim().toLowerCase());
+  if (!v) throw new Error(`"${s}" is not a minValues policy; use Strict or BestEffort`);
+  return v;
+};
+
 const featureGates: Parser<{ nodeRepair: boolean }> = (s) => {
   const gates = { nodeRepair: false };
   for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
@@ -381,6 +390,13 @@ export const SETTINGS = {
     parse: bool,
     default: 'false',
     boolean: true,
+  },
+  minValuesPolicy: {
+    flag: 'min-values-policy',
+    env: ['JOINERY_MIN_VALUES_POLICY', 'MIN_VALUES_POLICY'],
+    help: "Karpenter's minValues policy: Strict (a NodeClaim that cannot keep minValues distinct values is not launched, and its pods say why) or BestEffort (relax minValues, log it and count it in joinery_nodeclaims_min_values_relaxed_total)",
+    parse: minValuesPolicy,
+    default: 'Strict',
   },
   featureGates: {
     flag: 'feature-gates',
@@ -567,6 +583,7 @@ export function loadConfig(argv: readonly string[], env: Environment): Reconcile
     interruptionQueue: optional('interruptionQueue'),
     sqsEndpoint: optional('sqsEndpoint'),
     interruptionActOnRebalance: get('interruptionActOnRebalance'),
+    minValuesPolicy: get('minValuesPolicy'),
     featureGates: get('featureGates'),
   };
 }

@@ -4,6 +4,7 @@
 // evict or patch anything afterwards; reads keep working. This is what makes "a leader
 // that cannot renew before its deadline stops acting" hold for work already in flight.
 
+import type { NodeOverlay } from '../../core/api/node-overlay.ts';
 import type { CloudDrift, CloudProvider, Instance, InstanceProfile, LaunchRequest, LaunchTemplate, NodeClassResolution } from '../ports/cloud.ts';
 import type {
   ClusterEventRecord,
@@ -126,6 +127,10 @@ export class FencedClusterPort implements Cluster {
   patchNodePoolStatus(name: string, status: NodePoolStatus): Promise<boolean> {
     return this.fenced('patch NodePool status', () => this.inner.patchNodePoolStatus(name, status));
   }
+  patchNodeOverlayStatus(name: string, status: NonNullable<NodeOverlay['status']>): Promise<boolean> {
+    return this.fenced('patch NodeOverlay status', () => this.inner.patchNodeOverlayStatus(name, status));
+  }
+
   patchEC2NodeClassStatus(name: string, status: EC2NodeClassStatus): Promise<boolean> {
     return this.fenced('patch EC2NodeClass status', () => this.inner.patchEC2NodeClassStatus(name, status));
   }

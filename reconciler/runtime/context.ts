@@ -6,6 +6,7 @@
 // in module-level WeakMaps (harmless: keyed by immutable cached objects, never read as
 // state); nothing else is module-global.
 
+import type { MinValuesPolicy } from '../../core/catalog/min-values.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { CloudProvider } from '../ports/cloud.ts';
 import type { Cluster } from '../ports/cluster.ts';
@@ -49,6 +50,12 @@ export interface ReconcilerOptions {
   readonly interruptionActOnRebalance: boolean;
   /** Karpenter's NodeRepair feature gate: auto-repair runs for NodePools that opt in. */
   readonly nodeRepair: boolean;
+  /**
+   * Karpenter's `--min-values-policy`: Strict (a NodeClaim whose options cannot keep minValues
+   * distinct values is not launched; its pods say why) or BestEffort (minValues relaxed to
+   * what the options offer, logged and counted).
+   */
+  readonly minValuesPolicy: MinValuesPolicy;
   /** Which node conditions make a node unhealthy, and for how long each is tolerated. */
   readonly repairPolicies: readonly RepairPolicy[];
 }
@@ -88,6 +95,7 @@ export const DEFAULT_OPTIONS: ReconcilerOptions = {
   cloudDriftIntervalMs: 60_000,
   interruptionActOnRebalance: false,
   nodeRepair: false,
+  minValuesPolicy: 'Strict',
   repairPolicies: DEFAULT_REPAIR_POLICIES,
 };
 

@@ -9,6 +9,8 @@ import type { EC2NodeClass, NodeClaim, NodePool } from '../../core/api/karpenter
 import { nodePoolFromManifest, type SchedulingNodePool } from '../../core/scheduling/nodepool.ts';
 import type { ExistingNode } from '../../core/scheduling/types.ts';
 import type { InstanceType } from '../../core/catalog/instance-types.ts';
+import type { NodeOverlay } from '../../core/api/node-overlay.ts';
+import { applyOverlays, resolveOverlays, type OverlayPool, type ResolvedOverlays } from '../../core/catalog/overlays.ts';
 import { addResources, parseResourceList, podRequests, type ResourceList } from '../../core/resources/resource-list.ts';
 import type { InstanceTypeCatalog } from '../cache/instance-types.ts';
 import type { ClusterState, StateNode } from './cluster-state.ts';
@@ -104,6 +106,10 @@ export interface SchedulingView {
   readonly nodeClasses: ReadonlyMap<string, EC2NodeClass>;
   readonly prices: PriceBook;
   readonly problems: readonly PoolProblem[];
+  /** The intent's NodeOverlays: which are applied, which are invalid or in conflict. */
+  readonly overlays: ResolvedOverlays;
+  /** Each pool's instance types as the solver sees them (NodeOverlays applied), by pool name. */
+  readonly poolTypes: ReadonlyMap<string, readonly InstanceType[]>;
 }
 
 /** The solver's view of each pool, per manifest object and catalog (both immutable). */
@@ -128,6 +134,7 @@ export async function schedulingPools(deps: SchedulingViewDeps, intent: Intent):
   const pools: SchedulingNodePool[] = [];
   const problems: PoolProblem[] = [];
   const catalogs: (readonly InstanceType[])[] = [];
+  const targets: { manifest: NodePool; pool: OverlayPool; types: readonly InstanceType[] }[] = [];
   for (const pool of intent.nodePools) {
     const name = pool.metadata.name!;
     const className = pool.spec.template.spec.nodeClassRef.name;
@@ -148,15 +155,59 @@ export async function schedulingPools(deps: SchedulingViewDeps, intent: Intent):
       problems.push({ nodePool: name, nodeClass: className, message: (e as Error).message });
       continue;
     }
-    catalogs.push(types);
+    targets.push({ manifest: pool, pool: { name, labels: pool.spec.template.metadata?.labels ?? {} }, types });
+  }
+  const overlays = overlaid(intent.nodeOverlays ?? NO_OVERLAYS, targets);
+  const poolTypes = new Map<string, readonly InstanceType[]>();
+  for (const { manifest, pool, types } of targets) {
+    const adjusted = overlays.typesFor(pool, types);
+    catalogs.push(adjusted);
+    poolTypes.set(pool.name, adjusted);
     try {
-      pools.push(schedulingPool(pool, types));
+      pools.push(schedulingPool(manifest, adjusted));
     } catch (e) {
-      problems.push({ nodePool: name, message: (e as Error).message });
+      problems.push({ nodePool: pool.name, message: (e as Error).message });
     }
   }
   pools.sort((a, b) => b.weight - a.weight || (a.name < b.name ? -1 : 1));
-  return { pools, poolManifests: idx.pools, nodeClasses: idx.classes, prices: new PriceBook(catalogs), problems };
+  return { pools, poolManifests: idx.pools, nodeClasses: idx.classes, prices: new PriceBook(catalogs), problems, overlays: overlays.resolved, poolTypes };
+}
+
+const NO_OVERLAYS: readonly NodeOverlay[] = [];
+
+interface Overlaid {
+  readonly resolved: ResolvedOverlays;
+  /** The pool's instance types with the active overlays applied (the same array each time for the same input). */
+  typesFor(pool: OverlayPool, types: readonly InstanceType[]): readonly InstanceType[];
+}
+
+/**
+ * The overlays of one intent, resolved (validated, conflicts found) over the pools' catalogs,
+ * and each pool's adjusted types; kept while the intent's overlays and the catalogs are the
+ * same objects, so the solver's per-pool cache (keyed by the types array) keeps hitting.
+ */
+const overlayCache = new WeakMap<readonly NodeOverlay[], { catalogs: readonly (readonly InstanceType[])[]; resolved: ResolvedOverlays; adjusted: WeakMap<readonly InstanceType[], Map<string, readonly InstanceType[]>> }>();
+
+function overlaid(overlays: readonly NodeOverlay[], targets: readonly { pool: OverlayPool; types: readonly InstanceType[] }[]): Overlaid {
+  if (overlays.length === 0) return { resolved: { active: [], outcomes: [] }, typesFor: (_p, types) => types };
+  const catalogs = targets.map((t) => t.types);
+  let entry = overlayCache.get(overlays);
+  if (!entry || entry.catalogs.length !== catalogs.length || entry.catalogs.some((c, i) => c !== catalogs[i])) {
+    entry = { catalogs, resolved: resolveOverlays(overlays, targets), adjusted: new WeakMap() };
+    overlayCache.set(overlays, entry);
+  }
+  const { resolved, adjusted } = entry;
+  return {
+    resolved,
+    typesFor(pool, types) {
+      let byPool = adjusted.get(types);
+      if (!byPool) adjusted.set(types, (byPool = new Map()));
+      const key = `${pool.name}|${JSON.stringify(pool.labels ?? {})}`;
+      let out = byPool.get(key);
+      if (!out) byPool.set(key, (out = applyOverlays(types, resolved.active, pool).types));
+      return out;
+    },
+  };
 }
 
 function schedulableTaints(taints: readonly Taint[] | undefined, startupTaints: readonly Taint[] | undefined): Taint[] {

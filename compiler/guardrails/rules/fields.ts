@@ -30,7 +30,7 @@ export const fieldNotHonoured: GuardrailRule = {
   id: 'field-not-honoured',
   check: ({ model }) => {
     const findings: RuleFinding[] = [];
-    for (const object of [...model.nodePools, ...model.ec2NodeClasses]) {
+    for (const object of [...model.nodePools, ...model.ec2NodeClasses, ...(model.nodeOverlays ?? [])]) {
       const found: { field: string; message: string; fix: string }[] = [];
       walk(object.kind, (object.manifest as { spec?: unknown }).spec, 'spec', found);
       for (const f of found) findings.push({ object, ...f });

@@ -42,6 +42,8 @@ export interface FleetRequestOptions {
   readonly capacityType: CapacityType;
   readonly candidates: readonly FleetCandidate[];
   readonly tags: Readonly<Record<string, string>>;
+  /** Candidates' prices are NodeOverlay prices: EC2 takes them in that order (priority 0 first). */
+  readonly prioritized?: boolean;
 }
 
 /**
@@ -52,9 +54,9 @@ export interface FleetRequestOptions {
 export function createFleetInput(o: FleetRequestOptions): CreateFleetCommandInput {
   const sorted = [...o.candidates].sort((a, b) => a.price - b.price || (a.instanceType < b.instanceType ? -1 : a.instanceType > b.instanceType ? 1 : a.zone < b.zone ? -1 : 1));
   const configs = new Map<string, FleetLaunchTemplateOverridesRequest[]>();
-  for (const c of sorted) {
+  for (const [i, c] of sorted.entries()) {
     const overrides = configs.get(c.launchTemplateName) ?? [];
-    overrides.push({ InstanceType: c.instanceType as FleetLaunchTemplateOverridesRequest['InstanceType'], SubnetId: c.subnetId, AvailabilityZone: c.zone });
+    overrides.push({ InstanceType: c.instanceType as FleetLaunchTemplateOverridesRequest['InstanceType'], SubnetId: c.subnetId, AvailabilityZone: c.zone, ...(o.prioritized ? { Priority: i } : {}) });
     configs.set(c.launchTemplateName, overrides);
   }
   const launchTemplateConfigs: FleetLaunchTemplateConfigRequest[] = [...configs].map(([name, overrides]) => ({
@@ -70,8 +72,8 @@ export function createFleetInput(o: FleetRequestOptions): CreateFleetCommandInpu
       DefaultTargetCapacityType: o.capacityType === 'spot' ? 'spot' : 'on-demand',
     },
     ...(o.capacityType === 'spot'
-      ? { SpotOptions: { AllocationStrategy: 'price-capacity-optimized' } }
-      : { OnDemandOptions: { AllocationStrategy: 'lowest-price' } }),
+      ? { SpotOptions: { AllocationStrategy: o.prioritized ? 'capacity-optimized-prioritized' : 'price-capacity-optimized' } }
+      : { OnDemandOptions: { AllocationStrategy: o.prioritized ? 'prioritized' : 'lowest-price' } }),
     LaunchTemplateConfigs: launchTemplateConfigs,
     TagSpecifications: [
       { ResourceType: 'instance', Tags: tags },

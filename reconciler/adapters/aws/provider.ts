@@ -326,7 +326,7 @@ export class AwsCloudProvider implements CloudProvider {
       );
     }
 
-    const input = createFleetInput({ clientToken: uid, capacityType, candidates, tags: { ...request.tags, [TAG_NODECLAIM_UID]: uid } });
+    const input = createFleetInput({ clientToken: uid, capacityType, candidates, tags: { ...request.tags, [TAG_NODECLAIM_UID]: uid }, ...(request.prioritized ? { prioritized: true } : {}) });
     let out: CreateFleetCommandOutput;
     try {
       // Never retried blindly: after a 5xx or a timeout the instance may exist (EC2 can act and

@@ -234,7 +234,13 @@ export class GitIntentSource implements IntentSource {
         },
       ];
     }
-    const intent: Intent = { commit, nodePools: validation.nodePools, nodeClasses: validation.nodeClasses, acceptedAt: this.clock.now() };
+    const intent: Intent = {
+      commit,
+      nodePools: validation.nodePools,
+      nodeClasses: validation.nodeClasses,
+      ...(validation.nodeOverlays.length > 0 ? { nodeOverlays: validation.nodeOverlays } : {}),
+      acceptedAt: this.clock.now(),
+    };
     const previous = this.accepted?.commit;
     this.accepted = intent;
     this.rejection = undefined;

@@ -4,6 +4,7 @@
 // of the same intent. Shared by the git and the cluster IntentSources.
 
 import type { EC2NodeClass, NodePool } from '../../../core/api/karpenter.ts';
+import type { NodeOverlay } from '../../../core/api/node-overlay.ts';
 import type { IntentParseResult, ManifestError } from '../../../compiler/manifests/index.ts';
 import type { IntentProblem } from '../../ports/intent.ts';
 import { EC2NODECLASS_KIND, KARPENTER_AWS_GROUP } from '../../../core/contract/index.ts';
@@ -15,7 +16,7 @@ export interface LocatedObject<T> {
 }
 
 export type IntentValidation =
-  | { readonly ok: true; readonly nodePools: NodePool[]; readonly nodeClasses: EC2NodeClass[] }
+  | { readonly ok: true; readonly nodePools: NodePool[]; readonly nodeClasses: EC2NodeClass[]; readonly nodeOverlays: NodeOverlay[] }
   | { readonly ok: false; readonly problems: IntentProblem[] };
 
 /** A parser error as an IntentProblem: the file, the field, the line, what is wrong and the fix. */
@@ -57,5 +58,10 @@ export function validateParsedIntent(result: IntentParseResult): IntentValidatio
   problems.push(...referenceProblems(pools, classes));
   if (problems.length > 0) return { ok: false, problems };
   const byName = <T extends { metadata: { name?: string } }>(a: T, b: T) => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1);
-  return { ok: true, nodePools: pools.map((p) => p.object).sort(byName), nodeClasses: classes.map((c) => c.object).sort(byName) };
+  return {
+    ok: true,
+    nodePools: pools.map((p) => p.object).sort(byName),
+    nodeClasses: classes.map((c) => c.object).sort(byName),
+    nodeOverlays: result.manifests.nodeOverlays.map((m) => m.object).sort(byName),
+  };
 }

@@ -5,6 +5,7 @@
 // workload controllers (scheduler.ts, kubelet.ts, workloads.ts) write through the
 // extra methods below, as their real counterparts write through the real API.
 
+import type { NodeOverlay } from '../../../core/api/node-overlay.ts';
 import type { Node, Pod, PodDisruptionBudget } from '../../../core/api/k8s.ts';
 import type { EC2NodeClassStatus, NodeClaim, NodeClaimStatus, NodePoolStatus } from '../../../core/api/karpenter.ts';
 import type { Clock } from '../../ports/clock.ts';
@@ -154,6 +155,15 @@ export class InMemoryApiServer implements Cluster {
     this.update('NodePool', name, undefined, (p) => {
       p.status = { ...status };
     });
+    return true;
+  }
+
+  /** NodeOverlay statuses written, by name (the simulated cluster holds the overlays of the accepted intent). */
+  readonly nodeOverlayStatuses = new Map<string, NonNullable<NodeOverlay['status']>>();
+
+  async patchNodeOverlayStatus(name: string, status: NonNullable<NodeOverlay['status']>): Promise<boolean> {
+    this.count('patch NodeOverlay/status');
+    this.nodeOverlayStatuses.set(name, { ...status });
     return true;
   }
 

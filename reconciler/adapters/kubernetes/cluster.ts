@@ -9,6 +9,8 @@
 // (the node lifecycle controller's taints, another finalizer) is never lost.
 // Write responses go into the cache at once: a controller sees its own writes.
 
+import type { NodeOverlay } from '../../../core/api/node-overlay.ts';
+import { NODE_OVERLAY_API_VERSION } from '../../../core/contract/index.ts';
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -299,6 +301,19 @@ export class KubernetesCluster implements Cluster {
     } catch (err) {
       if (statusCode(err) === 404) return false;
       throw new KubernetesApiError(`patch NodePool ${name} status`, statusCode(err), err);
+    }
+  }
+
+  async patchNodeOverlayStatus(name: string, status: NonNullable<NodeOverlay['status']>): Promise<boolean> {
+    try {
+      await this.custom.patchClusterCustomObjectStatus(
+        { group: KARPENTER_GROUP, version: NODE_OVERLAY_API_VERSION.split('/')[1]!, plural: 'nodeoverlays', name, body: { status }, fieldManager: this.fieldManager },
+        MERGE_PATCH,
+      );
+      return true;
+    } catch (err) {
+      if (statusCode(err) === 404) return false;
+      throw new KubernetesApiError(`patch NodeOverlay ${name} status`, statusCode(err), err);
     }
   }
 

@@ -11,6 +11,7 @@
 // the claim is deleted, so provisioning solves its pods again); anything else is thrown
 // to the lifecycle driver, which backs off this claim alone.
 
+import { schedulingPools } from '../../views/scheduling.ts';
 import type { NodeClaim } from '../../../core/api/karpenter.ts';
 import type { InstanceType } from '../../../core/catalog/instance-types.ts';
 import { formatDuration } from '../../../core/disruption/duration.ts';
@@ -98,7 +99,10 @@ export class Launch {
       });
       return NODECLASS_MISSING_RETRY_MS;
     }
-    const types = await catalog.forNodeClass(nodeClass);
+    // With NodeOverlays, the claim's types carry the overlay prices and EC2 is asked to take
+    // them in that order (prioritized), as Karpenter does; without, EC2's own lowest price.
+    const overlaid = (current.nodeOverlays?.length ?? 0) > 0 ? (await schedulingPools(this.deps, current)).poolTypes.get(pool) : undefined;
+    const types = overlaid ?? (await catalog.forNodeClass(nodeClass));
     const allowed = launchOptions(claim, types);
     const commit = claim.metadata.labels?.[LABEL_POLICY_COMMIT] ?? '';
     const avoidedFor = formatDuration(unavailable.ttlMs);
@@ -108,6 +112,7 @@ export class Launch {
         nodeClaim: claim,
         nodeClass,
         instanceTypes: allowed,
+        ...(overlaid ? { prioritized: true } : {}),
         tags: {
           ...(nodeClass.spec?.tags ?? {}),
           [clusterTagKey(options.clusterName)]: CLUSTER_TAG_VALUE,

@@ -16,10 +16,13 @@ import { indexIntent } from '../../views/drift.ts';
 import { existingNodes, namespaceLabels, nodesWithRoom, poolUsage, poolsFor, schedulingPools } from '../../views/scheduling.ts';
 import { nodeClaimFor, nodePoolUid } from '../shared/nodeclaim.ts';
 import { deletingNodePools } from '../../views/removed-pools.ts';
+import { applyMinValuesPolicy } from './min-values.ts';
+import { describeShortfall } from '../../../core/catalog/min-values.ts';
+import { ANNOTATION_MIN_VALUES_RELAXED } from '../../../core/contract/index.ts';
 
 /** What provisioning may touch: it creates NodeClaims and never calls the cloud (lifecycle launches). */
 export type ProvisioningDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'intent' | 'decisions' | 'metrics' | 'logger' | 'catalog' | 'unavailable'> & {
-  readonly options: Pick<ReconcilerOptions, 'batchWindow' | 'maxInstanceTypesPerClaim'>;
+  readonly options: Pick<ReconcilerOptions, 'batchWindow' | 'maxInstanceTypesPerClaim'> & Partial<Pick<ReconcilerOptions, 'minValuesPolicy'>>;
 };
 
 /** With pods still pending and nothing else happening, solve again this often. */
@@ -128,7 +131,7 @@ export class ProvisioningController implements Controller {
     }
 
     const started = performance.now();
-    const result = solve({
+    const input = {
       pods: [...state.pendingPods],
       nodes: nodesWithRoom(existingNodes(state, undefined, (n) => cluster.cache.podsOnNode(n)), state.pendingPods),
       // A NodePool being deleted launches nothing (its nodes are leaving), as in Karpenter.
@@ -137,7 +140,10 @@ export class ProvisioningController implements Controller {
       namespaces: namespaceLabels(cluster.cache),
       poolUsage: poolUsage(state),
       options: { maxInstanceTypeOptions: options.maxInstanceTypesPerClaim },
-    });
+    };
+    const policy = options.minValuesPolicy ?? 'Strict';
+    const minValues = applyMinValuesPolicy(policy, solve(input), view.poolTypes, (without) => solve({ ...input, pods: input.pods.filter((p) => !without.has(p)) }));
+    const result = minValues.result;
     const solveSeconds = (performance.now() - started) / 1000;
     metrics.provisioningSolveSeconds.observe(solveSeconds);
     logger.debug('solved a batch', {
@@ -149,9 +155,26 @@ export class ProvisioningController implements Controller {
     });
 
     const now = clock.now();
-    for (const newNode of result.newNodes) {
+    const relaxed = new Map(minValues.relaxed.map((r) => [r.node.name, r]));
+    for (const newNode of minValues.newNodes) {
       const pool = view.poolManifests.get(newNode.nodePool)!;
-      const claim = await cluster.createNodeClaim(nodeClaimFor({ newNode, pool, intent: idx, poolUid: nodePoolUid(cluster.cache, newNode.nodePool) }));
+      const manifest = nodeClaimFor({ newNode, pool, intent: idx, poolUid: nodePoolUid(cluster.cache, newNode.nodePool) });
+      const relax = relaxed.get(newNode.name);
+      if (relax) manifest.metadata.annotations = { ...manifest.metadata.annotations, [ANNOTATION_MIN_VALUES_RELAXED]: 'true' };
+      const claim = await cluster.createNodeClaim(manifest);
+      if (relax) {
+        for (const s of relax.shortfalls) metrics.minValuesRelaxed.inc({ nodepool: newNode.nodePool, key: s.key });
+        const why = relax.shortfalls.map((s) => describeShortfall(newNode.nodePool, s)).join('; ');
+        logger.warn('minValues relaxed (--min-values-policy BestEffort)', { nodeClaim: claim.metadata.name, nodePool: newNode.nodePool, reason: why });
+        decisions.record({
+          controller: this.name,
+          action: 'min-values-relaxed',
+          reason: 'min-values',
+          message: `${newNode.nodePool}: NodeClaim ${claim.metadata.name} launched with minValues relaxed: ${why}`,
+          nodePool: newNode.nodePool,
+          nodeClaims: [claim.metadata.name!],
+        });
+      }
       for (const p of newNode.pods) {
         const since = this.pendingSince.get(p.metadata.uid ?? podKey(p));
         if (since !== undefined) metrics.podDecisionLatencySeconds.observe((now - since) / 1000);
@@ -173,7 +196,7 @@ export class ProvisioningController implements Controller {
         },
       });
     }
-    this.reportUnschedulable(result.unschedulable);
+    this.reportUnschedulable([...result.unschedulable, ...minValues.blocked]);
   }
 
   private reportUnschedulable(list: readonly { pod: Pod; reason: string }[]): void {
@@ -188,10 +211,11 @@ export class ProvisioningController implements Controller {
     }
     for (const [reason, pods] of byReason) {
       const limit = /limit/i.test(reason);
+      const minValues = /\(minValues\)/.test(reason);
       this.ctx.decisions.record({
         controller: this.name,
         action: limit ? 'limit-reached' : 'unschedulable',
-        reason: limit ? 'nodepool-limit' : 'no-nodepool-fits',
+        reason: limit ? 'nodepool-limit' : minValues ? 'min-values' : 'no-nodepool-fits',
         message: `${pods.length} pod(s) cannot be provisioned for (e.g. ${podKey(pods[0]!)}): ${reason}`,
         details: { pods: pods.slice(0, 10).map(podKey), count: pods.length },
       });
@@ -199,7 +223,7 @@ export class ProvisioningController implements Controller {
         this.ctx.cluster.recordEvent({
           involved: { kind: 'Pod', name: p.metadata.name!, namespace: p.metadata.namespace },
           type: 'Warning',
-          reason: limit ? 'NodePoolLimitReached' : 'FailedProvisioning',
+          reason: limit ? 'NodePoolLimitReached' : minValues ? 'MinValuesNotMet' : 'FailedProvisioning',
           message: reason,
         });
       }

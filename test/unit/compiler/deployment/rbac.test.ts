@@ -57,12 +57,12 @@ function sources(dir: string): { file: string; text: string }[] {
     .map((n) => ({ file: `${dir}/${n}`, text: readFileSync(join(REPO, dir, n), 'utf8') }));
 }
 
-const GROUP_OF_PLURAL: Readonly<Record<string, string>> = { nodeclaims: 'karpenter.sh', nodepools: 'karpenter.sh', ec2nodeclasses: 'karpenter.k8s.aws' };
+const GROUP_OF_PLURAL: Readonly<Record<string, string>> = { nodeclaims: 'karpenter.sh', nodepools: 'karpenter.sh', nodeoverlays: 'karpenter.sh', ec2nodeclasses: 'karpenter.k8s.aws' };
 
 /** The plurals a custom-object call can address: named in its argument, through claimRef, or through a list helper. */
 function pluralsAt(text: string, callIndex: number, method: string): string[] {
   const args = text.slice(callIndex, text.indexOf(';', callIndex));
-  const named = [...args.matchAll(/'(nodeclaims|nodepools|ec2nodeclasses)'/g)].map((m) => m[1]!);
+  const named = [...args.matchAll(/'(nodeclaims|nodepools|ec2nodeclasses|nodeoverlays)'/g)].map((m) => m[1]!);
   if (args.includes('claimRef(')) named.push('nodeclaims');
   if (named.length === 0 && method === 'listClusterCustomObject') {
     // A shared list helper: every plural it is called with, e.g. customList('nodeclaims') or customList('ec2nodeclasses', group).

@@ -56,6 +56,19 @@ describe('createFleetInput', () => {
     expect(configs[0]?.Overrides?.map((o) => `${o.InstanceType}@${o.AvailabilityZone}`)).toEqual(['m6g.large@us-east-1a', 'm6g.large@us-east-1b']);
     expect(configs[1]?.Overrides?.map((o) => `${o.InstanceType}/${o.SubnetId}`)).toEqual(['c5.large/subnet-a', 'm5.large/subnet-a']);
     expect(configs.every((c) => c.LaunchTemplateSpecification?.Version === '$Latest')).toBe(true);
+    expect(configs.flatMap((c) => c.Overrides ?? []).every((o) => o.Priority === undefined)).toBe(true);
+  });
+
+  test('NodeOverlay prices: prioritized (on-demand) and capacity-optimized-prioritized (spot), priority 0 for the cheapest after the overlay', () => {
+    // An overlay made m5.large the cheapest: EC2 must take it first, not by its own prices.
+    const overlaid = candidates.map((c) => (c.instanceType === 'm5.large' ? { ...c, price: 0.01 } : c));
+    const od = createFleetInput({ clientToken: 'u', capacityType: 'on-demand', candidates: overlaid, tags: {}, prioritized: true });
+    expect(od.OnDemandOptions).toEqual({ AllocationStrategy: 'prioritized' });
+    const priorities = Object.fromEntries((od.LaunchTemplateConfigs ?? []).flatMap((c) => c.Overrides ?? []).map((o) => [`${o.InstanceType}@${o.AvailabilityZone}`, o.Priority]));
+    expect(priorities['m5.large@us-east-1a']).toBe(0);
+    expect(priorities['c5.large@us-east-1a']).toBe(3);
+    const spot = createFleetInput({ clientToken: 'u', capacityType: 'spot', candidates: overlaid, tags: {}, prioritized: true });
+    expect(spot.SpotOptions).toEqual({ AllocationStrategy: 'capacity-optimized-prioritized' });
   });
 });
 

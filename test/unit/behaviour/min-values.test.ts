@@ -1,0 +1,140 @@
+// --min-values-policy on the whole reconciler: a pool that asks for 3 instance families, a
+// workload pinned to one family and one that is not. Strict (the default): the pinned pods
+// get no NodeClaim and say why in an Event; the others are provisioned with at least 3
+// families. BestEffort: the pinned pods get a claim with minValues relaxed, annotated,
+// logged and counted.
+import {
+  ANNOTATION_MIN_VALUES_RELAXED,
+  LABEL_INSTANCE_FAMILY,
+  LABEL_INSTANCE_TYPE,
+} from "../../../core/contract/index.ts";
+import type { MinValuesPolicy } from "../../../core/catalog/min-values.ts";
+import {
+  newWorld,
+  nodeClass,
+  nodePool,
+  podsOf,
+  startReconciler,
+  MINUTE,
+} from "./fixtures.ts";
+
+const FAMILIES = ["m6i", "m7i", "c7i"];
+
+async function run(policy: MinValuesPolicy | undefined) {
+  const world = newWorld();
+  // Consolidation is held off (consolidateAfter 1h): this is about provisioning.
+  const pool = nodePool("general", {
+    consolidateAfter: "1h",
+    requirements: [
+      {
+        key: "karpenter.sh/capacity-type",
+        operator: "In",
+        values: ["on-demand"],
+      },
+      {
+        key: LABEL_INSTANCE_FAMILY,
+        operator: "In",
+        values: FAMILIES,
+        minValues: 3,
+      },
+    ],
+  });
+  world.intent.accept({
+    commit: "a1",
+    nodePools: [pool],
+    nodeClasses: [nodeClass()],
+  });
+  const h = await startReconciler(
+    world,
+    policy ? { minValuesPolicy: policy } : {},
+  );
+  const deploy = (name: string, nodeSelector?: Record<string, string>) =>
+    world.workloads.applyDeployment({
+      name,
+      namespace: "default",
+      replicas: 3,
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          ...(nodeSelector ? { nodeSelector } : {}),
+          containers: [
+            {
+              name: "main",
+              resources: { requests: { cpu: "1", memory: "2Gi" } },
+            },
+          ],
+        },
+      },
+    });
+  deploy("pinned", { [LABEL_INSTANCE_FAMILY]: "m7i" });
+  deploy("free");
+  await world.clock.advance(3 * MINUTE);
+  const claims = world.api.cache.list("NodeClaim");
+  const familiesOf = (c: (typeof claims)[number]) =>
+    new Set(
+      (
+        c.spec.requirements.find((r) => r.key === LABEL_INSTANCE_TYPE)
+          ?.values ?? []
+      ).map((t) => t.split(".")[0]),
+    );
+  const metric = await h.reconciler.context.metrics.minValuesRelaxed.get();
+  await h.reconciler.stop();
+  return {
+    world,
+    h,
+    claims,
+    familiesOf,
+    relaxedCount: metric.values.reduce((n, v) => n + v.value, 0),
+  };
+}
+
+describe("--min-values-policy", () => {
+  test("Strict (default): pods pinned to one family get no NodeClaim and an Event saying why; the others get claims offering 3 families", async () => {
+    const { world, h, claims, familiesOf, relaxedCount } = await run(undefined);
+    expect(podsOf(world, "pinned").every((p) => !p.spec.nodeName)).toBe(true);
+    expect(podsOf(world, "free").every((p) => p.spec.nodeName)).toBe(true);
+    expect(claims.length).toBeGreaterThan(0);
+    for (const c of claims)
+      expect(familiesOf(c).size).toBeGreaterThanOrEqual(3);
+    const events = world.api.events.filter(
+      (e) => e.involved.kind === "Pod" && e.involved.name.startsWith("pinned"),
+    );
+    expect(events.length).toBe(3);
+    for (const e of events) {
+      expect(e.reason).toBe("MinValuesNotMet");
+      expect(e.message).toContain(
+        "NodePool general requires at least 3 distinct values of karpenter.k8s.aws/instance-family (minValues)",
+      );
+      expect(e.message).toContain("offer 1 (m7i)");
+    }
+    expect(
+      h.decisions.some(
+        (d) => d.reason === "min-values" && d.action === "unschedulable",
+      ),
+    ).toBe(true);
+    expect(relaxedCount).toBe(0);
+  }, 60_000);
+
+  test("BestEffort: the pinned pods get a claim with minValues relaxed to 1, annotated, logged and counted", async () => {
+    const { world, h, claims, familiesOf, relaxedCount } =
+      await run("BestEffort");
+    expect(podsOf(world).every((p) => p.spec.nodeName)).toBe(true);
+    const relaxed = claims.filter(
+      (c) => c.metadata.annotations?.[ANNOTATION_MIN_VALUES_RELAXED] === "true",
+    );
+    expect(relaxed.length).toBeGreaterThan(0);
+    for (const c of relaxed) {
+      expect([...familiesOf(c)]).toEqual(["m7i"]);
+      expect(
+        c.spec.requirements.find((r) => r.key === LABEL_INSTANCE_FAMILY)
+          ?.minValues,
+      ).toBe(1);
+    }
+    for (const c of claims.filter((x) => !relaxed.includes(x)))
+      expect(familiesOf(c).size).toBeGreaterThanOrEqual(3);
+    expect(relaxedCount).toBe(relaxed.length);
+    expect(
+      h.decisions.filter((d) => d.action === "min-values-relaxed"),
+    ).toHaveLength(relaxed.length);
+  }, 60_000);
+});
