@@ -4,6 +4,7 @@
 // a restarted reconciler resumes it (deletes the candidates once the replacements are
 // initialized) or rolls it back (a replacement failed).
 
+import { karpenterReason, recordDisruptionDecision } from './karpenter-metrics.ts';
 import type { NodeClaim } from '../../../core/api/karpenter.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
 import type { ClusterState } from '../../views/cluster-state.ts';
@@ -41,6 +42,7 @@ export class Orchestrator {
       if (!pool) continue;
       const claim = await cluster.createNodeClaim(nodeClaimFor({ newNode, pool, intent: idx, replaces: names, poolUid: nodePoolUid(cluster.cache, newNode.nodePool) }));
       replacementNames.push(claim.metadata.name!);
+      metrics.karpenter.nodeClaimsCreated.inc({ reason: karpenterReason(cmd), nodepool: newNode.nodePool, min_values_relaxed: 'false' });
     }
     const mark: DisruptionMark = { method: cmd.method, reason: cmd.reason, replacements: replacementNames, decidedAt: nowIso, group: names };
     for (const c of cmd.candidates) {
@@ -50,6 +52,7 @@ export class Orchestrator {
     }
     const action = replacementNames.length > 0 ? 'replace' : 'delete';
     metrics.disruptionDecisions.inc({ method: cmd.method, action }, 1);
+    recordDisruptionDecision(metrics.karpenter, cmd, action);
     const pools = [...new Set(cmd.candidates.map((c) => c.state.nodePool))];
     const pods = cmd.candidates.reduce((s, c) => s + c.reschedulable.length, 0);
     decisions.record({

@@ -4,6 +4,7 @@
 // it asks for. Launching is the lifecycle controller's job, so the claim (the durable
 // record) always exists before the instance.
 
+import { REASON_PROVISIONED } from '../../observability/karpenter-metrics.ts';
 import type { Pod } from '../../../core/api/k8s.ts';
 import { solve } from '../../../core/index.ts';
 import type { WatchEvent } from '../../ports/cluster.ts';
@@ -103,6 +104,7 @@ export class ProvisioningController implements Controller {
     const current = intent.current();
     const state = clusterState(cluster);
     metrics.pendingPods.set(state.pendingPods.length);
+    metrics.karpenter.schedulerQueueDepth.set({ controller: 'provisioner', scheduling_id: '' }, state.pendingPods.length);
     if (state.pendingPods.length === 0) return;
     if (!current) {
       logger.warn('pods are pending but no intent has been accepted yet; not provisioning', { pending: state.pendingPods.length });
@@ -139,6 +141,7 @@ export class ProvisioningController implements Controller {
     });
     const solveSeconds = (performance.now() - started) / 1000;
     metrics.provisioningSolveSeconds.observe(solveSeconds);
+    metrics.karpenter.schedulingDuration.observe({ controller: 'provisioner' }, solveSeconds);
     logger.debug('solved a batch', {
       pods: state.pendingPods.length,
       newNodes: result.newNodes.length,
@@ -151,6 +154,7 @@ export class ProvisioningController implements Controller {
     for (const newNode of result.newNodes) {
       const pool = view.poolManifests.get(newNode.nodePool)!;
       const claim = await cluster.createNodeClaim(nodeClaimFor({ newNode, pool, intent: idx, poolUid: nodePoolUid(cluster.cache, newNode.nodePool) }));
+      metrics.karpenter.nodeClaimsCreated.inc({ reason: REASON_PROVISIONED, nodepool: newNode.nodePool, min_values_relaxed: 'false' });
       for (const p of newNode.pods) {
         const since = this.pendingSince.get(p.metadata.uid ?? podKey(p));
         if (since !== undefined) metrics.podDecisionLatencySeconds.observe((now - since) / 1000);
