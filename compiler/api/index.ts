@@ -70,3 +70,4 @@ export {
 } from './values.ts';
 export type { Acknowledgements, AcknowledgeableGuardrailId, GuardrailId } from '../guardrails/ids.ts';
 export { ReconcilerDeployment, type ReconcilerDeploymentProps } from './reconciler-deployment.ts';
+export { GitOps, type GitOpsProps } from './gitops.ts';
