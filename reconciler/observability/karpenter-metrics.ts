@@ -126,6 +126,13 @@ export class KarpenterMetrics {
       labelNames: ['decision', 'reason', 'consolidation_type'],
       registers,
     });
+    // Zero from the start (as Karpenter initialises its counters), so rate() and increase()
+    // see the first decision and a dashboard's query has its series before anything happens.
+    for (const decision of ['delete', 'replace']) {
+      for (const [reason, consolidation_type] of [['drifted', ''], ['empty', 'empty'], ['underutilized', 'single'], ['underutilized', 'multi']] as const) {
+        this.disruptionDecisions.inc({ decision, reason, consolidation_type }, 0);
+      }
+    }
     this.disruptionEligibleNodes = new Gauge({
       name: 'karpenter_voluntary_disruption_eligible_nodes',
       help: 'Number of nodes eligible for disruption by Karpenter. Labeled by disruption reason.',
