@@ -155,6 +155,10 @@ export class ProvisioningController implements Controller {
       const pool = view.poolManifests.get(newNode.nodePool)!;
       const claim = await cluster.createNodeClaim(nodeClaimFor({ newNode, pool, intent: idx, poolUid: nodePoolUid(cluster.cache, newNode.nodePool) }));
       metrics.karpenter.nodeClaimsCreated.inc({ reason: REASON_PROVISIONED, nodepool: newNode.nodePool, min_values_relaxed: 'false' });
+      // Karpenter's Nominated event on the pods the claim is for (at most 20 per claim, as Karpenter rate-limits them).
+      for (const p of newNode.pods.slice(0, 20)) {
+        cluster.recordEvent({ involved: { kind: 'Pod', name: p.metadata.name!, namespace: p.metadata.namespace }, type: 'Normal', reason: 'Nominated', message: `Pod should schedule on: nodeclaim/${claim.metadata.name}` });
+      }
       for (const p of newNode.pods) {
         const since = this.pendingSince.get(p.metadata.uid ?? podKey(p));
         if (since !== undefined) metrics.podDecisionLatencySeconds.observe((now - since) / 1000);
