@@ -21,7 +21,12 @@ export const KARPENTER_DURATION_BUCKETS = [
 export const REASON_PROVISIONED = 'provisioned';
 
 /** Label names, as Karpenter spells them. */
-export const KARPENTER_NODE_LABELS = ['node_name', 'nodepool', 'resource_type', 'instance_type', 'capacity_type', 'zone', 'arch'] as const;
+export const KARPENTER_NODE_LABELS = ['node_name', 'phase', 'nodepool', 'resource_type', 'instance_type', 'capacity_type', 'zone', 'region', 'arch', 'os'] as const;
+
+/** A resource name as Karpenter writes it in resource_type: lower case, "-" as "_" (ephemeral_storage). */
+export function karpenterResourceType(resource: string): string {
+  return resource.toLowerCase().replace(/-/g, '_');
+}
 export const KARPENTER_POD_LABELS = ['name', 'namespace', 'owner', 'node', 'nodepool', 'zone', 'arch', 'capacity_type', 'instance_type', 'phase'] as const;
 
 export class KarpenterMetrics {

@@ -77,16 +77,20 @@ describe('the reconciler exports the series the shipped dashboards query', () =>
   }, 120_000);
 
   test('after a node is launched for a pod, every series of the capacity, cost and rollout dashboards has a sample', async () => {
+    const t0 = Date.now();
+    const at = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
     replica = deployment.start('0', `metrics-${id}-reconcile`);
     const url = await replica.url;
     await eventually('the reconciler ready', async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined), { timeoutMs: 90_000, intervalMs: 250 });
 
+    const readyAt = at();
     await workload.createPods([podManifest('p-0', workload.namespace, { cpu: '1', memory: '1Gi' })]);
     await eventually('the pod Running on a launched node', async () => ((await workload.notRunning()).length === 0 ? true : undefined), {
       timeoutMs: 120_000,
       intervalMs: 1_000,
       describe: async () => `not running: ${(await workload.notRunning()).join(', ')}\nlast logs:\n${replica!.logs.slice(-10).map((l) => JSON.stringify(l).slice(0, 300)).join('\n')}`,
     });
+    const runningAt = at();
     const claims = await workload.nodeClaims([pool]);
     expect(claims.length).toBeGreaterThan(0);
 
@@ -111,6 +115,7 @@ describe('the reconciler exports the series the shipped dashboards query', () =>
       },
     );
 
+    process.stdout.write(`reconciler-metrics: ready at ${readyAt}, pod Running at ${runningAt}, every dashboard series sampled at ${at()}\n`);
     // The values say what happened, under Karpenter's labels.
     const claimName = claims[0]!.metadata.name!;
     const nodeName = claims[0]!.status?.nodeName ?? '';

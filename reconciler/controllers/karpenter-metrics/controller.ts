@@ -7,7 +7,8 @@
 // Objects already there when the reconciler starts are not counted as created or started.
 
 import type { Node, Pod } from '../../../core/api/k8s.ts';
-import { LABEL_ARCH, LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, LABEL_NODEPOOL, LABEL_ZONE } from '../../../core/contract/index.ts';
+import { LABEL_ARCH, LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, LABEL_NODEPOOL, LABEL_OS, LABEL_REGION, LABEL_ZONE } from '../../../core/contract/index.ts';
+import { karpenterResourceType } from '../../observability/karpenter-metrics.ts';
 import { addResources, parseResourceList, RESOURCE_CPU, type ResourceList } from '../../../core/resources/resource-list.ts';
 import type { WatchEvent } from '../../ports/cluster.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
@@ -65,16 +66,20 @@ export class KarpenterMetricsController implements Controller {
         this.knownNodes.add(nodeName);
         if (this.primed) k.nodesCreated.inc({ nodepool: n.nodePool, zone: n.zone ?? '' });
       }
+      // Karpenter's node labels: the node's name and phase, and its well-known labels by their snake_case suffix.
       const labels = {
         node_name: nodeName,
+        phase: (n.node.status as { phase?: string } | undefined)?.phase ?? '',
         nodepool: n.nodePool,
         instance_type: n.instanceType ?? '',
         capacity_type: n.capacityType ?? '',
         zone: n.zone ?? '',
+        region: n.labels[LABEL_REGION] ?? '',
         arch: n.labels[LABEL_ARCH] ?? '',
+        os: n.labels[LABEL_OS] ?? '',
       };
       for (const [resource, value] of Object.entries(n.allocatable)) {
-        k.nodesAllocatable.set({ ...labels, resource_type: resource }, karpenterQuantity(resource, value));
+        k.nodesAllocatable.set({ ...labels, resource_type: karpenterResourceType(resource) }, karpenterQuantity(resource, value));
       }
     }
     for (const name of this.knownNodes) if (!liveNodes.has(name)) this.knownNodes.delete(name);
@@ -87,11 +92,11 @@ export class KarpenterMetricsController implements Controller {
       const name = pool.metadata.name!;
       if (!usage.has(name)) usage.set(name, {});
       const limits = parseResourceList((pool.spec.limits ?? {}) as Record<string, string>);
-      for (const [resource, value] of Object.entries(limits)) k.nodePoolsLimit.set({ nodepool: name, resource_type: resource }, karpenterQuantity(resource, value));
+      for (const [resource, value] of Object.entries(limits)) k.nodePoolsLimit.set({ nodepool: name, resource_type: karpenterResourceType(resource) }, karpenterQuantity(resource, value));
     }
     for (const [nodepool, resources] of usage) {
       for (const resource of ['cpu', 'memory', 'nvidia.com/gpu', ...Object.keys(resources)]) {
-        k.nodePoolsUsage.set({ nodepool, resource_type: resource }, karpenterQuantity(resource, resources[resource] ?? 0));
+        k.nodePoolsUsage.set({ nodepool, resource_type: karpenterResourceType(resource) }, karpenterQuantity(resource, resources[resource] ?? 0));
       }
     }
 
