@@ -17,9 +17,13 @@ import { clusterState, timestampMs } from '../../views/cluster-state.ts';
 
 export type KarpenterMetricsDeps = Pick<ControllerContext, 'cluster' | 'intent' | 'metrics'>;
 
-/** Gauges follow changes within this long (one pass for a burst of watch events). */
-const DEBOUNCE_MS = 2_000;
-const RESYNC_MS = 30_000;
+/**
+ * Gauges follow changes within this long: one pass for every burst of watch events (each
+ * pass reads every node and pod; Karpenter's node metrics controller runs every 5 s, and
+ * Prometheus scrapes every 30 s or so).
+ */
+const DEBOUNCE_MS = 10_000;
+const RESYNC_MS = 60_000;
 
 /** Karpenter's units: cpu in cores, everything else in its canonical unit (bytes, counts). */
 export function karpenterQuantity(resource: string, canonical: number): number {
