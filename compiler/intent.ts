@@ -8,6 +8,8 @@ import type { NodeOverlay } from '../core/api/node-overlay.ts';
 import { isJoineryConstruct, JOINERY_CONSTRUCT, type ValueIssue } from './api/construct-info.ts';
 import type { Policy } from './api/policy.ts';
 import { isReconcilerDeployment, RECONCILER_DEPLOYMENT } from './api/reconciler-deployment.ts';
+import { GITOPS, isGitOps } from './api/gitops.ts';
+import type { GitOpsIntent } from './synth/gitops.ts';
 import { nodeRoleFindings } from './deployment/checks.ts';
 import type { ReconcilerDeploymentIntent } from './deployment/spec.ts';
 import type { Diagnostic } from './diagnostics.ts';
@@ -36,6 +38,8 @@ export interface IntentModel {
   nodeOverlays?: IntentObject<NodeOverlay>[];
   /** The reconciler's in-cluster deployment, when a policy declares a ReconcilerDeployment. */
   reconcilerDeployment?: ReconcilerDeploymentIntent;
+  /** How generated/ fits Argo CD or Flux, when a policy declares GitOps. */
+  gitops?: GitOpsIntent;
 }
 
 const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -49,6 +53,7 @@ export function collectIntent(policies: readonly Policy[], root: string): { mode
   const model: IntentModel = { nodePools: [], ec2NodeClasses: [] };
   const diagnostics: Diagnostic[] = [];
   let reconcilerSource: SourceRef | undefined;
+  let gitopsSource: SourceRef | undefined;
   for (const policy of policies) {
     for (const construct of policy.node.findAll()) {
       if (isReconcilerDeployment(construct)) {
@@ -67,6 +72,25 @@ export function collectIntent(policies: readonly Policy[], root: string): { mode
         } else {
           model.reconcilerDeployment = { spec: info.spec, policyFile: policy.sourceFile };
           reconcilerSource = source;
+        }
+        continue;
+      }
+      if (isGitOps(construct)) {
+        const info = construct[GITOPS]();
+        const source: SourceRef = info.location ? { file: relative(root, info.location.file), line: info.location.line, column: info.location.column } : { file: policy.sourceFile };
+        for (const issue of info.issues) diagnostics.push(issueDiagnostic(issue, 'GitOps', construct.node.id, source));
+        if (model.gitops) {
+          diagnostics.push({
+            severity: 'error',
+            code: 'duplicate-gitops',
+            message: `a second GitOps is declared; the first is at ${gitopsSource?.file}:${gitopsSource?.line ?? ''}`,
+            fix: 'declare GitOps once per repository',
+            ...source,
+            object: { kind: 'GitOps', name: construct.node.id },
+          });
+        } else {
+          model.gitops = { spec: info.spec, policyFile: policy.sourceFile };
+          gitopsSource = source;
         }
         continue;
       }

@@ -26,5 +26,8 @@ export default definePolicy((policy) => {
     networkPolicy: {
       metricsFrom: [{ namespaces: { 'kubernetes.io/metadata.name': 'monitoring' }, pods: { 'app.kubernetes.io/name': 'prometheus' } }],
     },
+    // A ServiceMonitor for prometheus-operator and the capacity, cost and rollout dashboards
+    // (generated/monitoring/); they query Karpenter's metric names where joinery shares them.
+    monitoring: { serviceMonitor: { labels: { release: 'kube-prometheus-stack' } }, grafanaDashboards: true },
   });
 });

@@ -30,6 +30,8 @@ import { UnavailableOfferings } from './cache/unavailable-offerings.ts';
 import { DEFAULT_OPTIONS, type ControllerContext, type ReconcilerOptions } from './runtime/context.ts';
 import { logIntentEvents } from './runtime/intent-log.ts';
 import { ControllerManager } from './runtime/manager.ts';
+import { meteredCloud } from './runtime/metered-cloud.ts';
+import { KarpenterMetricsController } from './controllers/karpenter-metrics/controller.ts';
 import type { SimulationStats } from './controllers/disruption/scheduling-simulation.ts';
 
 export interface ReconcilerDeps {
@@ -68,7 +70,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const logger = new StructuredLogger(deps.clock, deps.logSink, deps.logLevel ?? 'info', 'joinery');
   const decisions = new DecisionLog(logger.child('decision'), metrics, () => deps.clock.now());
   const unavailable = deps.unavailable ?? new UnavailableOfferings(deps.clock);
-  const catalog = new InstanceTypeCatalog(deps.clock, deps.cloud, unavailable);
+  const catalog = new InstanceTypeCatalog(deps.clock, meteredCloud(deps.cloud, metrics.karpenter, 'instancetype'), unavailable);
   const context: ControllerContext = {
     clock: deps.clock,
     cluster: deps.cluster,
@@ -82,19 +84,22 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     options,
     ...(deps.events ? { events: deps.events } : {}),
   };
-  const disruption = new DisruptionController(context);
+  // Each controller calls the cloud through its own meter (Karpenter's cloud provider metrics, by controller).
+  const forController = (name: string): ControllerContext => ({ ...context, cloud: meteredCloud(deps.cloud, metrics.karpenter, name) });
+  const disruption = new DisruptionController(forController('disruption'));
   const manager = new ControllerManager({ clock: deps.clock, cluster: deps.cluster, intent: deps.intent, logger, metrics });
   manager.register(
-    new ProvisioningController(context),
+    new ProvisioningController(forController('provisioning')),
     new NodeOverlayStatusController(context),
-    new LifecycleController({ ...context, random: deps.random ?? Math.random }),
+    new LifecycleController({ ...forController('lifecycle'), random: deps.random ?? Math.random }),
     disruption,
-    new TerminationController(context),
-    new GarbageCollectionController(context),
+    new TerminationController(forController('termination')),
+    new GarbageCollectionController(forController('gc')),
     new HashController(context),
     new NodePoolTerminationController(context),
     new StatusController(context),
-    new NodeClassStatusController(context),
+    new NodeClassStatusController(forController('nodeclass-status')),
+    new KarpenterMetricsController(context),
   );
   if (deps.events) manager.register(new InterruptionController({ ...context, events: deps.events }));
   if (options.nodeRepair) manager.register(new NodeRepairController(context));

@@ -71,3 +71,4 @@ export {
 export type { Acknowledgements, AcknowledgeableGuardrailId, GuardrailId } from '../guardrails/ids.ts';
 export { NodeOverlay, type NodeOverlayProps, type PriceAdjustment } from './node-overlay.ts';
 export { ReconcilerDeployment, type ReconcilerDeploymentProps } from './reconciler-deployment.ts';
+export { GitOps, type GitOpsProps } from './gitops.ts';

@@ -18,7 +18,7 @@ import type { Toleration } from '../../core/api/k8s.ts';
 import { RECONCILER_DEFAULTS, type AwsIdentity, type NetworkPeer, type ReconcilerDeploymentSpec, type ReconcilerLogLevel } from '../deployment/spec.ts';
 import { policyCallSite, type SourceLocation, type ValueIssue } from './construct-info.ts';
 import { type CpuQuantity, type Duration, type MemoryQuantity } from './values.ts';
-import { parseDurationSeconds } from '../../core/disruption/duration.ts';
+import { parseDuration, parseDurationSeconds } from '../../core/disruption/duration.ts';
 import { tryParseQuantity } from '../../core/resources/quantity.ts';
 import { redactUrl, userinfoOf } from '../../core/redact-url.ts';
 
@@ -97,8 +97,33 @@ export interface ReconcilerDeploymentProps {
   interruptionQueue?: string;
   /** Also replace nodes on a rebalance recommendation; default false (recorded only, as Karpenter). */
   interruptionActOnRebalance?: boolean;
-  /** Karpenter's feature gates. `nodeRepair`: auto-repair for the NodePools that opt in (`nodeRepair: true`). */
-  featureGates?: { nodeRepair?: boolean };
+  /**
+   * Karpenter's feature gates. `nodeRepair`: auto-repair for the NodePools that opt in
+   * (`nodeRepair: true`). `spotToSpotConsolidation`: consolidation may replace a spot node
+   * with a cheaper spot node (Karpenter's SpotToSpotConsolidation).
+   */
+  featureGates?: { nodeRepair?: boolean; spotToSpotConsolidation?: boolean };
+  /**
+   * Karpenter's settings.batchIdleDuration: the provisioning batch closes after this long
+   * without a new pending pod (default `1s`; from 10ms to 1m).
+   */
+  batchIdleDuration?: Duration;
+  /** Karpenter's settings.batchMaxDuration: the batch closes at the latest after this long (default `10s`; up to 10m). */
+  batchMaxDuration?: Duration;
+  /**
+   * generated/monitoring/ (off by default):
+   * - `serviceMonitor`: a prometheus-operator ServiceMonitor for the metrics Service
+   *   (`labels` for your Prometheus's serviceMonitorSelector, `interval` default `30s`);
+   * - `grafanaDashboards`: the capacity, cost and rollout dashboards as JSON, and one
+   *   ConfigMap each for Grafana's dashboard sidecar (labelled `grafana_dashboard: "1"`
+   *   unless `labels` says otherwise).
+   *
+   *   monitoring: { serviceMonitor: { labels: { release: 'kube-prometheus-stack' } }, grafanaDashboards: true }
+   */
+  monitoring?: {
+    serviceMonitor?: boolean | { labels?: Readonly<Record<string, string>>; interval?: Duration };
+    grafanaDashboards?: boolean | { labels?: Readonly<Record<string, string>> };
+  };
 }
 
 export interface ReconcilerDeploymentInfo {
@@ -261,6 +286,44 @@ export function resolveReconcilerDeployment(props: ReconcilerDeploymentProps): {
   }
   if (props.ec2Endpoint !== undefined && !/^https?:\/\/\S+$/.test(props.ec2Endpoint)) issue('ec2Endpoint', `"${props.ec2Endpoint}" is not an http(s) URL`, 'write e.g. https://vpce-0123.ec2.us-east-1.vpce.amazonaws.com');
 
+  // Karpenter's batch window: the same bounds as the reconciler's --batch-idle-duration and --batch-max-duration.
+  const batchMs = (field: string, value: Duration | undefined, maxMs: number, maxText: string): number | undefined => {
+    if (value === undefined) return undefined;
+    let ms: number;
+    try {
+      ms = parseDuration(String(value));
+    } catch {
+      ms = NaN;
+    }
+    if (!(ms >= 10 && ms <= maxMs)) {
+      issue(field, `"${value}" is not a duration from 10ms to ${maxText}`, "write e.g. '1s' (idle) or '10s' (max)");
+      return undefined;
+    }
+    return ms;
+  };
+  const idleMs = batchMs('batchIdleDuration', props.batchIdleDuration, 60_000, '1m');
+  const maxMs = batchMs('batchMaxDuration', props.batchMaxDuration, 10 * 60_000, '10m');
+  if ((idleMs ?? 1_000) > (maxMs ?? 10_000)) {
+    issue('batchIdleDuration', `${props.batchIdleDuration ?? '1s'} is longer than batchMaxDuration ${props.batchMaxDuration ?? '10s'}`, 'the idle window must fit in the maximum: shorten batchIdleDuration or lengthen batchMaxDuration');
+  }
+
+  const labelIssues = (field: string, labels: Readonly<Record<string, string>> | undefined) => {
+    for (const [key, value] of Object.entries(labels ?? {})) {
+      if (!LABEL_KEY.test(key)) issue(field, `"${key}" is not a label key`, 'write [prefix/]name, e.g. release');
+      if (typeof value !== 'string' || !LABEL_VALUE.test(value)) issue(field, `"${String(value)}" (${key}) is not a label value`, 'use at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit');
+    }
+  };
+  const sm = props.monitoring?.serviceMonitor;
+  const serviceMonitor = sm === undefined || sm === false ? undefined : { labels: { ...(sm === true ? {} : sm.labels) }, interval: String((sm === true ? undefined : sm.interval) ?? '30s') };
+  if (serviceMonitor) {
+    labelIssues('monitoring.serviceMonitor.labels', serviceMonitor.labels);
+    const s = parseDurationSeconds(serviceMonitor.interval);
+    if (s === undefined || s < 1) issue('monitoring.serviceMonitor.interval', `"${serviceMonitor.interval}" is not a duration of at least 1s`, "write e.g. '30s'");
+  }
+  const gd = props.monitoring?.grafanaDashboards;
+  const grafanaDashboards = gd === undefined || gd === false ? undefined : { labels: gd === true || gd.labels === undefined ? { grafana_dashboard: '1' } : { ...gd.labels } };
+  if (grafanaDashboards) labelIssues('monitoring.grafanaDashboards.labels', grafanaDashboards.labels);
+
   const spec: ReconcilerDeploymentSpec = {
     name: D.name,
     namespace,
@@ -289,7 +352,12 @@ export function resolveReconcilerDeployment(props: ReconcilerDeploymentProps): {
     ...(networkPolicy !== undefined ? { networkPolicy } : {}),
     ...(props.interruptionQueue !== undefined ? { interruptionQueue: props.interruptionQueue } : {}),
     ...(props.interruptionActOnRebalance ? { interruptionActOnRebalance: true } : {}),
-    ...(props.featureGates?.nodeRepair ? { featureGates: { nodeRepair: true } } : {}),
+    ...(props.featureGates?.nodeRepair || props.featureGates?.spotToSpotConsolidation
+      ? { featureGates: { ...(props.featureGates.nodeRepair ? { nodeRepair: true } : {}), ...(props.featureGates.spotToSpotConsolidation ? { spotToSpotConsolidation: true } : {}) } }
+      : {}),
+    ...(idleMs !== undefined ? { batchIdleDuration: String(props.batchIdleDuration) } : {}),
+    ...(maxMs !== undefined ? { batchMaxDuration: String(props.batchMaxDuration) } : {}),
+    ...(serviceMonitor || grafanaDashboards ? { monitoring: { ...(serviceMonitor ? { serviceMonitor } : {}), ...(grafanaDashboards ? { grafanaDashboards } : {}) } } : {}),
   };
   return { spec, issues };
 }

@@ -50,6 +50,9 @@ export function reconcilerEnvironment(spec: ReconcilerDeploymentSpec): Record<st
   if (spec.interruptionQueue !== undefined) env.JOINERY_INTERRUPTION_QUEUE = spec.interruptionQueue;
   if (spec.interruptionActOnRebalance) env.JOINERY_INTERRUPTION_ACT_ON_REBALANCE = 'true';
   if (spec.featureGates?.nodeRepair) env.JOINERY_FEATURE_GATES = 'NodeRepair=true';
+  if (spec.featureGates?.spotToSpotConsolidation) env.JOINERY_SPOT_TO_SPOT_CONSOLIDATION = 'true';
+  if (spec.batchIdleDuration !== undefined) env.JOINERY_BATCH_IDLE_DURATION = spec.batchIdleDuration;
+  if (spec.batchMaxDuration !== undefined) env.JOINERY_BATCH_MAX_DURATION = spec.batchMaxDuration;
   if (spec.git) {
     env.JOINERY_GIT_URL = spec.git.url;
     env.JOINERY_GIT_BRANCH = spec.git.branch;

@@ -76,7 +76,15 @@ export interface ReconcilerDeploymentSpec {
   /** Act on rebalance recommendations too (default: record only, as Karpenter). */
   readonly interruptionActOnRebalance?: boolean;
   /** Karpenter's feature gates the reconciler honours. */
-  readonly featureGates?: { readonly nodeRepair?: boolean };
+  readonly featureGates?: { readonly nodeRepair?: boolean; readonly spotToSpotConsolidation?: boolean };
+  /** Karpenter's settings.batchIdleDuration and batchMaxDuration (the provisioning batch window); absent: the reconciler's defaults (1s, 10s). */
+  readonly batchIdleDuration?: string;
+  readonly batchMaxDuration?: string;
+  /** generated/monitoring/: a prometheus-operator ServiceMonitor and Grafana dashboards; absent: none. */
+  readonly monitoring?: {
+    readonly serviceMonitor?: { readonly labels: Readonly<Record<string, string>>; readonly interval: string };
+    readonly grafanaDashboards?: { readonly labels: Readonly<Record<string, string>> };
+  };
 }
 
 /** A NetworkPolicy peer allowed to reach the metrics and health port. */

@@ -12,12 +12,14 @@ import type { CustomResourceDefinition } from '../crd/crds.ts';
 import { karpenterCrds } from '../crd/crds.ts';
 import { reconcilerSection } from '../deployment/section.ts';
 import { healthSection } from '../health/section.ts';
+import { monitoringSection } from '../monitoring/section.ts';
 import type { SectionProvider } from './section-provider.ts';
 
 /** A custom resource must not be dry-run before its CRD exists (first sync of a new cluster). */
 const CUSTOM_RESOURCE_SYNC_OPTIONS = { 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' };
 
-const crdsSection: SectionProvider = () => ({
+// Left out when a policy's GitOps says Karpenter's own chart manages the CRDs.
+const crdsSection: SectionProvider = ({ model }) => (model.gitops?.spec.crds === 'external' ? undefined : {
   dir: 'crds',
   syncWave: -10,
   dependsOn: [],
@@ -64,4 +66,4 @@ const nodeOverlaysSection: SectionProvider = ({ model }) =>
       };
 
 /** The sections of generated/, in apply order. Append a provider to add a section. */
-export const SECTION_PROVIDERS: SectionProvider[] = [crdsSection, ec2NodeClassesSection, nodePoolsSection, nodeOverlaysSection, reconcilerSection, healthSection];
+export const SECTION_PROVIDERS: SectionProvider[] = [crdsSection, ec2NodeClassesSection, nodePoolsSection, nodeOverlaysSection, reconcilerSection, monitoringSection, healthSection];

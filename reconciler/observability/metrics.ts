@@ -2,8 +2,11 @@
 // process, or per simulated run and test), never prom-client's global default.
 
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { KarpenterMetrics } from './karpenter-metrics.ts';
 
 export class ReconcilerMetrics {
+  /** Karpenter's metric names for the concepts joinery shares (./karpenter-metrics.ts). */
+  readonly karpenter: KarpenterMetrics;
   readonly pendingPods: Gauge;
   readonly decisions: Counter;
   readonly provisioningSolveSeconds: Histogram;
@@ -34,6 +37,7 @@ export class ReconcilerMetrics {
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
+    this.karpenter = new KarpenterMetrics(registry);
     this.pendingPods = new Gauge({
       name: 'joinery_pending_pods',
       help: 'Pods the scheduler marked Unschedulable that the reconciler may provision for.',

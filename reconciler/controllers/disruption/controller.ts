@@ -5,6 +5,7 @@
 // (validation.ts) before it acts; orchestration.ts launches replacements before any
 // candidate is drained, durably, so a restarted reconciler resumes or rolls back.
 
+import { recordEligibleNodes } from './karpenter-metrics.ts';
 import type { WatchEvent } from '../../ports/cluster.ts';
 import type { IntentEvent } from '../../ports/intent.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
@@ -122,6 +123,7 @@ export class DisruptionController implements Controller {
     for (const [pool, message] of pass.budgets.errors) this.reject({ name: `nodepool/${pool}`, nodePool: pool, reason: 'invalid-budget', message });
     for (const r of pass.rejections) this.reject(r);
     if (consolidate) this.lastConsolidation = now;
+    recordEligibleNodes(this.deps.metrics.karpenter, pass.candidates);
 
     if (this.pending) {
       const pending = this.pending;

@@ -4,6 +4,8 @@
 // a restarted reconciler resumes it (deletes the candidates once the replacements are
 // initialized) or rolls it back (a replacement failed).
 
+import { disruptionLaunching, disruptionTerminating } from './karpenter-events.ts';
+import { karpenterReason, recordDisruptionDecision } from './karpenter-metrics.ts';
 import type { NodeClaim } from '../../../core/api/karpenter.ts';
 import type { ControllerContext } from '../../runtime/context.ts';
 import type { ClusterState } from '../../views/cluster-state.ts';
@@ -41,6 +43,7 @@ export class Orchestrator {
       if (!pool) continue;
       const claim = await cluster.createNodeClaim(nodeClaimFor({ newNode, pool, intent: idx, replaces: names, poolUid: nodePoolUid(cluster.cache, newNode.nodePool) }));
       replacementNames.push(claim.metadata.name!);
+      metrics.karpenter.nodeClaimsCreated.inc({ reason: karpenterReason(cmd), nodepool: newNode.nodePool, min_values_relaxed: 'false' });
     }
     const mark: DisruptionMark = { method: cmd.method, reason: cmd.reason, replacements: replacementNames, decidedAt: nowIso, group: names };
     for (const c of cmd.candidates) {
@@ -50,6 +53,7 @@ export class Orchestrator {
     }
     const action = replacementNames.length > 0 ? 'replace' : 'delete';
     metrics.disruptionDecisions.inc({ method: cmd.method, action }, 1);
+    recordDisruptionDecision(metrics.karpenter, cmd, action);
     const pools = [...new Set(cmd.candidates.map((c) => c.state.nodePool))];
     const pods = cmd.candidates.reduce((s, c) => s + c.reschedulable.length, 0);
     decisions.record({
@@ -69,7 +73,12 @@ export class Orchestrator {
       },
     });
     if (replacementNames.length === 0) {
-      for (const c of cmd.candidates) await cluster.deleteNodeClaim(c.name);
+      for (const c of cmd.candidates) {
+        await cluster.deleteNodeClaim(c.name);
+        disruptionTerminating(cluster, c.name, c.state.node?.metadata.name, cmd.reason);
+      }
+    } else {
+      for (const c of cmd.candidates) disruptionLaunching(cluster, c.name, cmd.reason);
     }
   }
 
@@ -89,7 +98,10 @@ export class Orchestrator {
       const replacements = mark.replacements.map((r) => state.byClaim.get(r));
       const missing = mark.replacements.filter((_, i) => !replacements[i] || replacements[i]!.deleting);
       if (missing.length === 0 && replacements.every((r) => r!.initialized)) {
-        for (const c of members) await cluster.deleteNodeClaim(c.metadata.name!);
+        for (const c of members) {
+          await cluster.deleteNodeClaim(c.metadata.name!);
+          disruptionTerminating(cluster, c.metadata.name!, state.byClaim.get(c.metadata.name!)?.node?.metadata.name, mark.reason);
+        }
         logger.info('replacements initialized; draining the disrupted nodes', { method: mark.method, nodeClaims: members.map((c) => c.metadata.name), replacements: mark.replacements });
         changed = true;
         continue;
@@ -97,7 +109,10 @@ export class Orchestrator {
       if (missing.length === 0) continue; // still launching
       if (mark.method === 'expiration') {
         // Forceful: expiry does not wait for a replacement that failed; pods go pending and are provisioned for.
-        for (const c of members) await cluster.deleteNodeClaim(c.metadata.name!);
+        for (const c of members) {
+          await cluster.deleteNodeClaim(c.metadata.name!);
+          disruptionTerminating(cluster, c.metadata.name!, state.byClaim.get(c.metadata.name!)?.node?.metadata.name, mark.reason);
+        }
         changed = true;
         continue;
       }

@@ -4,6 +4,7 @@
 // it asks for. Launching is the lifecycle controller's job, so the claim (the durable
 // record) always exists before the instance.
 
+import { REASON_PROVISIONED } from '../../observability/karpenter-metrics.ts';
 import type { Pod } from '../../../core/api/k8s.ts';
 import { solve } from '../../../core/index.ts';
 import type { WatchEvent } from '../../ports/cluster.ts';
@@ -106,6 +107,7 @@ export class ProvisioningController implements Controller {
     const current = intent.current();
     const state = clusterState(cluster);
     metrics.pendingPods.set(state.pendingPods.length);
+    metrics.karpenter.schedulerQueueDepth.set({ controller: 'provisioner', scheduling_id: '' }, state.pendingPods.length);
     if (state.pendingPods.length === 0) return;
     if (!current) {
       logger.warn('pods are pending but no intent has been accepted yet; not provisioning', { pending: state.pendingPods.length });
@@ -146,6 +148,7 @@ export class ProvisioningController implements Controller {
     const result = minValues.result;
     const solveSeconds = (performance.now() - started) / 1000;
     metrics.provisioningSolveSeconds.observe(solveSeconds);
+    metrics.karpenter.schedulingDuration.observe({ controller: 'provisioner' }, solveSeconds);
     logger.debug('solved a batch', {
       pods: state.pendingPods.length,
       newNodes: result.newNodes.length,
@@ -162,6 +165,11 @@ export class ProvisioningController implements Controller {
       const relax = relaxed.get(newNode.name);
       if (relax) manifest.metadata.annotations = { ...manifest.metadata.annotations, [ANNOTATION_MIN_VALUES_RELAXED]: 'true' };
       const claim = await cluster.createNodeClaim(manifest);
+      metrics.karpenter.nodeClaimsCreated.inc({ reason: REASON_PROVISIONED, nodepool: newNode.nodePool, min_values_relaxed: relax ? 'true' : 'false' });
+      // Karpenter's Nominated event on the pods the claim is for (at most 20 per claim, as Karpenter rate-limits them).
+      for (const p of newNode.pods.slice(0, 20)) {
+        cluster.recordEvent({ involved: { kind: 'Pod', name: p.metadata.name!, namespace: p.metadata.namespace }, type: 'Normal', reason: 'Nominated', message: `Pod should schedule on: nodeclaim/${claim.metadata.name}` });
+      }
       if (relax) {
         for (const s of relax.shortfalls) metrics.minValuesRelaxed.inc({ nodepool: newNode.nodePool, key: s.key });
         const why = relax.shortfalls.map((s) => describeShortfall(newNode.nodePool, s)).join('; ');

@@ -17,6 +17,7 @@
 // its instance terminated only when joinery launched it for this cluster
 // (`isOwnedInstance`), then its finalizer is released.
 
+import { recordTerminated } from './karpenter-metrics.ts';
 import type { Node, Pod } from '../../../core/api/k8s.ts';
 import type { NodeClaim } from '../../../core/api/karpenter.ts';
 import { durationOr } from '../../../core/disruption/duration.ts';
@@ -306,6 +307,7 @@ export class TerminationController implements Controller {
     this.awaitingVolumes.delete(name);
     const created = timestampMs(claim.metadata.creationTimestamp) ?? now;
     metrics.launches.inc({ nodepool: pool ?? '', capacity_type: claim.metadata.labels?.[LABEL_CAPACITY_TYPE] ?? '', result: 'terminated' });
+    recordTerminated(metrics.karpenter, claim, node);
     decisions.record({
       controller: this.name,
       action: 'terminated',

@@ -1,0 +1,16 @@
+// Karpenter's Events for the disruption steps joinery takes the same way (reasons and
+// messages as Karpenter's disruption events): DisruptionLaunching on a candidate NodeClaim
+// when its replacements are launched, DisruptionTerminating on the candidate's Node and
+// NodeClaim when it is deleted, with the disruption reason (Drifted, Empty, Underutilized,
+// and joinery's Expired and Removed).
+
+import type { Cluster } from '../../ports/cluster.ts';
+
+export function disruptionLaunching(cluster: Pick<Cluster, 'recordEvent'>, claimName: string, reason: string): void {
+  cluster.recordEvent({ involved: { kind: 'NodeClaim', name: claimName }, type: 'Normal', reason: 'DisruptionLaunching', message: `Launching NodeClaim: ${reason}` });
+}
+
+export function disruptionTerminating(cluster: Pick<Cluster, 'recordEvent'>, claimName: string, nodeName: string | undefined, reason: string): void {
+  if (nodeName) cluster.recordEvent({ involved: { kind: 'Node', name: nodeName }, type: 'Normal', reason: 'DisruptionTerminating', message: `Disrupting Node: ${reason}` });
+  cluster.recordEvent({ involved: { kind: 'NodeClaim', name: claimName }, type: 'Normal', reason: 'DisruptionTerminating', message: `Disrupting NodeClaim: ${reason}` });
+}

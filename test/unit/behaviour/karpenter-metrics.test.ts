@@ -1,0 +1,61 @@
+// Karpenter's metrics and Events from the production controllers over the in-memory world:
+// a pod gets a node (karpenter_nodeclaims_created_total, the Nominated event, cloud provider
+// calls timed by controller and method, allocatable, pod state and startup), then the
+// emptied node is disrupted (voluntary disruption decision, disrupted and terminated
+// NodeClaims, DisruptionTerminating on the Node and the NodeClaim).
+import type { Gauge, Counter, Histogram } from 'prom-client';
+import { deployment, newWorld, nodeClass, nodePool, startReconciler, MINUTE } from './fixtures.ts';
+
+async function values(metric: Gauge | Counter | Histogram): Promise<{ labels: Record<string, string | number>; value: number; metricName?: string }[]> {
+  return (await metric.get()).values as { labels: Record<string, string | number>; value: number; metricName?: string }[];
+}
+
+describe("Karpenter's metrics and events", () => {
+  test('a launch for a pod, then the emptied node removed, counted and reported as Karpenter does', async () => {
+    const world = newWorld();
+    world.intent.accept({ commit: 'a1', nodePools: [nodePool('general', { consolidationPolicy: 'WhenEmpty', consolidateAfter: '30s', limits: { cpu: 100 } })], nodeClasses: [nodeClass()] });
+    const h = await startReconciler(world, { stabilizationMs: 0 });
+    const k = h.reconciler.context.metrics.karpenter;
+    deployment(world, 'web', 1, { cpu: '1', memory: '2Gi' });
+    await world.clock.advance(3 * MINUTE);
+
+    const claims = world.api.cache.list('NodeClaim');
+    expect(claims).toHaveLength(1);
+    const claim = claims[0]!;
+    const nodeName = claim.status?.nodeName;
+    expect(nodeName).toBeDefined();
+    expect(await values(k.nodeClaimsCreated)).toEqual([{ labels: { reason: 'provisioned', nodepool: 'general', min_values_relaxed: 'false' }, value: 1 }]);
+    const pod = world.api.cache.list('Pod').find((p) => p.metadata.labels?.app === 'web')!;
+    expect(world.api.events).toContainEqual(
+      expect.objectContaining({ involved: { kind: 'Pod', name: pod.metadata.name, namespace: 'default' }, type: 'Normal', reason: 'Nominated', message: `Pod should schedule on: nodeclaim/${claim.metadata.name}` }),
+    );
+    const calls = await values(k.cloudProviderDuration);
+    expect(calls.some((v) => v.metricName === 'karpenter_cloudprovider_duration_seconds_count' && v.labels.controller === 'lifecycle' && v.labels.method === 'Create' && v.value === 1)).toBe(true);
+    const cpu = (await values(k.nodesAllocatable)).filter((v) => v.labels.node_name === nodeName && v.labels.resource_type === 'cpu');
+    expect(cpu).toHaveLength(1);
+    expect(cpu[0]!.labels).toMatchObject({ nodepool: 'general', capacity_type: 'on-demand' });
+    expect(cpu[0]!.value).toBeGreaterThan(1); // cores
+    expect((await values(k.nodePoolsLimit)).find((v) => v.labels.resource_type === 'cpu')).toEqual({ labels: { nodepool: 'general', resource_type: 'cpu' }, value: 100 });
+    expect((await values(k.nodePoolsUsage)).find((v) => v.labels.resource_type === 'cpu')!.value).toBeGreaterThanOrEqual(cpu[0]!.value);
+    expect((await values(k.podsState)).find((v) => v.labels.name === pod.metadata.name)!.labels).toMatchObject({ node: nodeName, nodepool: 'general', phase: 'Running' });
+    expect((await values(k.podsStartupDuration)).find((v) => v.metricName === 'karpenter_pods_startup_duration_seconds_count')!.value).toBe(1);
+
+    // The pod goes; the node is empty, and emptiness removes it.
+    deployment(world, 'web', 0, { cpu: '1', memory: '2Gi' });
+    await world.clock.advance(5 * MINUTE);
+    expect(world.api.cache.list('NodeClaim')).toHaveLength(0);
+    const decisions = (await values(k.disruptionDecisions)).filter((v) => v.value > 0);
+    expect(decisions).toEqual([{ labels: { decision: 'delete', reason: 'empty', consolidation_type: 'empty' }, value: 1 }]);
+    expect(await values(k.nodeClaimsDisrupted)).toEqual([{ labels: { reason: 'empty', nodepool: 'general', capacity_type: 'on-demand' }, value: 1 }]);
+    expect((await values(k.nodeClaimsTerminated)).map((v) => [v.labels.nodepool, v.value])).toEqual([['general', 1]]);
+    const terminating = world.api.events.filter((e) => e.reason === 'DisruptionTerminating').map((e) => [e.involved.kind, e.involved.name, e.message]);
+    expect(terminating).toEqual([
+      ['Node', nodeName, 'Disrupting Node: Empty'],
+      ['NodeClaim', claim.metadata.name, 'Disrupting NodeClaim: Empty'],
+    ]);
+    // Gauges follow: the node's series are gone.
+    await world.clock.advance(MINUTE);
+    expect((await values(k.nodesAllocatable)).filter((v) => v.labels.node_name === nodeName)).toEqual([]);
+    await h.reconciler.stop();
+  }, 60_000);
+});
