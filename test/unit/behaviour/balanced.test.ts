@@ -14,15 +14,14 @@ import { newWorld, nodeClass, nodePool, podsOf, startReconciler, HOUR, MINUTE } 
 
 type Policy = 'Balanced' | 'WhenEmptyOrUnderutilized';
 
-function pool(policy: Policy): NodePool {
-  const p = nodePool('general', {
+function pool(consolidationPolicy: Policy): NodePool {
+  return nodePool('general', {
+    consolidationPolicy,
     requirements: [
       { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
       { key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: ['m6i', 'c7i'] },
     ],
   });
-  // The fixture's type lists the policies the joinery API had before Balanced.
-  return { ...p, spec: { ...p.spec, disruption: { ...p.spec.disruption!, consolidationPolicy: policy } } };
 }
 
 function fleet(entries: [string, string, number][]): FleetNodes[] {
