@@ -16,7 +16,8 @@ describe('scenario files', () => {
     ['events:\n  - at: "25:99"\n    deleteNodeClaims: { nodePool: gpu }', 'my.yaml: events[0].at: "25:99" has minutes above 59'],
     ['duration: forever', 'my.yaml: duration: "forever" is not a duration'],
     ['workloads:\n  - kind: Job\n    name: etl\n    at: "01:00"\n    completions: 3\n    requests: { cpu: "1" }', 'my.yaml: workloads[0].duration: is required'],
-    ['colour: blue', 'my.yaml: colour: unknown field'],
+    ['colour: blue', 'my.yaml:1: colour: unknown field "colour"; expected one of name, description, start'],
+    ['name: x\nec2:\n  shortage:\n    - { from: "01:00", until: "02:00" }', 'my.yaml:3: ec2.shortage: unknown field "shortage"; did you mean "shortages"?'],
   ])('%#: a mistake is reported with file and field', (yaml, expected) => {
     expect(() => parseScenario(yaml, 'my.yaml')).toThrow(ScenarioError);
     expect(() => parseScenario(yaml, 'my.yaml')).toThrow(expected);
