@@ -135,6 +135,10 @@ export function renderReport(r: SimulationResult, s: SimulationSummary): string 
   const summaryRows: [string, string][] = [
     ['Nodes launched', `${Object.values(s.launchedByPool).reduce((a, b) => a + b, 0)} (${Object.entries(s.launchedByPool).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'})`],
     ['Nodes removed', `${Object.values(s.removedByReason).reduce((a, b) => a + b, 0)} (${Object.entries(s.removedByReason).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'})`],
+    [
+      'Pods moved by voluntary disruption',
+      `${Object.values(s.evictionsByMethod).reduce((a, b) => a + b, 0)} (${Object.entries(s.evictionsByMethod).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}); per hour: ${s.evictionsByHour.join(' ')}`,
+    ],
     ['Pod-hours pending', `${s.podHoursPending.toFixed(2)} (time to a node: p50 ${s.timeToBind.p50s.toFixed(0)} s, p95 ${s.timeToBind.p95s.toFixed(0)} s, max ${s.timeToBind.maxs.toFixed(0)} s)`],
     ['Total cost', `$${s.totalCost.toFixed(2)} (${Object.entries(s.costByPool).map(([k, v]) => `${k} $${v.toFixed(2)}`).join(', ')})`],
     ['LP lower bound', `$${s.lowerBoundCost.toFixed(2)}; cost / bound ${ratio.toFixed(2)}`],
