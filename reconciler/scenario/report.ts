@@ -142,6 +142,7 @@ export function renderReport(r: SimulationResult, s: SimulationSummary): string 
     ['Pod-hours pending', `${s.podHoursPending.toFixed(2)} (time to a node: p50 ${s.timeToBind.p50s.toFixed(0)} s, p95 ${s.timeToBind.p95s.toFixed(0)} s, max ${s.timeToBind.maxs.toFixed(0)} s)`],
     ['Total cost', `$${s.totalCost.toFixed(2)} (${Object.entries(s.costByPool).map(([k, v]) => `${k} $${v.toFixed(2)}`).join(', ')})`],
     ['LP lower bound', `$${s.lowerBoundCost.toFixed(2)}; cost / bound ${ratio.toFixed(2)}`],
+    ['Pool-aware bound', `$${s.poolAwareBoundCost.toFixed(2)} (each pod only on the pools it may use); cost / bound ${s.poolAwareBoundCost > 0 ? (s.totalCost / s.poolAwareBoundCost).toFixed(2) : '-'}`],
     ...s.rollouts.map((x): [string, string] => [`Drift rollout (${x.nodePool})`, `${x.replaced} replaced, at most ${x.maxConcurrent} at once (budget ${x.capAtMax}), ${x.violations === 0 ? 'never over budget' : `${x.violations} times over budget`}`]),
     ['Simulated', `${s.virtualHours} h in ${s.wallSeconds.toFixed(1)} s of wall time`],
   ];

@@ -16,6 +16,8 @@ export interface SimulationSummary {
   readonly costByPool: Readonly<Record<string, number>>;
   /** Integral of the LP bound over the run, USD: the least any fleet could have cost. */
   readonly lowerBoundCost: number;
+  /** Integral of the pool-aware bound (each pod only on the pools it may use), USD. */
+  readonly poolAwareBoundCost: number;
   readonly hourly: readonly { readonly t: number; readonly nodes: number; readonly costPerHour: number; readonly lowerBound: number; readonly pending: number }[];
   readonly rollouts: SimulationResult['rollouts'];
   readonly commits: SimulationResult['commits'];
@@ -66,10 +68,12 @@ export function summarize(r: SimulationResult): SimulationSummary {
   }
   const ttb = [...r.timeToBindMs].sort((a, b) => a - b);
   let lowerBoundCost = 0;
+  let poolAwareBoundCost = 0;
   for (let i = 1; i < r.samples.length; i++) {
     const a = r.samples[i - 1]!;
     const b = r.samples[i]!;
     lowerBoundCost += (a.lowerBound * (b.t - a.t)) / 3_600_000;
+    poolAwareBoundCost += (a.poolAwareBound * (b.t - a.t)) / 3_600_000;
   }
   const start = r.scenario.startMs;
   // The first sample at or after each hour, labelled with the hour.
@@ -91,6 +95,7 @@ export function summarize(r: SimulationResult): SimulationSummary {
     totalCost: r.totalCost,
     costByPool: r.costByPool,
     lowerBoundCost,
+    poolAwareBoundCost,
     hourly,
     rollouts: r.rollouts,
     commits: r.commits,
@@ -141,6 +146,8 @@ export function formatSummary(s: SimulationSummary, start: number): string[] {
   const ratio = s.lowerBoundCost > 0 ? s.totalCost / s.lowerBoundCost : 0;
   lines.push(`  total cost       ${money(s.totalCost)} (${entries(Object.fromEntries(Object.entries(s.costByPool).map(([k, v]) => [k, Math.round(v * 100) / 100])))})`);
   lines.push(`  LP lower bound   ${money(s.lowerBoundCost)} for the same pods over the day; cost / bound ${ratio.toFixed(2)}`);
+  const poolRatio = s.poolAwareBoundCost > 0 ? s.totalCost / s.poolAwareBoundCost : 0;
+  lines.push(`  pool-aware bound ${money(s.poolAwareBoundCost)} (each pod only on the pools it may use); cost / pool-aware bound ${poolRatio.toFixed(2)}`);
   lines.push('  $/h over time:');
   lines.push('    time    nodes      $/h   LP bound   ratio   pending');
   for (const h of s.hourly.filter((_, i) => i % 2 === 0)) {

@@ -31,6 +31,7 @@ function result(decisions: DecisionRecord[]): SimulationResult {
       pods: n * 3,
       pending: t === 60 * MIN ? 23 : 0,
       lowerBound: n / 12,
+      poolAwareBound: n / 11,
     });
   }
   return {
