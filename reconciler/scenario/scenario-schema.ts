@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { editDistance } from '../../core/edit-distance.ts';
+import { cachedFile, contentHash } from '../../compiler/cache.ts';
 
 type Schema = Record<string, unknown>;
 
@@ -71,14 +72,37 @@ export const SCENARIO_SCHEMA: Schema = closed(
 );
 
 const require = createRequire(import.meta.url);
+const AJV_OPTIONS = { allErrors: true, strict: false } as const;
 let compiled: ValidateFunction | undefined;
 
+/**
+ * The compiled validator. Compiling costs about as much as the rest of reading a scenario,
+ * so ajv's standalone code is cached by a hash of the schema (as the compiler caches the
+ * CRD validators) and loaded with require; without a writable cache it is compiled in memory.
+ */
 function validator(): ValidateFunction {
-  if (!compiled) {
-    const Ajv = (require('ajv') as { Ajv: typeof AjvClass }).Ajv;
-    compiled = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(SCENARIO_SCHEMA);
-  }
+  if (compiled) return compiled;
+  const version = (require('ajv/package.json') as { version: string }).version;
+  const key = `scenario-validator-${contentHash(JSON.stringify(SCENARIO_SCHEMA), JSON.stringify(AJV_OPTIONS), version)}.cjs`;
+  const Ajv = (): typeof AjvClass => (require('ajv') as { Ajv: typeof AjvClass }).Ajv;
+  const file = cachedFile(key, () => {
+    const standaloneCode = require('ajv/dist/standalone') as typeof import('ajv/dist/standalone/index.js').default;
+    const ajv = new (Ajv())({ ...AJV_OPTIONS, code: { source: true } });
+    return standaloneCode(ajv, ajv.compile(SCENARIO_SCHEMA));
+  });
+  compiled = file ? (require(file) as ValidateFunction) : new (Ajv())(AJV_OPTIONS).compile(SCENARIO_SCHEMA);
   return compiled;
+}
+
+/** The keys the schema allows where an additionalProperties error points (its schemaPath). */
+function knownKeys(schemaPath: string): string[] {
+  let node: unknown = SCENARIO_SCHEMA;
+  for (const seg of schemaPath.replace(/^#\//, '').split('/').slice(0, -1)) {
+    if (node === null || typeof node !== 'object') return [];
+    node = (node as Record<string, unknown>)[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  const props = (node as { properties?: Record<string, unknown> } | undefined)?.properties;
+  return props ? Object.keys(props) : [];
 }
 
 export interface UnknownKey {
@@ -140,7 +164,7 @@ export function unknownScenarioKeys(text: string, value: unknown): UnknownKey[] 
     const field = fieldOf([...path, key]);
     if (seen.has(field)) continue;
     seen.add(field);
-    const known = Object.keys((e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
+    const known = knownKeys(e.schemaPath);
     out.push({ field, key, line: keyLine(doc, lines, path, key), known, suggestion: nearest(key, known) });
   }
   return out.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
