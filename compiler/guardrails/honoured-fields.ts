@@ -68,9 +68,7 @@ const NODEPOOL: Record<string, FieldRow> = {
   'spec.disruption.budgets[].reasons': yes(BUDGET_WINDOWS),
   'spec.disruption.budgets[].schedule': yes(BUDGET_WINDOWS),
   'spec.disruption.consolidateAfter': yes(CONSOLIDATION),
-  'spec.disruption.consolidationPolicy': yes(CONSOLIDATION, {
-    refusedValues: { Balanced: 'the reconciler does not implement Balanced: it would disable all consolidation, even of empty nodes' },
-  }),
+  'spec.disruption.consolidationPolicy': yes(CONSOLIDATION),
   'spec.limits': yes(LIMITS),
   'spec.replicas': no('static NodePools: the reconciler never launches a fixed count'),
   'spec.template': yes(NODEPOOL_TYPES),

@@ -119,7 +119,12 @@ function consolidationMoreAggressive(name: string, before: NodePool, after: Node
   const parts: string[] = [];
   const bp = before.spec.disruption?.consolidationPolicy ?? 'WhenEmptyOrUnderutilized';
   const ap = after.spec.disruption?.consolidationPolicy ?? 'WhenEmptyOrUnderutilized';
-  if (bp === 'WhenEmpty' && ap === 'WhenEmptyOrUnderutilized') parts.push('consolidationPolicy WhenEmpty -> WhenEmptyOrUnderutilized (nodes with pods are now consolidated too)');
+  // WhenEmpty < Balanced (nodes with pods, when the move pays for its disruption) < WhenEmptyOrUnderutilized.
+  const rank: Record<string, number> = { WhenEmpty: 0, Balanced: 1, WhenEmptyOrUnderutilized: 2 };
+  if ((rank[ap] ?? 2) > (rank[bp] ?? 2)) {
+    const what = bp === 'WhenEmpty' ? (ap === 'Balanced' ? 'nodes with pods are now consolidated too, when the move pays for its disruption' : 'nodes with pods are now consolidated too') : 'moves are no longer scored against the disruption they cause';
+    parts.push(`consolidationPolicy ${bp} -> ${ap} (${what})`);
+  }
   const b = before.spec.disruption?.consolidateAfter;
   const a = after.spec.disruption?.consolidateAfter;
   if (b !== undefined && a !== undefined) {

@@ -9,7 +9,8 @@ import type { Pod, PodDisruptionBudget } from '../../core/api/k8s.ts';
 import { DISRUPTION_REASONS, type DisruptionReason } from '../../core/contract/disruption.ts';
 import { durationOr, formatDuration } from '../../core/disruption/duration.ts';
 import { blockingPdb, reschedulablePods, type Candidate, type Rejection } from '../controllers/disruption/candidates.ts';
-import { consolidatableNow, consolidateAfterMs, consolidationCommand, consolidationPolicy } from '../controllers/disruption/consolidation.ts';
+import { consolidatableNow, consolidateAfterMs, consolidatesUnderutilized, consolidationCommand, consolidationPolicy } from '../controllers/disruption/consolidation.ts';
+import { describeScore, type BalancedScore } from '../../core/disruption/balanced.ts';
 import type { Command, MethodContext } from '../controllers/disruption/method.ts';
 import { firstCommand, preparePass } from '../controllers/disruption/pass.ts';
 import type { ControllerContext } from '../runtime/context.ts';
@@ -45,6 +46,7 @@ type CheckName =
   | 'expiration'
   | 'emptiness'
   | 'consolidation'
+  | 'balanced'
   | 'placement'
   | 'cluster'
   | 'drain'
@@ -336,7 +338,7 @@ function candidateChecks(c: Candidate, m: MethodContext, settled: boolean, sn: S
     checks.push({ check: 'emptiness', status: waitsForTime ? 'blocks' : 'ok', message: `empty (DaemonSet pods only); ${timing}` });
   } else {
     checks.push({ check: 'emptiness', status: 'info', message: `runs ${c.reschedulable.length} pod(s) besides DaemonSets` });
-    if (policy !== 'WhenEmptyOrUnderutilized') {
+    if (!consolidatesUnderutilized(c)) {
       checks.push({ check: 'consolidation', status: 'blocks', message: `NodePool ${pool} has consolidationPolicy ${policy}: only empty nodes are consolidated` });
     } else if (waitsForTime) {
       checks.push({ check: 'consolidation', status: 'blocks', message: timing });
@@ -347,6 +349,7 @@ function candidateChecks(c: Candidate, m: MethodContext, settled: boolean, sn: S
           ? { check: 'consolidation', status: 'ok', message: `${a.command.explanation} (saves ${money(a.command.savings)})` }
           : { check: 'consolidation', status: a.reason === 'pods-fit-nowhere' ? 'info' : 'blocks', message: a.message },
       );
+      if (policy === 'Balanced') checks.push(balancedCheck(a.ok ? a.command.balanced : a.balanced, a.ok || a.reason === 'launch-payback'));
     }
   }
   if (!settled) {
@@ -379,13 +382,20 @@ function candidateChecks(c: Candidate, m: MethodContext, settled: boolean, sn: S
   return checks;
 }
 
+/** A Balanced pool's node: the score of consolidating it alone, against the threshold. */
+function balancedCheck(scores: readonly BalancedScore[] | undefined, passed: boolean): Check {
+  const s = scores?.[0];
+  if (!s) return { check: 'balanced', status: 'info', message: 'no Balanced score: consolidating it alone finds no cheaper placement to score' };
+  return { check: 'balanced', status: passed ? 'ok' : 'blocks', message: describeScore(s) };
+}
+
 /** Budget reasons that matter for this node: the ones a method could disrupt it for. */
 function relevantReasons(c: Candidate, now: number): DisruptionReason[] {
   const out: DisruptionReason[] = [];
   if (c.drift) out.push('Drifted');
   if (now - c.createdAtMs >= c.expireAfterMs) return out; // expiration is not budgeted
   if (c.reschedulable.length === 0) out.push('Empty');
-  else if (consolidationPolicy(c) === 'WhenEmptyOrUnderutilized') out.push('Underutilized');
+  else if (consolidatesUnderutilized(c)) out.push('Underutilized');
   return out;
 }
 

@@ -1,5 +1,5 @@
 // What the simulation measured: the fleet (nodes and $/h by pool and capacity type) and
-// the LP lower bound of the workload over time, how long pods waited, the exact cost of
+// the LP lower bound of the workload over time (plain, and pool-aware), how long pods waited, the exact cost of
 // every instance, and the most nodes a drift rollout disrupted at once against its budget.
 
 import { isWindowActive, parseCron } from '../../core/disruption/cron.ts';
@@ -13,8 +13,11 @@ import {
   subtractResources,
   addResources,
   type BoundInstanceType,
+  type Pod,
   type ResourceList,
+  type SchedulingNodePool,
 } from '../../core/index.ts';
+import { poolAwareBound } from '../../core/scheduling/pool-bound.ts';
 import type { InMemoryWorld } from '../adapters/in-memory/world.ts';
 import type { Intent } from '../ports/intent.ts';
 import { isDaemonSetPod, isTerminal } from '../views/cluster-state.ts';
@@ -39,6 +42,8 @@ export interface FleetSample {
   readonly pending: number;
   /** LP lower bound of the $/h of any fleet that could run these pods under the policies. */
   readonly lowerBound: number;
+  /** The same with each pod restricted to the pools it tolerates and selects (core's pool-aware bound): at least lowerBound. */
+  readonly poolAwareBound: number;
 }
 
 export interface RolloutWatch {
@@ -58,6 +63,7 @@ export class ScenarioRecorder {
   readonly timeToBindMs: number[] = [];
   private readonly rollouts = new Map<string, { max: number; cap: number; violations: number; last: number; replaced: Set<string> }>();
   private boundTypes: { commit: string; types: BoundInstanceType[] } | undefined;
+  private schedulingPools: { commit: string; pools: SchedulingNodePool[] } | undefined;
   private intent: Intent | undefined;
   private readonly unsub: (() => void)[] = [];
 
@@ -181,6 +187,18 @@ export class ScenarioRecorder {
     return Number.isFinite(b.cost) ? b.cost : 0;
   }
 
+  /** The pool-aware bound of these pods' $/h under the pools in force (0 when none can run them all). */
+  poolAwareBound(pods: readonly Pod[]): number {
+    const intent = this.intent;
+    if (!intent || pods.length === 0) return 0;
+    if (this.schedulingPools?.commit !== intent.commit) {
+      const catalog = this.world.ec2.catalog();
+      this.schedulingPools = { commit: intent.commit, pools: intent.nodePools.map((m) => nodePoolFromManifest(m, catalog)) };
+    }
+    const b = poolAwareBound(pods, this.schedulingPools.pools, this.world.api.cache.list('DaemonSet'));
+    return Number.isFinite(b.cost) ? b.cost : 0;
+  }
+
   sample(): FleetSample {
     const now = this.world.clock.now();
     const nodes: Record<string, number> = {};
@@ -196,13 +214,16 @@ export class ScenarioRecorder {
       totalCost += r.instance.pricePerHour;
     }
     const workload: { requests: ResourceList }[] = [];
+    const pods: Pod[] = [];
     let pending = 0;
     for (const p of this.world.api.cache.list('Pod')) {
       if (isTerminal(p) || isDaemonSetPod(p) || p.metadata.deletionTimestamp) continue;
       if (!p.spec.nodeName) pending += 1;
       workload.push({ requests: podRequests(p) });
+      pods.push(p);
     }
-    const s: FleetSample = { t: now, nodes, cost, totalNodes, totalCost, pods: workload.length, pending, lowerBound: this.lowerBound(workload) };
+    const lowerBound = this.lowerBound(workload);
+    const s: FleetSample = { t: now, nodes, cost, totalNodes, totalCost, pods: workload.length, pending, lowerBound, poolAwareBound: Math.max(lowerBound, this.poolAwareBound(pods)) };
     this.samples.push(s);
     return s;
   }

@@ -1,11 +1,13 @@
 // report.html: one self-contained file (inline SVG and CSS, no external assets) with the
 // fleet over the day by NodePool and capacity type (nodes, and $/h against the LP lower
-// bound), the summary, the commits, and the full decision log.
+// bound), pending pods, the summary, the commits, and the full decision log in time order
+// (times to the second, as the live timeline prints them).
 
 import type { SimulationResult } from './runner.ts';
 import type { SimulationSummary } from './summary.ts';
 import type { FleetSample } from './recorder.ts';
 import { incidentSummaryRows, incidentsSection } from './report-incidents.ts';
+import { virtualClock } from './clock.ts';
 
 const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 
@@ -13,9 +15,26 @@ function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/** HH:MM of an instant on a whole minute (the chart's hour labels). */
 function hhmm(t: number, start: number): string {
-  const m = Math.round((t - start) / 60_000);
-  return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  return virtualClock(t, start).slice(0, 5);
+}
+
+/**
+ * Y-axis ticks on round values: a step of 1, 2, 2.5 or 5 x 10^n giving at most `count`
+ * intervals, from 0 to the first tick at or above `max`.
+ */
+export function niceTicks(max: number, count = 4): number[] {
+  if (!(max > 0)) return [0, 1];
+  const rough = max / count;
+  const pow = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * pow).find((s) => s >= rough - 1e-12 * pow)!;
+  const n = Math.ceil(max / step - 1e-9);
+  return Array.from({ length: n + 1 }, (_, i) => Number((i * step).toPrecision(12)));
+}
+
+function tickLabel(v: number): string {
+  return Number.isInteger(v) ? String(v) : String(Number(v.toFixed(2)));
 }
 
 interface ChartSpec {
@@ -41,8 +60,10 @@ function stackedChart(c: ChartSpec): string {
   const t1 = samples[samples.length - 1]!.t;
   const totals = samples.map((s) => c.keys.reduce((a, k) => a + c.value(s, k), 0));
   const lineMax = c.line ? Math.max(...samples.map(c.line.value)) : 0;
-  const max = Math.max(1e-9, ...totals, lineMax) * 1.05;
-  const x = (t: number) => L + ((t - t0) / (t1 - t0)) * (W - L - 10);
+  const ticks = niceTicks(Math.max(...totals, lineMax));
+  const max = ticks[ticks.length - 1]!;
+  const R = 30; // room for the last hour label, centred on the right edge of the plot
+  const x = (t: number) => L + ((t - t0) / (t1 - t0)) * (W - L - R);
   const y = (v: number) => T + (1 - v / max) * (H - T - B);
   const parts: string[] = [];
   const base = samples.map(() => 0);
@@ -60,14 +81,14 @@ function stackedChart(c: ChartSpec): string {
     parts.push(`<polyline points="${pts}" fill="none" stroke="#222" stroke-width="1.5" stroke-dasharray="5,3"><title>${esc(c.line.label)}</title></polyline>`);
   }
   const axis: string[] = [];
-  for (let i = 0; i <= 4; i++) {
-    const v = (max / 1.05) * (i / 4);
-    axis.push(`<line x1="${L}" x2="${W - 10}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#ddd"/><text x="${L - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v < 10 ? v.toFixed(1) : Math.round(v)}</text>`);
+  for (const v of ticks) {
+    axis.push(`<line x1="${L}" x2="${W - R}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#ddd"/><text x="${L - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${tickLabel(v)}</text>`);
   }
-  const hours = Math.round((t1 - t0) / 3_600_000);
+  // Hour labels on whole hours of the scenario, never past the last sample.
+  const hours = Math.floor((t1 - c.start) / 3_600_000 + 1e-9);
   const step = hours > 12 ? 3 : 1;
-  for (let h = 0; h <= hours; h += step) {
-    const t = t0 + h * 3_600_000;
+  for (let h = Math.ceil((t0 - c.start) / 3_600_000 - 1e-9); h <= hours; h += step) {
+    const t = c.start + h * 3_600_000;
     axis.push(`<text x="${x(t).toFixed(1)}" y="${H - 10}" text-anchor="middle">${hhmm(t, c.start)}</text>`);
   }
   const legend = c.keys
@@ -90,11 +111,14 @@ export function renderReport(r: SimulationResult, s: SimulationSummary): string 
     unit: 'USD per hour',
     start,
   });
+  const pendingChart = stackedChart({ title: 'Pending pods', samples: r.samples, keys: ['pending'], value: (x) => x.pending, unit: 'pods', start });
   const ratio = s.lowerBoundCost > 0 ? s.totalCost / s.lowerBoundCost : 0;
-  const rows = r.decisions
+  // Listeners may record out of order (a controller records after another's later event): sort, stably.
+  const ordered = r.decisions.map((d, i) => ({ d, i })).sort((a, b) => a.d.time - b.d.time || a.i - b.i).map((x) => x.d);
+  const rows = ordered
     .map(
       (d) =>
-        `<tr class="a-${esc(d.action)}"><td>${hhmm(d.time, start)}:${String(Math.round(((d.time - start) / 1000) % 60)).padStart(2, '0')}</td><td>${esc(d.controller)}</td><td>${esc(d.action)}</td><td>${esc(d.reason)}</td><td>${esc(d.nodePool ?? '')}</td><td>${esc(d.message)}</td></tr>`,
+        `<tr class="a-${esc(d.action)}"><td>${virtualClock(d.time, start)}</td><td>${esc(d.controller)}</td><td>${esc(d.action)}</td><td>${esc(d.reason)}</td><td>${esc(d.nodePool ?? '')}</td><td>${esc(d.message)}</td></tr>`,
     )
     .join('\n');
   const actions = [...new Set(r.decisions.map((d) => d.action))].sort();
@@ -105,17 +129,22 @@ export function renderReport(r: SimulationResult, s: SimulationSummary): string 
     })),
     ...r.operatorNotes.map((n) => ({ t: n.t, html: esc(n.message) })),
   ].sort((a, b) => a.t - b.t);
-  const commits = events.map((e) => `<li><code>${hhmm(e.t, start)}</code> ${e.html}</li>`).join('');
+  const commits = events.map((e) => `<li><code>${virtualClock(e.t, start)}</code> ${e.html}</li>`).join('');
   const draining = s.stillDraining.length
     ? `<h3>Still draining at the end</h3><ul>${s.stillDraining.map((d) => `<li>${esc(d.nodeClaim)} (${esc(d.nodePool)}): held by ${esc(d.blockedBy)}</li>`).join('')}</ul>`
     : '';
   const summaryRows: [string, string][] = [
     ['Nodes launched', `${Object.values(s.launchedByPool).reduce((a, b) => a + b, 0)} (${Object.entries(s.launchedByPool).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'})`],
     ['Nodes removed', `${Object.values(s.removedByReason).reduce((a, b) => a + b, 0)} (${Object.entries(s.removedByReason).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'})`],
+    [
+      'Pods moved by voluntary disruption',
+      `${Object.values(s.evictionsByMethod).reduce((a, b) => a + b, 0)} (${Object.entries(s.evictionsByMethod).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}); per hour: ${s.evictionsByHour.join(' ')}`,
+    ],
     ['Pod-hours pending', `${s.podHoursPending.toFixed(2)} (time to a node: p50 ${s.timeToBind.p50s.toFixed(0)} s, p95 ${s.timeToBind.p95s.toFixed(0)} s, max ${s.timeToBind.maxs.toFixed(0)} s)`],
     ['Total cost', `$${s.totalCost.toFixed(2)} (${Object.entries(s.costByPool).map(([k, v]) => `${k} $${v.toFixed(2)}`).join(', ')})`],
     ['LP lower bound', `$${s.lowerBoundCost.toFixed(2)}; cost / bound ${ratio.toFixed(2)}`],
     ...incidentSummaryRows(s),
+    ['Pool-aware bound', `$${s.poolAwareBoundCost.toFixed(2)} (each pod only on the pools it may use); cost / bound ${s.poolAwareBoundCost > 0 ? (s.totalCost / s.poolAwareBoundCost).toFixed(2) : '-'}`],
     ...s.rollouts.map((x): [string, string] => [`Drift rollout (${x.nodePool})`, `${x.replaced} replaced, at most ${x.maxConcurrent} at once (budget ${x.capAtMax}), ${x.violations === 0 ? 'never over budget' : `${x.violations} times over budget`}`]),
     ['Simulated', `${s.virtualHours} h in ${s.wallSeconds.toFixed(1)} s of wall time`],
   ];
@@ -139,6 +168,7 @@ ${draining}
 ${nodesChart}
 ${costChart}
 ${incidentsSection(r, s)}
+${pendingChart}
 <h3>Decision log <small>(${r.decisions.length} decisions)</small></h3>
 <p><label>Show <select id="f"><option value="">all</option>${actions.map((a) => `<option>${esc(a)}</option>`).join('')}</select></label></p>
 <table class="log" id="log"><thead><tr><th>time</th><th>controller</th><th>decision</th><th>reason</th><th>NodePool</th><th>what and why</th></tr></thead><tbody>

@@ -9,8 +9,8 @@
 //   reconciler: batchIdle, batchMax, stabilization, spotToSpot, interruptionQueue, nodeRepair
 //   fleet:      nodes alive at the start [{nodePool, instanceType, capacityType, zone, count, age}]
 //   daemonSets: [{name, namespace, requests, tolerateAll}]
-//   workloads:  Deployment {name, namespace, labels, requests, tolerations, nodeSelector,
-//               topologySpread, pdb, doNotDisrupt, replicas: [{at, to?, replicas}]}
+//   workloads:  Deployment {name, namespace, labels, annotations, requests, tolerations, nodeSelector,
+//               spreadZones, priorityClassName, pdb, doNotDisrupt, replicas: [{at, to?, replicas}]}
 //               Job {name, namespace, at, completions, parallelism, duration, requests, ...}
 //               Snapshot {file, at}: `kubectl get pods,nodes,daemonsets,pdb -A -o json`
 //   events:     [{at, policyCommit: {message, nodePools: {<name>: {requirements, set}}, nodeClasses, policies}}]
@@ -27,14 +27,17 @@ import { parseDuration } from '../../core/disruption/duration.ts';
 import { parseQuantity } from '../../core/resources/quantity.ts';
 import type { Toleration } from '../../core/api/k8s.ts';
 import { ANNOTATION_DO_NOT_DISRUPT } from '../../core/contract/index.ts';
+import { unknownScenarioKeys } from './scenario-schema.ts';
 
 export class ScenarioError extends Error {
   constructor(
     readonly file: string,
     readonly field: string,
     detail: string,
+    /** 1-based line of the field in the file, when known. */
+    readonly line?: number,
   ) {
-    super(`${file}: ${field}: ${detail}`);
+    super(`${file}${line !== undefined ? `:${line}` : ''}: ${field}: ${detail}`);
     this.name = 'ScenarioError';
   }
 }
@@ -335,8 +338,14 @@ export function parseScenario(text: string, file: string): Scenario {
     r.fail('(document)', `not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
   const root = r.obj(doc, '(document)');
-  const known = new Set(['name', 'description', 'start', 'duration', 'seed', 'policies', 'cluster', 'ec2', 'reconciler', 'fleet', 'daemonSets', 'workloads', 'events', 'sampleEvery']);
-  for (const k of Object.keys(root)) if (!known.has(k)) r.fail(k, `unknown field; expected one of ${[...known].join(', ')}`);
+  // Every key at every level is one the simulator reads (scenario-schema.ts, with ajv).
+  const unknown = unknownScenarioKeys(text, root);
+  if (unknown.length > 0) {
+    const u = unknown[0]!;
+    const more = unknown.length > 1 ? ` (${unknown.length - 1} more unknown: ${unknown.slice(1).map((x) => `${x.field}${x.line !== undefined ? ` at line ${x.line}` : ''}`).join(', ')})` : '';
+    const hint = u.suggestion ? `did you mean "${u.suggestion}"? ` : '';
+    throw new ScenarioError(file, u.field, `unknown field "${u.key}"; ${hint}expected one of ${u.known.join(', ')}${more}`, u.line);
+  }
   const startText = r.str(root.start, 'start', '2026-03-03T00:00:00Z');
   const startMs = Date.parse(startText);
   if (!Number.isFinite(startMs)) r.fail('start', `"${startText}" is not an ISO time; write e.g. 2026-03-03T00:00:00Z`);

@@ -53,15 +53,29 @@ export interface SimulationSummary {
   readonly costByPool: Readonly<Record<string, number>>;
   /** Integral of the LP bound over the run, USD: the least any fleet could have cost. */
   readonly lowerBoundCost: number;
+  /** Integral of the pool-aware bound (each pod only on the pools it may use), USD. */
+  readonly poolAwareBoundCost: number;
   readonly hourly: readonly { readonly t: number; readonly nodes: number; readonly costPerHour: number; readonly lowerBound: number; readonly pending: number }[];
   readonly rollouts: SimulationResult['rollouts'];
   readonly commits: SimulationResult['commits'];
   readonly decisionsByAction: Readonly<Record<string, number>>;
+  /** Nodes launched (instances that came up), all pools together. */
+  readonly launches: number;
+  /**
+   * Pods moved by voluntary disruption (consolidation, drift, expiration, emptiness), as
+   * each disruption decision counted them when it was taken, by method.
+   */
+  readonly evictionsByMethod: Readonly<Record<string, number>>;
+  /** The same, all methods together, per hour of the run (index 0: the first hour). */
+  readonly evictionsByHour: readonly number[];
   readonly skipsByReason: Readonly<Record<string, number>>;
   readonly errors: number;
   readonly stillDraining: SimulationResult['stillDraining'];
   readonly incidents: IncidentSummary;
 }
+
+/** Disruption methods that move pods by choice (not interruption, repair or a removed pool). */
+const VOLUNTARY = new Set(['consolidation', 'drift', 'expiration', 'emptiness']);
 
 function percentile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return 0;
@@ -79,12 +93,25 @@ export function summarize(r: SimulationResult): SimulationSummary {
     if (d.action === 'terminated') removedByReason[d.reason] = (removedByReason[d.reason] ?? 0) + 1;
     if (d.action === 'skip') skipsByReason[d.reason] = (skipsByReason[d.reason] ?? 0) + 1;
   }
+  const evictionsByMethod: Record<string, number> = {};
+  const evictionsByHour: number[] = Array.from({ length: Math.max(1, Math.ceil(r.scenario.durationMs / 3_600_000)) }, () => 0);
+  for (const d of r.decisions) {
+    if (d.controller !== 'disruption' || (d.action !== 'delete' && d.action !== 'replace')) continue;
+    const method = String(d.details?.method ?? '');
+    if (!VOLUNTARY.has(method)) continue;
+    const pods = Number(d.details?.pods ?? 0);
+    evictionsByMethod[method] = (evictionsByMethod[method] ?? 0) + pods;
+    const h = Math.min(evictionsByHour.length - 1, Math.max(0, Math.floor((d.time - r.scenario.startMs) / 3_600_000)));
+    evictionsByHour[h]! += pods;
+  }
   const ttb = [...r.timeToBindMs].sort((a, b) => a - b);
   let lowerBoundCost = 0;
+  let poolAwareBoundCost = 0;
   for (let i = 1; i < r.samples.length; i++) {
     const a = r.samples[i - 1]!;
     const b = r.samples[i]!;
     lowerBoundCost += (a.lowerBound * (b.t - a.t)) / 3_600_000;
+    poolAwareBoundCost += (a.poolAwareBound * (b.t - a.t)) / 3_600_000;
   }
   const start = r.scenario.startMs;
   // The first sample at or after each hour, labelled with the hour.
@@ -106,10 +133,14 @@ export function summarize(r: SimulationResult): SimulationSummary {
     totalCost: r.totalCost,
     costByPool: r.costByPool,
     lowerBoundCost,
+    poolAwareBoundCost,
     hourly,
     rollouts: r.rollouts,
     commits: r.commits,
     decisionsByAction,
+    launches: Object.values(launchedByPool).reduce((a, b) => a + b, 0),
+    evictionsByMethod,
+    evictionsByHour,
     skipsByReason,
     errors: r.errors.length,
     stillDraining: r.stillDraining,
@@ -138,6 +169,8 @@ export function formatSummary(s: SimulationSummary, start: number): string[] {
   }
   lines.push(`  nodes launched   ${launched}: ${entries(s.launchedByPool)}`);
   lines.push(`  nodes removed    ${removed}: ${entries(s.removedByReason)}`);
+  const moved = Object.values(s.evictionsByMethod).reduce((a, b) => a + b, 0);
+  lines.push(`  pods moved       ${moved} by voluntary disruption: ${entries(s.evictionsByMethod)}; busiest hour ${Math.max(0, ...s.evictionsByHour)}`);
   lines.push(
     `  pods pending     ${s.podHoursPending.toFixed(2)} pod-hours in all; time to a node p50 ${s.timeToBind.p50s.toFixed(0)} s, p95 ${s.timeToBind.p95s.toFixed(0)} s, max ${s.timeToBind.maxs.toFixed(0)} s; ${s.stillPending} still pending at the end`,
   );
@@ -153,6 +186,8 @@ export function formatSummary(s: SimulationSummary, start: number): string[] {
   const ratio = s.lowerBoundCost > 0 ? s.totalCost / s.lowerBoundCost : 0;
   lines.push(`  total cost       ${money(s.totalCost)} (${entries(Object.fromEntries(Object.entries(s.costByPool).map(([k, v]) => [k, Math.round(v * 100) / 100])))})`);
   lines.push(`  LP lower bound   ${money(s.lowerBoundCost)} for the same pods over the day; cost / bound ${ratio.toFixed(2)}`);
+  const poolRatio = s.poolAwareBoundCost > 0 ? s.totalCost / s.poolAwareBoundCost : 0;
+  lines.push(`  pool-aware bound ${money(s.poolAwareBoundCost)} (each pod only on the pools it may use); cost / pool-aware bound ${poolRatio.toFixed(2)}`);
   lines.push('  $/h over time:');
   lines.push('    time    nodes      $/h   LP bound   ratio   pending');
   for (const h of s.hourly.filter((_, i) => i % 2 === 0)) {

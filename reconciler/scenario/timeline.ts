@@ -2,6 +2,7 @@
 // pool, what and why) and, on a terminal, a progress bar for the virtual day kept on the
 // last line. Off a terminal, a progress line every few virtual hours instead.
 
+import { virtualClock } from './clock.ts';
 import type { DecisionRecord } from '../observability/decisions.ts';
 import type { FleetSample } from './recorder.ts';
 
@@ -32,10 +33,7 @@ export class TimelinePrinter {
   }
 
   private clock(t: number): string {
-    const s = Math.round((t - this.o.start) / 1000);
-    const h = Math.floor(s / 3600);
-    const m = Math.floor((s % 3600) / 60);
-    return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+    return virtualClock(t, this.o.start);
   }
 
   decision(d: DecisionRecord): void {

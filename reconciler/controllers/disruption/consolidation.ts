@@ -4,6 +4,7 @@
 // with cheaper nodes. Emptiness and `joinery explain` use the same policy and timing.
 
 import { durationOr } from '../../../core/disruption/duration.ts';
+import { describeScore, launchPaybackSavings, scoreBalancedMove, type BalancedScore } from '../../../core/disruption/balanced.ts';
 import type { NewNode } from '../../../core/scheduling/types.ts';
 import { LABEL_INSTANCE_TYPE } from '../../../core/contract/index.ts';
 import { totalPrice, type Candidate } from './candidates.ts';
@@ -30,12 +31,18 @@ export function consolidatableNow(c: Candidate, now: number): boolean {
   return Number.isFinite(after) && now - c.lastPodEventMs >= after;
 }
 
-/** Whether consolidation (single- or multi-node) would consider the node: it runs pods, its pool allows it, and it has been quiet long enough. */
-export function consolidatable(c: Candidate, now: number): boolean {
-  return consolidationPolicy(c) === 'WhenEmptyOrUnderutilized' && c.reschedulable.length > 0 && consolidatableNow(c, now);
+/** Whether the pool's policy consolidates nodes that run pods (WhenEmptyOrUnderutilized, or Balanced when the move pays for itself). */
+export function consolidatesUnderutilized(c: Candidate): boolean {
+  const policy = consolidationPolicy(c);
+  return policy === 'WhenEmptyOrUnderutilized' || policy === 'Balanced';
 }
 
-export type Attempt = { ok: true; command: Command } | { ok: false; reason: string; message: string };
+/** Whether consolidation (single- or multi-node) would consider the node: it runs pods, its pool allows it, and it has been quiet long enough. */
+export function consolidatable(c: Candidate, now: number): boolean {
+  return consolidatesUnderutilized(c) && c.reschedulable.length > 0 && consolidatableNow(c, now);
+}
+
+export type Attempt = { ok: true; command: Command } | { ok: false; reason: string; message: string; balanced?: readonly BalancedScore[] };
 
 function signature(cs: readonly Candidate[]): string {
   return cs.map((c) => `${c.name}:${c.reschedulable.map((p) => p.metadata.uid).join(',')}`).join('|');
@@ -67,7 +74,46 @@ function deleteWithoutReplacement(cs: readonly Candidate[], savings: number): At
   };
 }
 
+/**
+ * Balanced pools take a move only when it pays for the disruption it causes (core's
+ * scoreBalancedMove, Karpenter's k = 2), and a replacement only when its savings also
+ * recover its own launch. Moves of other policies pass unchanged.
+ */
+function balancedGate(a: Attempt, m: MethodContext): Attempt {
+  if (!a.ok) return a;
+  const cmd = a.command;
+  if (!cmd.candidates.some((c) => consolidationPolicy(c) === 'Balanced')) return a;
+  const policyOf = new Map(cmd.candidates.map((c) => [c.state.nodePool, consolidationPolicy(c)]));
+  const { approved, scores } = scoreBalancedMove(
+    cmd.candidates.map((c) => ({ nodePool: c.state.nodePool, price: c.price, pods: c.reschedulable })),
+    cmd.savings,
+    m.poolTotals ?? new Map(),
+    (pool) => policyOf.get(pool) === 'Balanced',
+  );
+  const words = scores.map(describeScore).join('; ');
+  if (!approved) {
+    return { ok: false, reason: 'balanced-score', message: `the move does not pay for its disruption: ${words}`, balanced: scores };
+  }
+  if (cmd.replacements.length > 0) {
+    const price = cmd.replacements.reduce((s, n) => s + n.price, 0);
+    const needed = launchPaybackSavings(price);
+    if (cmd.savings < needed) {
+      return {
+        ok: false,
+        reason: 'launch-payback',
+        message: `the replacement does not pay for its own launch: it saves $${cmd.savings.toFixed(4)}/h, under the $${needed.toFixed(4)}/h that recovers running $${price.toFixed(4)}/h of new nodes beside the old ones while they boot and drain; ${words}`,
+        balanced: scores,
+      };
+    }
+  }
+  return { ok: true, command: { ...cmd, explanation: `${cmd.explanation}; ${words}`, balanced: scores } };
+}
+
 function computeConsolidation(cs: readonly Candidate[], m: MethodContext): Attempt {
+  return balancedGate(computeMove(cs, m), m);
+}
+
+function computeMove(cs: readonly Candidate[], m: MethodContext): Attempt {
   const total = totalPrice(cs);
   const names = cs.map((c) => c.name);
   // Cheapest question first: do the pods fit on the other nodes as they are?

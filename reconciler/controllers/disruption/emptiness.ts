@@ -1,5 +1,6 @@
 // Emptiness: nodes that ran no pods but DaemonSets for at least consolidateAfter are
-// deleted together, within each pool's Empty budget (Karpenter's "empty" consolidation).
+// deleted together, within each pool's Empty budget (Karpenter's "empty" consolidation),
+// under every consolidation policy (Balanced does not score them: nothing moves).
 
 import { totalPrice } from './candidates.ts';
 import { consolidatableNow, consolidationPolicy } from './consolidation.ts';
@@ -12,7 +13,7 @@ export const emptiness: Method = {
   class: 'graceful',
   shouldDisrupt: (c, m) =>
     c.reschedulable.length === 0 &&
-    (consolidationPolicy(c) === 'WhenEmpty' || consolidationPolicy(c) === 'WhenEmptyOrUnderutilized') &&
+    ['WhenEmpty', 'WhenEmptyOrUnderutilized', 'Balanced'].includes(consolidationPolicy(c)) &&
     consolidatableNow(c, m.now),
   computeCommand(cands, m) {
     const empty = cands.filter((c) => emptiness.shouldDisrupt(c, m));

@@ -6,6 +6,7 @@
 import type { DisruptionReason } from '../../../core/contract/disruption.ts';
 import type { NewNode } from '../../../core/scheduling/types.ts';
 import type { DisruptionMethod } from '../../../core/contract/index.ts';
+import type { BalancedScore, PoolTotals } from '../../../core/disruption/balanced.ts';
 import type { BudgetTracker } from './budgets.ts';
 import type { Candidate, Rejection } from './candidates.ts';
 import type { SimulationResult } from './scheduling-simulation.ts';
@@ -21,6 +22,8 @@ export interface Command {
   /** USD per hour saved (negative when a replacement costs more, as drift may). */
   readonly savings: number;
   readonly explanation: string;
+  /** The Balanced score of each Balanced pool of the candidates, when one is. */
+  readonly balanced?: readonly BalancedScore[];
 }
 
 /** What one pass gives every method (built once per pass by pass.ts). */
@@ -32,6 +35,8 @@ export interface MethodContext {
   readonly spotToSpot: boolean;
   readonly spotToSpotMinTypes: number;
   readonly multiNodeMax: number;
+  /** Each NodePool's cost and disruption cost, over its nodes: what Balanced scores a move against. */
+  readonly poolTotals?: ReadonlyMap<string, PoolTotals>;
   /**
    * Whether consolidation (multi- and single-node) runs in this pass; the controller
    * paces it (each pass costs scheduling simulations). Default true.

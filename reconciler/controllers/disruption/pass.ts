@@ -3,6 +3,7 @@
 // order every pass tries them (Karpenter's: drift, expiration, emptiness, multi-node
 // consolidation, single-node consolidation). The first method with a command wins.
 
+import { poolTotals } from '../../../core/disruption/balanced.ts';
 import type { CloudDrift } from '../../ports/cloud.ts';
 import type { ClusterCache } from '../../ports/cluster.ts';
 import type { ReconcilerOptions } from '../../runtime/context.ts';
@@ -10,7 +11,7 @@ import type { ClusterState } from '../../views/cluster-state.ts';
 import type { IntentIndex } from '../../views/drift.ts';
 import type { SchedulingView } from '../../views/scheduling.ts';
 import { BudgetTracker } from './budgets.ts';
-import { buildCandidates, type Candidate, type CandidateSet, type Rejection } from './candidates.ts';
+import { buildCandidates, reschedulablePods, type Candidate, type CandidateSet, type Rejection } from './candidates.ts';
 import { drift } from './drift.ts';
 import { removal } from './removal.ts';
 import { deletingNodePools } from '../../views/removed-pools.ts';
@@ -66,8 +67,11 @@ export function preparePass(input: PassInput): Pass {
   const deleting = deletingNodePools(cache);
   const simView = deleting.size === 0 ? view : { ...view, pools: view.pools.filter((p) => !deleting.has(p.name)) };
   const sim: SimulationInput = { state, cache, view: simView, maxInstanceTypeOptions: options.maxInstanceTypesPerClaim };
+  // What Balanced scores a move against: every running node of each pool, candidate or not.
+  const totals = poolTotals(state.nodes.filter((n) => n.node && !n.deleting).map((n) => ({ nodePool: n.nodePool, price: view.prices.nodePrice(n), pods: reschedulablePods(n.pods) })));
   const context: MethodContext = {
     now,
+    poolTotals: totals,
     simulate: (cs, withNodePools) => simulateScheduling(sim, cs, withNodePools, input.stats),
     budgets,
     spotToSpot: options.spotToSpotConsolidation,

@@ -40,7 +40,7 @@ export function nodePool(
     requirements?: NodePool['spec']['template']['spec']['requirements'];
     budgets?: NonNullable<NodePool['spec']['disruption']>['budgets'];
     consolidateAfter?: string;
-    consolidationPolicy?: 'WhenEmpty' | 'WhenEmptyOrUnderutilized';
+    consolidationPolicy?: 'WhenEmpty' | 'WhenEmptyOrUnderutilized' | 'Balanced';
     expireAfter?: string;
     terminationGracePeriod?: string;
     limits?: Record<string, string | number>;

@@ -173,4 +173,45 @@ describe('explain node', () => {
     expect(byNode.facts).toMatchObject({ nodePool: 'general', instanceType: 'm5.large', capacityType: 'on-demand', pods: 1 });
     expect(byNode.facts?.pricePerHour).toBeCloseTo(0.096, 4);
   });
+
+  describe('a Balanced pool: the score of consolidating the node, against the threshold', () => {
+    /** Three m5.large ($0.096/h each): A and C run one pod each; B runs `podsOnB`. */
+    function threeNodes(podsOnB: { annotations?: Record<string, string> }[]) {
+      const w = new ExplainWorld([pool({ consolidationPolicy: 'Balanced' })], [{ type: 'm5.large', count: 3 }]);
+      const [a, b, c] = w.nodes() as [string, string, string];
+      w.runPod(a, { cpu: '100m', labels: { app: 'api' } });
+      w.runPod(c, { cpu: '100m', labels: { app: 'api' } });
+      for (const p of podsOnB) w.runPod(b, { cpu: '100m', labels: { app: 'web' }, ...p });
+      return { w, a, b, c };
+    }
+
+    test('deleting B saves a third of the pool for 3 of its 7 units of disruption: score 0.78, disruptable; the reconciler deletes it', async () => {
+      const { w, b } = threeNodes([{}, {}]);
+      const e = await w.explain(b);
+      const balanced = checksOf(e, 'balanced');
+      expect(balanced).toEqual([
+        { check: 'balanced', status: 'ok', message: "Balanced score 0.78 >= threshold 0.50 in NodePool general: saves 33.3% of the pool's cost ($0.0960/h) for 42.9% of its disruption cost (3.00)" },
+      ]);
+      expect(renderExplanation(e)).toMatch(/balanced\s+ok\s+Balanced score 0\.78 >= threshold 0\.50/);
+      const claim = w.claimOf(b)!;
+      await w.startReconciler();
+      await w.advance(60_000);
+      await w.stop();
+      const gone = w.world.api.cache.get('NodeClaim', claim);
+      expect(gone === undefined || gone.metadata.deletionTimestamp !== undefined).toBe(true);
+    });
+
+    test('a pod-deletion-cost annotation makes the same move alone cost more than it saves: score 0.45, blocked', async () => {
+      // 2^30 / 2^27 = 8: that pod counts 9, B 11 of the pool's 15.
+      const { w, b } = threeNodes([{ annotations: { 'controller.kubernetes.io/pod-deletion-cost': String(2 ** 30) } }, {}]);
+      const e = await w.explain(b);
+      expect(checksOf(e, 'balanced')).toEqual([
+        { check: 'balanced', status: 'blocks', message: "Balanced score 0.45 < threshold 0.50 in NodePool general: saves 33.3% of the pool's cost ($0.0960/h) for 73.3% of its disruption cost (11.00)" },
+      ]);
+      expect(checksOf(e, 'consolidation')[0]).toMatchObject({ status: 'blocks', message: expect.stringMatching(/does not pay for its disruption: Balanced score 0\.45 < threshold 0\.50/) });
+      // Merging all three onto one node saves two thirds of the pool for all of its
+      // disruption (score 0.67): multi-node consolidation takes B along, and says so.
+      expect(e.nextCommand?.explanation).toMatch(/Balanced score 0\.67 >= threshold 0\.50/);
+    });
+  });
 });

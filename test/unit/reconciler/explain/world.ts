@@ -34,7 +34,7 @@ const NODE_CLASS: EC2NodeClass = {
 export interface PoolSpec {
   readonly name?: string;
   readonly types?: readonly string[];
-  readonly consolidationPolicy?: 'WhenEmpty' | 'WhenEmptyOrUnderutilized';
+  readonly consolidationPolicy?: 'WhenEmpty' | 'WhenEmptyOrUnderutilized' | 'Balanced';
   readonly consolidateAfter?: string;
   readonly budgets?: DisruptionBudget[];
   readonly expireAfter?: string;

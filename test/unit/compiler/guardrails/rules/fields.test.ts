@@ -1,6 +1,6 @@
 // field-not-honoured: a set field the reconciler does not act on fails the compile at the
 // policy line, naming the field and the fix, and cannot be acknowledged; honoured fields
-// compile quietly; consolidationPolicy Balanced is refused as a value.
+// compile quietly; every consolidationPolicy value (Balanced included) compiles.
 import type { Construct } from 'constructs';
 import { Ami, EC2NodeClass, NodePool, type EC2NodeClassProps, type NodePoolProps } from '../../../../../compiler/api/index.ts';
 import { compileInMemory, findings, nextLine } from '../../helpers.ts';
@@ -51,13 +51,11 @@ describe('refused fields', () => {
     expect(refused).toEqual([expect.objectContaining({ field: 'spec.replicas', line: poolLine, object: { kind: 'NodePool', name: 'pool' } })]);
   });
 
-  test('consolidationPolicy Balanced is refused as a value; WhenEmpty and WhenEmptyOrUnderutilized are not', () => {
-    const balanced = compileWith({}, { disruption: { consolidationPolicy: 'Balanced' } });
-    expect(balanced.result.ok).toBe(false);
-    expect(balanced.refused).toEqual([expect.objectContaining({ field: 'spec.disruption.consolidationPolicy' })]);
-    expect(balanced.refused[0]!.message).toMatch(/Balanced is not honoured by the joinery reconciler yet: .*even of empty nodes/);
-    for (const policy of ['WhenEmpty', 'WhenEmptyOrUnderutilized'] as const) {
-      expect(compileWith({}, { disruption: { consolidationPolicy: policy } }).refused).toEqual([]);
+  test('every consolidationPolicy compiles, Balanced included (the reconciler scores its moves)', () => {
+    for (const policy of ['WhenEmpty', 'WhenEmptyOrUnderutilized', 'Balanced'] as const) {
+      const { result, refused } = compileWith({}, { disruption: { consolidationPolicy: policy } });
+      expect({ policy, refused }).toEqual({ policy, refused: [] });
+      expect({ policy, ok: result.ok }).toEqual({ policy, ok: true });
     }
   });
 
