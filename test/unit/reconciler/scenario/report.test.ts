@@ -52,6 +52,7 @@ function result(decisions: DecisionRecord[]): SimulationResult {
     metricsText: '',
     operatorNotes: [],
     stillDraining: [],
+    incidents: [],
   };
 }
 

@@ -35,6 +35,7 @@ function result(decisions: DecisionRecord[]): SimulationResult {
     metricsText: '',
     operatorNotes: [],
     stillDraining: [],
+    incidents: [],
   };
 }
 
