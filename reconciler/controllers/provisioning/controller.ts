@@ -21,7 +21,7 @@ import type { IntentEvent } from '../../ports/intent.ts';
 import { BatchWindow } from '../../runtime/batcher.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
 import type { ControllerContext, ReconcilerOptions } from '../../runtime/context.ts';
-import { clusterState, isProvisionable, podKey } from '../../views/cluster-state.ts';
+import { clusterState, isProvisionable, podKey, type ClusterState } from '../../views/cluster-state.ts';
 import { indexIntent } from '../../views/drift.ts';
 import { existingNodes, nodesWithRoom, poolUsage, poolsFor, schedulingPools } from '../../views/scheduling.ts';
 import { nodeClaimFor, nodePoolUid } from '../shared/nodeclaim.ts';
@@ -50,6 +50,13 @@ export class ProvisioningController implements Controller {
   private readonly window: BatchWindow;
   /** When each pending pod was first seen pending (uid -> ms), for the latency histogram. */
   private readonly pendingSince = new Map<string, number>();
+  /**
+   * The pods each NodeClaim created here was planned for (pod uids by claim name). Until
+   * the claim's node is initialized its pods are held on it: left out of the next batches
+   * and counted on the claim, so streaming batches do not re-pack them onto other claims
+   * (Karpenter nominates them). A claim initialized or gone releases them.
+   */
+  private readonly planned = new Map<string, Set<string>>();
   /** kube-scheduler's last mark per pending pod: a new one means its plan failed (or it is first judged). */
   private readonly marks = new Map<string, string | undefined>();
   /** The unschedulable reason last reported per pod, so each is logged once. */
@@ -145,8 +152,10 @@ export class ProvisioningController implements Controller {
     const current = intent.current();
     const state = clusterState(cluster);
     // Pods kube-scheduler has not judged yet join the batch only when they fit on no Node.
-    const pending = [...state.pendingPods, ...fitNowhere(cluster.cache.list('Pod').filter(awaitingScheduler), cluster.cache)];
-    metrics.pendingPods.set(pending.length);
+    const unplaced = [...state.pendingPods, ...fitNowhere(cluster.cache.list('Pod').filter(awaitingScheduler), cluster.cache)];
+    metrics.pendingPods.set(unplaced.length);
+    const held = this.heldPods(state, unplaced);
+    const pending = unplaced.filter((p) => !held.uids.has(p.metadata.uid ?? podKey(p)));
     if (pending.length === 0) return;
     if (!current) {
       logger.warn('pods are pending but no intent has been accepted yet; not provisioning', { pending: pending.length });
@@ -174,7 +183,14 @@ export class ProvisioningController implements Controller {
     const started = performance.now();
     const result = solve({
       pods: pending,
-      nodes: nodesWithRoom(existingNodes(state, undefined, (n) => cluster.cache.podsOnNode(n)), pending),
+      // existingNodes lists state.nodes first, in order: their held pods count on them.
+      nodes: nodesWithRoom(
+        existingNodes(state, undefined, (n) => cluster.cache.podsOnNode(n)).map((n, i) => {
+          const extra = i < state.nodes.length ? held.byClaim.get(state.nodes[i]!.name) : undefined;
+          return extra ? { ...n, pods: [...n.pods, ...extra] } : n;
+        }),
+        pending,
+      ),
       // A NodePool being deleted launches nothing (its nodes are leaving), as in Karpenter.
       nodePools: poolsFor(pending, withoutDeleting(view.pools, deletingNodePools(cluster.cache))),
       daemonSets: [...cluster.cache.list('DaemonSet')],
@@ -196,6 +212,7 @@ export class ProvisioningController implements Controller {
     const create = async (newNode: NewNode): Promise<void> => {
       const pool = view.poolManifests.get(newNode.nodePool)!;
       const claim = await cluster.createNodeClaim(nodeClaimFor({ newNode, pool, intent: idx, poolUid: nodePoolUid(cluster.cache, newNode.nodePool) }));
+      this.planned.set(claim.metadata.name!, new Set(newNode.pods.map((p) => p.metadata.uid ?? podKey(p))));
       for (const p of newNode.pods) {
         const since = this.pendingSince.get(p.metadata.uid ?? podKey(p));
         if (since !== undefined) metrics.podDecisionLatencySeconds.observe((now - since) / 1000);
@@ -234,6 +251,30 @@ export class ProvisioningController implements Controller {
     await Promise.all(Array.from({ length: Math.min(CREATE_CONCURRENCY, result.newNodes.length) }, worker));
     if (errors.length > 0) throw errors[0];
     this.reportUnschedulable(result.unschedulable);
+  }
+
+  /** Pods still pending that are held on a claim in flight; forgets the plans of claims initialized or gone. */
+  private heldPods(state: ClusterState, unplaced: readonly Pod[]): { uids: Set<string>; byClaim: Map<string, Pod[]> } {
+    const uids = new Set<string>();
+    const byClaim = new Map<string, Pod[]>();
+    if (this.planned.size === 0) return { uids, byClaim };
+    const byUid = new Map(unplaced.map((p) => [p.metadata.uid ?? podKey(p), p]));
+    for (const [claim, pods] of this.planned) {
+      const n = state.byClaim.get(claim);
+      if (!n || n.initialized || n.deleting) {
+        this.planned.delete(claim);
+        continue;
+      }
+      for (const uid of pods) {
+        const p = byUid.get(uid);
+        if (!p || uids.has(uid)) continue;
+        uids.add(uid);
+        let l = byClaim.get(claim);
+        if (!l) byClaim.set(claim, (l = []));
+        l.push(p);
+      }
+    }
+    return { uids, byClaim };
   }
 
   private reportUnschedulable(list: readonly { pod: Pod; reason: string }[]): void {
