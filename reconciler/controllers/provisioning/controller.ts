@@ -201,7 +201,8 @@ export class ProvisioningController implements Controller {
     metrics.provisioningSolveSeconds.observe(solveSeconds);
     logger.debug('solved a batch', {
       pods: pending.length,
-      early: pending.length - state.pendingPods.length,
+      held: held.uids.size,
+      early: unplaced.length - state.pendingPods.length,
       newNodes: result.newNodes.length,
       bindings: result.bindings.length,
       unschedulable: result.unschedulable.length,
