@@ -24,12 +24,13 @@ import { TEST_SPOT_PRICING, startReconciler } from '../test/integration/support/
 import { Workload, cleanUpPools, podManifest, runId } from '../test/integration/support/workload.ts';
 import { machine, table } from './lib/cli.ts';
 import { Rng } from './lib/rng.ts';
+import { DEFAULT_OPTIONS } from '../reconciler/runtime/context.ts';
 import { LABEL_ARCH, LABEL_CAPACITY_TYPE, LABEL_INSTANCE_CATEGORY, LABEL_INSTANCE_GENERATION, TAG_NODEPOOL } from '../core/contract/index.ts';
 
 const USAGE = `usage: npm run bench:reconcile -- [--pods N] [--small] [--batch-idle-ms MS] [--batch-max-ms MS] [--seed N] [--timeout-s S] [--json]
   --pods           pending pods in the burst (default 1000; --small: 100, for CI)
-  --batch-idle-ms  batching window: closes after this long without new pending pods (default 1000)
-  --batch-max-ms   batching window: closes this long after it opened at the latest (default 10000)
+  --batch-idle-ms  batching window: closes after this long without new pending pods (default: the reconciler's, 1000)
+  --batch-max-ms   batching window: closes this long after it opened at the latest (default: the reconciler's, 1000)
   --timeout-s      give up waiting for every pod to run after this long (default 900)
   --json           print one JSON object instead of the table
 Uses the test environment of ${STATE_ENV_VAR} when set, else starts one (first run builds it: see test/env/README.md).`;
@@ -44,7 +45,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { pods: 1000, idleMs: 1_000, maxMs: 10_000, seed: 7, timeoutS: 900, json: false };
+  const a: Args = { pods: 1000, idleMs: DEFAULT_OPTIONS.batchWindow.idleMs, maxMs: DEFAULT_OPTIONS.batchWindow.maxMs, seed: 7, timeoutS: 900, json: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const num = (name: string): number => {
@@ -217,6 +218,12 @@ async function main(): Promise<void> {
     const toLaunch: number[] = [];
     const toRunning: number[] = [];
     let unattributed = 0;
+    const hosting = new Set<string>();
+    for (const p of podList) {
+      if (p.spec?.nodeName) hosting.add(nodes.get(p.spec.nodeName) ?? '');
+    }
+    // Nodes launched that host none of the burst's pods: launched for nothing (goal 0).
+    const unneeded = claims.filter((c) => c.status?.providerID && !hosting.has(c.status.providerID)).length;
     for (const p of podList) {
       const name = p.metadata!.name!;
       const created = createdAt.get(name);
@@ -248,6 +255,7 @@ async function main(): Promise<void> {
       launchCalls: fleetCalls.size,
       nodeClaims: claims.length,
       instancesLaunched: instances.length,
+      nodesHostingNoPod: unneeded,
       instanceTypes: Object.fromEntries([...byType].sort((x, y) => y[1] - x[1])),
       costPerHour: Math.round(costPerHour * 10_000) / 10_000,
       targetP99LaunchSeconds: (args.maxMs + 1_000) / 1000,
@@ -269,7 +277,7 @@ async function main(): Promise<void> {
           ),
           '',
           `target: p99 to the launch call <= ${result.targetP99LaunchSeconds} s (the window's max + 1 s); within it: ${result.podsWithinLaunchTarget}/${result.pods} pods`,
-          `solves: ${solves}, launch calls: ${result.launchCalls}, NodeClaims: ${result.nodeClaims}, instances: ${result.instancesLaunched}, $/h: ${result.costPerHour}`,
+          `solves: ${solves}, launch calls: ${result.launchCalls}, NodeClaims: ${result.nodeClaims}, instances: ${result.instancesLaunched} (${unneeded} hosting no pod), $/h: ${result.costPerHour}`,
           `instance types: ${[...byType].map(([t, n]) => `${n} x ${t}`).join(', ')}`,
           `pods running: ${result.podsRunning}/${result.pods}${unattributed ? `, ${unattributed} pod(s) on no launched node` : ''}`,
           '',

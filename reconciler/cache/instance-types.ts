@@ -21,6 +21,8 @@ interface Entry {
 
 export class InstanceTypeCatalog {
   private readonly entries = new Map<string, Entry>();
+  /** Fetches under way, per class: a second caller (a warm-up and a batch) shares the first's call. */
+  private readonly fetching = new Map<string, { key: string; promise: Promise<readonly InstanceType[]> }>();
 
   constructor(
     private readonly clock: Clock,
@@ -36,9 +38,22 @@ export class InstanceTypeCatalog {
     let e = this.entries.get(name);
     const now = this.clock.now();
     if (!e || e.key !== key || now - e.fetchedAt >= this.ttlMs) {
-      const types = await this.cloud.getInstanceTypes(nodeClass);
-      e = { key, fetchedAt: now, types, filtered: undefined, filteredVersion: '' };
-      this.entries.set(name, e);
+      let f = this.fetching.get(name);
+      if (!f || f.key !== key) {
+        const promise = this.cloud.getInstanceTypes(nodeClass);
+        f = { key, promise };
+        this.fetching.set(name, f);
+        const done = () => {
+          if (this.fetching.get(name) === f) this.fetching.delete(name);
+        };
+        promise.then(done, done);
+      }
+      const types = await f.promise;
+      e = this.entries.get(name);
+      if (!e || e.key !== key || e.types !== types) {
+        e = { key, fetchedAt: now, types, filtered: undefined, filteredVersion: '' };
+        this.entries.set(name, e);
+      }
     }
     const nextExpiry = this.unavailable.nextExpiry();
     if (nextExpiry === undefined) return e.types;

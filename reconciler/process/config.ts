@@ -365,7 +365,7 @@ export const SETTINGS = {
     default: '20s',
   },
   batchIdleDuration: { flag: 'batch-idle-duration', env: ['JOINERY_BATCH_IDLE_DURATION'], help: 'provisioning batch closes after this long without new pending pods', parse: duration(10, 60_000), default: '1s' },
-  batchMaxDuration: { flag: 'batch-max-duration', env: ['JOINERY_BATCH_MAX_DURATION'], help: 'provisioning batch closes at the latest after this long', parse: duration(10, 10 * 60_000), default: '10s' },
+  batchMaxDuration: { flag: 'batch-max-duration', env: ['JOINERY_BATCH_MAX_DURATION'], help: 'provisioning batch closes at the latest after this long (pods arriving later go into the next batch)', parse: duration(10, 10 * 60_000), default: '1s' },
   registrationTimeout: { flag: 'registration-timeout', env: ['JOINERY_REGISTRATION_TIMEOUT'], help: 'a node that has not registered by then is terminated', parse: duration(10_000, 3_600_000), default: '15m' },
   spotToSpotConsolidation: {
     flag: 'spot-to-spot-consolidation',

@@ -6,7 +6,7 @@ export interface BatchWindowOptions {
   readonly idleMs: number;
   readonly maxMs: number;
 }
-const DEFAULT_BATCH_WINDOW: BatchWindowOptions = { idleMs: 1_000, maxMs: 10_000 };
+const DEFAULT_BATCH_WINDOW: BatchWindowOptions = { idleMs: 1_000, maxMs: 1_000 };
 
 export class BatchWindow {
   private openedAt: number | undefined;

@@ -80,7 +80,7 @@ export const DEFAULT_REPAIR_POLICIES: readonly RepairPolicy[] = [
 
 export const DEFAULT_OPTIONS: ReconcilerOptions = {
   clusterName: 'joinery',
-  batchWindow: { idleMs: 1_000, maxMs: 10_000 },
+  batchWindow: { idleMs: 1_000, maxMs: 1_000 },
   registrationTimeoutMs: 15 * 60_000,
   stabilizationMs: 15_000,
   disruptionPollMs: 10_000,

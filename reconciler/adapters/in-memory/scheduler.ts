@@ -41,6 +41,8 @@ export class InMemoryScheduler {
     private readonly clock: Clock,
     private readonly api: InMemoryApiServer,
     seed = 1,
+    /** How long after the event a pass runs (kube-scheduler's queue under load takes seconds); 0 by default. */
+    private readonly delayMs = 0,
   ) {
     this.framework = new SchedulingFramework({ random: mulberry32(seed ^ 0x5c4ed) });
     api.watch((e) => {
@@ -66,7 +68,7 @@ export class InMemoryScheduler {
   private soon(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    this.clock.setTimer(0, () => {
+    this.clock.setTimer(this.delayMs, () => {
       this.scheduled = false;
       this.pass();
     });

@@ -21,6 +21,8 @@ export interface InMemoryWorldOptions {
   readonly shortages?: readonly CapacityShortage[];
   readonly spotPrice?: SpotPriceModelOptions;
   readonly shutdownSeconds?: number;
+  /** kube-scheduler's passes run this long after the event that calls for one (its queue under load); default 0. */
+  readonly schedulerDelayMs?: number;
   /** Offer only some of the catalog (smaller, faster tests). */
   readonly instanceTypeFilter?: SimEc2Options['instanceTypeFilter'];
   /** IAM roles that exist; default: every role a class names. */
@@ -58,7 +60,7 @@ export class InMemoryWorld {
     // register on the API server, which holds them as long as the world lives: nothing
     // reads them, so no field keeps them. The order of construction is the order their
     // watches are called in; keep it.
-    new InMemoryScheduler(this.clock, this.api, options.seed);
+    new InMemoryScheduler(this.clock, this.api, options.seed, options.schedulerDelayMs);
     this.kubelets = new InMemoryKubelets(this.clock, this.api, this.ec2, { ...DEFAULT_KUBELET_TIMINGS, ...options.kubelet });
     new InMemoryPdbStatus(this.clock, this.api);
   }

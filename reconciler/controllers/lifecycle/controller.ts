@@ -79,6 +79,7 @@ export class LifecycleController implements Controller {
 
     const names = new Set<string>();
     const toLaunch: NodeClaim[] = [];
+    const others: NodeClaim[] = [];
     for (const claim of cluster.cache.list('NodeClaim')) {
       const name = claim.metadata.name!;
       names.add(name);
@@ -94,25 +95,34 @@ export class LifecycleController implements Controller {
         else toLaunch.push(claim);
         continue;
       }
-      const node = nodeOf(claim);
-      if (!conditionTrue(claim, CONDITION_REGISTERED)) {
-        if (node) await runClaim(claim, 'registration', () => this.registration.register(claim, node));
-        else await runClaim(claim, 'liveness', async () => after(await this.liveness.check(claim, now)));
-        continue;
-      }
-      if (!conditionTrue(claim, CONDITION_INITIALIZED) && node) {
-        await runClaim(claim, 'initialization', () => this.initialization.maybeInitialize(claim, node));
-      }
+      others.push(claim);
     }
     this.backoff.retainOnly(names);
 
-    // Launches run concurrently (each waits on EC2); registration and initialization are
-    // quick API writes and run in turn above.
-    for (let i = 0; i < toLaunch.length; i += options.launchConcurrency) {
-      await Promise.all(
-        toLaunch.slice(i, i + options.launchConcurrency).map((claim) => runClaim(claim, 'launch', async () => after(await this.launch.launch(claim)))),
-      );
-    }
+    // Launches run concurrently (each waits on EC2), a bounded number at a time, and start
+    // at once: new claims do not wait behind the registration and initialization of the
+    // others, quick API writes that run in turn alongside.
+    let next = 0;
+    const launcher = async (): Promise<void> => {
+      while (next < toLaunch.length) {
+        const claim = toLaunch[next++]!;
+        await runClaim(claim, 'launch', async () => after(await this.launch.launch(claim)));
+      }
+    };
+    const steps = async (): Promise<void> => {
+      for (const claim of others) {
+        const node = nodeOf(claim);
+        if (!conditionTrue(claim, CONDITION_REGISTERED)) {
+          if (node) await runClaim(claim, 'registration', () => this.registration.register(claim, node));
+          else await runClaim(claim, 'liveness', async () => after(await this.liveness.check(claim, now)));
+          continue;
+        }
+        if (!conditionTrue(claim, CONDITION_INITIALIZED) && node) {
+          await runClaim(claim, 'initialization', () => this.initialization.maybeInitialize(claim, node));
+        }
+      }
+    };
+    await Promise.all([steps(), ...Array.from({ length: Math.min(options.launchConcurrency, toLaunch.length) }, launcher)]);
 
     await this.podEvents.write(now, runClaim);
     return Number.isFinite(requeue) ? { requeueAfterMs: Math.max(1, requeue) } : {};

@@ -1,18 +1,29 @@
-// Provisioning: batch pending pods (a window that closes after 1 s without new pending
-// pods or 10 s in all), run core's solver once per batch over the pending pods, the
-// existing and in-flight nodes and the NodePools, and create one NodeClaim per new node
-// it asks for. Launching is the lifecycle controller's job, so the claim (the durable
-// record) always exists before the instance.
+// Provisioning: batch pending pods, run core's solver once per batch over the pending
+// pods, the existing and in-flight nodes and the NodePools, and create one NodeClaim per
+// new node it asks for (concurrently, a bounded number at a time). Launching is the
+// lifecycle controller's job, so the claim (the durable record) always exists before the
+// instance.
+//
+// Batches stream (deliberately faster than Karpenter's 1 s idle / 10 s window): a batch
+// closes after `batchWindow.idleMs` without new pending pods or `batchWindow.maxMs` after
+// it opened (defaults 1 s and 1 s); pods arriving while a batch is solved or its claims
+// created go into the next batch, which counts the claims in flight as capacity. Pods are
+// pending when kube-scheduler marked them Unschedulable, or, before any mark, when they
+// provably fit on no Node (early-start.ts). A pod marked again (kube-scheduler filled the
+// node planned for it with other pods) opens a batch at once rather than waiting for the
+// periodic re-solve. The instance catalog of every EC2NodeClass is fetched as soon as an
+// intent is accepted, not by the first batch.
 
 import { REASON_PROVISIONED } from '../../observability/karpenter-metrics.ts';
 import type { Pod } from '../../../core/api/k8s.ts';
+import type { EC2NodeClass } from '../../../core/api/karpenter.ts';
 import { solve } from '../../../core/index.ts';
 import type { WatchEvent } from '../../ports/cluster.ts';
 import type { IntentEvent } from '../../ports/intent.ts';
 import { BatchWindow } from '../../runtime/batcher.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
 import type { ControllerContext, ReconcilerOptions } from '../../runtime/context.ts';
-import { clusterState, isProvisionable, podKey } from '../../views/cluster-state.ts';
+import { clusterState, isProvisionable, podKey, type ClusterState } from '../../views/cluster-state.ts';
 import { indexIntent } from '../../views/drift.ts';
 import { existingNodes, namespaceLabels, nodesWithRoom, poolUsage, poolsFor, schedulingPools } from '../../views/scheduling.ts';
 import { nodeClaimFor, nodePoolUid } from '../shared/nodeclaim.ts';
@@ -20,6 +31,8 @@ import { deletingNodePools } from '../../views/removed-pools.ts';
 import { applyMinValuesPolicy } from './min-values.ts';
 import { describeShortfall } from '../../../core/catalog/min-values.ts';
 import { ANNOTATION_MIN_VALUES_RELAXED } from '../../../core/contract/index.ts';
+import type { NewNode } from '../../../core/scheduling/types.ts';
+import { awaitingScheduler, fitNowhere } from './early-start.ts';
 
 /** What provisioning may touch: it creates NodeClaims and never calls the cloud (lifecycle launches). */
 export type ProvisioningDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'intent' | 'decisions' | 'metrics' | 'logger' | 'catalog' | 'unavailable'> & {
@@ -28,12 +41,29 @@ export type ProvisioningDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'in
 
 /** With pods still pending and nothing else happening, solve again this often. */
 const PENDING_RESOLVE_MS = 60_000;
+/** NodeClaims created at once per batch (each is one API call). */
+const CREATE_CONCURRENCY = 16;
+
+/** The PodScheduled=False condition as last seen (kube-scheduler writes it only when it changes). */
+function markOf(pod: Pod): string | undefined {
+  const c = pod.status?.conditions?.find((x) => x.type === 'PodScheduled' && x.status === 'False');
+  return c ? `${String(c.lastTransitionTime ?? '')}|${c.message ?? ''}` : undefined;
+}
 
 export class ProvisioningController implements Controller {
   readonly name = 'provisioning';
   private readonly window: BatchWindow;
   /** When each pending pod was first seen pending (uid -> ms), for the latency histogram. */
   private readonly pendingSince = new Map<string, number>();
+  /**
+   * The pods each NodeClaim created here was planned for (pod uids by claim name). Until
+   * the claim's node is initialized its pods are held on it: left out of the next batches
+   * and counted on the claim, so streaming batches do not re-pack them onto other claims
+   * (Karpenter nominates them). A claim initialized or gone releases them.
+   */
+  private readonly planned = new Map<string, Set<string>>();
+  /** kube-scheduler's last mark per pending pod: a new one means its plan failed (or it is first judged). */
+  private readonly marks = new Map<string, string | undefined>();
   /** The unschedulable reason last reported per pod, so each is logged once. */
   private readonly reported = new Map<string, string>();
   private started = false;
@@ -50,13 +80,21 @@ export class ProvisioningController implements Controller {
     if (event.kind === 'Pod') {
       const pod = event.object;
       const uid = pod.metadata.uid ?? podKey(pod);
-      if (event.type !== 'DELETED' && isProvisionable(pod)) {
+      if (event.type !== 'DELETED' && (isProvisionable(pod) || awaitingScheduler(pod))) {
+        const mark = markOf(pod);
         if (!this.pendingSince.has(uid)) {
           this.pendingSince.set(uid, now);
+          this.marks.set(uid, mark);
+          this.trigger(wake);
+        } else if (this.marks.get(uid) !== mark) {
+          // Marked again: the pod did not land where the last solve planned it (another
+          // pod took the room), or kube-scheduler judged a pod provisioned for early.
+          this.marks.set(uid, mark);
           this.trigger(wake);
         }
       } else {
         this.pendingSince.delete(uid);
+        this.marks.delete(uid);
         this.reported.delete(uid);
       }
     } else if (event.kind === 'NodeClaim' && event.type === 'DELETED' && this.pendingSince.size > 0) {
@@ -66,7 +104,15 @@ export class ProvisioningController implements Controller {
   }
 
   onIntent(event: IntentEvent, wake: Wake): void {
-    if (event.type === 'accepted' && this.pendingSince.size > 0) this.trigger(wake);
+    if (event.type !== 'accepted') return;
+    this.warmCatalog();
+    if (this.pendingSince.size > 0) this.trigger(wake);
+  }
+
+  /** Fetches the catalog of every EC2NodeClass of the intent in the background, so no batch waits for it. */
+  private warmCatalog(): void {
+    const current = this.ctx.intent.current();
+    if (current) void warmCatalog(this.ctx, current.nodeClasses);
   }
 
   private trigger(wake: Wake): void {
@@ -80,8 +126,12 @@ export class ProvisioningController implements Controller {
     if (!this.started) {
       // After a restart, pods already pending form the first batch.
       this.started = true;
+      this.warmCatalog();
       for (const p of this.ctx.cluster.cache.list('Pod')) {
-        if (isProvisionable(p)) this.pendingSince.set(p.metadata.uid ?? podKey(p), now);
+        if (isProvisionable(p) || awaitingScheduler(p)) {
+          this.pendingSince.set(p.metadata.uid ?? podKey(p), now);
+          this.marks.set(p.metadata.uid ?? podKey(p), markOf(p));
+        }
       }
       if (this.pendingSince.size > 0) this.window.trigger(now);
     }
@@ -106,11 +156,15 @@ export class ProvisioningController implements Controller {
     const { cluster, clock, intent, decisions, metrics, logger, options } = this.ctx;
     const current = intent.current();
     const state = clusterState(cluster);
-    metrics.pendingPods.set(state.pendingPods.length);
-    metrics.karpenter.schedulerQueueDepth.set({ controller: 'provisioner', scheduling_id: '' }, state.pendingPods.length);
-    if (state.pendingPods.length === 0) return;
+    // Pods kube-scheduler has not judged yet join the batch only when they fit on no Node.
+    const unplaced = [...state.pendingPods, ...fitNowhere(cluster.cache.list('Pod').filter(awaitingScheduler), cluster.cache)];
+    metrics.pendingPods.set(unplaced.length);
+    metrics.karpenter.schedulerQueueDepth.set({ controller: 'provisioner', scheduling_id: '' }, unplaced.length);
+    const held = this.heldPods(state, unplaced);
+    const pending = unplaced.filter((p) => !held.uids.has(p.metadata.uid ?? podKey(p)));
+    if (pending.length === 0) return;
     if (!current) {
-      logger.warn('pods are pending but no intent has been accepted yet; not provisioning', { pending: state.pendingPods.length });
+      logger.warn('pods are pending but no intent has been accepted yet; not provisioning', { pending: pending.length });
       return;
     }
     const idx = indexIntent(current);
@@ -134,10 +188,17 @@ export class ProvisioningController implements Controller {
 
     const started = performance.now();
     const input = {
-      pods: [...state.pendingPods],
-      nodes: nodesWithRoom(existingNodes(state, undefined, (n) => cluster.cache.podsOnNode(n)), state.pendingPods),
+      pods: pending,
+      // existingNodes lists state.nodes first, in order: their held pods count on them.
+      nodes: nodesWithRoom(
+        existingNodes(state, undefined, (n) => cluster.cache.podsOnNode(n)).map((n, i) => {
+          const extra = i < state.nodes.length ? held.byClaim.get(state.nodes[i]!.name) : undefined;
+          return extra ? { ...n, pods: [...n.pods, ...extra] } : n;
+        }),
+        pending,
+      ),
       // A NodePool being deleted launches nothing (its nodes are leaving), as in Karpenter.
-      nodePools: poolsFor(state.pendingPods, withoutDeleting(view.pools, deletingNodePools(cluster.cache))),
+      nodePools: poolsFor(pending, withoutDeleting(view.pools, deletingNodePools(cluster.cache))),
       daemonSets: [...cluster.cache.list('DaemonSet')],
       namespaces: namespaceLabels(cluster.cache),
       poolUsage: poolUsage(state),
@@ -150,7 +211,9 @@ export class ProvisioningController implements Controller {
     metrics.provisioningSolveSeconds.observe(solveSeconds);
     metrics.karpenter.schedulingDuration.observe({ controller: 'provisioner' }, solveSeconds);
     logger.debug('solved a batch', {
-      pods: state.pendingPods.length,
+      pods: pending.length,
+      held: held.uids.size,
+      early: unplaced.length - state.pendingPods.length,
       newNodes: result.newNodes.length,
       bindings: result.bindings.length,
       unschedulable: result.unschedulable.length,
@@ -159,12 +222,13 @@ export class ProvisioningController implements Controller {
 
     const now = clock.now();
     const relaxed = new Map(minValues.relaxed.map((r) => [r.node.name, r]));
-    for (const newNode of minValues.newNodes) {
+    const create = async (newNode: NewNode): Promise<void> => {
       const pool = view.poolManifests.get(newNode.nodePool)!;
       const manifest = nodeClaimFor({ newNode, pool, intent: idx, poolUid: nodePoolUid(cluster.cache, newNode.nodePool) });
       const relax = relaxed.get(newNode.name);
       if (relax) manifest.metadata.annotations = { ...manifest.metadata.annotations, [ANNOTATION_MIN_VALUES_RELAXED]: 'true' };
       const claim = await cluster.createNodeClaim(manifest);
+      this.planned.set(claim.metadata.name!, new Set(newNode.pods.map((p) => p.metadata.uid ?? podKey(p))));
       metrics.karpenter.nodeClaimsCreated.inc({ reason: REASON_PROVISIONED, nodepool: newNode.nodePool, min_values_relaxed: relax ? 'true' : 'false' });
       // Karpenter's Nominated event on the pods the claim is for (at most 20 per claim, as Karpenter rate-limits them).
       for (const p of newNode.pods.slice(0, 20)) {
@@ -203,8 +267,48 @@ export class ProvisioningController implements Controller {
           commit: current.commit,
         },
       });
-    }
+    };
+    // Claims are created a bounded number at a time; one failure does not stop the others
+    // (the batch is solved again after the manager's backoff, counting the claims created).
+    let next = 0;
+    const errors: unknown[] = [];
+    const worker = async (): Promise<void> => {
+      while (next < minValues.newNodes.length) {
+        const newNode = minValues.newNodes[next++]!;
+        try {
+          await create(newNode);
+        } catch (e) {
+          errors.push(e);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CREATE_CONCURRENCY, minValues.newNodes.length) }, worker));
+    if (errors.length > 0) throw errors[0];
     this.reportUnschedulable([...result.unschedulable, ...minValues.blocked]);
+  }
+
+  /** Pods still pending that are held on a claim in flight; forgets the plans of claims initialized or gone. */
+  private heldPods(state: ClusterState, unplaced: readonly Pod[]): { uids: Set<string>; byClaim: Map<string, Pod[]> } {
+    const uids = new Set<string>();
+    const byClaim = new Map<string, Pod[]>();
+    if (this.planned.size === 0) return { uids, byClaim };
+    const byUid = new Map(unplaced.map((p) => [p.metadata.uid ?? podKey(p), p]));
+    for (const [claim, pods] of this.planned) {
+      const n = state.byClaim.get(claim);
+      if (!n || n.initialized || n.deleting) {
+        this.planned.delete(claim);
+        continue;
+      }
+      for (const uid of pods) {
+        const p = byUid.get(uid);
+        if (!p || uids.has(uid)) continue;
+        uids.add(uid);
+        let l = byClaim.get(claim);
+        if (!l) byClaim.set(claim, (l = []));
+        l.push(p);
+      }
+    }
+    return { uids, byClaim };
   }
 
   private reportUnschedulable(list: readonly { pod: Pod; reason: string }[]): void {
@@ -237,6 +341,17 @@ export class ProvisioningController implements Controller {
       }
     }
   }
+}
+
+/** Fetches each class's catalog (failures are left to the batch that needs it, which reports them). */
+async function warmCatalog(deps: Pick<ProvisioningDeps, 'catalog' | 'logger'>, nodeClasses: readonly EC2NodeClass[]): Promise<void> {
+  await Promise.all(
+    nodeClasses.map((nc) =>
+      deps.catalog.forNodeClass(nc).catch((e: unknown) => {
+        deps.logger.debug('could not fetch an instance catalog ahead of the first batch', { nodeClass: nc.metadata.name, error: (e as Error).message });
+      }),
+    ),
+  );
 }
 
 function withoutDeleting<P extends { readonly name: string }>(pools: readonly P[], deleting: ReadonlySet<string>): P[] {

@@ -6,10 +6,10 @@ import { launchTemplateName } from '../../../core/contract/index.ts';
 import { deployment, newWorld, nodeClass, nodePool, podsOf, startReconciler, START, MINUTE } from './fixtures.ts';
 
 describe('provisioning', () => {
-  test('pods arriving every 500 ms are batched: one solve when the window reaches its 10 s maximum', async () => {
+  test("with Karpenter's window (1 s idle, 10 s max), pods arriving every 500 ms are batched: one solve when the window reaches its 10 s maximum", async () => {
     const world = newWorld();
     world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
-    const h = await startReconciler(world);
+    const h = await startReconciler(world, { batchWindow: { idleMs: 1_000, maxMs: 10_000 } });
     for (let i = 0; i < 30; i++) {
       world.workloads.createPod({ metadata: { name: `p${i}`, namespace: 'default' }, spec: { containers: [{ name: 'c', resources: { requests: { cpu: '500m', memory: '1Gi' } } }] } });
       await world.clock.advance(500);

@@ -1,0 +1,72 @@
+// Early start: provisioning need not wait for kube-scheduler's Unschedulable mark on a pod
+// kube-scheduler cannot place anyway. A pod kube-scheduler has not judged yet (no
+// PodScheduled condition) is provisioned for at once when it provably fits on no Node of
+// the cluster: on every Node, a taint it does not tolerate, a nodeSelector label that
+// differs, or too little room for one of its requests. Each test can only refuse a node
+// kube-scheduler refuses too (free room is counted from the pods bound there, which
+// kube-scheduler counts as well), so a pod that fits somewhere by these tests alone waits
+// for the mark: no node is launched for a pod kube-scheduler would have placed. In-flight
+// claims without a Node are left to the solver, which counts them as capacity.
+
+import type { Node, Pod, Taint } from '../../../core/api/k8s.ts';
+import { parseResourceList, podRequests, type ResourceList } from '../../../core/resources/resource-list.ts';
+import { untoleratedTaint } from '../../../core/scheduling/taints.ts';
+import type { ClusterCache } from '../../ports/cluster.ts';
+import { isDaemonSetPod, isTerminal } from '../../views/cluster-state.ts';
+
+/** kube-scheduler's NodeUnschedulable filter: a cordoned node takes only pods tolerating this. */
+const UNSCHEDULABLE_TAINT: Taint = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
+
+/** A pod kube-scheduler has not judged yet: unbound, not going away, no PodScheduled condition. */
+export function awaitingScheduler(pod: Pod): boolean {
+  if (pod.spec.nodeName || pod.metadata.deletionTimestamp || isTerminal(pod) || isDaemonSetPod(pod)) return false;
+  if ((pod.spec.schedulerName ?? 'default-scheduler') !== 'default-scheduler') return false;
+  return !(pod.status?.conditions ?? []).some((c) => c.type === 'PodScheduled');
+}
+
+interface NodeRoom {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly taints: readonly Taint[];
+  /** Allocatable minus the requests of the pods bound there, per resource; `pods` is the pod slots left. */
+  readonly free: ResourceList;
+}
+
+function roomOf(node: Node, bound: readonly Pod[]): NodeRoom {
+  const free: ResourceList = { ...parseResourceList((node.status?.allocatable ?? {}) as Record<string, string>) };
+  let count = 0;
+  for (const p of bound) {
+    if (isTerminal(p)) continue;
+    count += 1;
+    for (const [k, v] of Object.entries(podRequests(p))) free[k] = (free[k] ?? 0) - v;
+  }
+  if (free.pods !== undefined) free.pods -= count;
+  const taints = [...(node.spec?.taints ?? [])];
+  if (node.spec?.unschedulable) taints.push(UNSCHEDULABLE_TAINT);
+  return { labels: node.metadata.labels ?? {}, taints, free };
+}
+
+function mayFit(pod: Pod, requests: ResourceList, room: NodeRoom): boolean {
+  if (untoleratedTaint(room.taints, pod.spec.tolerations)) return false;
+  for (const [k, v] of Object.entries(pod.spec.nodeSelector ?? {})) if (room.labels[k] !== v) return false;
+  for (const [k, need] of Object.entries(requests)) {
+    if (need > 0 && (room.free[k] ?? 0) < need) return false;
+  }
+  // One pod slot (kube-scheduler's NodeResourcesFit counts pods too).
+  if (room.free.pods !== undefined && room.free.pods < 1) return false;
+  return true;
+}
+
+/**
+ * The pods of `candidates` that fit on no Node of the cache: provisioning may solve for
+ * them before kube-scheduler marks them. Every Node counts, those being deleted or not
+ * Ready too (kube-scheduler may still place pods there unless a taint says otherwise).
+ */
+export function fitNowhere(candidates: readonly Pod[], cache: ClusterCache): Pod[] {
+  if (candidates.length === 0) return [];
+  const rooms: NodeRoom[] = [];
+  for (const n of cache.list('Node')) rooms.push(roomOf(n, cache.podsOnNode(n.metadata.name!)));
+  return candidates.filter((pod) => {
+    const requests = podRequests(pod);
+    return !rooms.some((room) => mayFit(pod, requests, room));
+  });
+}
