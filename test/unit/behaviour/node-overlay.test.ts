@@ -129,7 +129,10 @@ describe("NodeOverlay", () => {
         memory: "2Gi",
         "hugepages-2Mi": "512Mi",
       });
-      await world.clock.advance(MINUTE);
+      // Long enough for the batch, short of the node's boot: the simulated kubelet does not
+      // configure hugepages, so once the node is up kube-scheduler could not bind the pod
+      // there and provisioning would (rightly) try again.
+      await world.clock.advance(20_000);
       const types = claimTypes(world);
       if (overlays.length === 0) {
         expect(types).toEqual([]);
