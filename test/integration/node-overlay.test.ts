@@ -60,10 +60,11 @@ describe('NodeOverlay', () => {
   beforeAll(async () => {
     repo = createPolicyRepo();
     goodCommit = repo.push(manifests([discount]), 'two pools, an m5 discount on one');
-    // As Argo CD syncs generated/: the overlay object is in the cluster.
-    await custom.createClusterCustomObject({ ...OVERLAYS, body: discount });
     await workload.createNamespace();
     running = await startReconciler({ env, repo, logName: `reconciler-${id}-overlay` });
+    // As Argo CD syncs generated/, after the reconciler read the commit: the overlay object
+    // arrives in the cluster (its status is written once it is there).
+    await custom.createClusterCustomObject({ ...OVERLAYS, body: discount });
   });
 
   afterAll(async () => {
@@ -99,7 +100,7 @@ describe('NodeOverlay', () => {
         const c = o.status?.conditions ?? [];
         return c.some((x) => x.type === 'Ready' && x.status === 'True') ? c : undefined;
       },
-      { timeoutMs: 30_000, intervalMs: 500 },
+      { timeoutMs: 45_000, intervalMs: 500 },
     );
     expect(conditions).toContainEqual(expect.objectContaining({ type: 'ValidationSucceeded', status: 'True' }));
   }, 150_000);
