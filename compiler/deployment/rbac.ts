@@ -86,9 +86,14 @@ export const CLUSTER_RULES: readonly RbacRule[] = [
   { apiGroup: KARPENTER_AWS_GROUP, resource: 'ec2nodeclasses/status', verbs: ['patch'], why: 'resolved subnets, security groups, AMIs and instance profile, and their Ready conditions' },
 ];
 
-/** The cluster-wide rules for an intent source (the same for both: EC2NodeClasses are watched for their status either way). */
-export function clusterRules(_intentSource: 'git' | 'cluster'): readonly RbacRule[] {
-  return CLUSTER_RULES;
+/** With the cluster as intent source the NodeOverlays are read from the cluster too (with git, from the commit). */
+const CLUSTER_INTENT_RULES: readonly RbacRule[] = [
+  { apiGroup: KARPENTER_GROUP, resource: 'nodeoverlays', verbs: ['list', 'watch'], why: 'NodeOverlay objects as Argo CD or Flux applied them: with the cluster as intent source, part of the intent' },
+];
+
+/** The cluster-wide rules for an intent source (EC2NodeClasses are watched for their status either way; NodeOverlays only when the cluster is the intent). */
+export function clusterRules(intentSource: 'git' | 'cluster'): readonly RbacRule[] {
+  return intentSource === 'cluster' ? [...CLUSTER_RULES, ...CLUSTER_INTENT_RULES] : CLUSTER_RULES;
 }
 
 /** In the reconciler's namespace: its leader election Lease. */

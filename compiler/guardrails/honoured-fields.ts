@@ -28,7 +28,7 @@ export interface FieldRow {
 const PROVISIONING = 'test/integration/reconciler-provisioning.test.ts › every pod runs on a launched node; each instance is the cheapest type of its NodeClaim; claims and instances carry the commit';
 const POOLS = 'test/integration/reconciler-pools.test.ts › weights, taints and tolerations, node affinity, zones and capacity type each decide the pool and the node';
 const NODEPOOL_TYPES = 'test/unit/core/scheduling/nodepool.test.ts › keeps only the types and offerings its requirements allow';
-const MIN_VALUES = 'test/unit/behaviour/min-values.test.ts › --min-values-policy › Strict (default): pods pinned to one family get no NodeClaim and an Event saying why; the others get claims offering 3 families';
+const MIN_VALUES = 'test/integration/min-values.test.ts › --min-values-policy › Strict, then BestEffort: the pinned pod gets no NodeClaim and a MinValuesNotMet Event, then a relaxed, annotated NodeClaim and an r5';
 const STARTUP_TAINTS = 'test/unit/core/scheduling/solver.test.ts › does not use a pool whose taint the pod does not tolerate; startup taints need no toleration';
 const REGISTRATION_TAINTS = "test/unit/reconciler/adapters/aws/userdata.test.ts › registrationTaints › the claim's taints, its startup taints, and karpenter.sh/unregistered, once each";
 const TEMPLATE_LABELS = 'test/unit/core/scheduling/nodepool.test.ts › folds template labels and its own nodepool label into labels and requirements';
@@ -181,7 +181,7 @@ const EC2NODECLASS: Record<string, FieldRow> = {
 };
 
 const OVERLAY_PRICE = 'test/unit/behaviour/node-overlay.test.ts › NodeOverlay › a price override of $0.001 on m7i: the claims launch m7i';
-const OVERLAY_ADJUSTMENT = 'test/unit/behaviour/node-overlay.test.ts › NodeOverlay › a priceAdjustment of -90% on m7i makes the claims launch m7i, the cheapest after the overlay';
+const OVERLAY_ADJUSTMENT = 'test/integration/node-overlay.test.ts › NodeOverlay › a -30% priceAdjustment on m5 in one pool: that pool launches m5.large, the same pool without it c5.large; the overlay is Ready';
 const OVERLAY_CAPACITY = 'test/unit/behaviour/node-overlay.test.ts › NodeOverlay › hugepages-2Mi: pods asking for it get a claim only of the types the overlay gives it to; without the overlay none';
 const OVERLAY_WEIGHT = 'test/unit/behaviour/node-overlay.test.ts › NodeOverlay › weight: the heavier overlay sets the price where both match (merged by weight, not summed)';
 const NODEOVERLAY: Record<string, FieldRow> = {

@@ -1,14 +1,19 @@
 // The capacity envelope of a NodePool: what it may launch against the shipped catalog
 // (instance types, families, zones, capacity types, smallest and largest node, GPUs) and
 // the most it can cost per hour at its limits. The pool is read by the scheduling core
-// (nodePoolFromManifest), so the plan and the solver agree on what a pool admits.
+// (nodePoolFromManifest), so the plan and the solver agree on what a pool admits. The
+// prices are the ones the reconciler's solver uses: with the intent's NodeOverlays applied
+// (core/catalog/overlays.ts, as reconciler/views/scheduling.ts applies them), and the
+// envelope says which overlay changed which prices.
 import type { NodePool } from '../../core/api/karpenter.ts';
+import type { NodeOverlay } from '../../core/api/node-overlay.ts';
+import { applyOverlays, resolveOverlays, type OverlayPool } from '../../core/catalog/overlays.ts';
 import type { InstanceType } from '../../core/catalog/instance-types.ts';
 import { LABEL_INSTANCE_CPU, LABEL_INSTANCE_FAMILY, LABEL_INSTANCE_GPU_COUNT, LABEL_INSTANCE_GPU_NAME, LABEL_INSTANCE_MEMORY } from '../../core/contract/labels.ts';
 import { parseResourceQuantity } from '../../core/resources/quantity.ts';
 import { nodePoolFromManifest, type NodePoolManifest } from '../../core/scheduling/nodepool.ts';
 import { maxSpendAtLimits, type SpendType } from './max-spend.ts';
-import type { CapacityEnvelope, NodeSize, PoolEnvelope } from './types.ts';
+import type { CapacityEnvelope, NodeSize, OverlayPriceEffect, PoolEnvelope } from './types.ts';
 import { byName } from './words.ts';
 
 function nodeSize(type: InstanceType): NodeSize {
@@ -49,14 +54,46 @@ export function admittedInstanceTypes(pool: NodePool, catalog: readonly Instance
   return nodePoolFromManifest(pool as unknown as NodePoolManifest, catalog).instanceTypes.filter((t) => t.offerings.length > 0);
 }
 
-/** The envelope of one pool over `catalog` (the shipped instance types with their offerings). */
-function capacityEnvelope(pool: NodePool, catalog: readonly InstanceType[]): CapacityEnvelope {
+function overlayPool(pool: NodePool): OverlayPool {
+  const labels = pool.spec.template.metadata?.labels;
+  return { name: pool.metadata.name ?? '', ...(labels ? { labels } : {}) };
+}
+
+function priceChange(o: NodeOverlay): string {
+  return o.spec.price !== undefined ? `price ${o.spec.price}` : `priceAdjustment ${o.spec.priceAdjustment}`;
+}
+
+/** The most the pool can cost per hour at its limits over `types` (each at its dearest offering), and the binding limits. */
+function spendAtLimits(pool: NodePool, types: readonly InstanceType[]): { cost: number | null; binding: string[] } {
+  const limits: Record<string, number> = {};
+  for (const [resource, value] of Object.entries(pool.spec.limits ?? {})) {
+    try {
+      limits[resource] = parseResourceQuantity(resource, value);
+    } catch {
+      // An unparsable limit is the compiler's error to report; it bounds nothing here.
+    }
+  }
+  const spendTypes: SpendType[] = types.map((t) => ({
+    name: t.name,
+    price: Math.max(...t.offerings.map((o) => o.price)),
+    capacity: { ...t.capacity, nodes: 1 },
+  }));
+  const spend = maxSpendAtLimits(spendTypes, limits);
+  return { cost: spend.cost === null ? null : Math.round(spend.cost * 100) / 100, binding: spend.binding };
+}
+
+/**
+ * The envelope of one pool over `catalog` (the shipped instance types with their offerings),
+ * priced with `overlays` (the intent's NodeOverlays that are applied: valid and conflict-free).
+ */
+function capacityEnvelope(pool: NodePool, catalog: readonly InstanceType[], overlays: readonly NodeOverlay[] = []): CapacityEnvelope {
   let admitted: InstanceType[];
   try {
     admitted = admittedInstanceTypes(pool, catalog);
   } catch (error) {
     return emptyEnvelope((error as Error).message);
   }
+  const effect = overlays.length > 0 ? applyOverlays(admitted, overlays, overlayPool(pool)) : undefined;
   const envelope = emptyEnvelope();
   envelope.instanceTypeCount = admitted.length;
   envelope.families = [...new Set(admitted.map((t) => t.labels[LABEL_INSTANCE_FAMILY] ?? t.name.split('.')[0]!))].sort(byName);
@@ -72,38 +109,56 @@ function capacityEnvelope(pool: NodePool, catalog: readonly InstanceType[]): Cap
     names: [...new Set(gpuTypes.map((t) => t.labels[LABEL_INSTANCE_GPU_NAME]).filter((n): n is string => n !== undefined))].sort(byName),
   };
 
-  const limits: Record<string, number> = {};
-  for (const [resource, value] of Object.entries(pool.spec.limits ?? {})) {
-    try {
-      limits[resource] = parseResourceQuantity(resource, value);
-    } catch {
-      // An unparsable limit is the compiler's error to report; it bounds nothing here.
-    }
-  }
-  const spendTypes: SpendType[] = admitted.map((t) => ({
-    name: t.name,
-    price: Math.max(...t.offerings.map((o) => o.price)),
-    capacity: { ...t.capacity, nodes: 1 },
-  }));
-  const spend = maxSpendAtLimits(spendTypes, limits);
-  envelope.maxHourlyCostAtLimits = spend.cost === null ? null : Math.round(spend.cost * 100) / 100;
+  const spend = spendAtLimits(pool, effect?.types ?? admitted);
+  envelope.maxHourlyCostAtLimits = spend.cost;
   envelope.bindingLimits = spend.binding;
+  if (effect && effect.pricedTypes.size > 0) {
+    const overlayByName = new Map(overlays.map((o) => [o.metadata.name ?? '', o]));
+    envelope.overlays = [...effect.pricedTypes.entries()]
+      .map(([name, types]): OverlayPriceEffect => ({
+        nodeOverlay: name,
+        change: priceChange(overlayByName.get(name)!),
+        offerings: effect.pricedOfferings.get(name) ?? 0,
+        instanceTypes: [...types].sort(byName),
+      }))
+      .sort((a, b) => byName(a.nodeOverlay, b.nodeOverlay));
+    envelope.maxHourlyCostWithoutOverlays = spendAtLimits(pool, admitted).cost;
+  }
   return envelope;
 }
 
-/** Before and after envelopes of every pool present on either side, by name. */
+/** The overlays of an intent that are applied to `pools` (valid, and not in conflict with a heavier or earlier one). */
+function activeOverlays(pools: readonly NodePool[], overlays: readonly NodeOverlay[] | undefined, catalog: readonly InstanceType[]): NodeOverlay[] {
+  if (!overlays || overlays.length === 0) return [];
+  const targets = pools.flatMap((pool) => {
+    try {
+      return [{ pool: overlayPool(pool), types: admittedInstanceTypes(pool, catalog) }];
+    } catch {
+      return [];
+    }
+  });
+  return [...resolveOverlays(overlays, targets).active];
+}
+
+/**
+ * Before and after envelopes of every pool present on either side, by name, each side
+ * priced with its own NodeOverlays (`overlays.base`, `overlays.head`).
+ */
 export function poolEnvelopes(
   base: readonly NodePool[] | undefined,
   head: readonly NodePool[],
   catalog: readonly InstanceType[],
   onlyChanged?: ReadonlySet<string>,
+  overlays: { readonly base?: readonly NodeOverlay[]; readonly head?: readonly NodeOverlay[] } = {},
 ): PoolEnvelope[] {
   const b = new Map((base ?? []).map((p) => [p.metadata.name ?? '', p]));
   const a = new Map(head.map((p) => [p.metadata.name ?? '', p]));
+  const baseOverlays = activeOverlays(base ?? [], overlays.base, catalog);
+  const headOverlays = activeOverlays(head, overlays.head, catalog);
   const names = [...new Set([...b.keys(), ...a.keys()])].sort(byName).filter((n) => !onlyChanged || onlyChanged.has(n));
   return names.map((nodePool) => ({
     nodePool,
-    before: b.has(nodePool) ? capacityEnvelope(b.get(nodePool)!, catalog) : undefined,
-    after: a.has(nodePool) ? capacityEnvelope(a.get(nodePool)!, catalog) : undefined,
+    before: b.has(nodePool) ? capacityEnvelope(b.get(nodePool)!, catalog, baseOverlays) : undefined,
+    after: a.has(nodePool) ? capacityEnvelope(a.get(nodePool)!, catalog, headOverlays) : undefined,
   }));
 }

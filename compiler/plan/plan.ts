@@ -74,7 +74,13 @@ export async function plan(options: PlanOptions): Promise<PlanReport> {
     head: refResult(headRef, head),
     // Without base there is nothing to compare with: head is reported through its envelopes and findings.
     diff: head.model && base.model ? diffIntents(base.model, head.model) : [],
-    envelopes: head.model || base.model ? poolEnvelopes(base.model?.nodePools.map((p) => p.manifest), (head.model?.nodePools ?? []).map((p) => p.manifest), catalog) : [],
+    envelopes:
+      head.model || base.model
+        ? poolEnvelopes(base.model?.nodePools.map((p) => p.manifest), (head.model?.nodePools ?? []).map((p) => p.manifest), catalog, undefined, {
+            base: base.model?.nodeOverlays?.map((o) => o.manifest),
+            head: head.model?.nodeOverlays?.map((o) => o.manifest),
+          })
+        : [],
     consequences: head.model ? consequencesOf(base.model, head.model, findings, catalog) : [],
     findings,
     whatIf: options.workload ? whatIf(options.workload, base.model, head.model, catalog, priced?.priceModel ?? defaultPriceModel()) : undefined,

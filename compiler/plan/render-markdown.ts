@@ -53,6 +53,19 @@ function envelopeRow(pool: string, side: string, e: CapacityEnvelope | undefined
   return `| ${cell(pool)} | ${side} | ${e.instanceTypeCount} | ${cell(listWords(e.families, 6))} | ${cell(listWords(e.zones, 6))} | ${cell(listWords(e.capacityTypes))} | ${cell(size(e.smallest))} | ${cell(size(e.largest))} | ${cell(gpus)} | ${cell(spend)} |`;
 }
 
+/** One line per NodeOverlay that prices a pool's offerings: which overlay, how, on which types, and the spend it moves. */
+export function overlayLines(pool: string, side: string, e: CapacityEnvelope | undefined): string[] {
+  if (!e?.overlays || e.overlays.length === 0) return [];
+  const spend =
+    e.maxHourlyCostWithoutOverlays !== undefined && e.maxHourlyCostWithoutOverlays !== e.maxHourlyCostAtLimits
+      ? `; most $/h at limits ${dollarsPerHour(e.maxHourlyCostWithoutOverlays)} without overlays, ${dollarsPerHour(e.maxHourlyCostAtLimits)} with them`
+      : '';
+  return e.overlays.map(
+    (o, i) =>
+      `- NodePool ${code(pool)} (${side}): NodeOverlay ${code(o.nodeOverlay)} (${o.change}) changes the price of ${plural(o.offerings, 'offering')} of ${plural(o.instanceTypes.length, 'instance type')} (${listWords(o.instanceTypes, 6)})${i === 0 ? spend : ''}`,
+  );
+}
+
 function envelopeChanged(p: PoolEnvelope): boolean {
   return canonicalJson(p.before) !== canonicalJson(p.after);
 }
@@ -135,6 +148,8 @@ export function renderMarkdown(report: PlanReport): string {
       if (report.base.compiled) out.push(envelopeRow(p.nodePool, 'before', p.before));
       out.push(envelopeRow(report.base.compiled ? '' : p.nodePool, 'after', p.after));
     }
+    const overlaid = envelopes.flatMap((p) => [...(report.base.compiled ? overlayLines(p.nodePool, 'before', p.before) : []), ...overlayLines(p.nodePool, 'after', p.after)]);
+    if (overlaid.length > 0) out.push('', 'Prices with NodeOverlays applied, as the reconciler sees them:', ...overlaid);
     const unchanged = report.envelopes.length - envelopes.length;
     if (unchanged > 0) out.push('', `${plural(unchanged, 'other NodePool')} unchanged.`);
     out.push('');

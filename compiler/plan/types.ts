@@ -69,6 +69,24 @@ export interface CapacityEnvelope {
   bindingLimits: string[];
   /** Why the envelope could not be computed (the pool's requirements are invalid), if so. */
   error?: string;
+  /**
+   * The NodeOverlays that change the prices of this pool's offerings (absent when none
+   * does). The envelope is priced with them applied, as the reconciler's solver sees it.
+   */
+  overlays?: OverlayPriceEffect[];
+  /** maxHourlyCostAtLimits at the catalog's own prices, when overlays are in force. */
+  maxHourlyCostWithoutOverlays?: number | null;
+}
+
+/** How one NodeOverlay changes a pool's prices. */
+export interface OverlayPriceEffect {
+  nodeOverlay: string;
+  /** `priceAdjustment -30%`, `price 0.25`. */
+  change: string;
+  /** Offerings (type x zone x capacity type) it prices. */
+  offerings: number;
+  /** The instance types it prices, by name. */
+  instanceTypes: string[];
 }
 
 export interface PoolEnvelope {

@@ -229,6 +229,8 @@ export interface OverlayEffect {
   readonly types: InstanceType[];
   /** Offerings whose price an overlay set, per overlay name. */
   readonly pricedOfferings: ReadonlyMap<string, number>;
+  /** Instance types with an offering an overlay priced, per overlay name. */
+  readonly pricedTypes: ReadonlyMap<string, ReadonlySet<string>>;
   /** Instance types an overlay added capacity to, per overlay name. */
   readonly extendedTypes: ReadonlyMap<string, number>;
 }
@@ -245,8 +247,9 @@ export function applyOverlays(types: readonly InstanceType[], overlays: readonly
     .filter((o) => overlayProblems(o.spec).length === 0)
     .map(compile);
   const pricedOfferings = new Map<string, number>();
+  const pricedTypes = new Map<string, Set<string>>();
   const extendedTypes = new Map<string, number>();
-  if (compiled.length === 0) return { types: [...types], pricedOfferings, extendedTypes };
+  if (compiled.length === 0) return { types: [...types], pricedOfferings, pricedTypes, extendedTypes };
   const out = types.map((type) => {
     let changed = false;
     const offerings = type.offerings.map((o) => {
@@ -255,6 +258,7 @@ export function applyOverlays(types: readonly InstanceType[], overlays: readonly
       if (!winner) return o;
       changed = true;
       pricedOfferings.set(winner.name, (pricedOfferings.get(winner.name) ?? 0) + 1);
+      pricedTypes.set(winner.name, (pricedTypes.get(winner.name) ?? new Set<string>()).add(type.name));
       return { ...o, price: winner.price!(o.price) };
     });
     const extra: Record<string, number> = {};
@@ -276,5 +280,5 @@ export function applyOverlays(types: readonly InstanceType[], overlays: readonly
       allocatable: { ...type.allocatable, ...extra },
     };
   });
-  return { types: out, pricedOfferings, extendedTypes };
+  return { types: out, pricedOfferings, pricedTypes, extendedTypes };
 }

@@ -1,9 +1,11 @@
 // The cluster IntentSource: for teams whose Argo CD or Flux applies the compiled
-// NodePools and EC2NodeClasses, the intent is what the cluster holds. Both kinds are
-// watched (informers, not polling); after a change settles (`debounceMs`, so one sync of
+// NodePools, EC2NodeClasses and NodeOverlays, the intent is what the cluster holds. The
+// three kinds are watched (informers, not polling); after a change settles (`debounceMs`, so one sync of
 // many objects makes one intent) the objects are validated like a commit would be, by the
 // compiler's validator plus the nodeClassRef check. A set that fails is rejected with the
 // object and field, and the last good intent stays in force, exactly as for git.
+// NodeOverlay (karpenter.sh/v1alpha1) is optional: in a cluster without its CRD the intent
+// has no overlays, and the listing is tried again at each resync.
 //
 // The intent's identity (what NodeClaims record in joinery.dev/policy-commit): the value
 // of the joinery.dev/policy-commit annotation when every object carries the same one
@@ -12,6 +14,7 @@
 import { CustomObjectsApi, ListWatch, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { parseIntentManifestFiles, type ManifestFile } from '../../../compiler/manifests/index.ts';
 import type { EC2NodeClass, NodePool } from '../../../core/api/karpenter.ts';
+import type { NodeOverlay } from '../../../core/api/node-overlay.ts';
 import { canonicalJson, fnv1a64 } from '../../../core/canonical.ts';
 import type { Clock, TimerHandle } from '../../ports/clock.ts';
 import type { Intent, IntentEvent, IntentProblem, IntentRejection, IntentSource } from '../../ports/intent.ts';
@@ -19,8 +22,16 @@ import type { Logger } from '../../observability/log.ts';
 import { SystemClock } from '../../runtime/system-clock.ts';
 import { validateParsedIntent } from '../git/validate.ts';
 import { loadKubeConfig } from '../kubernetes/cluster.ts';
+import { statusCode } from '../kubernetes/errors.ts';
 import { toPlain } from '../kubernetes/plain.ts';
-import { ANNOTATION_POLICY_COMMIT, KARPENTER_API_VERSION, KARPENTER_AWS_API_VERSION, KARPENTER_AWS_GROUP, KARPENTER_GROUP } from '../../../core/contract/index.ts';
+import {
+  ANNOTATION_POLICY_COMMIT,
+  KARPENTER_API_VERSION,
+  KARPENTER_AWS_API_VERSION,
+  KARPENTER_AWS_GROUP,
+  KARPENTER_GROUP,
+  NODE_OVERLAY_API_VERSION,
+} from '../../../core/contract/index.ts';
 
 /** Annotations tools add that are not intent (and change without the spec changing). */
 const IGNORED_ANNOTATIONS = ['kubectl.kubernetes.io/last-applied-configuration'];
@@ -37,14 +48,20 @@ export interface ClusterIntentSourceConfig {
 }
 
 interface Collection {
-  readonly kind: 'NodePool' | 'EC2NodeClass';
+  readonly kind: 'NodePool' | 'EC2NodeClass' | 'NodeOverlay';
   readonly group: string;
+  readonly version: string;
   readonly plural: string;
   readonly apiVersion: string;
   readonly objects: Map<string, KubernetesObject>;
+  /** A kind whose CRD may be absent: then it holds no objects until a resync finds it. */
+  readonly optional?: boolean;
+  /** The optional kind's CRD was not found at the last listing. */
+  missing?: boolean;
   synced: boolean;
   informer?: ListWatch<KubernetesObject>;
 }
+
 
 type Spec = { metadata: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: unknown };
 
@@ -85,8 +102,18 @@ export class ClusterIntentSource implements IntentSource {
     this.watch = new Watch(this.kc);
     this.custom = this.kc.makeApiClient(CustomObjectsApi);
     this.collections = [
-      { kind: 'NodePool', group: KARPENTER_GROUP, plural: 'nodepools', apiVersion: KARPENTER_API_VERSION, objects: new Map(), synced: false },
-      { kind: 'EC2NodeClass', group: KARPENTER_AWS_GROUP, plural: 'ec2nodeclasses', apiVersion: KARPENTER_AWS_API_VERSION, objects: new Map(), synced: false },
+      { kind: 'NodePool', group: KARPENTER_GROUP, version: 'v1', plural: 'nodepools', apiVersion: KARPENTER_API_VERSION, objects: new Map(), synced: false },
+      { kind: 'EC2NodeClass', group: KARPENTER_AWS_GROUP, version: 'v1', plural: 'ec2nodeclasses', apiVersion: KARPENTER_AWS_API_VERSION, objects: new Map(), synced: false },
+      {
+        kind: 'NodeOverlay',
+        group: KARPENTER_GROUP,
+        version: NODE_OVERLAY_API_VERSION.split('/')[1]!,
+        plural: 'nodeoverlays',
+        apiVersion: NODE_OVERLAY_API_VERSION,
+        objects: new Map(),
+        optional: true,
+        synced: false,
+      },
     ];
   }
 
@@ -103,7 +130,7 @@ export class ClusterIntentSource implements IntentSource {
     return () => this.listeners.delete(listener);
   }
 
-  /** Starts the informers; resolves once both kinds are listed and the first intent evaluated. */
+  /** Starts the informers; resolves once every kind is listed and the first intent evaluated. */
   async start(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
@@ -131,10 +158,18 @@ export class ClusterIntentSource implements IntentSource {
     if (this.stopped) return;
     void c.informer?.stop();
     const listFn = async () => {
-      const list = (await this.custom.listClusterCustomObject({ group: c.group, version: 'v1', plural: c.plural })) as {
-        metadata?: { resourceVersion?: string };
-        items?: KubernetesObject[];
-      };
+      type List = { metadata?: { resourceVersion?: string }; items?: KubernetesObject[] };
+      let list: List;
+      try {
+        list = (await this.custom.listClusterCustomObject({ group: c.group, version: c.version, plural: c.plural })) as List;
+        if (c.missing) this.config.logger?.info('CRD found; its objects are now intent', { kind: c.kind });
+        c.missing = false;
+      } catch (err) {
+        if (!c.optional || statusCode(err) !== 404) throw err;
+        if (!c.missing) this.config.logger?.info('CRD not installed; the intent has none of this kind (listed again at each resync)', { kind: c.kind });
+        c.missing = true;
+        list = { items: [] };
+      }
       c.objects.clear();
       for (const o of list.items ?? []) c.objects.set(o.metadata?.name ?? '', o);
       if (!c.synced) {
@@ -145,7 +180,7 @@ export class ClusterIntentSource implements IntentSource {
       }
       return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: list.metadata?.resourceVersion ?? '' }, items: list.items ?? [] };
     };
-    const informer = new ListWatch<KubernetesObject>(`/apis/${c.group}/v1/${c.plural}`, this.watch, listFn, false);
+    const informer = new ListWatch<KubernetesObject>(`/apis/${c.group}/${c.version}/${c.plural}`, this.watch, listFn, false);
     const set = (o: KubernetesObject) => {
       if (c.informer !== informer) return;
       c.objects.set(o.metadata?.name ?? '', o);
@@ -160,6 +195,8 @@ export class ClusterIntentSource implements IntentSource {
     });
     informer.on('error', (err: unknown) => {
       if (c.informer !== informer || this.stopped) return;
+      // A kind whose CRD is absent: its watch fails too; the resync lists it again.
+      if (c.missing) return;
       this.config.logger?.warn('informer failed; restarting', { kind: c.kind, error: (err as Error)?.message ?? String(err) });
       this.clock.setTimer(2_000, () => this.run(c));
     });
@@ -202,11 +239,17 @@ export class ClusterIntentSource implements IntentSource {
       commit,
       nodePools: validation.nodePools as NodePool[],
       nodeClasses: validation.nodeClasses as EC2NodeClass[],
+      ...(validation.nodeOverlays.length > 0 ? { nodeOverlays: validation.nodeOverlays as NodeOverlay[] } : {}),
       acceptedAt: this.clock.now(),
     };
     this.accepted = intent;
     this.rejection = undefined;
-    this.config.logger?.info('cluster intent accepted', { commit, nodePools: intent.nodePools.map((p) => p.metadata.name), nodeClasses: intent.nodeClasses.map((c) => c.metadata.name) });
+    this.config.logger?.info('cluster intent accepted', {
+      commit,
+      nodePools: intent.nodePools.map((p) => p.metadata.name),
+      nodeClasses: intent.nodeClasses.map((c) => c.metadata.name),
+      nodeOverlays: (intent.nodeOverlays ?? []).map((o) => o.metadata.name),
+    });
     this.emit({ type: 'accepted', intent });
   }
 

@@ -20,6 +20,11 @@ export type NodeOverlayStatusDeps = Pick<ControllerContext, 'clock' | 'cluster' 
 
 /** Conflicts depend on the catalogs (prices change): judged again this often. */
 const RESYNC_MS = 5 * 60_000;
+/**
+ * An overlay of the intent not yet in the cluster (the reconciler read the commit before
+ * Argo CD or Flux applied it): its status is written this soon after.
+ */
+export const NOT_YET_APPLIED_RETRY_MS = 10_000;
 
 /** The status an overlay's outcome means (pure). */
 export function nodeOverlayStatus(outcome: OverlayOutcome, previous: readonly StatusCondition[] | undefined, generation: number | undefined, nowIso: string): NonNullable<NodeOverlay['status']> {
@@ -63,6 +68,7 @@ export class NodeOverlayStatusController implements Controller {
     const view = await schedulingPools(this.ctx, current);
     const nowIso = new Date(clock.now()).toISOString();
     const byName = new Map(overlays.map((o) => [o.metadata.name ?? '', o]));
+    let notYetApplied = false;
     for (const outcome of view.overlays.outcomes) {
       const overlay = byName.get(outcome.name);
       const status = nodeOverlayStatus(outcome, overlay?.status?.conditions, overlay?.metadata.generation, nowIso);
@@ -72,11 +78,13 @@ export class NodeOverlayStatusController implements Controller {
       if (ready?.status === 'False') logger.warn('NodeOverlay not applied', { nodeOverlay: outcome.name, reason: ready.reason, message: ready.message });
       try {
         if (await cluster.patchNodeOverlayStatus(outcome.name, status)) this.written.set(outcome.name, signature);
+        else notYetApplied = true;
       } catch (err) {
+        notYetApplied = true;
         logger.warn('could not write NodeOverlay status; tried again later', { nodeOverlay: outcome.name, error: (err as Error).message });
       }
     }
     for (const name of [...this.written.keys()]) if (!byName.has(name)) this.written.delete(name);
-    return { requeueAfterMs: RESYNC_MS };
+    return { requeueAfterMs: notYetApplied ? NOT_YET_APPLIED_RETRY_MS : RESYNC_MS };
   }
 }

@@ -3,6 +3,7 @@
 // so nothing it launches can be mistaken for another test's.
 
 import type { EC2NodeClass, NodePool, NodeClaimTaint, NodeSelectorRequirementWithMinValues } from '../../../core/api/karpenter.ts';
+import type { NodeOverlay } from '../../../core/api/node-overlay.ts';
 
 export function nodeClass(name: string, discovery: string, overrides: Partial<NonNullable<EC2NodeClass['spec']>> = {}): EC2NodeClass {
   return {
@@ -56,9 +57,10 @@ export function nodePool(name: string, o: PoolOptions): NodePool {
 }
 
 /** generated/ as `joinery compile` lays it out: one object per file. */
-export function generatedFiles(pools: readonly NodePool[], classes: readonly EC2NodeClass[]): Record<string, unknown> {
+export function generatedFiles(pools: readonly NodePool[], classes: readonly EC2NodeClass[], overlays: readonly NodeOverlay[] = []): Record<string, unknown> {
   const files: Record<string, unknown> = {};
   for (const c of classes) files[`generated/ec2nodeclasses/${c.metadata.name}.yaml`] = c;
   for (const p of pools) files[`generated/nodepools/${p.metadata.name}.yaml`] = p;
+  for (const o of overlays) files[`generated/nodeoverlays/${o.metadata.name}.yaml`] = o;
   return files;
 }

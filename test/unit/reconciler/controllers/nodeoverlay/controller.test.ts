@@ -1,4 +1,6 @@
-import { nodeOverlayStatus } from '../../../../../reconciler/controllers/nodeoverlay/controller.ts';
+import type { NodeOverlay } from '../../../../../core/api/node-overlay.ts';
+import { NOT_YET_APPLIED_RETRY_MS, NodeOverlayStatusController, nodeOverlayStatus } from '../../../../../reconciler/controllers/nodeoverlay/controller.ts';
+import { newWorld, nodeClass, nodePool, startReconciler } from '../../../behaviour/fixtures.ts';
 
 const NOW = '2026-03-03T00:00:00.000Z';
 const LATER = '2026-03-03T01:00:00.000Z';
@@ -24,5 +26,32 @@ describe('nodeOverlayStatus', () => {
     expect(ready).toMatchObject({ status: 'False', reason: 'Conflict', message: expect.stringContaining('conflicts with NodeOverlay a (same weight) on the price of m7i.large') });
     const again = nodeOverlayStatus({ name: 'b', problems: [], conflictsWith: 'a', conflictDetail: 'the price of m7i.large' }, s.conditions, 1, LATER);
     expect(again.conditions!.find((c) => c.type === 'Ready')!.lastTransitionTime).toBe(ready.lastTransitionTime);
+  });
+});
+
+describe('NodeOverlayStatusController', () => {
+  it('an overlay of the intent not yet in the cluster is retried in 10 s; once written, at the 5-minute resync', async () => {
+    const world = newWorld();
+    const overlay: NodeOverlay = { apiVersion: 'karpenter.sh/v1alpha1', kind: 'NodeOverlay', metadata: { name: 'discount' }, spec: { requirements: [], priceAdjustment: '-10%' } };
+    world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()], nodeOverlays: [overlay] });
+    const h = await startReconciler(world);
+    const ctx = h.reconciler.context;
+    let inCluster = false;
+    const api = world.api;
+    // The in-memory cluster holds every overlay of the intent; this one says the object is not there yet.
+    const cluster = new Proxy(api, {
+      get: (target, p) =>
+        p === 'patchNodeOverlayStatus'
+          ? async (name: string, status: NonNullable<NodeOverlay['status']>) => (inCluster ? target.patchNodeOverlayStatus(name, status) : false)
+          : (Reflect.get(target, p) as unknown),
+    });
+    const controller = new NodeOverlayStatusController({ clock: ctx.clock, cluster, intent: ctx.intent, logger: ctx.logger, catalog: ctx.catalog });
+    expect(await controller.reconcile()).toEqual({ requeueAfterMs: NOT_YET_APPLIED_RETRY_MS });
+    expect(NOT_YET_APPLIED_RETRY_MS).toBe(10_000);
+    inCluster = true;
+    api.nodeOverlayStatuses.clear();
+    expect(await controller.reconcile()).toEqual({ requeueAfterMs: 5 * 60_000 });
+    expect(api.nodeOverlayStatuses.get('discount')?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    await h.reconciler.stop();
   });
 });
