@@ -47,7 +47,7 @@ function offlineLock(tarball: string, devDependencies: Record<string, string>): 
   const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
   const packages: Record<string, LockEntry> = {
     '': { name: 'policies', devDependencies },
-    'node_modules/joinery': { version: own.version, resolved: devDependencies.joinery!.replace(/^file:/, 'file:'), integrity, dev: true, dependencies: own.dependencies, bin: own.bin, engines: own.engines },
+    'node_modules/joinery': { version: own.version, resolved: devDependencies.joinery, integrity, dev: true, dependencies: own.dependencies, bin: own.bin, engines: own.engines },
   };
   for (const [path, entry] of Object.entries(lock.packages)) {
     if (path === '' || entry.dev) continue; // dev-only packages of joinery itself are not installed with it
@@ -79,7 +79,8 @@ test('npm pack, offline install into a fresh repository, then joinery init, comp
   // 2. A fresh repository installs it, offline (the user's `npm i -D joinery`).
   const repo = join(work, 'capacity');
   mkdirSync(repo);
-  const devDependencies = { joinery: `file:../${info.filename}`, typescript: '5.9.3' };
+  const typescript = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies.typescript!;
+  const devDependencies = { joinery: `file:../${info.filename}`, typescript };
   writeFileSync(join(repo, 'package.json'), `${JSON.stringify({ name: 'policies', private: true, devDependencies }, null, 2)}\n`);
   writeFileSync(join(repo, 'package-lock.json'), JSON.stringify(offlineLock(join(work, info.filename), devDependencies), null, 2));
   expectSuccess(run('npm', ['ci', '--offline', '--ignore-scripts'], repo), 'npm ci --offline');
