@@ -83,7 +83,9 @@ test('npm pack, offline install into a fresh repository, then joinery init, comp
   const devDependencies = { joinery: `file:../${info.filename}`, typescript };
   writeFileSync(join(repo, 'package.json'), `${JSON.stringify({ name: 'policies', private: true, devDependencies }, null, 2)}\n`);
   writeFileSync(join(repo, 'package-lock.json'), JSON.stringify(offlineLock(join(work, info.filename), devDependencies), null, 2));
-  expectSuccess(run('npm', ['ci', '--offline', '--ignore-scripts'], repo), 'npm ci --offline');
+  const install = run('npm', ['ci', '--offline', '--ignore-scripts'], repo);
+  if (/ENOTCACHED/.test(install.stderr)) throw new Error(`npm's cache lacks a dependency of joinery (the test installs offline): run 'npm ci' in this repository, which fills it, then run the test again\n${install.stderr}`);
+  expectSuccess(install, 'npm ci --offline');
   const joinery = join(repo, 'node_modules/.bin/joinery');
   const tsc = join(repo, 'node_modules/.bin/tsc');
   expect(existsSync(joinery)).toBe(true);
