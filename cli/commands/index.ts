@@ -9,6 +9,7 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'init', load: () => import('./init.ts') },
   { name: 'compile', load: () => import('./compile.ts') },
   { name: 'commit', load: () => import('./commit.ts') },
   { name: 'import', load: () => import('./import.ts') },
