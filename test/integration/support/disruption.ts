@@ -40,7 +40,7 @@ export const FAST_DISRUPTION: Partial<ReconcilerOptions> = {
 };
 
 export interface DisruptionPoolOptions extends PoolOptions {
-  readonly consolidationPolicy?: 'WhenEmpty' | 'WhenEmptyOrUnderutilized';
+  readonly consolidationPolicy?: 'WhenEmpty' | 'WhenEmptyOrUnderutilized' | 'Balanced';
   readonly consolidateAfter?: string;
   readonly budgets?: DisruptionBudget[];
   readonly expireAfter?: string;
