@@ -21,6 +21,7 @@ import type { Command, Method, MethodContext } from './method.ts';
 import { multiNodeConsolidation } from './multi-node-consolidation.ts';
 import { simulateScheduling, type SimulationInput, type SimulationStats } from './scheduling-simulation.ts';
 import { singleNodeConsolidation } from './single-node-consolidation.ts';
+import { rampingPools } from './ramp.ts';
 
 const DISRUPTION_METHODS: readonly Method[] = [removal, drift, expiration, emptiness, multiNodeConsolidation, singleNodeConsolidation];
 
@@ -72,6 +73,7 @@ export function preparePass(input: PassInput): Pass {
   const context: MethodContext = {
     now,
     poolTotals: totals,
+    rampingPools: rampingPools(state, now),
     simulate: (cs, withNodePools) => simulateScheduling(sim, cs, withNodePools, input.stats),
     budgets,
     spotToSpot: options.spotToSpotConsolidation,
