@@ -40,6 +40,11 @@ export interface ReconcilerOptions {
   readonly maxInstanceTypesPerClaim: number;
   /** Consolidation (multi- and single-node) runs at most this often; drift, expiration and emptiness every poll. */
   readonly consolidationIntervalMs: number;
+  /**
+   * A pool that launched a node for pending pods this recently is still ramping up: its
+   * nodes are not consolidated yet (controllers/disruption/ramp.ts). 0 turns the hold off.
+   */
+  readonly consolidationRampHoldMs: number;
   /** Multi-node consolidation considers at most this many candidates. */
   readonly multiNodeConsolidationMaxCandidates: number;
   /** Concurrent launches per lifecycle reconcile. */
@@ -90,6 +95,7 @@ export const DEFAULT_OPTIONS: ReconcilerOptions = {
   spotToSpotMinTypes: 15,
   maxInstanceTypesPerClaim: 60,
   consolidationIntervalMs: 30_000,
+  consolidationRampHoldMs: 10 * 60_000,
   multiNodeConsolidationMaxCandidates: 100,
   launchConcurrency: 20,
   cloudDriftIntervalMs: 60_000,

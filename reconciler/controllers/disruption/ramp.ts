@@ -10,12 +10,13 @@
 import { ANNOTATION_REPLACES } from '../../../core/contract/index.ts';
 import type { ClusterState } from '../../views/cluster-state.ts';
 
-/** How long after a pool's last launch for pending pods its nodes are not consolidated. */
+/** How long after a pool's last launch for pending pods its nodes are not consolidated (the default of options.consolidationRampHoldMs). */
 export const RAMP_HOLD_MS = 10 * 60_000;
 
 /** Ramping pools and, for each, when it last launched a NodeClaim for pending pods. */
 export function rampingPools(state: ClusterState, now: number, holdMs = RAMP_HOLD_MS): Map<string, number> {
   const out = new Map<string, number>();
+  if (holdMs <= 0) return out;
   for (const n of state.nodes) {
     if (n.deleting || n.claim.metadata.annotations?.[ANNOTATION_REPLACES]) continue;
     if (n.createdAtMs <= 0 || now - n.createdAtMs >= holdMs || n.createdAtMs > now) continue;
@@ -28,5 +29,5 @@ export function rampingPools(state: ClusterState, now: number, holdMs = RAMP_HOL
 export function rampMessage(nodePool: string, lastLaunchMs: number, now: number, holdMs = RAMP_HOLD_MS): string {
   const ago = Math.max(0, Math.round((now - lastLaunchMs) / 1000));
   const left = Math.max(0, Math.round((lastLaunchMs + holdMs - now) / 1000));
-  return `consolidation waits while NodePool ${nodePool} is still growing: it launched a node for pending pods ${ago} s ago; waits ${left} s more (${holdMs / 60_000} min after its last launch)`;
+  return `consolidation waits while NodePool ${nodePool} is still growing: it launched a node for pending pods ${ago} s ago; waits ${left} s more (${holdMs >= 60_000 ? `${holdMs / 60_000} min` : `${holdMs / 1000} s`} after its last launch)`;
 }

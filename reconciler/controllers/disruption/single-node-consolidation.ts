@@ -21,7 +21,7 @@ export const singleNodeConsolidation: Method = {
     const eligible = orderByDisruptionCost(rejectBlocked(cands.filter((c) => singleNodeConsolidation.shouldDisrupt(c, m)), m, 'consolidation'), m.now).filter((c) => {
       const ramp = m.rampingPools?.get(c.state.nodePool);
       if (ramp !== undefined) {
-        m.reject({ name: c.name, nodePool: c.state.nodePool, reason: 'demand-rising', message: rampMessage(c.state.nodePool, ramp, m.now) });
+        m.reject({ name: c.name, nodePool: c.state.nodePool, reason: 'demand-rising', message: rampMessage(c.state.nodePool, ramp, m.now, m.rampHoldMs) });
         return false;
       }
       if (m.budgets.allowed(c.state.nodePool, 'Underutilized') > 0) return true;
