@@ -1,6 +1,6 @@
 // No churn on a ramp (issue 19): consolidation does not undo what provisioning decided
 // while a pool's demand is still rising. A pool that launched a NodeClaim for pending pods
-// (not a disruption replacement) within the last RAMP_HOLD_MS is ramping: its nodes are not
+// (not a disruption replacement) within the last options.consolidationRampHoldMs is ramping: its nodes are not
 // consolidated (multi- or single-node) until that long after its last such launch. Empty
 // nodes, drift and expiration are not held. A deliberate departure from Karpenter, which
 // only waits for in-flight NodeClaims to initialize: an autoscaler ramps in steps, and
@@ -10,7 +10,7 @@
 import { ANNOTATION_REPLACES } from '../../../core/contract/index.ts';
 import type { ClusterState } from '../../views/cluster-state.ts';
 
-/** How long after a pool's last launch for pending pods its nodes are not consolidated (the default of options.consolidationRampHoldMs). */
+/** A hold that spans an autoscaler's 5-minute steps (options.consolidationRampHoldMs, off by default). */
 export const RAMP_HOLD_MS = 10 * 60_000;
 
 /** Ramping pools and, for each, when it last launched a NodeClaim for pending pods. */

@@ -37,7 +37,7 @@ export const FAST_DISRUPTION: Partial<ReconcilerOptions> = {
   gcGraceMs: 5_000,
   gcIntervalMs: 2_000,
   batchWindow: { idleMs: 500, maxMs: 3_000 },
-  // The tests scale down right after their launches; the ramp hold (10 min) is tested on the simulator.
+  // The tests scale down right after their launches: no ramp hold (the default; tested on the simulator).
   consolidationRampHoldMs: 0,
 };
 

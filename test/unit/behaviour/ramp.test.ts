@@ -2,7 +2,7 @@
 // autoscaler adds replicas in steps, each step's nodes look under-used until the next step
 // arrives; consolidation waits while the pool is still launching for pending pods, so it
 // does not merge nodes the next step needs. Once the ramp is over, a scale-down is
-// consolidated as before.
+// consolidated as before. (The hold is off by default: options.consolidationRampHoldMs.)
 import { RAMP_HOLD_MS } from '../../../reconciler/controllers/disruption/ramp.ts';
 import { deployment, newWorld, nodeClass, nodePool, podsOf, startReconciler, MINUTE } from './fixtures.ts';
 
@@ -13,7 +13,7 @@ describe('consolidation on a ramp', () => {
   test('no node is consolidated while replicas rise in 5-minute steps; the nodes wait and say why; the scale-down after is consolidated', async () => {
     const w = newWorld();
     w.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
-    const h = await startReconciler(w);
+    const h = await startReconciler(w, { consolidationRampHoldMs: RAMP_HOLD_MS });
     const consolidations = () => h.decisions.filter((d) => d.controller === 'disruption' && (d.action === 'replace' || d.action === 'delete'));
     // Five steps of 7 pods: each step launches capacity sized for its batch.
     for (let replicas = 7; replicas <= 35; replicas += 7) {
