@@ -13,12 +13,15 @@ const OPTIONS = {
   all: { type: 'boolean' },
   json: { type: 'boolean' },
   'skip-typecheck': { type: 'boolean' },
+  'consolidation-policy': { type: 'string' },
 } as const;
+
+const CONSOLIDATION_POLICIES = ['WhenEmptyOrUnderutilized', 'Balanced'] as const;
 
 export const command: Command = {
   name: 'simulate',
   summary: 'run the reconciler against a simulated cluster and EC2 for a scripted day (npm start)',
-  usage: `Usage: joinery simulate [--scenario <file>] [--policies <dir>] [--report <file>] [--log <file>] [-q] [--all] [--json]
+  usage: `Usage: joinery simulate [--scenario <file>] [--policies <dir>] [--report <file>] [--log <file>] [--consolidation-policy <policy>] [-q] [--all] [--json]
 
 Compiles the policies, then runs the production reconciler controllers (provisioning,
 lifecycle, disruption, termination, gc, status) against an in-memory Kubernetes cluster
@@ -36,6 +39,9 @@ Options:
       --all              also print candidate checks (nodes not disrupted, and why)
       --json             print the summary as JSON instead of text
       --skip-typecheck   do not type-check the policies before compiling them
+      --consolidation-policy <WhenEmptyOrUnderutilized|Balanced>
+                         run the pools that consolidate under-used nodes under this policy
+                         instead of their own (pools consolidated only when empty, or never, keep theirs)
 `,
   async run(args, context) {
     const { values } = parseCommandArgs(args, OPTIONS);
@@ -44,13 +50,18 @@ Options:
     const { writeFile } = await import('node:fs/promises');
     const { createWriteStream } = await import('node:fs');
     const { loadScenario, ScenarioError } = await import('../../reconciler/scenario/scenario.ts');
-    const { compilePolicyDir, PolicyCompileError } = await import('../../reconciler/scenario/policies.ts');
+    const { compilePolicyDir, PolicyCompileError, withConsolidationPolicy } = await import('../../reconciler/scenario/policies.ts');
     const { runSimulation } = await import('../../reconciler/scenario/runner.ts');
     const { summarize, formatSummary } = await import('../../reconciler/scenario/summary.ts');
     const { renderReport } = await import('../../reconciler/scenario/report.ts');
     const { TimelinePrinter } = await import('../../reconciler/scenario/timeline.ts');
     const { loadShippedCatalog } = await import('../../data/catalog.ts');
 
+    const policyOverride = values['consolidation-policy'];
+    if (policyOverride !== undefined && !(CONSOLIDATION_POLICIES as readonly string[]).includes(policyOverride)) {
+      context.stderr(`joinery simulate: --consolidation-policy ${policyOverride}: expected one of ${CONSOLIDATION_POLICIES.join(', ')}\n`);
+      return EXIT_USER_ERROR;
+    }
     const root = findProjectRoot(context.cwd, values.dir);
     const scenarioFile = resolve(context.cwd, values.scenario ?? resolve(root, 'scenarios/day.yaml'));
     let scenario;
@@ -69,6 +80,7 @@ Options:
     let intent;
     try {
       intent = await compilePolicyDir(root, relative(root, policiesDir), { typecheck: !values['skip-typecheck'] });
+      if (policyOverride !== undefined) intent = withConsolidationPolicy(intent, policyOverride as (typeof CONSOLIDATION_POLICIES)[number]);
     } catch (e) {
       if (e instanceof PolicyCompileError) {
         context.stderr(`joinery simulate: ${e.message}:\n${e.diagnostics.join('\n')}\n`);

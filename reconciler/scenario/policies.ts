@@ -109,3 +109,20 @@ export async function applyPolicyCommit(base: CompiledIntent, change: PolicyComm
   }
   return { ok: true, intent: { commit, message: change.message, nodePools, nodeClasses } };
 }
+
+export type ConsolidationPolicy = NonNullable<NodePool['spec']['disruption']>['consolidationPolicy'];
+
+/**
+ * The intent with every pool that consolidates under-used nodes (WhenEmptyOrUnderutilized
+ * or Balanced) switched to `policy`: the same day under another consolidation policy
+ * without editing policies/. Pools that consolidate only when empty, or never, keep theirs.
+ */
+export function withConsolidationPolicy(intent: CompiledIntent, policy: 'WhenEmptyOrUnderutilized' | 'Balanced'): CompiledIntent {
+  const nodePools = intent.nodePools.map((p) => {
+    const current = p.spec.disruption?.consolidationPolicy ?? 'WhenEmptyOrUnderutilized';
+    if (current === 'WhenEmpty' || current === policy || p.spec.disruption?.consolidateAfter === 'Never') return p;
+    return { ...p, spec: { ...p.spec, disruption: { ...p.spec.disruption, consolidationPolicy: policy } } } as NodePool;
+  });
+  const message = `${intent.message} (consolidationPolicy: ${policy})`;
+  return { commit: commitId(nodePools, intent.nodeClasses, message), message, nodePools, nodeClasses: intent.nodeClasses };
+}

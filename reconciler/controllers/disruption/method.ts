@@ -37,6 +37,10 @@ export interface MethodContext {
   readonly multiNodeMax: number;
   /** Each NodePool's cost and disruption cost, over its nodes: what Balanced scores a move against. */
   readonly poolTotals?: ReadonlyMap<string, PoolTotals>;
+  /** Pools still growing (ramp.ts), with their last launch for pending pods: not consolidated yet. */
+  readonly rampingPools?: ReadonlyMap<string, number>;
+  /** The hold that defines rampingPools (options.consolidationRampHoldMs). */
+  readonly rampHoldMs?: number;
   /**
    * Whether consolidation (multi- and single-node) runs in this pass; the controller
    * paces it (each pass costs scheduling simulations). Default true.

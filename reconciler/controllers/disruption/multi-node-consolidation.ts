@@ -14,9 +14,9 @@ export const multiNodeConsolidation: Method = {
   shouldDisrupt: (c, m) => consolidatable(c, m.now),
   computeCommand(cands, m) {
     if (m.consolidate === false) return undefined;
-    // Blocked nodes are left out quietly: single-node consolidation, which runs next when
+    // Blocked nodes, and nodes of pools still ramping up (ramp.ts), are left out quietly: single-node consolidation, which runs next when
     // this finds nothing, reports them.
-    const ordered = withinBudget(orderByDisruptionCost(withoutBlocked(cands.filter((c) => multiNodeConsolidation.shouldDisrupt(c, m))), m.now), 'Underutilized', m, 'consolidation').slice(
+    const ordered = withinBudget(orderByDisruptionCost(withoutBlocked(cands.filter((c) => multiNodeConsolidation.shouldDisrupt(c, m) && !m.rampingPools?.has(c.state.nodePool))), m.now), 'Underutilized', m, 'consolidation').slice(
       0,
       m.multiNodeMax,
     );

@@ -21,11 +21,12 @@ import type { Command, Method, MethodContext } from './method.ts';
 import { multiNodeConsolidation } from './multi-node-consolidation.ts';
 import { simulateScheduling, type SimulationInput, type SimulationStats } from './scheduling-simulation.ts';
 import { singleNodeConsolidation } from './single-node-consolidation.ts';
+import { rampingPools } from './ramp.ts';
 
 const DISRUPTION_METHODS: readonly Method[] = [removal, drift, expiration, emptiness, multiNodeConsolidation, singleNodeConsolidation];
 
 /** The reconciler settings that change what the methods decide. */
-type DisruptionOptions = Pick<ReconcilerOptions, 'maxInstanceTypesPerClaim' | 'spotToSpotConsolidation' | 'spotToSpotMinTypes' | 'multiNodeConsolidationMaxCandidates'>;
+type DisruptionOptions = Pick<ReconcilerOptions, 'maxInstanceTypesPerClaim' | 'spotToSpotConsolidation' | 'spotToSpotMinTypes' | 'multiNodeConsolidationMaxCandidates' | 'consolidationRampHoldMs'>;
 
 export interface PassInput {
   readonly now: number;
@@ -72,6 +73,8 @@ export function preparePass(input: PassInput): Pass {
   const context: MethodContext = {
     now,
     poolTotals: totals,
+    rampingPools: rampingPools(state, now, options.consolidationRampHoldMs),
+    rampHoldMs: options.consolidationRampHoldMs,
     simulate: (cs, withNodePools) => simulateScheduling(sim, cs, withNodePools, input.stats),
     budgets,
     spotToSpot: options.spotToSpotConsolidation,

@@ -4,6 +4,7 @@
 import { orderByDisruptionCost } from '../../../core/disruption/ordering.ts';
 import { consolidatable, consolidationCommand } from './consolidation.ts';
 import { rejectBlocked } from './eligibility.ts';
+import { rampMessage } from './ramp.ts';
 import type { Method } from './method.ts';
 
 /** At most this many candidates are simulated per pass (the rest wait for the next). */
@@ -18,6 +19,11 @@ export const singleNodeConsolidation: Method = {
     if (m.consolidate === false) return undefined;
     // One node per command: each candidate only needs one slot of its pool's budget.
     const eligible = orderByDisruptionCost(rejectBlocked(cands.filter((c) => singleNodeConsolidation.shouldDisrupt(c, m)), m, 'consolidation'), m.now).filter((c) => {
+      const ramp = m.rampingPools?.get(c.state.nodePool);
+      if (ramp !== undefined) {
+        m.reject({ name: c.name, nodePool: c.state.nodePool, reason: 'demand-rising', message: rampMessage(c.state.nodePool, ramp, m.now, m.rampHoldMs) });
+        return false;
+      }
       if (m.budgets.allowed(c.state.nodePool, 'Underutilized') > 0) return true;
       m.reject({ name: c.name, nodePool: c.state.nodePool, reason: 'budget', message: `consolidation blocked by the Underutilized budget of NodePool ${c.state.nodePool}: ${m.budgets.describe(c.state.nodePool, 'Underutilized')}` });
       return false;

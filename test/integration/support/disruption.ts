@@ -37,10 +37,12 @@ export const FAST_DISRUPTION: Partial<ReconcilerOptions> = {
   gcGraceMs: 5_000,
   gcIntervalMs: 2_000,
   batchWindow: { idleMs: 500, maxMs: 3_000 },
+  // The tests scale down right after their launches: no ramp hold (the default; tested on the simulator).
+  consolidationRampHoldMs: 0,
 };
 
 export interface DisruptionPoolOptions extends PoolOptions {
-  readonly consolidationPolicy?: 'WhenEmpty' | 'WhenEmptyOrUnderutilized';
+  readonly consolidationPolicy?: 'WhenEmpty' | 'WhenEmptyOrUnderutilized' | 'Balanced';
   readonly consolidateAfter?: string;
   readonly budgets?: DisruptionBudget[];
   readonly expireAfter?: string;

@@ -67,6 +67,12 @@ describe('joinery simulate refuses hostile scenarios and snapshots', () => {
     expect(result.ms).toBeLessThan(60_000);
   });
 
+  test('--consolidation-policy with an unknown policy: exit 1, the accepted values named, before compiling', () => {
+    const result = cli(project.dir, ['simulate', '--skip-typecheck', '-q', '--consolidation-policy', 'WhenUnderutilized']);
+    expect(result.stderr).toBe('joinery simulate: --consolidation-policy WhenUnderutilized: expected one of WhenEmptyOrUnderutilized, Balanced\n');
+    expect(result.code).toBe(1);
+  });
+
   test('a snapshot pod requesting cpu -2: exit 1, the pod and field named', () => {
     project.write('scenarios/hostile.yaml', 'duration: 30m\nworkloads:\n  - { kind: Snapshot, file: ../snapshots/negative.json }\n');
     const result = cli(project.dir, ['simulate', '--skip-typecheck', '-q', '-s', 'scenarios/hostile.yaml']);
