@@ -14,7 +14,7 @@ import type { Controller, ReconcileResult, Wake } from '../../runtime/controller
 import type { ControllerContext, ReconcilerOptions } from '../../runtime/context.ts';
 import { clusterState, isProvisionable, podKey } from '../../views/cluster-state.ts';
 import { indexIntent } from '../../views/drift.ts';
-import { existingNodes, namespaceLabels, nodesWithRoom, poolUsage, poolsFor, schedulingPools } from '../../views/scheduling.ts';
+import { existingNodes, namespaceLabels, volumeObjects, nodesWithRoom, poolUsage, poolsFor, schedulingPools } from '../../views/scheduling.ts';
 import { nodeClaimFor, nodePoolUid } from '../shared/nodeclaim.ts';
 import { deletingNodePools } from '../../views/removed-pools.ts';
 import { applyMinValuesPolicy } from './min-values.ts';
@@ -28,6 +28,8 @@ export type ProvisioningDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'in
 
 /** With pods still pending and nothing else happening, solve again this often. */
 const PENDING_RESOLVE_MS = 60_000;
+
+const VOLUME_KINDS: ReadonlySet<string> = new Set(['PersistentVolumeClaim', 'PersistentVolume', 'StorageClass']);
 
 export class ProvisioningController implements Controller {
   readonly name = 'provisioning';
@@ -61,6 +63,10 @@ export class ProvisioningController implements Controller {
       }
     } else if (event.kind === 'NodeClaim' && event.type === 'DELETED' && this.pendingSince.size > 0) {
       // A claim that failed to launch (or was deleted) leaves its pods to solve again.
+      this.trigger(wake);
+    } else if (VOLUME_KINDS.has(event.kind) && this.pendingSince.size > 0) {
+      // A claim that binds, or a volume or StorageClass that appears, may change where a
+      // pending pod can run, or let a pod that waited for its claim be provisioned for.
       this.trigger(wake);
     }
   }
@@ -140,6 +146,7 @@ export class ProvisioningController implements Controller {
       nodePools: poolsFor(state.pendingPods, withoutDeleting(view.pools, deletingNodePools(cluster.cache))),
       daemonSets: [...cluster.cache.list('DaemonSet')],
       namespaces: namespaceLabels(cluster.cache),
+      volumes: volumeObjects(cluster.cache),
       poolUsage: poolUsage(state),
       options: { maxInstanceTypeOptions: options.maxInstanceTypesPerClaim },
     };
