@@ -56,8 +56,21 @@ export const CLUSTER_RULES: readonly RbacRule[] = [
     apiGroup: '',
     resource: 'persistentvolumeclaims',
     verbs: ['list', 'watch'],
-    why: 'which VolumeAttachments belong to pods that are not drained (they tolerate the disrupted taint), so that termination does not wait for those',
+    why: "which VolumeAttachments belong to pods that are not drained (they tolerate the disrupted taint), so that termination does not wait for those; and a pending pod's claims, whose volume or StorageClass restricts the zones it can run in",
     broader: 'list/watch read every PersistentVolumeClaim in the cluster (its spec and status, never the data)',
+  },
+  {
+    apiGroup: '',
+    resource: 'persistentvolumes',
+    verbs: ['list', 'watch'],
+    why: "the node affinity and zone labels of a bound claim's volume: a pod is planned only onto nodes where kube-scheduler's VolumeBinding and VolumeZone let it run",
+    broader: 'list/watch read every PersistentVolume in the cluster (its spec, never the data)',
+  },
+  {
+    apiGroup: 'storage.k8s.io',
+    resource: 'storageclasses',
+    verbs: ['list', 'watch'],
+    why: "an unbound claim's binding mode (Immediate: the pod waits for the claim to bind; WaitForFirstConsumer: its allowedTopologies restrict the pod's zones)",
   },
   {
     apiGroup: '',

@@ -143,8 +143,17 @@ export interface PodSpec {
   priorityClassName?: string;
   schedulerName?: string;
   terminationGracePeriodSeconds?: number;
-  /** Only what termination reads: a volume's PersistentVolumeClaim (its VolumeAttachment is awaited). */
-  volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
+  /**
+   * Termination reads a volume's PersistentVolumeClaim (its VolumeAttachment is awaited);
+   * the solver reads the claims' volume topology (a generic ephemeral volume's claim is
+   * `<pod>-<volume>`, made from its template's storage class).
+   */
+  volumes?: PodVolume[];
+}
+export interface PodVolume {
+  name: string;
+  persistentVolumeClaim?: { claimName: string };
+  ephemeral?: { volumeClaimTemplate?: { spec?: { storageClassName?: string | null } } };
 }
 export interface PodCondition {
   type: string;
@@ -214,10 +223,42 @@ export interface Namespace {
   metadata: ObjectMeta;
 }
 
-/** Only what termination reads of a PersistentVolumeClaim: the volume bound to it. */
+/**
+ * What termination and the solver read of a PersistentVolumeClaim: the volume bound to it
+ * and its storage class (whose binding mode and allowed topologies restrict an unbound claim).
+ */
 export interface PersistentVolumeClaim {
   apiVersion?: string;
   kind?: string;
   metadata: ObjectMeta;
-  spec?: { volumeName?: string };
+  spec?: { volumeName?: string; storageClassName?: string | null };
+  status?: { phase?: string };
+}
+
+/** What the solver reads of a PersistentVolume: where it can be used (node affinity; zone labels, as VolumeZone reads them). */
+export interface PersistentVolume {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec?: {
+    nodeAffinity?: { required?: { nodeSelectorTerms: NodeSelectorTerm[] } };
+    claimRef?: { name?: string; namespace?: string; uid?: string };
+    storageClassName?: string;
+  };
+  status?: { phase?: string };
+}
+
+export interface TopologySelectorTerm {
+  matchLabelExpressions?: { key: string; values: string[] }[];
+}
+
+/** What the solver reads of a storage.k8s.io/v1 StorageClass: when its claims bind and where its volumes may be provisioned. */
+export interface StorageClass {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  provisioner?: string;
+  /** Immediate (the default) or WaitForFirstConsumer. */
+  volumeBindingMode?: string;
+  allowedTopologies?: TopologySelectorTerm[];
 }

@@ -13,12 +13,12 @@ import { untoleratedTaint } from './taints.ts';
 import type { PoolState, Template } from './templates.ts';
 import type { TopologyGroup } from './topology.ts';
 
-/** The relaxation levels of the class, most constrained first; none for an invalid class. */
+/** The relaxation levels of the class, most constrained first; none for an invalid class or one kube-scheduler does not schedule yet. */
 export function attemptsOf(plan: Plan, cls: PodClass): Attempt[] {
   let list = plan.attempts[cls.id];
   if (list) return list;
   const req = plan.res.vector(cls.requests);
-  list = cls.invalid ? [] : relaxations(cls, plan.preferNoSchedule).map((relax) => makeAttempt(plan, cls, relax, req));
+  list = cls.invalid || cls.blocked ? [] : relaxations(cls, plan.preferNoSchedule).map((relax) => makeAttempt(plan, cls, relax, req));
   plan.attempts[cls.id] = list;
   return list;
 }

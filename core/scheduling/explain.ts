@@ -11,9 +11,12 @@ import type { Attempt, Plan } from './plan.ts';
 import { fits, type ResourceIndex } from './resource-vector.ts';
 import { formatTaint, untoleratedTaint } from './taints.ts';
 import type { PoolState } from './templates.ts';
+import type { Requirements } from './requirements.ts';
+import { describeVolumeTerms, type VolumeConstraint } from './volumes.ts';
 
 export function explain(plan: Plan, cls: PodClass): string {
   if (cls.invalid) return `invalid pod spec: ${cls.invalid}`;
+  if (cls.blocked) return cls.blocked;
   const attempts = attemptsOf(plan, cls);
   const a = attempts[attempts.length - 1]!;
   const parts: string[] = [];
@@ -25,8 +28,10 @@ export function explain(plan: Plan, cls: PodClass): string {
       const ex = n.existing!;
       const taint = untoleratedTaint(ex.taints, cls.tolerations, { includePreferNoSchedule: !a.relax.toleratePreferNoSchedule });
       const port = a.cls.hostPorts.length > 0 ? conflictingPort(n.ports, a.cls.hostPorts) : undefined;
+      const off = volume(cls, (t) => t.matches(ex.labels));
       if (taint) bump(`taint ${formatTaint(taint)} not tolerated`);
       else if (port) bump(`host port ${formatHostPort(port)} in use`);
+      else if (off) bump(`volume ${off.volume} needs ${describeVolumeTerms(off)}`);
       else if (!a.relax.reqs.matches(ex.labels)) bump('node selector or affinity not matched');
       else if (!fits(n.cap, n.used, a.req)) bump(`not enough ${short(plan.res, n.cap, n.used, a.req).join(', ')}`);
       else bump('topology constraints');
@@ -48,6 +53,12 @@ function explainPool(plan: Plan, a: Attempt, pool: PoolState): string {
     if (port) return `host port ${formatHostPort(port)} is taken on its nodes by DaemonSet ${pool.daemonSetPortOwners[i]}`;
   }
   if (a.cls.preempting) return 'the pod is preempting pods on its nominated node (status.nominatedNodeName); no new node is planned for it';
+  const offVolume = volume(a.cls, (t) => pool.reqs.compatible(t));
+  if (offVolume) {
+    return `${offVolume.source} needs ${describeVolumeTerms(offVolume)}, which the pool does not allow (${pool.reqs.incompatibility(offVolume.terms[0]!)})`;
+  }
+  const unoffered = volume(a.cls, (t) => plan.templates.narrow(pool.base, t) !== null);
+  if (unoffered) return `${unoffered.source} needs ${describeVolumeTerms(unoffered)}, where none of the pool's instance types has an available offering`;
   if (a.hostnamePinned) return `the pod requires node label ${LABEL_HOSTNAME} to be one of existing nodes' names; a new node's hostname is not known in advance`;
   const incompatible = pool.reqs.incompatibility(a.relax.reqs);
   if (incompatible) return incompatible;
@@ -85,6 +96,11 @@ function explainPool(plan: Plan, a: Attempt, pool: PoolState): string {
   }
   const failing = a.relax.constraints.map((c) => c.group.describe());
   return failing.length > 0 ? `cannot satisfy ${failing.join(' and ')}` : 'no node satisfies the pod\'s constraints';
+}
+
+/** The first volume constraint of the class none of whose terms passes `ok`. */
+function volume(cls: PodClass, ok: (t: Requirements) => boolean): VolumeConstraint | undefined {
+  return cls.volumes.find((v) => !v.terms.some(ok));
 }
 
 /** The resources of which used + req exceeds cap. */

@@ -12,6 +12,7 @@ import { ResourceIndex } from './resource-vector.ts';
 import { daemonSetLandsOnNode, parseDaemonSets, PoolState, TemplateStore, type DaemonSetPod, type Template } from './templates.ts';
 import { Topology, type TopologyGroup } from './topology.ts';
 import type { ExistingNode, SolveInput } from './types.ts';
+import { VolumeIndex } from './volumes.ts';
 
 /** A node of the plan being built: existing (fixed allocatable) or new (a template and a target type). */
 export interface PlannedNode {
@@ -92,7 +93,7 @@ export interface Plan {
 export function createPlan(input: SolveInput): Plan {
   const res = new ResourceIndex();
   const topology = new Topology();
-  const builder = new PodClassBuilder(topology, input.namespaces);
+  const builder = new PodClassBuilder(topology, input.namespaces, input.volumes ? new VolumeIndex(input.volumes) : undefined);
   for (const pod of input.pods) builder.add(pod);
   for (const cls of builder.classes) for (const k of Object.keys(cls.requests)) res.add(k);
   const daemonSets = parseDaemonSets(input.daemonSets);

@@ -17,6 +17,7 @@ import { hostPortsOf, type HostPort } from './host-ports.ts';
 import { Requirements } from './requirements.ts';
 import { compileSelector } from './selectors.ts';
 import type { Topology, TopologyGroup, TopologyKind } from './topology.ts';
+import { volumeAlternatives, volumeKey, type VolumeConstraint, type VolumeIndex } from './volumes.ts';
 
 export const DEFAULT_NAMESPACE = 'default';
 
@@ -63,6 +64,10 @@ export interface PodClass {
    * IsProvisionable); it may still go to an existing node.
    */
   readonly preempting: boolean;
+  /** Where the pod's PersistentVolumeClaims let it run (folded into requiredTerms too, so never relaxed). */
+  readonly volumes: readonly VolumeConstraint[];
+  /** kube-scheduler does not schedule the pod yet (an unbound Immediate claim, a missing claim, ...): why. */
+  readonly blocked: string | undefined;
   /** Error parsing the pod's constraints: the pod is unschedulable with this reason. */
   readonly invalid: string | undefined;
 }
@@ -98,6 +103,7 @@ export class PodClassBuilder {
   constructor(
     private readonly topology: Topology,
     private readonly namespaceLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>,
+    private readonly volumeIndex?: VolumeIndex,
   ) {}
 
   labelClassOf(pod: Pod): LabelClass {
@@ -120,7 +126,10 @@ export class PodClassBuilder {
     const ports = hostPortsOf(s);
     // One serialisation per pod: what the requests depend on and every constraint.
     const preempting = !!pod.status?.nominatedNodeName;
+    const volumes = this.volumeIndex?.of(pod);
+    const vkey = volumes ? volumeKey(volumes) : null;
     const key = keyOf([
+      vkey,
       ports.length > 0 ? ports : null,
       preempting,
       m.namespace ?? DEFAULT_NAMESPACE,
@@ -145,7 +154,7 @@ export class PodClassBuilder {
         requests = { pods: 1 };
         requestError = `spec.containers[].resources: ${(e as Error).message}`;
       }
-      cls = this.build(pod, lc, requests, requestError, ports, preempting);
+      cls = this.build(pod, lc, requests, requestError, ports, preempting, volumes?.constraints ?? [], volumes?.blocked);
       this.classIndex.set(key, cls);
       this.classes.push(cls);
     }
@@ -207,7 +216,16 @@ export class PodClassBuilder {
     });
   }
 
-  private build(pod: Pod, lc: LabelClass, requests: ResourceList, requestError: string | undefined, hostPorts: readonly HostPort[], preempting: boolean): PodClass {
+  private build(
+    pod: Pod,
+    lc: LabelClass,
+    requests: ResourceList,
+    requestError: string | undefined,
+    hostPorts: readonly HostPort[],
+    preempting: boolean,
+    volumes: readonly VolumeConstraint[],
+    blocked: string | undefined,
+  ): PodClass {
     const s = pod.spec;
     let invalid = requestError;
     const owned = (group: TopologyGroup, weight: number, required: boolean): OwnedConstraint => ({
@@ -232,6 +250,11 @@ export class PodClassBuilder {
             ),
           )
         : [selector];
+      // Volume topology is ANDed with every required term (as Karpenter injects it), so no relaxation drops it.
+      if (volumes.length > 0) {
+        const alternatives = volumeAlternatives(volumes);
+        requiredTerms = requiredTerms.flatMap((t) => alternatives.map((v) => t.intersect(v)));
+      }
       (na?.preferredDuringSchedulingIgnoredDuringExecution ?? []).forEach((p, i) => {
         preferredTerms.push({
           weight: p.weight,
@@ -272,6 +295,8 @@ export class PodClassBuilder {
       exclusiveGroup: exclusive?.group,
       hostPorts,
       preempting,
+      volumes,
+      blocked,
       invalid,
     };
   }

@@ -6,6 +6,7 @@ import type { Offering } from '../catalog/instance-types.ts';
 import type { ResourceList } from '../resources/resource-list.ts';
 import type { SchedulingNodePool } from './nodepool.ts';
 import type { Requirement } from './requirements.ts';
+import type { VolumeObjects } from './volumes.ts';
 
 /** A node that exists (or is being launched: inFlight), with the pods already bound to it. */
 export interface ExistingNode {
@@ -43,6 +44,14 @@ export interface SolveInput {
    * pods of every namespace (conservative for anti-affinity, not for affinity).
    */
   namespaces?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * PersistentVolumeClaims, PersistentVolumes and StorageClasses, for the pods' volume
+   * topology (volumes.ts): a claim bound to a zonal volume, or an unbound
+   * WaitForFirstConsumer claim with allowedTopologies, restricts the pod's nodes; an unbound
+   * Immediate claim (or a missing object) leaves the pod unschedulable. Without it the
+   * pods' volumes are not looked at.
+   */
+  volumes?: VolumeObjects;
   /** Capacity each pool already uses (existing nodes and in-flight claims), for its limits; `nodes` counts nodes. */
   poolUsage?: Record<string, ResourceList>;
   options?: SolveOptions;

@@ -14,8 +14,11 @@
 //
 // Also: host ports (NodePorts: per node, protocol and IP aware, DaemonSet pods included),
 // pods preempting (status.nominatedNodeName) never on a new node, a hostname node
-// selector never met by a new node (its hostname is its placeholder name), and requests
-// with pod overhead and sidecar init containers (podRequests).
+// selector never met by a new node (its hostname is its placeholder name), requests
+// with pod overhead and sidecar init containers (podRequests), and volume topology (a
+// pod's claims, read through volumes.ts as the solver reads them: every value the node may
+// take satisfies each volume's node affinity or allowed topologies; a pod kube-scheduler
+// does not schedule yet, an unbound Immediate claim, is placed nowhere).
 
 import type { Pod, Taint } from '../api/k8s.ts';
 import type { InstanceType } from '../catalog/instance-types.ts';
@@ -27,6 +30,7 @@ import { untoleratedTaint } from './taints.ts';
 import { conflictingPort, formatHostPort, hostPortsOf, type HostPort } from './host-ports.ts';
 import { daemonSetLands, daemonSetLandsOnNode, parseDaemonSets, type DaemonSetPod } from './templates.ts';
 import type { SolveInput, SolveResult } from './types.ts';
+import { describeVolumeTerms, VolumeIndex } from './volumes.ts';
 
 interface Placed {
   pod: Pod;
@@ -52,6 +56,15 @@ export function verifySolution(input: SolveInput, result: SolveResult): string[]
   for (const u of result.unschedulable) if (!u.reason) errors.push(`pod ${name(u.pod)} is unschedulable without a reason`);
 
   const ds = parseDaemonSets(input.daemonSets);
+  const volumeIndex = input.volumes ? new VolumeIndex(input.volumes) : undefined;
+  const volumeErrors = (p: Pod, where: string, possible: (key: string) => ReadonlySet<string>): void => {
+    if (!volumeIndex) return;
+    const v = volumeIndex.of(p);
+    if (v.blocked) errors.push(`pod ${name(p)} on ${where}: kube-scheduler does not schedule it: ${v.blocked}`);
+    for (const c of v.constraints) {
+      if (!c.terms.some((t) => requirementsHold(t, possible))) errors.push(`pod ${name(p)} on ${where}: ${c.source} needs ${describeVolumeTerms(c)}, not met by every value the node may take`);
+    }
+  };
   const live = input.nodes.filter((n) => !n.markedForDeletion);
   const byName = new Map(live.map((n) => [n.name, n]));
   const pools = new Map(input.nodePools.map((p) => [p.name, p]));
@@ -92,6 +105,7 @@ export function verifySolution(input: SolveInput, result: SolveResult): string[]
       if (!nodeSelectionHolds(p, (key) => single(node.labels[key]))) errors.push(`pod ${name(p)} on ${node.name}: node selector or required node affinity not satisfied`);
       const t = untoleratedTaint(node.taints, p.spec.tolerations);
       if (t) errors.push(`pod ${name(p)} on ${node.name}: taint ${t.key}:${t.effect} not tolerated`);
+      volumeErrors(p, node.name, (key) => single(node.labels[key]));
     }
     for (const p of [...node.pods, ...fresh]) placed.push({ pod: p, node: node.name, domain: (key) => single(key === LABEL_HOSTNAME ? node.labels[key] ?? node.name : node.labels[key]) });
   }
@@ -170,6 +184,7 @@ export function verifySolution(input: SolveInput, result: SolveResult): string[]
       if (!nodeSelectionHolds(p, (key) => possible(key))) errors.push(`pod ${name(p)} on new node ${n.name}: node selector or required node affinity not satisfied by every option`);
       const t = untoleratedTaint(pool.taints as Taint[], p.spec.tolerations);
       if (t) errors.push(`pod ${name(p)} on new node ${n.name}: NodePool taint ${t.key}:${t.effect} not tolerated`);
+      volumeErrors(p, `new node ${n.name}`, possible);
       placed.push({ pod: p, node: n.name, domain: possible });
     }
     if (Object.keys(pool.limits).length > 0) {
@@ -298,19 +313,22 @@ function nodeSelectionHolds(pod: Pod, possible: (key: string) => ReadonlySet<str
   const selector = Requirements.fromLabels(pod.spec.nodeSelector);
   const terms = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
   const alternatives = terms.length ? terms.map((t) => selector.intersect(Requirements.of(t.matchExpressions ?? []))) : [selector];
-  return alternatives.some((reqs) => {
-    for (const [key, set] of reqs.entries()) {
-      const values = possible(key);
-      if (values.size === 0) {
-        if (!set.absentAllowed) return false;
-        continue;
-      }
-      for (const v of values) {
-        if (v === ABSENT ? !set.absentAllowed : v === OTHER ? true : !set.has(v)) return false;
-      }
+  return alternatives.some((reqs) => requirementsHold(reqs, possible));
+}
+
+/** Every requirement holds for every value the node may take. */
+function requirementsHold(reqs: Requirements, possible: (key: string) => ReadonlySet<string>): boolean {
+  for (const [key, set] of reqs.entries()) {
+    const values = possible(key);
+    if (values.size === 0) {
+      if (!set.absentAllowed) return false;
+      continue;
     }
-    return true;
-  });
+    for (const v of values) {
+      if (v === ABSENT ? !set.absentAllowed : v === OTHER ? true : !set.has(v)) return false;
+    }
+  }
+  return true;
 }
 
 function checkSelfAffinityGroups(placed: Placed[], errors: string[], name: (p: Pod) => string): void {

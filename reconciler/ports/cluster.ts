@@ -6,7 +6,7 @@
 // adapter uses @kubernetes/client-node; the simulator keeps the objects in memory.
 
 import type { NodeOverlay } from '../../core/api/node-overlay.ts';
-import type { DaemonSet, Namespace, Node, PersistentVolumeClaim, Pod, PodDisruptionBudget, VolumeAttachment } from '../../core/api/k8s.ts';
+import type { DaemonSet, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodDisruptionBudget, StorageClass, VolumeAttachment } from '../../core/api/k8s.ts';
 import type { EC2NodeClass, EC2NodeClassStatus, NodeClaim, NodeClaimStatus, NodePool, NodePoolStatus, NodeClaimTaint } from '../../core/api/karpenter.ts';
 
 export interface ObjectsByKind {
@@ -20,13 +20,20 @@ export interface ObjectsByKind {
   EC2NodeClass: EC2NodeClass;
   /** Termination waits for a node's VolumeAttachments to go before terminating its instance. */
   VolumeAttachment: VolumeAttachment;
-  /** To tell which VolumeAttachments belong to pods that are not drained (and so do not hold termination). */
+  /**
+   * To tell which VolumeAttachments belong to pods that are not drained (and so do not hold
+   * termination); and, with PersistentVolumes and StorageClasses, the pods' volume topology.
+   */
   PersistentVolumeClaim: PersistentVolumeClaim;
+  /** Where a bound claim's volume can be used (node affinity, zone labels). */
+  PersistentVolume: PersistentVolume;
+  /** When an unbound claim binds (volumeBindingMode) and where it may be provisioned (allowedTopologies). */
+  StorageClass: StorageClass;
   /** Namespace labels, for the namespaceSelector of pod affinity and anti-affinity terms. */
   Namespace: Namespace;
 }
 export type Kind = keyof ObjectsByKind;
-export const KINDS: readonly Kind[] = ['Pod', 'Node', 'NodeClaim', 'DaemonSet', 'PodDisruptionBudget', 'NodePool', 'EC2NodeClass', 'VolumeAttachment', 'PersistentVolumeClaim', 'Namespace'];
+export const KINDS: readonly Kind[] = ['Pod', 'Node', 'NodeClaim', 'DaemonSet', 'PodDisruptionBudget', 'NodePool', 'EC2NodeClass', 'VolumeAttachment', 'PersistentVolumeClaim', 'Namespace', 'PersistentVolume', 'StorageClass'];
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export type WatchEvent = {

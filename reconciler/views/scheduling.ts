@@ -1,7 +1,8 @@
 // The solver's view of the cluster, shared by provisioning and consolidation so both
 // ask core's one solver the same question: NodePools (with their catalogs and the
 // offerings currently believed available), existing and in-flight nodes with their
-// pods, each pool's usage for its limits, the DaemonSets, and the namespaces' labels.
+// pods, each pool's usage for its limits, the DaemonSets, the namespaces' labels, and
+// the claims, volumes and storage classes that restrict where pods with volumes run.
 
 import type { Pod, Taint, Toleration } from '../../core/api/k8s.ts';
 import { toleratesAll } from '../../core/scheduling/taints.ts';
@@ -18,6 +19,7 @@ import { indexIntent } from './drift.ts';
 import { PriceBook } from '../cache/pricing.ts';
 import type { Intent } from '../ports/intent.ts';
 import type { ClusterCache } from '../ports/cluster.ts';
+import type { VolumeObjects } from '../../core/scheduling/volumes.ts';
 import { TAINT_DISRUPTED, TAINT_UNREGISTERED } from '../../core/contract/index.ts';
 
 /**
@@ -287,4 +289,9 @@ export function namespaceLabels(cache: Pick<ClusterCache, 'list'>): Record<strin
   const out: Record<string, Readonly<Record<string, string>>> = {};
   for (const ns of cache.list('Namespace')) if (ns.metadata.name) out[ns.metadata.name] = ns.metadata.labels ?? {};
   return out;
+}
+
+/** The claims, volumes and storage classes the cluster cache holds, for the pods' volume topology. */
+export function volumeObjects(cache: Pick<ClusterCache, 'list'>): VolumeObjects {
+  return { claims: cache.list('PersistentVolumeClaim'), volumes: cache.list('PersistentVolume'), storageClasses: cache.list('StorageClass') };
 }

@@ -22,6 +22,8 @@ const API_VERSIONS: Readonly<Record<Kind, string>> = {
   VolumeAttachment: 'storage.k8s.io/v1',
   PersistentVolumeClaim: 'v1',
   Namespace: 'v1',
+  PersistentVolume: 'v1',
+  StorageClass: 'storage.k8s.io/v1',
 };
 
 export interface EventRecorderOptions {

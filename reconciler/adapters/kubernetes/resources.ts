@@ -96,5 +96,17 @@ export function kindResources(kc: KubeConfig): Record<Kind, KindResource> {
       path: '/api/v1/namespaces',
       list: (limit) => paged(async (c) => (await core.listNamespace({ limit, _continue: c })) as unknown as Page),
     },
+    PersistentVolume: {
+      kind: 'PersistentVolume',
+      namespaced: false,
+      path: '/api/v1/persistentvolumes',
+      list: (limit) => paged(async (c) => (await core.listPersistentVolume({ limit, _continue: c })) as unknown as Page),
+    },
+    StorageClass: {
+      kind: 'StorageClass',
+      namespaced: false,
+      path: '/apis/storage.k8s.io/v1/storageclasses',
+      list: (limit) => paged(async (c) => (await storage.listStorageClass({ limit, _continue: c })) as unknown as Page),
+    },
   };
 }

@@ -10,7 +10,7 @@ import type { NewNode, UnschedulablePod } from '../../../core/scheduling/types.t
 import { parseResourceList, subtractResources, type ResourceList } from '../../../core/resources/resource-list.ts';
 import type { ClusterCache } from '../../ports/cluster.ts';
 import type { ClusterState } from '../../views/cluster-state.ts';
-import { existingNodes, namespaceLabels, nodesWithRoom, poolUsage, poolsFor, toExistingNode, type SchedulingView } from '../../views/scheduling.ts';
+import { existingNodes, namespaceLabels, volumeObjects, nodesWithRoom, poolUsage, poolsFor, toExistingNode, type SchedulingView } from '../../views/scheduling.ts';
 import type { Candidate } from './candidates.ts';
 
 export interface SimulationInput {
@@ -74,6 +74,7 @@ function simulate(input: SimulationInput, candidates: readonly Candidate[], with
     nodePools: withNodePools ? poolsFor(pods, view.pools) : [],
     daemonSets: [...cache.list('DaemonSet')],
     namespaces: namespaceLabels(cache),
+    volumes: volumeObjects(cache),
     poolUsage: usage,
     options: { maxInstanceTypeOptions: input.maxInstanceTypeOptions },
   });

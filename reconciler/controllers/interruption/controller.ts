@@ -30,7 +30,7 @@ import type { Controller, ReconcileResult } from '../../runtime/controller.ts';
 import type { ControllerContext, ReconcilerOptions } from '../../runtime/context.ts';
 import { clusterState, isDaemonSetPod, isTerminal, toleratesTaintKey, type ClusterState, type StateNode } from '../../views/cluster-state.ts';
 import { indexIntent } from '../../views/drift.ts';
-import { existingNodes, namespaceLabels, nodesWithRoom, poolUsage, poolsFor, schedulingPools } from '../../views/scheduling.ts';
+import { existingNodes, namespaceLabels, volumeObjects, nodesWithRoom, poolUsage, poolsFor, schedulingPools } from '../../views/scheduling.ts';
 import { nodeClaimFor } from '../shared/nodeclaim.ts';
 import { MalformedMessageError, actsOn, instanceIdOf, parseMessage, type InterruptionMessage, type MessageKind } from './messages.ts';
 
@@ -239,6 +239,7 @@ export class InterruptionController implements Controller {
       nodePools: poolsFor(all, view.pools),
       daemonSets: [...cluster.cache.list('DaemonSet')],
       namespaces: namespaceLabels(cluster.cache),
+      volumes: volumeObjects(cluster.cache),
       poolUsage: usage,
       options: { maxInstanceTypeOptions: options.maxInstanceTypesPerClaim },
     });

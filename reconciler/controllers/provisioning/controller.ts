@@ -25,7 +25,7 @@ import type { Controller, ReconcileResult, Wake } from '../../runtime/controller
 import type { ControllerContext, ReconcilerOptions } from '../../runtime/context.ts';
 import { clusterState, isProvisionable, podKey, type ClusterState } from '../../views/cluster-state.ts';
 import { indexIntent } from '../../views/drift.ts';
-import { existingNodes, namespaceLabels, nodesWithRoom, poolUsage, poolsFor, schedulingPools } from '../../views/scheduling.ts';
+import { existingNodes, namespaceLabels, volumeObjects, nodesWithRoom, poolUsage, poolsFor, schedulingPools } from '../../views/scheduling.ts';
 import { nodeClaimFor, nodePoolUid } from '../shared/nodeclaim.ts';
 import { deletingNodePools } from '../../views/removed-pools.ts';
 import { applyMinValuesPolicy } from './min-values.ts';
@@ -49,6 +49,8 @@ function markOf(pod: Pod): string | undefined {
   const c = pod.status?.conditions?.find((x) => x.type === 'PodScheduled' && x.status === 'False');
   return c ? `${String(c.lastTransitionTime ?? '')}|${c.message ?? ''}` : undefined;
 }
+
+const VOLUME_KINDS: ReadonlySet<string> = new Set(['PersistentVolumeClaim', 'PersistentVolume', 'StorageClass']);
 
 export class ProvisioningController implements Controller {
   readonly name = 'provisioning';
@@ -99,6 +101,10 @@ export class ProvisioningController implements Controller {
       }
     } else if (event.kind === 'NodeClaim' && event.type === 'DELETED' && this.pendingSince.size > 0) {
       // A claim that failed to launch (or was deleted) leaves its pods to solve again.
+      this.trigger(wake);
+    } else if (VOLUME_KINDS.has(event.kind) && this.pendingSince.size > 0) {
+      // A claim that binds, or a volume or StorageClass that appears, may change where a
+      // pending pod can run, or let a pod that waited for its claim be provisioned for.
       this.trigger(wake);
     }
   }
@@ -201,6 +207,7 @@ export class ProvisioningController implements Controller {
       nodePools: poolsFor(pending, withoutDeleting(view.pools, deletingNodePools(cluster.cache))),
       daemonSets: [...cluster.cache.list('DaemonSet')],
       namespaces: namespaceLabels(cluster.cache),
+      volumes: volumeObjects(cluster.cache),
       poolUsage: poolUsage(state),
       options: { maxInstanceTypeOptions: options.maxInstanceTypesPerClaim },
     };

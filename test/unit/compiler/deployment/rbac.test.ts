@@ -24,6 +24,8 @@ const METHOD_PERMISSIONS: Readonly<Record<string, readonly Permission[]>> = {
   listVolumeAttachment: ['storage.k8s.io/volumeattachments:list', 'storage.k8s.io/volumeattachments:watch'],
   listPersistentVolumeClaimForAllNamespaces: ['/persistentvolumeclaims:list', '/persistentvolumeclaims:watch'],
   listNamespace: ['/namespaces:list', '/namespaces:watch'],
+  listPersistentVolume: ['/persistentvolumes:list', '/persistentvolumes:watch'],
+  listStorageClass: ['storage.k8s.io/storageclasses:list', 'storage.k8s.io/storageclasses:watch'],
   readNode: ['/nodes:get'],
   patchNode: ['/nodes:patch'],
   deleteNode: ['/nodes:delete'],

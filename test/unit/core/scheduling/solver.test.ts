@@ -1,4 +1,4 @@
-import { solve, verifySolution, type DaemonSet, type SolveInput, type SolveResult } from '../../../../core/index.ts';
+import { solve, verifySolution, type DaemonSet, type Pod, type SolveInput, type SolveResult } from '../../../../core/index.ts';
 import { affinity, antiAffinity, GiB, instanceType, node, pod, pool, standardTypes, zoneSpread, ZONES } from '../fixtures.ts';
 
 const ZONE = 'topology.kubernetes.io/zone';
@@ -525,5 +525,75 @@ describe('solve: namespaceSelector in pod affinity terms', () => {
     expect(r.bindings.map((b) => b.node)).toEqual(['na']);
     const r2 = run({ pods: [follower('f2', { matchLabels: { 'kubernetes.io/metadata.name': 'team-b' } })], nodes: nodes(), nodePools: [], namespaces });
     expect(r2.bindings.map((b) => b.node)).toEqual(['nb']);
+  });
+});
+
+describe('solve: volume topology (VolumeBinding, VolumeZone)', () => {
+  const pv = (name: string, zone: string) => ({
+    metadata: { name },
+    spec: { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE, operator: 'In', values: [zone] }] }] } } },
+  });
+  const claim = (name: string, spec: { volumeName?: string; storageClassName?: string }) => ({ metadata: { name, namespace: 'default' }, spec });
+  const withClaim = (name: string, claimName: string, spec: Partial<Pod['spec']> = {}) =>
+    pod('1', '1Gi', { name, spec: { volumes: [{ name: 'data', persistentVolumeClaim: { claimName } }], ...spec } });
+  const volumes = {
+    claims: [claim('in-b', { volumeName: 'pv-b' }), claim('in-c', { volumeName: 'pv-c' }), claim('late', { storageClassName: 'gp3-c' }), claim('now', { storageClassName: 'gp2' })],
+    volumes: [pv('pv-b', 'zone-b'), pv('pv-c', 'zone-c')],
+    storageClasses: [
+      { metadata: { name: 'gp3-c' }, volumeBindingMode: 'WaitForFirstConsumer', allowedTopologies: [{ matchLabelExpressions: [{ key: ZONE, values: ['zone-c'] }] }] },
+      { metadata: { name: 'gp2' }, volumeBindingMode: 'Immediate' },
+    ],
+  };
+  const zonesOf = (r: SolveResult) => r.newNodes.map((n) => [...new Set(n.instanceTypeOptions.flatMap((o) => o.offerings.map((x) => x.zone)))]);
+
+  it('a pod whose claim is bound to a volume in zone-b gets a node in zone-b, never the free node in zone-a', () => {
+    const r = run({ pods: [withClaim('db', 'in-b')], nodes: [node('a1', 8, 32, { [ZONE]: 'zone-a' })], nodePools: [pool('default', standardTypes())], volumes });
+    expect(r.bindings).toEqual([]);
+    expect(zonesOf(r)).toEqual([['zone-b']]);
+    // An existing node in zone-b takes it.
+    const r2 = run({ pods: [withClaim('db', 'in-b')], nodes: [node('a1', 8, 32, { [ZONE]: 'zone-a' }), node('b1', 8, 32, { [ZONE]: 'zone-b' })], nodePools: [], volumes });
+    expect(r2.bindings.map((b) => b.node)).toEqual(['b1']);
+  });
+
+  it('an unbound WaitForFirstConsumer claim goes where its StorageClass allows', () => {
+    const r = run({ pods: [withClaim('w', 'late')], nodePools: [pool('default', standardTypes())], volumes });
+    expect(zonesOf(r)).toEqual([['zone-c']]);
+  });
+
+  it('two pods with volumes in different zones never share a node; pods without volumes still pack', () => {
+    const r = run({ pods: [withClaim('b', 'in-b'), withClaim('c', 'in-c'), pod('1', '1Gi', { name: 'free' })], nodePools: [pool('default', standardTypes())], volumes });
+    expect(r.newNodes).toHaveLength(2);
+    expect(zonesOf(r).sort()).toEqual([['zone-b'], ['zone-c']]);
+  });
+
+  it('no relaxation drops the volume: a preferred zone-a affinity yields to the volume in zone-b', () => {
+    const prefersA = { affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: { matchExpressions: [{ key: ZONE, operator: 'In', values: ['zone-a'] }] } }] } } };
+    const r = run({ pods: [withClaim('db', 'in-b', prefersA)], nodePools: [pool('default', standardTypes())], volumes });
+    expect(zonesOf(r)).toEqual([['zone-b']]);
+  });
+
+  it('an unbound claim that binds immediately: the pod waits, nothing is launched, and the reason names the claim', () => {
+    const r = run({ pods: [withClaim('early', 'now')], nodes: [node('a1', 8, 32, { [ZONE]: 'zone-a' })], nodePools: [pool('default', standardTypes())], volumes });
+    expect(r.newNodes).toEqual([]);
+    expect(r.bindings).toEqual([]);
+    expect(r.unschedulable.map((u) => u.reason)).toEqual([
+      'volume data (claim default/now, StorageClass gp2): unbound, and the StorageClass binds immediately (volumeBindingMode Immediate); kube-scheduler does not schedule the pod until the claim is bound',
+    ]);
+  });
+
+  it('a volume in a zone no pool allows: nothing is launched, and the reason names the volume and the zone', () => {
+    const ab = pool('ab', standardTypes(), { requirements: [{ key: ZONE, operator: 'In', values: ['zone-a', 'zone-b'] }] });
+    const onlyB = pool('only-b', standardTypes({ zones: ['zone-b'] }));
+    const r = run({ pods: [withClaim('db', 'in-c')], nodes: [node('a1', 8, 32, { [ZONE]: 'zone-a' })], nodePools: [ab, onlyB], volumes });
+    expect(r.newNodes).toEqual([]);
+    const reason = r.unschedulable[0]!.reason;
+    expect(reason).toContain(`no existing node fits (1: 1 volume data needs ${ZONE} In [zone-c])`);
+    expect(reason).toContain(`NodePool ab: volume data (claim default/in-c, bound to PersistentVolume pv-c) needs ${ZONE} In [zone-c], which the pool does not allow`);
+    expect(reason).toContain(`NodePool only-b: volume data (claim default/in-c, bound to PersistentVolume pv-c) needs ${ZONE} In [zone-c], where none of the pool's instance types has an available offering`);
+  });
+
+  it('without the storage objects in the input, volumes are not looked at', () => {
+    const r = run({ pods: [withClaim('db', 'in-c')], nodePools: [pool('default', standardTypes())] });
+    expect(r.newNodes).toHaveLength(1);
   });
 });

@@ -192,6 +192,30 @@ describe('verifySolution', () => {
     expect(verifySolution({ ...input, pods: [preempting] }, asPreempting).join('\n')).toMatch(/preempting on n1/);
   });
 
+  it('catches a pod placed where its volume is not, and a pod placed whose claim binds immediately and is unbound', () => {
+    const volumes = {
+      claims: [
+        { metadata: { name: 'data', namespace: 'default' }, spec: { volumeName: 'pv-b' } },
+        { metadata: { name: 'now', namespace: 'default' }, spec: { storageClassName: 'gp2' } },
+      ],
+      volumes: [{ metadata: { name: 'pv-b' }, spec: { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE, operator: 'In', values: ['zone-b'] }] }] } } } }],
+      storageClasses: [{ metadata: { name: 'gp2' } }],
+    };
+    const withClaim = (name: string, claimName: string) => pod('1', '1Gi', { name, spec: { volumes: [{ name: 'v', persistentVolumeClaim: { claimName } }] } });
+    const db = withClaim('db', 'data');
+    const onA: SolveInput = { pods: [db], nodes: [node('a1', 8, 32, { [ZONE]: 'zone-a' })], nodePools: [], daemonSets: [], volumes };
+    expect(verifySolution(onA, { bindings: [{ pod: db, node: 'a1' }], newNodes: [], unschedulable: [] }).join('\n')).toMatch(
+      /pod default\/db on a1: volume v \(claim default\/data, bound to PersistentVolume pv-b\) needs topology.kubernetes.io\/zone In \[zone-b\]/,
+    );
+    // A new node that may launch in any zone does not satisfy it either.
+    const { result } = solved({ pods: [pod('1', '1Gi', { name: 'free' })], nodePools: [pool('p', standardTypes())] });
+    const anyZone = { ...result, newNodes: [{ ...result.newNodes[0]!, pods: [db] }] };
+    expect(verifySolution({ ...onA, nodes: [], nodePools: [pool('p', standardTypes())] }, anyZone).join('\n')).toMatch(/pod default\/db on new node .*needs topology.kubernetes.io\/zone In \[zone-b\], not met by every value/);
+    const early = withClaim('early', 'now');
+    const onNode: SolveInput = { pods: [early], nodes: [node('a1', 8, 32, { [ZONE]: 'zone-a' })], nodePools: [], daemonSets: [], volumes };
+    expect(verifySolution(onNode, { bindings: [{ pod: early, node: 'a1' }], newNodes: [], unschedulable: [] }).join('\n')).toMatch(/kube-scheduler does not schedule it: volume v \(claim default\/now, StorageClass gp2\): unbound/);
+  });
+
   it('counts pod overhead and sidecars in requests', () => {
     const p = pod('1500m', '1Gi', { name: 'heavy', spec: { overhead: { cpu: '300m' }, initContainers: [{ name: 's', restartPolicy: 'Always', resources: { requests: { cpu: '300m' } } }] } });
     const input: SolveInput = { pods: [p], nodes: [node('n', 2, 8)], nodePools: [], daemonSets: [] };
