@@ -108,7 +108,7 @@ export interface ReconcilerDeploymentProps {
    * without a new pending pod (default `1s`; from 10ms to 1m).
    */
   batchIdleDuration?: Duration;
-  /** Karpenter's settings.batchMaxDuration: the batch closes at the latest after this long (default `10s`; up to 10m). */
+  /** Karpenter's settings.batchMaxDuration: the batch closes at the latest after this long (default `1s`, joinery's streaming batches; Karpenter's default is `10s`; up to 10m). */
   batchMaxDuration?: Duration;
   /**
    * generated/monitoring/ (off by default):
@@ -304,7 +304,7 @@ export function resolveReconcilerDeployment(props: ReconcilerDeploymentProps): {
   const idleMs = batchMs('batchIdleDuration', props.batchIdleDuration, 60_000, '1m');
   const maxMs = batchMs('batchMaxDuration', props.batchMaxDuration, 10 * 60_000, '10m');
   if ((idleMs ?? 1_000) > (maxMs ?? 10_000)) {
-    issue('batchIdleDuration', `${props.batchIdleDuration ?? '1s'} is longer than batchMaxDuration ${props.batchMaxDuration ?? '10s'}`, 'the idle window must fit in the maximum: shorten batchIdleDuration or lengthen batchMaxDuration');
+    issue('batchIdleDuration', `${props.batchIdleDuration ?? '1s'} is longer than batchMaxDuration ${props.batchMaxDuration ?? '1s'}`, 'the idle window must fit in the maximum: shorten batchIdleDuration or lengthen batchMaxDuration');
   }
 
   const labelIssues = (field: string, labels: Readonly<Record<string, string>> | undefined) => {
