@@ -85,6 +85,7 @@ interface Row {
   violations: number;
   mipMs: number;
   mipColumns: number;
+  optimumFleet: string[];
 }
 const rows: Row[] = [];
 for (const [i, b] of batches.entries()) {
@@ -109,6 +110,7 @@ for (const [i, b] of batches.entries()) {
     violations,
     mipMs: exact.ms,
     mipColumns: exact.columns,
+    optimumFleet: exact.fleet,
   });
 }
 
@@ -145,7 +147,7 @@ if (args.json) {
       machine: m,
       goal: { meanRatio: 1.02, worstRatio: 1.1, msPerBatch: 5 },
       results: groups.map((g) => ({ kind: g.name, ...g.s })),
-      worst: worst.map((r) => ({ index: r.index, kind: r.kind, pods: r.pods, cost: r4(r.cost), optimum: r4(r.optimum), ratio: r4(r.ratio), nodes: r.nodes })),
+      worst: worst.map((r) => ({ index: r.index, kind: r.kind, pods: r.pods, cost: r4(r.cost), optimum: r4(r.optimum), ratio: r4(r.ratio), nodes: r.nodes, optimumNodes: r.optimumFleet })),
       notProven: notProven.map((r) => ({ index: r.index, status: r.status, cost: r.cost, incumbent: r.optimum })),
     })}\n`,
   );
@@ -173,7 +175,7 @@ if (args.json) {
   process.stdout.write(`goal: mean <= 1.02, worst <= 1.10, < 5 ms per batch\n`);
   if (worst.length) {
     process.stdout.write(`\nworst batches:\n`);
-    for (const r of worst) process.stdout.write(`  #${r.index} ${r.kind} ${r.pods} pods: $${r.cost.toFixed(4)}/h vs optimum $${r.optimum.toFixed(4)}/h (${r.ratio.toFixed(4)}), solver: ${r.nodes.join(' ')}\n`);
+    for (const r of worst) process.stdout.write(`  #${r.index} ${r.kind} ${r.pods} pods: $${r.cost.toFixed(4)}/h vs optimum $${r.optimum.toFixed(4)}/h (${r.ratio.toFixed(4)}), solver: ${r.nodes.join(' ')}; optimum: ${r.optimumFleet.join(' ')}\n`);
   }
   for (const r of notProven) process.stdout.write(`  not proven optimal: #${r.index} (${r.status}; solver $${r.cost.toFixed(4)}/h, HiGHS best $${r.optimum}/h)\n`);
 }

@@ -31,6 +31,8 @@ export interface ExactResult {
   status: string;
   /** $/h of the best solution HiGHS found (the optimum when status is Optimal). */
   cost: number;
+  /** Instance types of the nodes of that solution. */
+  fleet: string[];
   /** Model size after the reductions. */
   types: number;
   slots: number;
@@ -133,8 +135,15 @@ export function exactOptimum(highs: Highs, pods: readonly Pod[], catalog: readon
     'End',
   ].join('\n');
   const solution = highs.solve(lp, { output_flag: false, mip_rel_gap: 1e-7, time_limit: timeLimitSeconds } as never);
+  const fleet: string[] = [];
+  if (Number.isFinite(solution.ObjectiveValue) && solution.Status !== 'Infeasible') {
+    types.forEach((t, ti) => {
+      for (let k = 0; k < slots[ti]!; k++) if (((solution.Columns[`y_${ti}_${k}`] as { Primal?: number } | undefined)?.Primal ?? 0) > 0.5) fleet.push(t.name);
+    });
+  }
   return {
     status: solution.Status,
+    fleet,
     cost: solution.ObjectiveValue,
     types: types.length,
     slots: slots.reduce((s, k) => s + k, 0),
