@@ -112,6 +112,7 @@ for (const [i, b] of batches.entries()) {
     mipColumns: exact.columns,
     optimumFleet: exact.fleet,
   });
+  if (!args.json && (i + 1) % 100 === 0) process.stderr.write(`  ${i + 1}/${batches.length} batches\n`);
 }
 
 function summary(rs: Row[]) {
