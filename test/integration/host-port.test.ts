@@ -3,7 +3,7 @@
 // of their own, each launch planned for one pod (a node planned for two would leave one
 // Pending), and all run, each on a different node.
 import { eventually, testEnv } from '../env/index.ts';
-import { generatedFiles, nodeClass, nodePool } from './support/manifests.ts';
+import { onDemandAmd64, onePoolFiles } from './support/manifests.ts';
 import { createPolicyRepo, type PolicyRepo } from './support/policy-repo.ts';
 import { describeDecisions, startReconciler, type RunningReconciler } from './support/reconciler.ts';
 import { Workload, cleanUpPools, podManifest, runId } from './support/workload.ts';
@@ -22,22 +22,7 @@ describe('host ports', () => {
   beforeAll(async () => {
     if (!env.network) throw new Error('these tests need the EC2 network the environment seeds');
     repo = createPolicyRepo();
-    repo.push(
-      generatedFiles(
-        [
-          nodePool(pool, {
-            nodeClass: `${id}-default`,
-            requirements: [
-              { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
-              { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
-              { key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: ['m6i'] },
-            ],
-          }),
-        ],
-        [nodeClass(`${id}-default`, env.network.discoveryTag.value)],
-      ),
-      'host port pool',
-    );
+    repo.push(onePoolFiles(pool, env.network.discoveryTag.value, onDemandAmd64({ key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: ['m6i'] })), 'host port pool');
     await workload.createNamespace();
     running = await startReconciler({ env, repo, logName: `reconciler-${id}-ports` });
   });

@@ -5,7 +5,7 @@
 // team-b namespace are not counted, so two nodes hold all four (counting every namespace,
 // as the solver did before, needs four).
 import { eventually, testEnv } from '../env/index.ts';
-import { generatedFiles, nodeClass, nodePool } from './support/manifests.ts';
+import { onDemandAmd64, onePoolFiles } from './support/manifests.ts';
 import { createPolicyRepo, type PolicyRepo } from './support/policy-repo.ts';
 import { describeDecisions, startReconciler, type RunningReconciler } from './support/reconciler.ts';
 import { Workload, cleanUpPools, podManifest, runId } from './support/workload.ts';
@@ -25,22 +25,7 @@ describe('namespaceSelector', () => {
   beforeAll(async () => {
     if (!env.network) throw new Error('these tests need the EC2 network the environment seeds');
     repo = createPolicyRepo();
-    repo.push(
-      generatedFiles(
-        [
-          nodePool(pool, {
-            nodeClass: `${id}-default`,
-            requirements: [
-              { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
-              { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
-              { key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: ['m6i'] },
-            ],
-          }),
-        ],
-        [nodeClass(`${id}-default`, env.network.discoveryTag.value)],
-      ),
-      'namespace selector pool',
-    );
+    repo.push(onePoolFiles(pool, env.network.discoveryTag.value, onDemandAmd64({ key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: ['m6i'] })), 'namespace selector pool');
     await teamA.createNamespace({ team: `${id}-a` });
     await teamB.createNamespace({ team: `${id}-b` });
     running = await startReconciler({ env, repo, logName: `reconciler-${id}-ns` });

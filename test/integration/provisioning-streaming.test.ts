@@ -8,7 +8,7 @@
 // new pod to a 10 s maximum would let the whole stream (24 pods, at least 6 s, longer
 // under load) go by without a claim; streaming batches create one for the first pods.
 import { eventually, testEnv } from '../env/index.ts';
-import { generatedFiles, nodeClass, nodePool } from './support/manifests.ts';
+import { onDemandAmd64, onePoolFiles } from './support/manifests.ts';
 import { createPolicyRepo, type PolicyRepo } from './support/policy-repo.ts';
 import { startReconciler, type RunningReconciler } from './support/reconciler.ts';
 import { Workload, cleanUpPools, podManifest, runId } from './support/workload.ts';
@@ -30,22 +30,7 @@ describe('streaming provisioning batches', () => {
   beforeAll(async () => {
     if (!env.network) throw new Error('these tests need the EC2 network the environment seeds');
     repo = createPolicyRepo();
-    repo.push(
-      generatedFiles(
-        [
-          nodePool(pool, {
-            nodeClass: `${id}-default`,
-            requirements: [
-              { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
-              { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
-              { key: 'karpenter.k8s.aws/instance-category', operator: 'In', values: ['c', 'm'] },
-            ],
-          }),
-        ],
-        [nodeClass(`${id}-default`, env.network.discoveryTag.value)],
-      ),
-      'stream pool',
-    );
+    repo.push(onePoolFiles(pool, env.network.discoveryTag.value, onDemandAmd64({ key: 'karpenter.k8s.aws/instance-category', operator: 'In', values: ['c', 'm'] })), 'stream pool');
     await workload.createNamespace();
     // The reconciler's default window (streaming batches).
     running = await startReconciler({ env, repo, logName: `reconciler-${id}-stream` });

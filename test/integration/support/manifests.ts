@@ -64,3 +64,18 @@ export function generatedFiles(pools: readonly NodePool[], classes: readonly EC2
   for (const o of overlays) files[`generated/nodeoverlays/${o.metadata.name}.yaml`] = o;
   return files;
 }
+
+/** amd64, on-demand, and one selection (a family or categories): launches a test can predict. */
+export function onDemandAmd64(select: NodeSelectorRequirementWithMinValues): NodeSelectorRequirementWithMinValues[] {
+  return [
+    { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
+    { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
+    select,
+  ];
+}
+
+/** The generated/ files of one NodePool on its own EC2NodeClass `<pool>-class`, discovering the environment's network. */
+export function onePoolFiles(pool: string, discovery: string, requirements: NodeSelectorRequirementWithMinValues[]): Record<string, unknown> {
+  const className = `${pool}-class`;
+  return generatedFiles([nodePool(pool, { nodeClass: className, requirements })], [nodeClass(className, discovery)]);
+}
