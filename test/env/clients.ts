@@ -3,7 +3,8 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { RetryingKubeConfig } from '../../reconciler/adapters/kubernetes/retrying-kube-config.ts';
 
 // The SDK warns on every process start that its 2027 releases need Node 22; the project
 // pins an SDK release and runs on Node 20, so the warning only buries test output.
@@ -47,8 +48,9 @@ export function iamClientFor(endpoint: string, region: string, maxAttempts = 3):
   });
 }
 
+/** Clients of the tests retry a busy API server (429, Retry-After) as the reconciler's and client-go's do. */
 export function kubeConfigFrom(kubeconfigPath: string): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = new RetryingKubeConfig();
   kc.loadFromFile(kubeconfigPath);
   return kc;
 }

@@ -59,7 +59,7 @@ describe('a drain blocked by a PodDisruptionBudget, and a reconciler killed mid-
       const pods = await workload.pods();
       const claims = await workload.nodeClaims([poolName]);
       return pods.length === 2 && notRunning(pods).length === 0 && claims.length === 1 && (await apps.pdbAllows('db')) === 0 ? claims : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 500, describe: async () => `${(await workload.notRunning()).join('\n')}\n${lines(first!.decisions)}` });
+    }, { timeoutMs: 120_000, intervalMs: 500, describe: async () => `${(await workload.notRunning()).join('\n')}\n${lines(first!.decisions)}` });
     // The replacement is not to expire during the test: a claim keeps the expireAfter it was created with.
     push('720h', 'db pool, nodes expire after 30 days');
   });

@@ -36,6 +36,7 @@ import {
 import type { Logger } from '../../observability/log.ts';
 import { SystemClock } from '../../runtime/system-clock.ts';
 import { KubernetesApiError, statusCode } from './errors.ts';
+import { RetryingKubeConfig } from './retrying-kube-config.ts';
 import { EventRecorder } from './events.ts';
 import { Informers } from './informers.ts';
 import { toPlain } from './plain.ts';
@@ -66,7 +67,7 @@ const MAX_CONFLICT_RETRIES = 5;
 
 export function loadKubeConfig(config: Pick<KubernetesClusterConfig, 'kubeConfig' | 'kubeconfigPath'>): KubeConfig {
   if (config.kubeConfig) return config.kubeConfig;
-  const kc = new KubeConfig();
+  const kc = new RetryingKubeConfig();
   if (config.kubeconfigPath) kc.loadFromFile(config.kubeconfigPath);
   else kc.loadFromDefault(); // in-cluster ServiceAccount when KUBERNETES_SERVICE_HOST is set
   return kc;

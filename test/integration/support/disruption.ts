@@ -230,8 +230,14 @@ export class DisruptionObserver {
         if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') this.observe(type, obj);
       },
       // A watch ends (timeouts, restarts): continue from the last version seen.
-      () => void this.watchFrom(last).catch(() => undefined),
+      () => this.restartWatch(last),
     );
+  }
+
+  /** Continues the watch; a refused start (a busy API server) is tried again a second later. */
+  private restartWatch(from: string): void {
+    if (this.stopped) return;
+    this.watchFrom(from).catch(() => setTimeout(() => this.restartWatch(from), 1_000));
   }
 
   async stop(): Promise<void> {
