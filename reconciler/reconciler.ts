@@ -16,6 +16,7 @@ import { LifecycleController } from './controllers/lifecycle/controller.ts';
 import { NodeClassStatusController } from './controllers/nodeclass/controller.ts';
 import { ProvisioningController } from './controllers/provisioning/controller.ts';
 import { StatusController } from './controllers/status/controller.ts';
+import { StaticController } from './controllers/static/controller.ts';
 import { TerminationController } from './controllers/termination/controller.ts';
 import { DecisionLog } from './observability/decisions.ts';
 import { StructuredLogger, type LogLevel, type LogSink } from './observability/log.ts';
@@ -90,6 +91,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const manager = new ControllerManager({ clock: deps.clock, cluster: deps.cluster, intent: deps.intent, logger, metrics });
   manager.register(
     new ProvisioningController(forController('provisioning')),
+    new StaticController(forController('static')),
     new NodeOverlayStatusController(context),
     new LifecycleController({ ...forController('lifecycle'), random: deps.random ?? Math.random }),
     disruption,

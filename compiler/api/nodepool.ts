@@ -273,7 +273,11 @@ export class NodePool extends ApiObject implements JoineryConstruct {
       issues.push({ field: 'weight', message: `must be an integer from 1 to 100, got ${p.weight}`, fix: 'pick a weight from 1 to 100, or leave it out' });
     }
     if (p.replicas !== undefined) {
-      if (!Number.isInteger(p.replicas) || p.replicas < 0) issues.push({ field: 'replicas', message: `must be a non-negative integer, got ${p.replicas}`, fix: 'use a whole number of nodes' });
+      if (!Number.isInteger(p.replicas) || p.replicas < 0) issues.push({ field: 'replicas', message: `must be a non-negative integer, got ${p.replicas}`, fix: 'use a whole number of nodes, 0 or more' });
+      const nodes = p.limits?.nodes;
+      if (nodes !== undefined && Number.isFinite(nodes) && Number.isInteger(p.replicas) && p.replicas > nodes) {
+        issues.push({ field: 'replicas', message: `${p.replicas} is above limits.nodes ${nodes}: the pool could never reach it`, fix: `lower replicas to ${nodes} or less, or raise limits.nodes to at least ${p.replicas} (above replicas, so drifted nodes can be replaced before they go)` });
+      }
       if (p.weight !== undefined) issues.push({ field: 'weight', message: 'weight is not supported on a static pool (replicas is set)', fix: 'remove weight or replicas' });
       const other = Object.keys(this.renderLimits() ?? {}).filter((k) => k !== 'nodes');
       if (other.length > 0) issues.push({ field: 'limits', message: `a static pool (replicas is set) supports only limits.nodes, not ${other.join(', ')}`, fix: 'remove those limits' });

@@ -33,6 +33,7 @@ const STARTUP_TAINTS = 'test/unit/core/scheduling/solver.test.ts › does not us
 const REGISTRATION_TAINTS = "test/unit/reconciler/adapters/aws/userdata.test.ts › registrationTaints › the claim's taints, its startup taints, and karpenter.sh/unregistered, once each";
 const TEMPLATE_LABELS = 'test/unit/core/scheduling/nodepool.test.ts › folds template labels and its own nodepool label into labels and requirements';
 const LIMITS = 'test/unit/behaviour/provisioning.test.ts › provisioning › NodePool limits stop launches, counting nodes still in flight, and say so';
+const STATIC_REPLICAS = 'test/integration/static-nodepool.test.ts › a static NodePool › replicas 0 -> 2 launches two nodes without pods; 2 -> 1 removes one; the empty node left is not consolidated';
 const CONSOLIDATION = 'test/integration/disruption-consolidation.test.ts › without the annotation the nodes are consolidated: $/h drops, and no pod is left pending';
 const BUDGET_NODES = 'test/unit/behaviour/drift-budget.test.ts › 80 drifting nodes under a 10% budget: never more than 8 disrupting at once';
 const BUDGET_WINDOWS = 'test/unit/core/disruption/budgets.test.ts › several budgets: the most restrictive active one that covers the reason wins';
@@ -70,7 +71,7 @@ const NODEPOOL: Record<string, FieldRow> = {
   'spec.disruption.consolidateAfter': yes(CONSOLIDATION),
   'spec.disruption.consolidationPolicy': yes(CONSOLIDATION),
   'spec.limits': yes(LIMITS),
-  'spec.replicas': no('static NodePools: the reconciler never launches a fixed count'),
+  'spec.replicas': yes(STATIC_REPLICAS),
   'spec.template': yes(NODEPOOL_TYPES),
   'spec.template.metadata': yes(TEMPLATE_LABELS),
   'spec.template.metadata.annotations': no('copied to NodeClaims, but no test shows it'),

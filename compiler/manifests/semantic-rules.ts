@@ -67,6 +67,10 @@ function nodePoolProblems(nodePool: Json): SchemaProblem[] {
     const other = Object.keys(obj(spec.limits)).filter((k) => k !== 'nodes');
     if (other.length > 0) problems.push({ pointer: '/spec/limits', message: `only 'limits.nodes' is supported on static NodePools`, fix: `remove ${other.join(', ')}` });
     if ('weight' in spec) problems.push({ pointer: '/spec/weight', message: `'weight' is not supported on static NodePools`, fix: 'remove weight' });
+    const nodes = obj(spec.limits).nodes;
+    if (nodes !== undefined && Number(spec.replicas) > Number(nodes)) {
+      problems.push({ pointer: '/spec/replicas', message: `replicas ${String(spec.replicas)} is above limits.nodes ${String(nodes)}: the pool could never reach it`, fix: 'lower replicas to limits.nodes or less, or raise limits.nodes' });
+    }
   }
   return problems;
 }

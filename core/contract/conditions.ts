@@ -55,3 +55,11 @@ export const REASON_TOO_MANY_UNHEALTHY = 'TooManyUnhealthyNodes';
 export const REASON_OVERLAY_CONFLICT = 'Conflict';
 /** NodeOverlay: its spec cannot be applied (ValidationSucceeded=False). */
 export const REASON_VALIDATION_FAILED = 'ValidationFailed';
+
+/**
+ * NodePool, static pools only (spec.replicas): True when the pool has as many nodes in
+ * service as replicas asks, none launching or leaving; the message says desired and current.
+ */
+export const CONDITION_REPLICAS_READY = 'joinery.dev/ReplicasReady';
+export const REASON_REPLICAS_READY = 'ReplicasReady';
+export const REASON_SCALING = 'Scaling';

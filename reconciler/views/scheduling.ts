@@ -21,6 +21,7 @@ import type { Intent } from '../ports/intent.ts';
 import type { ClusterCache } from '../ports/cluster.ts';
 import type { VolumeObjects } from '../../core/scheduling/volumes.ts';
 import { TAINT_DISRUPTED, TAINT_UNREGISTERED } from '../../core/contract/index.ts';
+import { isStaticPool } from './static-pools.ts';
 
 /**
  * The pools that could host at least one of `pods`: a pool whose taints none of them
@@ -112,6 +113,12 @@ export interface SchedulingView {
   readonly overlays: ResolvedOverlays;
   /** Each pool's instance types as the solver sees them (NodeOverlays applied), by pool name. */
   readonly poolTypes: ReadonlyMap<string, readonly InstanceType[]>;
+  /**
+   * Static NodePools (spec.replicas), by name: kept at their node count by the static
+   * controller, never in `pools` (no pod is provisioned for in them, nor moved to a new
+   * node of theirs), so neither provisioning nor consolidation launches in them.
+   */
+  readonly staticPools: ReadonlyMap<string, SchedulingNodePool>;
 }
 
 /** The solver's view of each pool, per manifest object and catalog (both immutable). */
@@ -145,10 +152,6 @@ export async function schedulingPools(deps: SchedulingViewDeps, intent: Intent):
       problems.push({ nodePool: name, message: `spec.template.spec.nodeClassRef names EC2NodeClass ${className}, which is not in commit ${intent.commit.slice(0, 12)}` });
       continue;
     }
-    if (pool.spec.replicas !== undefined) {
-      problems.push({ nodePool: name, message: 'spec.replicas (static capacity) is not supported by the joinery reconciler yet; the pool is skipped' });
-      continue;
-    }
     let types: readonly InstanceType[];
     try {
       types = await deps.catalog.forNodeClass(nodeClass);
@@ -161,18 +164,20 @@ export async function schedulingPools(deps: SchedulingViewDeps, intent: Intent):
   }
   const overlays = overlaid(intent.nodeOverlays ?? NO_OVERLAYS, targets);
   const poolTypes = new Map<string, readonly InstanceType[]>();
+  const staticPools = new Map<string, SchedulingNodePool>();
   for (const { manifest, pool, types } of targets) {
     const adjusted = overlays.typesFor(pool, types);
     catalogs.push(adjusted);
     poolTypes.set(pool.name, adjusted);
     try {
-      pools.push(schedulingPool(manifest, adjusted));
+      if (isStaticPool(manifest)) staticPools.set(pool.name, schedulingPool(manifest, adjusted));
+      else pools.push(schedulingPool(manifest, adjusted));
     } catch (e) {
       problems.push({ nodePool: pool.name, message: (e as Error).message });
     }
   }
   pools.sort((a, b) => b.weight - a.weight || (a.name < b.name ? -1 : 1));
-  return { pools, poolManifests: idx.pools, nodeClasses: idx.classes, prices: new PriceBook(catalogs), problems, overlays: overlays.resolved, poolTypes };
+  return { pools, poolManifests: idx.pools, nodeClasses: idx.classes, prices: new PriceBook(catalogs), problems, overlays: overlays.resolved, poolTypes, staticPools };
 }
 
 const NO_OVERLAYS: readonly NodeOverlay[] = [];

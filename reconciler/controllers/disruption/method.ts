@@ -10,6 +10,7 @@ import type { BalancedScore, PoolTotals } from '../../../core/disruption/balance
 import type { BudgetTracker } from './budgets.ts';
 import type { Candidate, Rejection } from './candidates.ts';
 import type { SimulationResult } from './scheduling-simulation.ts';
+import type { StaticPoolCount } from '../../views/static-pools.ts';
 
 export type CommandReason = DisruptionReason | 'Expired' | 'Removed';
 
@@ -52,6 +53,15 @@ export interface MethodContext {
    */
   readonly memo?: Map<string, string>;
   readonly reject: (r: Rejection) => void;
+  /** Static NodePools in force, by name: their counts and replacement (static-replacement.ts). */
+  readonly statics?: ReadonlyMap<string, StaticPoolPass>;
+}
+
+/** What the static methods know of each static pool in a pass (static-replacement.ts; built by pass.ts). */
+export interface StaticPoolPass {
+  readonly count: StaticPoolCount;
+  /** A node of the pool's template, or undefined when its requirements admit no available offering. */
+  readonly replacement: () => NewNode | undefined;
 }
 
 export interface Method {

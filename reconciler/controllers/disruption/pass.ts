@@ -17,13 +17,18 @@ import { removal } from './removal.ts';
 import { deletingNodePools } from '../../views/removed-pools.ts';
 import { emptiness } from './emptiness.ts';
 import { expiration } from './expiration.ts';
-import type { Command, Method, MethodContext } from './method.ts';
+import type { Command, Method, MethodContext, StaticPoolPass } from './method.ts';
 import { multiNodeConsolidation } from './multi-node-consolidation.ts';
 import { simulateScheduling, type SimulationInput, type SimulationStats } from './scheduling-simulation.ts';
 import { singleNodeConsolidation } from './single-node-consolidation.ts';
 import { rampingPools } from './ramp.ts';
+import { isStaticCandidate, staticDrift, staticExpiration } from './static-replacement.ts';
+import { isStaticPool, staticPoolCount } from '../../views/static-pools.ts';
+import { staticNewNode } from '../../../core/scheduling/static-node.ts';
 
-const DISRUPTION_METHODS: readonly Method[] = [removal, drift, expiration, emptiness, multiNodeConsolidation, singleNodeConsolidation];
+const DISRUPTION_METHODS: readonly Method[] = [removal, drift, staticDrift, expiration, staticExpiration, emptiness, multiNodeConsolidation, singleNodeConsolidation];
+/** The methods that see the nodes of static NodePools in force (every other method sees none of them). */
+const STATIC_METHODS: ReadonlySet<Method> = new Set([removal, staticDrift, staticExpiration]);
 
 /** The reconciler settings that change what the methods decide. */
 type DisruptionOptions = Pick<ReconcilerOptions, 'maxInstanceTypesPerClaim' | 'spotToSpotConsolidation' | 'spotToSpotMinTypes' | 'multiNodeConsolidationMaxCandidates' | 'consolidationRampHoldMs'>;
@@ -70,8 +75,15 @@ export function preparePass(input: PassInput): Pass {
   const sim: SimulationInput = { state, cache, view: simView, maxInstanceTypeOptions: options.maxInstanceTypesPerClaim };
   // What Balanced scores a move against: every running node of each pool, candidate or not.
   const totals = poolTotals(state.nodes.filter((n) => n.node && !n.deleting).map((n) => ({ nodePool: n.nodePool, price: view.prices.nodePrice(n), pods: reschedulablePods(n.pods) })));
+  const statics = new Map<string, StaticPoolPass>();
+  for (const [name, manifest] of idx.pools) {
+    const pool = view.staticPools.get(name);
+    if (!isStaticPool(manifest) || !pool || deleting.has(name)) continue;
+    statics.set(name, { count: staticPoolCount(state, manifest), replacement: () => staticNewNode(pool, `${name}-replacement`, options.maxInstanceTypesPerClaim) });
+  }
   const context: MethodContext = {
     now,
+    statics,
     poolTotals: totals,
     rampingPools: rampingPools(state, now, options.consolidationRampHoldMs),
     rampHoldMs: options.consolidationRampHoldMs,
@@ -90,9 +102,11 @@ export function preparePass(input: PassInput): Pass {
 /** The command of the first method, in order, that has one. */
 export function firstCommand(candidates: readonly Candidate[], m: MethodContext): { readonly method: Method; readonly command: Command } | undefined {
   // A removed pool's nodes leave through removal (or expire): they are not consolidated.
-  const staying = candidates.filter((c) => c.removed === undefined);
+  // A static pool's nodes are only replaced when drifted or expired, one at a time.
+  const dynamic = candidates.filter((c) => !isStaticCandidate(c));
+  const staying = dynamic.filter((c) => c.removed === undefined);
   for (const method of DISRUPTION_METHODS) {
-    const command = method.computeCommand(method === removal || method === expiration ? candidates : staying, m);
+    const command = method.computeCommand(STATIC_METHODS.has(method) ? candidates : method === expiration ? dynamic : staying, m);
     if (command) return { method, command };
   }
   return undefined;

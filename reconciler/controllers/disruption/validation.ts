@@ -9,6 +9,7 @@ import type { Candidate } from './candidates.ts';
 import { consolidationCommand } from './consolidation.ts';
 import type { Command, Method, MethodContext } from './method.ts';
 import { blockFor } from './eligibility.ts';
+import { isStaticCandidate, revalidateStatic } from './static-replacement.ts';
 
 function methodClass(method: Command['method']): Method['class'] {
   if (method === 'expiration') return 'forceful';
@@ -49,6 +50,7 @@ export function revalidate(cmd: Command, candidates: readonly Candidate[], m: Me
       return { ...cmd, candidates: fresh, replacements: sim.newNodes };
     }
     case 'drift': {
+      if (fresh.some(isStaticCandidate)) return revalidateStatic(cmd, fresh, m);
       if (fresh.some((c) => !c.drift)) return 'a node is no longer drifted';
       if (fresh.every((c) => c.reschedulable.length === 0)) {
         if (fresh.some((c) => c.reschedulable.length > 0)) return 'a node that was empty now runs pods';

@@ -15,6 +15,8 @@ import { clusterState } from '../../views/cluster-state.ts';
 import { findDrift, indexIntent } from '../../views/drift.ts';
 import { PriceBook } from '../../cache/pricing.ts';
 import { setCondition } from '../shared/conditions.ts';
+import { isStaticPool, staticPoolCount } from '../../views/static-pools.ts';
+import { staticReplicasCondition } from '../static/status.ts';
 import {
   CONDITION_COMMIT_ACCEPTED,
   CONDITION_NODECLASS_READY,
@@ -144,6 +146,10 @@ export class StatusController implements Controller {
             generation,
           )
         : setCondition(conditions, CONDITION_COMMIT_ACCEPTED, 'True', REASON_COMMIT_ACCEPTED, `commit ${current.commit.slice(0, 12)} in force`, nowIso, generation);
+      if (isStaticPool(pool)) {
+        const c = staticReplicasCondition(staticPoolCount(state, pool));
+        conditions = setCondition(conditions, c.type, c.status, c.reason, c.message, nowIso, generation);
+      }
       const status: NodePoolStatus = {
         nodes: nodes.length,
         resources: Object.fromEntries(Object.entries(resources).map(([k, v]) => [k, formatResourceQuantity(k, v)])),

@@ -44,7 +44,7 @@ test('rows: list indices are dropped, a free map falls back to its `*` row', () 
   expect(fieldRow('EC2NodeClass', 'spec.kubelet.maxPods')?.honoured).toBe(true);
   expect(fieldRow('EC2NodeClass', 'spec.kubelet.kubeReserved')?.honoured).toBe(true);
   expect(fieldRow('EC2NodeClass', 'spec.kubelet.containerLogMaxSize')?.honoured).toBe(false);
-  expect(fieldRow('NodePool', 'spec.replicas')?.honoured).toBe(false);
+  expect(fieldRow('NodePool', 'spec.replicas')?.honoured).toBe(true);
   expect(fieldRow('NodePool', 'spec.disruption.consolidationPolicy')).toEqual(expect.objectContaining({ honoured: true }));
   expect(fieldRow('NodePool', 'spec.disruption.consolidationPolicy')?.refusedValues).toBeUndefined(); // Balanced is honoured
 });

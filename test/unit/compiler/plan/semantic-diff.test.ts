@@ -55,3 +55,8 @@ describe('the semantic diff says each change in words', () => {
     expect(diff[1]!.source).toBe('policies/x.ts:3');
   });
 });
+
+test('a static pool: replicas said as a count change', () => {
+  const fixed = (replicas: number): NodePool => ({ ...pool('fixed'), spec: { ...pool('fixed').spec, replicas, limits: { nodes: 4 } } });
+  expect(diffNodePool(fixed(3), fixed(2)).map((c) => c.summary)).toEqual(['replicas 3 -> 2']);
+});

@@ -45,10 +45,11 @@ describe('refused fields', () => {
     expect(refused[0]!.message).toContain(`${field} is not honoured by the joinery reconciler yet`);
   });
 
-  test('spec.replicas fails the compile at the NodePool line', () => {
-    const { result, poolLine, refused } = compileWith({}, { replicas: 3 });
-    expect(result.ok).toBe(false);
-    expect(refused).toEqual([expect.objectContaining({ field: 'spec.replicas', line: poolLine, object: { kind: 'NodePool', name: 'pool' } })]);
+
+  test('spec.replicas (a static pool) compiles: the reconciler keeps the count', () => {
+    const { result, refused } = compileWith({}, { replicas: 3, limits: { nodes: 4 } });
+    expect(refused).toEqual([]);
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   });
 
   test('every consolidationPolicy compiles, Balanced included (the reconciler scores its moves)', () => {
