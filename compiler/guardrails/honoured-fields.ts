@@ -55,6 +55,7 @@ const SEL_SUBNET_ID = 'test/integration/nodeclass-selectors.test.ts › spec.sub
 const SEL_SG_ID = 'test/integration/nodeclass-selectors.test.ts › spec.securityGroupSelectorTerms › a security group selected by id resolves to exactly that group';
 const AMI_ALIAS = 'test/integration/ami-ssm.test.ts › the reconciler launches each instance type with the AMI of its arch and variant › m5 standard, m6g arm64 standard, g4dn nvidia, g5g arm64 nvidia, inf2 neuron: each instance runs its seeded image';
 const AMI_SSM = 'test/integration/ami-ssm.test.ts › an ssmParameter term, and drift when the parameter points to a new AMI › the node launches with the image the parameter holds; after the parameter points to a new AMI it is replaced by a node on the new one';
+const RAID0 = "test/integration/instance-store-raid.test.ts › instanceStorePolicy RAID0 › a pod asking for 40Gi of ephemeral storage runs on an m5d.large whose template assembles RAID0; the Node's ephemeral-storage is the instance store the solver assumed";
 const SEL_SG_NAME = 'test/integration/nodeclass-selectors.test.ts › spec.securityGroupSelectorTerms › a security group selected by name resolves to exactly that group';
 
 const yes = (test: string, extra: Partial<FieldRow> = {}): FieldRow => ({ honoured: true, test, ...extra });
@@ -137,7 +138,7 @@ const EC2NODECLASS: Record<string, FieldRow> = {
   'spec.cpuOptions.nestedVirtualization': no(),
   'spec.detailedMonitoring': yes(LT_MISC),
   'spec.instanceProfile': yes(LT_MISC),
-  'spec.instanceStorePolicy': no(),
+  'spec.instanceStorePolicy': yes(RAID0),
   'spec.ipPrefixCount': no(),
   'spec.kubelet': yes(KUBELET_ALLOCATABLE),
   // spec.kubelet is a free map in the CRD: its keys are listed here, the rest fall under `*`.

@@ -178,6 +178,7 @@ export function buildInstanceTypes(raw: RawCatalog, options: BuildInstanceTypesO
         memoryMiB: t.memoryMiB,
         enis: t.maxNetworkInterfaces,
         ipv4PerEni: t.ipv4PerInterface,
+        instanceStorageGB: t.instanceStorageGB ?? null,
         extended: instanceTypeExtendedResources(t),
       },
       options.kubelet,

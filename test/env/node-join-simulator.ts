@@ -135,6 +135,7 @@ async function instanceTypeFacts(name: string): Promise<InstanceTypeFacts | unde
     arch: (info.ProcessorInfo?.SupportedArchitectures ?? []).includes('arm64') ? 'arm64' : 'amd64',
     maxNetworkInterfaces: info.NetworkInfo?.MaximumNetworkInterfaces ?? 1,
     ipv4PerInterface: info.NetworkInfo?.Ipv4AddressesPerInterface ?? 2,
+    instanceStorageGB: info.InstanceStorageInfo?.TotalSizeInGB ?? 0,
   };
   catalog.set(name, facts);
   return facts;

@@ -138,7 +138,7 @@ function resourceMap(value: unknown, field: string): ResourceList | undefined {
  * and nodefs, quantities or percentages), so predicted allocatable matches what the node
  * will report.
  */
-export function kubeletSettings(kubelet: EC2NodeClassKubelet | undefined, rootVolumeBytes: number | undefined): KubeletSettings {
+export function kubeletSettings(kubelet: EC2NodeClassKubelet | undefined, rootVolumeBytes: number | undefined, instanceStorePolicy?: 'RAID0'): KubeletSettings {
   const k = (kubelet ?? {}) as Record<string, unknown>;
   const settings: KubeletSettings = {};
   if (typeof k.maxPods === 'number') settings.maxPods = k.maxPods;
@@ -159,5 +159,6 @@ export function kubeletSettings(kubelet: EC2NodeClassKubelet | undefined, rootVo
     settings.evictionHard = signals;
   }
   if (rootVolumeBytes !== undefined) settings.ephemeralStorageBytes = rootVolumeBytes;
+  if (instanceStorePolicy === 'RAID0') settings.instanceStorePolicy = 'RAID0';
   return settings;
 }

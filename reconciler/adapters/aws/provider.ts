@@ -196,7 +196,7 @@ export class AwsCloudProvider implements CloudProvider {
     const archs = new Set(amis.amis.map((a) => a.arch));
     let kubelet;
     try {
-      kubelet = kubeletSettings(nodeClass.spec?.kubelet, rootVolumeBytes(blockDevices(nodeClass, amis.family)));
+      kubelet = kubeletSettings(nodeClass.spec?.kubelet, rootVolumeBytes(blockDevices(nodeClass, amis.family)), nodeClass.spec?.instanceStorePolicy);
     } catch (err) {
       throw new LaunchFailedError('NodeClassNotReady', `EC2NodeClass ${nodeClass.metadata.name}: ${errorMessage(err)}; write Kubernetes quantities such as "100m" or "1Gi"`);
     }
@@ -294,6 +294,7 @@ export class AwsCloudProvider implements CloudProvider {
           taints,
           kubelet,
           customUserData: nodeClass.spec?.userData,
+          ...(nodeClass.spec?.instanceStorePolicy ? { instanceStorePolicy: nodeClass.spec.instanceStorePolicy } : {}),
           nodeClassName: className,
         });
         const data = launchTemplateData({ nodeClass, family: amis.family, imageId: ami.id, securityGroupIds, userData, instanceProfile });
