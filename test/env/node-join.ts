@@ -85,6 +85,8 @@ export interface BootedInstance {
   tags: Record<string, string>;
   /** Decoded user data, if any: kubelet flags in it are honoured as a kubelet would. */
   userData?: string;
+  /** EFA interfaces attached: the EFA device plugin advertises each as a vpc.amazonaws.com/efa device. */
+  efaInterfaces?: number;
 }
 
 interface NodeResources {
@@ -151,7 +153,10 @@ export function nodeForInstance(instance: BootedInstance, type: InstanceTypeFact
     const value = instance.tags[key];
     if (value !== undefined) labels[key] = value;
   }
-  const { capacity, allocatable } = nodeResources(type, instance.userData);
+  const resources = nodeResources(type, instance.userData);
+  const efa: Record<string, string> = instance.efaInterfaces ? { 'vpc.amazonaws.com/efa': String(instance.efaInterfaces) } : {};
+  const capacity = { ...resources.capacity, ...efa };
+  const allocatable = { ...resources.allocatable, ...efa };
   const addresses = [
     ...(instance.privateIpAddress ? [{ type: 'InternalIP', address: instance.privateIpAddress }] : []),
     { type: 'Hostname', address: name },

@@ -50,6 +50,8 @@ export function rawInstanceType(info: InstanceTypeInfo, zones: readonly string[]
     neuron: neuron ? { count: neuron.Count ?? 0, name: neuron.Name ?? '' } : null,
     maxNetworkInterfaces: info.NetworkInfo?.MaximumNetworkInterfaces ?? 1,
     ipv4PerInterface: info.NetworkInfo?.Ipv4AddressesPerInterface ?? 1,
+    maximumNetworkCards: info.NetworkInfo?.MaximumNetworkCards ?? 1,
+    maximumEfaInterfaces: info.NetworkInfo?.EfaSupported ? (info.NetworkInfo.EfaInfo?.MaximumEfaInterfaces ?? 0) : 0,
     networkPerformance: info.NetworkInfo?.NetworkPerformance ?? null,
     instanceStorageGB: info.InstanceStorageInfo?.TotalSizeInGB ?? 0,
     bareMetal: info.BareMetal ?? false,
