@@ -16,6 +16,7 @@ export * from './catalog/raw-catalog.ts';
 export * from './catalog/eks.ts';
 export * from './catalog/instance-types.ts';
 export * from './catalog/compatibility.ts';
+export * from './catalog/network-interfaces.ts';
 export * from './scheduling/nodepool.ts';
 export * from './scheduling/types.ts';
 export { solve } from './scheduling/solver.ts';

@@ -209,6 +209,11 @@ export class EC2NodeClass extends ApiObject implements JoineryConstruct {
         issues.push({ field: `blockDeviceMappings[${i}].ebs`, message: 'neither volumeSize nor snapshotID is set', fix: `set volumeSize, e.g. '100Gi'` });
       }
     }
+    // nodeadm, bootstrap.sh and Bottlerocket assemble the instance store; joinery writes no user data for Custom, nor RAID0 for Windows.
+    const family = 'alias' in p.ami ? undefined : p.ami.family;
+    if (p.instanceStorePolicy === 'RAID0' && family !== undefined && (family === 'Custom' || family.startsWith('Windows'))) {
+      issues.push({ field: 'instanceStorePolicy', message: `RAID0 cannot reach a node of amiFamily ${family}: joinery assembles the instance store only in AL2023, AL2 and Bottlerocket user data`, fix: 'assemble it in your own user data and remove instanceStorePolicy, or use an AL2023, AL2 or Bottlerocket AMI' });
+    }
     const k = p.kubelet;
     if (k) {
       for (const field of ['maxPods', 'podsPerCore', 'evictionMaxPodGracePeriod'] as const) {

@@ -56,6 +56,8 @@ const SEL_SUBNET_ID = 'test/integration/nodeclass-selectors.test.ts › spec.sub
 const SEL_SG_ID = 'test/integration/nodeclass-selectors.test.ts › spec.securityGroupSelectorTerms › a security group selected by id resolves to exactly that group';
 const AMI_ALIAS = 'test/integration/ami-ssm.test.ts › the reconciler launches each instance type with the AMI of its arch and variant › m5 standard, m6g arm64 standard, g4dn nvidia, g5g arm64 nvidia, inf2 neuron: each instance runs its seeded image';
 const AMI_SSM = 'test/integration/ami-ssm.test.ts › an ssmParameter term, and drift when the parameter points to a new AMI › the node launches with the image the parameter holds; after the parameter points to a new AMI it is replaced by a node on the new one';
+const RAID0 = "test/integration/instance-store-raid.test.ts › instanceStorePolicy RAID0 › a pod asking for 40Gi of ephemeral storage runs on an m5d.large whose template assembles RAID0; the Node's ephemeral-storage is the instance store the solver assumed";
+const EFA = 'test/integration/efa-network.test.ts › EFA network interfaces › a pod asking for vpc.amazonaws.com/efa runs on the EFA type of the pool; the template moto stores carries the EFA interface, the IPv4 prefixes and the connection tracking; the Node advertises the EFA device';
 const SEL_SG_NAME = 'test/integration/nodeclass-selectors.test.ts › spec.securityGroupSelectorTerms › a security group selected by name resolves to exactly that group';
 
 const yes = (test: string, extra: Partial<FieldRow> = {}): FieldRow => ({ honoured: true, test, ...extra });
@@ -129,17 +131,17 @@ const EC2NODECLASS: Record<string, FieldRow> = {
   'spec.capacityReservationSelectorTerms[].instanceMatchCriteria': no(),
   'spec.capacityReservationSelectorTerms[].ownerID': no(),
   'spec.capacityReservationSelectorTerms[].tags': no(),
-  'spec.connectionTracking': no(),
-  'spec.connectionTracking.tcpEstablishedTimeout': no(),
-  'spec.connectionTracking.udpStreamTimeout': no(),
-  'spec.connectionTracking.udpTimeout': no(),
+  'spec.connectionTracking': yes(EFA),
+  'spec.connectionTracking.tcpEstablishedTimeout': yes(EFA),
+  'spec.connectionTracking.udpStreamTimeout': yes(EFA),
+  'spec.connectionTracking.udpTimeout': yes(EFA),
   'spec.context': no(),
   'spec.cpuOptions': no(),
   'spec.cpuOptions.nestedVirtualization': no(),
   'spec.detailedMonitoring': yes(LT_MISC),
   'spec.instanceProfile': yes(LT_MISC),
-  'spec.instanceStorePolicy': no(),
-  'spec.ipPrefixCount': no(),
+  'spec.instanceStorePolicy': yes(RAID0),
+  'spec.ipPrefixCount': yes(EFA),
   'spec.kubelet': yes(KUBELET_ALLOCATABLE),
   // spec.kubelet is a free map in the CRD: its keys are listed here, the rest fall under `*`.
   'spec.kubelet.clusterDNS': yes(KUBELET_REACHES_NODE),
@@ -160,13 +162,13 @@ const EC2NODECLASS: Record<string, FieldRow> = {
   'spec.metadataOptions.httpProtocolIPv6': yes(LT_METADATA),
   'spec.metadataOptions.httpPutResponseHopLimit': yes(LT_METADATA),
   'spec.metadataOptions.httpTokens': yes(LT_METADATA),
-  'spec.networkInterfaces': no(),
-  'spec.networkInterfaces[].deviceIndex': no(),
-  'spec.networkInterfaces[].interfaceType': no(),
-  'spec.networkInterfaces[].networkCardIndex': no(),
-  'spec.placementGroupSelector': no(),
-  'spec.placementGroupSelector.id': no(),
-  'spec.placementGroupSelector.name': no(),
+  'spec.networkInterfaces': yes(EFA),
+  'spec.networkInterfaces[].deviceIndex': yes(EFA),
+  'spec.networkInterfaces[].interfaceType': yes(EFA),
+  'spec.networkInterfaces[].networkCardIndex': yes(EFA),
+  'spec.placementGroupSelector': no('moto 5.2.5 has no placement-group API (DescribePlacementGroups), so no test can watch it resolved'),
+  'spec.placementGroupSelector.id': no('moto 5.2.5 has no placement-group API (DescribePlacementGroups), so no test can watch it resolved'),
+  'spec.placementGroupSelector.name': no('moto 5.2.5 has no placement-group API (DescribePlacementGroups), so no test can watch it resolved'),
   'spec.role': yes(
     "test/integration/instance-profile.test.ts › instance profiles for EC2NodeClass roles › the profile is created for the role with Karpenter's name and tags, used by the launch template, reported in status, and deleted once nothing uses it",
   ),

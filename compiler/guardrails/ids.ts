@@ -11,6 +11,7 @@ export const GUARDRAILS = {
   'accelerator-without-taint': { severity: 'error', acknowledgeable: true },
   'no-instance-types': { severity: 'error', acknowledgeable: true },
   'zone-without-instance-types': { severity: 'warning', acknowledgeable: true },
+  'network-interfaces-without-instance-types': { severity: 'error', acknowledgeable: true },
   'expire-after-missing': { severity: 'warning', acknowledgeable: true },
   'expire-after-too-short': { severity: 'error', acknowledgeable: true },
   'expire-after-never': { severity: 'warning', acknowledgeable: true },

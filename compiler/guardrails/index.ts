@@ -6,7 +6,7 @@ import type { Diagnostic } from '../diagnostics.ts';
 import type { IntentModel } from '../intent.ts';
 import type { CatalogView } from './catalog-view.ts';
 import { ACKNOWLEDGEMENT_ANNOTATION_PREFIX, GUARDRAILS, isGuardrailId, type GuardrailId } from './ids.ts';
-import { acceleratorWithoutTaint, noInstanceTypes, noLimits, unrestrictedInstanceSelection, zoneWithoutInstanceTypes } from './rules/capacity.ts';
+import { acceleratorWithoutTaint, networkInterfacesWithoutInstanceTypes, noInstanceTypes, noLimits, unrestrictedInstanceSelection, zoneWithoutInstanceTypes } from './rules/capacity.ts';
 import { fieldNotHonoured } from './rules/fields.ts';
 import { contradictoryRequirements, duplicateName, unknownLabelKey, unknownNodeClass, unscopedAmiSelector } from './rules/integrity.ts';
 import { budgetAllowsFullDisruption, consolidationDisabled, expireAfterMissing, expireAfterNever, expireAfterTooShort } from './rules/lifecycle.ts';
@@ -23,6 +23,7 @@ const GUARDRAIL_RULES: readonly GuardrailRule[] = [
   noLimits,
   unrestrictedInstanceSelection,
   noInstanceTypes,
+  networkInterfacesWithoutInstanceTypes,
   zoneWithoutInstanceTypes,
   acceleratorWithoutTaint,
   expireAfterMissing,

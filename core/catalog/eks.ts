@@ -28,6 +28,13 @@ export interface KubeletSettings {
   evictionHard?: Readonly<Record<string, string>>;
   /** Size of the root volume that backs ephemeral storage. Default 20 GiB (EC2NodeClass default). */
   ephemeralStorageBytes?: number;
+  /**
+   * EC2NodeClass instanceStorePolicy. RAID0: the user data assembles the instance-store NVMe
+   * volumes into one array that holds the kubelet's and containerd's directories, so a type
+   * with instance storage reports it (TotalSizeInGB x 10^9 bytes, as Karpenter predicts) as
+   * ephemeral-storage; a type without keeps the root volume.
+   */
+  instanceStorePolicy?: 'RAID0';
   /** Share of memory the hypervisor and firmware keep (Karpenter VM_MEMORY_OVERHEAD_PERCENT). Default 0.075. */
   vmMemoryOverheadPercent?: number;
 }
@@ -103,6 +110,12 @@ export function evictionThresholdAmount(threshold: string, capacity: number): nu
   }
   return parseResourceQuantity('memory', text);
 }
+/** The bytes behind the kubelet's ephemeral storage: the RAID0 instance store when asked for and present, else the root volume. */
+export function ephemeralStorageBytes(instanceStorageGB: number | null | undefined, kubelet: Pick<KubeletSettings, 'instanceStorePolicy' | 'ephemeralStorageBytes'>): number {
+  if (kubelet.instanceStorePolicy === 'RAID0' && instanceStorageGB && instanceStorageGB > 0) return instanceStorageGB * 1e9;
+  return kubelet.ephemeralStorageBytes ?? 20 * GiB;
+}
+
 export interface NodeResources {
   capacity: ResourceList;
   allocatable: ResourceList;
@@ -110,11 +123,11 @@ export interface NodeResources {
 
 /** Capacity and allocatable of a node with these hardware facts under these kubelet settings. */
 export function eksNodeResources(
-  hw: { vcpu: number; memoryMiB: number; enis: number; ipv4PerEni: number; extended?: ResourceList },
+  hw: { vcpu: number; memoryMiB: number; enis: number; ipv4PerEni: number; instanceStorageGB?: number | null; extended?: ResourceList },
   kubelet: KubeletSettings = {},
 ): NodeResources {
   const vmOverhead = kubelet.vmMemoryOverheadPercent ?? 0.075;
-  const ephemeral = kubelet.ephemeralStorageBytes ?? 20 * GiB;
+  const ephemeral = ephemeralStorageBytes(hw.instanceStorageGB, kubelet);
   let pods = kubelet.maxPods ?? eksMaxPods(hw.vcpu, hw.enis, hw.ipv4PerEni, kubelet.reservedENIs ?? 0);
   if (kubelet.podsPerCore) pods = Math.min(pods, kubelet.podsPerCore * hw.vcpu);
   const memory = (hw.memoryMiB - Math.ceil(hw.memoryMiB * vmOverhead)) * MiB;

@@ -53,6 +53,8 @@ export interface InstanceType {
   /** Every label a node of this type carries, except zone and capacity type (per offering). */
   labels: Record<string, string>;
   offerings: Offering[];
+  /** Network cards and EFA interfaces the type can take (EC2NodeClass networkInterfaces); absent = one card, no EFA. */
+  network?: { cards: number; efaInterfaces: number };
 }
 
 export type SpotPriceModel = (type: RawInstanceType, zone: string) => number | undefined;
@@ -178,6 +180,7 @@ export function buildInstanceTypes(raw: RawCatalog, options: BuildInstanceTypesO
         memoryMiB: t.memoryMiB,
         enis: t.maxNetworkInterfaces,
         ipv4PerEni: t.ipv4PerInterface,
+        instanceStorageGB: t.instanceStorageGB ?? null,
         extended: instanceTypeExtendedResources(t),
       },
       options.kubelet,
@@ -194,7 +197,9 @@ export function buildInstanceTypes(raw: RawCatalog, options: BuildInstanceTypesO
       }
     }
     if (offerings.length === 0) continue;
-    out.push({ name: t.name, capacity, allocatable, labels: instanceTypeLabels(t, region), offerings });
+    const cards = t.maximumNetworkCards ?? 1;
+    const efaInterfaces = t.maximumEfaInterfaces ?? 0;
+    out.push({ name: t.name, capacity, allocatable, labels: instanceTypeLabels(t, region), offerings, ...(cards > 1 || efaInterfaces > 0 ? { network: { cards, efaInterfaces } } : {}) });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -24,6 +24,10 @@ export interface RawInstanceType {
   neuron: RawAccelerator | null;
   maxNetworkInterfaces: number;
   ipv4PerInterface: number;
+  /** NetworkInfo.MaximumNetworkCards; absent = 1. */
+  maximumNetworkCards?: number;
+  /** NetworkInfo.EfaInfo.MaximumEfaInterfaces when EfaSupported; absent or 0 = no EFA. */
+  maximumEfaInterfaces?: number;
   networkPerformance?: string | null;
   instanceStorageGB?: number | null;
   bareMetal?: boolean;

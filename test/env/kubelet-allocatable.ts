@@ -199,6 +199,41 @@ function readBottlerocket(userData: string): ReadKubeletConfig | undefined {
   return fromKubeletConfiguration('Bottlerocket', Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)));
 }
 
+/**
+ * Whether the user data assembles the instance-store volumes into the RAID0 array the kubelet's
+ * and containerd's directories live on, as each AMI reads it: nodeadm `spec.instance.localStorage.strategy:
+ * RAID0` (NodeConfig parts merged), bootstrap.sh `--local-disks raid0`, or a Bottlerocket bootstrap
+ * command running `apiclient ephemeral-storage init` and binding /var/lib/kubelet.
+ */
+export function instanceStoreRaid0FromUserData(userData: string | undefined): boolean {
+  if (!userData) return false;
+  const nodeConfigs = mimeBodies(userData).filter((p) => p.contentType.startsWith('application/node.eks.aws'));
+  if (nodeConfigs.length > 0) {
+    const merged = nodeConfigs.reduce<Record<string, unknown>>((acc, p) => deepMerge(acc, (parseYaml(p.body) as Record<string, unknown>) ?? {}), {});
+    const strategy = (((merged.spec as Record<string, unknown> | undefined)?.instance as Record<string, unknown> | undefined)?.localStorage as Record<string, unknown> | undefined)?.strategy;
+    return strategy === 'RAID0';
+  }
+  const start = userData.indexOf('/etc/eks/bootstrap.sh');
+  if (start >= 0) {
+    const lines: string[] = [];
+    for (const l of userData.slice(start).split('\n')) {
+      lines.push(l.replace(/\\\s*$/, ''));
+      if (!/\\\s*$/.test(l)) break;
+    }
+    return /--local-disks\s+raid0\b/.test(lines.join(' '));
+  }
+  if (userData.includes('[settings.kubernetes]')) {
+    const commands = ((readToml(userData).settings as Record<string, unknown> | undefined)?.['bootstrap-commands'] ?? {}) as Record<string, { commands?: string[][] }>;
+    return Object.values(commands).some((c) => {
+      const list = c.commands ?? [];
+      const init = list.some((cmd) => cmd.join(' ') === 'apiclient ephemeral-storage init');
+      const bind = list.some((cmd) => cmd.slice(0, 3).join(' ') === 'apiclient ephemeral-storage bind' && cmd.includes('/var/lib/kubelet'));
+      return init && bind;
+    });
+  }
+  return false;
+}
+
 /** The kubelet settings in user data, or undefined when it holds no bootstrap this reader knows. */
 export function kubeletConfigFromUserData(userData: string | undefined): ReadKubeletConfig | undefined {
   if (!userData) return undefined;

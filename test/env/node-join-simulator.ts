@@ -17,7 +17,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  DescribeInstanceAttributeCommand, DescribeInstanceTypesCommand, paginateDescribeInstances, type Instance, type _InstanceType,
+  DescribeInstanceAttributeCommand, DescribeInstanceTypesCommand, DescribeLaunchTemplateVersionsCommand, paginateDescribeInstances, type Instance, type _InstanceType,
 } from '@aws-sdk/client-ec2';
 import { CoreV1Api, PatchStrategy, VersionApi, setHeaderOptions, type V1Node } from '@kubernetes/client-node';
 import { ec2ClientFor, kubeConfigFrom } from './clients.ts';
@@ -97,6 +97,36 @@ async function userDataOf(instanceId: string): Promise<string | undefined> {
   return b64 ? Buffer.from(b64, 'base64').toString('utf8') : undefined;
 }
 
+const EFA_TYPES = new Set(['efa', 'efa-only']);
+/** EFA interfaces per launch template (a template's version never changes). */
+const templateEfa = new Map<string, number>();
+
+/**
+ * The EFA interfaces the instance boots with, which the EFA device plugin would advertise as
+ * vpc.amazonaws.com/efa: those EC2 lists on the instance, else those of the launch template
+ * it was launched from. moto's CreateFleet attaches no interface of the template and records
+ * no `aws:ec2launchtemplate:id` tag, so the template is found by the `joinery.dev/launch-template`
+ * tag the template itself puts on its instances.
+ */
+async function efaInterfacesOf(i: Instance): Promise<number> {
+  const attached = (i.NetworkInterfaces ?? []).filter((n) => EFA_TYPES.has(String(n.InterfaceType ?? ''))).length;
+  if (attached > 0) return attached;
+  const tags = Object.fromEntries((i.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  const id = tags['aws:ec2launchtemplate:id'];
+  const name = tags['joinery.dev/launch-template'];
+  const key = id ?? name;
+  if (!key) return 0;
+  const known = templateEfa.get(key);
+  if (known !== undefined) return known;
+  const out = await ec2
+    .send(new DescribeLaunchTemplateVersionsCommand({ ...(id ? { LaunchTemplateId: id } : { LaunchTemplateName: name }), Versions: ['$Default'] }))
+    .catch(() => undefined);
+  if (!out) return 0;
+  const count = (out.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.NetworkInterfaces ?? []).filter((n) => EFA_TYPES.has(String(n.InterfaceType ?? ''))).length;
+  templateEfa.set(key, count);
+  return count;
+}
+
 async function clusterInstances(): Promise<Instance[]> {
   const instances: Instance[] = [];
   const pages = paginateDescribeInstances({ client: ec2 }, { Filters: [{ Name: 'tag-key', Values: [clusterTagKey(clusterName)] }] });
@@ -135,6 +165,7 @@ async function instanceTypeFacts(name: string): Promise<InstanceTypeFacts | unde
     arch: (info.ProcessorInfo?.SupportedArchitectures ?? []).includes('arm64') ? 'arm64' : 'amd64',
     maxNetworkInterfaces: info.NetworkInfo?.MaximumNetworkInterfaces ?? 1,
     ipv4PerInterface: info.NetworkInfo?.Ipv4AddressesPerInterface ?? 2,
+    instanceStorageGB: info.InstanceStorageInfo?.TotalSizeInGB ?? 0,
   };
   catalog.set(name, facts);
   return facts;
@@ -150,7 +181,7 @@ async function register(instance: Instance, kubeletVersion: string): Promise<voi
     }
     return;
   }
-  const booted = bootedInstance(instance, await userDataOf(id));
+  const booted = { ...bootedInstance(instance, await userDataOf(id)), efaInterfaces: await efaInterfacesOf(instance) };
   const node = nodeForInstance(booted, type, kubeletVersion);
   try {
     const body = node as V1Node;

@@ -3,7 +3,7 @@
 // This module decides nothing a reconciler should; it stands in for the machine booting.
 import { readFileSync } from 'node:fs';
 import type { Node, Taint } from '../../core/api/k8s.ts';
-import { kubeletConfigFromUserData, kubeletNodeResources, type KubeletNodeResources } from './kubelet-allocatable.ts';
+import { instanceStoreRaid0FromUserData, kubeletConfigFromUserData, kubeletNodeResources, type KubeletNodeResources } from './kubelet-allocatable.ts';
 
 /** The annotation kwok's `--manage-nodes-with-annotation-selector` matches. */
 export const KWOK_MANAGED_ANNOTATION = { key: 'kwok.x-k8s.io/node', value: 'fake' } as const;
@@ -63,6 +63,8 @@ export interface InstanceTypeFacts {
   arch: 'amd64' | 'arm64';
   maxNetworkInterfaces: number;
   ipv4PerInterface: number;
+  /** Total instance-store size (GB, 10^9 bytes); 0 or absent = none. */
+  instanceStorageGB?: number | null;
 }
 
 export function loadCatalog(path: string): Map<string, InstanceTypeFacts> {
@@ -83,6 +85,8 @@ export interface BootedInstance {
   tags: Record<string, string>;
   /** Decoded user data, if any: kubelet flags in it are honoured as a kubelet would. */
   userData?: string;
+  /** EFA interfaces attached: the EFA device plugin advertises each as a vpc.amazonaws.com/efa device. */
+  efaInterfaces?: number;
 }
 
 interface NodeResources {
@@ -92,7 +96,9 @@ interface NodeResources {
 
 /** What the kubelet reports, from the instance type and the kubelet settings of the user data (./kubelet-allocatable.ts). */
 function nodeResources(t: InstanceTypeFacts, userData: string | undefined): NodeResources {
-  const { capacity, allocatable } = kubeletNodeResources(t, kubeletConfigFromUserData(userData));
+  // With the instance store assembled as RAID0 under /var/lib/kubelet, the kubelet's nodefs is that array.
+  const raid0 = instanceStoreRaid0FromUserData(userData) && (t.instanceStorageGB ?? 0) > 0;
+  const { capacity, allocatable } = kubeletNodeResources(t, kubeletConfigFromUserData(userData), raid0 ? t.instanceStorageGB! * 1e9 : undefined);
   const quantities = (r: KubeletNodeResources['capacity']) => ({
     cpu: `${r.cpu}m`,
     memory: String(r.memory),
@@ -147,7 +153,10 @@ export function nodeForInstance(instance: BootedInstance, type: InstanceTypeFact
     const value = instance.tags[key];
     if (value !== undefined) labels[key] = value;
   }
-  const { capacity, allocatable } = nodeResources(type, instance.userData);
+  const resources = nodeResources(type, instance.userData);
+  const efa: Record<string, string> = instance.efaInterfaces ? { 'vpc.amazonaws.com/efa': String(instance.efaInterfaces) } : {};
+  const capacity = { ...resources.capacity, ...efa };
+  const allocatable = { ...resources.allocatable, ...efa };
   const addresses = [
     ...(instance.privateIpAddress ? [{ type: 'InternalIP', address: instance.privateIpAddress }] : []),
     { type: 'Hostname', address: name },

@@ -2,6 +2,7 @@
 // instance selection, and (against the catalog) whether it admits anything at all,
 // in every zone it allows, and whether accelerators are fenced off by a taint.
 import type { NodePool } from '../../../core/api/karpenter.ts';
+import { efaInterfaceCount, networkInterfacesMismatch } from '../../../core/index.ts';
 import { LabelKey } from '../../api/labels.ts';
 import { formatPrice, maxPrice, mostExpensive } from '../catalog-view.ts';
 import type { GuardrailRule, RuleFinding } from '../types.ts';
@@ -82,6 +83,37 @@ export const noInstanceTypes: GuardrailRule = {
           foreign.length === zones.length && zones.length > 0
             ? `use zones of ${catalog.region} (${catalog.zones().join(', ')}), or acknowledge if the cluster runs in another region`
             : 'loosen the requirements (check families, sizes, generation and vCPU/memory ranges against each other)',
+      });
+    }
+    return findings;
+  },
+};
+
+/**
+ * A NodePool whose EC2NodeClass attaches network interfaces (EFA devices, other network
+ * cards) that none of its admitted instance types can take: the reconciler excludes those
+ * types, so the pool can never launch a node.
+ */
+export const networkInterfacesWithoutInstanceTypes: GuardrailRule = {
+  id: 'network-interfaces-without-instance-types',
+  check: ({ model, catalog }) => {
+    if (!catalog) return [];
+    const findings: RuleFinding[] = [];
+    for (const pool of model.nodePools) {
+      const nodeClass = model.ec2NodeClasses.find((c) => c.name === pool.manifest.spec.template.spec.nodeClassRef.name);
+      if (!nodeClass?.manifest.spec?.networkInterfaces?.length) continue;
+      const admitted = catalog.admitted(pool.manifest);
+      if (!admitted || admitted.types.length === 0) continue; // no-instance-types says so
+      if (admitted.types.some((t) => networkInterfacesMismatch(t, nodeClass.manifest) === undefined)) continue;
+      const efa = efaInterfaceCount(nodeClass.manifest);
+      const reasons = admitted.types.slice(0, 3).map((t) => networkInterfacesMismatch(t, nodeClass.manifest)).join('; ');
+      findings.push({
+        object: pool,
+        field: REQUIREMENTS,
+        message: `admits ${admitted.types.length} instance type(s), none of which can take the network interfaces of EC2NodeClass "${nodeClass.name}"${efa > 0 ? ` (${efa} EFA interface(s))` : ''}: ${reasons}`,
+        fix: efa > 0
+          ? 'admit EFA instance types (e.g. instances: { families: [\'c5n\', \'p4d\', \'hpc7g\'] }), or remove the efa-only networkInterfaces from the class'
+          : 'admit instance types with enough network cards, or lower the networkCardIndex of the class\'s networkInterfaces',
       });
     }
     return findings;

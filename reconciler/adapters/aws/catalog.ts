@@ -50,6 +50,8 @@ export function rawInstanceType(info: InstanceTypeInfo, zones: readonly string[]
     neuron: neuron ? { count: neuron.Count ?? 0, name: neuron.Name ?? '' } : null,
     maxNetworkInterfaces: info.NetworkInfo?.MaximumNetworkInterfaces ?? 1,
     ipv4PerInterface: info.NetworkInfo?.Ipv4AddressesPerInterface ?? 1,
+    maximumNetworkCards: info.NetworkInfo?.MaximumNetworkCards ?? 1,
+    maximumEfaInterfaces: info.NetworkInfo?.EfaSupported ? (info.NetworkInfo.EfaInfo?.MaximumEfaInterfaces ?? 0) : 0,
     networkPerformance: info.NetworkInfo?.NetworkPerformance ?? null,
     instanceStorageGB: info.InstanceStorageInfo?.TotalSizeInGB ?? 0,
     bareMetal: info.BareMetal ?? false,
@@ -138,7 +140,7 @@ function resourceMap(value: unknown, field: string): ResourceList | undefined {
  * and nodefs, quantities or percentages), so predicted allocatable matches what the node
  * will report.
  */
-export function kubeletSettings(kubelet: EC2NodeClassKubelet | undefined, rootVolumeBytes: number | undefined): KubeletSettings {
+export function kubeletSettings(kubelet: EC2NodeClassKubelet | undefined, rootVolumeBytes: number | undefined, instanceStorePolicy?: 'RAID0'): KubeletSettings {
   const k = (kubelet ?? {}) as Record<string, unknown>;
   const settings: KubeletSettings = {};
   if (typeof k.maxPods === 'number') settings.maxPods = k.maxPods;
@@ -159,5 +161,6 @@ export function kubeletSettings(kubelet: EC2NodeClassKubelet | undefined, rootVo
     settings.evictionHard = signals;
   }
   if (rootVolumeBytes !== undefined) settings.ephemeralStorageBytes = rootVolumeBytes;
+  if (instanceStorePolicy === 'RAID0') settings.instanceStorePolicy = 'RAID0';
   return settings;
 }

@@ -22,6 +22,7 @@ import type { AmiFamily } from '../../../core/contract/ami.ts';
 import { awsErrorCode } from './errors.ts';
 import { CLUSTER_TAG_VALUE, TAG_LAUNCH_TEMPLATE, TAG_NODECLASS, TAG_NODEPOOL, clusterTagKey, isOwnedLaunchTemplate, launchTemplateName } from '../../../core/contract/index.ts';
 import type { LaunchTemplate } from '../../ports/cloud.ts';
+import { launchTemplateNetworkInterfaces } from './network-interfaces.ts';
 
 const GiB = 2 ** 30;
 
@@ -93,12 +94,12 @@ export function launchTemplateData(c: LaunchConfiguration): RequestLaunchTemplat
   const spec = c.nodeClass.spec;
   const md = spec?.metadataOptions ?? {};
   const groups = [...c.securityGroupIds];
+  const networkInterfaces = launchTemplateNetworkInterfaces(c.nodeClass, groups);
   return {
     ImageId: c.imageId,
     UserData: Buffer.from(c.userData, 'utf8').toString('base64'),
-    ...(spec?.associatePublicIPAddress !== undefined
-      ? { NetworkInterfaces: [{ DeviceIndex: 0, AssociatePublicIpAddress: spec.associatePublicIPAddress, Groups: groups }] }
-      : { SecurityGroupIds: groups }),
+    // With network interfaces, the security groups are theirs (./network-interfaces.ts).
+    ...(networkInterfaces ? { NetworkInterfaces: networkInterfaces } : { SecurityGroupIds: groups }),
     ...((c.instanceProfile ?? spec?.instanceProfile) ? { IamInstanceProfile: { Name: c.instanceProfile ?? spec!.instanceProfile! } } : {}),
     BlockDeviceMappings: blockDevices(c.nodeClass, c.family).map(ec2BlockDevice),
     MetadataOptions: {

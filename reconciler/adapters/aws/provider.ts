@@ -76,6 +76,7 @@ import { InstanceProfiles } from './instance-profiles.ts';
 import { awsErrorCode, errorMessage, isInstanceNotFound, isTransientError } from './errors.ts';
 import { chooseCapacityType, createFleetInput, fleetOutcome, type FleetCandidate } from './fleet.ts';
 import { LaunchTemplates, blockDevices, launchTemplateData, rootVolumeBytes } from './launch-templates.ts';
+import { withNetworkInterfaces } from './network-interfaces.ts';
 import { SpotPrices, loadOnDemandPrices, type OnDemandPriceTable, type SpotPricing } from './pricing.ts';
 import { UserDataError, bootstrapUserData } from './userdata.ts';
 import { KubeletConfigError, nodeKubeletConfig, type NodeKubeletConfig } from './kubelet-config.ts';
@@ -196,11 +197,11 @@ export class AwsCloudProvider implements CloudProvider {
     const archs = new Set(amis.amis.map((a) => a.arch));
     let kubelet;
     try {
-      kubelet = kubeletSettings(nodeClass.spec?.kubelet, rootVolumeBytes(blockDevices(nodeClass, amis.family)));
+      kubelet = kubeletSettings(nodeClass.spec?.kubelet, rootVolumeBytes(blockDevices(nodeClass, amis.family)), nodeClass.spec?.instanceStorePolicy);
     } catch (err) {
       throw new LaunchFailedError('NodeClassNotReady', `EC2NodeClass ${nodeClass.metadata.name}: ${errorMessage(err)}; write Kubernetes quantities such as "100m" or "1Gi"`);
     }
-    const key = canonicalJson({ zones, amis: amis.amis.map((a) => [a.arch, a.variants ?? null]), kubelet, spot: this.spot.version, n: described.types.length });
+    const key = canonicalJson({ zones, amis: amis.amis.map((a) => [a.arch, a.variants ?? null]), kubelet, networkInterfaces: nodeClass.spec?.networkInterfaces ?? null, spot: this.spot.version, n: described.types.length });
     const name = nodeClass.metadata.name ?? '';
     const hit = this.catalogs.get(name);
     if (hit && hit.key === key) return hit.types;
@@ -225,7 +226,8 @@ export class AwsCloudProvider implements CloudProvider {
       },
     );
     // A type no AMI serves (a GPU type when the alias publishes no nvidia image) cannot launch.
-    const types = built.filter((t) => amiForInstanceType(amis, t.labels) !== undefined);
+    // Nor a type that cannot take the class's network interfaces (network cards, EFA); EFA devices are advertised.
+    const types = withNetworkInterfaces(built.filter((t) => amiForInstanceType(amis, t.labels) !== undefined), nodeClass);
     this.catalogs.set(name, { key, types });
     return types;
   }
@@ -294,6 +296,7 @@ export class AwsCloudProvider implements CloudProvider {
           taints,
           kubelet,
           customUserData: nodeClass.spec?.userData,
+          ...(nodeClass.spec?.instanceStorePolicy ? { instanceStorePolicy: nodeClass.spec.instanceStorePolicy } : {}),
           nodeClassName: className,
         });
         const data = launchTemplateData({ nodeClass, family: amis.family, imageId: ami.id, securityGroupIds, userData, instanceProfile });

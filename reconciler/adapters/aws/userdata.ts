@@ -34,6 +34,8 @@ export interface BootstrapOptions {
   readonly kubelet?: NodeKubeletConfig;
   /** The EC2NodeClass's spec.userData, if any. */
   readonly customUserData?: string;
+  /** spec.instanceStorePolicy: RAID0 assembles the instance-store NVMe volumes for the kubelet, as Karpenter asks each family. */
+  readonly instanceStorePolicy?: 'RAID0';
   /** For errors: the class name. */
   readonly nodeClassName: string;
 }
@@ -150,6 +152,8 @@ function al2023(o: BootstrapOptions): string {
     `    certificateAuthority: ${yamlString(o.cluster.certificateAuthority)}`,
     ...(o.cluster.serviceCidr ? [`    cidr: ${yamlString(o.cluster.serviceCidr)}`] : []),
     `    name: ${yamlString(o.cluster.name)}`,
+    // nodeadm's local storage: the instance-store volumes as one RAID0 array under the kubelet and containerd.
+    ...(o.instanceStorePolicy === 'RAID0' ? ['  instance:', '    localStorage:', '      strategy: RAID0'] : []),
     '  kubelet:',
     '    config:',
     ...configLines,
@@ -202,7 +206,9 @@ function al2(o: BootstrapOptions): string {
     `/etc/eks/bootstrap.sh ${shellQuote(o.cluster.name)} --apiserver-endpoint ${shellQuote(o.cluster.endpoint)} --b64-cluster-ca ${shellQuote(o.cluster.certificateAuthority)} \\`,
     ...(dns ? [`--dns-cluster-ip ${shellQuote(dns)} \\`] : []),
     ...(o.kubelet ? ['--use-max-pods false \\'] : []),
-    `--kubelet-extra-args ${shellQuote(extra)}`,
+    `--kubelet-extra-args ${shellQuote(extra)}${o.instanceStorePolicy === 'RAID0' ? ' \\' : ''}`,
+    // bootstrap.sh's setup-local-disks: the instance-store volumes as one RAID0 array under the kubelet and containerd.
+    ...(o.instanceStorePolicy === 'RAID0' ? ['--local-disks raid0'] : []),
   ].join('\n');
   return mime([...(o.customUserData ? mimeParts(o.customUserData, o.nodeClassName) : []), { contentType: 'text/x-shellscript; charset="us-ascii"', body: script }]);
 }
@@ -219,8 +225,14 @@ function tomlTable(name: string, map: Readonly<Record<string, string>> | undefin
   return ['', `[settings.kubernetes.${name}]`, ...Object.entries(map).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${tomlString(k)} = ${tomlString(v)}`)];
 }
 
+/** The bootstrap command Karpenter names for RAID0 instance storage on Bottlerocket. */
+const BOTTLEROCKET_RAID0_COMMAND = '000-mount-instance-storage';
+
 function bottlerocket(o: BootstrapOptions): string {
   const custom = o.customUserData ?? '';
+  if (o.instanceStorePolicy === 'RAID0' && custom.includes(`[settings.bootstrap-commands.${BOTTLEROCKET_RAID0_COMMAND}]`)) {
+    throw new UserDataError(o.nodeClassName, `defines [settings.bootstrap-commands.${BOTTLEROCKET_RAID0_COMMAND}], which joinery writes for instanceStorePolicy RAID0`, 'remove that table, or remove instanceStorePolicy');
+  }
   for (const table of ['[settings.kubernetes]', ...BOTTLEROCKET_TABLES.map((t) => `[settings.kubernetes.${t}]`)]) {
     if (custom.includes(table)) {
       throw new UserDataError(o.nodeClassName, `defines ${table}, which joinery writes for Bottlerocket`, 'move those settings into the EC2NodeClass (kubelet, NodePool labels and taints) or use amiFamily Custom');
@@ -253,6 +265,16 @@ function bottlerocket(o: BootstrapOptions): string {
     ...tomlTable('eviction-hard', k?.evictionHard),
     ...tomlTable('eviction-soft', k?.evictionSoft),
     ...tomlTable('eviction-soft-grace-period', k?.evictionSoftGracePeriod),
+    // Karpenter's bootstrap command: the instance-store volumes as ephemeral storage, bound under the kubelet and containerd.
+    ...(o.instanceStorePolicy === 'RAID0'
+      ? [
+          '',
+          `[settings.bootstrap-commands.${BOTTLEROCKET_RAID0_COMMAND}]`,
+          'commands = [["apiclient", "ephemeral-storage", "init"], ["apiclient", "ephemeral-storage", "bind", "--dirs", "/var/lib/containerd", "/var/lib/kubelet", "/var/log/pods"]]',
+          'essential = true',
+          'mode = "always"',
+        ]
+      : []),
   ];
   return `${custom ? `${custom.replace(/\n*$/, '')}\n\n` : ''}${lines.join('\n')}\n`;
 }

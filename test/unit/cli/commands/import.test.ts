@@ -23,7 +23,7 @@ describe('joinery import', () => {
     expect(result.stdout).toMatch(/converted:[\s\S]*consolidationPolicy WhenUnderutilized -> WhenEmptyOrUnderutilized/);
     expect(result.stdout).toMatch(/not expressible in the policy API[\s\S]*NodePool storage spec\.template\.spec\.futureField/);
     expect(result.stdout).toContain('round trip: compiling the imported policies reproduces every imported object.');
-    expect(result.stdout).toMatch(/first review \(the guardrails on the imported policies\): 2 error\(s\)[\s\S]*policies\/storage\.ts error \[field-not-honoured\] EC2NodeClass\/storage spec\.instanceStorePolicy/);
+    expect(result.stdout).toMatch(/first review \(the guardrails on the imported policies\): 1 error\(s\)[\s\S]*policies\/storage\.ts error \[field-not-honoured\] EC2NodeClass\/storage spec\.placementGroupSelector/);
     expect(readFileSync(join(project.dir, 'policies/legacy.ts'), 'utf8')).toContain(`from '${api}'`);
 
     const again = runCli(['import', join(FIXTURES, 'v1beta1.yaml'), '--api', api], project.dir);

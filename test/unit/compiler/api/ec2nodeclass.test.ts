@@ -86,3 +86,30 @@ describe('kubelet settings refused at compile time', () => {
     ]);
   });
 });
+
+describe('instanceStorePolicy', () => {
+  function compileRaid0(ami: ReturnType<typeof Ami.alias> | ReturnType<typeof Ami.select>) {
+    const result = compileInMemory({
+      'policies/test.ts': (p) => {
+        const nodeClass = new EC2NodeClass(p, 'nodes', {
+          ami,
+          role: 'KarpenterNodeRole-test',
+          subnets: [{ tags: { 'karpenter.sh/discovery': 'test' } }],
+          securityGroups: [{ tags: { 'karpenter.sh/discovery': 'test' } }],
+          instanceStorePolicy: 'RAID0',
+        });
+        new NodePool(p, 'pool', { nodeClass, instances: { categories: ['m'] }, limits: { cpu: 100 }, expireAfter: '720h' });
+      },
+    });
+    return { ok: result.ok, issues: findings(result.diagnostics, 'invalid-value').map((i) => ({ field: i.field, file: i.file, message: i.message })) };
+  }
+
+  test('RAID0 compiles on AL2023 and Bottlerocket; on Custom it is refused, naming the file, field and why', () => {
+    expect(compileRaid0(Ami.alias('al2023', 'v20250715'))).toEqual({ ok: true, issues: [] });
+    expect(compileRaid0(Ami.select('Bottlerocket', { id: 'ami-0123456789abcdef0' }))).toEqual({ ok: true, issues: [] });
+    expect(compileRaid0(Ami.select('Custom', { id: 'ami-0123456789abcdef0' }))).toEqual({
+      ok: false,
+      issues: [{ field: 'instanceStorePolicy', file: FILE, message: expect.stringContaining('RAID0 cannot reach a node of amiFamily Custom') }],
+    });
+  });
+});

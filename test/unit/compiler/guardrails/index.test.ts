@@ -289,3 +289,42 @@ describe('acknowledgements', () => {
     expect(result.ok).toBe(false);
   });
 });
+
+describe('network-interfaces-without-instance-types', () => {
+  const EFA = [
+    { networkCardIndex: 0, deviceIndex: 0, interfaceType: 'interface' as const },
+    { networkCardIndex: 0, deviceIndex: 1, interfaceType: 'efa-only' as const },
+  ];
+  function efaClass(scope: Construct): EC2NodeClass {
+    return new EC2NodeClass(scope, 'efa', {
+      ami: Ami.alias('al2023', 'v20250715'),
+      role: 'KarpenterNodeRole-test',
+      subnets: [{ tags: { 'karpenter.sh/discovery': 'test' } }],
+      securityGroups: [{ tags: { 'karpenter.sh/discovery': 'test' } }],
+      spec: { networkInterfaces: EFA },
+    });
+  }
+
+  test('EFA asked on a pool that admits no EFA type: an error at the pool, naming the class, a type and the fix', () => {
+    let line = 0;
+    const result = compileInMemory({
+      'policies/test.ts': (p) => {
+        const nodes = efaClass(p);
+        line = nextLine();
+        new NodePool(p, 'pool', { nodeClass: nodes, ...SOUND, instances: { families: ['m5', 'c5'] } });
+      },
+    });
+    const [finding] = findings(result.diagnostics, 'network-interfaces-without-instance-types');
+    expect(finding).toMatchObject({ severity: 'error', field: 'spec.template.spec.requirements', object: { kind: 'NodePool', name: 'pool' }, file: 'test/unit/compiler/guardrails/index.test.ts', line });
+    expect(finding!.message).toMatch(/none of which can take the network interfaces of EC2NodeClass "efa" \(1 EFA interface\(s\)\): c5\.\w+ does not support EFA/);
+    expect(finding!.fix).toMatch(/admit EFA instance types/);
+    expect(result.ok).toBe(false);
+  });
+
+  test('quiet when some admitted type takes the EFA interface (c5n.18xlarge), and for a class without networkInterfaces', () => {
+    const efa = compileInMemory({ 'policies/test.ts': (p) => new NodePool(p, 'pool', { nodeClass: efaClass(p), ...SOUND, instances: { families: ['c5n', 'm5'] } }) });
+    expect(findings(efa.diagnostics, 'network-interfaces-without-instance-types')).toEqual([]);
+    expect(efa.ok).toBe(true);
+    expect(findings(compilePool({ ...SOUND, instances: { families: ['m5'] } }).diagnostics, 'network-interfaces-without-instance-types')).toEqual([]);
+  });
+});

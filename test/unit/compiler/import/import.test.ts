@@ -126,7 +126,7 @@ spec: {amiFamily: AL2023, role: r, subnetSelectorTerms: [{id: subnet-1}], securi
     expect(sources['storage.ts']).toContain('spec: { placementGroupSelector: { name: "storage-spread" } }');
     expect(out.get('EC2NodeClass/storage')!.spec.placementGroupSelector).toEqual({ name: 'storage-spread' });
     const refused = report.review.filter((d) => d.code === 'field-not-honoured').map((d) => d.field).sort();
-    expect(refused).toEqual(['spec.instanceStorePolicy', 'spec.placementGroupSelector']);
+    expect(refused).toEqual(['spec.placementGroupSelector']);
     expect(report.review.every((d) => d.file?.startsWith('policies/'))).toBe(true);
     // A class managed elsewhere: referred to by name, and said so.
     expect(sources['shared-class.ts']).toContain('EC2NodeClass.fromName("managed-by-another-team"');

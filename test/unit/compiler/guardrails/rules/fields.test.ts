@@ -30,10 +30,8 @@ function compileWith(classProps: Partial<EC2NodeClassProps>, poolProps: Partial<
 
 describe('refused fields', () => {
   const CLASS_CASES: [string, Partial<EC2NodeClassProps>][] = [
-    ['spec.instanceStorePolicy', { instanceStorePolicy: 'RAID0' }],
     ['spec.capacityReservationSelectorTerms', { capacityReservations: [{ id: 'cr-0123456789abcdef0' }] }],
     ['spec.placementGroupSelector', { spec: { placementGroupSelector: { name: 'pg' } } }],
-    ['spec.networkInterfaces', { spec: { networkInterfaces: [{ networkCardIndex: 0, deviceIndex: 0, interfaceType: 'interface' }] } }],
     ['spec.kubelet.containerLogMaxSize', { kubelet: { extra: { containerLogMaxSize: '50Mi' } } }],
   ];
   test.each(CLASS_CASES)('%s fails the compile at the EC2NodeClass line, naming the field and the fix', (field, props) => {
@@ -61,7 +59,7 @@ describe('refused fields', () => {
   });
 
   test('cannot be acknowledged: the acknowledgement is itself an error and the finding stays', () => {
-    const { result, refused } = compileWith({ instanceStorePolicy: 'RAID0', acknowledge: { 'field-not-honoured': 'we know' } } as unknown as Partial<EC2NodeClassProps>);
+    const { result, refused } = compileWith({ spec: { placementGroupSelector: { name: 'pg' } }, acknowledge: { 'field-not-honoured': 'we know' } } as unknown as Partial<EC2NodeClassProps>);
     expect(result.ok).toBe(false);
     expect(refused).toHaveLength(1);
     expect(refused[0]!.acknowledged).toBeUndefined();

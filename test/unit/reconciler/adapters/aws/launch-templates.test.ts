@@ -45,3 +45,27 @@ test('associatePublicIPAddress, detailedMonitoring and instanceProfile reach the
   expect(plain.SecurityGroupIds).toEqual(['sg-1']);
   expect(plain.Monitoring).toEqual({ Enabled: false });
 });
+
+test('networkInterfaces, ipPrefixCount and connectionTracking reach the template: EFA-only interfaces get the groups, no IPs and no tracking', () => {
+  const nodeClass = cls({
+    networkInterfaces: [
+      { networkCardIndex: 1, deviceIndex: 0, interfaceType: 'efa-only' },
+      { networkCardIndex: 0, deviceIndex: 1, interfaceType: 'efa-only' },
+      { networkCardIndex: 0, deviceIndex: 0, interfaceType: 'interface' },
+    ],
+    ipPrefixCount: 2,
+    connectionTracking: { tcpEstablishedTimeout: 3600, udpTimeout: 40 },
+    associatePublicIPAddress: false,
+  });
+  const data = launchTemplateData({ ...base, nodeClass });
+  expect(data.SecurityGroupIds).toBeUndefined();
+  expect(data.NetworkInterfaces).toEqual([
+    { NetworkCardIndex: 0, DeviceIndex: 0, InterfaceType: 'interface', AssociatePublicIpAddress: false, Ipv4PrefixCount: 2, Groups: ['sg-1'], ConnectionTrackingSpecification: { TcpEstablishedTimeout: 3600, UdpTimeout: 40 } },
+    { NetworkCardIndex: 0, DeviceIndex: 1, InterfaceType: 'efa-only', Groups: ['sg-1'] },
+    { NetworkCardIndex: 1, DeviceIndex: 0, InterfaceType: 'efa-only', Groups: ['sg-1'] },
+  ]);
+  // Without networkInterfaces, ipPrefixCount and connectionTracking go on the one primary interface.
+  expect(launchTemplateData({ ...base, nodeClass: cls({ ipPrefixCount: 1, connectionTracking: { udpStreamTimeout: 90 } }) }).NetworkInterfaces).toEqual([
+    { DeviceIndex: 0, Ipv4PrefixCount: 1, Groups: ['sg-1'], ConnectionTrackingSpecification: { UdpStreamTimeout: 90 } },
+  ]);
+});
