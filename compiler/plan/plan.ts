@@ -38,7 +38,7 @@ export interface PlanOptions {
    * it, as Karpenter's pricing controller does. Without it, a region other than us-east-1 is
    * priced at us-east-1's list prices, and the plan says so.
    */
-  priceList?: PriceListApi;
+  priceList?: (region: string) => Promise<PriceListApi>;
   /** A snapshot of spot prices for the what-if; without it spot prices are synthetic (and the plan says so). */
   spotPrices?: SpotPriceSnapshot;
 }
@@ -78,7 +78,7 @@ export async function plan(options: PlanOptions): Promise<PlanReport> {
   const region = intentRegion(head.model ?? base.model);
   const shipped = hasRegionCatalog(region);
   const catalogRegion = shipped ? region : LIST_PRICE_REGION;
-  const prices = options.priceList && !options.catalog && shipped ? await fetchOnDemandPrices(options.priceList, region) : undefined;
+  const prices = options.priceList && !options.catalog && shipped ? await fetchOnDemandPrices(await options.priceList(region), region) : undefined;
   const regional = loadRegionCatalog(catalogRegion, prices);
   const priced = options.catalog ? undefined : pricedCatalog(options.spotPrices, regional);
   const catalog = options.catalog ?? priced?.instanceTypes ?? (prices ? buildInstanceTypes(regional.raw) : shippedCatalogView(catalogRegion).instanceTypes);

@@ -13,6 +13,7 @@ Each region file holds, compactly:
   offerings  instance type -> indexes into zones where it is offered
   types      full records (data/README.md's fields, no price) of the types offered in the
              region that data/ec2-us-east-1.json does not describe
+Types moto offers but does not describe, and mac instances, are left out (meta.skipped).
 The specs of every other type are data/ec2-us-east-1.json's (instance type specs are the
 same in every region). No prices: see data/README.md for the price model of each region.
 
@@ -118,8 +119,10 @@ def main():
         by_type = {}
         for o in load_gz(os.path.join(offerings_dir, f'{region}.json.gz')):
             by_type.setdefault(o['InstanceType'], set()).add(o['Location'])
-        # Only types moto describes (a type without specs cannot be scheduled on).
-        unknown = sorted(t for t in by_type if t not in specs)
+        # Only types moto describes (a type without specs cannot be scheduled on), and only
+        # x86_64 or arm64 ones (mac instances, x86_64_mac/arm64_mac, run no EKS node; the
+        # us-east-1 file has none either).
+        unknown = sorted(t for t in by_type if t not in specs or specs[t]['arch'] is None)
         for t in unknown:
             del by_type[t]
         zones = sorted({z for zs in by_type.values() for z in zs})
@@ -144,7 +147,7 @@ def main():
         # mtime 0: the same input writes the same bytes.
         with open(path, 'wb') as raw, gzip.GzipFile(filename='', mode='wb', fileobj=raw, mtime=0, compresslevel=9) as f:
             f.write(text.encode('utf-8'))
-        print(f'{path}: {len(by_type)} types in {len(zones)} zones, {len(doc["types"])} not in us-east-1, {len(unknown)} skipped (no specs)')
+        print(f'{path}: {len(by_type)} types in {len(zones)} zones, {len(doc["types"])} not in us-east-1, {len(unknown)} skipped (no specs, or not x86_64/arm64)')
     return 0
 
 
