@@ -7,7 +7,7 @@ import type { Policy } from './api/policy.ts';
 import { isBlocking, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import type { CatalogView } from './guardrails/catalog-view.ts';
 import { runGuardrails } from './guardrails/index.ts';
-import { shippedCatalogView } from './guardrails/shipped-catalog.ts';
+import { catalogForIntent } from './guardrails/region-catalog.ts';
 import { collectIntent, type IntentModel, type IntentObject } from './intent.ts';
 import { loadPolicies } from './load/load-policies.ts';
 import { NO_NODE_POOLS_CONTENT, NO_NODE_POOLS_FILE } from './manifests/no-node-pools.ts';
@@ -24,7 +24,7 @@ export interface CompileOptions {
   outDir?: string;
   /** Type-check the policies first (default true). */
   typecheck?: boolean;
-  /** The catalog for the catalog guardrails: default the shipped us-east-1 catalog; false skips them. */
+  /** The catalog for the catalog guardrails: default the shipped catalog of the cluster's region (us-east-1 without a ReconcilerDeployment); false skips them. */
   catalog?: CatalogView | false;
   flux?: Partial<FluxOptions>;
   /**
@@ -54,7 +54,15 @@ export function compileIntent(
   options: { outDir?: string; catalog?: CatalogView | false; flux?: Partial<FluxOptions>; diagnostics?: readonly Diagnostic[]; allowNoNodePools?: boolean } = {},
 ): { ok: boolean; diagnostics: Diagnostic[]; files: GeneratedFile[] } {
   const diagnostics: Diagnostic[] = [...(options.diagnostics ?? [])];
-  const catalog = options.catalog === false ? undefined : (options.catalog ?? shippedCatalogView());
+  let catalog: CatalogView | undefined;
+  if (options.catalog !== false) {
+    if (options.catalog) catalog = options.catalog;
+    else {
+      const regional = catalogForIntent(model);
+      catalog = regional.catalog;
+      diagnostics.push(...regional.diagnostics);
+    }
+  }
   diagnostics.push(...runGuardrails(model, { catalog }));
 
   const files = synthesize(model, { outDir: options.outDir ?? 'generated', flux: options.flux });

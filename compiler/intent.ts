@@ -70,7 +70,7 @@ export function collectIntent(policies: readonly Policy[], root: string): { mode
             object: { kind: 'ReconcilerDeployment', name: info.spec.name },
           });
         } else {
-          model.reconcilerDeployment = { spec: info.spec, policyFile: policy.sourceFile };
+          model.reconcilerDeployment = { spec: info.spec, policyFile: policy.sourceFile, source };
           reconcilerSource = source;
         }
         continue;

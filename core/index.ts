@@ -13,6 +13,8 @@ export * from './scheduling/requirements.ts';
 export * from './scheduling/taints.ts';
 export * from './scheduling/selectors.ts';
 export * from './catalog/raw-catalog.ts';
+export * from './catalog/regions.ts';
+export * from './catalog/price-list.ts';
 export * from './catalog/eks.ts';
 export * from './catalog/instance-types.ts';
 export * from './catalog/compatibility.ts';

@@ -8,6 +8,7 @@ const OPTIONS = {
   head: { type: 'string' },
   workload: { type: 'string' },
   'spot-prices': { type: 'string' },
+  'price-list': { type: 'boolean' },
   cluster: { type: 'boolean' },
   context: { type: 'string' },
   kubeconfig: { type: 'string' },
@@ -20,14 +21,17 @@ const OPTIONS = {
 export const command: Command = {
   name: 'plan',
   summary: 'review a policy change: semantic diff, capacity envelope, consequences, what-if cost (Markdown or --json)',
-  usage: `Usage: joinery plan [--base <ref>] [--head <ref>] [--workload <snapshot.json> | --cluster] [--spot-prices <file>] [--json] [-C <dir>]
+  usage: `Usage: joinery plan [--base <ref>] [--head <ref>] [--workload <snapshot.json> | --cluster] [--spot-prices <file>] [--price-list] [--json] [-C <dir>]
 
 Compiles the policies at two git refs (each in a temporary worktree; the working tree
 is used as it is) and reports, as Markdown for a pull-request comment:
   - the semantic diff of the compiled NodePools and EC2NodeClasses, field by field;
   - each changed pool's capacity envelope before and after against the shipped
-    us-east-1 catalog: instance types, families, zones, capacity types, smallest and
-    largest node, GPUs, and the most $/h the pool can reach at its limits;
+    catalog of the cluster's region (the ReconcilerDeployment's; us-east-1 without one):
+    instance types, families, zones, capacity types, smallest and largest node, GPUs,
+    and the most $/h the pool can reach at its limits. On-demand prices are us-east-1's
+    list prices; in another region they are us-east-1's as a stated proxy (Karpenter's
+    own fallback), or the region's own with --price-list;
   - consequences for running nodes: drift (a rollout), shortened expireAfter, removed
     or weakened disruption budgets, removed pools, and guardrail findings new in head;
   - with a workload, the what-if: the workload scheduled under base and head by the
@@ -46,6 +50,8 @@ Options:
   --spot-prices <file>  spot prices for the what-if: the JSON of
                         aws ec2 describe-spot-price-history --output json (latest
                         Linux/UNIX price per type and zone; synthetic where it has none)
+  --price-list          ask the AWS Price List API (GetProducts; AWS credentials with
+                        pricing:GetProducts) for the region's on-demand prices
   --context <name>      with --cluster: use this kubeconfig context
   --kubeconfig <file>   with --cluster: use this kubeconfig file
   --json                print the report as JSON instead of Markdown
@@ -72,8 +78,12 @@ does not have; 2 usage errors (unknown ref, unreadable or malformed workload fil
           : undefined;
       if (values['spot-prices'] !== undefined && workload === undefined) throw new UsageError('--spot-prices prices the what-if: give --workload or --cluster too');
       const spotPrices = values['spot-prices'] !== undefined ? await readSpotPriceFile(resolve(context.cwd, values['spot-prices']), values['spot-prices']) : undefined;
+      const priceList = values['price-list']
+        ? async (region: string) => (await import('../../reconciler/adapters/aws/price-list.ts')).sdkPriceListApi(region)
+        : undefined;
       const report = await plan({
         spotPrices,
+        priceList,
         root,
         base: values.base,
         head: values.head,
@@ -84,6 +94,10 @@ does not have; 2 usage errors (unknown ref, unreadable or malformed workload fil
       context.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderMarkdown(report));
       return report.exitCode;
     } catch (error) {
+      if (values['price-list'] && error instanceof (await import('../../reconciler/adapters/aws/price-list.ts')).PriceListUnavailableError) {
+        context.stderr(`joinery plan: --price-list: ${error.message}\n`);
+        return EXIT_USAGE;
+      }
       if (error instanceof RefError || error instanceof WorkloadError) {
         context.stderr(`joinery plan: ${error.message}\n`);
         return EXIT_USAGE;

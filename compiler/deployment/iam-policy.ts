@@ -317,6 +317,15 @@ export function reconcilerIamPolicy(options: IamPolicyOptions): IamPolicyDocumen
     Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
   });
 
+  // On-demand prices of the region from the AWS Price List API (as Karpenter's AllowPricingReadActions);
+  // GetProducts supports no resource-level permissions.
+  add({
+    Sid: 'ReadPriceList',
+    Effect: 'Allow',
+    Action: ['pricing:GetProducts'],
+    Resource: ['*'],
+  });
+
   if (options.interruptionQueue !== undefined) {
     add({
       Sid: 'InterruptionQueue',

@@ -99,6 +99,8 @@ export interface ReconcilerDeploymentIntent {
   readonly spec: ReconcilerDeploymentSpec;
   /** The policy file that declared it (relative to the project root). */
   readonly policyFile: string;
+  /** Where it was declared (for diagnostics about its props, e.g. a region with no catalog). */
+  readonly source?: { readonly file: string; readonly line?: number; readonly column?: number };
 }
 
 export const RECONCILER_DEFAULTS = {

@@ -2,7 +2,7 @@
 // its requirements (and template labels) with an offering in an allowed zone and capacity
 // type. Matching is the scheduling core's, so the guardrails and the solver agree.
 import type { NodePool } from '../../core/api/karpenter.ts';
-import { compatibleOfferings, instanceTypeIncompatibility, Requirements, type InstanceType } from '../../core/index.ts';
+import { compatibleOfferings, instanceTypeIncompatibility, Requirements, type InstanceType, type OnDemandPriceModel } from '../../core/index.ts';
 
 export interface AdmittedTypes {
   types: InstanceType[];
@@ -17,6 +17,8 @@ export class CatalogView {
     /** The catalog's region, e.g. us-east-1 (for messages). */
     readonly region: string,
     readonly instanceTypes: readonly InstanceType[],
+    /** Where the on-demand prices come from (core/catalog/regions.ts); absent for a hand-built catalog. */
+    readonly priceModel?: OnDemandPriceModel,
   ) {}
 
   /** Every zone any instance type is offered in. */

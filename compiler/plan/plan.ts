@@ -4,13 +4,16 @@
 // guardrail findings new in head and, given a workload, the what-if simulation.
 import type { InstanceType } from '../../core/catalog/instance-types.ts';
 import type { Diagnostic } from '../diagnostics.ts';
+import { buildInstanceTypes, fetchOnDemandPrices, LIST_PRICE_REGION, type PriceListApi } from '../../core/index.ts';
+import { hasRegionCatalog, loadRegionCatalog } from '../../data/catalog.ts';
+import { intentRegion } from '../guardrails/region-catalog.ts';
 import { shippedCatalogView } from '../guardrails/shipped-catalog.ts';
 import { compileRef, loadErrors, type RefCompilation } from './compile-ref.ts';
 import { consequencesOf, markNewFindings } from './consequences.ts';
 import { poolEnvelopes } from './envelope.ts';
 import { checkout, openRepository, resolveBase, resolveHead } from './git-refs.ts';
 import { diffIntents } from './semantic-diff.ts';
-import type { PlanReport, RefResult, ResolvedRef } from './types.ts';
+import type { PlanCatalog, PlanReport, RefResult, ResolvedRef } from './types.ts';
 import { whatIf } from './what-if.ts';
 import { defaultPriceModel, pricedCatalog, type SpotPriceSnapshot } from './spot-prices.ts';
 import type { WorkloadSnapshot } from './workload.ts';
@@ -28,8 +31,14 @@ export interface PlanOptions {
   typecheck?: boolean;
   /** The workload for the what-if, already read (file or live cluster). */
   workload?: WorkloadSnapshot;
-  /** Instance types for envelopes and the what-if (default: the shipped us-east-1 catalog). */
+  /** Instance types for envelopes and the what-if (default: the shipped catalog of the cluster's region). */
   catalog?: readonly InstanceType[];
+  /**
+   * The AWS Price List API (with credentials): the region's on-demand prices are asked from
+   * it, as Karpenter's pricing controller does. Without it, a region other than us-east-1 is
+   * priced at us-east-1's list prices, and the plan says so.
+   */
+  priceList?: (region: string) => Promise<PriceListApi>;
   /** A snapshot of spot prices for the what-if; without it spot prices are synthetic (and the plan says so). */
   spotPrices?: SpotPriceSnapshot;
 }
@@ -65,13 +74,28 @@ export async function plan(options: PlanOptions): Promise<PlanReport> {
   // One after the other: the machine's cores are shared, and each compile type-checks.
   const base = await compileAt(options, repo, baseRef);
   const head = await compileAt(options, repo, headRef);
-  const priced = options.catalog ? undefined : pricedCatalog(options.spotPrices);
-  const catalog = options.catalog ?? priced?.instanceTypes ?? shippedCatalogView().instanceTypes;
+  // The catalog of the cluster's region (head's declaration, else base's).
+  const region = intentRegion(head.model ?? base.model);
+  const shipped = hasRegionCatalog(region);
+  const catalogRegion = shipped ? region : LIST_PRICE_REGION;
+  const prices = options.priceList && !options.catalog && shipped ? await fetchOnDemandPrices(await options.priceList(region), region) : undefined;
+  const regional = loadRegionCatalog(catalogRegion, prices);
+  const priced = options.catalog ? undefined : pricedCatalog(options.spotPrices, regional);
+  const catalog = options.catalog ?? priced?.instanceTypes ?? (prices ? buildInstanceTypes(regional.raw) : shippedCatalogView(catalogRegion).instanceTypes);
+  const planCatalog: PlanCatalog = {
+    region,
+    ...(shipped ? {} : { substitute: catalogRegion }),
+    instanceTypes: catalog.length,
+    onDemandPrices: options.catalog
+      ? { kind: 'given', description: 'the prices of the catalog given to plan' }
+      : { kind: regional.priceModel.kind, description: regional.priceModel.description },
+  };
 
   const findings = markNewFindings(base.model ? reviewable(base.diagnostics) : undefined, reviewable(head.diagnostics));
   const report: PlanReport = {
     base: refResult(baseRef, base),
     head: refResult(headRef, head),
+    catalog: planCatalog,
     // Without base there is nothing to compare with: head is reported through its envelopes and findings.
     diff: head.model && base.model ? diffIntents(base.model, head.model) : [],
     envelopes:
@@ -83,7 +107,7 @@ export async function plan(options: PlanOptions): Promise<PlanReport> {
         : [],
     consequences: head.model ? consequencesOf(base.model, head.model, findings, catalog) : [],
     findings,
-    whatIf: options.workload ? whatIf(options.workload, base.model, head.model, catalog, priced?.priceModel ?? defaultPriceModel()) : undefined,
+    whatIf: options.workload ? whatIf(options.workload, base.model, head.model, catalog, priced?.priceModel ?? defaultPriceModel(planCatalog.onDemandPrices.description)) : undefined,
     exitCode: 0,
   };
   const newError = findings.some((f) => f.new && f.severity === 'error' && f.acknowledged === undefined);

@@ -77,6 +77,14 @@ function outcomeCell(o: SimulationOutcome, value: (o: SimulationOutcome) => stri
 export function renderMarkdown(report: PlanReport): string {
   const out: string[] = [PLAN_COMMENT_MARKER, '### joinery plan', ''];
   out.push(`**base** ${refWords(report.base)} → **head** ${refWords(report.head)}`, '');
+  // A region priced other than by its own list prices says so before any $/h is read.
+  const catalog = report.catalog;
+  if (catalog?.substitute) {
+    out.push(`> ⚠️ **No catalog is shipped for ${catalog.region}**: envelopes and the what-if use the ${catalog.substitute} catalog (its instance types, zones and prices), not ${catalog.region}'s.`, '');
+  }
+  if (catalog && catalog.onDemandPrices.kind !== 'list' && catalog.onDemandPrices.kind !== 'given') {
+    out.push(`> ${catalog.onDemandPrices.kind === 'us-east-1-proxy' ? '⚠️ ' : ''}**On-demand prices for ${catalog.region}**: ${catalog.onDemandPrices.description}.`, '');
+  }
 
   // Summary line.
   const newErrors = report.findings.filter((f) => f.new && f.severity === 'error' && f.acknowledged === undefined);
@@ -141,7 +149,9 @@ export function renderMarkdown(report: PlanReport): string {
   const touched = new Set(report.diff.filter((d) => d.kind === 'NodePool').map((d) => d.name));
   const envelopes = report.envelopes.filter((p) => touched.has(p.nodePool) || envelopeChanged(p) || !report.base.compiled);
   if (envelopes.length > 0) {
-    out.push('#### Capacity envelope (shipped us-east-1 catalog)', '');
+    const region = catalog ? (catalog.substitute ?? catalog.region) : 'us-east-1';
+    const derived = catalog?.onDemandPrices.kind === 'us-east-1-proxy' ? ', prices derived from us-east-1' : catalog?.onDemandPrices.kind === 'price-list-api' ? ', Price List API prices' : '';
+    out.push(`#### Capacity envelope (shipped ${region} catalog${derived})`, '');
     out.push('| NodePool | | instance types | families | zones | capacity types | smallest | largest | GPUs | most $/h at limits |');
     out.push('|---|---|---:|---|---|---|---|---|---|---|');
     for (const p of envelopes) {

@@ -1,11 +1,14 @@
-// The price model of `joinery plan`. On-demand prices are the shipped us-east-1 list
-// prices. Spot prices are market data the repository does not ship: without a snapshot
-// they come from a synthetic model (a seeded discount per family and zone, see
-// defaultSpotPrice), and the plan says so; with `--spot-prices <file>` (the JSON of
+// The price model of `joinery plan`. On-demand prices are those of the cluster's region's
+// catalog (core/catalog/regions.ts): the shipped us-east-1 list prices, the Price List API's
+// prices for the region when plan may ask it, or else us-east-1's prices as a stated proxy.
+// Spot prices are market data the repository does not ship: without a snapshot they come
+// from a synthetic model (a seeded discount per family and zone, see defaultSpotPrice), and
+// the plan says so; with `--spot-prices <file>` (the JSON of
 // `aws ec2 describe-spot-price-history`), the latest Linux/UNIX price of each type and zone.
 import { readFile } from 'node:fs/promises';
 import { buildInstanceTypes, defaultSpotPrice, type InstanceType } from '../../core/catalog/instance-types.ts';
-import { loadShippedCatalog } from '../../data/catalog.ts';
+import type { RegionalCatalog } from '../../core/catalog/regions.ts';
+import { loadRegionCatalog } from '../../data/catalog.ts';
 import { WorkloadError } from './workload.ts';
 
 export interface SpotPriceSnapshot {
@@ -25,7 +28,7 @@ export interface PriceModel {
 
 export const SYNTHETIC_SPOT =
   'synthetic: not market prices. Spot = on-demand x a seeded discount from 0.30 to 0.60 per instance family and zone; give --spot-prices <file> (aws ec2 describe-spot-price-history --output json) for real ones';
-const ON_DEMAND = 'the shipped us-east-1 on-demand list prices (Linux; data/README.md)';
+const ON_DEMAND = () => loadRegionCatalog('us-east-1').priceModel.description;
 
 interface HistoryEntry {
   InstanceType?: unknown;
@@ -74,11 +77,11 @@ export async function readSpotPriceFile(path: string, shown: string): Promise<Sp
   return parseSpotPrices(text, shown);
 }
 
-/** The shipped catalog priced with the snapshot's spot prices (the synthetic model where it has none), and the model in words. */
-export function pricedCatalog(snapshot: SpotPriceSnapshot | undefined): { instanceTypes: InstanceType[]; priceModel: PriceModel } | undefined {
+/** The region's catalog (default us-east-1's) priced with the snapshot's spot prices (the synthetic model where it has none), and the model in words. */
+export function pricedCatalog(snapshot: SpotPriceSnapshot | undefined, regional: RegionalCatalog = loadRegionCatalog('us-east-1')): { instanceTypes: InstanceType[]; priceModel: PriceModel } | undefined {
   if (!snapshot) return undefined;
   let fallbacks = 0;
-  const instanceTypes = buildInstanceTypes(loadShippedCatalog(), {
+  const instanceTypes = buildInstanceTypes(regional.raw, {
     spotPrice: (type, zone) => {
       const price = snapshot.prices.get(`${type.name}/${zone}`);
       if (price !== undefined) return type.usageClasses.includes('spot') ? price : undefined;
@@ -88,9 +91,10 @@ export function pricedCatalog(snapshot: SpotPriceSnapshot | undefined): { instan
     },
   });
   const spot = `from ${snapshot.source} (${snapshot.prices.size} type-and-zone prices${snapshot.latest ? `, latest ${snapshot.latest}` : ''})${fallbacks > 0 ? `; the ${fallbacks} spot offerings it has no price for are synthetic (on-demand x a seeded discount from 0.30 to 0.60)` : ''}`;
-  return { instanceTypes, priceModel: { onDemand: ON_DEMAND, spot, spotSynthetic: fallbacks > 0 } };
+  return { instanceTypes, priceModel: { onDemand: regional.priceModel.description, spot, spotSynthetic: fallbacks > 0 } };
 }
 
-export function defaultPriceModel(): PriceModel {
-  return { onDemand: ON_DEMAND, spot: SYNTHETIC_SPOT, spotSynthetic: true };
+/** Synthetic spot prices over the given on-demand model (default the shipped us-east-1 list prices). */
+export function defaultPriceModel(onDemand: string = ON_DEMAND()): PriceModel {
+  return { onDemand, spot: SYNTHETIC_SPOT, spotSynthetic: true };
 }

@@ -181,9 +181,22 @@ export interface RefResult {
   ec2NodeClasses: number;
 }
 
+/** The catalog envelopes, consequences and the what-if were computed against. */
+export interface PlanCatalog {
+  /** The cluster's region (the ReconcilerDeployment's; us-east-1 without one). */
+  region: string;
+  /** Set when no catalog is shipped for the region: the one used instead (us-east-1). */
+  substitute?: string;
+  instanceTypes: number;
+  /** Where the on-demand prices come from: list (us-east-1), price-list-api, us-east-1-proxy. */
+  onDemandPrices: { kind: 'list' | 'price-list-api' | 'us-east-1-proxy' | 'given'; description: string };
+}
+
 export interface PlanReport {
   base: RefResult;
   head: RefResult;
+  /** Absent only in reports built by hand (tests); plan always sets it. */
+  catalog?: PlanCatalog;
   diff: ObjectDiff[];
   envelopes: PoolEnvelope[];
   consequences: Consequence[];

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { VersionApi, type KubeConfig } from '@kubernetes/client-node';
 import { AwsCloudProvider } from '../adapters/aws/index.ts';
 import { SqsEventQueue } from '../adapters/aws/sqs.ts';
+import { PriceListUnavailableError, sdkPriceListApi } from '../adapters/aws/price-list.ts';
+import type { PriceListApi } from '../../core/catalog/price-list.ts';
 import type { EventQueue } from '../ports/events.ts';
 import { KubernetesCluster, loadKubeConfig } from '../adapters/kubernetes/index.ts';
 import type { Logger } from '../observability/log.ts';
@@ -54,12 +56,29 @@ async function serverMinorVersion(kubeConfig: KubeConfig, logger: Logger): Promi
   }
 }
 
+/**
+ * The AWS Price List API the on-demand prices are refreshed from, as in Karpenter: asked
+ * unless --isolated-vpc. Without the SDK package the reconciler runs on the shipped prices
+ * and says so once.
+ */
+async function priceListFor(config: ReconcilerProcessConfig, logger: Logger): Promise<PriceListApi | undefined> {
+  if (config.isolatedVpc) return undefined;
+  try {
+    return await sdkPriceListApi(config.region, config.pricingEndpoint ? { endpoint: config.pricingEndpoint } : {});
+  } catch (err) {
+    if (!(err instanceof PriceListUnavailableError)) throw err;
+    logger.warn('on-demand prices will not be refreshed from the AWS Price List API', { error: err.message, fix: 'install the package, or set --isolated-vpc to silence this' });
+    return undefined;
+  }
+}
+
 export async function createProductionAdapters(config: ReconcilerProcessConfig, deps: AdapterDeps): Promise<ProductionAdapters> {
   const { clock, logger, metrics } = deps;
   const kubeConfig = loadKubeConfig(config.kubeconfig ? { kubeconfigPath: config.kubeconfig } : {});
   const kubernetesVersion = config.kubernetesVersion ?? (await serverMinorVersion(kubeConfig, logger));
   const unavailable = new UnavailableOfferings(clock);
   const cluster = new KubernetesCluster({ kubeConfig, clock, logger: logger.child('kubernetes') });
+  const priceList = await priceListFor(config, logger);
   const cloud = new AwsCloudProvider({
     clusterName: config.clusterName,
     region: config.region,
@@ -74,6 +93,7 @@ export async function createProductionAdapters(config: ReconcilerProcessConfig, 
       ...(config.bootstrap.dnsClusterIP ? { dnsClusterIP: config.bootstrap.dnsClusterIP } : {}),
     },
     ...(kubernetesVersion ? { kubernetesVersion } : {}),
+    ...(priceList ? { priceList } : {}),
     unavailableOfferings: unavailable,
     clock,
     logger: logger.child('aws'),

@@ -58,6 +58,10 @@ export interface ReconcilerProcessConfig {
   readonly iamEndpoint: string | undefined;
   /** SSM API endpoint override (AMI aliases and ssmParameter terms). */
   readonly ssmEndpoint: string | undefined;
+  /** Karpenter's ISOLATED_VPC: never ask the AWS Price List API; on-demand prices are the shipped table's. */
+  readonly isolatedVpc: boolean;
+  /** AWS Price List API endpoint override (VPC endpoint). */
+  readonly pricingEndpoint: string | undefined;
   /** Where the intent comes from: the policy repository, or the objects Argo CD / Flux applied. */
   readonly intentSource: 'git' | 'cluster';
   /** Undefined when the intent source is the cluster. */
@@ -287,6 +291,15 @@ export const SETTINGS = {
   ec2Endpoint: { flag: 'ec2-endpoint', env: ['JOINERY_EC2_ENDPOINT'], help: 'EC2 API endpoint override (VPC endpoint)', parse: httpUrl, default: () => undefined },
   iamEndpoint: { flag: 'iam-endpoint', env: ['JOINERY_IAM_ENDPOINT'], help: 'IAM API endpoint override (instance profiles of EC2NodeClass roles)', parse: httpUrl, default: () => undefined },
   ssmEndpoint: { flag: 'ssm-endpoint', env: ['JOINERY_SSM_ENDPOINT'], help: 'SSM API endpoint override (VPC endpoint); AMI aliases and ssmParameter terms are read from SSM', parse: httpUrl, default: () => undefined },
+  isolatedVpc: {
+    flag: 'isolated-vpc',
+    env: ['JOINERY_ISOLATED_VPC', 'ISOLATED_VPC'],
+    help: "never ask the AWS Price List API (Karpenter's ISOLATED_VPC): on-demand prices stay the shipped us-east-1 table's, a proxy in other regions",
+    parse: bool,
+    default: 'false',
+    boolean: true,
+  },
+  pricingEndpoint: { flag: 'pricing-endpoint', env: ['JOINERY_PRICING_ENDPOINT'], help: 'AWS Price List API endpoint override (VPC endpoint)', parse: httpUrl, default: () => undefined },
   intentSource: {
     flag: 'intent-source',
     env: ['JOINERY_INTENT_SOURCE'],
@@ -549,6 +562,8 @@ export function loadConfig(argv: readonly string[], env: Environment): Reconcile
     ec2Endpoint: optional('ec2Endpoint'),
     iamEndpoint: optional('iamEndpoint'),
     ssmEndpoint: optional('ssmEndpoint'),
+    isolatedVpc: get('isolatedVpc'),
+    pricingEndpoint: optional('pricingEndpoint'),
     intentSource,
     git:
       intentSource === 'git'

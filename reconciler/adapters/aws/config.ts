@@ -11,6 +11,7 @@ import type { Logger } from '../../observability/log.ts';
 import type { ReconcilerMetrics } from '../../observability/metrics.ts';
 import type { UnavailableOfferings } from '../../cache/unavailable-offerings.ts';
 import type { BackoffOptions } from './calls.ts';
+import type { PriceListApi } from '../../../core/catalog/price-list.ts';
 import type { SpotPricing } from './pricing.ts';
 import type { ClusterBootstrap } from './userdata.ts';
 
@@ -48,6 +49,12 @@ export interface AwsCloudProviderConfig {
   readonly kubernetesVersion?: string;
   /** The on-demand price table (shape of data/ec2-us-east-1.json). Default the shipped one. */
   readonly onDemandPriceTablePath?: string;
+  /**
+   * The AWS Price List API (price-list.ts's sdkPriceListApi): the region's on-demand prices
+   * replace the shipped table every 12 h, as Karpenter's pricing controller does. Absent: the
+   * shipped table only (Karpenter's --isolated-vpc).
+   */
+  readonly priceList?: PriceListApi;
   /** Default: DescribeSpotPriceHistory. */
   readonly spotPricing?: SpotPricing;
   /** DescribeInstanceTypes/Offerings are refetched after this long. Default 6 h. */

@@ -77,7 +77,7 @@ import { awsErrorCode, errorMessage, isInstanceNotFound, isTransientError } from
 import { chooseCapacityType, createFleetInput, fleetOutcome, type FleetCandidate } from './fleet.ts';
 import { LaunchTemplates, blockDevices, launchTemplateData, rootVolumeBytes } from './launch-templates.ts';
 import { withNetworkInterfaces } from './network-interfaces.ts';
-import { SpotPrices, loadOnDemandPrices, type OnDemandPriceTable, type SpotPricing } from './pricing.ts';
+import { OnDemandPrices, SpotPrices, loadOnDemandPrices, type SpotPricing } from './pricing.ts';
 import { UserDataError, bootstrapUserData } from './userdata.ts';
 import { KubeletConfigError, nodeKubeletConfig, type NodeKubeletConfig } from './kubelet-config.ts';
 
@@ -114,7 +114,7 @@ export class AwsCloudProvider implements CloudProvider {
   private readonly logger: Logger | undefined;
   private readonly types: Ec2InstanceTypeSource;
   private readonly spot: SpotPrices;
-  private readonly onDemand: OnDemandPriceTable;
+  private readonly onDemand: OnDemandPrices;
   private readonly spotPricing: SpotPricing;
   private readonly discovery: NodeClassDiscovery;
   private readonly launchTemplates: LaunchTemplates;
@@ -142,12 +142,14 @@ export class AwsCloudProvider implements CloudProvider {
     this.calls = new Ec2Calls(this.clock, config.backoff ?? DEFAULT_BACKOFF, config.random ?? Math.random, config.logger, config.metrics);
     this.types = new Ec2InstanceTypeSource(this.ec2, this.calls, this.clock, config.instanceTypesTtlMs ?? AWS_DEFAULTS.instanceTypesTtlMs);
     this.spot = new SpotPrices(this.ec2, this.calls, this.clock, config.spotPriceTtlMs ?? AWS_DEFAULTS.spotPriceTtlMs, config.logger);
-    this.onDemand = loadOnDemandPrices(config.onDemandPriceTablePath);
-    if (this.onDemand.region && this.onDemand.region !== config.region) {
+    const table = loadOnDemandPrices(config.onDemandPriceTablePath);
+    this.onDemand = new OnDemandPrices(config.region, table, this.clock, config.priceList, config.logger);
+    if (table.region && table.region !== config.region && !config.priceList) {
       config.logger?.warn('the on-demand price table is for another region; prices are approximate', {
-        tableRegion: this.onDemand.region,
+        tableRegion: table.region,
         region: config.region,
-        fix: 'set onDemandPriceTablePath to a table for this region',
+        prices: this.onDemand.describe(),
+        fix: 'let the reconciler ask the AWS Price List API (not --isolated-vpc), or set onDemandPriceTablePath to a table for this region',
       });
     }
     this.spotPricing = config.spotPricing ?? 'describe-spot-price-history';
@@ -179,18 +181,20 @@ export class AwsCloudProvider implements CloudProvider {
     await Promise.all([
       this.types.get(),
       this.spotPricing === 'describe-spot-price-history' ? this.spot.table() : undefined,
+      this.onDemand.table(),
       ...nodeClasses.map((c) => this.getInstanceTypes(c)),
     ]);
   }
 
   async getInstanceTypes(nodeClass: EC2NodeClass): Promise<readonly InstanceType[]> {
-    const [described, subnets, amis, spotTable] = await Promise.all([
+    const [described, subnets, amis, spotTable, , onDemand] = await Promise.all([
       this.types.get(),
       this.discovery.resolveSubnets(nodeClass),
       this.discovery.resolveAmis(nodeClass),
       this.spotPricing === 'describe-spot-price-history' ? this.spot.table() : Promise.resolve(undefined),
       // A class whose nodes would have no identity (its role does not exist) offers nothing to launch.
       this.config.checkInstanceProfiles === false ? undefined : this.instanceProfiles.resolve(nodeClass),
+      this.onDemand.table(),
     ]);
     for (const s of subnets) this.subnetZones.set(s.id, s.zone);
     const zones = [...new Set(subnets.map((s) => s.zone))].sort();
@@ -201,14 +205,14 @@ export class AwsCloudProvider implements CloudProvider {
     } catch (err) {
       throw new LaunchFailedError('NodeClassNotReady', `EC2NodeClass ${nodeClass.metadata.name}: ${errorMessage(err)}; write Kubernetes quantities such as "100m" or "1Gi"`);
     }
-    const key = canonicalJson({ zones, amis: amis.amis.map((a) => [a.arch, a.variants ?? null]), kubelet, networkInterfaces: nodeClass.spec?.networkInterfaces ?? null, spot: this.spot.version, n: described.types.length });
+    const key = canonicalJson({ zones, amis: amis.amis.map((a) => [a.arch, a.variants ?? null]), kubelet, networkInterfaces: nodeClass.spec?.networkInterfaces ?? null, spot: this.spot.version, onDemand: this.onDemand.version, n: described.types.length });
     const name = nodeClass.metadata.name ?? '';
     const hit = this.catalogs.get(name);
     if (hit && hit.key === key) return hit.types;
 
     const raws = [];
     for (const info of described.types) {
-      const raw = rawInstanceType(info, described.zonesByType.get(info.InstanceType ?? '') ?? [], this.onDemand.prices.get(info.InstanceType ?? ''));
+      const raw = rawInstanceType(info, described.zonesByType.get(info.InstanceType ?? '') ?? [], onDemand.get(info.InstanceType ?? ''));
       if (raw && archs.has(raw.arch as 'amd64' | 'arm64')) raws.push(raw);
     }
     const fraction = typeof this.spotPricing === 'object' ? this.spotPricing.fractionOfOnDemand : undefined;
@@ -539,7 +543,7 @@ export class AwsCloudProvider implements CloudProvider {
   }
 
   private price(instanceType: string, zone: string, capacityType: CapacityType): number {
-    const onDemand = this.onDemand.prices.get(instanceType);
+    const onDemand = this.onDemand.cached().get(instanceType);
     if (capacityType !== 'spot') return onDemand ?? 0;
     if (typeof this.spotPricing === 'object') return onDemand !== undefined ? Math.round(onDemand * this.spotPricing.fractionOfOnDemand * 1e5) / 1e5 : 0;
     return this.spot.cached().get(SpotPrices.key(instanceType, zone)) ?? onDemand ?? 0;

@@ -6,6 +6,7 @@
 // candidate is drained, durably, so a restarted reconciler resumes or rolls back.
 
 import { recordEligibleNodes } from './karpenter-metrics.ts';
+import { disruptionBlocked } from './karpenter-events.ts';
 import type { WatchEvent } from '../../ports/cluster.ts';
 import type { IntentEvent } from '../../ports/intent.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
@@ -57,6 +58,8 @@ export class DisruptionController implements Controller {
   private disruptingNodes = new Set<string>();
   /** Rejections already logged, by node and reason. */
   private readonly logged = new Set<string>();
+  /** Node name by NodeClaim name, as of the last pass (for the Events of rejected candidates). */
+  private nodeOfClaim = new Map<string, string | undefined>();
   /** SimulateScheduling runs over the controller's lifetime (read by bench:consolidation). */
   readonly simulations: SimulationStats = { runs: 0, wallMs: 0 };
   private readonly orchestrator: Orchestrator;
@@ -118,6 +121,7 @@ export class DisruptionController implements Controller {
     // Consolidation waits while provisioning is launching nodes for pending pods: the
     // cluster is about to change, and the new nodes may take the pods' place.
     const consolidate = now - this.lastConsolidation >= options.consolidationIntervalMs && !provisioningInFlight(state);
+    this.nodeOfClaim = new Map(state.nodes.map((n) => [n.name, n.node?.metadata.name]));
     const reject = (r: Rejection) => this.reject(r);
     const pass = preparePass({ now, state, cache: cluster.cache, idx, view, options, reject, consolidate, memo: this.memo, stats: this.simulations, cloudDrift });
     for (const [pool, message] of pass.budgets.errors) this.reject({ name: `nodepool/${pool}`, nodePool: pool, reason: 'invalid-budget', message });
@@ -194,6 +198,8 @@ export class DisruptionController implements Controller {
     if (this.logged.has(key)) return;
     this.logged.add(key);
     if (this.logged.size > 100_000) this.logged.clear();
+    // Karpenter's DisruptionBlocked on the Node and NodeClaim a PodDisruptionBudget keeps.
+    if (r.reason === 'pdb') disruptionBlocked(this.deps.cluster, r.name, this.nodeOfClaim.get(r.name), r.message);
     this.deps.decisions.record({
       controller: this.name,
       action: 'skip',

@@ -2,7 +2,9 @@
 // messages as Karpenter's disruption events): DisruptionLaunching on a candidate NodeClaim
 // when its replacements are launched, DisruptionTerminating on the candidate's Node and
 // NodeClaim when it is deleted, with the disruption reason (Drifted, Empty, Underutilized,
-// and joinery's Expired and Removed).
+// and joinery's Expired and Removed); DisruptionBlocked on a candidate's Node and NodeClaim
+// when a PodDisruptionBudget keeps it (not for do-not-disrupt, an intentional block, for
+// which Karpenter records none either).
 
 import type { Cluster } from '../../ports/cluster.ts';
 
@@ -13,4 +15,9 @@ export function disruptionLaunching(cluster: Pick<Cluster, 'recordEvent'>, claim
 export function disruptionTerminating(cluster: Pick<Cluster, 'recordEvent'>, claimName: string, nodeName: string | undefined, reason: string): void {
   if (nodeName) cluster.recordEvent({ involved: { kind: 'Node', name: nodeName }, type: 'Normal', reason: 'DisruptionTerminating', message: `Disrupting Node: ${reason}` });
   cluster.recordEvent({ involved: { kind: 'NodeClaim', name: claimName }, type: 'Normal', reason: 'DisruptionTerminating', message: `Disrupting NodeClaim: ${reason}` });
+}
+
+export function disruptionBlocked(cluster: Pick<Cluster, 'recordEvent'>, claimName: string, nodeName: string | undefined, message: string): void {
+  if (nodeName) cluster.recordEvent({ involved: { kind: 'Node', name: nodeName }, type: 'Normal', reason: 'DisruptionBlocked', message });
+  cluster.recordEvent({ involved: { kind: 'NodeClaim', name: claimName }, type: 'Normal', reason: 'DisruptionBlocked', message });
 }

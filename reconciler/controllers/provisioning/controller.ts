@@ -339,12 +339,11 @@ export class ProvisioningController implements Controller {
         details: { pods: pods.slice(0, 10).map(podKey), count: pods.length },
       });
       for (const p of pods.slice(0, 20)) {
-        this.ctx.cluster.recordEvent({
-          involved: { kind: 'Pod', name: p.metadata.name!, namespace: p.metadata.namespace },
-          type: 'Warning',
-          reason: limit ? 'NodePoolLimitReached' : minValues ? 'MinValuesNotMet' : 'FailedProvisioning',
-          message: reason,
-        });
+        const involved = { kind: 'Pod' as const, name: p.metadata.name!, namespace: p.metadata.namespace };
+        this.ctx.cluster.recordEvent({ involved, type: 'Warning', reason: limit ? 'NodePoolLimitReached' : minValues ? 'MinValuesNotMet' : 'FailedProvisioning', message: reason });
+        // Karpenter's own Event for the same verdict (its provisioner's PodFailedToScheduleEvent),
+        // so alerts on Karpenter's FailedScheduling keep firing.
+        this.ctx.cluster.recordEvent({ involved, type: 'Warning', reason: 'FailedScheduling', message: `Failed to schedule pod, ${reason}` });
       }
     }
   }

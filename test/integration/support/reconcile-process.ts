@@ -40,6 +40,8 @@ export function reconcileProcessEnv(
     JOINERY_EC2_ENDPOINT: env.ec2Endpoint,
     JOINERY_IAM_ENDPOINT: env.ec2Endpoint,
     JOINERY_SSM_ENDPOINT: env.ec2Endpoint,
+    // moto serves no Price List API, and tests reach nothing but 127.0.0.1.
+    JOINERY_ISOLATED_VPC: 'true',
     AWS_ACCESS_KEY_ID: 'testing',
     AWS_SECRET_ACCESS_KEY: 'testing',
     JOINERY_WORK_DIR: join(o.workDir, o.name),

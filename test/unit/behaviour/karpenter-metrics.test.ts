@@ -4,7 +4,7 @@
 // emptied node is disrupted (voluntary disruption decision, disrupted and terminated
 // NodeClaims, DisruptionTerminating on the Node and the NodeClaim).
 import type { Gauge, Counter, Histogram } from 'prom-client';
-import { deployment, newWorld, nodeClass, nodePool, startReconciler, MINUTE } from './fixtures.ts';
+import { deployment, newWorld, nodeClass, nodePool, podsOf, startReconciler, MINUTE } from './fixtures.ts';
 
 async function values(metric: Gauge | Counter | Histogram): Promise<{ labels: Record<string, string | number>; value: number; metricName?: string }[]> {
   return (await metric.get()).values as { labels: Record<string, string | number>; value: number; metricName?: string }[];
@@ -56,6 +56,62 @@ describe("Karpenter's metrics and events", () => {
     // Gauges follow: the node's series are gone.
     await world.clock.advance(MINUTE);
     expect((await values(k.nodesAllocatable)).filter((v) => v.labels.node_name === nodeName)).toEqual([]);
+    await h.reconciler.stop();
+  }, 60_000);
+
+  test('a pod no pool can take: Karpenter\'s FailedScheduling Warning beside joinery\'s own FailedProvisioning, once', async () => {
+    const world = newWorld();
+    world.intent.accept({ commit: 'a1', nodePools: [nodePool('general', { limits: { cpu: 100 } })], nodeClasses: [nodeClass()] });
+    const h = await startReconciler(world);
+    deployment(world, 'huge', 1, { cpu: '5000', memory: '2Gi' });
+    await world.clock.advance(3 * MINUTE);
+    const pod = podsOf(world, 'huge')[0]!;
+    const onPod = world.api.events.filter((e) => e.involved.kind === 'Pod' && e.involved.name === pod.metadata.name);
+    const failed = onPod.filter((e) => e.reason === 'FailedScheduling');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ type: 'Warning' });
+    const own = onPod.find((e) => e.reason === 'FailedProvisioning' || e.reason === 'NodePoolLimitReached');
+    expect(own).toBeDefined();
+    expect(failed[0]!.message).toBe(`Failed to schedule pod, ${own!.message}`);
+    expect(world.api.cache.list('NodeClaim')).toHaveLength(0);
+    await h.reconciler.stop();
+  }, 60_000);
+
+  test('a node a PodDisruptionBudget keeps from consolidation: DisruptionBlocked on its Node and NodeClaim; none for do-not-disrupt', async () => {
+    const world = newWorld();
+    world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
+    const h = await startReconciler(world);
+    deployment(world, 'db', 2, { cpu: '1', memory: '2Gi' });
+    deployment(world, 'pinned', 1, { cpu: '1', memory: '2Gi' }, { annotations: { 'karpenter.sh/do-not-disrupt': 'true' } });
+    world.workloads.applyPodDisruptionBudget({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'db', namespace: 'default' },
+      spec: { selector: { matchLabels: { app: 'db' } }, maxUnavailable: 0 },
+    });
+    deployment(world, 'web', 10, { cpu: '1', memory: '2Gi' });
+    await world.clock.advance(5 * MINUTE);
+    world.workloads.scaleDeployment('default', 'web', 0);
+    await world.clock.advance(15 * MINUTE);
+
+    const blocked = world.api.events.filter((e) => e.reason === 'DisruptionBlocked');
+    const dbNodes = new Set(podsOf(world, 'db').map((p) => p.spec.nodeName!));
+    const claimOf = new Map(world.api.cache.list('NodeClaim').map((c) => [c.status?.nodeName, c.metadata.name]));
+    expect(blocked.length).toBeGreaterThan(0);
+    for (const e of blocked) {
+      expect(e.type).toBe('Normal');
+      expect(e.message).toMatch(/blocked: .*PodDisruptionBudget default\/db/);
+    }
+    // Each event is on a db node or its NodeClaim, in pairs; once per node and reason.
+    const nodes = blocked.filter((e) => e.involved.kind === 'Node').map((e) => e.involved.name);
+    expect(nodes.length).toBeGreaterThan(0);
+    for (const n of nodes) expect(dbNodes.has(n)).toBe(true);
+    expect(blocked.filter((e) => e.involved.kind === 'NodeClaim').map((e) => e.involved.name).sort()).toEqual(nodes.map((n) => claimOf.get(n)).sort());
+    expect(new Set(nodes).size).toBe(nodes.length);
+    // The do-not-disrupt pod's node is kept too, but is an intentional block: no Event.
+    const pinnedNode = podsOf(world, 'pinned')[0]!.spec.nodeName!;
+    if (!dbNodes.has(pinnedNode)) expect(blocked.some((e) => e.involved.name === pinnedNode)).toBe(false);
+    expect(h.decisions.some((d) => d.reason === 'do-not-disrupt')).toBe(true);
     await h.reconciler.stop();
   }, 60_000);
 });

@@ -96,10 +96,13 @@ describe("--min-values-policy", () => {
     expect(claims.length).toBeGreaterThan(0);
     for (const c of claims)
       expect(familiesOf(c).size).toBeGreaterThanOrEqual(3);
-    const events = world.api.events.filter(
+    const onPinned = world.api.events.filter(
       (e) => e.involved.kind === "Pod" && e.involved.name.startsWith("pinned"),
     );
+    // joinery's MinValuesNotMet, and Karpenter's FailedScheduling with the same words.
+    const events = onPinned.filter((e) => e.reason !== "FailedScheduling");
     expect(events.length).toBe(3);
+    expect(onPinned.filter((e) => e.reason === "FailedScheduling").map((e) => e.message)).toEqual(events.map((e) => `Failed to schedule pod, ${e.message}`));
     for (const e of events) {
       expect(e.reason).toBe("MinValuesNotMet");
       expect(e.message).toContain(

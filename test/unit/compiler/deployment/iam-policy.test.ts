@@ -69,10 +69,16 @@ describe('the IAM policy document vs the AWS adapter', () => {
     expect(sent.get('client-ec2')?.size ?? 0).toBeGreaterThan(0);
   });
 
-  test('the adapter uses no AWS service other than EC2, IAM, SSM and SQS (the document grants no other)', () => {
+  test('the adapter uses no AWS service other than EC2, IAM, SSM, SQS and the Price List API (the document grants no other)', () => {
     expect([...sent.keys()].filter((client) => !['client-ec2', 'client-iam', 'client-ssm', 'client-sqs'].includes(client) && sent.get(client)!.size > 0)).toEqual([]);
     expect(sent.get('client-iam')?.size ?? 0).toBeGreaterThan(0);
-    expect(document.Statement.flatMap(actionsOf).filter((a) => !/^(ec2|ssm|iam):/.test(a))).toEqual([]);
+    expect(document.Statement.flatMap(actionsOf).filter((a) => !/^(ec2|ssm|iam):/.test(a))).toEqual(['pricing:GetProducts']);
+  });
+
+  test('pricing:GetProducts is granted because the Price List adapter sends GetProducts (its SDK is loaded at run time)', () => {
+    const text = readFileSync(join(ADAPTER_DIR, 'price-list.ts'), 'utf8');
+    expect(text).toMatch(/new sdk\.GetProductsCommand\(/);
+    expect(document.Statement.find((st) => st.Action.includes('pricing:GetProducts'))?.Resource).toEqual(['*']);
   });
 
   test('IAM_API_CALLS is exactly the IAM commands the adapter sends', () => {
