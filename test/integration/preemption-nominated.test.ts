@@ -1,15 +1,16 @@
 // A pod that is preempting is not provisioned for (Karpenter's IsProvisionable), against
 // the real test environment: a node full of low-priority pods, then a high-priority pod that
-// fits there once one of them goes. The real kube-scheduler's preemption marks it
-// Unschedulable and nominates the node (status.nominatedNodeName) in one status write, and
-// deletes a victim; the pod stays Pending and nominated until its next scheduling attempt
-// (after kube-scheduler's backoff, 1 s or more), longer than the reconciler's batch window
-// (0.5 s idle here), so a reconciler that provisioned for it would launch a node, which with
-// consolidation off would stay. joinery launches nothing; the pod runs on the node it was
-// nominated for. (kwok, the environment's kubelet, removes a victim at once whatever its
-// grace period or finalizers, so the window is the scheduler's backoff, not the victim's
-// shutdown.)
-import { SchedulingV1Api, Watch, type V1Pod } from '@kubernetes/client-node';
+// fits there once one of them goes and that joinery's NodePool could also host. The real
+// kube-scheduler's preemption marks it Unschedulable and nominates the full node
+// (status.nominatedNodeName), and deletes a victim. While the victim shuts down the pod is
+// Pending, Unschedulable and nominated — everything the reconciler provisions for but the
+// nomination — and joinery launches nothing for it; once the victim is gone it binds to the
+// node it was nominated for.
+//
+// The full node is one the test registers by hand (no kubelet, not kwok's: kwok would remove
+// a victim at once whatever its grace period), so the victim stays Terminating for as long as
+// the test holds it; the test keeps the node's Ready heartbeat fresh meanwhile.
+import { CoreV1Api, PatchStrategy, SchedulingV1Api, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { eventually, testEnv } from '../env/index.ts';
 import { FAST_DISRUPTION, disruptionPool, onlyType } from './support/disruption.ts';
 import { generatedFiles, nodeClass } from './support/manifests.ts';
@@ -20,98 +21,125 @@ import { Workload, cleanUpPools, podManifest, runId } from './support/workload.t
 const env = testEnv();
 const kc = env.kubeConfig();
 const ec2 = env.ec2();
+const core = kc.makeApiClient(CoreV1Api);
+const GROUP = 'test.joinery.dev/preempt-group';
+/** How long the victim is held Terminating: the preemptor is nominated all that time. */
+const HOLD_MS = 15_000;
 
 describe('preempting pods', () => {
   const id = runId();
   const pool = `${id}-pre`;
+  const busy = `${id}-busy-node`;
   const low = `${id}-low`;
   const high = `${id}-high`;
   const workload = new Workload(kc, `${id}-preempt`);
   const scheduling = kc.makeApiClient(SchedulingV1Api);
-  /** The preemptor's states as its watch delivers them. */
-  const seen: { phase: string; nominated?: string; nodeName?: string; unschedulable: boolean }[] = [];
-  let watchAbort: AbortController | undefined;
   let repo: PolicyRepo;
   let running: RunningReconciler | undefined;
 
-  const pod = (name: string, priorityClassName: string): V1Pod => {
-    const p = podManifest(name, workload.namespace, { cpu: '700m', memory: '512Mi', nodeSelector: { 'karpenter.sh/nodepool': pool } });
-    return { ...p, spec: { ...p.spec!, priorityClassName } };
+  const pod = (name: string, priorityClassName: string, nodeSelector: Record<string, string>, graceS: number): V1Pod => {
+    const p = podManifest(name, workload.namespace, { cpu: '700m', memory: '512Mi', nodeSelector });
+    return { ...p, spec: { ...p.spec!, priorityClassName, terminationGracePeriodSeconds: graceS } };
   };
   const launches = () => running!.decisions.filter((d) => d.action === 'launch' && d.nodePool === pool);
+  /** Ready, with room for two 700m pods, as a kubelet would report it (a fresh heartbeat each call). */
+  const heartbeat = async () => {
+    const now = new Date();
+    await core.patchNodeStatus(
+      {
+        name: busy,
+        body: {
+          status: {
+            capacity: { cpu: '1500m', memory: '4Gi', pods: '110' },
+            allocatable: { cpu: '1500m', memory: '4Gi', pods: '110' },
+            conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'test kubelet', lastHeartbeatTime: now, lastTransitionTime: now }],
+          },
+        },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+  };
 
   beforeAll(async () => {
     if (!env.network) throw new Error('these tests need the EC2 network the environment seeds');
     await scheduling.createPriorityClass({ body: { metadata: { name: low }, value: 100, description: 'joinery test: preemptible' } });
     await scheduling.createPriorityClass({ body: { metadata: { name: high }, value: 100_000, description: 'joinery test: preempts' } });
+    await core.createNode({ body: { metadata: { name: busy, labels: { 'kubernetes.io/hostname': busy, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', [GROUP]: id } } } });
+    await heartbeat();
     repo = createPolicyRepo();
     repo.push(
       generatedFiles(
-        [disruptionPool(pool, { nodeClass: `${id}-default`, requirements: onlyType('m5.large'), consolidateAfter: 'Never' })],
+        [disruptionPool(pool, { nodeClass: `${id}-default`, requirements: onlyType('m5.large'), labels: { [GROUP]: id }, consolidateAfter: 'Never' })],
         [nodeClass(`${id}-default`, env.network.discoveryTag.value)],
       ),
-      'one m5.large pool, no consolidation',
+      'an m5.large pool whose nodes carry the group label',
     );
     await workload.createNamespace();
     running = await startReconciler({ env, repo, logName: `reconciler-${id}-preempt`, options: FAST_DISRUPTION });
   });
 
   afterAll(async () => {
-    watchAbort?.abort();
     await running?.stop();
     await workload.deleteNamespace();
+    await core.deleteNode({ name: busy }).catch(() => undefined);
     await cleanUpPools(kc, ec2, [pool]);
     await scheduling.deletePriorityClass({ name: low }).catch(() => undefined);
     await scheduling.deletePriorityClass({ name: high }).catch(() => undefined);
     repo?.remove();
   });
 
-  test('a high-priority pod nominated by kube-scheduler preemption gets no new node; it runs on the node it preempted', async () => {
-    // Two 700m pods fill an m5.large (a third does not fit).
-    await workload.createPods([pod('low-1', low), pod('low-2', low)]);
-    const node = await eventually(
-      'the two low-priority pods Running on one node',
+  test('a high-priority pod nominated by kube-scheduler preemption gets no new node; it binds to the node it preempted', async () => {
+    // Two 700m low-priority pods fill the hand-registered node (1500m).
+    await workload.createPods([pod('low-1', low, { 'kubernetes.io/hostname': busy }, 30), pod('low-2', low, { 'kubernetes.io/hostname': busy }, 30)]);
+    await eventually('the two low-priority pods bound to the full node', async () => {
+      const pods = await workload.pods();
+      return pods.length === 2 && pods.every((p) => p.spec?.nodeName === busy) ? true : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 500 });
+
+    // The preemptor fits the group: the full node, or a new node of the pool.
+    await workload.createPods([pod('preemptor', high, { [GROUP]: id }, 0)]);
+    const preemptor = async () => (await workload.pods()).find((p) => p.metadata?.name === 'preemptor');
+    await eventually(
+      'the preemptor Unschedulable and nominated for the full node, a victim Terminating',
       async () => {
-        const pods = await workload.pods();
-        const nodes = new Set(pods.map((p) => p.spec?.nodeName));
-        return pods.length === 2 && pods.every((p) => p.status?.phase === 'Running') && nodes.size === 1 ? [...nodes][0] : undefined;
+        await heartbeat();
+        const p = await preemptor();
+        const unschedulable = p?.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
+        const victims = (await workload.pods()).filter((x) => x.metadata?.name?.startsWith('low-') && x.metadata.deletionTimestamp);
+        return unschedulable && p?.status?.nominatedNodeName === busy && !p.spec?.nodeName && victims.length === 1 ? true : undefined;
       },
-      { timeoutMs: 90_000, intervalMs: 1_000, describe: async () => `not running:\n  ${(await workload.notRunning()).join('\n  ')}\ndecisions:\n${describeDecisions(running!)}` },
+      { timeoutMs: 30_000, intervalMs: 500, describe: async () => `preemptor: ${JSON.stringify((await preemptor())?.status)}` },
     );
-    expect(launches()).toHaveLength(1);
 
-    watchAbort = await new Watch(kc).watch(
-      `/api/v1/namespaces/${workload.namespace}/pods`,
-      { fieldSelector: 'metadata.name=preemptor' },
-      (_type: string, p: V1Pod) => {
-        if (!p?.status) return;
-        seen.push({
-          phase: p.status.phase ?? '',
-          ...(p.status.nominatedNodeName ? { nominated: p.status.nominatedNodeName } : {}),
-          ...(p.spec?.nodeName ? { nodeName: p.spec.nodeName } : {}),
-          unschedulable: p.status.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable') ?? false,
-        });
-      },
-      () => undefined,
-    );
-    await workload.createPods([pod('preemptor', high)]);
+    // While the victim shuts down, the reconciler launches nothing for the nominated pod.
+    let polls = 0;
+    let mostClaims = 0;
+    const holdUntil = Date.now() + HOLD_MS;
+    while (Date.now() < holdUntil) {
+      await heartbeat();
+      const p = await preemptor();
+      if (p?.status?.nominatedNodeName === busy && !p.spec?.nodeName) polls += 1;
+      mostClaims = Math.max(mostClaims, (await workload.nodeClaims([pool])).length);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(polls).toBeGreaterThan(5);
+    expect(mostClaims).toBe(0);
+    expect(launches()).toEqual([]);
 
+    // The victim is gone (its kubelet would finish it): the preemptor binds where it was nominated.
+    const victim = (await workload.pods()).find((x) => x.metadata?.name?.startsWith('low-') && x.metadata.deletionTimestamp)!;
+    await core.deleteNamespacedPod({ name: victim.metadata!.name!, namespace: workload.namespace, gracePeriodSeconds: 0 });
     const bound = await eventually(
-      'the preemptor Running',
+      'the preemptor bound',
       async () => {
-        const p = (await workload.pods()).find((x) => x.metadata?.name === 'preemptor');
-        return p?.status?.phase === 'Running' ? p : undefined;
+        await heartbeat();
+        const p = await preemptor();
+        return p?.spec?.nodeName ? p : undefined;
       },
-      { timeoutMs: 60_000, intervalMs: 500, describe: async () => `preemptor states: ${JSON.stringify(seen)}\ndecisions:\n${describeDecisions(running!)}` },
+      { timeoutMs: 30_000, intervalMs: 500, describe: async () => `preemptor: ${JSON.stringify((await preemptor())?.status)}\ndecisions:\n${describeDecisions(running!)}` },
     );
-    // kube-scheduler preempted: the pod was Pending, Unschedulable and nominated for the full
-    // node (exactly what the reconciler provisions for, but for the nomination), and a victim went.
-    expect(seen.some((s) => s.phase === 'Pending' && !s.nodeName && s.unschedulable && s.nominated === node)).toBe(true);
-    expect(bound.spec?.nodeName).toBe(node);
-    expect((await workload.pods()).filter((p) => p.metadata?.name?.startsWith('low-'))).toHaveLength(1);
-    // Give a launch that was on its way time to show: still the one node, no launch since.
-    await new Promise((r) => setTimeout(r, 5_000));
-    expect(launches()).toHaveLength(1);
-    expect((await workload.nodeClaims([pool])).map((c) => c.status?.nodeName)).toEqual([node]);
+    expect(bound.spec?.nodeName).toBe(busy);
+    expect(launches()).toEqual([]);
+    expect(await workload.nodeClaims([pool])).toEqual([]);
   });
 });
