@@ -12,6 +12,7 @@ import { HashController } from './controllers/hash/controller.ts';
 import { NodePoolTerminationController } from './controllers/nodepool-termination/controller.ts';
 import { InterruptionController } from './controllers/interruption/controller.ts';
 import { NodeRepairController } from './controllers/repair/controller.ts';
+import { PodDeletionCostController } from './controllers/deletion-cost/controller.ts';
 import { LifecycleController } from './controllers/lifecycle/controller.ts';
 import { NodeClassStatusController } from './controllers/nodeclass/controller.ts';
 import { ProvisioningController } from './controllers/provisioning/controller.ts';
@@ -105,6 +106,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   );
   if (deps.events) manager.register(new InterruptionController({ ...context, events: deps.events }));
   if (options.nodeRepair) manager.register(new NodeRepairController(context));
+  if (options.podDeletionCostManagement) manager.register(new PodDeletionCostController(context));
   let unsubscribe: (() => void) | undefined;
   return {
     manager,

@@ -100,9 +100,12 @@ export interface ReconcilerDeploymentProps {
   /**
    * Karpenter's feature gates. `nodeRepair`: auto-repair for the NodePools that opt in
    * (`nodeRepair: true`). `spotToSpotConsolidation`: consolidation may replace a spot node
-   * with a cheaper spot node (Karpenter's SpotToSpotConsolidation).
+   * with a cheaper spot node (Karpenter's SpotToSpotConsolidation). `podDeletionCostManagement`:
+   * the reconciler writes controller.kubernetes.io/pod-deletion-cost on ReplicaSet pods of its
+   * nodes so that scale-ins empty the node consolidation removes first (Karpenter's
+   * PodDeletionCostManagement; a cost the user set is never overwritten).
    */
-  featureGates?: { nodeRepair?: boolean; spotToSpotConsolidation?: boolean };
+  featureGates?: { nodeRepair?: boolean; spotToSpotConsolidation?: boolean; podDeletionCostManagement?: boolean };
   /**
    * Karpenter's settings.batchIdleDuration: the provisioning batch closes after this long
    * without a new pending pod (default `1s`; from 10ms to 1m).
@@ -352,8 +355,14 @@ export function resolveReconcilerDeployment(props: ReconcilerDeploymentProps): {
     ...(networkPolicy !== undefined ? { networkPolicy } : {}),
     ...(props.interruptionQueue !== undefined ? { interruptionQueue: props.interruptionQueue } : {}),
     ...(props.interruptionActOnRebalance ? { interruptionActOnRebalance: true } : {}),
-    ...(props.featureGates?.nodeRepair || props.featureGates?.spotToSpotConsolidation
-      ? { featureGates: { ...(props.featureGates.nodeRepair ? { nodeRepair: true } : {}), ...(props.featureGates.spotToSpotConsolidation ? { spotToSpotConsolidation: true } : {}) } }
+    ...(props.featureGates?.nodeRepair || props.featureGates?.spotToSpotConsolidation || props.featureGates?.podDeletionCostManagement
+      ? {
+          featureGates: {
+            ...(props.featureGates.nodeRepair ? { nodeRepair: true } : {}),
+            ...(props.featureGates.spotToSpotConsolidation ? { spotToSpotConsolidation: true } : {}),
+            ...(props.featureGates.podDeletionCostManagement ? { podDeletionCostManagement: true } : {}),
+          },
+        }
       : {}),
     ...(idleMs !== undefined ? { batchIdleDuration: String(props.batchIdleDuration) } : {}),
     ...(maxMs !== undefined ? { batchMaxDuration: String(props.batchMaxDuration) } : {}),

@@ -49,7 +49,8 @@ export function reconcilerEnvironment(spec: ReconcilerDeploymentSpec): Record<st
   if (spec.ec2Endpoint !== undefined) env.JOINERY_EC2_ENDPOINT = spec.ec2Endpoint;
   if (spec.interruptionQueue !== undefined) env.JOINERY_INTERRUPTION_QUEUE = spec.interruptionQueue;
   if (spec.interruptionActOnRebalance) env.JOINERY_INTERRUPTION_ACT_ON_REBALANCE = 'true';
-  if (spec.featureGates?.nodeRepair) env.JOINERY_FEATURE_GATES = 'NodeRepair=true';
+  const gates = [...(spec.featureGates?.nodeRepair ? ['NodeRepair=true'] : []), ...(spec.featureGates?.podDeletionCostManagement ? ['PodDeletionCostManagement=true'] : [])];
+  if (gates.length > 0) env.JOINERY_FEATURE_GATES = gates.join(',');
   if (spec.featureGates?.spotToSpotConsolidation) env.JOINERY_SPOT_TO_SPOT_CONSOLIDATION = 'true';
   if (spec.batchIdleDuration !== undefined) env.JOINERY_BATCH_IDLE_DURATION = spec.batchIdleDuration;
   if (spec.batchMaxDuration !== undefined) env.JOINERY_BATCH_MAX_DURATION = spec.batchMaxDuration;

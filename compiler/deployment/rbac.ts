@@ -23,11 +23,11 @@ export const CLUSTER_RULES: readonly RbacRule[] = [
   {
     apiGroup: '',
     resource: 'pods',
-    verbs: ['list', 'watch', 'delete'],
+    verbs: ['list', 'watch', 'patch', 'delete'],
     why:
-      "pod informer (pending pods, pods per node); delete only for the termination grace period's forced deletion: a pod still on a draining node when its NodePool's terminationGracePeriod runs out (less the pod's own grace period) is deleted, as in Karpenter; every other pod leaves through the Eviction API",
+      "pod informer (pending pods, pods per node); patch only for the PodDeletionCostManagement feature gate: the controller.kubernetes.io/pod-deletion-cost annotation on ReplicaSet pods of joinery's nodes, as Karpenter; delete only for the termination grace period's forced deletion: a pod still on a draining node when its NodePool's terminationGracePeriod runs out (less the pod's own grace period) is deleted, as in Karpenter; every other pod leaves through the Eviction API",
     broader:
-      "delete applies to every pod in every namespace (RBAC cannot limit it to pods on joinery's nodes); joinery deletes only pods on a node it is terminating, and never when no NodePool sets terminationGracePeriod. list/watch read every pod spec in the cluster (not Secrets)",
+      "patch and delete apply to every pod in every namespace (RBAC cannot limit them to pods on joinery's nodes); joinery patches only the pod-deletion-cost annotations of ReplicaSet pods on its own nodes, and only with the PodDeletionCostManagement feature gate on; it deletes only pods on a node it is terminating, and never when no NodePool sets terminationGracePeriod. list/watch read every pod spec in the cluster (not Secrets)",
   },
   { apiGroup: '', resource: 'pods/eviction', verbs: ['create'], why: 'drain nodes through the Eviction API, which honours PodDisruptionBudgets' },
   {

@@ -76,7 +76,7 @@ export interface ReconcilerDeploymentSpec {
   /** Act on rebalance recommendations too (default: record only, as Karpenter). */
   readonly interruptionActOnRebalance?: boolean;
   /** Karpenter's feature gates the reconciler honours. */
-  readonly featureGates?: { readonly nodeRepair?: boolean; readonly spotToSpotConsolidation?: boolean };
+  readonly featureGates?: { readonly nodeRepair?: boolean; readonly spotToSpotConsolidation?: boolean; readonly podDeletionCostManagement?: boolean };
   /** Karpenter's settings.batchIdleDuration and batchMaxDuration (the provisioning batch window); absent: the reconciler's defaults (1s, 10s). */
   readonly batchIdleDuration?: string;
   readonly batchMaxDuration?: string;

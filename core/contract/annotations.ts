@@ -30,3 +30,15 @@ export const ANNOTATION_REPAIR = 'joinery.dev/repair';
  * from the NodePool's `repair` prop; the reconciler's NodeRepair feature gate must be on too.
  */
 export const ANNOTATION_NODE_REPAIR = 'joinery.dev/node-repair';
+/**
+ * On a pod: the ReplicaSet controller deletes pods with the lowest value first when it
+ * scales in (Kubernetes' PodDeletionCost). Users set it; with the PodDeletionCostManagement
+ * feature gate the reconciler writes it on pods it manages (ANNOTATION_MANAGED_DELETION_COST).
+ */
+export const ANNOTATION_POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
+/**
+ * On a pod whose pod-deletion-cost the reconciler wrote (Karpenter's sentinel, same name):
+ * its value is a node ranking, not the user's word, so disruption cost ignores it. A cost
+ * without this annotation is the user's and is never overwritten.
+ */
+export const ANNOTATION_MANAGED_DELETION_COST = 'karpenter.sh/managed-deletion-cost';

@@ -4,17 +4,21 @@
 // nodes near expiry and nodes with few, cheap pods are tried first.
 
 import type { Pod } from '../api/k8s.ts';
-
-const POD_DELETION_COST_ANNOTATION = 'controller.kubernetes.io/pod-deletion-cost';
+import { ANNOTATION_MANAGED_DELETION_COST, ANNOTATION_POD_DELETION_COST } from '../contract/annotations.ts';
 
 function clamp(lo: number, v: number, hi: number): number {
   return Math.min(hi, Math.max(lo, v));
 }
 
-/** One pod's eviction cost in [-10, 10]; 1 for a default pod. */
+/**
+ * One pod's eviction cost in [-10, 10]; 1 for a default pod. A pod-deletion-cost the
+ * reconciler wrote itself (PodDeletionCostManagement) is a node ranking, not the user's
+ * word about the pod, and is ignored, as Karpenter's EvictionCost ignores managed values.
+ */
 export function podEvictionCost(pod: Pod): number {
   let cost = 1;
-  const deletionCost = pod.metadata.annotations?.[POD_DELETION_COST_ANNOTATION];
+  const annotations = pod.metadata.annotations;
+  const deletionCost = annotations?.[ANNOTATION_MANAGED_DELETION_COST] === undefined ? annotations?.[ANNOTATION_POD_DELETION_COST] : undefined;
   if (deletionCost !== undefined) {
     const n = Number(deletionCost);
     // The annotation spans ±2^31; scaled so its extremes weigh about ±16 pods.

@@ -71,6 +71,9 @@ export interface NodePatch extends MetadataPatch {
  */
 export type EvictionResult = 'evicted' | 'blocked-by-pdb' | 'not-found';
 
+/** Outcome of a pod annotation patch: 'conflict' when the pod changed since `resourceVersion`. */
+export type PodPatchResult = 'patched' | 'conflict' | 'not-found';
+
 export interface ClusterEventRecord {
   readonly involved: { readonly kind: Kind; readonly name: string; readonly namespace?: string };
   readonly type: 'Normal' | 'Warning';
@@ -111,6 +114,12 @@ export interface Cluster {
   evictPod(namespace: string, name: string): Promise<EvictionResult>;
   /** Deletes a pod outright (after a node's terminationGracePeriod has run out). */
   deletePod(namespace: string, name: string): Promise<void>;
+  /**
+   * Merges annotations into a pod (a null value removes the key). With `resourceVersion`,
+   * the write is refused ('conflict') when the pod changed since that version, so a value
+   * someone else just wrote is never overwritten by one judged on an older copy.
+   */
+  patchPodAnnotations(namespace: string, name: string, annotations: Readonly<Record<string, string | null>>, resourceVersion?: string): Promise<PodPatchResult>;
 
   /** Adds or removes a NodePool object's finalizers, labels or annotations; false when no such NodePool exists. */
   patchNodePool(name: string, patch: MetadataPatch): Promise<boolean>;

@@ -88,7 +88,7 @@ export interface ReconcilerProcessConfig {
   /** Karpenter's --min-values-policy. */
   readonly minValuesPolicy: MinValuesPolicy;
   /** Karpenter's feature gates joinery honours. */
-  readonly featureGates: { readonly nodeRepair: boolean };
+  readonly featureGates: { readonly nodeRepair: boolean; readonly podDeletionCostManagement: boolean };
 }
 
 /** One invalid or missing setting, in the user's terms. */
@@ -256,13 +256,17 @@ const minValuesPolicy: Parser<MinValuesPolicy> = (s) => {
   return v;
 };
 
-const featureGates: Parser<{ nodeRepair: boolean }> = (s) => {
-  const gates = { nodeRepair: false };
+/** The feature gates joinery knows, by Karpenter's name. */
+const FEATURE_GATES = { NodeRepair: 'nodeRepair', PodDeletionCostManagement: 'podDeletionCostManagement' } as const;
+
+const featureGates: Parser<{ nodeRepair: boolean; podDeletionCostManagement: boolean }> = (s) => {
+  const gates = { nodeRepair: false, podDeletionCostManagement: false };
   for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
     const m = /^([A-Za-z]+)=(true|false)$/.exec(part);
     if (!m) throw new Error(`"${part}" is not Name=true or Name=false (e.g. NodeRepair=true)`);
-    if (m[1] !== 'NodeRepair') throw new Error(`feature gate ${m[1]} is not known to joinery; the one it honours is NodeRepair`);
-    gates.nodeRepair = m[2] === 'true';
+    const key = Object.hasOwn(FEATURE_GATES, m[1]!) ? FEATURE_GATES[m[1] as keyof typeof FEATURE_GATES] : undefined;
+    if (!key) throw new Error(`feature gate ${m[1]} is not known to joinery; the ones it honours are ${Object.keys(FEATURE_GATES).join(' and ')}`);
+    gates[key] = m[2] === 'true';
   }
   return gates;
 };
@@ -414,7 +418,7 @@ export const SETTINGS = {
   featureGates: {
     flag: 'feature-gates',
     env: ['JOINERY_FEATURE_GATES', 'FEATURE_GATES'],
-    help: "Karpenter's feature gates: NodeRepair=true turns on node auto-repair for the NodePools that opt in",
+    help: "Karpenter's feature gates: NodeRepair=true turns on node auto-repair for the NodePools that opt in; PodDeletionCostManagement=true writes controller.kubernetes.io/pod-deletion-cost on ReplicaSet pods of joinery's nodes so that scale-ins empty the node consolidation would remove first",
     parse: featureGates,
     default: 'NodeRepair=false',
   },

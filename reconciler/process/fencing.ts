@@ -10,6 +10,7 @@ import type {
   ClusterEventRecord,
   Cluster,
   EvictionResult,
+  PodPatchResult,
   MetadataPatch,
   NodePatch,
   WatchEvent,
@@ -120,6 +121,9 @@ export class FencedClusterPort implements Cluster {
   }
   deletePod(namespace: string, name: string): Promise<void> {
     return this.fenced('delete Pod', () => this.inner.deletePod(namespace, name));
+  }
+  patchPodAnnotations(namespace: string, name: string, annotations: Readonly<Record<string, string | null>>, resourceVersion?: string): Promise<PodPatchResult> {
+    return this.fenced('patch Pod', () => this.inner.patchPodAnnotations(namespace, name, annotations, resourceVersion));
   }
   patchNodePool(name: string, patch: MetadataPatch): Promise<boolean> {
     return this.fenced('patch NodePool', () => this.inner.patchNodePool(name, patch));

@@ -151,6 +151,7 @@ export function startReconcilerProcess(config: ReconcilerProcessConfig, options:
         spotToSpotConsolidation: config.spotToSpotConsolidation,
         interruptionActOnRebalance: config.interruptionActOnRebalance,
         nodeRepair: config.featureGates.nodeRepair,
+        podDeletionCostManagement: config.featureGates.podDeletionCostManagement,
         minValuesPolicy: config.minValuesPolicy,
       },
     });

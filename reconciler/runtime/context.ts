@@ -59,6 +59,14 @@ export interface ReconcilerOptions {
   /** Karpenter's NodeRepair feature gate: auto-repair runs for NodePools that opt in. */
   readonly nodeRepair: boolean;
   /**
+   * Karpenter's PodDeletionCostManagement feature gate: the reconciler writes
+   * controller.kubernetes.io/pod-deletion-cost on ReplicaSet pods of its nodes, ranked so that a
+   * scale-in empties the node consolidation would remove first (controllers/deletion-cost/).
+   */
+  readonly podDeletionCostManagement: boolean;
+  /** How often the pod deletion costs are re-ranked and written (Karpenter: once a minute). */
+  readonly podDeletionCostIntervalMs: number;
+  /**
    * Karpenter's `--min-values-policy`: Strict (a NodeClaim whose options cannot keep minValues
    * distinct values is not launched; its pods say why) or BestEffort (minValues relaxed to
    * what the options offer, logged and counted).
@@ -104,6 +112,8 @@ export const DEFAULT_OPTIONS: ReconcilerOptions = {
   cloudDriftIntervalMs: 60_000,
   interruptionActOnRebalance: false,
   nodeRepair: false,
+  podDeletionCostManagement: false,
+  podDeletionCostIntervalMs: 60_000,
   minValuesPolicy: 'Strict',
   repairPolicies: DEFAULT_REPAIR_POLICIES,
 };

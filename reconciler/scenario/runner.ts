@@ -197,6 +197,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       stabilizationMs: sc.reconciler.stabilizationMs,
       spotToSpotConsolidation: sc.reconciler.spotToSpot,
       nodeRepair: sc.reconciler.nodeRepair,
+      podDeletionCostManagement: sc.reconciler.podDeletionCost,
       ...opts.reconcilerOptions,
     },
   });

@@ -65,7 +65,7 @@ export const SCENARIO_SCHEMA: Schema = closed(
       spotInterruptions: closed(['ratePerHour', 'notice', 'offerings'], { offerings: listOf(closed(['instanceTypes', 'zones', 'ratePerHour'])) }),
       shortages: listOf(closed(['from', 'until', 'instanceTypes', 'zones', 'capacityTypes'])),
     }),
-    reconciler: closed(['batchIdle', 'batchMax', 'stabilization', 'spotToSpot', 'interruptionQueue', 'nodeRepair']),
+    reconciler: closed(['batchIdle', 'batchMax', 'stabilization', 'spotToSpot', 'interruptionQueue', 'nodeRepair', 'podDeletionCost']),
     fleet: listOf(closed(['nodePool', 'instanceType', 'capacityType', 'zone', 'count', 'age'])),
     daemonSets: listOf(closed(['name', 'namespace', 'requests', 'tolerateAll'])),
     workloads: listOf(WORKLOAD),

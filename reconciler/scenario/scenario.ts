@@ -6,7 +6,7 @@
 //   cluster:    name, zones, bootSeconds, readySeconds
 //   ec2:        spotPrice {minFraction, maxFraction}, shortages [{from, until, instanceTypes, zones, capacityTypes}],
 //               spotInterruptions {ratePerHour, notice, offerings: [{instanceTypes, zones, ratePerHour}]}
-//   reconciler: batchIdle, batchMax, stabilization, spotToSpot, interruptionQueue, nodeRepair
+//   reconciler: batchIdle, batchMax, stabilization, spotToSpot, interruptionQueue, nodeRepair, podDeletionCost
 //   fleet:      nodes alive at the start [{nodePool, instanceType, capacityType, zone, count, age}]
 //   daemonSets: [{name, namespace, requests, tolerateAll}]
 //   workloads:  Deployment {name, namespace, labels, annotations, requests, tolerations, nodeSelector,
@@ -167,6 +167,8 @@ export interface Scenario {
     readonly interruptionQueue: boolean;
     /** Karpenter's NodeRepair feature gate (repairs the NodePools that opt in). */
     readonly nodeRepair: boolean;
+    /** Karpenter's PodDeletionCostManagement feature gate (pod-deletion-cost on ReplicaSet pods). */
+    readonly podDeletionCost: boolean;
   };
   readonly fleet: readonly FleetNodes[];
   readonly daemonSets: readonly { readonly name: string; readonly namespace: string; readonly requests: Readonly<Record<string, string>>; readonly tolerateAll: boolean }[];
@@ -537,6 +539,7 @@ export function parseScenario(text: string, file: string): Scenario {
       spotToSpot: r.bool(rec.spotToSpot, 'reconciler.spotToSpot'),
       interruptionQueue: r.bool(rec.interruptionQueue, 'reconciler.interruptionQueue', true),
       nodeRepair: r.bool(rec.nodeRepair, 'reconciler.nodeRepair'),
+      podDeletionCost: r.bool(rec.podDeletionCost, 'reconciler.podDeletionCost'),
     },
     fleet: boundedFleet(r, r.list(root.fleet, 'fleet').map((x, i) => {
       const f = `fleet[${i}]`;

@@ -19,6 +19,7 @@ import {
   type Kind,
   type MetadataPatch,
   type NodePatch,
+  type PodPatchResult,
   type ObjectsByKind,
   type WatchEvent,
   type WatchEventType,
@@ -140,6 +141,15 @@ export class InMemoryApiServer implements Cluster {
   async deletePod(namespace: string, name: string): Promise<void> {
     this.count('delete Pod');
     this.deletePodNow(namespace, name);
+  }
+
+  async patchPodAnnotations(namespace: string, name: string, annotations: Readonly<Record<string, string | null>>, resourceVersion?: string): Promise<PodPatchResult> {
+    this.count('patch Pod');
+    const pod = this.cache.get('Pod', name, namespace);
+    if (!pod) return 'not-found';
+    if (resourceVersion !== undefined && pod.metadata.resourceVersion !== resourceVersion) return 'conflict';
+    this.update('Pod', name, namespace, (p) => applyMetadataPatch(p, { annotations }));
+    return 'patched';
   }
 
   async patchNodePool(name: string, patch: MetadataPatch): Promise<boolean> {

@@ -5,6 +5,7 @@
 // Level-triggered like the real ones: any relevant change schedules one reconcile.
 
 import type { DaemonSet, Node, ObjectMeta, Pod, PodSpec, PodDisruptionBudget } from '../../../core/api/k8s.ts';
+import { ANNOTATION_POD_DELETION_COST } from '../../../core/contract/index.ts';
 import { toleratesAll } from '../../../core/scheduling/taints.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { InMemoryApiServer } from './apiserver.ts';
@@ -57,6 +58,14 @@ function ownerKey(pod: Pod): string | undefined {
 /** Deployment pods are owned by its ReplicaSet, named <deployment>-rs here. */
 function deploymentKey(namespace: string, name: string): string {
   return `ReplicaSet/${namespace}/${name}-rs`;
+}
+
+/** The pod's controller.kubernetes.io/pod-deletion-cost; 0 when unset or not an int32, as the ReplicaSet controller reads it. */
+function deletionCost(p: Pod): number {
+  const v = p.metadata.annotations?.[ANNOTATION_POD_DELETION_COST];
+  if (v === undefined || !/^[-+]?\d+$/.test(v)) return 0;
+  const n = Number(v);
+  return n >= -(2 ** 31) && n < 2 ** 31 ? n : 0;
 }
 
 function isLive(p: Pod): boolean {
@@ -163,14 +172,18 @@ export class InMemoryWorkloads {
     if (diff > 0) {
       for (let i = 0; i < diff; i++) this.newPod(d.namespace, d.name, 'ReplicaSet', `${d.name}-rs`, d.template);
     } else if (diff < 0) {
-      // ReplicaSet scale-down order: unscheduled first, then pods doubled up on a node,
-      // then the newest.
+      // ReplicaSet scale-down order (kube-controller-manager's ActivePodsWithRanks):
+      // unscheduled first, then the lowest controller.kubernetes.io/pod-deletion-cost
+      // (0 when unset), then pods doubled up on a node, then the newest.
       const perNode = new Map<string, number>();
       for (const p of live) if (p.spec.nodeName) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
       const ranked = [...live].sort((a, b) => {
         const ua = a.spec.nodeName ? 1 : 0;
         const ub = b.spec.nodeName ? 1 : 0;
         if (ua !== ub) return ua - ub;
+        const ca = deletionCost(a);
+        const cb = deletionCost(b);
+        if (ca !== cb) return ca - cb;
         const da = perNode.get(a.spec.nodeName ?? '') ?? 0;
         const db = perNode.get(b.spec.nodeName ?? '') ?? 0;
         if (da !== db) return db - da;

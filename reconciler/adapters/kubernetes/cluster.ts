@@ -29,6 +29,7 @@ import {
   type ClusterEventRecord,
   type Cluster,
   type EvictionResult,
+  type PodPatchResult,
   type MetadataPatch,
   type NodePatch,
   type WatchEvent,
@@ -263,6 +264,20 @@ export class KubernetesCluster implements Cluster {
     } catch (err) {
       if (statusCode(err) === 404) return;
       throw new KubernetesApiError(`delete Pod ${namespace}/${name}`, statusCode(err), err);
+    }
+  }
+
+  async patchPodAnnotations(namespace: string, name: string, annotations: Readonly<Record<string, string | null>>, resourceVersion?: string): Promise<PodPatchResult> {
+    // A merge patch carrying metadata.resourceVersion is refused with 409 when the pod changed since.
+    const body = { metadata: { annotations, ...(resourceVersion !== undefined ? { resourceVersion } : {}) } };
+    try {
+      await this.core.patchNamespacedPod({ name, namespace, body, fieldManager: this.fieldManager }, MERGE_PATCH);
+      return 'patched';
+    } catch (err) {
+      const code = statusCode(err);
+      if (code === 404) return 'not-found';
+      if (code === 409) return 'conflict';
+      throw new KubernetesApiError(`patch Pod ${namespace}/${name}`, code, err);
     }
   }
 

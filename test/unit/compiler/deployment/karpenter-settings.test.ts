@@ -43,10 +43,15 @@ describe("Karpenter's Helm settings from the policy", () => {
     });
   });
 
+  test('PodDeletionCostManagement reaches the process alone and beside NodeRepair', () => {
+    expect(configOf({ ...PROPS, featureGates: { podDeletionCostManagement: true } }).featureGates).toEqual({ nodeRepair: false, podDeletionCostManagement: true });
+    expect(configOf({ ...PROPS, featureGates: { nodeRepair: true, podDeletionCostManagement: true } }).featureGates).toEqual({ nodeRepair: true, podDeletionCostManagement: true });
+  });
+
   // The batch maximum is joinery's 1 s, deliberately shorter than Karpenter's 10 s (batches
   // stream; README, "Provisioning batches"); the rest are Karpenter's defaults.
   test("unset, the process runs the defaults (1s idle, 1s max, gates off)", () => {
-    expect(configOf(PROPS)).toMatchObject({ featureGates: { nodeRepair: false }, spotToSpotConsolidation: false, logLevel: 'info', batchIdleMs: 1_000, batchMaxMs: 1_000 });
+    expect(configOf(PROPS)).toMatchObject({ featureGates: { nodeRepair: false, podDeletionCostManagement: false }, spotToSpotConsolidation: false, logLevel: 'info', batchIdleMs: 1_000, batchMaxMs: 1_000 });
     const env = reconcilerEnvironment(resolveReconcilerDeployment(PROPS).spec);
     expect(Object.keys(env).filter((k) => /BATCH|SPOT_TO_SPOT/.test(k))).toEqual([]);
   });

@@ -31,6 +31,7 @@ const METHOD_PERMISSIONS: Readonly<Record<string, readonly Permission[]>> = {
   deleteNode: ['/nodes:delete'],
   createNamespacedPodEviction: ['/pods/eviction:create'],
   deleteNamespacedPod: ['/pods:delete'],
+  patchNamespacedPod: ['/pods:patch'],
   createNamespacedEvent: ['/events:create'],
   readNamespacedLease: ['coordination.k8s.io/leases:get'],
   createNamespacedLease: ['coordination.k8s.io/leases:create'],

@@ -26,4 +26,8 @@ describe('disruption cost ordering', () => {
     expect(podEvictionCost(pod('x', {}, { 'controller.kubernetes.io/pod-deletion-cost': '-2147483647' }))).toBe(-10);
     expect(podEvictionCost(pod('x'))).toBe(1);
   });
+
+  test('a pod-deletion-cost the reconciler wrote (karpenter.sh/managed-deletion-cost) is a node rank, not a pod cost: ignored', () => {
+    expect(podEvictionCost(pod('x', {}, { 'controller.kubernetes.io/pod-deletion-cost': '-2147483647', 'karpenter.sh/managed-deletion-cost': 'true' }))).toBe(1);
+  });
 });

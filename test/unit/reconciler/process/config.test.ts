@@ -96,6 +96,15 @@ describe('reconciler process configuration', () => {
     expect(problems).toHaveLength(6);
   });
 
+  test("feature gates in Karpenter's FEATURE_GATES syntax: PodDeletionCostManagement and NodeRepair, off by default; an unknown gate is refused by name", () => {
+    expect(loadConfig([], REQUIRED_ENV).featureGates).toEqual({ nodeRepair: false, podDeletionCostManagement: false });
+    expect(loadConfig([], { ...REQUIRED_ENV, FEATURE_GATES: 'PodDeletionCostManagement=true' }).featureGates).toEqual({ nodeRepair: false, podDeletionCostManagement: true });
+    expect(loadConfig(['--feature-gates', 'NodeRepair=true, PodDeletionCostManagement=false'], REQUIRED_ENV).featureGates).toEqual({ nodeRepair: true, podDeletionCostManagement: false });
+    expect(problemsOf(['--feature-gates', 'PodDeletionCost=true'], REQUIRED_ENV)).toEqual([
+      expect.stringMatching(/^--feature-gates .*feature gate PodDeletionCost is not known to joinery; the ones it honours are NodeRepair and PodDeletionCostManagement/),
+    ]);
+  });
+
   test('the error message lists each problem on its own line', () => {
     expect(() => loadConfig([], {})).toThrow(/invalid configuration \(\d+ problems\):\n  --cluster-name/);
   });

@@ -32,7 +32,9 @@ describe('scenario files', () => {
   test('spot interruptions, the NotReady event and the reconciler switches parse with their defaults', () => {
     const plain = parseScenario('name: x', 'x.yaml');
     expect(plain.ec2.spotInterruptions).toEqual({ ratePerHour: 0, noticeMs: 120_000, offerings: [] });
-    expect(plain.reconciler).toMatchObject({ interruptionQueue: true, nodeRepair: false });
+    expect(plain.reconciler).toMatchObject({ interruptionQueue: true, nodeRepair: false, podDeletionCost: false });
+    expect(parseScenario('reconciler: { podDeletionCost: true }', 'x.yaml').reconciler.podDeletionCost).toBe(true);
+    expect(() => parseScenario('reconciler: { podDeletionCost: yes please }', 'x.yaml')).toThrow(/reconciler\.podDeletionCost/);
     const s = parseScenario(
       'ec2:\n  spotInterruptions:\n    ratePerHour: 0.02\n    notice: 90s\n    offerings: [{ instanceTypes: [c7g.], zones: [us-east-1a], ratePerHour: 0.5 }]\nreconciler: { nodeRepair: true, interruptionQueue: false }\nevents:\n  - at: "14:00"\n    nodeNotReady: { nodePool: general-purpose }',
       'x.yaml',
