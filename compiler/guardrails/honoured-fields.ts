@@ -55,6 +55,8 @@ const SEL_SUBNET_ID = 'test/integration/nodeclass-selectors.test.ts › spec.sub
 const SEL_SG_ID = 'test/integration/nodeclass-selectors.test.ts › spec.securityGroupSelectorTerms › a security group selected by id resolves to exactly that group';
 const AMI_ALIAS = 'test/integration/ami-ssm.test.ts › the reconciler launches each instance type with the AMI of its arch and variant › m5 standard, m6g arm64 standard, g4dn nvidia, g5g arm64 nvidia, inf2 neuron: each instance runs its seeded image';
 const AMI_SSM = 'test/integration/ami-ssm.test.ts › an ssmParameter term, and drift when the parameter points to a new AMI › the node launches with the image the parameter holds; after the parameter points to a new AMI it is replaced by a node on the new one';
+const RESERVED = 'test/integration/capacity-reservation.test.ts › capacity reservations › the reservation is used first (a reserved NodeClaim, an instance in the reservation), the overflow goes on demand; an unknown reservation id launches nothing and says so';
+const RESERVED_SELECTORS = 'test/integration/capacity-reservation.test.ts › capacity reservations › selected by id, or by tags and instanceMatchCriteria: status.capacityReservations lists exactly the reservations each term matches';
 const SEL_SG_NAME = 'test/integration/nodeclass-selectors.test.ts › spec.securityGroupSelectorTerms › a security group selected by name resolves to exactly that group';
 
 const yes = (test: string, extra: Partial<FieldRow> = {}): FieldRow => ({ honoured: true, test, ...extra });
@@ -123,11 +125,11 @@ const EC2NODECLASS: Record<string, FieldRow> = {
   'spec.blockDeviceMappings[].ebs.volumeSize': yes(LT_BLOCK),
   'spec.blockDeviceMappings[].ebs.volumeType': yes(LT_BLOCK),
   'spec.blockDeviceMappings[].rootVolume': yes(LT_BLOCK),
-  'spec.capacityReservationSelectorTerms': no(),
-  'spec.capacityReservationSelectorTerms[].id': no(),
-  'spec.capacityReservationSelectorTerms[].instanceMatchCriteria': no(),
-  'spec.capacityReservationSelectorTerms[].ownerID': no(),
-  'spec.capacityReservationSelectorTerms[].tags': no(),
+  'spec.capacityReservationSelectorTerms': yes(RESERVED),
+  'spec.capacityReservationSelectorTerms[].id': yes(RESERVED_SELECTORS),
+  'spec.capacityReservationSelectorTerms[].instanceMatchCriteria': yes(RESERVED_SELECTORS),
+  'spec.capacityReservationSelectorTerms[].ownerID': yes(RESERVED),
+  'spec.capacityReservationSelectorTerms[].tags': yes(RESERVED),
   'spec.connectionTracking': no(),
   'spec.connectionTracking.tcpEstablishedTimeout': no(),
   'spec.connectionTracking.udpStreamTimeout': no(),

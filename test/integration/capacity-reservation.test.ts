@@ -25,7 +25,7 @@ const MOTO_ACCOUNT = '123456789012';
 
 describe('capacity reservations', () => {
   const id = runId();
-  const classes = { reserved: `${id}-rsv`, unknown: `${id}-rsv-unknown` };
+  const classes = { reserved: `${id}-rsv`, unknown: `${id}-rsv-unknown`, byId: `${id}-rsv-id`, targeted: `${id}-rsv-targeted`, open: `${id}-rsv-open` };
   const pools = { reserved: `${id}-rsv`, unknown: `${id}-rsv-unknown` };
   const unknownId = 'cr-0123456789abcdef0';
   const zone = env.network.subnets[0]!.zone;
@@ -57,12 +57,18 @@ describe('capacity reservations', () => {
     const discovery = env.network.discoveryTag.value;
     const reservedClass = nodeClass(classes.reserved, discovery, { capacityReservationSelectorTerms: [{ tags: { 'joinery.dev/test-run': id }, ownerID: MOTO_ACCOUNT }] });
     const unknownClass = nodeClass(classes.unknown, discovery, { capacityReservationSelectorTerms: [{ id: unknownId }] });
+    // Classes without pools, for their status: by id, and by tags with either match criteria.
+    const selectorClasses = [
+      nodeClass(classes.byId, discovery, { capacityReservationSelectorTerms: [{ id: reservationId }] }),
+      nodeClass(classes.targeted, discovery, { capacityReservationSelectorTerms: [{ tags: { 'joinery.dev/test-run': id }, instanceMatchCriteria: 'targeted' }] }),
+      nodeClass(classes.open, discovery, { capacityReservationSelectorTerms: [{ tags: { 'joinery.dev/test-run': id }, instanceMatchCriteria: 'open' }] }),
+    ];
     repo = createPolicyRepo();
     repo.push(
-      generatedFiles([nodePool(pools.reserved, { nodeClass: classes.reserved, requirements }), nodePool(pools.unknown, { nodeClass: classes.unknown, requirements })], [reservedClass, unknownClass]),
-      'a class selecting a reservation by tags and owner, and one naming an id EC2 does not know',
+      generatedFiles([nodePool(pools.reserved, { nodeClass: classes.reserved, requirements }), nodePool(pools.unknown, { nodeClass: classes.unknown, requirements })], [reservedClass, unknownClass, ...selectorClasses]),
+      'a class selecting a reservation by tags and owner, one naming an id EC2 does not know, and three selecting by id or match criteria',
     );
-    for (const c of [reservedClass, unknownClass]) await custom.createClusterCustomObject({ ...CLASSES, body: c });
+    for (const c of [reservedClass, unknownClass, ...selectorClasses]) await custom.createClusterCustomObject({ ...CLASSES, body: c });
     await workload.createNamespace();
     running = await startReconciler({ env, repo, logName: `reconciler-${id}-rsv` });
   });
@@ -138,4 +144,21 @@ describe('capacity reservations', () => {
     expect(await instancesOfPools(ec2, [pools.unknown])).toEqual([]);
     expect(instances.every((i) => tagsOf(i)['karpenter.sh/nodepool'] === pools.reserved)).toBe(true);
   }, 150_000);
+
+  test('selected by id, or by tags and instanceMatchCriteria: status.capacityReservations lists exactly the reservations each term matches', async () => {
+    const listed = async (name: string) =>
+      eventually(
+        `EC2NodeClass ${name} judged its capacity reservations`,
+        async () => {
+          const c = (await custom.getClusterCustomObject({ ...CLASSES, name })) as EC2NodeClass;
+          const ready = c.status?.conditions?.find((x) => x.type === 'CapacityReservationsReady');
+          return ready ? { ready: ready.status, ids: (c.status?.capacityReservations ?? []).map((r) => r.id) } : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+    expect(await listed(classes.byId)).toEqual({ ready: 'True', ids: [reservationId] });
+    expect(await listed(classes.targeted)).toEqual({ ready: 'True', ids: [reservationId] });
+    // The reservation is targeted: a term asking for open reservations does not select it.
+    expect(await listed(classes.open)).toEqual({ ready: 'True', ids: [] });
+  }, 60_000);
 });
