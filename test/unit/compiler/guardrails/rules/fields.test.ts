@@ -31,7 +31,6 @@ function compileWith(classProps: Partial<EC2NodeClassProps>, poolProps: Partial<
 describe('refused fields', () => {
   const CLASS_CASES: [string, Partial<EC2NodeClassProps>][] = [
     ['spec.instanceStorePolicy', { instanceStorePolicy: 'RAID0' }],
-    ['spec.capacityReservationSelectorTerms', { capacityReservations: [{ id: 'cr-0123456789abcdef0' }] }],
     ['spec.placementGroupSelector', { spec: { placementGroupSelector: { name: 'pg' } } }],
     ['spec.networkInterfaces', { spec: { networkInterfaces: [{ networkCardIndex: 0, deviceIndex: 0, interfaceType: 'interface' }] } }],
     ['spec.kubelet.containerLogMaxSize', { kubelet: { extra: { containerLogMaxSize: '50Mi' } } }],
