@@ -253,7 +253,7 @@ export class AwsCloudProvider implements CloudProvider {
     return pending;
   }
 
-  private async launch(request: LaunchRequest, uid: string, retried = false): Promise<Instance> {
+  private async launch(request: LaunchRequest, uid: string): Promise<Instance> {
     const claim = request.nodeClaim;
     const claimName = claim.metadata.name ?? '';
     const existing = await this.findByClaimUid(uid);
@@ -302,7 +302,7 @@ export class AwsCloudProvider implements CloudProvider {
     }
     let launchedInto: string | undefined;
     try {
-      const instance = await this.launchWith(request, uid, retried, { capacityType, instanceTypes, reservationType, taken, selectsReservations: (nodeClass.spec?.capacityReservationSelectorTerms?.length ?? 0) > 0 }, { subnetByZone, securityGroupIds, amis, instanceProfile });
+      const instance = await this.launchWith(request, uid, false, { capacityType, instanceTypes, reservationType, taken, selectsReservations: (nodeClass.spec?.capacityReservationSelectorTerms?.length ?? 0) > 0 }, { subnetByZone, securityGroupIds, amis, instanceProfile });
       launchedInto = instance.capacityReservationId;
       return instance;
     } finally {
@@ -420,7 +420,7 @@ export class AwsCloudProvider implements CloudProvider {
       const templateGone = outcome.otherErrors.find((e) => e.code.startsWith('InvalidLaunchTemplateName') || e.code.startsWith('InvalidLaunchTemplateId'));
       if (templateGone && !retried) {
         for (const name of new Set(candidates.map((c) => c.launchTemplateName))) this.launchTemplates.forget(name);
-        return this.launch(request, uid, true);
+        return this.launchWith(request, uid, true, choice, resolved);
       }
       if (outcome.shortOfferings.length > 0) throw new InsufficientCapacityError(outcome.shortOfferings);
       const e = outcome.otherErrors[0];
