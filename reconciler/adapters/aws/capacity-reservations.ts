@@ -148,6 +148,18 @@ export function withReservedOfferings(
   });
 }
 
+/**
+ * The claim's instance types as they stand at launch (pure): a reserved offering whose
+ * reservation has ended since the claim's catalog was built (no longer among `live`) or is
+ * full now is unavailable, so the launch falls back to the claim's spot or on-demand offerings.
+ */
+export function reservedOfferingsAtLaunch(types: readonly InstanceType[], live: ReadonlySet<string>, remaining: (id: string) => number): InstanceType[] {
+  return types.map((t) => ({
+    ...t,
+    offerings: t.offerings.map((o) => (o.capacityType === 'reserved' && o.available && !(o.reservation && live.has(o.reservation.id) && remaining(o.reservation.id) > 0) ? { ...o, available: false } : o)),
+  }));
+}
+
 export class CapacityReservations {
   private readonly cache = new Map<string, { at: number; value: Promise<ResolvedReservation[]> }>();
   private readonly counts = new Map<string, number>();

@@ -79,7 +79,7 @@ import { LaunchTemplates, blockDevices, launchTemplateData, rootVolumeBytes } fr
 import { SpotPrices, loadOnDemandPrices, type OnDemandPriceTable, type SpotPricing } from './pricing.ts';
 import { UserDataError, bootstrapUserData } from './userdata.ts';
 import { KubeletConfigError, nodeKubeletConfig } from './kubelet-config.ts';
-import { CapacityReservations, RESERVED_PRICE_DIVISOR, reservationStatusEntries, withReservedOfferings, type ResolvedReservation } from './capacity-reservations.ts';
+import { CapacityReservations, RESERVED_PRICE_DIVISOR, reservationStatusEntries, reservedOfferingsAtLaunch, withReservedOfferings, type ResolvedReservation } from './capacity-reservations.ts';
 
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
 
@@ -276,13 +276,7 @@ export class AwsCloudProvider implements CloudProvider {
     // A reserved offering is offered while its reservation has room as counted now (the
     // claim's catalog may be older): a full one falls back to spot or on-demand. No await
     // between this count and take(), so launches racing for the last slot do not both get it.
-    const live = new Set(reservations.map((r) => r.id));
-    const instanceTypes = request.instanceTypes.map((t) => ({
-      ...t,
-      offerings: t.offerings.map((o) =>
-        o.capacityType === 'reserved' && o.available && !(o.reservation && live.has(o.reservation.id) && this.reservations.remaining(o.reservation.id) > 0) ? { ...o, available: false } : o,
-      ),
-    }));
+    const instanceTypes = reservedOfferingsAtLaunch(request.instanceTypes, new Set(reservations.map((r) => r.id)), (id) => this.reservations.remaining(id));
     const capacityType = chooseCapacityType(instanceTypes);
     if (!capacityType) throw new LaunchFailedError('NoCompatibleOfferings', `NodeClaim ${claimName}: its reserved offerings' capacity reservations are full and it allows no other capacity type`);
     // Reserved: the offerings of one reservation type (a fleet asks for capacity blocks or for

@@ -14,11 +14,13 @@ import {
   RESERVED_PRICE_DIVISOR,
   reservationQueries,
   reservationStatusEntries,
+  reservedOfferingsAtLaunch,
   toResolvedReservation,
   withReservedOfferings,
   type ResolvedReservation,
 } from '../../../../../reconciler/adapters/aws/capacity-reservations.ts';
 import { Ec2Calls } from '../../../../../reconciler/adapters/aws/calls.ts';
+import { chooseCapacityType } from '../../../../../reconciler/adapters/aws/fleet.ts';
 import { NodeClassResolutionError } from '../../../../../reconciler/adapters/aws/discovery.ts';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
@@ -123,6 +125,32 @@ describe('withReservedOfferings', () => {
       ['cr-full', false],
       ['cr-end', false],
     ]);
+  });
+});
+
+describe('reservedOfferingsAtLaunch (fallback)', () => {
+  const claimTypes: InstanceType[] = [
+    { name: 'c5.large', capacity: {}, allocatable: {}, labels: {}, offerings: [{ zone: 'us-east-1a', capacityType: 'on-demand', price: 0.085, available: true }] },
+    {
+      name: 'm5.large',
+      capacity: {},
+      allocatable: {},
+      labels: {},
+      offerings: [
+        { zone: 'us-east-1a', capacityType: 'on-demand', price: 0.096, available: true },
+        { zone: 'us-east-1a', capacityType: 'reserved', price: 0.096 / RESERVED_PRICE_DIVISOR, available: true, reservation: { id: 'cr-1', type: 'default' } },
+      ],
+    },
+  ];
+
+  test('a reservation with room is launched into; one that is full now, or has ended since the catalog was built, falls back to on-demand', () => {
+    expect(chooseCapacityType(reservedOfferingsAtLaunch(claimTypes, new Set(['cr-1']), () => 1))).toBe('reserved');
+    const full = reservedOfferingsAtLaunch(claimTypes, new Set(['cr-1']), () => 0);
+    expect(chooseCapacityType(full)).toBe('on-demand');
+    expect(full[1]!.offerings.find((o) => o.capacityType === 'reserved')?.available).toBe(false);
+    expect(chooseCapacityType(reservedOfferingsAtLaunch(claimTypes, new Set(), () => 1))).toBe('on-demand');
+    // The catalog the claim came from is left as it was.
+    expect(claimTypes[1]!.offerings[1]!.available).toBe(true);
   });
 });
 
