@@ -199,6 +199,21 @@ export class EC2NodeClass extends ApiObject implements JoineryConstruct {
         }
       }
     }
+    // The CRD's rules for capacity reservation terms (its CEL rules and patterns), said before a commit.
+    for (const [i, term] of (p.capacityReservations ?? []).entries()) {
+      const field = `capacityReservations[${i}]`;
+      if (term.id === undefined && term.tags === undefined && term.instanceMatchCriteria === undefined) {
+        issues.push({ field, message: 'a capacity reservation term selects nothing (no id, tags or instanceMatchCriteria)', fix: "select by id (e.g. { id: 'cr-0123456789abcdef0' }), or by tags and/or instanceMatchCriteria" });
+      }
+      if (term.id !== undefined && (term.tags !== undefined || term.ownerID !== undefined || term.instanceMatchCriteria !== undefined)) {
+        issues.push({ field, message: 'id cannot be combined with tags, ownerID or instanceMatchCriteria in one term', fix: 'split it into separate terms (terms are ORed)' });
+      }
+      if (term.id !== undefined && !/^cr-[0-9a-z]+$/.test(term.id)) issues.push({ field: `${field}.id`, message: `"${term.id}" is not a capacity reservation id`, fix: "write it as EC2 does, e.g. 'cr-0123456789abcdef0'" });
+      if (term.ownerID !== undefined && !/^[0-9]{12}$/.test(term.ownerID)) issues.push({ field: `${field}.ownerID`, message: `"${term.ownerID}" is not a 12-digit AWS account id`, fix: "write the owning account's id, e.g. '123456789012'" });
+      for (const [key, value] of Object.entries(term.tags ?? {})) {
+        if (key === '' || value === '') issues.push({ field: `${field}.tags`, message: 'empty tag key or value', fix: `use '*' to match any value of a key` });
+      }
+    }
     for (const key of Object.keys(p.tags ?? {})) {
       if (isRestrictedTag(key)) issues.push({ field: `tags["${key}"]`, message: `tag ${key.startsWith(RESTRICTED_TAG_PREFIX) ? `${RESTRICTED_TAG_PREFIX}/*` : key} is set by Karpenter or EKS`, fix: 'remove it' });
     }

@@ -58,6 +58,8 @@ const AMI_ALIAS = 'test/integration/ami-ssm.test.ts › the reconciler launches 
 const AMI_SSM = 'test/integration/ami-ssm.test.ts › an ssmParameter term, and drift when the parameter points to a new AMI › the node launches with the image the parameter holds; after the parameter points to a new AMI it is replaced by a node on the new one';
 const RAID0 = "test/integration/instance-store-raid.test.ts › instanceStorePolicy RAID0 › a pod asking for 40Gi of ephemeral storage runs on an m5d.large whose template assembles RAID0; the Node's ephemeral-storage is the instance store the solver assumed";
 const EFA = 'test/integration/efa-network.test.ts › EFA network interfaces › a pod asking for vpc.amazonaws.com/efa runs on the EFA type of the pool; the template moto stores carries the EFA interface, the IPv4 prefixes and the connection tracking; the Node advertises the EFA device';
+const RESERVED = 'test/integration/capacity-reservation.test.ts › capacity reservations › the reservation is used first (a reserved NodeClaim, an instance in the reservation), the overflow goes on demand; an unknown reservation id launches nothing and says so';
+const RESERVED_SELECTORS = 'test/integration/capacity-reservation.test.ts › capacity reservations › selected by id, or by tags and instanceMatchCriteria: status.capacityReservations lists exactly the reservations each term matches';
 const SEL_SG_NAME = 'test/integration/nodeclass-selectors.test.ts › spec.securityGroupSelectorTerms › a security group selected by name resolves to exactly that group';
 
 const yes = (test: string, extra: Partial<FieldRow> = {}): FieldRow => ({ honoured: true, test, ...extra });
@@ -126,11 +128,11 @@ const EC2NODECLASS: Record<string, FieldRow> = {
   'spec.blockDeviceMappings[].ebs.volumeSize': yes(LT_BLOCK),
   'spec.blockDeviceMappings[].ebs.volumeType': yes(LT_BLOCK),
   'spec.blockDeviceMappings[].rootVolume': yes(LT_BLOCK),
-  'spec.capacityReservationSelectorTerms': no(),
-  'spec.capacityReservationSelectorTerms[].id': no(),
-  'spec.capacityReservationSelectorTerms[].instanceMatchCriteria': no(),
-  'spec.capacityReservationSelectorTerms[].ownerID': no(),
-  'spec.capacityReservationSelectorTerms[].tags': no(),
+  'spec.capacityReservationSelectorTerms': yes(RESERVED),
+  'spec.capacityReservationSelectorTerms[].id': yes(RESERVED_SELECTORS),
+  'spec.capacityReservationSelectorTerms[].instanceMatchCriteria': yes(RESERVED_SELECTORS),
+  'spec.capacityReservationSelectorTerms[].ownerID': yes(RESERVED),
+  'spec.capacityReservationSelectorTerms[].tags': yes(RESERVED),
   'spec.connectionTracking': yes(EFA),
   'spec.connectionTracking.tcpEstablishedTimeout': yes(EFA),
   'spec.connectionTracking.udpStreamTimeout': yes(EFA),

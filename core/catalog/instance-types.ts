@@ -42,6 +42,11 @@ export interface Offering {
   /** USD per hour. */
   price: number;
   available: boolean;
+  /**
+   * A reserved offering's capacity reservation (capacityType 'reserved'): one offering per
+   * reservation, priced as already paid for, available while the reservation has room.
+   */
+  reservation?: { readonly id: string; readonly type: 'default' | 'capacity-block' };
 }
 
 export interface InstanceType {

@@ -39,11 +39,14 @@ export const CONDITION_SUBNETS_READY = 'SubnetsReady';
 export const CONDITION_SECURITY_GROUPS_READY = 'SecurityGroupsReady';
 export const CONDITION_AMIS_READY = 'AMIsReady';
 export const CONDITION_INSTANCE_PROFILE_READY = 'InstanceProfileReady';
+/** Only on a class with spec.capacityReservationSelectorTerms: False when a term names a reservation EC2 does not know. */
+export const CONDITION_CAPACITY_RESERVATIONS_READY = 'CapacityReservationsReady';
 export const CONDITION_VALIDATION_SUCCEEDED = 'ValidationSucceeded';
 export const REASON_SUBNETS_NOT_FOUND = 'SubnetsNotFound';
 export const REASON_SECURITY_GROUPS_NOT_FOUND = 'SecurityGroupsNotFound';
 export const REASON_AMIS_NOT_FOUND = 'AMINotFound';
 export const REASON_INSTANCE_PROFILE_NOT_FOUND = 'InstanceProfileNotFound';
+export const REASON_CAPACITY_RESERVATION_NOT_FOUND = 'CapacityReservationNotFound';
 /** Ready=False on an EC2NodeClass: one of its parts does not resolve (operatorpkg's root-condition reason). */
 export const REASON_UNHEALTHY_DEPENDENTS = 'UnhealthyDependents';
 /** NodePool: false while node auto-repair is held back (more than 20% of its nodes unhealthy). */

@@ -7,7 +7,7 @@
 // policy commit, so a restarted reconciler (and garbage collection) can find it; only
 // instances and launch templates carrying those tags are ever listed or deleted.
 
-import type { EC2NodeClass, NodeClaim } from '../../core/api/karpenter.ts';
+import type { EC2NodeClass, EC2NodeClassStatus, NodeClaim } from '../../core/api/karpenter.ts';
 import type { InstanceType } from '../../core/catalog/instance-types.ts';
 import type { CapacityType } from '../../core/contract/labels.ts';
 
@@ -59,6 +59,9 @@ export interface Instance {
    * result of create(); they are avoided for a while like a failed launch's.
    */
   readonly insufficientCapacity?: readonly OfferingKey[];
+  /** The capacity reservation it runs in (capacityType 'reserved'), and its kind. */
+  readonly capacityReservationId?: string;
+  readonly capacityReservationType?: 'default' | 'capacity-block';
 }
 
 /** A launch template joinery created for this cluster. */
@@ -96,6 +99,11 @@ export interface NodeClassResolution {
   readonly securityGroups: Resolved<readonly { readonly id: string; readonly name?: string }[]>;
   readonly amis: Resolved<readonly { readonly id: string; readonly name?: string; readonly arch: string }[]>;
   readonly instanceProfile: Resolved<string>;
+  /**
+   * The active capacity reservations spec.capacityReservationSelectorTerms select (status.
+   * capacityReservations); absent on providers that know no reservations (the simulator).
+   */
+  readonly capacityReservations?: Resolved<NonNullable<EC2NodeClassStatus['capacityReservations']>>;
 }
 
 /** Every offering tried was out of capacity; each should be avoided for a while. */

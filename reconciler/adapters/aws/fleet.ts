@@ -15,17 +15,22 @@ import type { CapacityType } from '../../../core/contract/labels.ts';
 import type { OfferingKey } from '../../ports/cloud.ts';
 import { CAPACITY_ERROR_CODES } from './errors.ts';
 
-/** Karpenter's rule: spot when the claim allows spot and a spot offering is available, else on-demand. */
+/**
+ * Karpenter's rule: reserved when the claim allows it and a reserved offering is available
+ * (already paid for), else spot when a spot offering is, else on-demand.
+ */
 export function chooseCapacityType(types: readonly InstanceType[]): CapacityType | undefined {
   let onDemand = false;
+  let spot = false;
   for (const t of types) {
     for (const o of t.offerings) {
       if (!o.available) continue;
-      if (o.capacityType === 'spot') return 'spot';
+      if (o.capacityType === 'reserved') return 'reserved';
+      if (o.capacityType === 'spot') spot = true;
       if (o.capacityType === 'on-demand') onDemand = true;
     }
   }
-  return onDemand ? 'on-demand' : undefined;
+  return spot ? 'spot' : onDemand ? 'on-demand' : undefined;
 }
 
 export interface FleetCandidate {
@@ -33,8 +38,10 @@ export interface FleetCandidate {
   readonly zone: string;
   readonly subnetId: string;
   readonly price: number;
-  /** Launch template (one per AMI). */
+  /** Launch template (one per AMI; for a reserved offering, one per AMI and reservation). */
   readonly launchTemplateName: string;
+  /** The capacity reservation a reserved candidate launches into (its launch template targets it). */
+  readonly reservation?: { readonly id: string; readonly type: 'default' | 'capacity-block' };
 }
 
 export interface FleetRequestOptions {
@@ -69,7 +76,10 @@ export function createFleetInput(o: FleetRequestOptions): CreateFleetCommandInpu
     ClientToken: o.clientToken,
     TargetCapacitySpecification: {
       TotalTargetCapacity: 1,
-      DefaultTargetCapacityType: o.capacityType === 'spot' ? 'spot' : 'on-demand',
+      // Reserved capacity is on-demand capacity the launch template targets at a reservation
+      // (capacity blocks have their own target capacity type), as Karpenter asks for it.
+      DefaultTargetCapacityType:
+        o.capacityType === 'spot' ? 'spot' : o.capacityType === 'reserved' && o.candidates.some((c) => c.reservation?.type === 'capacity-block') ? 'capacity-block' : 'on-demand',
     },
     ...(o.capacityType === 'spot'
       ? { SpotOptions: { AllocationStrategy: o.prioritized ? 'capacity-optimized-prioritized' : 'price-capacity-optimized' } }

@@ -87,6 +87,13 @@ export interface LaunchConfiguration {
   readonly userData: string;
   /** The nodes' instance profile: spec.instanceProfile, or the one created for spec.role. */
   readonly instanceProfile?: string;
+  /**
+   * Only for a class that selects capacity reservations (Karpenter's targeted launch mode):
+   * the reservation a reserved launch goes into (capacity-reservations-only, targeted; a
+   * capacity block also as its market type), or 'none' for its on-demand and spot launches,
+   * so they do not use up an open reservation joinery counts on.
+   */
+  readonly capacityReservation?: { readonly id: string; readonly type: 'default' | 'capacity-block' } | 'none';
 }
 
 /** The launch template data for a configuration (Karpenter's defaults for metadata options). */
@@ -109,6 +116,17 @@ export function launchTemplateData(c: LaunchConfiguration): RequestLaunchTemplat
       HttpTokens: md.httpTokens ?? 'required',
     },
     Monitoring: { Enabled: spec?.detailedMonitoring ?? false },
+    ...(c.capacityReservation === 'none'
+      ? { CapacityReservationSpecification: { CapacityReservationPreference: 'none' } }
+      : c.capacityReservation
+        ? {
+            CapacityReservationSpecification: {
+              CapacityReservationPreference: 'capacity-reservations-only',
+              CapacityReservationTarget: { CapacityReservationId: c.capacityReservation.id },
+            },
+            ...(c.capacityReservation.type === 'capacity-block' ? { InstanceMarketOptions: { MarketType: 'capacity-block' } } : {}),
+          }
+        : {}),
   };
 }
 

@@ -32,7 +32,7 @@ import {
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { EC2NodeClass, NodeClaim, NodeClaimTaint } from '../../../core/api/karpenter.ts';
-import { buildInstanceTypes, type InstanceType } from '../../../core/catalog/instance-types.ts';
+import { buildInstanceTypes, type InstanceType, type Offering } from '../../../core/catalog/instance-types.ts';
 import { canonicalJson } from '../../../core/canonical.ts';
 import type { Clock } from '../../ports/clock.ts';
 import {
@@ -79,7 +79,8 @@ import { LaunchTemplates, blockDevices, launchTemplateData, rootVolumeBytes } fr
 import { withNetworkInterfaces } from './network-interfaces.ts';
 import { OnDemandPrices, SpotPrices, loadOnDemandPrices, type SpotPricing } from './pricing.ts';
 import { UserDataError, bootstrapUserData } from './userdata.ts';
-import { KubeletConfigError, nodeKubeletConfig, type NodeKubeletConfig } from './kubelet-config.ts';
+import { KubeletConfigError, nodeKubeletConfig } from './kubelet-config.ts';
+import { CapacityReservations, RESERVED_PRICE_DIVISOR, reservationStatusEntries, reservedOfferingsAtLaunch, withReservedOfferings, type ResolvedReservation } from './capacity-reservations.ts';
 
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
 
@@ -119,6 +120,7 @@ export class AwsCloudProvider implements CloudProvider {
   private readonly discovery: NodeClassDiscovery;
   private readonly launchTemplates: LaunchTemplates;
   private readonly instanceProfiles: InstanceProfiles;
+  private readonly reservations: CapacityReservations;
   private readonly unavailable: UnavailableOfferings | undefined;
   private readonly inflight = new Map<string, Promise<Instance>>();
   private readonly catalogs = new Map<string, { key: string; types: readonly InstanceType[] }>();
@@ -167,6 +169,7 @@ export class AwsCloudProvider implements CloudProvider {
       ttlMs: config.instanceProfileTtlMs ?? AWS_DEFAULTS.instanceProfileTtlMs,
     });
     this.unavailable = config.unavailableOfferings;
+    this.reservations = new CapacityReservations(this.ec2, this.calls, this.clock, config.discoveryTtlMs ?? AWS_DEFAULTS.discoveryTtlMs);
     this.byClaimUid = new Batcher(this.clock, (uids) => this.findByClaimUids(uids), undefined);
     this.byInstanceId = new Batcher(this.clock, (ids) => this.findByIds(ids), undefined);
   }
@@ -187,7 +190,7 @@ export class AwsCloudProvider implements CloudProvider {
   }
 
   async getInstanceTypes(nodeClass: EC2NodeClass): Promise<readonly InstanceType[]> {
-    const [described, subnets, amis, spotTable, , onDemand] = await Promise.all([
+    const [described, subnets, amis, spotTable, , onDemand, reservations] = await Promise.all([
       this.types.get(),
       this.discovery.resolveSubnets(nodeClass),
       this.discovery.resolveAmis(nodeClass),
@@ -195,6 +198,8 @@ export class AwsCloudProvider implements CloudProvider {
       // A class whose nodes would have no identity (its role does not exist) offers nothing to launch.
       this.config.checkInstanceProfiles === false ? undefined : this.instanceProfiles.resolve(nodeClass),
       this.onDemand.table(),
+      // A class selecting a reservation EC2 does not know offers nothing either (not Ready).
+      this.reservations.resolve(nodeClass),
     ]);
     for (const s of subnets) this.subnetZones.set(s.id, s.zone);
     const zones = [...new Set(subnets.map((s) => s.zone))].sort();
@@ -205,7 +210,8 @@ export class AwsCloudProvider implements CloudProvider {
     } catch (err) {
       throw new LaunchFailedError('NodeClassNotReady', `EC2NodeClass ${nodeClass.metadata.name}: ${errorMessage(err)}; write Kubernetes quantities such as "100m" or "1Gi"`);
     }
-    const key = canonicalJson({ zones, amis: amis.amis.map((a) => [a.arch, a.variants ?? null]), kubelet, networkInterfaces: nodeClass.spec?.networkInterfaces ?? null, spot: this.spot.version, onDemand: this.onDemand.version, n: described.types.length });
+    const reserved = reservations.map((r) => [r.id, r.instanceType, r.zone, r.state, this.reservations.remaining(r.id) > 0]);
+    const key = canonicalJson({ zones, amis: amis.amis.map((a) => [a.arch, a.variants ?? null]), kubelet, networkInterfaces: nodeClass.spec?.networkInterfaces ?? null, spot: this.spot.version, onDemand: this.onDemand.version, n: described.types.length, reserved });
     const name = nodeClass.metadata.name ?? '';
     const hit = this.catalogs.get(name);
     if (hit && hit.key === key) return hit.types;
@@ -231,7 +237,9 @@ export class AwsCloudProvider implements CloudProvider {
     );
     // A type no AMI serves (a GPU type when the alias publishes no nvidia image) cannot launch.
     // Nor a type that cannot take the class's network interfaces (network cards, EFA); EFA devices are advertised.
-    const types = withNetworkInterfaces(built.filter((t) => amiForInstanceType(amis, t.labels) !== undefined), nodeClass);
+    const served = withNetworkInterfaces(built.filter((t) => amiForInstanceType(amis, t.labels) !== undefined), nodeClass);
+    // The class's capacity reservations as reserved offerings of their types (./capacity-reservations.ts).
+    const types = withReservedOfferings(served, reservations, (id) => this.reservations.remaining(id), (type) => onDemand.get(type));
     this.catalogs.set(name, { key, types });
     return types;
   }
@@ -251,7 +259,7 @@ export class AwsCloudProvider implements CloudProvider {
     return pending;
   }
 
-  private async launch(request: LaunchRequest, uid: string, retried = false): Promise<Instance> {
+  private async launch(request: LaunchRequest, uid: string): Promise<Instance> {
     const claim = request.nodeClaim;
     const claimName = claim.metadata.name ?? '';
     const existing = await this.findByClaimUid(uid);
@@ -259,41 +267,95 @@ export class AwsCloudProvider implements CloudProvider {
       this.logger?.info('instance already launched for this NodeClaim; not launching again', { nodeClaim: claimName, instanceId: existing.id });
       return existing;
     }
-    const capacityType = chooseCapacityType(request.instanceTypes);
-    if (!capacityType) throw new LaunchFailedError('NoCompatibleOfferings', `NodeClaim ${claimName} allows no available offering`);
     const nodeClass = request.nodeClass;
-    const className = nodeClass.metadata.name ?? '';
-    const [subnets, securityGroupIds, amis, instanceProfile] = await Promise.all([
+    if (!chooseCapacityType(request.instanceTypes)) throw new LaunchFailedError('NoCompatibleOfferings', `NodeClaim ${claimName} allows no available offering`);
+    const [subnets, securityGroupIds, amis, instanceProfile, reservations] = await Promise.all([
       this.discovery.resolveSubnets(nodeClass),
       this.discovery.resolveSecurityGroups(nodeClass),
       this.discovery.resolveAmis(nodeClass),
       this.instanceProfiles.resolve(nodeClass),
+      this.reservations.resolve(nodeClass),
     ]);
     for (const s of subnets) this.subnetZones.set(s.id, s.zone);
     const subnetByZone = subnetPerZone(subnets);
 
+    // A reserved offering is offered while its reservation has room as counted now (the
+    // claim's catalog may be older): a full one falls back to spot or on-demand. No await
+    // between this count and take(), so launches racing for the last slot do not both get it.
+    const instanceTypes = reservedOfferingsAtLaunch(request.instanceTypes, new Set(reservations.map((r) => r.id)), (id) => this.reservations.remaining(id));
+    const capacityType = chooseCapacityType(instanceTypes);
+    if (!capacityType) throw new LaunchFailedError('NoCompatibleOfferings', `NodeClaim ${claimName}: its reserved offerings' capacity reservations are full and it allows no other capacity type`);
+    // Reserved: the offerings of one reservation type (a fleet asks for capacity blocks or for
+    // on-demand capacity), the cheapest's; each of their reservations is counted as taken until
+    // EC2 says which one it launched into.
+    let reservationType: 'default' | 'capacity-block' | undefined;
+    const taken = new Set<string>();
+    if (capacityType === 'reserved') {
+      const cheapest = instanceTypes.flatMap((t) => t.offerings.filter((o) => o.capacityType === 'reserved' && o.available && subnetByZone.has(o.zone))).sort((a, b) => a.price - b.price)[0];
+      reservationType = cheapest?.reservation?.type ?? 'default';
+      for (const t of instanceTypes) {
+        for (const o of t.offerings) {
+          if (o.capacityType === 'reserved' && o.available && o.reservation?.type === reservationType && subnetByZone.has(o.zone) && !taken.has(o.reservation.id) && this.reservations.take(o.reservation.id)) taken.add(o.reservation.id);
+        }
+      }
+      this.markFullReservations(reservations);
+    }
+    let launchedInto: string | undefined;
+    try {
+      const instance = await this.launchWith(request, uid, false, { capacityType, instanceTypes, reservationType, taken, selectsReservations: (nodeClass.spec?.capacityReservationSelectorTerms?.length ?? 0) > 0 }, { subnetByZone, securityGroupIds, amis, instanceProfile });
+      launchedInto = instance.capacityReservationId;
+      return instance;
+    } finally {
+      for (const id of taken) if (id !== launchedInto) this.reservations.release(id);
+    }
+  }
+
+  /** Marks the reserved offerings whose reservations are all full unavailable, so the next solve plans other capacity. */
+  private markFullReservations(reservations: readonly ResolvedReservation[]): void {
+    const full = new Map<string, boolean>();
+    for (const r of reservations) {
+      const key = `${r.instanceType}/${r.zone}`;
+      full.set(key, (full.get(key) ?? true) && this.reservations.remaining(r.id) <= 0);
+    }
+    const keys = [...full].filter(([, isFull]) => isFull).map(([key]) => {
+      const [instanceType, zone] = key.split('/') as [string, string];
+      return { instanceType, zone, capacityType: 'reserved' as const };
+    });
+    if (keys.length > 0) this.unavailable?.mark(keys);
+  }
+
+  private async launchWith(
+    request: LaunchRequest,
+    uid: string,
+    retried: boolean,
+    choice: { capacityType: CapacityType; instanceTypes: readonly InstanceType[]; reservationType: 'default' | 'capacity-block' | undefined; taken: ReadonlySet<string>; selectsReservations: boolean },
+    resolved: { subnetByZone: Map<string, ResolvedSubnet>; securityGroupIds: string[]; amis: ResolvedAmis; instanceProfile: string | undefined },
+  ): Promise<Instance> {
+    const claim = request.nodeClaim;
+    const claimName = claim.metadata.name ?? '';
+    const nodeClass = request.nodeClass;
+    const className = nodeClass.metadata.name ?? '';
+    const { capacityType } = choice;
+    const { subnetByZone, securityGroupIds, amis, instanceProfile } = resolved;
+
     // A launch template per AMI and per kubelet configuration: each instance type launches
     // with the AMI of its arch and variant, and max-pods and kube-reserved differ between
-    // instance types (./kubelet-config.ts).
+    // instance types (./kubelet-config.ts); a reserved launch also per reservation it targets.
     const taints = registrationTaints(claim.spec.taints, claim.spec.startupTaints);
     const amiByType = new Map<string, ResolvedAmi>();
-    const templateByType = new Map<string, Promise<string>>();
     const templateByKey = new Map<string, Promise<string>>();
-    for (const t of request.instanceTypes) {
+    const capacityReservationFor = (o: Offering) => (o.reservation ? o.reservation : choice.selectsReservations ? ('none' as const) : undefined);
+    const templateFor = (t: InstanceType, o: Offering): Promise<string> | undefined => {
       const ami = amiForInstanceType(amis, t.labels);
-      if (!ami) continue;
+      if (!ami) return undefined;
       amiByType.set(t.name, ami);
-      let kubelet: NodeKubeletConfig | undefined;
-      let userData: string;
+      const capacityReservation = capacityReservationFor(o);
       try {
-        kubelet = amis.family === 'Custom' ? undefined : nodeKubeletConfig(nodeClass.spec?.kubelet, t, className);
-        const key = `${ami.id}/${canonicalJson(kubelet ?? null)}`;
+        const kubelet = amis.family === 'Custom' ? undefined : nodeKubeletConfig(nodeClass.spec?.kubelet, t, className);
+        const key = `${ami.id}/${canonicalJson(kubelet ?? null)}/${canonicalJson(capacityReservation ?? null)}`;
         const known = templateByKey.get(key);
-        if (known) {
-          templateByType.set(t.name, known);
-          continue;
-        }
-        userData = bootstrapUserData({
+        if (known) return known;
+        const userData = bootstrapUserData({
           family: amis.family,
           cluster: this.config.bootstrap,
           labels: registrationLabelsOf(claim.metadata.labels),
@@ -303,33 +365,33 @@ export class AwsCloudProvider implements CloudProvider {
           ...(nodeClass.spec?.instanceStorePolicy ? { instanceStorePolicy: nodeClass.spec.instanceStorePolicy } : {}),
           nodeClassName: className,
         });
-        const data = launchTemplateData({ nodeClass, family: amis.family, imageId: ami.id, securityGroupIds, userData, instanceProfile });
+        const data = launchTemplateData({ nodeClass, family: amis.family, imageId: ami.id, securityGroupIds, userData, instanceProfile, ...(capacityReservation ? { capacityReservation } : {}) });
         const template = this.launchTemplates.ensure(data, className, claim.metadata.labels?.[LABEL_NODEPOOL] ?? request.tags[TAG_NODEPOOL] ?? '');
         templateByKey.set(key, template);
-        templateByType.set(t.name, template);
+        return template;
       } catch (err) {
         if (err instanceof UserDataError) throw new LaunchFailedError('InvalidUserData', err.message);
         if (err instanceof KubeletConfigError) throw new LaunchFailedError('NodeClassNotReady', err.message);
         throw err;
       }
-    }
-    const templates = new Map<string, string>();
-    await Promise.all([...templateByType].map(async ([type, template]) => templates.set(type, await template)));
+    };
 
-    const candidates: FleetCandidate[] = [];
-    for (const t of request.instanceTypes) {
-      const template = templates.get(t.name);
-      if (!template) continue;
+    const pending: { candidate: Omit<FleetCandidate, 'launchTemplateName'>; template: Promise<string> }[] = [];
+    for (const t of choice.instanceTypes) {
       for (const o of t.offerings) {
         const subnet = subnetByZone.get(o.zone);
         if (!o.available || o.capacityType !== capacityType || !subnet) continue;
-        candidates.push({ instanceType: t.name, zone: o.zone, subnetId: subnet.id, price: o.price, launchTemplateName: template });
+        if (capacityType === 'reserved' && !(o.reservation && choice.taken.has(o.reservation.id) && o.reservation.type === choice.reservationType)) continue;
+        const template = templateFor(t, o);
+        if (!template) continue;
+        pending.push({ candidate: { instanceType: t.name, zone: o.zone, subnetId: subnet.id, price: o.price, ...(o.reservation ? { reservation: o.reservation } : {}) }, template });
       }
     }
+    const candidates: FleetCandidate[] = await Promise.all(pending.map(async (p) => ({ ...p.candidate, launchTemplateName: await p.template })));
     if (candidates.length === 0) {
       throw new LaunchFailedError(
         'NoCompatibleOfferings',
-        `NodeClaim ${claimName}: no ${capacityType} offering of its ${request.instanceTypes.length} instance type(s) has both a subnet (zones ${[...subnetByZone.keys()].join(', ') || 'none'}) and an AMI (${describeAmis(amis)}) in EC2NodeClass ${className}`,
+        `NodeClaim ${claimName}: no ${capacityType} offering of its ${choice.instanceTypes.length} instance type(s) has both a subnet (zones ${[...subnetByZone.keys()].join(', ') || 'none'}) and an AMI (${describeAmis(amis)}) in EC2NodeClass ${className}`,
       );
     }
 
@@ -349,11 +411,17 @@ export class AwsCloudProvider implements CloudProvider {
       throw this.launchError(err, claimName);
     }
     const outcome = fleetOutcome(out.Instances, out.Errors, capacityType, (id) => (id ? this.subnetZones.get(id) : undefined), candidates);
+    if (capacityType === 'reserved') {
+      // EC2 found these reservations full (ReservationCapacityExceeded): nothing left in them until the next describe.
+      for (const short of outcome.shortOfferings) {
+        for (const c of candidates) if (c.reservation && c.instanceType === short.instanceType && c.zone === short.zone) this.reservations.exhausted(c.reservation.id);
+      }
+    }
     if (!outcome.launched) {
       const templateGone = outcome.otherErrors.find((e) => e.code.startsWith('InvalidLaunchTemplateName') || e.code.startsWith('InvalidLaunchTemplateId'));
       if (templateGone && !retried) {
-        for (const name of new Set(templates.values())) this.launchTemplates.forget(name);
-        return this.launch(request, uid, true);
+        for (const name of new Set(candidates.map((c) => c.launchTemplateName))) this.launchTemplates.forget(name);
+        return this.launchWith(request, uid, true, choice, resolved);
       }
       if (outcome.shortOfferings.length > 0) throw new InsufficientCapacityError(outcome.shortOfferings);
       const e = outcome.otherErrors[0];
@@ -365,7 +433,10 @@ export class AwsCloudProvider implements CloudProvider {
       this.logger?.info('fleet skipped offerings without capacity', { nodeClaim: claimName, offerings: outcome.shortOfferings.map(offeringKeyString) });
     }
     const launched = outcome.launched;
-    const chosen = candidates.find((c) => c.instanceType === launched.instanceType && (!launched.zone || c.zone === launched.zone)) ?? candidates.find((c) => c.instanceType === launched.instanceType);
+    const launchedTemplate = out.Instances?.find((i) => (i.InstanceIds ?? []).includes(launched.instanceId))?.LaunchTemplateAndOverrides?.LaunchTemplateSpecification?.LaunchTemplateName;
+    const matches = (c: FleetCandidate) => c.instanceType === launched.instanceType && (!launched.zone || c.zone === launched.zone);
+    const chosen =
+      candidates.find((c) => matches(c) && (!launchedTemplate || c.launchTemplateName === launchedTemplate)) ?? candidates.find(matches) ?? candidates.find((c) => c.instanceType === launched.instanceType);
     const zone = launched.zone ?? chosen?.zone ?? '';
     return {
       id: launched.instanceId,
@@ -379,6 +450,7 @@ export class AwsCloudProvider implements CloudProvider {
       launchTime: this.clock.now(),
       tags: { ...request.tags, [TAG_NODECLAIM_UID]: uid },
       instanceProfile,
+      ...(capacityType === 'reserved' && chosen?.reservation ? { capacityReservationId: chosen.reservation.id, capacityReservationType: chosen.reservation.type } : {}),
     };
   }
 
@@ -513,13 +585,14 @@ export class AwsCloudProvider implements CloudProvider {
           throw err;
         },
       );
-    const [subnets, securityGroups, amis, instanceProfile] = await Promise.all([
+    const [subnets, securityGroups, amis, instanceProfile, capacityReservations] = await Promise.all([
       settle(this.discovery.resolveSubnets(nodeClass), (list) => list.map((s) => ({ id: s.id, zone: s.zone, ...(s.zoneId ? { zoneID: s.zoneId } : {}) }))),
       settle(this.discovery.resolveSecurityGroups(nodeClass), (ids) => ids.map((id) => ({ id }))),
       settle(this.discovery.resolveAmis(nodeClass), (r) => r.amis.map((a) => ({ id: a.id, name: a.name, arch: a.arch }))),
       settle(this.instanceProfiles.resolve(nodeClass), (name) => name),
+      (nodeClass.spec?.capacityReservationSelectorTerms?.length ?? 0) > 0 ? settle(this.reservations.resolve(nodeClass), reservationStatusEntries) : undefined,
     ]);
-    return { subnets, securityGroups, amis, instanceProfile };
+    return { subnets, securityGroups, amis, instanceProfile, ...(capacityReservations ? { capacityReservations } : {}) };
   }
 
   listInstanceProfiles(): Promise<readonly InstanceProfile[]> {
@@ -544,6 +617,7 @@ export class AwsCloudProvider implements CloudProvider {
 
   private price(instanceType: string, zone: string, capacityType: CapacityType): number {
     const onDemand = this.onDemand.cached().get(instanceType);
+    if (capacityType === 'reserved') return (onDemand ?? 0) / RESERVED_PRICE_DIVISOR;
     if (capacityType !== 'spot') return onDemand ?? 0;
     if (typeof this.spotPricing === 'object') return onDemand !== undefined ? Math.round(onDemand * this.spotPricing.fractionOfOnDemand * 1e5) / 1e5 : 0;
     return this.spot.cached().get(SpotPrices.key(instanceType, zone)) ?? onDemand ?? 0;
@@ -552,7 +626,9 @@ export class AwsCloudProvider implements CloudProvider {
   private toInstance(i: Ec2Instance): Instance {
     const id = i.InstanceId ?? '';
     const zone = i.Placement?.AvailabilityZone ?? '';
-    const capacityType: CapacityType = i.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand';
+    // Karpenter's rule: in a reservation only when launched capacity-reservations-only into it (not into an open one by chance).
+    const reservationId = i.CapacityReservationSpecification?.CapacityReservationPreference === 'capacity-reservations-only' ? i.CapacityReservationId : undefined;
+    const capacityType: CapacityType = i.InstanceLifecycle === 'spot' ? 'spot' : reservationId ? 'reserved' : 'on-demand';
     const type = String(i.InstanceType ?? '');
     return {
       id,
@@ -568,6 +644,7 @@ export class AwsCloudProvider implements CloudProvider {
       launchTime: i.LaunchTime?.getTime() ?? 0,
       tags: tagMap(i),
       ...(i.IamInstanceProfile?.Arn ? { instanceProfile: i.IamInstanceProfile.Arn.slice(i.IamInstanceProfile.Arn.lastIndexOf('/') + 1) } : {}),
+      ...(reservationId ? { capacityReservationId: reservationId, capacityReservationType: String(i.InstanceLifecycle) === 'capacity-block' ? ('capacity-block' as const) : ('default' as const) } : {}),
     };
   }
 }

@@ -31,6 +31,8 @@ import {
   ANNOTATION_REPLACES,
   CLUSTER_TAG_VALUE,
   CONDITION_LAUNCHED,
+  LABEL_CAPACITY_RESERVATION_ID,
+  LABEL_CAPACITY_RESERVATION_TYPE,
   LABEL_CAPACITY_TYPE,
   LABEL_INSTANCE_TYPE,
   LABEL_NODECLASS,
@@ -190,6 +192,7 @@ export class Launch {
         [LABEL_ZONE]: instance.zone,
         [LABEL_CAPACITY_TYPE]: instance.capacityType,
         [LABEL_NODECLASS]: nodeClass.metadata.name ?? '',
+        ...(instance.capacityReservationId ? { [LABEL_CAPACITY_RESERVATION_ID]: instance.capacityReservationId, [LABEL_CAPACITY_RESERVATION_TYPE]: instance.capacityReservationType ?? 'default' } : {}),
       },
     });
     await cluster.patchNodeClaimStatus(name, {

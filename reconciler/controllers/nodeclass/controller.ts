@@ -1,7 +1,7 @@
 // EC2NodeClass status, as Karpenter's nodeclass controller writes it: what the class
-// resolves to in EC2 and IAM (status.subnets, securityGroups, amis, instanceProfile) and
-// one condition per part (SubnetsReady, SecurityGroupsReady, AMIsReady,
-// InstanceProfileReady), ValidationSucceeded, and Ready, True only when all of them are;
+// resolves to in EC2 and IAM (status.subnets, securityGroups, amis, instanceProfile,
+// capacityReservations) and one condition per part (SubnetsReady, SecurityGroupsReady,
+// AMIsReady, InstanceProfileReady, CapacityReservationsReady), ValidationSucceeded, and Ready, True only when all of them are;
 // each with the generation it judged. A part that does not resolve says which field and
 // term matched nothing (or which role does not exist), and a Warning Event on the class
 // says the same when it turns not Ready. Provisioning isolates a class that does not
@@ -13,6 +13,7 @@ import type { EC2NodeClassStatus, StatusCondition } from '../../../core/api/karp
 import { canonicalJson } from '../../../core/canonical.ts';
 import {
   CONDITION_AMIS_READY,
+  CONDITION_CAPACITY_RESERVATIONS_READY,
   CONDITION_INSTANCE_PROFILE_READY,
   CONDITION_READY,
   CONDITION_SECURITY_GROUPS_READY,
@@ -20,6 +21,7 @@ import {
   CONDITION_VALIDATION_SUCCEEDED,
   LABEL_ARCH,
   REASON_AMIS_NOT_FOUND,
+  REASON_CAPACITY_RESERVATION_NOT_FOUND,
   REASON_INSTANCE_PROFILE_NOT_FOUND,
   REASON_SECURITY_GROUPS_NOT_FOUND,
   REASON_SUBNETS_NOT_FOUND,
@@ -48,9 +50,10 @@ export function nodeClassStatus(resolution: NodeClassResolution, previous: reado
   part(CONDITION_SECURITY_GROUPS_READY, resolution.securityGroups, REASON_SECURITY_GROUPS_NOT_FOUND);
   part(CONDITION_AMIS_READY, resolution.amis, REASON_AMIS_NOT_FOUND);
   part(CONDITION_INSTANCE_PROFILE_READY, resolution.instanceProfile, REASON_INSTANCE_PROFILE_NOT_FOUND);
+  if (resolution.capacityReservations) part(CONDITION_CAPACITY_RESERVATIONS_READY, resolution.capacityReservations, REASON_CAPACITY_RESERVATION_NOT_FOUND);
   // The spec was validated against the CRD schema and joinery's rules before it came into force.
   conditions = setCondition(conditions, CONDITION_VALIDATION_SUCCEEDED, 'True', CONDITION_VALIDATION_SUCCEEDED, '', nowIso, generation);
-  const failing = [resolution.subnets, resolution.securityGroups, resolution.amis, resolution.instanceProfile].filter((r): r is { ok: false; message: string } => !r.ok);
+  const failing = [resolution.subnets, resolution.securityGroups, resolution.amis, resolution.instanceProfile, ...(resolution.capacityReservations ? [resolution.capacityReservations] : [])].filter((r): r is { ok: false; message: string } => !r.ok);
   conditions = failing.length
     ? setCondition(conditions, CONDITION_READY, 'False', REASON_UNHEALTHY_DEPENDENTS, failing.map((f) => f.message).join('; '), nowIso, generation)
     : setCondition(conditions, CONDITION_READY, 'True', CONDITION_READY, '', nowIso, generation);
@@ -63,6 +66,7 @@ export function nodeClassStatus(resolution: NodeClassResolution, previous: reado
       ? resolution.amis.value.map((a) => ({ id: a.id, ...(a.name ? { name: a.name } : {}), requirements: [{ key: LABEL_ARCH, operator: 'In', values: [a.arch] }] }))
       : none,
     instanceProfile: resolution.instanceProfile.ok ? resolution.instanceProfile.value : none,
+    ...(resolution.capacityReservations ? { capacityReservations: resolution.capacityReservations.ok ? resolution.capacityReservations.value : none } : {}),
     conditions,
   };
 }

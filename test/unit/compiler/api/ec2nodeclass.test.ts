@@ -113,3 +113,39 @@ describe('instanceStorePolicy', () => {
     });
   });
 });
+
+describe('capacity reservation terms', () => {
+  function reservationIssues(capacityReservations: EC2NodeClassProps['capacityReservations']) {
+    const result = compileInMemory({
+      'policies/test.ts': (p) => {
+        nextLine();
+        const nodeClass = new EC2NodeClass(p, 'nodes', {
+          ami: Ami.alias('al2023', 'v20250715'),
+          role: 'KarpenterNodeRole-test',
+          subnets: [{ tags: { 'karpenter.sh/discovery': 'test' } }],
+          securityGroups: [{ tags: { 'karpenter.sh/discovery': 'test' } }],
+          capacityReservations,
+        });
+        new NodePool(p, 'pool', { nodeClass, instances: { categories: ['m'] }, capacityTypes: ['reserved', 'on-demand'], limits: { cpu: 100 }, expireAfter: '720h' });
+      },
+    });
+    return { ok: result.ok, errors: result.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.field}: ${d.message}`), issues: findings(result.diagnostics, 'invalid-value').map((i) => ({ field: i.field, message: i.message })) };
+  }
+
+  test('terms by id, by tags and owner, by match criteria compile (the reconciler honours them), with a pool allowing reserved capacity', () => {
+    const { ok, errors } = reservationIssues([{ id: 'cr-0123456789abcdef0' }, { tags: { team: 'ml' }, ownerID: '123456789012' }, { instanceMatchCriteria: 'targeted' }]);
+    expect(errors).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  test('a term selecting nothing, an id with other fields, a malformed id or owner: refused at the policy line, naming the term', () => {
+    const { ok, issues } = reservationIssues([{ ownerID: '123456789012' }, { id: 'cr-0123456789abcdef0', tags: { team: 'ml' } }, { id: 'r-12' }, { tags: { team: 'ml' }, ownerID: 'me' }]);
+    expect(ok).toBe(false);
+    expect(issues).toEqual([
+      { field: 'capacityReservations[0]', message: 'a capacity reservation term selects nothing (no id, tags or instanceMatchCriteria)' },
+      { field: 'capacityReservations[1]', message: 'id cannot be combined with tags, ownerID or instanceMatchCriteria in one term' },
+      { field: 'capacityReservations[2].id', message: '"r-12" is not a capacity reservation id' },
+      { field: 'capacityReservations[3].ownerID', message: '"me" is not a 12-digit AWS account id' },
+    ]);
+  });
+});

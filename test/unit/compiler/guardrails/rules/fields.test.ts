@@ -30,7 +30,6 @@ function compileWith(classProps: Partial<EC2NodeClassProps>, poolProps: Partial<
 
 describe('refused fields', () => {
   const CLASS_CASES: [string, Partial<EC2NodeClassProps>][] = [
-    ['spec.capacityReservationSelectorTerms', { capacityReservations: [{ id: 'cr-0123456789abcdef0' }] }],
     ['spec.placementGroupSelector', { spec: { placementGroupSelector: { name: 'pg' } } }],
     ['spec.kubelet.containerLogMaxSize', { kubelet: { extra: { containerLogMaxSize: '50Mi' } } }],
   ];

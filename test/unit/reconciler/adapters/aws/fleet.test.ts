@@ -16,6 +16,12 @@ describe('chooseCapacityType', () => {
   test('on-demand when the spot offerings are all unavailable', () => {
     expect(chooseCapacityType([type('m5.large', [od('us-east-1a', 0.096), spot('us-east-1b', 0.04, false)])])).toBe('on-demand');
   });
+  test('reserved before spot and on-demand when a reserved offering is available (already paid for); a full reservation falls back', () => {
+    const reserved = (available: boolean) => ({ zone: 'us-east-1a', capacityType: 'reserved' as const, price: 0.0000000096, available, reservation: { id: 'cr-1', type: 'default' as const } });
+    expect(chooseCapacityType([type('c5.large', [spot('us-east-1a', 0.03)]), type('m5.large', [od('us-east-1a', 0.096), reserved(true)])])).toBe('reserved');
+    expect(chooseCapacityType([type('c5.large', [spot('us-east-1a', 0.03)]), type('m5.large', [od('us-east-1a', 0.096), reserved(false)])])).toBe('spot');
+    expect(chooseCapacityType([type('m5.large', [od('us-east-1a', 0.096), reserved(false)])])).toBe('on-demand');
+  });
   test('nothing when no offering is available', () => {
     expect(chooseCapacityType([type('m5.large', [od('us-east-1a', 0.096, false)])])).toBeUndefined();
   });
@@ -40,6 +46,14 @@ describe('createFleetInput', () => {
     expect(input.SpotOptions).toBeUndefined();
     expect(input.TagSpecifications?.map((t) => t.ResourceType)).toEqual(['instance', 'volume', 'fleet']);
     expect(input.TagSpecifications?.[0]?.Tags).toEqual([{ Key: 'karpenter.sh/nodeclaim', Value: 'web-abc' }]);
+  });
+
+  test('reserved: on-demand target capacity (the launch templates target the reservations), a capacity block its own', () => {
+    const reserved = (type: 'default' | 'capacity-block') => candidates.map((c) => ({ ...c, reservation: { id: 'cr-1', type } }));
+    const input = createFleetInput({ clientToken: 'u', capacityType: 'reserved', candidates: reserved('default'), tags: {} });
+    expect(input.TargetCapacitySpecification?.DefaultTargetCapacityType).toBe('on-demand');
+    expect(input.OnDemandOptions).toEqual({ AllocationStrategy: 'lowest-price' });
+    expect(createFleetInput({ clientToken: 'u', capacityType: 'reserved', candidates: reserved('capacity-block'), tags: {} }).TargetCapacitySpecification?.DefaultTargetCapacityType).toBe('capacity-block');
   });
 
   test('price-capacity-optimized for spot', () => {

@@ -69,3 +69,14 @@ test('networkInterfaces, ipPrefixCount and connectionTracking reach the template
     { DeviceIndex: 0, Ipv4PrefixCount: 1, Groups: ['sg-1'], ConnectionTrackingSpecification: { UdpStreamTimeout: 90 } },
   ]);
 });
+
+test('capacity reservations: a reserved launch targets its reservation only (a capacity block also as its market), other launches of such a class use none', () => {
+  const nodeClass = cls({ capacityReservationSelectorTerms: [{ id: 'cr-1' }] });
+  expect(launchTemplateData({ ...base, nodeClass, capacityReservation: { id: 'cr-1', type: 'default' } })).toMatchObject({
+    CapacityReservationSpecification: { CapacityReservationPreference: 'capacity-reservations-only', CapacityReservationTarget: { CapacityReservationId: 'cr-1' } },
+  });
+  expect(launchTemplateData({ ...base, nodeClass, capacityReservation: { id: 'cr-1', type: 'default' } }).InstanceMarketOptions).toBeUndefined();
+  expect(launchTemplateData({ ...base, nodeClass, capacityReservation: { id: 'cr-2', type: 'capacity-block' } }).InstanceMarketOptions).toEqual({ MarketType: 'capacity-block' });
+  expect(launchTemplateData({ ...base, nodeClass, capacityReservation: 'none' }).CapacityReservationSpecification).toEqual({ CapacityReservationPreference: 'none' });
+  expect(launchTemplateData({ ...base, nodeClass: cls({}) }).CapacityReservationSpecification).toBeUndefined();
+});

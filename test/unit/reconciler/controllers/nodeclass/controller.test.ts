@@ -55,3 +55,21 @@ test('lastTransitionTime moves only when a status changes', () => {
   expect(byType(broken).Ready!.lastTransitionTime).toBe('2026-12-06T12:10:00.000Z');
   expect(byType(broken).AMIsReady!.lastTransitionTime).toBe('2026-12-06T12:00:00.000Z');
 });
+
+test('capacity reservations: listed with CapacityReservationsReady True; an unknown id makes it and Ready False with the message; a class without terms has neither', () => {
+  const entry = { id: 'cr-1', instanceType: 'm5.large', availabilityZone: 'us-east-1a', ownerID: '123456789012', instanceMatchCriteria: 'targeted' as const, reservationType: 'default' as const, state: 'active' as const };
+  const listed = nodeClassStatus({ ...resolved, capacityReservations: { ok: true, value: [entry] } }, undefined, 2, '2026-12-06T12:00:00.000Z');
+  expect(listed.capacityReservations).toEqual([entry]);
+  expect(byType(listed).CapacityReservationsReady).toMatchObject({ status: 'True', observedGeneration: 2 });
+  expect(byType(listed).Ready!.status).toBe('True');
+
+  const message = 'EC2NodeClass gpu: spec.capacityReservationSelectorTerms[0].id "cr-0000000000000000f" is not a capacity reservation EC2 knows in this region and account';
+  const unknown = nodeClassStatus({ ...resolved, capacityReservations: { ok: false, message } }, undefined, 3, '2026-12-06T12:00:00.000Z');
+  expect(byType(unknown).CapacityReservationsReady).toMatchObject({ status: 'False', reason: 'CapacityReservationNotFound', message });
+  expect(byType(unknown).Ready).toMatchObject({ status: 'False', message });
+  expect(unknown.capacityReservations).toBeNull();
+
+  const none = nodeClassStatus(resolved, undefined, 1, '2026-12-06T12:00:00.000Z');
+  expect(byType(none).CapacityReservationsReady).toBeUndefined();
+  expect('capacityReservations' in none).toBe(false);
+});
