@@ -5,6 +5,8 @@
 import type { InstanceType } from '../../core/catalog/instance-types.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import { shippedCatalogView } from '../guardrails/shipped-catalog.ts';
+import { regionCatalog } from '../clusters/region-catalog.ts';
+import { clusterPlans } from './clusters.ts';
 import { compileRef, loadErrors, type RefCompilation } from './compile-ref.ts';
 import { consequencesOf, markNewFindings } from './consequences.ts';
 import { poolEnvelopes } from './envelope.ts';
@@ -68,6 +70,7 @@ export async function plan(options: PlanOptions): Promise<PlanReport> {
   const priced = options.catalog ? undefined : pricedCatalog(options.spotPrices);
   const catalog = options.catalog ?? priced?.instanceTypes ?? shippedCatalogView().instanceTypes;
 
+  const clusters = head.clusters || base.clusters ? clusterPlans(base, head, (region) => (region === shippedCatalogView().region ? catalog : regionCatalog(region)?.instanceTypes)) : undefined;
   const findings = markNewFindings(base.model ? reviewable(base.diagnostics) : undefined, reviewable(head.diagnostics));
   const report: PlanReport = {
     base: refResult(baseRef, base),
@@ -83,7 +86,9 @@ export async function plan(options: PlanOptions): Promise<PlanReport> {
         : [],
     consequences: head.model ? consequencesOf(base.model, head.model, findings, catalog) : [],
     findings,
-    whatIf: options.workload ? whatIf(options.workload, base.model, head.model, catalog, priced?.priceModel ?? defaultPriceModel()) : undefined,
+    ...(clusters ? { clusters } : {}),
+    // A workload is one cluster's: the what-if runs in single-cluster repositories only.
+    whatIf: options.workload && !clusters ? whatIf(options.workload, base.model, head.model, catalog, priced?.priceModel ?? defaultPriceModel()) : undefined,
     exitCode: 0,
   };
   const newError = findings.some((f) => f.new && f.severity === 'error' && f.acknowledged === undefined);
