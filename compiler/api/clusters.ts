@@ -97,7 +97,9 @@ export function selectsCluster(selection: ClusterSelection | undefined, cluster:
 
 /** Overrides of a value per cluster name: objects are merged key by key, anything else replaced. */
 export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
-export type ClusterOverrides<T> = Readonly<Record<string, DeepPartial<T>>>;
+/** T, not inferred from here (TypeScript's NoInfer, written so older compilers read it too): the value decides T. */
+type NotInferred<T> = [T][T extends unknown ? 0 : never];
+export type ClusterOverrides<T> = Readonly<Record<string, DeepPartial<NotInferred<T>>>>;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
