@@ -102,6 +102,27 @@ describe('compile: bad cluster input', () => {
   });
 });
 
+describe('compile: the ApplicationSet', () => {
+  test('without argocd.repoURL it takes the reconciler\'s git.url; with neither it is an error at defineClusters', async () => {
+    const clusters = CLUSTERS.replace("  argocd: { repoURL: 'https://github.com/acme/capacity.git' },\n", '').replace(/\n    \{ name: 'dev', region[^\n]*\n    \{ name: 'china'[^\n]*\n[^\n]*\n/, '\n');
+    const withReconciler = fixtureProject({ 'policies/clusters.ts': clusters, 'policies/general.ts': GENERAL, 'policies/reconciler.ts': RECONCILER });
+    const without = fixtureProject({ 'policies/clusters.ts': clusters, 'policies/general.ts': GENERAL });
+    try {
+      const taken = await compilePolicies({ root: withReconciler.dir, typecheck: false });
+      expect(taken.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      expect(taken.files.find((f) => f.path === 'argocd/applicationset.yaml')?.content).toContain('repoURL: "https://github.com/acme/capacity.git"');
+      const missing = await compilePolicies({ root: without.dir, typecheck: false });
+      expect(missing.ok).toBe(false);
+      expect(missing.diagnostics.filter((d) => d.severity === 'error')).toEqual([
+        expect.objectContaining({ code: 'cluster-declaration', file: 'policies/clusters.ts', line: lineOf(clusters, 'defineClusters({'), field: 'argocd.repoURL' }),
+      ]);
+    } finally {
+      withReconciler.remove();
+      without.remove();
+    }
+  });
+});
+
 describe('compile: a single-cluster repository', () => {
   test('an override naming a cluster is an error there: no cluster is declared', async () => {
     const policy = goodPolicy('web').replace('limits: { cpu: 100 }', "limits: policy.perCluster({ cpu: 100 }, { prod: { cpu: 200 } })");
