@@ -4,6 +4,7 @@
 // is written here: the caller writes (atomically) or compares (--check) the result.
 import { resolve } from 'node:path';
 import type { Policy } from './api/policy.ts';
+import { compileClusters, type CompiledCluster } from './clusters/compile.ts';
 import { isBlocking, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import type { CatalogView } from './guardrails/catalog-view.ts';
 import { runGuardrails } from './guardrails/index.ts';
@@ -44,6 +45,8 @@ export interface CompileResult {
   model: IntentModel;
   /** Policy files, relative to the root. */
   policyFiles: string[];
+  /** Set when the repository declares clusters: each cluster's intent and files (under generated/<name>/); `model` is then empty. */
+  clusters?: CompiledCluster[];
 }
 
 const EMPTY_MODEL: IntentModel = { nodePools: [], ec2NodeClasses: [] };
@@ -138,6 +141,10 @@ export async function compilePolicies(options: CompileOptions): Promise<CompileR
       loaded.errors.map((e) => ({ severity: 'error' as const, code: e.code, message: e.message, fix: e.fix, file: e.file, line: e.line, column: e.column })),
     );
     return { ok: false, diagnostics, files: [], model: EMPTY_MODEL, policyFiles };
+  }
+  if (loaded.clusters) {
+    const compiled = compileClusters(loaded.clusters, loaded.diagnostics, { root, outDir: options.outDir ?? 'generated', flux: options.flux, allowNoNodePools: options.allowNoNodePools, compileIntent });
+    return { ...compiled, diagnostics: sortDiagnostics(refineToPropLines(compiled.diagnostics, root)), model: EMPTY_MODEL, policyFiles };
   }
   const compiled = compileCollected(loaded.model, loaded.diagnostics, { root, outDir: options.outDir, catalog: options.catalog, flux: options.flux, allowNoNodePools: options.allowNoNodePools });
   return { ...compiled, policyFiles };

@@ -64,7 +64,7 @@ Options:
     const elapsed = Math.round(performance.now() - started);
 
     if (values.json) {
-      context.stdout(`${JSON.stringify({ ok: result.ok && (!values.check || !diff || isEmptyDiff(diff)), policies: result.policyFiles, diagnostics: result.diagnostics, files: result.files.map((f) => f.path), changes: diff, elapsedMs: elapsed }, null, 2)}\n`);
+      context.stdout(`${JSON.stringify({ ok: result.ok && (!values.check || !diff || isEmptyDiff(diff)), policies: result.policyFiles, diagnostics: result.diagnostics, files: result.files.map((f) => f.path), ...(result.clusters ? { clusters: result.clusters.map((c) => ({ name: c.name, region: c.region, nodePools: c.model.nodePools.map((p) => p.name), ec2NodeClasses: c.model.ec2NodeClasses.map((n) => n.name) })) } : {}), changes: diff, elapsedMs: elapsed }, null, 2)}\n`);
       return result.ok && (!values.check || isEmptyDiff(diff!)) ? EXIT_OK : EXIT_USER_ERROR;
     }
     for (const d of shown) (d.severity === 'error' && d.acknowledged === undefined ? context.stderr : context.stdout)(`${formatDiagnostic(d)}\n`);
@@ -73,7 +73,10 @@ Options:
       context.stderr(`joinery compile: failed (${counts}); ${outDir}/ was not changed\n`);
       return EXIT_USER_ERROR;
     }
-    const objects = `${plural(result.model.ec2NodeClasses.length, 'EC2NodeClass', 'EC2NodeClasses')}, ${plural(result.model.nodePools.length, 'NodePool')} from ${plural(result.policyFiles.length, 'policy', 'policies')}`;
+    const count = (m: typeof result.model): string => `${plural(m.ec2NodeClasses.length, 'EC2NodeClass', 'EC2NodeClasses')}, ${plural(m.nodePools.length, 'NodePool')}`;
+    const objects = result.clusters
+      ? `${plural(result.clusters.length, 'cluster')}: ${result.clusters.map((c) => `${c.name} (${count(c.model)})`).join(', ')} from ${plural(result.policyFiles.length, 'policy', 'policies')}`
+      : `${count(result.model)} from ${plural(result.policyFiles.length, 'policy', 'policies')}`;
     if (values.check) {
       if (isEmptyDiff(diff!)) {
         context.stdout(`joinery compile --check: ${outDir}/ is up to date (${objects}; ${counts}) in ${elapsed} ms\n`);

@@ -1,7 +1,8 @@
 // The policy API: what files in policies/ import.
 //
 //   import { definePolicy, DiscoveryEC2NodeClass, GeneralPurposeNodePool, Ami } from '../compiler/api/index.ts';
-export { definePolicy, Policy, type PolicyBuilder, type PolicyDefinition } from './policy.ts';
+export { definePolicy, Policy, type PolicyBuilder, type PolicyDefinition, type PolicyOptions } from './policy.ts';
+export { defineClusters, type ClusterProps, type ClusterInfo, type ClustersProps, type ClusterSelection, type ClusterOverrides } from './clusters.ts';
 export {
   NodePool,
   type NodePoolProps,

@@ -30,6 +30,7 @@ export const EC2_API_CALLS: readonly Ec2ApiCall[] = [
   'CreateFleet',
   'CreateLaunchTemplate',
   'DeleteLaunchTemplate',
+  'DescribeCapacityReservations',
   'DescribeImages',
   'DescribeInstanceTypeOfferings',
   'DescribeInstanceTypes',

@@ -9,7 +9,11 @@ import { readFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App } from 'cdk8s';
+import { isClustersDefinition } from '../api/clusters.ts';
 import { isPolicyDefinition, Policy } from '../api/policy.ts';
+import { clusterReferenceDiagnostics } from '../clusters/references.ts';
+import { buildForClusters, referencesOf, type LoadedDefinition } from '../clusters/evaluate.ts';
+import type { ClustersDeclaration, ClustersEvaluation } from '../clusters/types.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import { collectIntent, type IntentModel } from '../intent.ts';
 
@@ -30,6 +34,8 @@ export interface PolicyEvaluation {
   policyFiles: string[];
   model: IntentModel;
   diagnostics: Diagnostic[];
+  /** Set when a file declares clusters (defineClusters): one intent per cluster; `model` is then empty. */
+  clusters?: ClustersEvaluation;
 }
 
 /** The policy's own line in a stack trace, if the error came from (or through) it. */
@@ -51,9 +57,9 @@ function describeThrown(error: unknown): string {
 
 /** Runs `files` (absolute paths) in this thread; `onFile` is told before each one starts. */
 export async function evaluatePolicies(files: readonly string[], root: string, onFile: (file: string) => void = () => undefined): Promise<PolicyEvaluation> {
-  const app = new App({ outdir: join(root, '.joinery', 'cdk8s.out') });
   const rel = (path: string): string => relative(root, path);
-  const policies: Policy[] = [];
+  const definitions: LoadedDefinition[] = [];
+  const declarations: ClustersDeclaration[] = [];
   const errors: PolicyLoadError[] = [];
   for (const file of files) {
     onFile(file);
@@ -68,21 +74,46 @@ export async function evaluatePolicies(files: readonly string[], root: string, o
       errors.push({ code: 'policy-threw', file: rel(file), ...locateInStack(error, file), message: `loading the policy threw: ${describeThrown(error)}`, fix: 'fix the error at that line; a policy module should only declare constructs' });
       continue;
     }
+    if (isClustersDefinition(module.default)) {
+      const at = module.default.location;
+      declarations.push({ source: { file: rel(file), ...(at ? { line: at.line, column: at.column } : {}) }, props: module.default.props });
+      continue;
+    }
     if (!isPolicyDefinition(module.default)) {
       errors.push({ code: 'policy-export', file: rel(file), line: 1, column: 1, message: 'does not default-export a policy', fix: `end the file with: export default definePolicy((policy) => { ... })` });
       continue;
     }
+    definitions.push({ file, definition: module.default });
+  }
+  const empty = { policyFiles: [], model: { nodePools: [], ec2NodeClasses: [] }, diagnostics: [] };
+  if (declarations.length > 0) {
+    if (errors.length > 0) return { errors, ...empty };
+    const evaluated = buildForClusters(declarations, definitions, root, onFile, (error, file) => buildError(error, file, rel(file)));
+    if (evaluated.errors.length > 0) return { errors: evaluated.errors, ...empty };
+    return { errors, policyFiles: evaluated.policyFiles, model: { nodePools: [], ec2NodeClasses: [] }, diagnostics: evaluated.diagnostics, clusters: evaluated.clusters };
+  }
+
+  // A single-cluster repository: every policy built once, into generated/.
+  const app = new App({ outdir: join(root, '.joinery', 'cdk8s.out') });
+  const policies: Policy[] = [];
+  for (const { file, definition } of definitions) {
+    onFile(file);
     const policy = new Policy(app, basename(file, '.ts'), rel(file));
     try {
-      module.default.build(policy);
+      definition.build(policy);
     } catch (error) {
-      errors.push({ code: 'policy-threw', file: rel(file), ...locateInStack(error, file), message: `building the policy threw: ${describeThrown(error)}`, fix: 'fix the error at that line' });
+      errors.push(buildError(error, file, rel(file)));
       continue;
     }
     policies.push(policy);
   }
   const policyFiles = policies.map((p) => p.sourceFile);
-  if (errors.length > 0) return { errors, policyFiles, model: { nodePools: [], ec2NodeClasses: [] }, diagnostics: [] };
+  if (errors.length > 0) return { errors, ...empty };
   const { model, diagnostics } = collectIntent(policies, root);
+  diagnostics.push(...clusterReferenceDiagnostics([], referencesOf(definitions, policies, root)));
   return { errors, policyFiles, model, diagnostics };
+}
+
+function buildError(error: unknown, file: string, relFile: string): PolicyLoadError {
+  return { code: 'policy-threw', file: relFile, ...locateInStack(error, file), message: `building the policy threw: ${describeThrown(error)}`, fix: 'fix the error at that line' };
 }

@@ -7,6 +7,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Diagnostic } from '../diagnostics.ts';
+import type { ClustersEvaluation } from '../clusters/types.ts';
 import type { IntentModel } from '../intent.ts';
 import type { PolicyLoadError } from './evaluate-policies.ts';
 import { runPoliciesIsolated, type IsolationLimits } from './run-isolated.ts';
@@ -22,6 +23,8 @@ export interface LoadedPolicies {
   /** Invalid values found while collecting the intent (`invalid-value`, ...). */
   diagnostics: Diagnostic[];
   errors: PolicyLoadError[];
+  /** Set when the repository declares clusters: one intent per cluster (`model` is then empty). */
+  clusters?: ClustersEvaluation;
 }
 
 export interface LoadPoliciesOptions {

@@ -16,6 +16,8 @@ export interface RefCompilation {
   model: IntentModel | undefined;
   /** Every diagnostic: load errors, invalid values, guardrail findings, schema errors. */
   diagnostics: Diagnostic[];
+  /** Each cluster's intent, when the ref declares clusters (and loaded). */
+  clusters?: { name: string; region: string; model: IntentModel }[];
 }
 
 export interface CompileRefOptions {
@@ -26,7 +28,8 @@ export interface CompileRefOptions {
 export async function compileRef(root: string, options: CompileRefOptions = {}): Promise<RefCompilation> {
   const result = await compilePolicies({ root, policiesDir: options.policiesDir, typecheck: options.typecheck });
   const loaded = !result.diagnostics.some((d) => d.severity === 'error' && LOAD_ERRORS.has(d.code));
-  return { model: loaded ? result.model : undefined, diagnostics: result.diagnostics };
+  const clusters = loaded && result.clusters ? result.clusters.map((c) => ({ name: c.name, region: c.region, model: c.model })) : undefined;
+  return { model: loaded ? result.model : undefined, diagnostics: result.diagnostics, ...(clusters ? { clusters } : {}) };
 }
 
 /** The diagnostics that mean the ref did not compile at all. */

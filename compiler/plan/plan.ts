@@ -8,6 +8,8 @@ import { buildInstanceTypes, fetchOnDemandPrices, LIST_PRICE_REGION, type PriceL
 import { hasRegionCatalog, loadRegionCatalog } from '../../data/catalog.ts';
 import { intentRegion } from '../guardrails/region-catalog.ts';
 import { shippedCatalogView } from '../guardrails/shipped-catalog.ts';
+import { regionCatalog } from '../clusters/region-catalog.ts';
+import { clusterPlans } from './clusters.ts';
 import { compileRef, loadErrors, type RefCompilation } from './compile-ref.ts';
 import { consequencesOf, markNewFindings } from './consequences.ts';
 import { poolEnvelopes } from './envelope.ts';
@@ -91,6 +93,7 @@ export async function plan(options: PlanOptions): Promise<PlanReport> {
       : { kind: regional.priceModel.kind, description: regional.priceModel.description },
   };
 
+  const clusters = head.clusters || base.clusters ? clusterPlans(base, head, (region) => (region === catalogRegion ? catalog : regionCatalog(region)?.instanceTypes)) : undefined;
   const findings = markNewFindings(base.model ? reviewable(base.diagnostics) : undefined, reviewable(head.diagnostics));
   const report: PlanReport = {
     base: refResult(baseRef, base),
@@ -107,7 +110,9 @@ export async function plan(options: PlanOptions): Promise<PlanReport> {
         : [],
     consequences: head.model ? consequencesOf(base.model, head.model, findings, catalog) : [],
     findings,
-    whatIf: options.workload ? whatIf(options.workload, base.model, head.model, catalog, priced?.priceModel ?? defaultPriceModel(planCatalog.onDemandPrices.description)) : undefined,
+    ...(clusters ? { clusters } : {}),
+    // A workload is one cluster's: the what-if runs in single-cluster repositories only.
+    whatIf: options.workload && !clusters ? whatIf(options.workload, base.model, head.model, catalog, priced?.priceModel ?? defaultPriceModel(planCatalog.onDemandPrices.description)) : undefined,
     exitCode: 0,
   };
   const newError = findings.some((f) => f.new && f.severity === 'error' && f.acknowledged === undefined);

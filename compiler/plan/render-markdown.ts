@@ -3,6 +3,7 @@
 import { canonicalJson } from '../../core/canonical.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { CapacityEnvelope, NodeSize, PlanReport, PoolEnvelope, RefResult, SimulationOutcome } from './types.ts';
+import { clusterSections, clustersSummary } from './render-clusters.ts';
 import { dollarsPerHour, listWords, signedCount, signedDollars } from './words.ts';
 
 const PLAN_COMMENT_MARKER = '<!-- joinery-plan -->';
@@ -94,11 +95,12 @@ export function renderMarkdown(report: PlanReport): string {
   if (newErrors.length > 0) summary.push(`❌ ${plural(newErrors.length, 'new error')}`);
   const risky = report.consequences.filter((c) => c.kind !== 'new-finding' && c.severity === 'warning').length;
   if (risky > 0) summary.push(`⚠️ ${plural(risky, 'consequence')} for running nodes`);
-  for (const kind of ['NodePool', 'EC2NodeClass']) {
+  if (report.clusters) summary.push(clustersSummary(report.clusters));
+  for (const kind of report.clusters ? [] : ['NodePool', 'EC2NodeClass']) {
     const parts = (['changed', 'added', 'removed'] as const).map((c) => [c, changed(kind, c)] as const).filter(([, n]) => n > 0);
     if (parts.length > 0) summary.push(`${kind === 'NodePool' ? 'NodePools' : 'EC2NodeClasses'}: ${parts.map(([c, n]) => `${n} ${c}`).join(', ')}`);
   }
-  if (report.base.compiled && report.head.compiled && report.diff.length === 0) summary.push('no change to the compiled NodePools and EC2NodeClasses');
+  if (!report.clusters && report.base.compiled && report.head.compiled && report.diff.length === 0) summary.push('no change to the compiled NodePools and EC2NodeClasses');
   const w = report.whatIf;
   if (w && !w.base.error && !w.head.error) {
     // Stranded pods lead; a lower $/h that comes from pods no longer placed is not a saving.
@@ -126,6 +128,9 @@ export function renderMarkdown(report: PlanReport): string {
     for (const f of [...fresh].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1))) out.push(diagnosticLine(f));
     out.push('');
   }
+
+  // A repository of clusters: each cluster's own sections.
+  if (report.clusters) out.push(...clusterSections(report, renderMarkdown));
 
   // Consequences.
   const consequences = report.consequences.filter((c) => c.kind !== 'new-finding');

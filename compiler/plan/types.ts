@@ -203,6 +203,23 @@ export interface PlanReport {
   /** Guardrail findings and other diagnostics of head, each marked new or already in base. */
   findings: PlanFinding[];
   whatIf: WhatIf | undefined;
+  /**
+   * Set when base or head declares clusters (defineClusters): the diff, envelopes and
+   * consequences of each cluster (the top-level diff, envelopes and consequences are then
+   * empty; findings stay top-level, each naming the clusters it was found in).
+   */
+  clusters?: ClusterPlan[];
   /** 0 clean, 1 an error-level finding is new in head. */
   exitCode: 0 | 1;
+}
+
+/** One cluster's part of a plan in a repository of clusters. */
+export interface ClusterPlan {
+  cluster: string;
+  region: string;
+  /** added: not in base (or base declares no clusters); removed: not in head. */
+  change: 'added' | 'removed' | 'changed' | 'unchanged';
+  diff: ObjectDiff[];
+  envelopes: PoolEnvelope[];
+  consequences: Consequence[];
 }

@@ -36,7 +36,7 @@ export interface SynthOptions {
   sections?: readonly SectionProvider[];
 }
 
-const DEFAULT_FLUX: FluxOptions = { namespace: 'flux-system', sourceName: 'flux-system', interval: '10m' };
+export const DEFAULT_FLUX: FluxOptions = { namespace: 'flux-system', sourceName: 'flux-system', interval: '10m' };
 
 const GENERATED_NOTE = 'Do not edit: change the policies and run `joinery compile` (`joinery compile --check` verifies it).';
 
@@ -70,7 +70,7 @@ function fluxKustomization(section: GeneratedSection, outDir: string, flux: Flux
 }
 
 /** The Flux settings a policy's GitOps declares (they win over the command line's defaults). */
-function fluxFromPolicy(model: IntentModel): Partial<FluxOptions> {
+export function fluxFromPolicy(model: IntentModel): Partial<FluxOptions> {
   const flux = model.gitops?.spec.flux;
   if (!flux) return {};
   return {

@@ -159,3 +159,10 @@ export function nodePoolLabelKeyError(key: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * On an Argo CD cluster Secret: the joinery cluster (defineClusters) it is. The generated
+ * ApplicationSet's cluster generator selects the Secrets carrying it and syncs
+ * generated/<value>/ to each.
+ */
+export const LABEL_ARGOCD_CLUSTER = 'joinery.dev/cluster';

@@ -41,6 +41,12 @@ export async function compilePolicyDir(root: string, policiesDir: string, option
     const errors = result.diagnostics.filter((d) => d.severity === 'error' && d.acknowledged === undefined).map(formatDiagnostic);
     throw new PolicyCompileError(`the policies in ${policiesDir} do not compile (${errors.length} error(s))`, errors);
   }
+  if (result.clusters) {
+    // A day is simulated on one cluster's intent; a repository of clusters has one per cluster.
+    throw new PolicyCompileError(`the policies in ${policiesDir} declare clusters (${result.clusters.map((c) => c.name).join(', ')}): simulate runs a single-cluster repository only`, [
+      'fix: simulate a copy of the policies without the defineClusters file (policy.cluster is then undefined), or a single-cluster policies directory (--policies)',
+    ]);
+  }
   const nodePools = result.model.nodePools.map((o) => o.manifest);
   const nodeClasses = result.model.ec2NodeClasses.map((o) => o.manifest);
   const message = `compile ${policiesDir}`;

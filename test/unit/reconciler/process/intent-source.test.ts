@@ -5,8 +5,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GitConfig } from '../../../../reconciler/process/config.ts';
-import { gitAuthFrom } from '../../../../reconciler/process/intent-source.ts';
+import { jest } from '@jest/globals';
+import { KubeConfig } from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import { compilePolicies } from '../../../../compiler/compile.ts';
+import { nullSink, StructuredLogger } from '../../../../reconciler/observability/log.ts';
+import { loadConfig, type GitConfig } from '../../../../reconciler/process/config.ts';
+import { createIntentSource, gitAuthFrom } from '../../../../reconciler/process/intent-source.ts';
+import { SystemClock } from '../../../../reconciler/runtime/system-clock.ts';
+import { CLUSTERS, GENERAL, PROD_ONLY, RECONCILER } from '../../compiler/clusters/fixtures.ts';
+import { fixtureProject } from '../../compiler/helpers.ts';
+import { createPolicyRepo } from '../../../integration/support/policy-repo.ts';
 
 const base: GitConfig = { url: 'https://git.example.com/acme/capacity.git', branch: 'main', path: 'generated', pollIntervalMs: 60_000, credentialsDir: undefined, allowedSignersFile: undefined, refuseHistoryRewrites: false };
 let dir: string;
@@ -62,5 +71,39 @@ describe('git credentials from the mounted Secret', () => {
     const { gitEnv } = gitAuthFrom(base, join(dir, 'work'), {});
     expect(gitEnv.HOME).toBe(join(dir, 'work', 'home'));
     expect(() => gitWith(gitEnv, ['config', '--global', 'credential.helper'])).toThrow();
+  });
+});
+
+describe('a repository of clusters: each reconciler reads its own cluster\'s tree', () => {
+  jest.setTimeout(180_000);
+  test('configured from its generated ConfigMap, the reconciler of each cluster reads generated/<cluster>/ only', async () => {
+    // The real compiler's output for two clusters, pushed to a real repository.
+    const project = fixtureProject({ 'policies/clusters.ts': CLUSTERS, 'policies/general.ts': GENERAL, 'policies/prod-batch.ts': PROD_ONLY, 'policies/reconciler.ts': RECONCILER });
+    const repo = createPolicyRepo('joinery-unit-clusters-');
+    const sources: { stop(): Promise<void> }[] = [];
+    try {
+      const compiled = await compilePolicies({ root: project.dir, typecheck: false });
+      expect(compiled.ok).toBe(true);
+      const commit = repo.push(Object.fromEntries(compiled.files.map((f) => [`generated/${f.path}`, f.content])), 'two clusters');
+      const seen: Record<string, { path: string | undefined; pools: [string | undefined, unknown][] }> = {};
+      for (const cluster of ['dev', 'prod-use1']) {
+        const configMap = parse(compiled.files.find((f) => f.path === `${cluster}/reconciler/configmap.yaml`)!.content) as { data: Record<string, string> };
+        // As the Deployment runs it: the ConfigMap's environment; the repository and work dir are this test's.
+        const config = loadConfig(['--git-url', repo.url, '--work-dir', join(dir, cluster)], { ...configMap.data, POD_NAMESPACE: 'joinery-system', POD_NAME: `joinery-reconciler-${cluster}` });
+        const source = createIntentSource(config, { clock: new SystemClock(), logger: new StructuredLogger(new SystemClock(), nullSink, 'error'), kubeConfig: new KubeConfig() });
+        sources.push(source);
+        await source.start();
+        expect(source.current()?.commit).toBe(commit);
+        seen[cluster] = { path: config.git?.path, pools: (source.current()?.nodePools ?? []).map((p) => [p.metadata.name, p.spec.limits?.cpu]) };
+      }
+      expect(seen).toEqual({
+        dev: { path: 'generated/dev', pools: [['general', 100]] },
+        'prod-use1': { path: 'generated/prod-use1', pools: [['batch', 500], ['general', 2000]] },
+      });
+    } finally {
+      await Promise.all(sources.map((s) => s.stop()));
+      repo.remove();
+      project.remove();
+    }
   });
 });

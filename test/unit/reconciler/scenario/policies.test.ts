@@ -1,7 +1,10 @@
 // withConsolidationPolicy: the same day under another consolidation policy (bench:days,
 // `joinery simulate --consolidation-policy`), without editing the policies.
 import type { NodePool } from '../../../../core/api/karpenter.ts';
-import { withConsolidationPolicy, type CompiledIntent } from '../../../../reconciler/scenario/policies.ts';
+import { jest } from '@jest/globals';
+import { compilePolicyDir, PolicyCompileError, withConsolidationPolicy, type CompiledIntent } from '../../../../reconciler/scenario/policies.ts';
+import { CLUSTERS, GENERAL } from '../../compiler/clusters/fixtures.ts';
+import { fixtureProject } from '../../compiler/helpers.ts';
 
 function pool(name: string, disruption: NodePool['spec']['disruption']): NodePool {
   return {
@@ -40,5 +43,19 @@ describe('withConsolidationPolicy', () => {
   test('switching back to WhenEmptyOrUnderutilized restores the policy', () => {
     const back = withConsolidationPolicy(withConsolidationPolicy(intent, 'Balanced'), 'WhenEmptyOrUnderutilized');
     expect(policies(back)).toEqual({ general: 'WhenEmptyOrUnderutilized', defaulted: 'WhenEmptyOrUnderutilized', batch: 'WhenEmpty', gpu: undefined });
+  });
+});
+
+describe('compilePolicyDir', () => {
+  jest.setTimeout(120_000);
+  test('a repository of clusters is refused with the reason, not simulated as an empty intent', async () => {
+    const project = fixtureProject({ 'policies/clusters.ts': CLUSTERS, 'policies/general.ts': GENERAL });
+    try {
+      const refused = await compilePolicyDir(project.dir, 'policies', { typecheck: false }).then(() => undefined, (error: unknown) => error);
+      expect(refused).toBeInstanceOf(PolicyCompileError);
+      expect((refused as Error).message).toBe('the policies in policies declare clusters (dev, prod-use1): simulate runs a single-cluster repository only');
+    } finally {
+      project.remove();
+    }
   });
 });
