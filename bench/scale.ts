@@ -74,7 +74,7 @@ function memory() {
   return { rssMiB: m.rss / MiB, heapUsedMiB: m.heapUsed / MiB, heapTotalMiB: m.heapTotal / MiB, externalMiB: m.external / MiB };
 }
 const progress = (msg: string) => {
-  if (!JSON_OUT) process.stderr.write(`  ${msg}\n`);
+  process.stderr.write(`  ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
 };
 
 const pool: NodePool = {
@@ -130,6 +130,7 @@ for (const name of ['node-logs', 'node-metrics']) {
     spec: { template: { spec: { tolerations: [{ operator: 'Exists' }], containers: [{ name, resources: { requests: { cpu: '100m', memory: '128Mi' } } }] } } },
   });
 }
+progress(`seeding ${PODS} pods`);
 const seeded = seedCluster(world, world.intent.current()!, 'scale', PODS);
 await world.clock.advance(1_000); // the simulator's workload controller creates the DaemonSet pods
 const seedWall = performance.now() - t0;
@@ -138,6 +139,7 @@ progress(`seeded ${PODS} pods on ${seeded.nodes} nodes in ${(seedWall / 1000).to
 const reconciler = createReconciler({ clock: world.clock, cluster: world.api, cloud: world.ec2, intent: world.intent, logSink: () => {}, options: { clusterName: 'scale' } });
 const t1 = performance.now();
 await reconciler.start();
+progress('reconciler started; 10 virtual minutes');
 // Ten virtual minutes: every controller reconciles the cluster it found (status, hashes, GC, disruption).
 await world.clock.advance(10 * 60_000);
 const settleWall = performance.now() - t1;
