@@ -153,9 +153,15 @@ progress(`reconciler started and settled in ${(settleWall / 1000).toFixed(1)} s;
 // ---- 2. one full consolidation pass ----------------------------------------------------
 const ctx = reconciler.context;
 const intent = ctx.intent.current()!;
-const passes: { seconds: number; candidates: number; simulations: number; simulationSeconds: number; command: string }[] = [];
+/** CPU seconds of the process (all threads, GC included) since `from`: steadier than wall time on a shared machine. */
+const cpuSince = (from: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1e6;
+};
+const passes: { seconds: number; cpuSeconds: number; candidates: number; simulations: number; simulationSeconds: number; command: string }[] = [];
 for (let i = 0; i < PASSES; i++) {
   const stats: SimulationStats = { runs: 0, wallMs: 0 };
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const state = clusterState(ctx.cluster);
   const view = await schedulingPools(ctx, intent);
@@ -164,6 +170,7 @@ for (let i = 0; i < PASSES; i++) {
   const seconds = (performance.now() - started) / 1000;
   passes.push({
     seconds,
+    cpuSeconds: cpuSince(cpu),
     candidates: pass.candidates.length,
     simulations: stats.runs,
     simulationSeconds: stats.wallMs / 1000,
@@ -176,6 +183,7 @@ for (let i = 0; i < PASSES; i++) {
 const solveBefore = await histogram(ctx.metrics.provisioningSolveSeconds);
 const reconcileBefore = await histogram(ctx.metrics.reconcileSeconds, 'provisioning');
 const claimsBefore = claims;
+const cpu3 = process.cpuUsage();
 const t3 = performance.now();
 world.workloads.applyDeployment({ name: 'burst', namespace: 'burst', replicas: BATCH, template: workloadTemplate('burst', 'burst') });
 // The batch window (1 s idle) closes, the batch is solved and its NodeClaims created.
@@ -185,6 +193,7 @@ while (world.api.cache.list('NodeClaim').length === claimsBefore && waitedSecond
   waitedSeconds += 1;
 }
 const batchWall = performance.now() - t3;
+const batchCpu = cpuSince(cpu3);
 const solveAfter = await histogram(ctx.metrics.provisioningSolveSeconds);
 const reconcileAfter = await histogram(ctx.metrics.reconcileSeconds, 'provisioning');
 const newClaims = world.api.cache.list('NodeClaim').length - claimsBefore;
@@ -229,6 +238,7 @@ const result = {
   consolidationPass: {
     medianSeconds: round(passSeconds, 3),
     runsSeconds: passes.map((p) => round(p.seconds, 3)),
+    medianCpuSeconds: round(median(passes.map((p) => p.cpuSeconds)), 3),
     candidates: passes[0]!.candidates,
     simulations: passes[0]!.simulations,
     simulationSeconds: round(passes[0]!.simulationSeconds, 3),
@@ -242,10 +252,11 @@ const result = {
     provisioningReconciles: reconcileAfter.count - reconcileBefore.count,
     provisioningReconcileSeconds: round(reconcileAfter.sum - reconcileBefore.sum, 3),
     simulatorWallSeconds: round(batchWall / 1000, 2),
+    simulatorCpuSeconds: round(batchCpu, 2),
     virtualSeconds: waitedSeconds,
   },
   informerStartup: informers
-    ? { ...informers, syncSeconds: round(informers.syncSeconds, 2), viewSeconds: round(informers.viewSeconds, 3), heapAddedMiB: round(informers.heapAddedMiB), rssAddedMiB: round(informers.rssAddedMiB) }
+    ? { ...informers, syncSeconds: round(informers.syncSeconds, 2), syncCpuSeconds: round(informers.syncCpuSeconds, 2), viewSeconds: round(informers.viewSeconds, 3), heapAddedMiB: round(informers.heapAddedMiB), rssAddedMiB: round(informers.rssAddedMiB) }
     : null,
   reconcileMeanMs: Object.fromEntries(Object.entries(perController).map(([k, v]) => [k, { count: v.count, meanMs: round(v.meanMs) }])),
   targets: TARGETS,
@@ -278,16 +289,16 @@ if (JSON_OUT) {
   const b = result.provisioningBatch;
   process.stdout.write(
     `${table(
-      ['stage', 'seconds', 'what'],
+      ['stage', 'wall s', 'CPU s', 'what'],
       [
-        ['consolidation pass (median)', c.medianSeconds.toFixed(3), `${c.candidates} candidates, ${c.simulations} simulations (${c.simulationSeconds.toFixed(3)} s), command: ${c.command}; runs ${c.runsSeconds.join(', ')}`],
-        ['provisioning batch: solve', b.solveSeconds.toFixed(3), `${b.pods} pods -> ${b.newNodeClaims} NodeClaims (${b.solves} solve(s))`],
-        ['provisioning batch: reconciles', b.provisioningReconcileSeconds.toFixed(3), `${b.provisioningReconciles} reconcile(s): view, early start, solve, NodeClaims created`],
-        ['provisioning batch: simulator wall', b.simulatorWallSeconds.toFixed(2), `${b.virtualSeconds} virtual s, every controller and the simulated cluster`],
+        ['consolidation pass (median)', c.medianSeconds.toFixed(3), c.medianCpuSeconds.toFixed(3), `${c.candidates} candidates, ${c.simulations} simulations (${c.simulationSeconds.toFixed(3)} s), command: ${c.command}; runs ${c.runsSeconds.join(', ')}`],
+        ['provisioning batch: solve', b.solveSeconds.toFixed(3), '', `${b.pods} pods -> ${b.newNodeClaims} NodeClaims (${b.solves} solve(s))`],
+        ['provisioning batch: reconciles', b.provisioningReconcileSeconds.toFixed(3), '', `${b.provisioningReconciles} reconcile(s): view, early start, solve, NodeClaims created`],
+        ['provisioning batch: whole stage', b.simulatorWallSeconds.toFixed(2), b.simulatorCpuSeconds.toFixed(2), `${b.virtualSeconds} virtual s, every controller and the simulated cluster`],
         ...(result.informerStartup
           ? [
-              ['informer start-up: list + store', result.informerStartup.syncSeconds.toFixed(2), `${result.informerStartup.objects} objects, pages of ${result.informerStartup.pageSize}, over HTTP from a child process`],
-              ['informer start-up: cluster view', result.informerStartup.viewSeconds.toFixed(3), `${result.informerStartup.managedNodes} managed nodes; caches + view add ${result.informerStartup.heapAddedMiB} MiB heap, ${result.informerStartup.rssAddedMiB} MiB RSS`],
+              ['informer start-up: list + store', result.informerStartup.syncSeconds.toFixed(2), result.informerStartup.syncCpuSeconds.toFixed(2), `${result.informerStartup.objects} objects, pages of ${result.informerStartup.pageSize}, over HTTP from a child process`],
+              ['informer start-up: cluster view', result.informerStartup.viewSeconds.toFixed(3), '', `${result.informerStartup.managedNodes} managed nodes; caches + view add ${result.informerStartup.heapAddedMiB} MiB heap, ${result.informerStartup.rssAddedMiB} MiB RSS`],
             ]
           : []),
       ],
