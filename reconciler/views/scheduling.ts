@@ -12,7 +12,7 @@ import type { ExistingNode } from '../../core/scheduling/types.ts';
 import type { InstanceType } from '../../core/catalog/instance-types.ts';
 import type { NodeOverlay } from '../../core/api/node-overlay.ts';
 import { applyOverlays, resolveOverlays, type OverlayPool, type ResolvedOverlays } from '../../core/catalog/overlays.ts';
-import { addResources, parseResourceList, podRequests, type ResourceList } from '../../core/resources/resource-list.ts';
+import { parseResourceList, podRequests, type ResourceList } from '../../core/resources/resource-list.ts';
 import type { InstanceTypeCatalog } from '../cache/instance-types.ts';
 import type { ClusterState, StateNode } from './cluster-state.ts';
 import { indexIntent } from './drift.ts';
@@ -278,15 +278,28 @@ export function existingNodes(state: ClusterState, exclude?: ReadonlySet<string>
   return out;
 }
 
-/** Resources (and `nodes`) each pool already holds, in flight and deleting included, for limits. */
+/** Each state's pool usage, summed once: a consolidation pass asks for it in every simulation. */
+const usageCache = new WeakMap<ClusterState, Readonly<Record<string, ResourceList>>>();
+
+/**
+ * Resources (and `nodes`) each pool already holds, in flight and deleting included, for
+ * limits. A fresh record each call (callers replace a pool's entry, as a simulation that
+ * removes candidates does); the lists in it are shared and never changed in place.
+ */
 export function poolUsage(state: ClusterState): Record<string, ResourceList> {
-  const usage: Record<string, ResourceList> = {};
-  for (const n of state.nodes) {
-    const capacity = n.claim.status?.capacity as Record<string, string> | undefined;
-    const r = capacity && Object.keys(capacity).length > 0 ? parsedQuantities(capacity) : claimAllocatable(n.claim);
-    usage[n.nodePool] = addResources(usage[n.nodePool] ?? {}, { ...r, nodes: 1 });
+  let cached = usageCache.get(state);
+  if (!cached) {
+    const usage: Record<string, ResourceList> = {};
+    for (const n of state.nodes) {
+      const capacity = n.claim.status?.capacity as Record<string, string> | undefined;
+      const r = capacity && Object.keys(capacity).length > 0 ? parsedQuantities(capacity) : claimAllocatable(n.claim);
+      const total = (usage[n.nodePool] ??= {});
+      for (const [k, v] of Object.entries(r)) if (k !== 'nodes') total[k] = (total[k] ?? 0) + v;
+      total.nodes = (total.nodes ?? 0) + 1;
+    }
+    usageCache.set(state, (cached = usage));
   }
-  return usage;
+  return { ...cached };
 }
 
 /** Labels of every namespace the cluster cache holds, for the namespaceSelector of pod affinity terms. */

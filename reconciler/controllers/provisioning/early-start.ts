@@ -56,17 +56,44 @@ function mayFit(pod: Pod, requests: ResourceList, room: NodeRoom): boolean {
   return true;
 }
 
+/** What mayFit reads of a pod: pods with the same shape fit on the same nodes. */
+function shapeOf(pod: Pod, requests: ResourceList): string {
+  return JSON.stringify([requests, pod.spec.tolerations ?? [], pod.spec.nodeSelector ?? {}]);
+}
+
 /**
  * The pods of `candidates` that fit on no Node of the cache: provisioning may solve for
  * them before kube-scheduler marks them. Every Node counts, those being deleted or not
  * Ready too (kube-scheduler may still place pods there unless a taint says otherwise).
+ *
+ * At scale (thousands of pods into thousands of nodes) two shortcuts keep this from
+ * testing every pod on every node, without changing any answer: a pod that asks for more
+ * of a resource than the roomiest node has free fits nowhere, and pods of one shape (same
+ * requests, tolerations and nodeSelector, as a Deployment's replicas are) are tested once.
  */
 export function fitNowhere(candidates: readonly Pod[], cache: ClusterCache): Pod[] {
   if (candidates.length === 0) return [];
   const rooms: NodeRoom[] = [];
   for (const n of cache.list('Node')) rooms.push(roomOf(n, cache.podsOnNode(n.metadata.name!)));
+  // The most any one node has free, per resource (a resource a node lacks counts as 0 there).
+  const roomiest: ResourceList = {};
+  for (const room of rooms) for (const k of Object.keys(room.free)) roomiest[k] = 0;
+  for (const room of rooms) for (const k of Object.keys(roomiest)) roomiest[k] = Math.max(roomiest[k]!, room.free[k] ?? 0);
+  const anySlot = rooms.some((room) => room.free.pods === undefined || room.free.pods >= 1);
+  const exceedsRoomiest = (requests: ResourceList): boolean => {
+    if (!anySlot) return true;
+    for (const [k, need] of Object.entries(requests)) if (need > 0 && (roomiest[k] ?? 0) < need) return true;
+    return false;
+  };
+  const byShape = new Map<string, boolean>();
   return candidates.filter((pod) => {
     const requests = podRequests(pod);
-    return !rooms.some((room) => mayFit(pod, requests, room));
+    const shape = shapeOf(pod, requests);
+    let nowhere = byShape.get(shape);
+    if (nowhere === undefined) {
+      nowhere = exceedsRoomiest(requests) || !rooms.some((room) => mayFit(pod, requests, room));
+      byShape.set(shape, nowhere);
+    }
+    return nowhere;
   });
 }
