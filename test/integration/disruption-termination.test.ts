@@ -94,12 +94,17 @@ describe('a drain blocked by a PodDisruptionBudget, and a reconciler killed mid-
     );
     expect(blocked.nodes).toEqual([oldNode]);
     expect(blocked.message).toMatch(new RegExp(`node ${oldNode}: eviction of ${workload.namespace}/db-.+ refused: a PodDisruptionBudget allows no disruption now`));
-    const event = await eventually('a DrainBlockedByPDB Event on the Node', async () => {
+    // joinery's DrainBlockedByPDB, and Karpenter's FailedDraining for alerts written against Karpenter.
+    const [event, failedDraining] = await eventually('DrainBlockedByPDB and FailedDraining Events on the Node', async () => {
       const events = await workload.core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${oldNode}` });
-      return events.items.find((e) => e.reason === 'DrainBlockedByPDB');
+      const own = events.items.find((e) => e.reason === 'DrainBlockedByPDB');
+      const karpenters = events.items.find((e) => e.reason === 'FailedDraining');
+      return own && karpenters ? [own, karpenters] : undefined;
     }, { timeoutMs: 20_000, intervalMs: 500 });
     expect(event.type).toBe('Warning');
     expect(event.involvedObject.kind).toBe('Node');
+    expect(failedDraining.type).toBe('Warning');
+    expect(failedDraining.message).toMatch(/^Failed to drain node, eviction of .+ refused: a PodDisruptionBudget allows no disruption now/);
 
     // It stays blocked: both pods still on the old node, its instance still running.
     await new Promise((r) => setTimeout(r, 5_000));

@@ -69,6 +69,8 @@ export interface Rejection {
   readonly nodePool: string;
   readonly reason: string;
   readonly message: string;
+  /** Consolidation looked at this node and left it (Karpenter's Unconsolidatable Event). */
+  readonly unconsolidatable?: true;
 }
 
 /** The PDB that forbids evicting `pod` right now, if any (status.disruptionsAllowed is 0). */

@@ -6,7 +6,7 @@
 // candidate is drained, durably, so a restarted reconciler resumes or rolls back.
 
 import { recordEligibleNodes } from './karpenter-metrics.ts';
-import { disruptionBlocked } from './karpenter-events.ts';
+import { disruptionBlocked, nodePoolDisruptionBlocked, unconsolidatable } from './karpenter-events.ts';
 import type { WatchEvent } from '../../ports/cluster.ts';
 import type { IntentEvent } from '../../ports/intent.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
@@ -198,8 +198,11 @@ export class DisruptionController implements Controller {
     if (this.logged.has(key)) return;
     this.logged.add(key);
     if (this.logged.size > 100_000) this.logged.clear();
-    // Karpenter's DisruptionBlocked on the Node and NodeClaim a PodDisruptionBudget keeps.
+    // Karpenter's DisruptionBlocked on the Node and NodeClaim a PodDisruptionBudget keeps, and
+    // on the NodePool whose budget allows nothing now; Unconsolidatable where consolidation left a node.
     if (r.reason === 'pdb') disruptionBlocked(this.deps.cluster, r.name, this.nodeOfClaim.get(r.name), r.message);
+    if (r.reason === 'budget') nodePoolDisruptionBlocked(this.deps.cluster, r.nodePool);
+    if (r.unconsolidatable) unconsolidatable(this.deps.cluster, r.name, this.nodeOfClaim.get(r.name), r.message);
     this.deps.decisions.record({
       controller: this.name,
       action: 'skip',

@@ -4,7 +4,9 @@
 // NodeClaim when it is deleted, with the disruption reason (Drifted, Empty, Underutilized,
 // and joinery's Expired and Removed); DisruptionBlocked on a candidate's Node and NodeClaim
 // when a PodDisruptionBudget keeps it (not for do-not-disrupt, an intentional block, for
-// which Karpenter records none either).
+// which Karpenter records none either), and on a NodePool whose budget allows no disruption
+// now; Unconsolidatable on a Node and NodeClaim that consolidation looked at and left, with
+// why. (The Cluster port's EventRecorder drops an identical Event within its dedupe period.)
 
 import type { Cluster } from '../../ports/cluster.ts';
 
@@ -20,4 +22,15 @@ export function disruptionTerminating(cluster: Pick<Cluster, 'recordEvent'>, cla
 export function disruptionBlocked(cluster: Pick<Cluster, 'recordEvent'>, claimName: string, nodeName: string | undefined, message: string): void {
   if (nodeName) cluster.recordEvent({ involved: { kind: 'Node', name: nodeName }, type: 'Normal', reason: 'DisruptionBlocked', message });
   cluster.recordEvent({ involved: { kind: 'NodeClaim', name: claimName }, type: 'Normal', reason: 'DisruptionBlocked', message });
+}
+
+/** Karpenter's NodePoolBlocked: the pool's budget allows no disruption now. */
+export function nodePoolDisruptionBlocked(cluster: Pick<Cluster, 'recordEvent'>, pool: string): void {
+  cluster.recordEvent({ involved: { kind: 'NodePool', name: pool }, type: 'Normal', reason: 'DisruptionBlocked', message: 'No allowed disruptions due to blocking budget' });
+}
+
+/** Karpenter's Unconsolidatable: consolidation looked at the node and left it, saying why. */
+export function unconsolidatable(cluster: Pick<Cluster, 'recordEvent'>, claimName: string, nodeName: string | undefined, message: string): void {
+  if (nodeName) cluster.recordEvent({ involved: { kind: 'Node', name: nodeName }, type: 'Normal', reason: 'Unconsolidatable', message });
+  cluster.recordEvent({ involved: { kind: 'NodeClaim', name: claimName }, type: 'Normal', reason: 'Unconsolidatable', message });
 }

@@ -21,7 +21,7 @@ export const singleNodeConsolidation: Method = {
     const eligible = orderByDisruptionCost(rejectBlocked(cands.filter((c) => singleNodeConsolidation.shouldDisrupt(c, m)), m, 'consolidation'), m.now).filter((c) => {
       const ramp = m.rampingPools?.get(c.state.nodePool);
       if (ramp !== undefined) {
-        m.reject({ name: c.name, nodePool: c.state.nodePool, reason: 'demand-rising', message: rampMessage(c.state.nodePool, ramp, m.now, m.rampHoldMs) });
+        m.reject({ name: c.name, nodePool: c.state.nodePool, reason: 'demand-rising', message: rampMessage(c.state.nodePool, ramp, m.now, m.rampHoldMs), unconsolidatable: true });
         return false;
       }
       if (m.budgets.allowed(c.state.nodePool, 'Underutilized') > 0) return true;
@@ -37,7 +37,7 @@ export const singleNodeConsolidation: Method = {
         evaluated -= 1; // remembered, not simulated
         continue;
       }
-      m.reject({ name: c.name, nodePool: c.state.nodePool, reason: a.reason, message: `not consolidated: ${a.message}` });
+      m.reject({ name: c.name, nodePool: c.state.nodePool, reason: a.reason, message: `not consolidated: ${a.message}`, unconsolidatable: true });
     }
     return undefined;
   },

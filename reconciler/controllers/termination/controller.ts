@@ -425,5 +425,7 @@ export class TerminationController implements Controller {
       reason: reason === 'pdb' ? 'DrainBlockedByPDB' : 'DrainBlockedByDoNotDisrupt',
       message,
     });
+    // Karpenter's own reason for a drain that cannot finish yet, for its users' alerts.
+    this.ctx.cluster.recordEvent({ involved: { kind: 'Node', name: nodeName }, type: 'Warning', reason: 'FailedDraining', message: `Failed to drain node, ${message}` });
   }
 }

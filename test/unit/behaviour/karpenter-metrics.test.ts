@@ -114,4 +114,34 @@ describe("Karpenter's metrics and events", () => {
     expect(h.decisions.some((d) => d.reason === 'do-not-disrupt')).toBe(true);
     await h.reconciler.stop();
   }, 60_000);
+  test('a NodePool whose budget allows no disruption: DisruptionBlocked on the NodePool, as Karpenter words it', async () => {
+    const world = newWorld();
+    world.intent.accept({ commit: 'a1', nodePools: [nodePool('frozen', { consolidationPolicy: 'WhenEmpty', consolidateAfter: '30s', budgets: [{ nodes: '0' }] })], nodeClasses: [nodeClass()] });
+    const h = await startReconciler(world, { stabilizationMs: 0 });
+    deployment(world, 'web', 1, { cpu: '1', memory: '2Gi' });
+    await world.clock.advance(3 * MINUTE);
+    world.workloads.scaleDeployment('default', 'web', 0);
+    await world.clock.advance(5 * MINUTE);
+
+    // The empty node stays: the budget says so, and the pool says why.
+    expect(world.api.cache.list('NodeClaim')).toHaveLength(1);
+    expect(world.api.events).toContainEqual(expect.objectContaining({ involved: { kind: 'NodePool', name: 'frozen' }, type: 'Normal', reason: 'DisruptionBlocked', message: 'No allowed disruptions due to blocking budget' }));
+    await h.reconciler.stop();
+  }, 60_000);
+
+  test('a node consolidation looks at and leaves (nothing cheaper holds its pods): Unconsolidatable on its Node and NodeClaim, with why', async () => {
+    const world = newWorld();
+    world.intent.accept({ commit: 'a1', nodePools: [nodePool('general', { consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfter: '30s' })], nodeClasses: [nodeClass()] });
+    const h = await startReconciler(world, { stabilizationMs: 0 });
+    deployment(world, 'web', 1, { cpu: '1', memory: '2Gi' });
+    await world.clock.advance(10 * MINUTE);
+
+    const [claim] = world.api.cache.list('NodeClaim');
+    const nodeName = claim!.status!.nodeName!;
+    const events = world.api.events.filter((e) => e.reason === 'Unconsolidatable');
+    const onNode = events.find((e) => e.involved.kind === 'Node' && e.involved.name === nodeName);
+    expect(onNode).toMatchObject({ type: 'Normal', message: expect.stringMatching(/^not consolidated: /) });
+    expect(events).toContainEqual(expect.objectContaining({ involved: { kind: 'NodeClaim', name: claim!.metadata.name }, type: 'Normal', reason: 'Unconsolidatable', message: onNode!.message }));
+    await h.reconciler.stop();
+  }, 60_000);
 });
