@@ -94,10 +94,6 @@ does not have; 2 usage errors (unknown ref, unreadable or malformed workload fil
       context.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderMarkdown(report));
       return report.exitCode;
     } catch (error) {
-      if (values['price-list'] && error instanceof (await import('../../reconciler/adapters/aws/price-list.ts')).PriceListUnavailableError) {
-        context.stderr(`joinery plan: --price-list: ${error.message}\n`);
-        return EXIT_USAGE;
-      }
       if (error instanceof RefError || error instanceof WorkloadError) {
         context.stderr(`joinery plan: ${error.message}\n`);
         return EXIT_USAGE;

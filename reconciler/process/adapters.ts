@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { VersionApi, type KubeConfig } from '@kubernetes/client-node';
 import { AwsCloudProvider } from '../adapters/aws/index.ts';
 import { SqsEventQueue } from '../adapters/aws/sqs.ts';
-import { PriceListUnavailableError, sdkPriceListApi } from '../adapters/aws/price-list.ts';
+import { sdkPriceListApi } from '../adapters/aws/price-list.ts';
 import type { PriceListApi } from '../../core/catalog/price-list.ts';
 import type { EventQueue } from '../ports/events.ts';
 import { KubernetesCluster, loadKubeConfig } from '../adapters/kubernetes/index.ts';
@@ -56,20 +56,10 @@ async function serverMinorVersion(kubeConfig: KubeConfig, logger: Logger): Promi
   }
 }
 
-/**
- * The AWS Price List API the on-demand prices are refreshed from, as in Karpenter: asked
- * unless --isolated-vpc. Without the SDK package the reconciler runs on the shipped prices
- * and says so once.
- */
-async function priceListFor(config: ReconcilerProcessConfig, logger: Logger): Promise<PriceListApi | undefined> {
+/** The AWS Price List API the on-demand prices are refreshed from, as in Karpenter: asked unless --isolated-vpc. */
+async function priceListFor(config: ReconcilerProcessConfig): Promise<PriceListApi | undefined> {
   if (config.isolatedVpc) return undefined;
-  try {
-    return await sdkPriceListApi(config.region, config.pricingEndpoint ? { endpoint: config.pricingEndpoint } : {});
-  } catch (err) {
-    if (!(err instanceof PriceListUnavailableError)) throw err;
-    logger.warn('on-demand prices will not be refreshed from the AWS Price List API', { error: err.message, fix: 'install the package, or set --isolated-vpc to silence this' });
-    return undefined;
-  }
+  return sdkPriceListApi(config.region, config.pricingEndpoint ? { endpoint: config.pricingEndpoint } : {});
 }
 
 export async function createProductionAdapters(config: ReconcilerProcessConfig, deps: AdapterDeps): Promise<ProductionAdapters> {
@@ -78,7 +68,7 @@ export async function createProductionAdapters(config: ReconcilerProcessConfig, 
   const kubernetesVersion = config.kubernetesVersion ?? (await serverMinorVersion(kubeConfig, logger));
   const unavailable = new UnavailableOfferings(clock);
   const cluster = new KubernetesCluster({ kubeConfig, clock, logger: logger.child('kubernetes') });
-  const priceList = await priceListFor(config, logger);
+  const priceList = await priceListFor(config);
   const cloud = new AwsCloudProvider({
     clusterName: config.clusterName,
     region: config.region,
