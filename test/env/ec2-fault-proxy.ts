@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { ec2ClientFor } from './clients.ts';
 import {
-  allFailedFleetResponse, callFaultResponse, isOutage, outageResponse, type Outage, fleetCapacityType, fleetErrorSet, fleetOverrides, injectErrorSet, isCallFault, isUnavailable,
+  allFailedFleetResponse, callFaultResponse, isOutage, outageHolds, outageResponse, type Outage, fleetCapacityType, fleetErrorSet, fleetOverrides, injectErrorSet, isCallFault, isUnavailable,
   runInstancesIceResponse, runInstancesOffering, takeCallFault, withOverrides, type CallFault, type CallFaultKind, type FleetOverride,
   type OfferingRequest, type UnavailableOffering,
 } from './ec2-faults.ts';
@@ -42,7 +42,7 @@ const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} e
 let unavailable: UnavailableOffering[] = [];
 let callFaults: CallFault[] = [];
 let injected: { action: string; kind: CallFaultKind | 'outage'; at: string }[] = [];
-let outage: (Outage & { until: number }) | undefined;
+let outage: (Outage & { startedAt: number; refused: number }) | undefined;
 const subnetZones = new Map<string, string>();
 
 async function learnSubnetZones(ids: string[]): Promise<void> {
@@ -177,8 +177,9 @@ async function control(req: IncomingMessage, res: ServerResponse, body: Buffer):
   if (req.url === '/__testenv/outage' && req.method === 'PUT') {
     const parsed = JSON.parse(body.toString('utf8') || '{}') as unknown;
     if (!isOutage(parsed)) return reply(res, 400, json, '{"error":"expected {durationMs: 1..600000, mode: unavailable|reset}"}');
-    outage = { ...parsed, until: Date.now() + parsed.durationMs };
-    log(`outage: every call ${parsed.mode === 'reset' ? 'has its connection closed' : 'answers 503'} for ${parsed.durationMs} ms`);
+    outage = { ...parsed, startedAt: Date.now(), refused: 0 };
+    const extended = parsed.untilRefused ? `, and on until ${parsed.untilRefused} call(s) were refused (at most ${parsed.maxMs ?? parsed.durationMs} ms)` : '';
+    log(`outage: every call ${parsed.mode === 'reset' ? 'has its connection closed' : 'answers 503'} for ${parsed.durationMs} ms${extended}`);
     return reply(res, 200, json, JSON.stringify(outage));
   }
   return reply(res, 404, json, '{"error":"unknown control path"}');
@@ -188,7 +189,8 @@ const server = createServer((req, res) => {
   void (async () => {
     const body = await readBody(req);
     if (req.url?.startsWith('/__testenv/')) return control(req, res, body);
-    if (outage && Date.now() < outage.until) {
+    if (outage && outageHolds(outage, outage.startedAt, outage.refused, Date.now())) {
+      outage.refused += 1;
       const action = new URLSearchParams(body.toString('utf8')).get('Action') ?? '?';
       injected.push({ action, kind: 'outage', at: new Date().toISOString() });
       if (outage.mode === 'reset') {

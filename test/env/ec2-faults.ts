@@ -192,19 +192,32 @@ export function callFaultResponse(kind: CallFaultKind, action: string, requestId
 // ---- outage --------------------------------------------------------------------------------
 
 /**
- * An outage of the EC2 endpoint: until `until` (epoch ms) every call fails without reaching
- * moto, `unavailable` with 503 Unavailable, `reset` by closing the connection unanswered.
+ * An outage of the EC2 endpoint: for `durationMs` every call fails without reaching moto,
+ * `unavailable` with 503 Unavailable, `reset` by closing the connection unanswered. With
+ * `untilRefused`, it lasts past `durationMs` until that many calls were refused (at most
+ * `maxMs` in all), so a test knows the caller met it whatever its timing.
  */
 export type OutageMode = 'unavailable' | 'reset';
 export interface Outage {
   durationMs: number;
   mode: OutageMode;
+  untilRefused?: number;
+  maxMs?: number;
 }
 
 export function isOutage(v: unknown): v is Outage {
   const o = v as Outage;
-  return typeof o === 'object' && o !== null && Number.isFinite(o.durationMs) && o.durationMs > 0 && o.durationMs <= 600_000 &&
-    (o.mode === 'unavailable' || o.mode === 'reset');
+  const ms = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0 && n <= 600_000;
+  return typeof o === 'object' && o !== null && ms(o.durationMs) &&
+    (o.mode === 'unavailable' || o.mode === 'reset') &&
+    (o.untilRefused === undefined || (Number.isInteger(o.untilRefused) && o.untilRefused >= 0)) &&
+    (o.maxMs === undefined || (ms(o.maxMs) && o.maxMs >= o.durationMs));
+}
+
+/** Whether an outage that started at `startedAt` and has refused `refused` calls still holds at `now`. */
+export function outageHolds(o: Outage, startedAt: number, refused: number, now: number): boolean {
+  if (now < startedAt + o.durationMs) return true;
+  return refused < (o.untilRefused ?? 0) && now < startedAt + (o.maxMs ?? o.durationMs);
 }
 
 /** What EC2 answers while it is unavailable (HTTP 503). */

@@ -70,8 +70,9 @@ export interface TestEnv {
     /**
      * An outage from now on, for `durationMs`: every EC2 call fails without reaching moto,
      * with 503 Unavailable (`unavailable`) or its connection closed unanswered (`reset`).
+     * `untilRefused` extends it until that many calls were refused, `maxMs` in all at most.
      */
-    setOutage(durationMs: number, mode?: OutageMode): Promise<void>;
+    setOutage(durationMs: number, mode?: OutageMode, extend?: { untilRefused: number; maxMs: number }): Promise<void>;
     /** No unavailable offering, no call fault. */
     clear(): Promise<void>;
   };
@@ -118,8 +119,8 @@ export function testEnv(): TestEnv {
         await callFaultsRequest(s.ec2Endpoint, faults);
       },
       callFaults: () => callFaultsRequest(s.ec2Endpoint),
-      setOutage: async (durationMs, mode = 'unavailable') => {
-        const res = await fetch(`${s.ec2Endpoint}/__testenv/outage`, { method: 'PUT', body: JSON.stringify({ durationMs, mode }) });
+      setOutage: async (durationMs, mode = 'unavailable', extend) => {
+        const res = await fetch(`${s.ec2Endpoint}/__testenv/outage`, { method: 'PUT', body: JSON.stringify({ durationMs, mode, ...extend }) });
         if (!res.ok) throw new Error(`setting an EC2 outage failed: HTTP ${res.status} ${await res.text()}`);
       },
       clear: async () => {

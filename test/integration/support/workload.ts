@@ -86,6 +86,16 @@ export class Workload {
       });
   }
 
+  /** Deletes every pod of the namespace at once (grace 0) and waits until none is left. */
+  async deleteAllPods(timeoutMs = 60_000): Promise<void> {
+    await this.core.deleteCollectionNamespacedPod({ namespace: this.namespace, gracePeriodSeconds: 0 });
+    const deadline = Date.now() + timeoutMs;
+    while ((await this.pods()).length > 0) {
+      if (Date.now() > deadline) throw new Error(`pods of ${this.namespace} still exist ${timeoutMs} ms after their deletion`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
   async deleteNamespace(): Promise<void> {
     await this.core.deleteCollectionNamespacedPod({ namespace: this.namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
     await this.core.deleteNamespace({ name: this.namespace }).catch(() => undefined);

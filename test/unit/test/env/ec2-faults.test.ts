@@ -1,6 +1,6 @@
 // The test EC2's call faults (pure rules the fault proxy applies): the next N calls of an
 // Action get a 500 after taking effect, a plain 500 or a throttle, then calls pass again.
-import { callFaultResponse, isCallFault, isOutage, outageResponse, takeCallFault, type CallFault } from '../../../env/ec2-faults.ts';
+import { callFaultResponse, isCallFault, isOutage, outageHolds, outageResponse, takeCallFault, type CallFault } from '../../../env/ec2-faults.ts';
 
 describe('call faults', () => {
   test('the next N calls of the action get the fault, in order; other actions are untouched', () => {
@@ -53,6 +53,18 @@ describe('outages', () => {
     expect(isOutage({ durationMs: 600_001, mode: 'reset' })).toBe(false);
     expect(isOutage({ durationMs: Number.NaN, mode: 'reset' })).toBe(false);
     expect(isOutage({ durationMs: 1_000, mode: 'slow' })).toBe(false);
+  });
+
+  test('an outage extended until a call is refused holds past its duration, up to its maximum', () => {
+    expect(isOutage({ durationMs: 5_000, mode: 'reset', untilRefused: 1, maxMs: 30_000 })).toBe(true);
+    expect(isOutage({ durationMs: 5_000, mode: 'reset', untilRefused: 1, maxMs: 4_000 })).toBe(false);
+    expect(isOutage({ durationMs: 5_000, mode: 'reset', untilRefused: 1.5 })).toBe(false);
+    const o = { durationMs: 5_000, mode: 'unavailable' as const, untilRefused: 1, maxMs: 30_000 };
+    expect(outageHolds(o, 0, 0, 4_999)).toBe(true);
+    expect(outageHolds(o, 0, 0, 20_000)).toBe(true); // nobody has called yet
+    expect(outageHolds(o, 0, 1, 20_000)).toBe(false); // one call refused: over
+    expect(outageHolds(o, 0, 0, 30_000)).toBe(false); // at its maximum, refused or not
+    expect(outageHolds({ durationMs: 5_000, mode: 'reset' }, 0, 0, 5_000)).toBe(false);
   });
 
   test('a call during an outage gets EC2\'s 503 Unavailable, naming the action', () => {
