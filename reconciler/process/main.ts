@@ -230,12 +230,21 @@ export function startReconcilerProcess(config: ReconcilerProcessConfig, options:
     // Every replica exports the intent it holds (standbys too, and a new leader whose intent
     // was accepted before its controllers started): the gauges are idempotent.
     const intentSource = adapters.intent;
+    const cloud = adapters.cloud;
     const publishIntent = (): void => {
       const current = intentSource.current();
       if (!current) return;
       metrics.intentInfo.reset();
       metrics.intentInfo.set({ commit: current.commit }, 1);
       metrics.intentAcceptedAtSeconds.set(current.acceptedAt / 1000);
+      // Standbys too, before they lead: the catalog (instance types, prices, subnets, AMIs per
+      // EC2NodeClass) is read now, so a replica that wins the Lease solves its first batch
+      // without waiting for EC2. Reads only; a failure is left to the batch that needs it.
+      const warmStarted = Date.now();
+      cloud.warm(current.nodeClasses).then(
+        () => log.info('instance catalog read ahead of the first batch', { nodeClasses: current.nodeClasses.length, ms: Date.now() - warmStarted }),
+        (err: unknown) => log.debug('could not read the instance catalog ahead of the first batch', { error: message(err) }),
+      );
     };
     intentSource.subscribe((event) => {
       if (event.type === 'accepted') publishIntent();

@@ -204,6 +204,14 @@ describe('joinery reconcile, two replicas, under the generated RBAC', () => {
     expect(holder).toBe(a.name);
     b = startReplica('b');
     await waitReady(b);
+    // The standby read the instance catalog before it leads (reads only), so a takeover
+    // solves its first batch without waiting for EC2.
+    const warmed = await eventually(
+      'the standby to read the catalog ahead of leading',
+      async () => b.logs.find((l) => l.msg === 'instance catalog read ahead of the first batch'),
+      { timeoutMs: 60_000 },
+    );
+    expect(warmed.nodeClasses).toBe(1);
 
     for (const r of [a, b]) {
       const url = await r.url;
