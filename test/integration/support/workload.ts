@@ -47,19 +47,42 @@ export class Workload {
     await this.core.createNamespace({ body: { metadata: { name: this.namespace, ...(labels ? { labels } : {}) } } });
   }
 
-  /** Creates the pods, `concurrency` at a time; returns when each create call returned (ms). */
+  /**
+   * Creates the pods, `concurrency` at a time; returns when each create call returned (ms).
+   * A pod of that name left by a failed first attempt of the test (jest retries a test once,
+   * in the same namespace) is deleted and created anew, so the retry starts from its own pod.
+   */
   async createPods(pods: readonly V1Pod[], concurrency = 16): Promise<Map<string, number>> {
     const createdAt = new Map<string, number>();
     let next = 0;
     const worker = async () => {
       while (next < pods.length) {
         const pod = pods[next++]!;
-        await this.core.createNamespacedPod({ namespace: this.namespace, body: pod });
+        await this.core.createNamespacedPod({ namespace: this.namespace, body: pod }).catch(async (err: unknown) => {
+          if ((err as { code?: number }).code !== 409) throw err;
+          await this.recreatePod(pod);
+        });
         createdAt.set(pod.metadata!.name!, Date.now());
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, pods.length) }, worker));
     return createdAt;
+  }
+
+  private async recreatePod(pod: V1Pod): Promise<void> {
+    const name = pod.metadata!.name!;
+    await this.core.deleteNamespacedPod({ namespace: this.namespace, name, gracePeriodSeconds: 0 }).catch(() => undefined);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        await this.core.createNamespacedPod({ namespace: this.namespace, body: pod });
+        return;
+      } catch (err) {
+        // 409 while the old pod is still being deleted.
+        if ((err as { code?: number }).code !== 409 || Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
   }
 
   async pods(): Promise<V1Pod[]> {
