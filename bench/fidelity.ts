@@ -207,6 +207,11 @@ async function main(): Promise<void> {
       judged += 1;
       if (nodeOfClaim.get(claim) !== p.spec.nodeName) elsewhere += 1;
     }
+    // The kinds of the pods each empty node was planned for: which constraint the plan missed.
+    const emptyPlannedFor: Record<string, string[]> = {};
+    for (const [pod, claim] of plannedClaim) {
+      if (emptyNodes.includes(claim)) (emptyPlannedFor[claim] ??= []).push(kindOf.get(pod) ?? pod);
+    }
     const launches = running.decisions.filter((d) => d.action === 'launch' && pools.includes(d.nodePool ?? ''));
     const plannedPerHour = launches.reduce((s, d) => s + Number(d.details?.pricePerHour ?? 0), 0);
     const instances = (await running.cloud.list()).filter((i) => pools.includes(i.tags[TAG_NODEPOOL] ?? ''));
@@ -225,6 +230,7 @@ async function main(): Promise<void> {
       nodeClaims: claims.length,
       nodeClaimsReady: claims.filter((c) => c.status?.conditions?.some((x) => x.type === 'Initialized' && x.status === 'True')).length,
       emptyNodes: emptyNodes.length,
+      emptyNodesPlannedFor: emptyPlannedFor,
       podsWithAPlan: judged,
       podsBoundElsewhere: elsewhere,
       shareBoundElsewhere: judged > 0 ? r4(elsewhere / judged) : 0,
@@ -249,6 +255,7 @@ async function main(): Promise<void> {
           ),
           '',
           `pods gone (preempted; bare pods are not recreated): ${evicted}`,
+          ...Object.entries(emptyPlannedFor).map(([claim, kinds]) => `empty NodeClaim ${claim} was planned for: ${kinds.join(', ')}`),
           '',
         ].join('\n'),
       );
