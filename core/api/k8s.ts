@@ -141,6 +141,8 @@ export interface PodSpec {
   overhead?: QuantityMap;
   priority?: number;
   priorityClassName?: string;
+  /** PreemptLowerPriority (the default) or Never. */
+  preemptionPolicy?: string;
   schedulerName?: string;
   terminationGracePeriodSeconds?: number;
   /**

@@ -122,7 +122,11 @@ export interface StateNode {
   readonly node: Node | undefined;
   readonly nodePool: string;
   readonly nodeClass: string;
-  /** Non-terminal pods bound to the node. */
+  /**
+   * Non-terminal pods bound to the node, Terminating ones included: as kube-scheduler (and
+   * Karpenter's cluster state) counts them, a pod holds its room until the object is gone
+   * or it has Succeeded or Failed.
+   */
   readonly pods: readonly Pod[];
   readonly instanceType: string | undefined;
   readonly zone: string | undefined;

@@ -14,7 +14,7 @@ import type { NodeOverlay } from '../../core/api/node-overlay.ts';
 import { applyOverlays, resolveOverlays, type OverlayPool, type ResolvedOverlays } from '../../core/catalog/overlays.ts';
 import { parseResourceList, podRequests, type ResourceList } from '../../core/resources/resource-list.ts';
 import type { InstanceTypeCatalog } from '../cache/instance-types.ts';
-import type { ClusterState, StateNode } from './cluster-state.ts';
+import { isTerminal, type ClusterState, type StateNode } from './cluster-state.ts';
 import { indexIntent } from './drift.ts';
 import { PriceBook } from '../cache/pricing.ts';
 import type { Intent } from '../ports/intent.ts';
@@ -271,7 +271,9 @@ export function existingNodes(state: ClusterState, exclude?: ReadonlySet<string>
       labels: { ...(node.metadata.labels ?? {}) },
       taints: schedulableTaints(node.spec?.taints, undefined),
       allocatable: parsedQuantities(node.status?.allocatable as Record<string, string> | undefined),
-      pods: podsOn ? [...podsOn(name)] : [],
+      // As kube-scheduler counts them: Terminating pods hold their room until they are gone,
+      // Succeeded and Failed pods hold none (StateNode.pods of managed nodes likewise).
+      pods: podsOn ? podsOn(name).filter((p) => !isTerminal(p)) : [],
       markedForDeletion: Boolean(node.spec?.unschedulable),
     });
   }

@@ -66,4 +66,23 @@ describe('fitNowhere', () => {
   test('with no Node at all, every candidate fits nowhere', () => {
     expect(names(fitNowhere([pod('a', '1'), pod('b', '0')], cluster([]).cache))).toEqual(['a', 'b']);
   });
+
+  test('a pod with room only by preempting lower-priority pods waits for kube-scheduler; one that may not preempt them is provisioned for at once', () => {
+    const bind = (p: Pod, nodeName: string): Pod => ({ ...p, spec: { ...p.spec, nodeName } });
+    // The only node is full: a 3-CPU pod of priority 10 holds 3 of its 4 CPUs.
+    const api = cluster([node('full', { cpu: '4', memory: '16Gi', pods: '110' })], [bind(pod('victim', '3', { priority: 10 }), 'full')]);
+    const preemptor = pod('preemptor', '2', { priority: 1000 });
+    const never = pod('never', '2', { priority: 1000, preemptionPolicy: 'Never' });
+    const equal = pod('equal', '2', { priority: 10 });
+    const tooBig = pod('too-big-even-so', '5', { priority: 1000 });
+    // kube-scheduler would evict the victim for the preemptor (and nominate the node); the
+    // others fit nowhere: Never preempts nothing, equal priority evicts nothing, 5 CPUs exceed the node.
+    expect(names(fitNowhere([preemptor, never, equal, tooBig], api.cache))).toEqual(['equal', 'never', 'too-big-even-so']);
+  });
+
+  test('a Terminating pod holds its room: a pod of its priority that fits only in that room fits nowhere', () => {
+    const leaving: Pod = { ...pod('leaving', '3'), metadata: { name: 'leaving', namespace: 'default', deletionTimestamp: new Date(START).toISOString(), finalizers: ['example.com/hold'] }, spec: { ...pod('leaving', '3').spec, nodeName: 'n' } };
+    const api = cluster([node('n', { cpu: '4', memory: '16Gi', pods: '110' })], [leaving]);
+    expect(names(fitNowhere([pod('next', '2')], api.cache))).toEqual(['next']);
+  });
 });
