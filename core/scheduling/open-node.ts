@@ -34,7 +34,7 @@ export function openNode(plan: Plan, q: PendingPods, a: Attempt, pod: Pod): Plan
     };
     const chosen = pinnedForTopology(plan, a, node, t);
     if (typeof chosen === 'number') continue;
-    const target = chooseTarget(pool, chosen, a.req);
+    const target = chooseTarget(plan, pool, chosen, a.req);
     if (target < 0) continue;
     moveHome(plan, q, a.cls, pool);
     const named: PlannedNode = { ...node, name: `${plan.newNodePrefix}-${pool.name}-${plan.newNodeCount++}`, template: chosen };
@@ -50,9 +50,14 @@ export function openNode(plan: Plan, q: PendingPods, a: Attempt, pod: Pod): Plan
  * The size target of a new node: among the types that hold the pod, the one covering
  * the pool's remaining demand at the least cost (price x nodes needed, at least one
  * node). With pods that need a node each, the demand is shared among those nodes.
- * Ties go to the larger type.
+ * Ties go to the larger type. Under the `residual` sizing a type may also be chosen at its
+ * price plus a lower bound of the demand it leaves uncovered on the pool's cheapest types
+ * per resource (PoolState.rate), so that a pod only dear types take (a GPU pod) opens a
+ * node sized for itself when the rest of the demand is cheaper elsewhere.
  */
-function chooseTarget(pool: PoolState, t: Template, req: Float64Array): number {
+function chooseTarget(plan: Plan, pool: PoolState, t: Template, req: Float64Array): number {
+  const residual = plan.sizing === 'residual';
+  const rate = pool.rate;
   const R = req.length;
   const nodesNeeded = Math.max(1, pool.exclusiveRemaining());
   let best = -1;
@@ -65,14 +70,20 @@ function chooseTarget(pool: PoolState, t: Template, req: Float64Array): number {
     const u = pool.types[k]!.usable;
     if (!fits(u, undefined, req) || !pool.withinLimits(k)) continue;
     let n = 0;
+    let rest = 0;
     for (let r = 0; r < R; r++) {
-      if (req[r]! <= 0) continue;
       const uncovered = Math.max(pool.remaining[r]! - pool.openFree[r]!, 0);
+      if (residual && uncovered > u[r]!) {
+        const left = (uncovered - u[r]!) * rate[r]!;
+        if (left > rest) rest = left;
+      }
+      if (req[r]! <= 0) continue;
       const share = Math.max(uncovered / nodesNeeded, req[r]!);
       const x = share / u[r]!;
       if (x > n) n = x;
     }
-    const metric = t.price[p]! * Math.max(n, 1);
+    let metric = t.price[p]! * Math.max(n, 1);
+    if (residual && nodesNeeded === 1 && t.price[p]! + rest < metric) metric = t.price[p]! + rest;
     if (metric < bestMetric * (1 - 1e-9) || (metric <= bestMetric * (1 + 1e-9) && n < bestN)) {
       best = k;
       bestMetric = metric;

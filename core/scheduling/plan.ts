@@ -81,6 +81,8 @@ export interface Plan {
   /** Per template: domain id per key of the label it pins (-1 none, -2 not computed yet). */
   readonly templateDomains: Map<Template, Int32Array>;
   readonly newNodePrefix: string;
+  /** How a new node's size target is chosen (open-node.ts's chooseTarget). */
+  readonly sizing: Sizing;
   newNodeCount: number;
   /** Every pod placed so far, in placement order (commit.ts appends). */
   readonly placed: Pod[];
@@ -90,7 +92,16 @@ export interface Plan {
   readonly pinValues: string[];
 }
 
-export function createPlan(input: SolveInput): Plan {
+/**
+ * How a new node's size target is chosen: `cover`, the type covering the pool's pending
+ * demand at the least cost; `residual`, the type whose price plus a lower bound of what
+ * the demand it leaves would cost on the pool's cheapest types per resource is least (a
+ * node opened by a pod that only few, dear types take, a GPU pod, is then sized for
+ * itself rather than for every pod of the pool). Small batches try both (solver.ts).
+ */
+export type Sizing = 'cover' | 'residual';
+
+export function createPlan(input: SolveInput, sizing: Sizing = 'cover'): Plan {
   const res = new ResourceIndex();
   const topology = new Topology();
   const builder = new PodClassBuilder(topology, input.namespaces, input.volumes ? new VolumeIndex(input.volumes) : undefined);
@@ -133,6 +144,7 @@ export function createPlan(input: SolveInput): Plan {
     groupKey,
     templateDomains: new Map(),
     newNodePrefix: input.options?.newNodeNamePrefix ?? 'new',
+    sizing,
     newNodeCount: 0,
     placed: [],
     pinKeys: [],

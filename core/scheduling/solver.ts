@@ -41,18 +41,68 @@ import { fill, initShapes } from './fill.ts';
 import { finalize } from './finalize.ts';
 import { close, openNode } from './open-node.ts';
 import type { PodClass } from './pod-class.ts';
-import { createPlan, type Plan } from './plan.ts';
+import { createPlan, type Plan, type Sizing } from './plan.ts';
 import { firstFit } from './placement.ts';
 import { PODS } from './resource-vector.ts';
+import { retarget } from './templates.ts';
 import type { SolveInput, SolveResult, UnschedulablePod } from './types.ts';
+import { verifySolution } from './verify.ts';
 
 interface Failed {
   readonly cls: PodClass;
   readonly pod: Pod;
 }
 
+/**
+ * Batches of at most this many pods (the common provisioning batch) are solved under
+ * every sizing (plan.ts's Sizing), and the cheapest plan is kept: where the greedy's
+ * node sizes matter most, and a solve costs a few milliseconds.
+ */
+export const SMALL_BATCH = 50;
+
 export function solve(input: SolveInput): SolveResult {
-  const plan = createPlan(input);
+  if (input.pods.length > SMALL_BATCH || input.nodePools.length === 0) return result(place(createPlan(input)));
+  let best: Placed | undefined;
+  let bestCost = Infinity;
+  for (const sizing of SIZINGS) {
+    const placed = place(createPlan(input, sizing));
+    const cost = newNodeCost(placed.plan) + UNSCHEDULABLE_PENALTY * placed.failed.length;
+    // A later sizing must be strictly cheaper: ties keep the earlier plan.
+    if (cost < bestCost * (1 - 1e-9)) {
+      best = placed;
+      bestCost = cost;
+    }
+  }
+  const chosen = result(best!);
+  if (best!.plan.sizing === SIZINGS[0]) return chosen;
+  // Defence in depth: a plan found by another sizing is kept only if the independent
+  // verifier accepts it (every sizing runs the same placement checks, so it should).
+  return verifySolution(input, chosen).length === 0 ? chosen : result(place(createPlan(input)));
+}
+
+const SIZINGS: readonly Sizing[] = ['cover', 'residual'];
+/** A pod left unschedulable outweighs any price difference between plans. */
+const UNSCHEDULABLE_PENALTY = 1e9;
+
+interface Placed {
+  readonly plan: Plan;
+  readonly failed: readonly Failed[];
+}
+
+/** $/h of the plan's new nodes, each at the cheapest type of its template that holds its pods. */
+function newNodeCost(plan: Plan): number {
+  let cost = 0;
+  for (const n of plan.nodes) {
+    if (n.existing) continue;
+    const k = retarget(n.pool!, n.template!, undefined, n.used, -1);
+    const p = n.template!.pos[k < 0 ? n.target : k]!;
+    cost += p >= 0 ? n.template!.price[p]! : Infinity;
+  }
+  return cost;
+}
+
+/** The phases: existing nodes, new nodes, retries. Returns the pods that fit nowhere. */
+function place(plan: Plan): Placed {
   const q = initDemand(plan);
   const order = placementOrder(plan);
   initShapes(plan, q, order);
@@ -106,6 +156,10 @@ export function solve(input: SolveInput): SolveResult {
     if (next.length === still.length) break;
     still = next;
   }
+  return { plan, failed: still };
+}
+
+function result({ plan, failed: still }: Placed): SolveResult {
   const unschedulable: UnschedulablePod[] = [];
   const reasons = new Map<PodClass, string>();
   for (const f of still) {
