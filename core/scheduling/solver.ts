@@ -41,7 +41,7 @@ import { fill, initShapes } from './fill.ts';
 import { finalize } from './finalize.ts';
 import { close, openNode } from './open-node.ts';
 import type { PodClass } from './pod-class.ts';
-import { createPlan, type Plan, type Sizing } from './plan.ts';
+import { createPlan, SIZINGS, type Plan } from './plan.ts';
 import { firstFit } from './placement.ts';
 import { PODS } from './resource-vector.ts';
 import { retarget } from './templates.ts';
@@ -62,31 +62,39 @@ export const SMALL_BATCH = 50;
 
 export function solve(input: SolveInput): SolveResult {
   if (input.pods.length > SMALL_BATCH || input.nodePools.length === 0) return result(place(createPlan(input)));
-  let best: Placed | undefined;
-  let bestCost = Infinity;
-  for (const sizing of SIZINGS) {
-    const placed = place(createPlan(input, sizing));
-    const cost = newNodeCost(placed.plan) + UNSCHEDULABLE_PENALTY * placed.failed.length;
+  // Each sizing is solved only if an earlier solve saw it choose differently for some
+  // node: otherwise its plan is the same, decision for decision.
+  let best = place(createPlan(input, SIZINGS[0], true));
+  let bestCost = planCost(best);
+  let diverged = best.plan.diverged;
+  for (let s = 1; s < SIZINGS.length; s++) {
+    if (!(diverged & (1 << s))) continue;
+    const placed = place(createPlan(input, SIZINGS[s], true));
+    diverged |= placed.plan.diverged;
+    const cost = planCost(placed);
     // A later sizing must be strictly cheaper: ties keep the earlier plan.
     if (cost < bestCost * (1 - 1e-9)) {
       best = placed;
       bestCost = cost;
     }
   }
-  const chosen = result(best!);
-  if (best!.plan.sizing === SIZINGS[0]) return chosen;
+  const chosen = result(best);
+  if (best.plan.sizing === SIZINGS[0]) return chosen;
   // Defence in depth: a plan found by another sizing is kept only if the independent
   // verifier accepts it (every sizing runs the same placement checks, so it should).
   return verifySolution(input, chosen).length === 0 ? chosen : result(place(createPlan(input)));
 }
 
-const SIZINGS: readonly Sizing[] = ['cover', 'residual'];
 /** A pod left unschedulable outweighs any price difference between plans. */
 const UNSCHEDULABLE_PENALTY = 1e9;
 
 interface Placed {
   readonly plan: Plan;
   readonly failed: readonly Failed[];
+}
+
+function planCost(placed: Placed): number {
+  return newNodeCost(placed.plan) + UNSCHEDULABLE_PENALTY * placed.failed.length;
 }
 
 /** $/h of the plan's new nodes, each at the cheapest type of its template that holds its pods. */
