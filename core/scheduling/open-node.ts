@@ -51,13 +51,17 @@ export function openNode(plan: Plan, q: PendingPods, a: Attempt, pod: Pod): Plan
  * the pool's remaining demand at the least cost (price x nodes needed, at least one
  * node). With pods that need a node each, the demand is shared among those nodes.
  * Ties go to the larger type. Under the `whole` sizing the nodes needed are counted
- * whole. Under the `residual` sizing a type may also be chosen at its
- * price plus a lower bound of the demand it leaves uncovered on the pool's cheapest types
- * per resource (PoolState.rate), so that a pod only dear types take (a GPU pod) opens a
- * node sized for itself when the rest of the demand is cheaper elsewhere.
+ * whole. Under the `residual` sizing a type may also be chosen at its price plus a lower
+ * bound of the demand it leaves uncovered on the pool's cheapest types per resource
+ * (PoolState.rate), so that a pod only dear types take (a GPU pod) opens a node sized
+ * for itself when the rest of the demand is cheaper elsewhere; `padded` counts that
+ * bound 1.6 times, preferring a node that holds more of the demand.
  */
 const RESIDUAL = SIZINGS.indexOf('residual');
 const WHOLE = SIZINGS.indexOf('whole');
+const PADDED = SIZINGS.indexOf('padded');
+/** What is left rarely packs at the cheapest rate of each resource at once: `padded` counts it dearer. */
+const PADDING = 1.6;
 
 function chooseTarget(plan: Plan, pool: PoolState, t: Template, req: Float64Array): number {
   const rate = pool.rate;
@@ -99,6 +103,8 @@ function chooseTarget(plan: Plan, pool: PoolState, t: Template, req: Float64Arra
     for (let s = from; s <= to; s++) {
       let metric = price * Math.max(s === WHOLE ? Math.ceil(n - 1e-9) : n, 1);
       if (s === RESIDUAL && nodesNeeded === 1 && price + rest < metric) metric = price + rest;
+      // Single: a type that holds it all costs its price, any other is counted after every such type.
+      else if (s === PADDED && nodesNeeded === 1 && price + PADDING * rest < metric) metric = price + PADDING * rest;
       if (metric < bestMetric[s]! * (1 - 1e-9) || (metric <= bestMetric[s]! * (1 + 1e-9) && n < bestN[s]!)) {
         bestK[s] = k;
         bestMetric[s] = metric;

@@ -107,12 +107,14 @@ export interface Plan {
  * node opened by a pod that only few, dear types take, a GPU pod, is then sized for
  * itself rather than for every pod of the pool); `whole`, as `cover` counting whole
  * nodes (a type needing 1.2 nodes costs two), so the last pods of a pool go to one node
- * that holds them all rather than to a row of small ones. Small batches try them all
+ * that holds them all rather than to a row of small ones; `padded`, as `residual` with
+ * the bound counted 1.6 times (what is left rarely packs at the cheapest rates), so a
+ * node holds more of the demand than under `residual`. Small batches try them all
  * (solver.ts); larger ones use `cover`.
  */
-export type Sizing = 'cover' | 'residual' | 'whole';
+export type Sizing = 'cover' | 'residual' | 'whole' | 'padded';
 /** Every sizing, in the order small batches try them (ties keep the earlier). */
-export const SIZINGS: readonly Sizing[] = ['cover', 'residual', 'whole'];
+export const SIZINGS: readonly Sizing[] = ['cover', 'residual', 'whole', 'padded'];
 
 export function createPlan(input: SolveInput, sizing: Sizing = 'cover', track = false): Plan {
   const res = new ResourceIndex();
