@@ -86,6 +86,11 @@ export class PoolState {
   readonly daemonSetPortOwners: readonly string[];
   /** The base template's types, cheapest first (poolSetup). */
   readonly baseEntries: TemplateEntries;
+  /**
+   * Frozen values finalize.ts builds from the pool's types alone (instance type options by
+   * requirements and type), shared between the solves that share the pool's setup.
+   */
+  readonly sharedOptions: Map<string, unknown>;
   /** Per resource: the least $/h per unit among the pool's types (Infinity when none has it). */
   readonly rate: Float64Array;
   /** Per exclusive group (one pod per node), pending pods the pool could host. */
@@ -115,6 +120,7 @@ export class PoolState {
     this.daemonSetPortOwners = setup.daemonSetPortOwners;
     this.baseEntries = setup.base;
     this.rate = setup.rate;
+    this.sharedOptions = setup.options;
   }
 
   /** Largest exclusive group still pending: the least number of nodes those pods need. */
@@ -156,6 +162,7 @@ interface PoolSetup {
   readonly daemonSetPortOwners: readonly string[];
   readonly base: TemplateEntries;
   readonly rate: Float64Array;
+  readonly options: Map<string, unknown>;
 }
 
 /**
@@ -230,7 +237,7 @@ function buildPoolSetup(pool: SchedulingNodePool, reqs: Requirements, resources:
     const u = types[base.entries[p]!]!.usable;
     for (let r = 0; r < rate.length; r++) if (u[r]! > 0 && base.price[p]! / u[r]! < rate[r]!) rate[r] = base.price[p]! / u[r]!;
   }
-  return { instanceTypes: pool.instanceTypes, types, daemonSetPorts, daemonSetPortOwners, base, rate };
+  return { instanceTypes: pool.instanceTypes, types, daemonSetPorts, daemonSetPortOwners, base, rate, options: new Map() };
 }
 
 /** The types among `candidates` compatible with `reqs`, cheapest first. */
