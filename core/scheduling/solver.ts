@@ -17,6 +17,11 @@
 //  3. Pods that failed are retried (their affinity may be met now), each relaxation
 //     level in turn, as Karpenter relaxes preferences.
 // At the end every new node offers every type that holds its pods, cheapest first.
+// A batch of at most SMALL_BATCH pods (the common provisioning batch, where the size of
+// each new node matters most) is solved once per sizing of new nodes (plan.ts's Sizing:
+// cover, residual, whole, padded), each through the same phases and placement checks;
+// a sizing is solved only if an earlier solve saw it choose another size for some node,
+// and the cheapest plan (fewest pods left out first) is kept, if the verifier accepts it.
 //
 // Exactness: resources are checked per node against allocatable (existing nodes) or the
 // usable capacity of a concrete type (new nodes: allocatable minus the DaemonSets that
