@@ -103,17 +103,21 @@ function sharedShape(cache: ShapeCache, t: Template, chosen: readonly Choice[]):
   const key = `${t.id}|${chosen.map((c) => c.k).join(',')}`;
   let shape = cache.shapes.get(key);
   if (!shape) {
+    const shared = t.pool.sharedOptions as Map<string, InstanceTypeOption>;
     const options = chosen.map(({ k, price }) => {
       const okey = `${t.id}|${k}`;
       let o = cache.options.get(okey);
+      const skey = `${t.reqs.signature()}|${k}|${price}`;
+      o ??= shared.get(skey);
       if (!o) {
         const type = t.pool.types[k]!.type;
         const offerings = compatibleOfferings(type, t.reqs)
           .sort((x, y) => x.price - y.price || (x.zone < y.zone ? -1 : x.zone > y.zone ? 1 : 0))
           .map((x) => Object.freeze({ ...x }));
         o = Object.freeze({ name: type.name, price, offerings: Object.freeze(offerings) as Offering[] });
-        cache.options.set(okey, o);
+        if (shared.size < 100_000) shared.set(skey, o);
       }
+      cache.options.set(okey, o);
       return o;
     });
     const reqs = t.reqs.with(LABEL_INSTANCE_TYPE, ValueSet.of(options.map((o) => o.name)));

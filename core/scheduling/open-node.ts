@@ -6,7 +6,7 @@ import type { Pod } from '../api/k8s.ts';
 import { narrowFor } from './attempts.ts';
 import { commit, setTarget } from './commit.ts';
 import { moveHome, type PendingPods } from './demand.ts';
-import type { Attempt, Plan, PlannedNode } from './plan.ts';
+import { SIZINGS, type Attempt, type Plan, type PlannedNode } from './plan.ts';
 import { pinnedForTopology } from './placement.ts';
 import { fits } from './resource-vector.ts';
 import type { PoolState, Template } from './templates.ts';
@@ -34,7 +34,7 @@ export function openNode(plan: Plan, q: PendingPods, a: Attempt, pod: Pod): Plan
     };
     const chosen = pinnedForTopology(plan, a, node, t);
     if (typeof chosen === 'number') continue;
-    const target = chooseTarget(pool, chosen, a.req);
+    const target = chooseTarget(plan, pool, chosen, a.req);
     if (target < 0) continue;
     moveHome(plan, q, a.cls, pool);
     const named: PlannedNode = { ...node, name: `${plan.newNodePrefix}-${pool.name}-${plan.newNodeCount++}`, template: chosen };
@@ -50,36 +50,71 @@ export function openNode(plan: Plan, q: PendingPods, a: Attempt, pod: Pod): Plan
  * The size target of a new node: among the types that hold the pod, the one covering
  * the pool's remaining demand at the least cost (price x nodes needed, at least one
  * node). With pods that need a node each, the demand is shared among those nodes.
- * Ties go to the larger type.
+ * Ties go to the larger type. Under the `whole` sizing the nodes needed are counted
+ * whole. Under the `residual` sizing a type may also be chosen at its price plus a lower
+ * bound of the demand it leaves uncovered on the pool's cheapest types per resource
+ * (PoolState.rate), so that a pod only dear types take (a GPU pod) opens a node sized
+ * for itself when the rest of the demand is cheaper elsewhere; `padded` counts that
+ * bound 1.6 times, preferring a node that holds more of the demand.
  */
-function chooseTarget(pool: PoolState, t: Template, req: Float64Array): number {
+const RESIDUAL = SIZINGS.indexOf('residual');
+const WHOLE = SIZINGS.indexOf('whole');
+const PADDED = SIZINGS.indexOf('padded');
+/** What is left rarely packs at the cheapest rate of each resource at once: `padded` counts it dearer. */
+const PADDING = 1.6;
+
+function chooseTarget(plan: Plan, pool: PoolState, t: Template, req: Float64Array): number {
+  const rate = pool.rate;
   const R = req.length;
   const nodesNeeded = Math.max(1, pool.exclusiveRemaining());
-  let best = -1;
-  let bestMetric = Infinity;
-  let bestN = Infinity;
+  // Small batches (plan.track) weigh every sizing at once, to know which of them would
+  // choose differently from the plan's own; other plans only their own.
+  const own = SIZINGS.indexOf(plan.sizing);
+  const from = plan.track ? 0 : own;
+  const to = plan.track ? SIZINGS.length - 1 : own;
+  const bestK = plan.bestK;
+  const bestMetric = plan.bestMetric;
+  const bestN = plan.bestN;
+  bestK.fill(-1);
+  bestMetric.fill(Infinity);
+  bestN.fill(Infinity);
+  let bound = Infinity;
   for (let p = 0; p < t.entries.length; p++) {
     // Entries are cheapest first and the metric is at least the price: nothing later can win.
-    if (t.price[p]! > bestMetric * (1 + 1e-9)) break;
+    if (t.price[p]! > bound * (1 + 1e-9)) break;
     const k = t.entries[p]!;
     const u = pool.types[k]!.usable;
     if (!fits(u, undefined, req) || !pool.withinLimits(k)) continue;
     let n = 0;
+    let rest = 0;
     for (let r = 0; r < R; r++) {
-      if (req[r]! <= 0) continue;
       const uncovered = Math.max(pool.remaining[r]! - pool.openFree[r]!, 0);
+      if (uncovered > u[r]!) {
+        const left = (uncovered - u[r]!) * rate[r]!;
+        if (left > rest) rest = left;
+      }
+      if (req[r]! <= 0) continue;
       const share = Math.max(uncovered / nodesNeeded, req[r]!);
       const x = share / u[r]!;
       if (x > n) n = x;
     }
-    const metric = t.price[p]! * Math.max(n, 1);
-    if (metric < bestMetric * (1 - 1e-9) || (metric <= bestMetric * (1 + 1e-9) && n < bestN)) {
-      best = k;
-      bestMetric = metric;
-      bestN = n;
+    const price = t.price[p]!;
+    bound = 0;
+    for (let s = from; s <= to; s++) {
+      let metric = price * Math.max(s === WHOLE ? Math.ceil(n - 1e-9) : n, 1);
+      if (s === RESIDUAL && nodesNeeded === 1 && price + rest < metric) metric = price + rest;
+      // Single: a type that holds it all costs its price, any other is counted after every such type.
+      else if (s === PADDED && nodesNeeded === 1 && price + PADDING * rest < metric) metric = price + PADDING * rest;
+      if (metric < bestMetric[s]! * (1 - 1e-9) || (metric <= bestMetric[s]! * (1 + 1e-9) && n < bestN[s]!)) {
+        bestK[s] = k;
+        bestMetric[s] = metric;
+        bestN[s] = n;
+      }
+      if (bestMetric[s]! > bound) bound = bestMetric[s]!;
     }
   }
-  return best;
+  if (plan.track) for (let s = 0; s < SIZINGS.length; s++) if (bestK[s] !== bestK[own]) plan.diverged |= 1 << s;
+  return bestK[own]!;
 }
 
 /** The node is full for now: its free capacity stops counting against the pool's pending demand. */

@@ -81,6 +81,16 @@ export interface Plan {
   /** Per template: domain id per key of the label it pins (-1 none, -2 not computed yet). */
   readonly templateDomains: Map<Template, Int32Array>;
   readonly newNodePrefix: string;
+  /** How a new node's size target is chosen (open-node.ts's chooseTarget). */
+  readonly sizing: Sizing;
+  /** Whether to record which other sizings would have sized some new node differently (diverged). */
+  readonly track: boolean;
+  /** Bit i: sizing SIZINGS[i] chose another target than the plan's own for some node (track only). */
+  diverged: number;
+  // Scratch of chooseTarget, per sizing.
+  readonly bestK: Int32Array;
+  readonly bestMetric: Float64Array;
+  readonly bestN: Float64Array;
   newNodeCount: number;
   /** Every pod placed so far, in placement order (commit.ts appends). */
   readonly placed: Pod[];
@@ -90,7 +100,23 @@ export interface Plan {
   readonly pinValues: string[];
 }
 
-export function createPlan(input: SolveInput): Plan {
+/**
+ * How a new node's size target is chosen: `cover`, the type covering the pool's pending
+ * demand at the least cost; `residual`, the type whose price plus a lower bound of what
+ * the demand it leaves would cost on the pool's cheapest types per resource is least (a
+ * node opened by a pod that only few, dear types take, a GPU pod, is then sized for
+ * itself rather than for every pod of the pool); `whole`, as `cover` counting whole
+ * nodes (a type needing 1.2 nodes costs two), so the last pods of a pool go to one node
+ * that holds them all rather than to a row of small ones; `padded`, as `residual` with
+ * the bound counted 1.6 times (what is left rarely packs at the cheapest rates), so a
+ * node holds more of the demand than under `residual`. Small batches try them all
+ * (solver.ts); larger ones use `cover`.
+ */
+export type Sizing = 'cover' | 'residual' | 'whole' | 'padded';
+/** Every sizing, in the order small batches try them (ties keep the earlier). */
+export const SIZINGS: readonly Sizing[] = ['cover', 'residual', 'whole', 'padded'];
+
+export function createPlan(input: SolveInput, sizing: Sizing = 'cover', track = false): Plan {
   const res = new ResourceIndex();
   const topology = new Topology();
   const builder = new PodClassBuilder(topology, input.namespaces, input.volumes ? new VolumeIndex(input.volumes) : undefined);
@@ -133,6 +159,12 @@ export function createPlan(input: SolveInput): Plan {
     groupKey,
     templateDomains: new Map(),
     newNodePrefix: input.options?.newNodeNamePrefix ?? 'new',
+    sizing,
+    track,
+    diverged: 0,
+    bestK: new Int32Array(SIZINGS.length),
+    bestMetric: new Float64Array(SIZINGS.length),
+    bestN: new Float64Array(SIZINGS.length),
     newNodeCount: 0,
     placed: [],
     pinKeys: [],

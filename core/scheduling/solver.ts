@@ -17,6 +17,11 @@
 //  3. Pods that failed are retried (their affinity may be met now), each relaxation
 //     level in turn, as Karpenter relaxes preferences.
 // At the end every new node offers every type that holds its pods, cheapest first.
+// A batch of at most SMALL_BATCH pods (the common provisioning batch, where the size of
+// each new node matters most) is solved once per sizing of new nodes (plan.ts's Sizing:
+// cover, residual, whole, padded), each through the same phases and placement checks;
+// a sizing is solved only if an earlier solve saw it choose another size for some node,
+// and the cheapest plan (fewest pods left out first) is kept, if the verifier accepts it.
 //
 // Exactness: resources are checked per node against allocatable (existing nodes) or the
 // usable capacity of a concrete type (new nodes: allocatable minus the DaemonSets that
@@ -41,18 +46,76 @@ import { fill, initShapes } from './fill.ts';
 import { finalize } from './finalize.ts';
 import { close, openNode } from './open-node.ts';
 import type { PodClass } from './pod-class.ts';
-import { createPlan, type Plan } from './plan.ts';
+import { createPlan, SIZINGS, type Plan } from './plan.ts';
 import { firstFit } from './placement.ts';
 import { PODS } from './resource-vector.ts';
+import { retarget } from './templates.ts';
 import type { SolveInput, SolveResult, UnschedulablePod } from './types.ts';
+import { verifySolution } from './verify.ts';
 
 interface Failed {
   readonly cls: PodClass;
   readonly pod: Pod;
 }
 
+/**
+ * Batches of at most this many pods (the common provisioning batch) are solved under
+ * every sizing (plan.ts's Sizing), and the cheapest plan is kept: where the greedy's
+ * node sizes matter most, and a solve costs a few milliseconds.
+ */
+export const SMALL_BATCH = 50;
+
 export function solve(input: SolveInput): SolveResult {
-  const plan = createPlan(input);
+  if (input.pods.length > SMALL_BATCH || input.nodePools.length === 0) return result(place(createPlan(input)));
+  // Each sizing is solved only if an earlier solve saw it choose differently for some
+  // node: otherwise its plan is the same, decision for decision.
+  let best = place(createPlan(input, SIZINGS[0], true));
+  let bestCost = planCost(best);
+  let diverged = best.plan.diverged;
+  for (let s = 1; s < SIZINGS.length; s++) {
+    if (!(diverged & (1 << s))) continue;
+    const placed = place(createPlan(input, SIZINGS[s], true));
+    diverged |= placed.plan.diverged;
+    const cost = planCost(placed);
+    // A later sizing must be strictly cheaper: ties keep the earlier plan.
+    if (cost < bestCost * (1 - 1e-9)) {
+      best = placed;
+      bestCost = cost;
+    }
+  }
+  const chosen = result(best);
+  if (best.plan.sizing === SIZINGS[0]) return chosen;
+  // Defence in depth: a plan found by another sizing is kept only if the independent
+  // verifier accepts it (every sizing runs the same placement checks, so it should).
+  return verifySolution(input, chosen).length === 0 ? chosen : result(place(createPlan(input)));
+}
+
+/** A pod left unschedulable outweighs any price difference between plans. */
+const UNSCHEDULABLE_PENALTY = 1e9;
+
+interface Placed {
+  readonly plan: Plan;
+  readonly failed: readonly Failed[];
+}
+
+function planCost(placed: Placed): number {
+  return newNodeCost(placed.plan) + UNSCHEDULABLE_PENALTY * placed.failed.length;
+}
+
+/** $/h of the plan's new nodes, each at the cheapest type of its template that holds its pods. */
+function newNodeCost(plan: Plan): number {
+  let cost = 0;
+  for (const n of plan.nodes) {
+    if (n.existing) continue;
+    const k = retarget(n.pool!, n.template!, undefined, n.used, -1);
+    const p = n.template!.pos[k < 0 ? n.target : k]!;
+    cost += p >= 0 ? n.template!.price[p]! : Infinity;
+  }
+  return cost;
+}
+
+/** The phases: existing nodes, new nodes, retries. Returns the pods that fit nowhere. */
+function place(plan: Plan): Placed {
   const q = initDemand(plan);
   const order = placementOrder(plan);
   initShapes(plan, q, order);
@@ -106,6 +169,10 @@ export function solve(input: SolveInput): SolveResult {
     if (next.length === still.length) break;
     still = next;
   }
+  return { plan, failed: still };
+}
+
+function result({ plan, failed: still }: Placed): SolveResult {
   const unschedulable: UnschedulablePod[] = [];
   const reasons = new Map<PodClass, string>();
   for (const f of still) {

@@ -67,7 +67,8 @@ export interface PoolType {
 export class PoolState {
   readonly name: string;
   readonly reqs: Requirements;
-  readonly types: PoolType[] = [];
+  /** Shared between solves (poolSetup): never changed. */
+  readonly types: readonly PoolType[];
   readonly limitKeys: string[];
   readonly limit: Float64Array;
   readonly used: Float64Array;
@@ -81,8 +82,17 @@ export class PoolState {
    * reasons): every DaemonSet that runs on some instance type of the pool counts on
    * every new node of it (conservative for DaemonSets that select only some types).
    */
-  readonly daemonSetPorts: HostPort[] = [];
-  readonly daemonSetPortOwners: string[] = [];
+  readonly daemonSetPorts: readonly HostPort[];
+  readonly daemonSetPortOwners: readonly string[];
+  /** The base template's types, cheapest first (poolSetup). */
+  readonly baseEntries: TemplateEntries;
+  /**
+   * Frozen values finalize.ts builds from the pool's types alone (instance type options by
+   * requirements and type), shared between the solves that share the pool's setup.
+   */
+  readonly sharedOptions: Map<string, unknown>;
+  /** Per resource: the least $/h per unit among the pool's types (Infinity when none has it). */
+  readonly rate: Float64Array;
   /** Per exclusive group (one pod per node), pending pods the pool could host. */
   readonly exclusive = new Map<TopologyGroup, number>();
   base!: Template;
@@ -104,42 +114,13 @@ export class PoolState {
     this.used = Float64Array.from(this.limitKeys, (k) => usage?.[k] ?? 0);
     this.remaining = new Float64Array(resources.size);
     this.openFree = new Float64Array(resources.size);
-    // DaemonSets that select no labels land on every node whose taints they tolerate:
-    // decide those once for the pool rather than per type.
-    const everywhere: ResourceList = {};
-    const selective: DaemonSetPod[] = [];
-    const withPorts = new Set<DaemonSetPod>();
-    for (const d of daemonSets) {
-      if (d.terms.some((t) => t.size === 0)) {
-        if (untoleratedTaint(pool.taints, d.tolerations)) continue;
-        for (const [k, v] of Object.entries(d.requests)) everywhere[k] = (everywhere[k] ?? 0) + v;
-        if (d.hostPorts.length > 0) withPorts.add(d);
-      } else selective.push(d);
-    }
-    for (const type of pool.instanceTypes) {
-      if (!instanceTypeCompatible(type, this.reqs)) continue;
-      let ds: ResourceList = { ...everywhere };
-      if (selective.length > 0) {
-        const nodeReqs = this.reqs.intersect(Requirements.fromLabels(type.labels));
-        for (const d of selective) {
-          if (!daemonSetLands(d, nodeReqs, pool.taints)) continue;
-          for (const [k, v] of Object.entries(d.requests)) ds[k] = (ds[k] ?? 0) + v;
-          if (d.hostPorts.length > 0) withPorts.add(d);
-        }
-      }
-      const usable = resources.vector(type.allocatable);
-      const dsv = resources.vector(ds);
-      for (let r = 0; r < usable.length; r++) usable[r] = usable[r]! - dsv[r]!;
-      const limitCapacity = Float64Array.from(this.limitKeys, (k) => (k === 'nodes' ? 1 : (type.capacity[k] ?? 0)));
-      this.types.push({ type, usable, daemonSetRequests: ds, limitCapacity });
-      ds = {};
-    }
-    for (const d of withPorts) {
-      for (const p of d.hostPorts) {
-        this.daemonSetPorts.push(p);
-        this.daemonSetPortOwners.push(`${d.namespace}/${d.name}`);
-      }
-    }
+    const setup = poolSetup(pool, this.reqs, resources, daemonSets);
+    this.types = setup.types;
+    this.daemonSetPorts = setup.daemonSetPorts;
+    this.daemonSetPortOwners = setup.daemonSetPortOwners;
+    this.baseEntries = setup.base;
+    this.rate = setup.rate;
+    this.sharedOptions = setup.options;
   }
 
   /** Largest exclusive group still pending: the least number of nodes those pods need. */
@@ -164,6 +145,115 @@ export class PoolState {
     const cap = this.types[typeIndex]!.limitCapacity;
     for (let i = 0; i < cap.length; i++) this.used[i] = this.used[i]! + sign * cap[i]!;
   }
+}
+
+/** A template's types, cheapest first, with their prices; never changed once built. */
+export interface TemplateEntries {
+  readonly entries: Int32Array;
+  readonly price: Float64Array;
+  readonly pos: Int32Array;
+}
+
+/** What a pool gives every solve that has the same resources and DaemonSets: its types, their usable capacity, the base template. */
+interface PoolSetup {
+  readonly instanceTypes: readonly InstanceType[];
+  readonly types: readonly PoolType[];
+  readonly daemonSetPorts: readonly HostPort[];
+  readonly daemonSetPortOwners: readonly string[];
+  readonly base: TemplateEntries;
+  readonly rate: Float64Array;
+  readonly options: Map<string, unknown>;
+}
+
+/**
+ * Pools are immutable once built (the scheduling view caches them per manifest and
+ * catalog), so their per-type setup, which dominates a small solve on a catalog of a
+ * thousand types, is computed once per pool, resource list and DaemonSets, and shared.
+ */
+const setups = new WeakMap<SchedulingNodePool, Map<string, PoolSetup>>();
+
+function poolSetup(pool: SchedulingNodePool, reqs: Requirements, resources: ResourceIndex, daemonSets: readonly DaemonSetPod[]): PoolSetup {
+  const key = `${resources.names.join(',')}|${daemonSets.map(daemonSetKey).join('|')}`;
+  let byKey = setups.get(pool);
+  const hit = byKey?.get(key);
+  if (hit && hit.instanceTypes === pool.instanceTypes) return hit;
+  const setup = buildPoolSetup(pool, reqs, resources, daemonSets);
+  if (!byKey || byKey.size > 64) {
+    byKey = new Map();
+    setups.set(pool, byKey);
+  }
+  byKey.set(key, setup);
+  return setup;
+}
+
+function daemonSetKey(d: DaemonSetPod): string {
+  return JSON.stringify([d.name, d.namespace, d.requests, d.hostPorts, d.terms.map((t) => t.signature()), d.tolerations]);
+}
+
+function buildPoolSetup(pool: SchedulingNodePool, reqs: Requirements, resources: ResourceIndex, daemonSets: readonly DaemonSetPod[]): PoolSetup {
+  const types: PoolType[] = [];
+  const daemonSetPorts: HostPort[] = [];
+  const daemonSetPortOwners: string[] = [];
+  const limitKeys = Object.keys(pool.limits).sort();
+  // DaemonSets that select no labels land on every node whose taints they tolerate:
+  // decide those once for the pool rather than per type.
+  const everywhere: ResourceList = {};
+  const selective: DaemonSetPod[] = [];
+  const withPorts = new Set<DaemonSetPod>();
+  for (const d of daemonSets) {
+    if (d.terms.some((t) => t.size === 0)) {
+      if (untoleratedTaint(pool.taints, d.tolerations)) continue;
+      for (const [k, v] of Object.entries(d.requests)) everywhere[k] = (everywhere[k] ?? 0) + v;
+      if (d.hostPorts.length > 0) withPorts.add(d);
+    } else selective.push(d);
+  }
+  for (const type of pool.instanceTypes) {
+    if (!instanceTypeCompatible(type, reqs)) continue;
+    let ds: ResourceList = { ...everywhere };
+    if (selective.length > 0) {
+      const nodeReqs = reqs.intersect(Requirements.fromLabels(type.labels));
+      for (const d of selective) {
+        if (!daemonSetLands(d, nodeReqs, pool.taints)) continue;
+        for (const [k, v] of Object.entries(d.requests)) ds[k] = (ds[k] ?? 0) + v;
+        if (d.hostPorts.length > 0) withPorts.add(d);
+      }
+    }
+    const usable = resources.vector(type.allocatable);
+    const dsv = resources.vector(ds);
+    for (let r = 0; r < usable.length; r++) usable[r] = usable[r]! - dsv[r]!;
+    const limitCapacity = Float64Array.from(limitKeys, (k) => (k === 'nodes' ? 1 : (type.capacity[k] ?? 0)));
+    types.push({ type, usable, daemonSetRequests: ds, limitCapacity });
+    ds = {};
+  }
+  for (const d of withPorts) {
+    for (const p of d.hostPorts) {
+      daemonSetPorts.push(p);
+      daemonSetPortOwners.push(`${d.namespace}/${d.name}`);
+    }
+  }
+  const base = templateEntries(types, reqs, types.keys());
+  const rate = new Float64Array(resources.size).fill(Infinity);
+  for (let p = 0; p < base.entries.length; p++) {
+    const u = types[base.entries[p]!]!.usable;
+    for (let r = 0; r < rate.length; r++) if (u[r]! > 0 && base.price[p]! / u[r]! < rate[r]!) rate[r] = base.price[p]! / u[r]!;
+  }
+  return { instanceTypes: pool.instanceTypes, types, daemonSetPorts, daemonSetPortOwners, base, rate, options: new Map() };
+}
+
+/** The types among `candidates` compatible with `reqs`, cheapest first. */
+function templateEntries(types: readonly PoolType[], reqs: Requirements, candidates: Iterable<number>): TemplateEntries {
+  const list: { i: number; price: number }[] = [];
+  for (const i of candidates) {
+    const t = types[i]!.type;
+    if (!instanceTypeCompatible(t, reqs)) continue;
+    let price = Infinity;
+    for (const o of compatibleOfferings(t, reqs)) if (o.price < price) price = o.price;
+    list.push({ i, price });
+  }
+  list.sort((a, b) => a.price - b.price || a.i - b.i);
+  const pos = new Int32Array(types.length).fill(-1);
+  list.forEach((e, p) => (pos[e.i] = p));
+  return { entries: Int32Array.from(list, (e) => e.i), price: Float64Array.from(list, (e) => e.price), pos };
 }
 
 /**
@@ -193,21 +283,12 @@ export class Template {
     readonly id: number,
     readonly pool: PoolState,
     readonly reqs: Requirements,
-    candidates: Iterable<number>,
+    candidates: Iterable<number> | TemplateEntries,
   ) {
-    const list: { i: number; price: number }[] = [];
-    for (const i of candidates) {
-      const t = pool.types[i]!.type;
-      if (!instanceTypeCompatible(t, reqs)) continue;
-      let price = Infinity;
-      for (const o of compatibleOfferings(t, reqs)) if (o.price < price) price = o.price;
-      list.push({ i, price });
-    }
-    list.sort((a, b) => a.price - b.price || a.i - b.i);
-    this.entries = Int32Array.from(list, (e) => e.i);
-    this.price = Float64Array.from(list, (e) => e.price);
-    this.pos = new Int32Array(pool.types.length).fill(-1);
-    list.forEach((e, p) => (this.pos[e.i] = p));
+    const e = 'pos' in candidates ? candidates : templateEntries(pool.types, reqs, candidates);
+    this.entries = e.entries;
+    this.price = e.price;
+    this.pos = e.pos;
   }
 
   /** The one value the node's label `key` will have, if the requirements pin it. */
@@ -248,10 +329,10 @@ export class TemplateStore {
   private readonly bySignature = new Map<string, Template>();
 
   base(pool: PoolState): Template {
-    return this.intern(pool, pool.reqs, pool.types.keys());
+    return this.intern(pool, pool.reqs, pool.baseEntries);
   }
 
-  private intern(pool: PoolState, reqs: Requirements, candidates: Iterable<number>): Template {
+  private intern(pool: PoolState, reqs: Requirements, candidates: Iterable<number> | TemplateEntries): Template {
     const sig = `${pool.index}|${reqs.signature()}`;
     let t = this.bySignature.get(sig);
     if (!t) {

@@ -29,6 +29,7 @@ import { compileSelector, type CompiledSelector } from './selectors.ts';
 import { untoleratedTaint } from './taints.ts';
 import { conflictingPort, formatHostPort, hostPortsOf, type HostPort } from './host-ports.ts';
 import { daemonSetLands, daemonSetLandsOnNode, parseDaemonSets, type DaemonSetPod } from './templates.ts';
+import type { SchedulingNodePool } from './nodepool.ts';
 import type { SolveInput, SolveResult } from './types.ts';
 import { describeVolumeTerms, VolumeIndex } from './volumes.ts';
 
@@ -113,6 +114,21 @@ export function verifySolution(input: SolveInput, result: SolveResult): string[]
   // 3. New nodes: every option holds the pods and the DaemonSets; labels, taints, limits.
   const names = new Set<string>();
   const capacityByPool = new Map<string, ResourceList>();
+  // Per pool, read once per call: its requirements, its types by name, and per type the
+  // DaemonSet pods that land on a node of it.
+  const poolFacts = new Map<SchedulingNodePool, { poolReqs: Requirements; types: Map<string, InstanceType>; landing: Map<InstanceType, DaemonSetPod[]> }>();
+  const factsOf = (pool: SchedulingNodePool) => {
+    let f = poolFacts.get(pool);
+    if (!f) {
+      f = {
+        poolReqs: Requirements.of(pool.requirements).intersect(Requirements.fromLabels(pool.labels)),
+        types: new Map(pool.instanceTypes.map((t) => [t.name, t])),
+        landing: new Map(),
+      };
+      poolFacts.set(pool, f);
+    }
+    return f;
+  };
   for (const n of result.newNodes) {
     if (names.has(n.name) || byName.has(n.name)) errors.push(`new node name ${n.name} is not unique`);
     names.add(n.name);
@@ -127,8 +143,8 @@ export function verifySolution(input: SolveInput, result: SolveResult): string[]
     }
     if (n.instanceTypeOptions[0] && Math.abs(n.instanceTypeOptions[0].price - n.price) > EPS) errors.push(`new node ${n.name}: price is not its cheapest option's`);
     const reqs = Requirements.of(n.requirements);
-    const poolReqs = Requirements.of(pool.requirements).intersect(Requirements.fromLabels(pool.labels));
-    const types = new Map(pool.instanceTypes.map((t) => [t.name, t]));
+    const facts = factsOf(pool);
+    const { poolReqs, types } = facts;
     const options: InstanceType[] = [];
     for (const o of n.instanceTypeOptions) {
       const t = types.get(o.name);
@@ -171,12 +187,16 @@ export function verifySolution(input: SolveInput, result: SolveResult): string[]
     for (const p of n.pods) for (const [k, v] of Object.entries(podRequests(p))) used[k] = (used[k] ?? 0) + v;
     for (const t of options) {
       const need: ResourceList = { ...used };
-      const nodeReqs = poolReqs.intersect(Requirements.fromLabels(t.labels));
-      for (const d of ds) if (daemonSetLands(d, nodeReqs, pool.taints)) for (const [k, v] of Object.entries(d.requests)) need[k] = (need[k] ?? 0) + v;
+      let landing = facts.landing.get(t);
+      if (!landing) {
+        const nodeReqs = poolReqs.intersect(Requirements.fromLabels(t.labels));
+        landing = ds.filter((d) => daemonSetLands(d, nodeReqs, pool.taints));
+        facts.landing.set(t, landing);
+      }
+      for (const d of landing) for (const [k, v] of Object.entries(d.requests)) need[k] = (need[k] ?? 0) + v;
       for (const [k, v] of Object.entries(need)) {
         if (v > (t.allocatable[k] ?? 0) + EPS) errors.push(`new node ${n.name} as ${t.name} over-committed on ${k}: ${v} > ${t.allocatable[k] ?? 0}`);
       }
-      const landing = ds.filter((d) => daemonSetLands(d, nodeReqs, pool.taints));
       checkHostPorts(`new node ${n.name} as ${t.name}`, [], n.pods, landing, errors, name);
     }
     for (const p of n.pods) {

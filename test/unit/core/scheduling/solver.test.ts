@@ -597,3 +597,54 @@ describe('solve: volume topology (VolumeBinding, VolumeZone)', () => {
     expect(r.newNodes).toHaveLength(1);
   });
 });
+
+describe('solve: small batches (up to 50 pods) packed near the optimum', () => {
+  const agent: DaemonSet = {
+    metadata: { name: 'agent', namespace: 'kube-system' },
+    spec: { template: { spec: { containers: [{ name: 'a', resources: { requests: { cpu: '500m', memory: '512Mi' } } }] } } },
+  };
+  const cost = (r: SolveResult) => r.newNodes.reduce((s, n) => s + n.price, 0);
+
+  it('puts three 4-CPU pods on one 16-core node rather than three 8-core ones', () => {
+    // Next to a 500m agent a 4-CPU pod needs the 8-core type, which then holds one pod:
+    // sized by the fraction of a node each type needs, the greedy bought m.8x three times ($1.20).
+    const pods = Array.from({ length: 3 }, () => pod('4', '4Gi'));
+    const r = run({ pods, nodePools: [pool('default', standardTypes())], daemonSets: [agent] });
+    expect(r.newNodes.map((n) => n.instanceTypeOptions[0]!.name)).toEqual(['m.16x']);
+    expect(cost(r)).toBeCloseTo(0.8, 6);
+  });
+
+  it('sizes the node a GPU pod opens for the GPU pod when the other pods are cheaper on plain nodes', () => {
+    const types = [
+      ...standardTypes(),
+      instanceType('g.small', 4, 16, 0.9, { gpu: 1, family: 'g' }),
+      instanceType('g.large', 16, 64, 2.0, { gpu: 1, family: 'g' }),
+    ];
+    const pods = [pod('1', '4Gi', { gpu: 1 }), ...Array.from({ length: 6 }, () => pod('2', '4Gi'))];
+    const r = run({ pods, nodePools: [pool('default', types)] });
+    expect(r.unschedulable).toEqual([]);
+    // Before: one g.large for everything, $2.00/h. Now the GPU pod's node is a g.small and
+    // the rest go to plain nodes.
+    const names = r.newNodes.map((n) => n.instanceTypeOptions[0]!.name);
+    expect(names).toContain('g.small');
+    expect(names).not.toContain('g.large');
+    expect(cost(r)).toBeLessThan(2.0 - 0.1);
+  });
+
+  it('keeps every constraint while trying other node sizes: zone spread of the same batch', () => {
+    const types = [
+      ...standardTypes({ zones: ZONES }),
+      instanceType('g.small', 4, 16, 0.9, { gpu: 1, family: 'g', zones: ZONES }),
+      instanceType('g.large', 16, 64, 2.0, { gpu: 1, family: 'g', zones: ZONES }),
+    ];
+    const labels = { app: 'web' };
+    const pods = [pod('1', '4Gi', { gpu: 1 }), ...Array.from({ length: 6 }, () => pod('2', '4Gi', { labels, spec: zoneSpread(labels) }))];
+    const r = run({ pods, nodePools: [pool('default', types)] });
+    expect(r.unschedulable).toEqual([]);
+    const perZone = new Map<string, number>();
+    for (const n of r.newNodes) for (const p of n.pods) if (p.metadata.labels?.app === 'web') perZone.set(n.labels[ZONE]!, (perZone.get(n.labels[ZONE]!) ?? 0) + 1);
+    expect([...perZone.values()].sort()).toEqual([2, 2, 2]);
+    // The plan kept is the one the GPU-sized node gives (not the single-pass greedy's).
+    expect(r.newNodes.map((n) => n.instanceTypeOptions[0]!.name)).toContain('g.small');
+  });
+});
