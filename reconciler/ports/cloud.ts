@@ -170,7 +170,7 @@ export class InstanceNotFoundError extends Error {
  * or security groups the selector terms no longer select.
  */
 export interface CloudDrift {
-  readonly reason: 'AMIDrift' | 'SubnetDrift' | 'SecurityGroupDrift';
+  readonly reason: 'AMIDrift' | 'SubnetDrift' | 'SecurityGroupDrift' | 'CapacityReservationDrift';
   readonly detail: string;
 }
 
