@@ -40,7 +40,7 @@ export function clusterPlans(
         : poolEnvelopes(b?.model.nodePools.map((p) => p.manifest), (h?.model.nodePools ?? []).map((p) => p.manifest), catalog, undefined, {
             base: b?.model.nodeOverlays?.map((o) => o.manifest),
             head: h?.model.nodeOverlays?.map((o) => o.manifest),
-          });
+          }, { base: b?.model.ec2NodeClasses.map((c) => c.manifest), head: h?.model.ec2NodeClasses.map((c) => c.manifest) });
     // A cluster removed from the repository keeps what it runs: its reconciler finds no
     // generated/<cluster>/ and keeps its last intent (rendered as such, no consequence).
     const consequences = h ? consequencesOf(b?.model, h.model, [], catalog) : [];

@@ -5,15 +5,15 @@
 // prices are the ones the reconciler's solver uses: with the intent's NodeOverlays applied
 // (core/catalog/overlays.ts, as reconciler/views/scheduling.ts applies them), and the
 // envelope says which overlay changed which prices.
-import type { NodePool } from '../../core/api/karpenter.ts';
+import type { CapacityReservationSelectorTerm, EC2NodeClass, NodePool } from '../../core/api/karpenter.ts';
 import type { NodeOverlay } from '../../core/api/node-overlay.ts';
 import { applyOverlays, resolveOverlays, type OverlayPool } from '../../core/catalog/overlays.ts';
 import type { InstanceType } from '../../core/catalog/instance-types.ts';
-import { LABEL_INSTANCE_CPU, LABEL_INSTANCE_FAMILY, LABEL_INSTANCE_GPU_COUNT, LABEL_INSTANCE_GPU_NAME, LABEL_INSTANCE_MEMORY } from '../../core/contract/labels.ts';
+import { LABEL_CAPACITY_TYPE, LABEL_INSTANCE_CPU, LABEL_INSTANCE_FAMILY, LABEL_INSTANCE_GPU_COUNT, LABEL_INSTANCE_GPU_NAME, LABEL_INSTANCE_MEMORY } from '../../core/contract/labels.ts';
 import { parseResourceQuantity } from '../../core/resources/quantity.ts';
 import { nodePoolFromManifest, type NodePoolManifest } from '../../core/scheduling/nodepool.ts';
 import { maxSpendAtLimits, type SpendType } from './max-spend.ts';
-import type { CapacityEnvelope, NodeSize, OverlayPriceEffect, PoolEnvelope } from './types.ts';
+import type { CapacityEnvelope, NodeSize, OverlayPriceEffect, PoolEnvelope, ReservedEnvelope } from './types.ts';
 import { byName } from './words.ts';
 
 function nodeSize(type: InstanceType): NodeSize {
@@ -86,7 +86,7 @@ function spendAtLimits(pool: NodePool, types: readonly InstanceType[]): { cost: 
  * The envelope of one pool over `catalog` (the shipped instance types with their offerings),
  * priced with `overlays` (the intent's NodeOverlays that are applied: valid and conflict-free).
  */
-function capacityEnvelope(pool: NodePool, catalog: readonly InstanceType[], overlays: readonly NodeOverlay[] = []): CapacityEnvelope {
+function capacityEnvelope(pool: NodePool, catalog: readonly InstanceType[], overlays: readonly NodeOverlay[] = [], classes: readonly EC2NodeClass[] = []): CapacityEnvelope {
   let admitted: InstanceType[];
   try {
     admitted = admittedInstanceTypes(pool, catalog);
@@ -124,7 +124,34 @@ function capacityEnvelope(pool: NodePool, catalog: readonly InstanceType[], over
       .sort((a, b) => byName(a.nodeOverlay, b.nodeOverlay));
     envelope.maxHourlyCostWithoutOverlays = spendAtLimits(pool, admitted).cost;
   }
+  const reserved = reservedEnvelope(pool, classes);
+  if (reserved) {
+    envelope.reserved = reserved;
+    if (reserved.admitted && !envelope.capacityTypes.includes('reserved')) envelope.capacityTypes = [...envelope.capacityTypes, 'reserved'].sort(byName);
+  }
   return envelope;
+}
+
+/** A selector term in words. */
+function describeTerm(t: CapacityReservationSelectorTerm): string {
+  if (t.id) return `id ${t.id}`;
+  const tags = Object.entries(t.tags ?? {}).map(([k, v]) => `${k}=${v}`);
+  return [tags.length > 0 ? `tags ${tags.join(',')}` : '', t.instanceMatchCriteria ? `${t.instanceMatchCriteria} match` : '', t.ownerID ? `owner ${t.ownerID}` : ''].filter(Boolean).join(' ');
+}
+
+/** Does the pool's karpenter.sh/capacity-type requirement admit reserved? (No requirement: on-demand only, as Karpenter defaults it.) */
+function admitsReserved(pool: NodePool): boolean {
+  const reqs = (pool.spec.template.spec.requirements ?? []).filter((r) => r.key === LABEL_CAPACITY_TYPE);
+  if (reqs.length === 0) return false;
+  return reqs.every((r) => (r.operator === 'In' ? (r.values ?? []).includes('reserved') : r.operator === 'NotIn' ? !(r.values ?? []).includes('reserved') : r.operator === 'Exists'));
+}
+
+/** The reservations the pool's EC2NodeClass selects, if any. */
+function reservedEnvelope(pool: NodePool, classes: readonly EC2NodeClass[]): ReservedEnvelope | undefined {
+  const name = pool.spec.template.spec.nodeClassRef.name;
+  const terms = classes.find((c) => c.metadata.name === name)?.spec?.capacityReservationSelectorTerms ?? [];
+  if (terms.length === 0) return undefined;
+  return { nodeClass: name, terms: terms.map(describeTerm), admitted: admitsReserved(pool) };
 }
 
 /** The overlays of an intent that are applied to `pools` (valid, and not in conflict with a heavier or earlier one). */
@@ -150,6 +177,7 @@ export function poolEnvelopes(
   catalog: readonly InstanceType[],
   onlyChanged?: ReadonlySet<string>,
   overlays: { readonly base?: readonly NodeOverlay[]; readonly head?: readonly NodeOverlay[] } = {},
+  nodeClasses: { readonly base?: readonly EC2NodeClass[]; readonly head?: readonly EC2NodeClass[] } = {},
 ): PoolEnvelope[] {
   const b = new Map((base ?? []).map((p) => [p.metadata.name ?? '', p]));
   const a = new Map(head.map((p) => [p.metadata.name ?? '', p]));
@@ -158,7 +186,7 @@ export function poolEnvelopes(
   const names = [...new Set([...b.keys(), ...a.keys()])].sort(byName).filter((n) => !onlyChanged || onlyChanged.has(n));
   return names.map((nodePool) => ({
     nodePool,
-    before: b.has(nodePool) ? capacityEnvelope(b.get(nodePool)!, catalog, baseOverlays) : undefined,
-    after: a.has(nodePool) ? capacityEnvelope(a.get(nodePool)!, catalog, headOverlays) : undefined,
+    before: b.has(nodePool) ? capacityEnvelope(b.get(nodePool)!, catalog, baseOverlays, nodeClasses.base) : undefined,
+    after: a.has(nodePool) ? capacityEnvelope(a.get(nodePool)!, catalog, headOverlays, nodeClasses.head) : undefined,
   }));
 }

@@ -106,7 +106,7 @@ export async function plan(options: PlanOptions): Promise<PlanReport> {
         ? poolEnvelopes(base.model?.nodePools.map((p) => p.manifest), (head.model?.nodePools ?? []).map((p) => p.manifest), catalog, undefined, {
             base: base.model?.nodeOverlays?.map((o) => o.manifest),
             head: head.model?.nodeOverlays?.map((o) => o.manifest),
-          })
+          }, { base: base.model?.ec2NodeClasses.map((c) => c.manifest), head: head.model?.ec2NodeClasses.map((c) => c.manifest) })
         : [],
     consequences: head.model ? consequencesOf(base.model, head.model, findings, catalog) : [],
     findings,

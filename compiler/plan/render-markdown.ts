@@ -1,6 +1,7 @@
 // The plan as a pull-request comment. The first line is a marker the CI workflow finds to
 // update its one comment instead of adding another on every push.
 import { canonicalJson } from '../../core/canonical.ts';
+import { LABEL_CAPACITY_TYPE } from '../../core/contract/labels.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { CapacityEnvelope, NodeSize, PlanReport, PoolEnvelope, RefResult, SimulationOutcome } from './types.ts';
 import { clusterSections, clustersSummary } from './render-clusters.ts';
@@ -65,6 +66,16 @@ export function overlayLines(pool: string, side: string, e: CapacityEnvelope | u
     (o, i) =>
       `- NodePool ${code(pool)} (${side}): NodeOverlay ${code(o.nodeOverlay)} (${o.change}) changes the price of ${plural(o.offerings, 'offering')} of ${plural(o.instanceTypes.length, 'instance type')} (${listWords(o.instanceTypes, 6)})${i === 0 ? spend : ''}`,
   );
+}
+
+/** The reservations a pool's class selects, and whether the pool launches into them. */
+export function reservedLines(pool: string, side: string, e: CapacityEnvelope | undefined): string[] {
+  const r = e?.reserved;
+  if (!r) return [];
+  const terms = listWords(r.terms.map((t) => code(t)), 4);
+  return r.admitted
+    ? [`- NodePool ${code(pool)} (${side}): launches into the capacity reservations EC2NodeClass ${code(r.nodeClass)} selects (${terms}) first, priced as already paid for, while they have room; then its other capacity types`]
+    : [`- NodePool ${code(pool)} (${side}): EC2NodeClass ${code(r.nodeClass)} selects capacity reservations (${terms}), but the pool's ${code(LABEL_CAPACITY_TYPE)} does not admit ${code('reserved')}: it launches none into them`];
 }
 
 function envelopeChanged(p: PoolEnvelope): boolean {
@@ -165,6 +176,8 @@ export function renderMarkdown(report: PlanReport): string {
     }
     const overlaid = envelopes.flatMap((p) => [...(report.base.compiled ? overlayLines(p.nodePool, 'before', p.before) : []), ...overlayLines(p.nodePool, 'after', p.after)]);
     if (overlaid.length > 0) out.push('', 'Prices with NodeOverlays applied, as the reconciler sees them:', ...overlaid);
+    const reserved = envelopes.flatMap((p) => [...(report.base.compiled ? reservedLines(p.nodePool, 'before', p.before) : []), ...reservedLines(p.nodePool, 'after', p.after)]);
+    if (reserved.length > 0) out.push('', 'Reserved capacity (what each reservation holds is counted live by the reconciler, in EC2NodeClass status.capacityReservations):', ...reserved);
     const unchanged = report.envelopes.length - envelopes.length;
     if (unchanged > 0) out.push('', `${plural(unchanged, 'other NodePool')} unchanged.`);
     out.push('');

@@ -76,6 +76,22 @@ export interface CapacityEnvelope {
   overlays?: OverlayPriceEffect[];
   /** maxHourlyCostAtLimits at the catalog's own prices, when overlays are in force. */
   maxHourlyCostWithoutOverlays?: number | null;
+  /**
+   * The capacity reservations the pool's EC2NodeClass selects (absent when it selects
+   * none). The shipped catalog has no reservations: what they hold is counted live by the
+   * reconciler (EC2NodeClass status.capacityReservations), so the envelope says which are
+   * selected and whether the pool may launch into them.
+   */
+  reserved?: ReservedEnvelope;
+}
+
+/** The reserved capacity a pool may launch into. */
+export interface ReservedEnvelope {
+  nodeClass: string;
+  /** The selector terms in words: `id cr-0123...`, `tags team=ml (owner 1234)`. */
+  terms: string[];
+  /** The pool's karpenter.sh/capacity-type admits reserved: it launches into them first (already paid for). */
+  admitted: boolean;
 }
 
 /** How one NodeOverlay changes a pool's prices. */

@@ -66,6 +66,14 @@ export class InstanceTypeCatalog {
     return e.filtered;
   }
 
+  /**
+   * The launches a capacity reservation still takes now (the provider's live count, not the
+   * catalog's, which may be minutes old); undefined when the provider does not know it.
+   */
+  reservationFree(id: string): number | undefined {
+    return this.cloud.reservationFree?.(id);
+  }
+
   /** The last fetched catalog of a class without fetching (for pricing existing nodes). */
   cached(nodeClassName: string): readonly InstanceType[] | undefined {
     return this.entries.get(nodeClassName)?.types;

@@ -170,7 +170,7 @@ export class InstanceNotFoundError extends Error {
  * or security groups the selector terms no longer select.
  */
 export interface CloudDrift {
-  readonly reason: 'AMIDrift' | 'SubnetDrift' | 'SecurityGroupDrift';
+  readonly reason: 'AMIDrift' | 'SubnetDrift' | 'SecurityGroupDrift' | 'CapacityReservationDrift';
   readonly detail: string;
 }
 
@@ -202,6 +202,13 @@ export interface CloudProvider {
    * decided on it). Absent on providers that resolve no selector terms (the simulator).
    */
   isDrifted?(nodeClaim: NodeClaim, nodeClass: EC2NodeClass): Promise<CloudDrift | undefined>;
+  /**
+   * The launches a capacity reservation still takes as far as the provider knows (EC2's
+   * AvailableInstanceCount when last described, minus the launches into it since): a
+   * synchronous read of a count, no call. undefined when it knows no such reservation;
+   * absent on providers that know no reservations.
+   */
+  reservationFree?(id: string): number | undefined;
   /** joinery's launch templates of this cluster (isOwnedLaunchTemplate), no other. */
   listLaunchTemplates(): Promise<readonly LaunchTemplate[]>;
   /** Deletes one of joinery's launch templates; nothing when it is already gone. */

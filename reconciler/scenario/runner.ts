@@ -19,7 +19,7 @@ import { createReconciler } from '../reconciler.ts';
 import { restoreFleet } from './fleet.ts';
 import { applyPolicyCommit, compilePolicyDir, type CommitOutcome, type CompiledIntent } from './policies.ts';
 import { ScenarioRecorder, type FleetSample, type RolloutWatch } from './recorder.ts';
-import type { DeploymentWorkload, JobWorkload, PodShape, Scenario, ScenarioEvent } from './scenario.ts';
+import { ScenarioError, type DeploymentWorkload, type JobWorkload, type PodShape, type Scenario, type ScenarioEvent } from './scenario.ts';
 import { loadSnapshot } from './snapshot.ts';
 import { LABEL_NODEPOOL } from '../../core/contract/index.ts';
 import { doNotDisruptUntil } from '../views/cluster-state.ts';
@@ -125,7 +125,7 @@ function replicaTimeline(w: DeploymentWorkload): { atMs: number; replicas: numbe
 export async function runSimulation(opts: SimulationOptions): Promise<SimulationResult> {
   const wallStart = performance.now();
   const sc = opts.scenario;
-  const world = new InMemoryWorld({
+  const worldOptions = {
     startMs: sc.startMs,
     seed: sc.seed,
     catalog: opts.catalog,
@@ -135,7 +135,16 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     shortages: sc.ec2.shortages.map((s) => ({ ...s, fromMs: sc.startMs + s.fromMs, untilMs: sc.startMs + s.untilMs })),
     spotPrice: { seed: sc.seed, minFraction: sc.ec2.spotMin, maxFraction: sc.ec2.spotMax },
     ...(opts.instanceTypeFilter ? { instanceTypeFilter: opts.instanceTypeFilter } : {}),
-  });
+    reservations: sc.ec2.reservations.map((r) => ({ ...r, ...(r.endMs !== undefined ? { endMs: sc.startMs + r.endMs } : {}) })),
+  };
+  // A reservation of a type or zone the simulated catalog does not offer is the file's mistake.
+  for (const [i, r] of sc.ec2.reservations.entries()) {
+    const raw = opts.catalog.instanceTypes.find((t) => t.name === r.instanceType && (!opts.instanceTypeFilter || opts.instanceTypeFilter(t)));
+    if (!raw) throw new ScenarioError(sc.file, `ec2.reservations[${i}].instanceType`, `"${r.instanceType}" is not an instance type of the simulated catalog; reserve one the NodePools can launch, e.g. m6i.xlarge`);
+    const zones = sc.cluster.zones.length > 0 ? sc.cluster.zones : ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+    if (!zones.includes(r.zone)) throw new ScenarioError(sc.file, `ec2.reservations[${i}].zone`, `"${r.zone}" is not a zone of the cluster (${zones.join(', ')}); reserve in one of them`);
+  }
+  const world = new InMemoryWorld(worldOptions);
   const commits: CommitRecord[] = [];
   let current = opts.intent;
   world.intent.accept({ commit: current.commit, nodePools: current.nodePools, nodeClasses: current.nodeClasses });

@@ -60,7 +60,8 @@ export const SCENARIO_SCHEMA: Schema = closed(
   ['name', 'description', 'start', 'duration', 'seed', 'policies', 'cluster', 'ec2', 'reconciler', 'fleet', 'daemonSets', 'workloads', 'events', 'sampleEvery'],
   {
     cluster: closed(['name', 'zones', 'bootSeconds', 'readySeconds']),
-    ec2: closed(['spotPrice', 'shortages', 'spotInterruptions'], {
+    ec2: closed(['spotPrice', 'shortages', 'spotInterruptions', 'reservations'], {
+      reservations: listOf(closed(['id', 'instanceType', 'zone', 'count', 'type', 'end', 'tags'])),
       spotPrice: closed(['minFraction', 'maxFraction']),
       spotInterruptions: closed(['ratePerHour', 'notice', 'offerings'], { offerings: listOf(closed(['instanceTypes', 'zones', 'ratePerHour'])) }),
       shortages: listOf(closed(['from', 'until', 'instanceTypes', 'zones', 'capacityTypes'])),

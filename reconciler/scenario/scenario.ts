@@ -5,7 +5,10 @@
 //   name, start (ISO time), duration, seed
 //   cluster:    name, zones, bootSeconds, readySeconds
 //   ec2:        spotPrice {minFraction, maxFraction}, shortages [{from, until, instanceTypes, zones, capacityTypes}],
-//               spotInterruptions {ratePerHour, notice, offerings: [{instanceTypes, zones, ratePerHour}]}
+//               spotInterruptions {ratePerHour, notice, offerings: [{instanceTypes, zones, ratePerHour}]},
+//               reservations [{id, instanceType, zone, count, type, end, tags}]  (capacity reservations
+//               of the account: an EC2NodeClass's capacityReservationSelectorTerms select them by id
+//               or tags; type default or capacity-block, which needs an end)
 //   reconciler: batchIdle, batchMax, stabilization, spotToSpot, interruptionQueue, nodeRepair, podDeletionCost
 //   fleet:      nodes alive at the start [{nodePool, instanceType, capacityType, zone, count, age}]
 //   daemonSets: [{name, namespace, requests, tolerateAll}]
@@ -139,6 +142,17 @@ export interface SpotInterruptions {
   readonly offerings: readonly { readonly instanceTypes?: readonly string[]; readonly zones?: readonly string[]; readonly ratePerHour: number }[];
 }
 
+/** A capacity reservation of the simulated account; `endMs` from the start of the scenario. */
+export interface ScenarioReservation {
+  readonly id: string;
+  readonly instanceType: string;
+  readonly zone: string;
+  readonly count: number;
+  readonly type: 'default' | 'capacity-block';
+  readonly endMs?: number;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
 interface Shortage {
   readonly fromMs: number;
   readonly untilMs: number;
@@ -157,7 +171,7 @@ export interface Scenario {
   /** Policies directory, resolved (undefined: the caller's default). */
   readonly policies?: string;
   readonly cluster: { readonly name: string; readonly zones: readonly string[]; readonly bootSeconds: number; readonly readySeconds: number };
-  readonly ec2: { readonly spotMin: number; readonly spotMax: number; readonly shortages: readonly Shortage[]; readonly spotInterruptions: SpotInterruptions };
+  readonly ec2: { readonly spotMin: number; readonly spotMax: number; readonly shortages: readonly Shortage[]; readonly spotInterruptions: SpotInterruptions; readonly reservations: readonly ScenarioReservation[] };
   readonly reconciler: {
     readonly batchIdleMs: number;
     readonly batchMaxMs: number;
@@ -198,6 +212,35 @@ export const SCENARIO_LIMITS = {
   /** Running pods in one snapshot workload. */
   maxSnapshotPods: 50_000,
 } as const;
+
+/** ec2.reservations, each checked (id, count, type; a capacity block ends). */
+function reservations(r: Reader, list: unknown[]): ScenarioReservation[] {
+  const seen = new Set<string>();
+  return list.map((x, i) => {
+    const f = `ec2.reservations[${i}]`;
+    const o = r.obj(x, f);
+    const id = r.str(o.id, `${f}.id`);
+    if (!/^cr-[0-9a-f]+$/.test(id)) r.fail(`${f}.id`, `"${id}" is not a capacity reservation id; write "cr-" and hex digits, e.g. cr-0123456789abcdef0`);
+    if (seen.has(id)) r.fail(`${f}.id`, `"${id}" is listed twice; give each reservation its own id`);
+    seen.add(id);
+    const count = r.num(o.count, `${f}.count`, undefined, 1);
+    if (!Number.isInteger(count)) r.fail(`${f}.count`, `${count} is not a whole number of instances`);
+    const type = r.str(o.type, `${f}.type`, 'default');
+    if (type !== 'default' && type !== 'capacity-block') r.fail(`${f}.type`, `"${type}" must be default (an on-demand capacity reservation) or capacity-block`);
+    const endMs = o.end !== undefined ? r.time(o.end, `${f}.end`) : undefined;
+    if (type === 'capacity-block' && endMs === undefined) r.fail(`${f}.end`, 'a capacity block has an end; write when it ends, e.g. end: "06:00" (from the start)');
+    const tags = r.obj(o.tags, `${f}.tags`);
+    return {
+      id,
+      instanceType: r.str(o.instanceType, `${f}.instanceType`),
+      zone: r.str(o.zone, `${f}.zone`, 'us-east-1a'),
+      count,
+      type,
+      ...(endMs !== undefined ? { endMs } : {}),
+      ...(Object.keys(tags).length > 0 ? { tags: Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, r.str(v, `${f}.tags.${k}`)])) } : {}),
+    };
+  });
+}
 
 class Reader {
   constructor(readonly file: string) {}
@@ -531,6 +574,7 @@ export function parseScenario(text: string, file: string): Scenario {
             : {}),
         };
       }),
+      reservations: reservations(r, r.list(ec2.reservations, 'ec2.reservations')),
     },
     reconciler: {
       batchIdleMs: r.duration(rec.batchIdle, 'reconciler.batchIdle', 1_000),

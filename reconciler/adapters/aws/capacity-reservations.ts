@@ -23,14 +23,14 @@
 import { DescribeCapacityReservationsCommand, type CapacityReservation, type EC2Client, type Filter } from '@aws-sdk/client-ec2';
 import type { CapacityReservationSelectorTerm, EC2NodeClass, EC2NodeClassStatus } from '../../../core/api/karpenter.ts';
 import { canonicalJson } from '../../../core/canonical.ts';
-import type { InstanceType, Offering } from '../../../core/catalog/instance-types.ts';
+import type { InstanceType } from '../../../core/catalog/instance-types.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { Ec2Calls } from './calls.ts';
 import { NodeClassResolutionError, tagFilters } from './discovery.ts';
 import { awsErrorCode } from './errors.ts';
 
-/** Karpenter's divisor: a reserved offering costs the on-demand price / 10^7. */
-export const RESERVED_PRICE_DIVISOR = 10_000_000;
+import { CAPACITY_BLOCK_EXPIRING_MS } from '../../../core/catalog/reservations.ts';
+export { CAPACITY_BLOCK_EXPIRING_MS, RESERVED_PRICE_DIVISOR, withReservedOfferings } from '../../../core/catalog/reservations.ts';
 
 export type ReservationType = 'default' | 'capacity-block';
 
@@ -78,8 +78,6 @@ export function reservationQueries(terms: readonly CapacityReservationSelectorTe
   return out;
 }
 
-/** How long before a capacity block ends its reservation is "expiring" (EC2 reclaims the instances then). */
-export const CAPACITY_BLOCK_EXPIRING_MS = 40 * 60_000;
 
 /** A described reservation in joinery's terms; undefined when it is unusable (no type, zone or id, or already ended). */
 export function toResolvedReservation(r: CapacityReservation, now: number): ResolvedReservation | undefined {
@@ -115,37 +113,6 @@ export function reservationStatusEntries(reservations: readonly ResolvedReservat
     ...(r.interruptible ? { interruptible: true } : {}),
     ...(r.endTime !== undefined ? { endTime: new Date(r.endTime).toISOString() } : {}),
   }));
-}
-
-/**
- * The instance types with a reserved offering added per reservation of their type in one
- * of their zones (pure). `remaining` is the launches each reservation still takes.
- */
-export function withReservedOfferings(
-  types: readonly InstanceType[],
-  reservations: readonly ResolvedReservation[],
-  remaining: (id: string) => number,
-  onDemandPrice: (instanceType: string) => number | undefined,
-): InstanceType[] {
-  if (reservations.length === 0) return [...types];
-  const byType = new Map<string, ResolvedReservation[]>();
-  for (const r of reservations) byType.set(r.instanceType, [...(byType.get(r.instanceType) ?? []), r]);
-  return types.map((t) => {
-    const own = byType.get(t.name);
-    if (!own) return t;
-    const zones = new Set(t.offerings.map((o) => o.zone));
-    const base = onDemandPrice(t.name) ?? t.offerings.find((o) => o.capacityType === 'on-demand')?.price ?? 0;
-    const reserved: Offering[] = own
-      .filter((r) => zones.has(r.zone))
-      .map((r) => ({
-        zone: r.zone,
-        capacityType: 'reserved',
-        price: base / RESERVED_PRICE_DIVISOR,
-        available: remaining(r.id) > 0 && r.state !== 'expiring',
-        reservation: { id: r.id, type: r.reservationType },
-      }));
-    return reserved.length > 0 ? { ...t, offerings: [...t.offerings, ...reserved] } : t;
-  });
 }
 
 /**
@@ -193,6 +160,11 @@ export class CapacityReservations {
   /** The launches the reservation still takes, as far as this process knows. */
   remaining(id: string): number {
     return this.counts.get(id) ?? 0;
+  }
+
+  /** remaining(), or undefined for a reservation never described. */
+  known(id: string): number | undefined {
+    return this.counts.get(id);
   }
 
   /** Counts a launch into the reservation (before CreateFleet); false when it has no room left. */

@@ -189,6 +189,10 @@ export class AwsCloudProvider implements CloudProvider {
     ]);
   }
 
+  reservationFree(id: string): number | undefined {
+    return this.reservations.known(id);
+  }
+
   async getInstanceTypes(nodeClass: EC2NodeClass): Promise<readonly InstanceType[]> {
     const [described, subnets, amis, spotTable, , onDemand, reservations] = await Promise.all([
       this.types.get(),

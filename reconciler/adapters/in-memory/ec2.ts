@@ -6,6 +6,7 @@
 import type { EC2NodeClass } from '../../../core/api/karpenter.ts';
 import { buildInstanceTypes, type InstanceType } from '../../../core/catalog/instance-types.ts';
 import type { RawCatalog, RawInstanceType } from '../../../core/catalog/raw-catalog.ts';
+import { CAPACITY_BLOCK_EXPIRING_MS, withReservedOfferings, type ReservedCapacity } from '../../../core/catalog/reservations.ts';
 import type { Clock } from '../../ports/clock.ts';
 import {
   InsufficientCapacityError,
@@ -83,6 +84,24 @@ export interface SimEc2Options {
   readonly instanceTypeFilter?: (raw: RawInstanceType) => boolean;
   /** IAM roles that exist (spec.role); default: every role a class names exists. */
   readonly roles?: readonly string[];
+  /** Capacity reservations of the account (on-demand capacity reservations and capacity blocks). */
+  readonly reservations?: readonly SimReservation[];
+}
+
+/**
+ * A capacity reservation of the simulated account: `count` instances of one type in one
+ * zone, from its start to its end (none: open-ended). An EC2NodeClass selects it by id or
+ * by tags (capacityReservationSelectorTerms, "*" matching any value), as EC2's filters do.
+ */
+export interface SimReservation {
+  readonly id: string;
+  readonly instanceType: string;
+  readonly zone: string;
+  readonly count: number;
+  readonly type?: 'default' | 'capacity-block';
+  readonly tags?: Readonly<Record<string, string>>;
+  /** ms since the epoch; the reservation is gone from then on (its instances keep running, as EC2's default). */
+  readonly endMs?: number;
 }
 
 export interface InMemoryInstanceRecord {
@@ -122,6 +141,11 @@ export class InMemoryEc2 implements CloudProvider {
       spotPrice: seededSpotPrice(options.spotPrice ?? { seed: options.seed }),
     });
     this.nextRandom = mulberry32(options.seed ^ 0x5eed);
+    for (const r of options.reservations ?? []) {
+      if (!this.instanceTypes.some((t) => t.name === r.instanceType && t.offerings.some((o) => o.zone === r.zone))) {
+        throw new Error(`capacity reservation ${r.id}: ${r.instanceType} is not offered in ${r.zone} in the simulated catalog`);
+      }
+    }
     this.shortages = [...(options.shortages ?? [])];
   }
 
@@ -149,7 +173,41 @@ export class InMemoryEc2 implements CloudProvider {
     // As the AWS adapter: a class whose nodes would have no identity offers nothing to launch.
     const profile = this.instanceProfileOf(nodeClass);
     if (!profile.ok) throw new LaunchFailedError('NodeClassNotReady', profile.message);
-    return this.instanceTypes;
+    const reservations = this.reservationsOf(nodeClass);
+    if (reservations.length === 0) return this.instanceTypes;
+    return withReservedOfferings(this.instanceTypes, reservations, (id) => this.reservationFree(id) ?? 0, (type) => this.onDemandPrice(type));
+  }
+
+  /** The active reservations the class's capacityReservationSelectorTerms select, as the AWS adapter resolves them. */
+  private reservationsOf(nodeClass: EC2NodeClass): (ReservedCapacity & { endMs?: number })[] {
+    const terms = nodeClass.spec?.capacityReservationSelectorTerms ?? [];
+    if (terms.length === 0) return [];
+    const now = this.options.clock.now();
+    const out: (ReservedCapacity & { endMs?: number })[] = [];
+    for (const r of this.options.reservations ?? []) {
+      if (r.endMs !== undefined && r.endMs <= now) continue;
+      const selected = terms.some(
+        (t) => t.id === r.id || (!t.id && Object.keys(t.tags ?? {}).length > 0 && Object.entries(t.tags ?? {}).every(([k, v]) => r.tags?.[k] !== undefined && (v === '*' || r.tags[k] === v))),
+      );
+      if (!selected) continue;
+      const type = r.type ?? 'default';
+      const expiring = type === 'capacity-block' && r.endMs !== undefined && r.endMs - now <= CAPACITY_BLOCK_EXPIRING_MS;
+      out.push({ id: r.id, instanceType: r.instanceType, zone: r.zone, reservationType: type, state: expiring ? 'expiring' : 'active', ...(r.endMs !== undefined ? { endMs: r.endMs } : {}) });
+    }
+    return out;
+  }
+
+  /** Free slots of a reservation: its count minus the instances running in it; undefined when unknown or ended. */
+  reservationFree(id: string): number | undefined {
+    const r = this.options.reservations?.find((x) => x.id === id);
+    if (!r || (r.endMs !== undefined && r.endMs <= this.options.clock.now())) return undefined;
+    let used = 0;
+    for (const rec of this.byId.values()) if (rec.instance.capacityReservationId === id && rec.instance.state !== 'terminated') used += 1;
+    return Math.max(0, r.count - used);
+  }
+
+  private onDemandPrice(type: string): number | undefined {
+    return this.instanceTypes.find((t) => t.name === type)?.offerings.find((o) => o.capacityType === 'on-demand')?.price;
   }
 
   async create(request: LaunchRequest): Promise<Instance> {
@@ -169,9 +227,16 @@ export class InMemoryEc2 implements CloudProvider {
     if (candidates.length === 0) {
       throw new LaunchFailedError('NoCompatibleOfferings', `NodeClaim ${claim.metadata.name} allows no available offering`);
     }
-    const hasSpot = candidates.some((c) => c.offering.capacityType === 'spot');
-    const pool = candidates
-      .filter((c) => c.offering.capacityType === (hasSpot ? 'spot' : c.offering.capacityType))
+    // Reserved first (already paid for) while the reservation has room now, then as before.
+    const live = new Set(this.reservationsOf(request.nodeClass).filter((r) => r.state === 'active').map((r) => r.id));
+    const reserved = candidates.filter((c) => c.offering.capacityType === 'reserved' && c.offering.reservation && live.has(c.offering.reservation.id) && (this.reservationFree(c.offering.reservation.id) ?? 0) > 0);
+    const unreserved = candidates.filter((c) => c.offering.capacityType !== 'reserved');
+    if (reserved.length === 0 && unreserved.length === 0) {
+      throw new LaunchFailedError('ReservationCapacityExceeded', `NodeClaim ${claim.metadata.name} allows only reserved offerings, and their reservations are full or gone`);
+    }
+    const hasSpot = unreserved.some((c) => c.offering.capacityType === 'spot');
+    const pool = (reserved.length > 0 ? reserved : unreserved)
+      .filter((c) => c.offering.capacityType === (reserved.length > 0 ? 'reserved' : hasSpot ? 'spot' : c.offering.capacityType))
       .sort((a, b) => a.offering.price - b.offering.price || (a.type.name < b.type.name ? -1 : 1));
     const short: OfferingKey[] = [];
     let chosen: (typeof pool)[number] | undefined;
@@ -204,6 +269,7 @@ export class InMemoryEc2 implements CloudProvider {
       launchTime: now,
       tags: { ...request.tags, [TAG_LAUNCH_TEMPLATE]: template.name },
       instanceProfile: profile.value,
+      ...(chosen.offering.reservation ? { capacityReservationId: chosen.offering.reservation.id, capacityReservationType: chosen.offering.reservation.type } : {}),
     };
     const record: InMemoryInstanceRecord = {
       instance,
@@ -290,6 +356,23 @@ export class InMemoryEc2 implements CloudProvider {
       securityGroups: { ok: true, value: [{ id: 'sg-sim0nodes' }] },
       amis: { ok: true, value: [{ id: 'ami-sim0al2023', name: 'simulated al2023', arch: 'amd64' }, { id: 'ami-sim0al2023', name: 'simulated al2023', arch: 'arm64' }] },
       instanceProfile: this.instanceProfileOf(nodeClass),
+      ...((nodeClass.spec?.capacityReservationSelectorTerms ?? []).length > 0
+        ? {
+            capacityReservations: {
+              ok: true as const,
+              value: this.reservationsOf(nodeClass).map((r) => ({
+                id: r.id,
+                instanceType: r.instanceType,
+                availabilityZone: r.zone,
+                ownerID: '000000000000',
+                instanceMatchCriteria: 'targeted' as const,
+                reservationType: r.reservationType,
+                state: r.state,
+                ...(r.endMs !== undefined ? { endTime: new Date(r.endMs).toISOString() } : {}),
+              })),
+            },
+          }
+        : {}),
     };
   }
 

@@ -27,6 +27,8 @@ export interface InMemoryWorldOptions {
   readonly instanceTypeFilter?: SimEc2Options['instanceTypeFilter'];
   /** IAM roles that exist; default: every role a class names. */
   readonly roles?: SimEc2Options['roles'];
+  /** Capacity reservations of the simulated account. */
+  readonly reservations?: SimEc2Options['reservations'];
 }
 
 export class InMemoryWorld {
@@ -53,6 +55,7 @@ export class InMemoryWorld {
       shutdownSeconds: options.shutdownSeconds,
       instanceTypeFilter: options.instanceTypeFilter,
       roles: options.roles,
+      reservations: options.reservations,
     });
     this.intent = new InMemoryIntentSource(this.clock, this.api);
     this.workloads = new InMemoryWorkloads(this.clock, this.api);

@@ -9,6 +9,7 @@ import { durationOr } from '../../../core/disruption/duration.ts';
 import type { ClusterCache } from '../../ports/cluster.ts';
 import { describeDoNotDisrupt, doNotDisruptUntil, hasDoNotDisrupt, isDaemonSetPod, isTerminal, podKey, timestampMs, toleratesTaintKey, type ClusterState, type StateNode } from '../../views/cluster-state.ts';
 import { findDrift, type DriftFinding, type IntentIndex } from '../../views/drift.ts';
+import { nodeReservation } from '../../views/reservations.ts';
 import type { PriceBook } from '../../cache/pricing.ts';
 import type { CloudDrift } from '../../ports/cloud.ts';
 import { CONDITION_INITIALIZED, KARPENTER_API_VERSION, TAINT_DISRUPTED } from '../../../core/contract/index.ts';
@@ -41,6 +42,9 @@ export interface Candidate {
   readonly createdAtMs: number;
   readonly expireAfterMs: number;
   readonly drift: DriftFinding | undefined;
+  /** A capacity-block node: when it is expired, ahead of the block's end (views/reservations.ts). */
+  readonly reservationExpireAtMs?: number;
+  readonly reservationEndMs?: number;
   /** When the node last gained or lost a pod (or initialized): consolidateAfter counts from here. */
   readonly lastPodEventMs: number;
   /** Why graceful methods may not touch it (undefined: they may). Expiration ignores this. */
@@ -134,6 +138,7 @@ export function buildCandidates(
       }
     }
     const initializedAt = timestampMs(n.claim.status?.conditions?.find((c) => c.type === CONDITION_INITIALIZED)?.lastTransitionTime) ?? n.createdAtMs;
+    const reservation = nodeReservation(n.labels, idx.classes.get(n.nodeClass), cache.get('EC2NodeClass', n.nodeClass));
     const lastPodEventMs = Math.max(initializedAt, timestampMs(n.claim.status?.lastPodEventTime) ?? 0);
     candidates.push({
       name: n.name,
@@ -144,7 +149,8 @@ export function buildCandidates(
       price: prices.nodePrice(n),
       createdAtMs: n.createdAtMs,
       expireAfterMs: durationOr(n.claim.spec.expireAfter, Infinity),
-      drift: findDrift(n, idx, cloudDrift),
+      drift: findDrift(n, idx, cloudDrift) ?? (idx.pools.has(n.nodePool) ? reservation.drift : undefined),
+      ...(reservation.expireAtMs !== undefined ? { reservationExpireAtMs: reservation.expireAtMs, reservationEndMs: reservation.endMs } : {}),
       lastPodEventMs,
       blocked,
       ...(blocked ? { blockedBy: blockedBy ?? 'pod' } : {}),

@@ -33,6 +33,7 @@ import { describeShortfall } from '../../../core/catalog/min-values.ts';
 import { ANNOTATION_MIN_VALUES_RELAXED } from '../../../core/contract/index.ts';
 import type { NewNode } from '../../../core/scheduling/types.ts';
 import { awaitingScheduler, fitNowhere } from './early-start.ts';
+import { fitReservations } from './reservations.ts';
 
 /** What provisioning may touch: it creates NodeClaims and never calls the cloud (lifecycle launches). */
 export type ProvisioningDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'intent' | 'decisions' | 'metrics' | 'logger' | 'catalog' | 'unavailable'> & {
@@ -64,6 +65,8 @@ export class ProvisioningController implements Controller {
    * (Karpenter nominates them). A claim initialized or gone releases them.
    */
   private readonly planned = new Map<string, Set<string>>();
+  /** The reservation each claim not launched yet was planned into: its slot is not counted by the provider yet. */
+  private readonly reservedClaims = new Map<string, string>();
   /** kube-scheduler's last mark per pending pod: a new one means its plan failed (or it is first judged). */
   private readonly marks = new Map<string, string | undefined>();
   /** The unschedulable reason last reported per pod, so each is logged once. */
@@ -212,7 +215,23 @@ export class ProvisioningController implements Controller {
       options: { maxInstanceTypeOptions: options.maxInstanceTypesPerClaim },
     };
     const policy = options.minValuesPolicy ?? 'Strict';
-    const minValues = applyMinValuesPolicy(policy, solve(input), view.poolTypes, (without) => solve({ ...input, pods: input.pods.filter((p) => !without.has(p)) }));
+    // Reservations' free slots: the provider's live count less the claims planned into
+    // them that have not launched yet (./reservations.ts).
+    this.pruneReservedClaims(state);
+    const slots = (id: string): number => {
+      const known = this.ctx.catalog.reservationFree(id);
+      if (known === undefined) return Infinity;
+      let planned = 0;
+      for (const r of this.reservedClaims.values()) if (r === id) planned += 1;
+      return known - planned;
+    };
+    const reservedFor = new Map<string, string>();
+    const fitted = (inp: typeof input) => {
+      const fit = fitReservations(inp, solve(inp), slots, solve);
+      for (const [node, id] of fit.reservedFor) reservedFor.set(node, id);
+      return fit.result;
+    };
+    const minValues = applyMinValuesPolicy(policy, fitted(input), view.poolTypes, (without) => fitted({ ...input, pods: input.pods.filter((p) => !without.has(p)) }));
     const result = minValues.result;
     const solveSeconds = (performance.now() - started) / 1000;
     metrics.provisioningSolveSeconds.observe(solveSeconds);
@@ -236,6 +255,8 @@ export class ProvisioningController implements Controller {
       if (relax) manifest.metadata.annotations = { ...manifest.metadata.annotations, [ANNOTATION_MIN_VALUES_RELAXED]: 'true' };
       const claim = await cluster.createNodeClaim(manifest);
       this.planned.set(claim.metadata.name!, new Set(newNode.pods.map((p) => p.metadata.uid ?? podKey(p))));
+      const reservation = reservedFor.get(newNode.name);
+      if (reservation) this.reservedClaims.set(claim.metadata.name!, reservation);
       metrics.karpenter.nodeClaimsCreated.inc({ reason: REASON_PROVISIONED, nodepool: newNode.nodePool, min_values_relaxed: relax ? 'true' : 'false' });
       // Karpenter's Nominated event on the pods the claim is for (at most 20 per claim, as Karpenter rate-limits them).
       for (const p of newNode.pods.slice(0, 20)) {
@@ -292,6 +313,14 @@ export class ProvisioningController implements Controller {
     await Promise.all(Array.from({ length: Math.min(CREATE_CONCURRENCY, minValues.newNodes.length) }, worker));
     if (errors.length > 0) throw errors[0];
     this.reportUnschedulable([...result.unschedulable, ...minValues.blocked]);
+  }
+
+  /** Forgets the planned reservation of claims launched (the provider counts them) or gone. */
+  private pruneReservedClaims(state: ClusterState): void {
+    for (const name of this.reservedClaims.keys()) {
+      const n = state.byClaim.get(name);
+      if (!n || n.launched || n.deleting) this.reservedClaims.delete(name);
+    }
   }
 
   /** Pods still pending that are held on a claim in flight; forgets the plans of claims initialized or gone. */

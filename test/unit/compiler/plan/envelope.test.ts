@@ -1,9 +1,9 @@
 // The plan's capacity envelope with NodeOverlays: priced as the reconciler's solver sees the
 // offerings (overlays applied), and saying which overlay changed which prices.
-import type { NodePool } from '../../../../core/api/karpenter.ts';
+import type { EC2NodeClass, NodePool } from '../../../../core/api/karpenter.ts';
 import type { NodeOverlay, NodeOverlaySpec } from '../../../../core/api/node-overlay.ts';
 import { poolEnvelopes } from '../../../../compiler/plan/envelope.ts';
-import { overlayLines } from '../../../../compiler/plan/render-markdown.ts';
+import { overlayLines, reservedLines } from '../../../../compiler/plan/render-markdown.ts';
 import { catalog, pool } from './intent-fixtures.ts';
 
 const m5Pool = (name: string): NodePool =>
@@ -63,5 +63,37 @@ describe('capacity envelope with NodeOverlays', () => {
     ]);
     // c5.large at $0.0765 ($0.03825/vCPU) is now the dearest per vCPU: 20 vCPU cost $0.765.
     expect(env!.after!.maxHourlyCostAtLimits).toBeCloseTo(0.77, 2);
+  });
+});
+
+describe('capacity envelope with capacity reservations', () => {
+  const reservingPool = (name: string, capacityTypes: string[]): NodePool =>
+    pool(name, (spec) => {
+      spec.template.spec.requirements = [
+        { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['m5.large', 'm5.xlarge'] },
+        { key: 'karpenter.sh/capacity-type', operator: 'In', values: capacityTypes },
+      ];
+    });
+  const cls = (name: string, terms: NonNullable<EC2NodeClass['spec']>['capacityReservationSelectorTerms']): EC2NodeClass =>
+    ({ apiVersion: 'karpenter.k8s.aws/v1', kind: 'EC2NodeClass', metadata: { name }, spec: { capacityReservationSelectorTerms: terms } }) as EC2NodeClass;
+
+  test('a pool admitting reserved whose class selects reservations: reserved among its capacity types, and the reservations named', () => {
+    const p = reservingPool('gpu', ['reserved', 'on-demand']);
+    const className = p.spec.template.spec.nodeClassRef.name;
+    const [env] = poolEnvelopes([p], [p], catalog, undefined, {}, { head: [cls(className, [{ id: 'cr-0123456789abcdef0' }, { tags: { team: 'ml' }, ownerID: '111122223333' }])] });
+    expect(env!.before!.reserved).toBeUndefined();
+    expect(env!.before!.capacityTypes).toEqual(['on-demand']);
+    expect(env!.after!.capacityTypes).toEqual(['on-demand', 'reserved']);
+    expect(env!.after!.reserved).toEqual({ nodeClass: className, terms: ['id cr-0123456789abcdef0', 'tags team=ml owner 111122223333'], admitted: true });
+    expect(reservedLines('gpu', 'after', env!.after)).toEqual([
+      `- NodePool \`gpu\` (after): launches into the capacity reservations EC2NodeClass \`${className}\` selects (\`id cr-0123456789abcdef0\` and \`tags team=ml owner 111122223333\`) first, priced as already paid for, while they have room; then its other capacity types`,
+    ]);
+  });
+
+  test('a pool that does not admit reserved is told it launches none into its class\'s reservations', () => {
+    const p = reservingPool('general', ['on-demand']);
+    const [env] = poolEnvelopes(undefined, [p], catalog, undefined, {}, { head: [cls(p.spec.template.spec.nodeClassRef.name, [{ id: 'cr-1' }])] });
+    expect(env!.after!.capacityTypes).toEqual(['on-demand']);
+    expect(reservedLines('general', 'after', env!.after)[0]).toContain("does not admit `reserved`: it launches none into them");
   });
 });

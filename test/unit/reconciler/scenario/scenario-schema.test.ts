@@ -77,7 +77,7 @@ describe('scenario keys', () => {
     expect(err).toBeInstanceOf(ScenarioError);
     expect((err as ScenarioError).line).toBe(4);
     expect((err as Error).message).toBe(
-      'my-day.yaml:4: ec2.shortage: unknown field "shortage"; did you mean "shortages"? expected one of spotPrice, shortages, spotInterruptions (1 more unknown: workloads[0].pdb.maxUnavailible at line 12)',
+      'my-day.yaml:4: ec2.shortage: unknown field "shortage"; did you mean "shortages"? expected one of spotPrice, shortages, spotInterruptions, reservations (1 more unknown: workloads[0].pdb.maxUnavailible at line 12)',
     );
   });
 });

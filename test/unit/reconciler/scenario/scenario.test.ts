@@ -118,3 +118,73 @@ describe('a workload from a cluster snapshot', () => {
     await expect(loadSnapshot(join(dir, 'bad.json'))).rejects.toThrow(/kubectl get pods,nodes,daemonsets,pdb -A -o json/);
   });
 });
+
+describe('capacity reservations in a scenario', () => {
+  const RESERVED = `
+name: reserved
+start: 2026-03-03T00:00:00Z
+duration: 1h
+cluster: { name: test, zones: [us-east-1a], bootSeconds: 40, readySeconds: 10 }
+ec2:
+  reservations:
+    - { id: cr-0123456789abcdef0, instanceType: m6i.xlarge, zone: us-east-1a, count: 2 }
+    - { id: cr-0fedcba987654321f, instanceType: m6i.xlarge, zone: us-east-1a, count: 1, type: capacity-block, end: "06:00", tags: { team: ml } }
+workloads:
+  - kind: Deployment
+    name: web
+    requests: { cpu: "3", memory: 2Gi }
+    replicas: [{ at: "00:01", replicas: 3 }]
+`;
+
+  test('parse with their defaults; a capacity block ends at a time from the start', () => {
+    const sc = parseScenario(RESERVED, 'r.yaml');
+    expect(sc.ec2.reservations).toEqual([
+      { id: 'cr-0123456789abcdef0', instanceType: 'm6i.xlarge', zone: 'us-east-1a', count: 2, type: 'default' },
+      { id: 'cr-0fedcba987654321f', instanceType: 'm6i.xlarge', zone: 'us-east-1a', count: 1, type: 'capacity-block', endMs: 6 * 3_600_000, tags: { team: 'ml' } },
+    ]);
+  });
+
+  test.each([
+    ['ec2:\n  reservations:\n    - { id: r1, instanceType: m6i.xlarge, count: 1 }', 'my.yaml: ec2.reservations[0].id: "r1" is not a capacity reservation id'],
+    ['ec2:\n  reservations:\n    - { id: cr-1, instanceType: m6i.xlarge, count: 0 }', 'my.yaml: ec2.reservations[0].count: expected a number >= 1, got 0'],
+    ['ec2:\n  reservations:\n    - { id: cr-1, instanceType: m6i.xlarge, count: 1, type: capacity-block }', 'my.yaml: ec2.reservations[0].end: a capacity block has an end'],
+    ['ec2:\n  reservations:\n    - { id: cr-1, instanceType: m6i.xlarge, count: 1, type: block }', 'my.yaml: ec2.reservations[0].type: "block" must be default'],
+    ['ec2:\n  reservations:\n    - { id: cr-1, instanceType: m6i.xlarge, count: 1, ends: "01:00" }', 'my.yaml:3: ec2.reservations[0].ends: unknown field "ends"; did you mean "end"?'],
+  ])('%#: a mistake in a reservation is reported with file and field', (yaml, expected) => {
+    expect(() => parseScenario(yaml, 'my.yaml')).toThrow(expected);
+  });
+
+  const classSelecting = () => {
+    const c = nodeClass();
+    return { ...c, spec: { ...c.spec!, capacityReservationSelectorTerms: [{ id: 'cr-0123456789abcdef0' }] } } as typeof c;
+  };
+  const pool = nodePool('general', {
+    requirements: [
+      { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['reserved', 'on-demand'] },
+      { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['m6i.xlarge'] },
+    ],
+  });
+
+  test('the simulator launches into the reservation the class selects, and no more than it holds', async () => {
+    const r = await runSimulation({
+      scenario: parseScenario(RESERVED, 'r.yaml'),
+      intent: { commit: 'c0ffee00', message: 'initial', nodePools: [pool], nodeClasses: [classSelecting()] },
+      catalog: loadShippedCatalog(),
+      root: process.cwd(),
+      instanceTypeFilter: (t) => t.name.startsWith('m6i.'),
+    });
+    const running = r.world.ec2.allInstances().filter((i) => i.terminatedAt === undefined).map((i) => i.instance);
+    // 3 pods of 3 cpu: one per m6i.xlarge; 2 in the selected reservation, 1 on-demand; the block (not selected) unused.
+    expect(running.filter((i) => i.capacityReservationId === 'cr-0123456789abcdef0')).toHaveLength(2);
+    expect(running.filter((i) => i.capacityType === 'on-demand')).toHaveLength(1);
+    expect(running.filter((i) => i.capacityReservationId === 'cr-0fedcba987654321f')).toHaveLength(0);
+    expect(r.stillPending).toBe(0);
+  });
+
+  test('a reservation of a type the simulated catalog does not offer is refused naming the field', async () => {
+    const yaml = RESERVED.replace('instanceType: m6i.xlarge, zone: us-east-1a, count: 2', 'instanceType: m9x.huge, zone: us-east-1a, count: 2');
+    await expect(
+      runSimulation({ scenario: parseScenario(yaml, 'r.yaml'), intent: { commit: 'c0ffee00', message: 'initial', nodePools: [pool], nodeClasses: [classSelecting()] }, catalog: loadShippedCatalog(), root: process.cwd() }),
+    ).rejects.toThrow('r.yaml: ec2.reservations[0].instanceType: "m9x.huge" is not an instance type of the simulated catalog');
+  });
+});
