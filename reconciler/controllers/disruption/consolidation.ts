@@ -55,7 +55,8 @@ export function consolidationCommand(cs: readonly Candidate[], m: MethodContext)
   const remembered = m.memo?.get(key);
   if (remembered !== undefined) return { ok: false, reason: 'unchanged', message: remembered };
   const a = computeConsolidation(cs, m);
-  if (!a.ok && m.memo) m.memo.set(key, a.message);
+  // A ramp's hold passes with time, not with a change of the cluster: it is not remembered.
+  if (!a.ok && m.memo && a.reason !== 'demand-rising') m.memo.set(key, a.message);
   return a;
 }
 
