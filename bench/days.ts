@@ -19,10 +19,12 @@ const DAYS = ['day', 'batch-day', 'spiky-day'];
 const POLICIES = ['WhenEmptyOrUnderutilized', 'Balanced'] as const;
 type Policy = (typeof POLICIES)[number];
 
-const USAGE = `usage: npm run bench:days -- [--days day,batch-day,spiky-day] [--policies WhenEmptyOrUnderutilized,Balanced] [--json]
-  --days      scenarios/<name>.yaml to run (default: ${DAYS.join(',')})
-  --policies  consolidation policies to run each day under (default: both)
-  --json      one JSON object instead of the table`;
+const USAGE = `usage: npm run bench:days -- [--days day,batch-day,spiky-day] [--policies WhenEmptyOrUnderutilized,Balanced] [--pod-deletion-cost on|off|scenario] [--json]
+  --days               scenarios/<name>.yaml to run (default: ${DAYS.join(',')})
+  --policies           consolidation policies to run each day under (default: both)
+  --pod-deletion-cost  the PodDeletionCostManagement feature gate for every day: on, off, or as
+                       each scenario's reconciler.podDeletionCost says (default: scenario)
+  --json               one JSON object instead of the table`;
 
 function listArg(name: string, fallback: readonly string[]): string[] {
   const i = process.argv.indexOf(`--${name}`);
@@ -47,6 +49,12 @@ for (const p of policies) {
   }
 }
 const JSON_OUT = process.argv.includes('--json');
+const gateArg = listArg('pod-deletion-cost', ['scenario'])[0];
+if (gateArg !== 'on' && gateArg !== 'off' && gateArg !== 'scenario') {
+  process.stderr.write(`--pod-deletion-cost: expected on, off or scenario, got ${gateArg}\n${USAGE}\n`);
+  process.exit(2);
+}
+const gateOverride = gateArg === 'scenario' ? {} : { podDeletionCostManagement: gateArg === 'on' };
 
 const root = resolve(import.meta.dirname, '..');
 const catalog = loadShippedCatalog();
@@ -55,6 +63,7 @@ const compiled = await compilePolicyDir(root, 'policies', { typecheck: false });
 interface Row {
   day: string;
   policy: Policy;
+  podDeletionCostManagement: boolean;
   cost: number;
   poolAwareBound: number;
   costOverPoolAwareBound: number;
@@ -70,12 +79,13 @@ const rows: Row[] = [];
 for (const day of days) {
   const scenario = await loadScenario(resolve(root, 'scenarios', `${day}.yaml`));
   for (const policy of policies as Policy[]) {
-    const result = await runSimulation({ scenario, intent: withConsolidationPolicy(compiled, policy), catalog, root, logSink: () => {} });
+    const result = await runSimulation({ scenario, intent: withConsolidationPolicy(compiled, policy), catalog, root, logSink: () => {}, reconcilerOptions: gateOverride });
     const s = summarize(result);
     const moved = Object.values(s.evictionsByMethod).reduce((a, b) => a + b, 0);
     rows.push({
       day,
       policy,
+      podDeletionCostManagement: gateOverride.podDeletionCostManagement ?? scenario.reconciler.podDeletionCost,
       cost: Math.round(s.totalCost * 100) / 100,
       poolAwareBound: Math.round(s.poolAwareBoundCost * 100) / 100,
       costOverPoolAwareBound: s.poolAwareBoundCost > 0 ? Math.round((s.totalCost / s.poolAwareBoundCost) * 1000) / 1000 : 0,
@@ -97,8 +107,8 @@ else {
   process.stdout.write(`bench:days: ${days.length} simulated day(s) x ${policies.length} consolidation polic${policies.length === 1 ? 'y' : 'ies'} (${m.nproc} cores, node ${m.node}, load ${m.loadAverage.join(' ')})\n\n`);
   process.stdout.write(
     `${table(
-      ['day', 'consolidationPolicy', 'cost $', 'pool-aware bound $', 'cost / bound', 'pods moved', 'launches', 'pod-h pending', 'wall s'],
-      rows.map((r) => [r.day, r.policy, r.cost.toFixed(2), r.poolAwareBound.toFixed(2), r.costOverPoolAwareBound.toFixed(3), r.podsMoved, r.launches, r.podHoursPending.toFixed(1), r.wallSeconds.toFixed(1)]),
+      ['day', 'consolidationPolicy', 'deletion cost', 'cost $', 'pool-aware bound $', 'cost / bound', 'pods moved', 'launches', 'pod-h pending', 'wall s'],
+      rows.map((r) => [r.day, r.policy, r.podDeletionCostManagement ? 'on' : 'off', r.cost.toFixed(2), r.poolAwareBound.toFixed(2), r.costOverPoolAwareBound.toFixed(3), r.podsMoved, r.launches, r.podHoursPending.toFixed(1), r.wallSeconds.toFixed(1)]),
     )}\n`,
   );
 }

@@ -101,6 +101,7 @@ export function scoreBalancedMove(
   savings: number,
   totals: ReadonlyMap<string, PoolTotals>,
   balanced: (nodePool: string) => boolean,
+  k = BALANCED_K,
 ): { approved: boolean; scores: BalancedScore[] } {
   const byPool = new Map<string, MoveCandidate[]>();
   for (const c of candidates) byPool.set(c.nodePool, [...(byPool.get(c.nodePool) ?? []), c]);
@@ -111,7 +112,7 @@ export function scoreBalancedMove(
     const poolCost = cs.reduce((s, c) => s + c.price, 0);
     const share = byPool.size > 1 && sourceCost > 0 ? poolCost / sourceCost : 1;
     const disruption = cs.reduce((s, c) => s + nodeDisruptionCost(c.pods), 0);
-    scores.push(scoreMove(pool, savings * share, disruption, totals.get(pool)));
+    scores.push(scoreMove(pool, savings * share, disruption, totals.get(pool), k));
   }
   return { approved: scores.every((s) => s.approved), scores };
 }

@@ -48,6 +48,21 @@ export interface ReconcilerOptions {
    * (+6.6%, more pods moved), so it is not on by default (README, Benchmarks).
    */
   readonly consolidationRampHoldMs: number;
+  /**
+   * While a pool launched a node for pending pods this recently (its demand is rising), a
+   * consolidation replacement of its nodes must save at least the share of the pool's cost
+   * that it disrupts of the pool's disruption cost (Balanced's score with k = 1); deletions
+   * and replacements that pay are not held (controllers/disruption/ramp.ts). 0 turns it off.
+   * Measured (README, Benchmarks): with sizeForArrivingDemand it lowers cost and pods moved on
+   * the default day, but raises cost on the spiky day of short bursts.
+   */
+  readonly consolidationRampReplacementMs: number;
+  /**
+   * Provisioning sizes new nodes for one more step of a ReplicaSet whose pods arrive in
+   * steps (controllers/provisioning/arriving-demand.ts), without launching nodes for pods
+   * that do not exist yet.
+   */
+  readonly sizeForArrivingDemand: boolean;
   /** Multi-node consolidation considers at most this many candidates. */
   readonly multiNodeConsolidationMaxCandidates: number;
   /** Concurrent launches per lifecycle reconcile. */
@@ -107,6 +122,8 @@ export const DEFAULT_OPTIONS: ReconcilerOptions = {
   maxInstanceTypesPerClaim: 60,
   consolidationIntervalMs: 30_000,
   consolidationRampHoldMs: 0,
+  consolidationRampReplacementMs: 10 * 60_000,
+  sizeForArrivingDemand: true,
   multiNodeConsolidationMaxCandidates: 100,
   launchConcurrency: 20,
   cloudDriftIntervalMs: 60_000,

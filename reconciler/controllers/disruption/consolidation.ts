@@ -8,6 +8,7 @@ import { describeScore, launchPaybackSavings, scoreBalancedMove, type BalancedSc
 import type { NewNode } from '../../../core/scheduling/types.ts';
 import { LABEL_INSTANCE_TYPE } from '../../../core/contract/index.ts';
 import { totalPrice, type Candidate } from './candidates.ts';
+import { RAMP_K, risingMessage } from './ramp.ts';
 import type { Command, MethodContext } from './method.ts';
 
 /** A replacement must save at least this much to be worth a disruption (avoids flapping on noise). */
@@ -54,7 +55,8 @@ export function consolidationCommand(cs: readonly Candidate[], m: MethodContext)
   const remembered = m.memo?.get(key);
   if (remembered !== undefined) return { ok: false, reason: 'unchanged', message: remembered };
   const a = computeConsolidation(cs, m);
-  if (!a.ok && m.memo) m.memo.set(key, a.message);
+  // A ramp's hold passes with time, not with a change of the cluster: it is not remembered.
+  if (!a.ok && m.memo && a.reason !== 'demand-rising') m.memo.set(key, a.message);
   return a;
 }
 
@@ -109,8 +111,37 @@ function balancedGate(a: Attempt, m: MethodContext): Attempt {
   return { ok: true, command: { ...cmd, explanation: `${cmd.explanation}; ${words}`, balanced: scores } };
 }
 
+/**
+ * No churn on a ramp: while a candidate's pool is still launching nodes for pending pods
+ * (m.risingPools), a replacement must save at least the share of the pool's cost that it
+ * causes of the pool's disruption cost (Balanced's score with k = 1, under any policy).
+ * The nodes of a ramp's last steps look under-used until the next step fills them; merging
+ * them for a few cents an hour moves their pods again and again. Deletions pass.
+ */
+function rampGate(a: Attempt, m: MethodContext): Attempt {
+  if (!a.ok || a.command.replacements.length === 0 || !m.risingPools || m.risingPools.size === 0) return a;
+  const cmd = a.command;
+  const rising = cmd.candidates.filter((c) => m.risingPools!.has(c.state.nodePool));
+  if (rising.length === 0) return a;
+  const { approved, scores } = scoreBalancedMove(
+    cmd.candidates.map((c) => ({ nodePool: c.state.nodePool, price: c.price, pods: c.reschedulable })),
+    cmd.savings,
+    m.poolTotals ?? new Map(),
+    (pool) => m.risingPools!.has(pool),
+    RAMP_K,
+  );
+  if (approved) return a;
+  const pool = rising[0]!.state.nodePool;
+  return {
+    ok: false,
+    reason: 'demand-rising',
+    message: `${risingMessage(pool, m.risingPools.get(pool)!, m.now)}; a replacement must save at least the share of the pool's cost it disrupts of its disruption cost: ${scores.map(describeScore).join('; ')}`,
+    balanced: scores,
+  };
+}
+
 function computeConsolidation(cs: readonly Candidate[], m: MethodContext): Attempt {
-  return balancedGate(computeMove(cs, m), m);
+  return rampGate(balancedGate(computeMove(cs, m), m), m);
 }
 
 function computeMove(cs: readonly Candidate[], m: MethodContext): Attempt {

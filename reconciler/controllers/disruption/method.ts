@@ -42,6 +42,8 @@ export interface MethodContext {
   readonly rampingPools?: ReadonlyMap<string, number>;
   /** The hold that defines rampingPools (options.consolidationRampHoldMs). */
   readonly rampHoldMs?: number;
+  /** Pools whose demand is rising (ramp.ts, options.consolidationRampReplacementMs): a replacement of their nodes must pay for its disruption. */
+  readonly risingPools?: ReadonlyMap<string, number>;
   /**
    * Whether consolidation (multi- and single-node) runs in this pass; the controller
    * paces it (each pass costs scheduling simulations). Default true.

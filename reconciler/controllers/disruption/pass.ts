@@ -31,7 +31,7 @@ const DISRUPTION_METHODS: readonly Method[] = [removal, drift, staticDrift, expi
 const STATIC_METHODS: ReadonlySet<Method> = new Set([removal, staticDrift, staticExpiration]);
 
 /** The reconciler settings that change what the methods decide. */
-type DisruptionOptions = Pick<ReconcilerOptions, 'maxInstanceTypesPerClaim' | 'spotToSpotConsolidation' | 'spotToSpotMinTypes' | 'multiNodeConsolidationMaxCandidates' | 'consolidationRampHoldMs'>;
+type DisruptionOptions = Pick<ReconcilerOptions, 'maxInstanceTypesPerClaim' | 'spotToSpotConsolidation' | 'spotToSpotMinTypes' | 'multiNodeConsolidationMaxCandidates' | 'consolidationRampHoldMs'> & Partial<Pick<ReconcilerOptions, 'consolidationRampReplacementMs'>>;
 
 export interface PassInput {
   readonly now: number;
@@ -87,6 +87,7 @@ export function preparePass(input: PassInput): Pass {
     poolTotals: totals,
     rampingPools: rampingPools(state, now, options.consolidationRampHoldMs),
     rampHoldMs: options.consolidationRampHoldMs,
+    risingPools: rampingPools(state, now, options.consolidationRampReplacementMs ?? 0),
     simulate: (cs, withNodePools) => simulateScheduling(sim, cs, withNodePools, input.stats),
     budgets,
     spotToSpot: options.spotToSpotConsolidation,

@@ -31,3 +31,12 @@ export function rampMessage(nodePool: string, lastLaunchMs: number, now: number,
   const left = Math.max(0, Math.round((lastLaunchMs + holdMs - now) / 1000));
   return `consolidation waits while NodePool ${nodePool} is still growing: it launched a node for pending pods ${ago} s ago; waits ${left} s more (${holdMs >= 60_000 ? `${holdMs / 60_000} min` : `${holdMs / 1000} s`} after its last launch)`;
 }
+
+/** Balanced's k for a replacement in a pool whose demand is rising: its savings share must reach its disruption share. */
+export const RAMP_K = 1;
+
+/** Why a rising pool's replacement waits. */
+export function risingMessage(nodePool: string, lastLaunchMs: number, now: number): string {
+  const ago = Math.max(0, Math.round((now - lastLaunchMs) / 1000));
+  return `NodePool ${nodePool} is still growing (it launched a node for pending pods ${ago} s ago)`;
+}

@@ -34,10 +34,11 @@ import { ANNOTATION_MIN_VALUES_RELAXED } from '../../../core/contract/index.ts';
 import type { NewNode } from '../../../core/scheduling/types.ts';
 import { awaitingScheduler, fitNowhere } from './early-start.ts';
 import { fitReservations } from './reservations.ts';
+import { ArrivingDemand, isArriving, withoutArriving } from './arriving-demand.ts';
 
 /** What provisioning may touch: it creates NodeClaims and never calls the cloud (lifecycle launches). */
 export type ProvisioningDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'intent' | 'decisions' | 'metrics' | 'logger' | 'catalog' | 'unavailable'> & {
-  readonly options: Pick<ReconcilerOptions, 'batchWindow' | 'maxInstanceTypesPerClaim'> & Partial<Pick<ReconcilerOptions, 'minValuesPolicy'>>;
+  readonly options: Pick<ReconcilerOptions, 'batchWindow' | 'maxInstanceTypesPerClaim'> & Partial<Pick<ReconcilerOptions, 'minValuesPolicy' | 'sizeForArrivingDemand'>>;
 };
 
 /** With pods still pending and nothing else happening, solve again this often. */
@@ -75,6 +76,7 @@ export class ProvisioningController implements Controller {
   /** With pods still pending after a solve, solve again at this time even without events. */
   private resolveAt: number | undefined;
   private reportedProblems = '';
+  private readonly arriving = new ArrivingDemand();
 
   constructor(private readonly ctx: ProvisioningDeps) {
     this.window = new BatchWindow(ctx.options.batchWindow);
@@ -196,18 +198,20 @@ export class ProvisioningController implements Controller {
     }
 
     const started = performance.now();
+    // Rising ReplicaSets: their next step sizes the new nodes too (arriving-demand.ts).
+    const demand = options.sizeForArrivingDemand ? this.arriving.expand(pending, clock.now()) : pending;
     const input = {
-      pods: pending,
+      pods: demand,
       // existingNodes lists state.nodes first, in order: their held pods count on them.
       nodes: nodesWithRoom(
         existingNodes(state, undefined, (n) => cluster.cache.podsOnNode(n)).map((n, i) => {
           const extra = i < state.nodes.length ? held.byClaim.get(state.nodes[i]!.name) : undefined;
           return extra ? { ...n, pods: [...n.pods, ...extra] } : n;
         }),
-        pending,
+        demand,
       ),
       // A NodePool being deleted launches nothing (its nodes are leaving), as in Karpenter.
-      nodePools: poolsFor(pending, withoutDeleting(view.pools, deletingNodePools(cluster.cache))),
+      nodePools: poolsFor(demand, withoutDeleting(view.pools, deletingNodePools(cluster.cache))),
       daemonSets: [...cluster.cache.list('DaemonSet')],
       namespaces: namespaceLabels(cluster.cache),
       volumes: volumeObjects(cluster.cache),
@@ -233,6 +237,7 @@ export class ProvisioningController implements Controller {
     };
     const minValues = applyMinValuesPolicy(policy, fitted(input), view.poolTypes, (without) => fitted({ ...input, pods: input.pods.filter((p) => !without.has(p)) }));
     const result = minValues.result;
+    const newNodes = demand === pending ? minValues.newNodes : withoutArriving(minValues.newNodes);
     const solveSeconds = (performance.now() - started) / 1000;
     metrics.provisioningSolveSeconds.observe(solveSeconds);
     metrics.karpenter.schedulingDuration.observe({ controller: 'provisioner' }, solveSeconds);
@@ -240,7 +245,7 @@ export class ProvisioningController implements Controller {
       pods: pending.length,
       held: held.uids.size,
       early: unplaced.length - state.pendingPods.length,
-      newNodes: result.newNodes.length,
+      newNodes: newNodes.length,
       bindings: result.bindings.length,
       unschedulable: result.unschedulable.length,
       solveMs: Math.round(solveSeconds * 1000),
@@ -301,8 +306,8 @@ export class ProvisioningController implements Controller {
     let next = 0;
     const errors: unknown[] = [];
     const worker = async (): Promise<void> => {
-      while (next < minValues.newNodes.length) {
-        const newNode = minValues.newNodes[next++]!;
+      while (next < newNodes.length) {
+        const newNode = newNodes[next++]!;
         try {
           await create(newNode);
         } catch (e) {
@@ -310,9 +315,9 @@ export class ProvisioningController implements Controller {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(CREATE_CONCURRENCY, minValues.newNodes.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(CREATE_CONCURRENCY, newNodes.length) }, worker));
     if (errors.length > 0) throw errors[0];
-    this.reportUnschedulable([...result.unschedulable, ...minValues.blocked]);
+    this.reportUnschedulable([...result.unschedulable, ...minValues.blocked].filter((u) => !isArriving(u.pod)));
   }
 
   /** Forgets the planned reservation of claims launched (the provider counts them) or gone. */

@@ -23,7 +23,9 @@ describe('provisioning batches', () => {
         created.set(`p${i}`, world.clock.now());
         await world.clock.advance(500);
       }
-      await world.clock.advance(5 * MINUTE);
+      // Long enough for consolidation to settle the fleet: replacements of a pool that
+      // launched for pending pods wait 10 minutes after its last launch (disruption/ramp.ts).
+      await world.clock.advance(16 * MINUTE);
       expect(podsOf(world).every((p) => p.spec.nodeName)).toBe(true);
       const cost = world.ec2.allInstances().filter((r) => r.terminatedAt === undefined).reduce((s, r) => s + r.instance.pricePerHour, 0);
       const times = launches(h).map((d) => d.time - START);
