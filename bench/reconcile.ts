@@ -10,19 +10,15 @@
 // (test/integration/support/reconciler.ts). Uses the environment named by
 // JOINERY_TESTENV_STATE, else starts one (and stops it afterwards).
 
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { NodeClaim } from '../core/api/karpenter.ts';
-import { startTestEnv, stopTestEnv } from '../test/env/cluster.ts';
-import { testEnv, type TestEnv } from '../test/env/index.ts';
-import { STATE_ENV_VAR, readState, type TestEnvState } from '../test/env/state.ts';
 import { generatedFiles, nodeClass, nodePool } from '../test/integration/support/manifests.ts';
 import { createPolicyRepo } from '../test/integration/support/policy-repo.ts';
 import { TEST_SPOT_PRICING, startReconciler } from '../test/integration/support/reconciler.ts';
 import { Workload, cleanUpPools, podManifest, runId } from '../test/integration/support/workload.ts';
 import { machine, table } from './lib/cli.ts';
+import { realEnv } from './lib/real-env.ts';
+import { STATE_ENV_VAR } from '../test/env/state.ts';
 import { Rng } from './lib/rng.ts';
 import { DEFAULT_OPTIONS } from '../reconciler/runtime/context.ts';
 import { LABEL_ARCH, LABEL_CAPACITY_TYPE, LABEL_INSTANCE_CATEGORY, LABEL_INSTANCE_GENERATION, TAG_NODEPOOL } from '../core/contract/index.ts';
@@ -128,14 +124,8 @@ const MEMORY = ['128Mi', '256Mi', '512Mi', '1Gi', '2Gi', '4Gi'];
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  let started: TestEnvState | undefined;
-  if (!process.env[STATE_ENV_VAR]) {
-    log('no test environment named; starting one (stopped at the end)');
-    const { state, statePath } = await startTestEnv({ workDir: mkdtempSync(join(tmpdir(), 'joinery-testenv-')), log });
-    process.env[STATE_ENV_VAR] = statePath;
-    started = state;
-  }
-  const env: TestEnv = testEnv();
+  const real = await realEnv(log);
+  const env = real.env;
   if (!env.network) fail('the benchmark needs the EC2 network the test environment seeds in moto');
   const kc = env.kubeConfig();
   const id = runId();
@@ -292,7 +282,7 @@ async function main(): Promise<void> {
     await workload.deleteNamespace();
     await cleanUpPools(kc, env.ec2(), [pool]);
     repo.remove();
-    if (started) await stopTestEnv(readState(process.env[STATE_ENV_VAR]!), { log });
+    await real.release();
   }
 }
 

@@ -59,14 +59,19 @@ describe('chaos: EC2 faults, reconciler kills and an apiserver restart during a 
   /** The test's attempt (jest retries a failed test once, in the same namespace and pool). */
   let attempt = 0;
 
-  /** What an earlier attempt left: its replicas stopped, its pods, claims, nodes and instances gone. */
-  const undoEarlierAttempt = async () => {
+  /** No more faults, no more supervision, every replica started so far gone. */
+  const stopEverything = async () => {
     supervising = false;
     await env.ec2Faults.clear();
     for (const r of replicas) {
       if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
       await r.exited;
     }
+  };
+
+  /** What an earlier attempt left: its replicas stopped, its pods, claims, nodes and instances gone. */
+  const undoEarlierAttempt = async () => {
+    await stopEverything();
     await workload.deleteAllPods();
     await cleanUpPools(kc, ec2, [pool]);
     supervising = true;
@@ -101,12 +106,7 @@ describe('chaos: EC2 faults, reconciler kills and an apiserver restart during a 
   }, 120_000);
 
   afterAll(async () => {
-    supervising = false;
-    await env.ec2Faults.clear();
-    for (const r of replicas) {
-      if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
-      await r.exited;
-    }
+    await stopEverything();
     await workload.deleteNamespace();
     await cleanUpPools(kc, ec2, [pool]);
     await deployment?.remove();
