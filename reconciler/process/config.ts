@@ -87,6 +87,10 @@ export interface ReconcilerProcessConfig {
   readonly interruptionActOnRebalance: boolean;
   /** Karpenter's --min-values-policy. */
   readonly minValuesPolicy: MinValuesPolicy;
+  /** Size new nodes of a rising ReplicaSet for its next step too (joinery's, README "Benchmarks"). */
+  readonly sizeForArrivingDemand: boolean;
+  /** How long after a pool's last launch for pending pods its replacements must score 1 (0: never held). */
+  readonly consolidationRampReplacementMs: number;
   /** Karpenter's feature gates joinery honours. */
   readonly featureGates: { readonly nodeRepair: boolean; readonly podDeletionCostManagement: boolean };
 }
@@ -415,6 +419,21 @@ export const SETTINGS = {
     parse: minValuesPolicy,
     default: 'Strict',
   },
+  sizeForArrivingDemand: {
+    flag: 'size-for-arriving-demand',
+    env: ['JOINERY_SIZE_FOR_ARRIVING_DEMAND'],
+    help: 'size the new nodes of a ReplicaSet whose pods arrive in steps for one more step of the same size (no node is launched for that step alone); --no-size-for-arriving-demand sizes each batch alone, as Karpenter',
+    parse: bool,
+    default: 'true',
+    boolean: true,
+  },
+  consolidationRampReplacement: {
+    flag: 'consolidation-ramp-replacement-duration',
+    env: ['JOINERY_CONSOLIDATION_RAMP_REPLACEMENT_DURATION'],
+    help: "for this long after a NodePool launched a node for pending pods, a consolidation replacement of its nodes must save at least its share of the pool's disruption cost (Balanced's score with k = 1); deletions are not held; 0s: replace for any saving, as Karpenter",
+    parse: duration(0, 24 * 3_600_000),
+    default: '10m',
+  },
   featureGates: {
     flag: 'feature-gates',
     env: ['JOINERY_FEATURE_GATES', 'FEATURE_GATES'],
@@ -603,6 +622,8 @@ export function loadConfig(argv: readonly string[], env: Environment): Reconcile
     sqsEndpoint: optional('sqsEndpoint'),
     interruptionActOnRebalance: get('interruptionActOnRebalance'),
     minValuesPolicy: get('minValuesPolicy'),
+    sizeForArrivingDemand: get('sizeForArrivingDemand'),
+    consolidationRampReplacementMs: get('consolidationRampReplacement'),
     featureGates: get('featureGates'),
   };
 }

@@ -153,6 +153,8 @@ export function startReconcilerProcess(config: ReconcilerProcessConfig, options:
         nodeRepair: config.featureGates.nodeRepair,
         podDeletionCostManagement: config.featureGates.podDeletionCostManagement,
         minValuesPolicy: config.minValuesPolicy,
+        sizeForArrivingDemand: config.sizeForArrivingDemand,
+        consolidationRampReplacementMs: config.consolidationRampReplacementMs,
       },
     });
     log.info('starting the controllers');

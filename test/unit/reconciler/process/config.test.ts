@@ -154,6 +154,16 @@ describe('reconciler process configuration', () => {
     expect(problemsOf(['--git-branch', 'feature..x'], REQUIRED_ENV)).toEqual([expect.stringMatching(/not a valid git branch name/)]);
   });
 
+  test("sizing for arriving demand and the ramp's replacement hold: on by default, each turned off by a flag or its variable", () => {
+    const defaults = loadConfig([], REQUIRED_ENV);
+    expect([defaults.sizeForArrivingDemand, defaults.consolidationRampReplacementMs]).toEqual([true, 600_000]);
+    const off = loadConfig(['--no-size-for-arriving-demand', '--consolidation-ramp-replacement-duration', '0s'], REQUIRED_ENV);
+    expect([off.sizeForArrivingDemand, off.consolidationRampReplacementMs]).toEqual([false, 0]);
+    const byEnv = loadConfig([], { ...REQUIRED_ENV, JOINERY_SIZE_FOR_ARRIVING_DEMAND: 'false', JOINERY_CONSOLIDATION_RAMP_REPLACEMENT_DURATION: '2m' });
+    expect([byEnv.sizeForArrivingDemand, byEnv.consolidationRampReplacementMs]).toEqual([false, 120_000]);
+    expect(problemsOf(['--consolidation-ramp-replacement-duration', 'soon'], REQUIRED_ENV)).toEqual([expect.stringMatching(/^--consolidation-ramp-replacement-duration .*"soon" is not a duration/)]);
+  });
+
   test('refusing history rewrites is opt-in: a flag or JOINERY_GIT_REFUSE_HISTORY_REWRITES, validated as a boolean', () => {
     expect(loadConfig([], REQUIRED_ENV).git?.refuseHistoryRewrites).toBe(false);
     expect(loadConfig(['--git-refuse-history-rewrites'], REQUIRED_ENV).git?.refuseHistoryRewrites).toBe(true);
