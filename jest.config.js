@@ -17,6 +17,8 @@ export default {
       ...common,
       displayName: 'unit',
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      // One seed for every fast-check property under CI (test/unit/property-seed.ts).
+      setupFilesAfterEnv: ['<rootDir>/test/unit/property-seed.ts'],
     },
     {
       ...common,
