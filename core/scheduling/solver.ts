@@ -69,7 +69,8 @@ export function solve(input: SolveInput): SolveResult {
   if (input.pods.length > SMALL_BATCH || input.nodePools.length === 0) return result(place(createPlan(input)));
   // Each sizing is solved only if an earlier solve saw it choose differently for some
   // node: otherwise its plan is the same, decision for decision.
-  let best = place(createPlan(input, SIZINGS[0], true));
+  const cover = place(createPlan(input, SIZINGS[0], true));
+  let best = cover;
   let bestCost = planCost(best);
   let diverged = best.plan.diverged;
   for (let s = 1; s < SIZINGS.length; s++) {
@@ -84,10 +85,11 @@ export function solve(input: SolveInput): SolveResult {
     }
   }
   const chosen = result(best);
-  if (best.plan.sizing === SIZINGS[0]) return chosen;
+  if (best === cover) return chosen;
   // Defence in depth: a plan found by another sizing is kept only if the independent
-  // verifier accepts it (every sizing runs the same placement checks, so it should).
-  return verifySolution(input, chosen).length === 0 ? chosen : result(place(createPlan(input)));
+  // verifier accepts it (every sizing runs the same placement checks, so it should);
+  // otherwise the cover plan (tracking divergence changes none of its decisions).
+  return verifySolution(input, chosen).length === 0 ? chosen : result(cover);
 }
 
 /** A pod left unschedulable outweighs any price difference between plans. */
