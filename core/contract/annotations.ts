@@ -8,6 +8,12 @@ export const ANNOTATION_NODECLASS_HASH_VERSION = 'karpenter.k8s.aws/ec2nodeclass
 export const ANNOTATION_DO_NOT_DISRUPT = 'karpenter.sh/do-not-disrupt';
 /** On a NodeClaim launched with minValues relaxed (--min-values-policy BestEffort), as Karpenter. */
 export const ANNOTATION_MIN_VALUES_RELAXED = 'karpenter.sh/nodeclaim-min-values-relaxed';
+/**
+ * On a NodeClaim provisioning planned into a capacity reservation: the reservation's id.
+ * Until the claim is launched (when EC2's count takes it), its slot is counted against the
+ * reservation's free slots, by this reconciler and by one started after it.
+ */
+export const ANNOTATION_PLANNED_RESERVATION = 'joinery.dev/planned-capacity-reservation';
 /** On a NodeClaim chosen for disruption: JSON {@link DisruptionMark}. Durable across restarts. */
 export const ANNOTATION_DISRUPTION = 'joinery.dev/disruption';
 /** On a replacement NodeClaim: the claims it replaces, comma-separated. */

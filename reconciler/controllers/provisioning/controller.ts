@@ -30,7 +30,7 @@ import { nodeClaimFor, nodePoolUid } from '../shared/nodeclaim.ts';
 import { deletingNodePools } from '../../views/removed-pools.ts';
 import { applyMinValuesPolicy } from './min-values.ts';
 import { describeShortfall } from '../../../core/catalog/min-values.ts';
-import { ANNOTATION_MIN_VALUES_RELAXED } from '../../../core/contract/index.ts';
+import { ANNOTATION_MIN_VALUES_RELAXED, ANNOTATION_PLANNED_RESERVATION } from '../../../core/contract/index.ts';
 import type { NewNode } from '../../../core/scheduling/types.ts';
 import { awaitingScheduler, fitNowhere } from './early-start.ts';
 import { fitReservations } from './reservations.ts';
@@ -43,6 +43,8 @@ export type ProvisioningDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'in
 
 /** With pods still pending and nothing else happening, solve again this often. */
 const PENDING_RESOLVE_MS = 60_000;
+/** A claim created here that the cache has not shown for this long is taken as gone. */
+const UNSEEN_CLAIM_MS = 60_000;
 /** NodeClaims created at once per batch (each is one API call). */
 const CREATE_CONCURRENCY = 16;
 
@@ -66,8 +68,13 @@ export class ProvisioningController implements Controller {
    * (Karpenter nominates them). A claim initialized or gone releases them.
    */
   private readonly planned = new Map<string, Set<string>>();
-  /** The reservation each claim not launched yet was planned into: its slot is not counted by the provider yet. */
-  private readonly reservedClaims = new Map<string, string>();
+  /**
+   * The reservation each claim created here and not launched yet was planned into: its slot
+   * is not counted by the provider yet. The claim carries it too
+   * (ANNOTATION_PLANNED_RESERVATION), so a reconciler started later counts it; this map
+   * covers a claim the cache has not seen yet.
+   */
+  private readonly reservedClaims = new Map<string, { readonly id: string; readonly at: number }>();
   /** kube-scheduler's last mark per pending pod: a new one means its plan failed (or it is first judged). */
   private readonly marks = new Map<string, string | undefined>();
   /** The unschedulable reason last reported per pod, so each is logged once. */
@@ -221,13 +228,11 @@ export class ProvisioningController implements Controller {
     const policy = options.minValuesPolicy ?? 'Strict';
     // Reservations' free slots: the provider's live count less the claims planned into
     // them that have not launched yet (./reservations.ts).
-    this.pruneReservedClaims(state);
+    const plannedInto = this.plannedReservations(state);
     const slots = (id: string): number => {
       const known = this.ctx.catalog.reservationFree(id);
       if (known === undefined) return Infinity;
-      let planned = 0;
-      for (const r of this.reservedClaims.values()) if (r === id) planned += 1;
-      return known - planned;
+      return known - (plannedInto.get(id) ?? 0);
     };
     const reservedFor = new Map<string, string>();
     const fitted = (inp: typeof input) => {
@@ -258,10 +263,11 @@ export class ProvisioningController implements Controller {
       const manifest = nodeClaimFor({ newNode, pool, intent: idx, poolUid: nodePoolUid(cluster.cache, newNode.nodePool) });
       const relax = relaxed.get(newNode.name);
       if (relax) manifest.metadata.annotations = { ...manifest.metadata.annotations, [ANNOTATION_MIN_VALUES_RELAXED]: 'true' };
+      const reservation = reservedFor.get(newNode.name);
+      if (reservation) manifest.metadata.annotations = { ...manifest.metadata.annotations, [ANNOTATION_PLANNED_RESERVATION]: reservation };
       const claim = await cluster.createNodeClaim(manifest);
       this.planned.set(claim.metadata.name!, new Set(newNode.pods.map((p) => p.metadata.uid ?? podKey(p))));
-      const reservation = reservedFor.get(newNode.name);
-      if (reservation) this.reservedClaims.set(claim.metadata.name!, reservation);
+      if (reservation) this.reservedClaims.set(claim.metadata.name!, { id: reservation, at: clock.now() });
       metrics.karpenter.nodeClaimsCreated.inc({ reason: REASON_PROVISIONED, nodepool: newNode.nodePool, min_values_relaxed: relax ? 'true' : 'false' });
       // Karpenter's Nominated event on the pods the claim is for (at most 20 per claim, as Karpenter rate-limits them).
       for (const p of newNode.pods.slice(0, 20)) {
@@ -320,12 +326,28 @@ export class ProvisioningController implements Controller {
     this.reportUnschedulable([...result.unschedulable, ...minValues.blocked].filter((u) => !isArriving(u.pod)));
   }
 
-  /** Forgets the planned reservation of claims launched (the provider counts them) or gone. */
-  private pruneReservedClaims(state: ClusterState): void {
-    for (const name of this.reservedClaims.keys()) {
-      const n = state.byClaim.get(name);
-      if (!n || n.launched || n.deleting) this.reservedClaims.delete(name);
+  /**
+   * Claims planned into each reservation and not launched yet (the provider counts a
+   * launched one): those the claims record (ANNOTATION_PLANNED_RESERVATION, so claims
+   * planned before a restart count) and those created here the cache has not seen yet.
+   * Forgets the claims created here that launched or went (or that the cache has not shown
+   * for a minute).
+   */
+  private plannedReservations(state: ClusterState): Map<string, number> {
+    const now = this.ctx.clock.now();
+    const byClaim = new Map<string, string>();
+    for (const n of state.nodes) {
+      const id = n.claim.metadata.annotations?.[ANNOTATION_PLANNED_RESERVATION];
+      if (id && !n.launched && !n.deleting) byClaim.set(n.name, id);
     }
+    for (const [name, r] of this.reservedClaims) {
+      const n = state.byClaim.get(name);
+      if (n ? n.launched || n.deleting : now - r.at > UNSEEN_CLAIM_MS) this.reservedClaims.delete(name);
+      else if (!n) byClaim.set(name, r.id);
+    }
+    const count = new Map<string, number>();
+    for (const id of byClaim.values()) count.set(id, (count.get(id) ?? 0) + 1);
+    return count;
   }
 
   /** Pods still pending that are held on a claim in flight; forgets the plans of claims initialized or gone. */

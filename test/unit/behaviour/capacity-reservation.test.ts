@@ -7,7 +7,13 @@
 import type { EC2NodeClass } from '../../../core/api/karpenter.ts';
 import { LABEL_CAPACITY_RESERVATION_ID, LABEL_CAPACITY_TYPE, LABEL_HOSTNAME } from '../../../core/contract/index.ts';
 import type { InMemoryWorld } from '../../../reconciler/adapters/in-memory/world.ts';
-import { START, newWorld, nodeClass, nodePool, podsOf, startReconciler, MINUTE } from './fixtures.ts';
+import type { CloudProvider } from '../../../reconciler/ports/cloud.ts';
+import { START, cloudOver, newWorld, nodeClass, nodePool, podsOf, startReconciler, MINUTE } from './fixtures.ts';
+
+/** A cloud whose launches never come back (EC2 slow, or the process about to die): claims stay not launched. */
+function stuckCloud(world: InMemoryWorld): CloudProvider {
+  return cloudOver(world.ec2, { create: () => new Promise<never>(() => {}), reservationFree: (id) => world.ec2.reservationFree(id) });
+}
 
 const RESERVATION = 'cr-0123456789abcdef0';
 
@@ -82,6 +88,33 @@ describe('capacity reservations in the plan', () => {
     const launches = h.decisions.filter((d) => d.controller === 'provisioning' && d.action === 'launch');
     expect(launches.map((d) => (d.details!.pricePerHour as number) < 0.001)).toEqual([true, true, true]);
     expect(world.api.cache.list('Node').filter((n) => n.metadata.labels?.[LABEL_CAPACITY_TYPE] === 'reserved')).toHaveLength(3);
+  });
+});
+
+describe('claims planned into a reservation survive a restart', () => {
+  test('a reconciler started after 2 claims were planned into a 2-slot reservation, not launched yet, plans no more reserved nodes', async () => {
+    const world = newWorld({ reservations: [{ id: RESERVATION, instanceType: 'm6i.xlarge', zone: 'us-east-1a', count: 2 }] });
+    world.intent.accept({ commit: 'a1', nodePools: [pool], nodeClasses: [reservingClass()] });
+    const first = await startReconciler(world, { stabilizationMs: 0 }, stuckCloud(world));
+    spread(world, 2);
+    await until(world, '2 claims planned', () => world.api.cache.list('NodeClaim').length === 2, 2 * MINUTE);
+    const reservedLaunches = (h: Awaited<ReturnType<typeof startReconciler>>) =>
+      h.decisions.filter((d) => d.controller === 'provisioning' && d.action === 'launch' && (d.details!.pricePerHour as number) < 0.001);
+    expect(reservedLaunches(first)).toHaveLength(2);
+    // EC2 has not counted them: the reservation still shows 2 free slots.
+    expect(world.ec2.reservationFree(RESERVATION)).toBe(2);
+
+    // The process dies; a new one starts and 2 more pods arrive, one per node.
+    void first.reconciler.stop();
+    const second = await startReconciler(world, { stabilizationMs: 0 }, stuckCloud(world));
+    spread(world, 4);
+    await until(world, '4 claims', () => world.api.cache.list('NodeClaim').length >= 4, 2 * MINUTE);
+    await world.clock.advance(MINUTE);
+    const launches = second.decisions.filter((d) => d.controller === 'provisioning' && d.action === 'launch');
+    expect(launches.length).toBeGreaterThanOrEqual(2);
+    // The 2 slots are taken by the claims planned before the restart: the new nodes are on-demand.
+    expect(reservedLaunches(second)).toEqual([]);
+    expect(second.errors).toEqual([]);
   });
 });
 
