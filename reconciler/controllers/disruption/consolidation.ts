@@ -7,6 +7,7 @@ import { durationOr } from '../../../core/disruption/duration.ts';
 import { describeScore, launchPaybackSavings, scoreBalancedMove, type BalancedScore } from '../../../core/disruption/balanced.ts';
 import type { NewNode } from '../../../core/scheduling/types.ts';
 import { LABEL_INSTANCE_TYPE } from '../../../core/contract/index.ts';
+import { describeShortfall, minValuesShortfalls, relaxMinValues, type MinValuesShortfall } from '../../../core/catalog/min-values.ts';
 import { totalPrice, type Candidate } from './candidates.ts';
 import { RAMP_K, risingMessage } from './ramp.ts';
 import type { Command, MethodContext } from './method.ts';
@@ -178,7 +179,7 @@ function computeMove(cs: readonly Candidate[], m: MethodContext): Attempt {
   // Each replacement may use any option up to its cheapest price plus an equal share of
   // the margin: whichever the cloud picks, the total stays below what the candidates cost.
   const share = margin / sim.newNodes.length;
-  const replacements: NewNode[] = sim.newNodes.map((n) => {
+  let replacements: NewNode[] = sim.newNodes.map((n) => {
     const options = n.instanceTypeOptions.filter((o) => o.price <= n.price + share);
     const names = new Set(options.map((o) => o.name));
     return {
@@ -187,6 +188,13 @@ function computeMove(cs: readonly Candidate[], m: MethodContext): Attempt {
       requirements: n.requirements.map((r) => (r.key === LABEL_INSTANCE_TYPE && r.operator === 'In' ? { ...r, values: (r.values ?? []).filter((v) => names.has(v)) } : r)),
     };
   });
+  // The cheaper options must still offer each requirement's minValues distinct values
+  // (Karpenter's RemoveInstanceTypeOptionsByPriceAndMinValues): Strict, no replacement;
+  // BestEffort, the replacement's minValues are lowered to what they offer.
+  const checked = checkMinValues(replacements, m);
+  if (!checked.ok) return checked;
+  const minValuesRelaxed = checked.relaxed;
+  if (minValuesRelaxed) replacements = replacements.map((n) => (minValuesRelaxed.has(n.name) ? { ...n, requirements: relaxMinValues(n.requirements, minValuesRelaxed.get(n.name)!) } : n));
   const allSpot = cs.every((c) => c.state.capacityType === 'spot');
   const replacementSpot = replacements.some((n) => n.instanceTypeOptions.some((o) => o.offerings.some((x) => x.capacityType === 'spot')));
   if (allSpot && replacementSpot) {
@@ -211,7 +219,37 @@ function computeMove(cs: readonly Candidate[], m: MethodContext): Attempt {
       candidates: cs,
       replacements,
       savings: total - price,
-      explanation: `replace ${names.length} node(s) costing $${total.toFixed(4)}/h with ${what} at $${price.toFixed(4)}/h`,
+      explanation: `replace ${names.length} node(s) costing $${total.toFixed(4)}/h with ${what} at $${price.toFixed(4)}/h${minValuesRelaxed ? ` (minValues relaxed, --min-values-policy BestEffort: ${[...minValuesRelaxed].flatMap(([name, short]) => short.map((x) => describeShortfall(replacements.find((n) => n.name === name)!.nodePool, x))).join('; ')})` : ''}`,
+      ...(minValuesRelaxed ? { minValuesRelaxed } : {}),
     },
+  };
+}
+
+/**
+ * Whether replacements restricted to cheaper options still meet their minValues. Strict: a
+ * refusal naming what falls short; BestEffort: the shortfalls per replacement, to relax.
+ */
+function checkMinValues(
+  replacements: readonly NewNode[],
+  m: MethodContext,
+): { ok: true; relaxed: Map<string, readonly MinValuesShortfall[]> | undefined } | { ok: false; reason: string; message: string } {
+  const mv = m.minValues;
+  if (!mv) return { ok: true, relaxed: undefined };
+  const short = new Map<string, readonly MinValuesShortfall[]>();
+  const words: string[] = [];
+  for (const n of replacements) {
+    if (!n.requirements.some((r) => r.minValues !== undefined)) continue;
+    const byName = new Map((mv.poolTypes.get(n.nodePool) ?? []).map((t) => [t.name, t.labels]));
+    const s = minValuesShortfalls(n.requirements, n.instanceTypeOptions, (name) => byName.get(name));
+    if (s.length === 0) continue;
+    short.set(n.name, s);
+    for (const x of s) words.push(describeShortfall(n.nodePool, x));
+  }
+  if (short.size === 0) return { ok: true, relaxed: undefined };
+  if (mv.policy === 'BestEffort') return { ok: true, relaxed: short };
+  return {
+    ok: false,
+    reason: 'min-values',
+    message: `minValues requirement not met by the cheaper replacement options: ${words.join('; ')} (--min-values-policy Strict)`,
   };
 }

@@ -11,6 +11,8 @@ import type { BudgetTracker } from './budgets.ts';
 import type { Candidate, Rejection } from './candidates.ts';
 import type { SimulationResult } from './scheduling-simulation.ts';
 import type { StaticPoolCount } from '../../views/static-pools.ts';
+import type { InstanceType } from '../../../core/catalog/instance-types.ts';
+import type { MinValuesPolicy, MinValuesShortfall } from '../../../core/catalog/min-values.ts';
 
 export type CommandReason = DisruptionReason | 'Expired' | 'Removed';
 
@@ -25,6 +27,11 @@ export interface Command {
   readonly explanation: string;
   /** The Balanced score of each Balanced pool of the candidates, when one is. */
   readonly balanced?: readonly BalancedScore[];
+  /**
+   * --min-values-policy BestEffort: the replacements (by new node name) whose minValues were
+   * lowered to what their cheaper options offer, and what fell short.
+   */
+  readonly minValuesRelaxed?: ReadonlyMap<string, readonly MinValuesShortfall[]>;
 }
 
 /** What one pass gives every method (built once per pass by pass.ts). */
@@ -36,6 +43,13 @@ export interface MethodContext {
   readonly spotToSpot: boolean;
   readonly spotToSpotMinTypes: number;
   readonly multiNodeMax: number;
+  /**
+   * --min-values-policy and each pool's instance types (their labels give the values a
+   * requirement's minValues counts): a replacement restricted to cheaper types must still
+   * offer minValues distinct values (Strict: else no replacement; BestEffort: relaxed).
+   * Unset: replacements are not checked.
+   */
+  readonly minValues?: { readonly policy: MinValuesPolicy; readonly poolTypes: ReadonlyMap<string, readonly InstanceType[]> };
   /** Each NodePool's cost and disruption cost, over its nodes: what Balanced scores a move against. */
   readonly poolTotals?: ReadonlyMap<string, PoolTotals>;
   /** Pools still growing (ramp.ts), with their last launch for pending pods: not consolidated yet. */

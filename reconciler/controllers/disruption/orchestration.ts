@@ -11,7 +11,8 @@ import type { ControllerContext } from '../../runtime/context.ts';
 import type { ClusterState } from '../../views/cluster-state.ts';
 import type { IntentIndex } from '../../views/drift.ts';
 import type { SchedulingView } from '../../views/scheduling.ts';
-import { ANNOTATION_DISRUPTION, TAINT_DISRUPTED, type DisruptionMark } from '../../../core/contract/index.ts';
+import { ANNOTATION_DISRUPTION, ANNOTATION_MIN_VALUES_RELAXED, TAINT_DISRUPTED, type DisruptionMark } from '../../../core/contract/index.ts';
+import { describeShortfall } from '../../../core/catalog/min-values.ts';
 import { nodeClaimFor, nodePoolUid } from '../shared/nodeclaim.ts';
 import type { Command } from './method.ts';
 
@@ -41,9 +42,22 @@ export class Orchestrator {
     for (const newNode of cmd.replacements) {
       const pool = view.poolManifests.get(newNode.nodePool);
       if (!pool) continue;
-      const claim = await cluster.createNodeClaim(nodeClaimFor({ newNode, pool, intent: idx, replaces: names, poolUid: nodePoolUid(cluster.cache, newNode.nodePool) }));
+      const manifest = nodeClaimFor({ newNode, pool, intent: idx, replaces: names, poolUid: nodePoolUid(cluster.cache, newNode.nodePool) });
+      const relaxed = cmd.minValuesRelaxed?.get(newNode.name);
+      if (relaxed) manifest.metadata.annotations = { ...manifest.metadata.annotations, [ANNOTATION_MIN_VALUES_RELAXED]: 'true' };
+      const claim = await cluster.createNodeClaim(manifest);
       replacementNames.push(claim.metadata.name!);
-      metrics.karpenter.nodeClaimsCreated.inc({ reason: karpenterReason(cmd), nodepool: newNode.nodePool, min_values_relaxed: 'false' });
+      metrics.karpenter.nodeClaimsCreated.inc({ reason: karpenterReason(cmd), nodepool: newNode.nodePool, min_values_relaxed: relaxed ? 'true' : 'false' });
+      if (relaxed) {
+        // --min-values-policy BestEffort, as provisioning: counted and logged.
+        for (const x of relaxed) metrics.minValuesRelaxed.inc({ nodepool: newNode.nodePool, key: x.key });
+        this.deps.logger.warn('minValues relaxed (--min-values-policy BestEffort)', {
+          nodeClaim: claim.metadata.name,
+          nodePool: newNode.nodePool,
+          replaces: names.join(','),
+          reason: relaxed.map((x) => describeShortfall(newNode.nodePool, x)).join('; '),
+        });
+      }
     }
     const mark: DisruptionMark = { method: cmd.method, reason: cmd.reason, replacements: replacementNames, decidedAt: nowIso, group: names };
     for (const c of cmd.candidates) {

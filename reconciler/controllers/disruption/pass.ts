@@ -31,7 +31,7 @@ const DISRUPTION_METHODS: readonly Method[] = [removal, drift, staticDrift, expi
 const STATIC_METHODS: ReadonlySet<Method> = new Set([removal, staticDrift, staticExpiration]);
 
 /** The reconciler settings that change what the methods decide. */
-type DisruptionOptions = Pick<ReconcilerOptions, 'maxInstanceTypesPerClaim' | 'spotToSpotConsolidation' | 'spotToSpotMinTypes' | 'multiNodeConsolidationMaxCandidates' | 'consolidationRampHoldMs'> & Partial<Pick<ReconcilerOptions, 'consolidationRampReplacementMs'>>;
+type DisruptionOptions = Pick<ReconcilerOptions, 'maxInstanceTypesPerClaim' | 'spotToSpotConsolidation' | 'spotToSpotMinTypes' | 'multiNodeConsolidationMaxCandidates' | 'consolidationRampHoldMs'> & Partial<Pick<ReconcilerOptions, 'consolidationRampReplacementMs' | 'minValuesPolicy'>>;
 
 export interface PassInput {
   readonly now: number;
@@ -93,6 +93,7 @@ export function preparePass(input: PassInput): Pass {
     spotToSpot: options.spotToSpotConsolidation,
     spotToSpotMinTypes: options.spotToSpotMinTypes,
     multiNodeMax: options.multiNodeConsolidationMaxCandidates,
+    minValues: { policy: options.minValuesPolicy ?? 'Strict', poolTypes: view.poolTypes },
     consolidate: input.consolidate,
     memo: input.memo,
     reject: input.reject,
