@@ -13,7 +13,7 @@ export interface CompletionCommand {
   name: string;
   summary: string;
   options: CompletionOption[];
-  /** Fixed first words (explain: node). */
+  /** Fixed first words (explain: node, pod). */
   subcommands: string[];
 }
 
@@ -39,7 +39,7 @@ export function completionModel(commands: readonly Command[]): CompletionCommand
     name: c.name,
     summary: c.summary,
     options: optionsFromUsage(c.usage),
-    subcommands: c.name === 'explain' ? ['node'] : c.name === 'completion' ? [...SHELLS] : [],
+    subcommands: c.name === 'explain' ? ['node', 'pod'] : c.name === 'completion' ? [...SHELLS] : [],
   }));
 }
 

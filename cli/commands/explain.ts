@@ -1,4 +1,5 @@
 // joinery explain node <name>: why that node is or is not disruptable right now.
+// joinery explain pod <namespace>/<name>: why that pod is not running (provisioning's verdict).
 import { parseCommandArgs } from '../args.ts';
 import { EXIT_OK, EXIT_USER_ERROR, UsageError, type Command } from '../command.ts';
 
@@ -12,16 +13,24 @@ const OPTIONS = {
   'ssm-endpoint': { type: 'string' },
   'spot-to-spot-consolidation': { type: 'boolean' },
   'feature-gates': { type: 'string' },
+  namespace: { type: 'string', short: 'n' },
   json: { type: 'boolean' },
 } as const;
 
 export const command: Command = {
   name: 'explain',
-  summary: 'explain node <name>: why a node is or is not disruptable right now (budget, PDB, do-not-disrupt, placement)',
+  summary: 'explain node <name> | pod <ns>/<name>: why a node is or is not disruptable now; why a pod is not running',
   usage: `Usage: joinery explain node <node-or-nodeclaim> [--generated <dir>] [--kubeconfig <file>] [--context <name>]
                     [--region <region>] [--ec2-endpoint <url>] [--json]
+       joinery explain pod [<namespace>/]<name> [-n <namespace>] [--kubeconfig <file>] [--context <name>] [--json]
 
-Reads the cluster (Nodes, NodeClaims, pods, PDBs, DaemonSets) and the intent, and runs the
+explain pod reads the pod and the Events on it and says what provisioning decided: a NodeClaim
+created for it (Nominated), or why none was: MinValuesNotMet (under --min-values-policy Strict
+no NodeClaim could offer the NodePool's minValues: the pool, the requirement key, the
+minValues asked and the values the instance types that fit offer), NodePoolLimitReached,
+FailedProvisioning; and kube-scheduler's last word on it. Nothing is written anywhere.
+
+explain node reads the cluster (Nodes, NodeClaims, pods, PDBs, DaemonSets) and the intent, and runs the
 reconciler's own disruption pass without acting: drift, expiration, emptiness and
 consolidation, within the NodePool's disruption budgets. Prints the verdict and every check:
   budget          how many more nodes the pool may disrupt, per reason, and which budget caps it
@@ -47,16 +56,22 @@ Options:
   --ssm-endpoint <url>     SSM endpoint override (env JOINERY_SSM_ENDPOINT); AMI aliases are read from SSM
   --spot-to-spot-consolidation  as the reconciler is configured (env JOINERY_SPOT_TO_SPOT_CONSOLIDATION)
   --feature-gates <gates>  as the reconciler is configured, e.g. NodeRepair=true (env JOINERY_FEATURE_GATES)
+  -n, --namespace <ns>     explain pod: the pod's namespace (default: default; or give <namespace>/<name>)
   --json                   print the explanation as JSON
 
 The instance catalog and prices come from EC2 (AWS credentials from the usual chain).
-Exit codes: 0 explained (whatever the verdict); 1 no such node, or no valid intent; 2 usage errors.
+Exit codes: 0 explained (whatever the verdict); 1 no such node or pod, or no valid intent; 2 usage errors.
 `,
   async run(args, context) {
     const { values, positionals } = parseCommandArgs(args, OPTIONS, { positionals: 2 });
     const [what, name] = positionals;
-    if (what !== 'node') throw new UsageError(what === undefined ? 'missing what to explain: joinery explain node <name>' : `cannot explain "${what}"; only: joinery explain node <name>`);
-    if (!name) throw new UsageError('missing the node name: joinery explain node <name>');
+    if (what !== 'node' && what !== 'pod') throw new UsageError(what === undefined ? 'missing what to explain: joinery explain node <name> | pod <namespace>/<name>' : `cannot explain "${what}"; only: joinery explain node <name> | pod <namespace>/<name>`);
+    if (!name) throw new UsageError(what === 'pod' ? 'missing the pod name: joinery explain pod <namespace>/<name>' : 'missing the node name: joinery explain node <name>');
+    if (what === 'node' && values.namespace !== undefined) throw new UsageError('--namespace is for explain pod (nodes have no namespace)');
+    const slash = name.indexOf('/');
+    if (what === 'pod' && slash >= 0 && values.namespace !== undefined) throw new UsageError(`give the namespace once: "${name}" already names it, and so does --namespace ${values.namespace}`);
+    const pod = what === 'pod' ? { namespace: slash >= 0 ? name.slice(0, slash) : (values.namespace ?? 'default'), podName: slash >= 0 ? name.slice(slash + 1) : name } : undefined;
+    if (pod && (!pod.namespace || !pod.podName || pod.podName.includes('/'))) throw new UsageError(`"${name}" is not <namespace>/<name>`);
     const env = process.env;
     const kubeconfig = values.kubeconfig ?? env.KUBECONFIG?.split(':')[0];
     // The informers behind explain retry a missing cluster forever on unref'd timers, so the
@@ -69,7 +84,21 @@ Exit codes: 0 explained (whatever the verdict); 1 no such node, or no valid inte
       context.stderr(`joinery explain: ${error.message}\n`);
       return exitSoon(EXIT_USER_ERROR);
     }
-    const { explainLiveNode, renderExplanation, NodeNotFoundError, NoIntentError, IntentLoadError } = await import('../../reconciler/explain/index.ts');
+    const { explainLiveNode, explainLivePod, renderExplanation, renderPodExplanation, NodeNotFoundError, NoIntentError, IntentLoadError, PodNotFoundError } = await import('../../reconciler/explain/index.ts');
+    if (pod) {
+      const { namespace, podName } = pod;
+      try {
+        const explanation = await explainLivePod({ namespace, name: podName, kubeconfig, context: values.context });
+        context.stdout(values.json ? `${JSON.stringify(explanation, null, 2)}\n` : renderPodExplanation(explanation));
+        return exitSoon(EXIT_OK);
+      } catch (error) {
+        if (error instanceof PodNotFoundError) {
+          context.stderr(`joinery explain: ${error.message}\n`);
+          return exitSoon(EXIT_USER_ERROR);
+        }
+        throw error;
+      }
+    }
     const { resolve } = await import('node:path');
     const spotToSpot = values['spot-to-spot-consolidation'] ?? ['true', '1', 'yes', 'on'].includes((env.JOINERY_SPOT_TO_SPOT_CONSOLIDATION ?? '').toLowerCase());
     try {

@@ -81,6 +81,29 @@ export function describeShortfall(pool: string, s: MinValuesShortfall): string {
   return `NodePool ${pool} requires at least ${s.minValues} distinct values of ${s.key} (minValues), but the instance types that fit offer ${s.offered.length}${s.offered.length > 0 ? ` (${s.offered.join(", ")})` : ""}`;
 }
 
+/** A shortfall as a message names it (describeShortfall's words), with its NodePool. */
+export interface NamedShortfall extends MinValuesShortfall {
+  readonly nodePool: string;
+}
+
+const SHORTFALL_WORDS =
+  /NodePool (\S+) requires at least (\d+) distinct values of (\S+) \(minValues\), but the instance types that fit offer (\d+)(?: \(([^)]*)\))?/g;
+
+/**
+ * The shortfalls a message written with describeShortfall names (an Event's or a
+ * decision's), so a reader of the message (`joinery explain pod`) gets them back as data.
+ */
+export function parseShortfalls(message: string): NamedShortfall[] {
+  const out: NamedShortfall[] = [];
+  for (const m of message.matchAll(SHORTFALL_WORDS)) {
+    // describeShortfall lists the values only when some are offered: a parenthesis after
+    // "offer 0" is the message's own (e.g. "(--min-values-policy Strict)").
+    const offered = m[4] !== "0" && m[5] ? m[5].split(", ").filter((v) => v !== "") : [];
+    out.push({ nodePool: m[1]!, key: m[3]!, minValues: Number(m[2]), offered });
+  }
+  return out;
+}
+
 /**
  * Whether `pod` on its own cannot meet `minValues` of `key` in a pool of `types`: its
  * nodeSelector or every required node-affinity term leaves fewer distinct values of the

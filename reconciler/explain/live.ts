@@ -11,6 +11,8 @@ import type { ReconcilerOptions } from '../runtime/context.ts';
 import { SystemClock } from '../runtime/system-clock.ts';
 import { readOnlyContext } from './context.ts';
 import { explainNode, NoIntentError, type NodeExplanation } from './explain-node.ts';
+import { explainPod, PodNotFoundError, type PodEvent, type PodExplanation } from './explain-pod.ts';
+import type { Pod } from '../../core/api/k8s.ts';
 import { FixedIntentSource, intentFromGeneratedDir } from './intent.ts';
 
 type ExplainIntentSource = { readonly kind: 'cluster' } | { readonly kind: 'generated'; readonly dir: string };
@@ -82,4 +84,45 @@ export async function explainLiveNode(o: LiveExplainOptions): Promise<NodeExplan
   } finally {
     await Promise.all([cluster.stop(), clusterIntent?.stop()]);
   }
+}
+
+export interface LivePodExplainOptions {
+  readonly namespace: string;
+  readonly name: string;
+  readonly kubeconfig?: string;
+  readonly context?: string;
+}
+
+function statusOf(err: unknown): number | undefined {
+  const e = err as { code?: unknown; statusCode?: unknown; response?: { statusCode?: unknown } };
+  const v = e?.code ?? e?.statusCode ?? e?.response?.statusCode;
+  return typeof v === 'number' ? v : undefined;
+}
+
+/** `joinery explain pod`: the pod and the Events on it, read once (two GETs); nothing written. */
+export async function explainLivePod(o: LivePodExplainOptions): Promise<PodExplanation> {
+  const kubeConfig = loadKubeConfig(o.kubeconfig ? { kubeconfigPath: o.kubeconfig } : {});
+  if (o.context) kubeConfig.setCurrentContext(o.context);
+  const { CoreV1Api } = await import('@kubernetes/client-node');
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  let pod: Pod;
+  try {
+    pod = JSON.parse(JSON.stringify(await core.readNamespacedPod({ namespace: o.namespace, name: o.name }))) as Pod;
+  } catch (err) {
+    if (statusOf(err) === 404) throw new PodNotFoundError(`${o.namespace}/${o.name}`);
+    throw err;
+  }
+  const list = await core.listNamespacedEvent({ namespace: o.namespace, fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${o.name}` });
+  const uid = pod.metadata.uid;
+  const time = (d: Date | string | undefined): number => (d === undefined ? 0 : new Date(d).getTime());
+  const events: PodEvent[] = list.items
+    // An earlier pod of the same name is another pod.
+    .filter((e) => !uid || !e.involvedObject.uid || e.involvedObject.uid === uid)
+    .map((e) => ({
+      type: e.type ?? 'Normal',
+      reason: e.reason ?? '',
+      message: e.message ?? '',
+      timeMs: time(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp),
+    }));
+  return explainPod(pod, events);
 }

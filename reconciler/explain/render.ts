@@ -1,8 +1,9 @@
-// A NodeExplanation as text for a terminal: the verdict first, then what blocks it, then
+// A NodeExplanation (and a PodExplanation) as text for a terminal: the verdict first, then what blocks it, then
 // every check (the same checks the JSON form carries).
 
 import { formatDuration } from '../../core/disruption/duration.ts';
 import type { NodeExplanation, Verdict } from './explain-node.ts';
+import type { PodExplanation, PodVerdict } from './explain-pod.ts';
 
 const HEADLINE: Readonly<Record<Verdict, string>> = {
   disruptable: 'DISRUPTABLE now',
@@ -40,6 +41,30 @@ export function renderExplanation(e: NodeExplanation): string {
   if (e.nextCommand && e.verdict !== 'disruptable') {
     const n = e.nextCommand;
     lines.push('', `  next disruption pass: ${n.method} of ${n.nodeClaims.join(', ')} (${n.explanation})`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const POD_HEADLINE: Readonly<Record<PodVerdict, string>> = {
+  scheduled: 'SCHEDULED',
+  nominated: 'PENDING, a NodeClaim is coming up for it',
+  'not-provisioned': 'PENDING, NOT PROVISIONED FOR',
+  pending: 'PENDING',
+};
+
+export function renderPodExplanation(e: PodExplanation): string {
+  const lines: string[] = [`pod ${e.pod}: ${POD_HEADLINE[e.verdict]}`, '', `  ${e.summary}`];
+  if (e.checks.length > 0) {
+    lines.push('', '  checks:');
+    const width = Math.max(...e.checks.map((c) => c.check.length));
+    for (const c of e.checks) {
+      const status = c.status === 'blocks' ? 'BLOCKS' : c.status === 'ok' ? 'ok' : '-';
+      lines.push(`    ${c.check.padEnd(width)}  ${status.padEnd(6)}  ${c.message}`);
+    }
+  }
+  if (e.events.length > 0) {
+    lines.push('', '  provisioning events:');
+    for (const ev of e.events.slice(-5)) lines.push(`    ${new Date(ev.timeMs).toISOString()}  ${ev.type.padEnd(7)}  ${ev.reason}: ${ev.message}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -4,7 +4,14 @@
 // NodeClaim and a Warning Event MinValuesNotMet saying why. The same cluster under a
 // reconciler started with BestEffort: the pinned pod gets a NodeClaim annotated
 // karpenter.sh/nodeclaim-min-values-relaxed, and EC2 (moto) runs an r5 for it.
+// `joinery explain pod` on the pinned pod under Strict names the pool, the key, the
+// minValues asked and the family offered, from the Event on the real API server.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
+import type { PodExplanation } from '../../reconciler/explain/index.ts';
 import { ANNOTATION_MIN_VALUES_RELAXED, LABEL_INSTANCE_FAMILY, LABEL_INSTANCE_TYPE } from '../../core/contract/index.ts';
 import { eventually, testEnv } from '../env/index.ts';
 import { generatedFiles, nodeClass, nodePool } from './support/manifests.ts';
@@ -13,6 +20,7 @@ import { describeDecisions, startReconciler, type RunningReconciler } from './su
 import { Workload, cleanUpPools, instancesOfPools, podManifest, runId } from './support/workload.ts';
 
 const env = testEnv();
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const kc = env.kubeConfig();
 const ec2 = env.ec2();
 const core = kc.makeApiClient(CoreV1Api);
@@ -77,6 +85,15 @@ describe('--min-values-policy', () => {
     expect(event.type).toBe('Warning');
     expect(event.message).toContain(`NodePool ${pool} requires at least 3 distinct values of ${LABEL_INSTANCE_FAMILY} (minValues)`);
     expect(event.message).toContain('offer 1 (r5)');
+    // joinery explain pod, the CLI against the real API server.
+    const { stdout } = await promisify(execFile)(process.execPath, [join(REPO_ROOT, 'bin/joinery.js'), 'explain', 'pod', `${ns}/pinned`, '--json', '--kubeconfig', env.kubeconfigPath], {
+      cwd: REPO_ROOT,
+      timeout: 60_000,
+    });
+    const explained = JSON.parse(stdout) as PodExplanation;
+    expect(explained.verdict).toBe('not-provisioned');
+    expect(explained.minValues).toEqual([{ nodePool: pool, key: LABEL_INSTANCE_FAMILY, minValues: 3, offered: ['r5'] }]);
+    expect(explained.summary).toContain(event.message!);
     await eventually(
       'the free pod Running',
       async () => ((await workload.pods()).find((p) => p.metadata!.name === 'free')?.status?.phase === 'Running' ? true : undefined),

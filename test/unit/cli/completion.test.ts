@@ -34,6 +34,7 @@ describe('joinery completion', () => {
     expect(bashComplete('joinery import --')).toEqual(expect.arrayContaining(['--cluster', '--dry-run', '--force', '--json', '--kubeconfig']));
     expect(bashComplete('joinery commit --a')).toEqual(['--all']);
     expect(bashComplete('joinery explain n')).toEqual(['node']);
+    expect(bashComplete('joinery explain p')).toEqual(['pod']);
     expect(bashComplete('joinery completion ').sort()).toEqual(['bash', 'fish', 'zsh']);
     expect(bashComplete('joinery compile --che')).toEqual(['--check']);
   });

@@ -38,3 +38,23 @@ describe('joinery explain node', () => {
     expect(context.stderr).toMatch(/has no context "prod" \(contexts: gone\)/);
   });
 });
+
+describe('joinery explain pod', () => {
+  it('with no API server behind the kubeconfig: names the server, exit 1', () => {
+    const result = runCli(['explain', 'pod', 'default/web-0', '--kubeconfig', join(dir, 'kubeconfig')], dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/joinery explain: cannot reach the Kubernetes API server https:\/\/127\.0\.0\.1:1/);
+  });
+
+  it('usage errors: no pod name, the namespace given twice, --namespace on a node: exit 2', () => {
+    const none = runCli(['explain', 'pod'], dir);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/missing the pod name: joinery explain pod <namespace>\/<name>/);
+    const twice = runCli(['explain', 'pod', 'a/web-0', '-n', 'b'], dir);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/give the namespace once/);
+    const node = runCli(['explain', 'node', 'x', '-n', 'b'], dir);
+    expect(node.code).toBe(2);
+    expect(node.stderr).toMatch(/--namespace is for explain pod/);
+  });
+});

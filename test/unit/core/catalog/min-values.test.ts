@@ -1,6 +1,6 @@
 import type { Pod } from '../../../../core/api/k8s.ts';
 import { buildInstanceTypes } from '../../../../core/catalog/instance-types.ts';
-import { describeShortfall, minValuesShortfalls, podCannotMeetMinValues, relaxMinValues } from '../../../../core/catalog/min-values.ts';
+import { describeShortfall, minValuesShortfalls, parseShortfalls, podCannotMeetMinValues, relaxMinValues } from '../../../../core/catalog/min-values.ts';
 import { loadShippedCatalog } from '../../../../data/catalog.ts';
 
 const types = buildInstanceTypes(loadShippedCatalog()).filter((t) => ['m6i', 'm7i', 'c7i'].includes(t.name.split('.')[0]!));
@@ -37,5 +37,21 @@ describe('podCannotMeetMinValues', () => {
     const affinity = (values: string[]) => ({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: FAMILY, operator: 'In', values }] }] } } });
     expect(podCannotMeetMinValues(pod({ affinity: affinity(['m7i', 'c7i']) }), FAMILY, 3, types)).toBe(true);
     expect(podCannotMeetMinValues(pod({ affinity: affinity(['m7i', 'c7i', 'm6i']) }), FAMILY, 3, types)).toBe(false);
+  });
+});
+
+describe('parseShortfalls', () => {
+  it("reads back the shortfalls describeShortfall wrote, several in one message, with or without values offered", () => {
+    const a = { key: FAMILY, minValues: 3, offered: ['m7i'] };
+    const b = { key: 'topology.kubernetes.io/zone', minValues: 2, offered: [] };
+    const message = `${describeShortfall('general', a)}; ${describeShortfall('batch', b)} (--min-values-policy Strict)`;
+    expect(parseShortfalls(message)).toEqual([
+      { nodePool: 'general', ...a },
+      { nodePool: 'batch', ...b },
+    ]);
+    expect(parseShortfalls(`${describeShortfall('general', { key: FAMILY, minValues: 5, offered: ['c7i', 'm6i'] })}: the pod's node selector or affinity leaves too few`)).toEqual([
+      { nodePool: 'general', key: FAMILY, minValues: 5, offered: ['c7i', 'm6i'] },
+    ]);
+    expect(parseShortfalls('NodePool general reached its limit')).toEqual([]);
   });
 });
