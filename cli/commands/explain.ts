@@ -2,6 +2,7 @@
 // joinery explain pod <namespace>/<name>: why that pod is not running (provisioning's verdict).
 import { parseCommandArgs } from '../args.ts';
 import { EXIT_OK, EXIT_USER_ERROR, UsageError, type Command } from '../command.ts';
+import { MIN_VALUES_POLICIES } from '../../core/catalog/min-values.ts';
 
 const OPTIONS = {
   kubeconfig: { type: 'string' },
@@ -13,6 +14,7 @@ const OPTIONS = {
   'ssm-endpoint': { type: 'string' },
   'spot-to-spot-consolidation': { type: 'boolean' },
   'feature-gates': { type: 'string' },
+  'min-values-policy': { type: 'string' },
   namespace: { type: 'string', short: 'n' },
   json: { type: 'boolean' },
 } as const;
@@ -56,6 +58,9 @@ Options:
   --ssm-endpoint <url>     SSM endpoint override (env JOINERY_SSM_ENDPOINT); AMI aliases are read from SSM
   --spot-to-spot-consolidation  as the reconciler is configured (env JOINERY_SPOT_TO_SPOT_CONSOLIDATION)
   --feature-gates <gates>  as the reconciler is configured, e.g. NodeRepair=true (env JOINERY_FEATURE_GATES)
+  --min-values-policy <p>  as the reconciler is configured: Strict (default) or BestEffort (env
+                           JOINERY_MIN_VALUES_POLICY); whether a consolidation replacement whose
+                           cheaper types fall short of minValues is refused or relaxed
   -n, --namespace <ns>     explain pod: the pod's namespace (default: default; or give <namespace>/<name>)
   --json                   print the explanation as JSON
 
@@ -65,14 +70,17 @@ Exit codes: 0 explained (whatever the verdict); 1 no such node or pod, or no val
   async run(args, context) {
     const { values, positionals } = parseCommandArgs(args, OPTIONS, { positionals: 2 });
     const [what, name] = positionals;
+    const env = process.env;
     if (what !== 'node' && what !== 'pod') throw new UsageError(what === undefined ? 'missing what to explain: joinery explain node <name> | pod <namespace>/<name>' : `cannot explain "${what}"; only: joinery explain node <name> | pod <namespace>/<name>`);
     if (!name) throw new UsageError(what === 'pod' ? 'missing the pod name: joinery explain pod <namespace>/<name>' : 'missing the node name: joinery explain node <name>');
     if (what === 'node' && values.namespace !== undefined) throw new UsageError('--namespace is for explain pod (nodes have no namespace)');
+    const policyText = values['min-values-policy'] ?? env.JOINERY_MIN_VALUES_POLICY ?? env.MIN_VALUES_POLICY ?? 'Strict';
+    const minValuesPolicy = MIN_VALUES_POLICIES.find((p) => p.toLowerCase() === policyText.trim().toLowerCase());
+    if (!minValuesPolicy) throw new UsageError(`--min-values-policy "${policyText}" is not a minValues policy; use Strict or BestEffort`);
     const slash = name.indexOf('/');
     if (what === 'pod' && slash >= 0 && values.namespace !== undefined) throw new UsageError(`give the namespace once: "${name}" already names it, and so does --namespace ${values.namespace}`);
     const pod = what === 'pod' ? { namespace: slash >= 0 ? name.slice(0, slash) : (values.namespace ?? 'default'), podName: slash >= 0 ? name.slice(slash + 1) : name } : undefined;
     if (pod && (!pod.namespace || !pod.podName || pod.podName.includes('/'))) throw new UsageError(`"${name}" is not <namespace>/<name>`);
-    const env = process.env;
     const kubeconfig = values.kubeconfig ?? env.KUBECONFIG?.split(':')[0];
     // The informers behind explain retry a missing cluster forever on unref'd timers, so the
     // process would end with Node's bare exit code 13 (an unsettled top-level await): ask first.
@@ -113,7 +121,7 @@ Exit codes: 0 explained (whatever the verdict); 1 no such node or pod, or no val
           kubernetesVersion: values['kubernetes-version'] ?? env.JOINERY_KUBERNETES_VERSION,
           ssmEndpoint: values['ssm-endpoint'] ?? env.JOINERY_SSM_ENDPOINT,
         },
-        options: { spotToSpotConsolidation: spotToSpot, nodeRepair: /(^|,)\s*NodeRepair=true\s*(,|$)/.test(values['feature-gates'] ?? env.JOINERY_FEATURE_GATES ?? '') },
+        options: { spotToSpotConsolidation: spotToSpot, minValuesPolicy, nodeRepair: /(^|,)\s*NodeRepair=true\s*(,|$)/.test(values['feature-gates'] ?? env.JOINERY_FEATURE_GATES ?? '') },
       });
       context.stdout(values.json ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanation(explanation));
       return exitSoon(EXIT_OK);

@@ -215,3 +215,34 @@ describe('explain node', () => {
     });
   });
 });
+
+describe('explain node: minValues on the consolidation replacement', () => {
+  // A pool asking for 4 of its 5 instance types; an m5.xlarge running one small pod. The
+  // types cheaper than it (c5.large, m5.large, c5.xlarge) are 3.
+  function world() {
+    const p = pool({ types: ['m5.large', 'm5.xlarge', 'm5.2xlarge', 'c5.large', 'c5.xlarge'] });
+    const reqs = p.spec.template.spec.requirements;
+    reqs[0] = { ...reqs[0]!, minValues: 4 };
+    const w = new ExplainWorld([p], [{ type: 'm5.xlarge', count: 1 }]);
+    const [node] = w.nodes() as [string];
+    w.runPod(node, { cpu: '500m', labels: { app: 'web' } });
+    return { w, node };
+  }
+
+  test('Strict: the consolidation check blocks, naming the requirement, minValues and the types offered', async () => {
+    const { w, node } = world();
+    const e = await w.explain(node);
+    expect(e.verdict).toBe('not-disruptable');
+    const c = checksOf(e, 'consolidation')[0]!;
+    expect(c.status).toBe('blocks');
+    expect(c.message).toContain('minValues requirement not met by the cheaper replacement options');
+    expect(c.message).toContain('NodePool general requires at least 4 distinct values of node.kubernetes.io/instance-type (minValues), but the instance types that fit offer 3 (c5.large, c5.xlarge, m5.large)');
+  });
+
+  test('BestEffort: the same node is disruptable, replaced with minValues relaxed', async () => {
+    const { w, node } = world();
+    const e = await w.explain(node, { minValuesPolicy: 'BestEffort' });
+    expect(e.verdict).toBe('disruptable');
+    expect(e.nextCommand?.explanation).toContain('minValues relaxed, --min-values-policy BestEffort');
+  });
+});
