@@ -45,6 +45,8 @@ Options:
                         with the default branch: origin/HEAD, main or master)
   --head <ref>          the ref under review (default: the working tree)
   --workload <file>     a snapshot: kubectl get pods,nodes,daemonsets -A -o json > file
+                        (add persistentvolumeclaims,persistentvolumes,storageclasses,csinodes
+                        for the pods' volume zones and the nodes' attach limits)
   --cluster             read the workload from the cluster of the current kubeconfig
                         context (KUBECONFIG or ~/.kube/config)
   --spot-prices <file>  spot prices for the what-if: the JSON of

@@ -73,6 +73,12 @@ export const CLUSTER_RULES: readonly RbacRule[] = [
     why: "an unbound claim's binding mode (Immediate: the pod waits for the claim to bind; WaitForFirstConsumer: its allowedTopologies restrict the pod's zones)",
   },
   {
+    apiGroup: 'storage.k8s.io',
+    resource: 'csinodes',
+    verbs: ['list', 'watch'],
+    why: "how many volumes each CSI driver can attach to a node (spec.drivers[].allocatable.count): a pod whose claims would exceed a node's limit is not planned onto it, as kube-scheduler's NodeVolumeLimits refuses it",
+  },
+  {
     apiGroup: '',
     resource: 'namespaces',
     verbs: ['list', 'watch'],

@@ -1,7 +1,7 @@
 // The what-if workload read from a live cluster (`joinery plan --cluster`): the pods, nodes
-// and DaemonSets of every namespace, through the kubeconfig (KUBECONFIG or ~/.kube/config)
+// and DaemonSets of every namespace, with the claims, volumes, storage classes and CSINodes, through the kubeconfig (KUBECONFIG or ~/.kube/config)
 // with @kubernetes/client-node. The same snapshot shape as a `kubectl get -o json` file.
-import type { DaemonSet, Node, Pod } from '../../core/api/k8s.ts';
+import type { CSINode, DaemonSet, Node, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass } from '../../core/api/k8s.ts';
 import { WorkloadError, type WorkloadSnapshot } from './workload.ts';
 
 export interface LiveClusterOptions {
@@ -28,11 +28,16 @@ export async function readLiveWorkload(options: LiveClusterOptions = {}): Promis
   const source = `cluster ${context || config.getCurrentCluster()?.server || '(default)'}`;
   const core = config.makeApiClient(k8s.CoreV1Api);
   const apps = config.makeApiClient(k8s.AppsV1Api);
+  const storage = config.makeApiClient(k8s.StorageV1Api);
   try {
-    const [pods, nodes, daemonSets] = await Promise.all([
+    const [pods, nodes, daemonSets, claims, volumes, storageClasses, csiNodes] = await Promise.all([
       core.listPodForAllNamespaces(),
       core.listNode(),
       apps.listDaemonSetForAllNamespaces(),
+      core.listPersistentVolumeClaimForAllNamespaces(),
+      core.listPersistentVolume(),
+      storage.listStorageClass(),
+      storage.listCSINode(),
     ]);
     // The client's models carry the API's JSON field names, so they are the structural types.
     return {
@@ -40,10 +45,14 @@ export async function readLiveWorkload(options: LiveClusterOptions = {}): Promis
       pods: pods.items as unknown as Pod[],
       nodes: nodes.items as unknown as Node[],
       daemonSets: daemonSets.items as unknown as DaemonSet[],
+      claims: claims.items as unknown as PersistentVolumeClaim[],
+      volumes: volumes.items as unknown as PersistentVolume[],
+      storageClasses: storageClasses.items as unknown as StorageClass[],
+      csiNodes: csiNodes.items as unknown as CSINode[],
     };
   } catch (error) {
     const body = (error as { body?: unknown }).body;
     const detail = typeof body === 'string' ? body.slice(0, 300) : (error as Error).message;
-    throw new WorkloadError(source, `listing pods, nodes and DaemonSets failed: ${detail} (the plan needs list on pods, nodes and daemonsets in all namespaces)`);
+    throw new WorkloadError(source, `listing pods, nodes, DaemonSets and storage objects failed: ${detail} (the plan needs list on pods, nodes, daemonsets, persistentvolumeclaims and persistentvolumes in all namespaces, and on storage.k8s.io storageclasses and csinodes)`);
   }
 }

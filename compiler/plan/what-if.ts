@@ -14,6 +14,7 @@ import { parseResourceList } from '../../core/resources/resource-list.ts';
 import { nodePoolFromManifest, type NodePoolManifest, type SchedulingNodePool } from '../../core/scheduling/nodepool.ts';
 import { solve } from '../../core/scheduling/solver.ts';
 import type { ExistingNode } from '../../core/scheduling/types.ts';
+import type { VolumeObjects } from '../../core/scheduling/volumes.ts';
 import type { IntentModel } from '../intent.ts';
 import type { SimulationOutcome, StrandedGroup, StrandedPod, WhatIf } from './types.ts';
 import { defaultPriceModel, type PriceModel } from './spot-prices.ts';
@@ -74,11 +75,20 @@ export interface WorkloadSplit {
   /** Karpenter nodes of the policies' pools: re-provisioned in the simulation. */
   reprovisioned: Node[];
   podsToPlace: Pod[];
+  /** The snapshot's claims, volumes and classes, when it lists any (the pods' volume topology). */
+  volumes?: VolumeObjects;
 }
 
 export function splitWorkload(snapshot: WorkloadSnapshot, poolNames: ReadonlySet<string>): WorkloadSplit {
   const reprovisioned: Node[] = [];
   const keptByName = new Map<string, ExistingNode>();
+  // A kept node's CSI attach limits, from its CSINode (drivers with a count).
+  const limits = new Map<string, Record<string, number>>();
+  for (const c of snapshot.csiNodes ?? []) {
+    for (const d of c.spec?.drivers ?? []) {
+      if (typeof d.allocatable?.count === 'number' && c.metadata.name) limits.set(c.metadata.name, { ...limits.get(c.metadata.name), [d.name]: d.allocatable.count });
+    }
+  }
   for (const node of snapshot.nodes) {
     const pool = node.metadata.labels?.[LABEL_NODEPOOL];
     if (pool !== undefined && poolNames.has(pool)) {
@@ -94,6 +104,7 @@ export function splitWorkload(snapshot: WorkloadSnapshot, poolNames: ReadonlySet
       pods: [],
       ...(pool !== undefined ? { nodePool: pool } : {}),
       ...(node.spec?.unschedulable ? { markedForDeletion: true } : {}),
+      ...(limits.has(name) ? { volumeLimits: limits.get(name)! } : {}),
     });
   }
   const podsToPlace: Pod[] = [];
@@ -109,7 +120,9 @@ export function splitWorkload(snapshot: WorkloadSnapshot, poolNames: ReadonlySet
     const { nodeName: _bound, ...spec } = pod.spec;
     podsToPlace.push({ ...pod, spec, status: { phase: 'Pending' } });
   }
-  return { kept: [...keptByName.values()], reprovisioned, podsToPlace };
+  const hasStorage = [snapshot.claims, snapshot.volumes, snapshot.storageClasses].some((l) => (l?.length ?? 0) > 0);
+  const volumes = hasStorage ? { claims: snapshot.claims ?? [], volumes: snapshot.volumes ?? [], storageClasses: snapshot.storageClasses ?? [] } : undefined;
+  return { kept: [...keptByName.values()], reprovisioned, podsToPlace, ...(volumes ? { volumes } : {}) };
 }
 
 function schedulingPools(model: IntentModel, catalog: readonly InstanceType[]): SchedulingNodePool[] {
@@ -129,7 +142,7 @@ function simulate(model: IntentModel | undefined, split: WorkloadSplit, daemonSe
   } catch (error) {
     return { ...empty, error: (error as Error).message };
   }
-  const result = solve({ pods: split.podsToPlace, nodes: split.kept, nodePools, daemonSets });
+  const result = solve({ pods: split.podsToPlace, nodes: split.kept, nodePools, daemonSets, ...(split.volumes ? { volumes: split.volumes } : {}) });
   const nodesByPool: Record<string, number> = {};
   for (const node of result.newNodes) nodesByPool[node.nodePool] = (nodesByPool[node.nodePool] ?? 0) + 1;
   const unschedulable: StrandedPod[] = result.unschedulable.map((u) => ({ pod: podKey(u.pod), reason: u.reason, owner: ownerOf(u.pod) })).sort((a, b) => byName(a.pod, b.pod));

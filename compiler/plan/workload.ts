@@ -1,8 +1,10 @@
 // A workload snapshot for the what-if: the pods, nodes and DaemonSets of a cluster, read
-// from `kubectl get pods,nodes,daemonsets -A -o json` (a List) or from a live cluster.
+// from `kubectl get pods,nodes,daemonsets -A -o json` (a List) or from a live cluster;
+// with `persistentvolumeclaims,persistentvolumes,storageclasses,csinodes` added, also the
+// storage objects that restrict where pods with volumes run (volume zones, attach limits).
 // Bad input is reported with the file and the reason, never as a stack trace.
 import { readFile } from 'node:fs/promises';
-import type { DaemonSet, Node, Pod } from '../../core/api/k8s.ts';
+import type { CSINode, DaemonSet, Node, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass } from '../../core/api/k8s.ts';
 import { parseResourceList } from '../../core/resources/resource-list.ts';
 
 export interface WorkloadSnapshot {
@@ -11,7 +13,22 @@ export interface WorkloadSnapshot {
   pods: Pod[];
   nodes: Node[];
   daemonSets: DaemonSet[];
+  /**
+   * Storage objects, when the snapshot lists any: the what-if then reads the pods' volume
+   * topology and the nodes' CSI attach limits. A snapshot without them leaves volumes unread.
+   */
+  claims?: PersistentVolumeClaim[];
+  volumes?: PersistentVolume[];
+  storageClasses?: StorageClass[];
+  csiNodes?: CSINode[];
 }
+
+const STORAGE_KINDS: Readonly<Record<string, 'claims' | 'volumes' | 'storageClasses' | 'csiNodes'>> = {
+  PersistentVolumeClaim: 'claims',
+  PersistentVolume: 'volumes',
+  StorageClass: 'storageClasses',
+  CSINode: 'csiNodes',
+};
 
 export class WorkloadError extends Error {
   constructor(
@@ -89,7 +106,15 @@ function checkItem(source: string, path: string, kind: string, item: Item): void
   }
 }
 
-const LIST_ITEM_KIND: Readonly<Record<string, string>> = { PodList: 'Pod', NodeList: 'Node', DaemonSetList: 'DaemonSet' };
+const LIST_ITEM_KIND: Readonly<Record<string, string>> = {
+  PodList: 'Pod',
+  NodeList: 'Node',
+  DaemonSetList: 'DaemonSet',
+  PersistentVolumeClaimList: 'PersistentVolumeClaim',
+  PersistentVolumeList: 'PersistentVolume',
+  StorageClassList: 'StorageClass',
+  CSINodeList: 'CSINode',
+};
 
 /** Parses a snapshot's text; `source` names it in errors. */
 export function parseWorkload(source: string, text: string): WorkloadSnapshot {
@@ -110,6 +135,12 @@ export function parseWorkload(source: string, text: string): WorkloadSnapshot {
     if (!isObject(item)) throw new WorkloadError(source, `${path} is ${describe(item)}, not a Kubernetes object`);
     const kind = typeof item.kind === 'string' ? item.kind : LIST_ITEM_KIND[listKind];
     if (kind === undefined) throw new WorkloadError(source, `${path} has no kind; ${EXPECTED}`);
+    const storage = STORAGE_KINDS[kind];
+    if (storage) {
+      if (!isObject(item.metadata) || typeof item.metadata.name !== 'string') throw new WorkloadError(source, `${path} (${kind} ${itemName(item)}): metadata.name is missing`);
+      ((snapshot[storage] ??= []) as unknown[]).push(item);
+      return;
+    }
     if (kind !== 'Pod' && kind !== 'Node' && kind !== 'DaemonSet') {
       others.set(kind, (others.get(kind) ?? 0) + 1);
       return;

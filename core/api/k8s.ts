@@ -246,8 +246,23 @@ export interface PersistentVolume {
     nodeAffinity?: { required?: { nodeSelectorTerms: NodeSelectorTerm[] } };
     claimRef?: { name?: string; namespace?: string; uid?: string };
     storageClassName?: string;
+    /** A CSI volume: its driver counts against the node's attach limit for that driver (NodeVolumeLimits). */
+    csi?: { driver: string; volumeHandle?: string };
+    /** The in-tree EBS source, counted as ebs.csi.aws.com's (CSI migration). */
+    awsElasticBlockStore?: { volumeID: string };
   };
   status?: { phase?: string };
+}
+
+/**
+ * storage.k8s.io/v1 CSINode (named as its node): per CSI driver on the node, how many of
+ * its volumes the node can have attached (allocatable.count; absent: no limit).
+ */
+export interface CSINode {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec: { drivers?: { name: string; nodeID?: string; topologyKeys?: string[] | null; allocatable?: { count?: number } }[] | null };
 }
 
 export interface TopologySelectorTerm {

@@ -25,6 +25,7 @@ export function commit(plan: Plan, a: Attempt, pod: Pod, fit: Fit): void {
   plan.placed.push(pod);
   const ports = a.cls.hostPorts;
   if (ports.length > 0) n.ports = n.ports ? [...n.ports, ...ports] : ports;
+  if (n.volumes && a.cls.attachable.length > 0) n.volumes.add(a.cls.attachable);
   const lc = a.cls.labelClass;
   for (const g of lc.countedBy) {
     const d = domainOf(plan, n, g, undefined);

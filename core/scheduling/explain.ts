@@ -13,6 +13,7 @@ import { formatTaint, untoleratedTaint } from './taints.ts';
 import type { PoolState } from './templates.ts';
 import type { Requirements } from './requirements.ts';
 import { describeVolumeTerms, type VolumeConstraint } from './volumes.ts';
+import { formatVolumeLimit } from './volume-limits.ts';
 
 export function explain(plan: Plan, cls: PodClass): string {
   if (cls.invalid) return `invalid pod spec: ${cls.invalid}`;
@@ -29,9 +30,11 @@ export function explain(plan: Plan, cls: PodClass): string {
       const taint = untoleratedTaint(ex.taints, cls.tolerations, { includePreferNoSchedule: !a.relax.toleratePreferNoSchedule });
       const port = a.cls.hostPorts.length > 0 ? conflictingPort(n.ports, a.cls.hostPorts) : undefined;
       const off = volume(cls, (t) => t.matches(ex.labels));
+      const limit = n.volumes && cls.attachable.length > 0 ? n.volumes.exceeded(cls.attachable) : undefined;
       if (taint) bump(`taint ${formatTaint(taint)} not tolerated`);
       else if (port) bump(`host port ${formatHostPort(port)} in use`);
       else if (off) bump(`volume ${off.volume} needs ${describeVolumeTerms(off)}`);
+      else if (limit) bump(`CSI attach limit: ${formatVolumeLimit(limit)}`);
       else if (!a.relax.reqs.matches(ex.labels)) bump('node selector or affinity not matched');
       else if (!fits(n.cap, n.used, a.req)) bump(`not enough ${short(plan.res, n.cap, n.used, a.req).join(', ')}`);
       else bump('topology constraints');

@@ -52,6 +52,8 @@ export function tryNode(plan: Plan, a: Attempt, n: PlannedNode): Fit | Failure {
   if (n.existing) {
     if (existingCompatible(plan, a, n) < 0) return PERMANENT;
     if (!fits(n.cap, n.used, req)) return PERMANENT;
+    // CSI attach limits: attached volumes only grow during a solve.
+    if (n.volumes && a.cls.attachable.length > 0 && n.volumes.exceeded(a.cls.attachable)) return PERMANENT;
     const topo = checkTopology(plan, a, n, undefined);
     return topo === OK ? { node: n, template: undefined, target: -1 } : topo;
   }

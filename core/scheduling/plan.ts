@@ -13,6 +13,7 @@ import { daemonSetLandsOnNode, parseDaemonSets, PoolState, TemplateStore, type D
 import { Topology, type TopologyGroup } from './topology.ts';
 import type { ExistingNode, SolveInput } from './types.ts';
 import { VolumeIndex } from './volumes.ts';
+import { AttachedVolumes, attachableVolumes, hasVolumeLimits } from './volume-limits.ts';
 
 /** A node of the plan being built: existing (fixed allocatable) or new (a template and a target type). */
 export interface PlannedNode {
@@ -33,6 +34,8 @@ export interface PlannedNode {
   readonly pods: Pod[];
   /** Host ports taken on the node (bound pods, DaemonSet pods, pods placed); undefined when none. Copied on write. */
   ports: readonly HostPort[] | undefined;
+  /** Existing nodes with CSI attach limits: the volumes attached (bound pods, pods placed). */
+  volumes?: AttachedVolumes;
 }
 
 /** A relaxation level of a class with its caches. */
@@ -119,7 +122,9 @@ export const SIZINGS: readonly Sizing[] = ['cover', 'residual', 'whole', 'padded
 export function createPlan(input: SolveInput, sizing: Sizing = 'cover', track = false): Plan {
   const res = new ResourceIndex();
   const topology = new Topology();
-  const builder = new PodClassBuilder(topology, input.namespaces, input.volumes ? new VolumeIndex(input.volumes) : undefined);
+  const volumeIndex = input.volumes ? new VolumeIndex(input.volumes) : undefined;
+  const attachLimits = volumeIndex !== undefined && input.nodes.some((n) => !n.markedForDeletion && hasVolumeLimits(n.volumeLimits));
+  const builder = new PodClassBuilder(topology, input.namespaces, volumeIndex, attachLimits);
   for (const pod of input.pods) builder.add(pod);
   for (const cls of builder.classes) for (const k of Object.keys(cls.requests)) res.add(k);
   const daemonSets = parseDaemonSets(input.daemonSets);
@@ -170,7 +175,7 @@ export function createPlan(input: SolveInput, sizing: Sizing = 'cover', track = 
     pinKeys: [],
     pinValues: [],
   };
-  live.forEach((n, i) => addExisting(plan, daemonSets, n, bound[i]!));
+  live.forEach((n, i) => addExisting(plan, daemonSets, n, bound[i]!, attachLimits ? volumeIndex : undefined));
   return plan;
 }
 
@@ -179,6 +184,7 @@ function addExisting(
   daemonSets: readonly DaemonSetPod[],
   n: ExistingNode,
   bound: { labelClass: LabelClass; antiAffinity: TopologyGroup[] }[],
+  volumeIndex: VolumeIndex | undefined,
 ): void {
   const res = plan.res;
   const cap = res.vector(n.allocatable);
@@ -217,6 +223,10 @@ function addExisting(
     pods: [],
     ports,
   };
+  if (volumeIndex && hasVolumeLimits(n.volumeLimits)) {
+    node.volumes = new AttachedVolumes(n.volumeLimits);
+    for (const p of n.pods) node.volumes.add(attachableVolumes(volumeIndex, p));
+  }
   plan.nodes.push(node);
   for (const b of bound) {
     for (const g of b.labelClass.countedBy) {

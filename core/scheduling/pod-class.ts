@@ -18,8 +18,10 @@ import { Requirements } from './requirements.ts';
 import { compileSelector } from './selectors.ts';
 import type { Topology, TopologyGroup, TopologyKind } from './topology.ts';
 import { volumeAlternatives, volumeKey, type VolumeConstraint, type VolumeIndex } from './volumes.ts';
+import { attachableKey, attachableVolumes, type AttachableVolume } from './volume-limits.ts';
 
 export const DEFAULT_NAMESPACE = 'default';
+const NO_VOLUMES: readonly AttachableVolume[] = [];
 
 /** Pods with the same namespace and labels: what selectors see. */
 export interface LabelClass {
@@ -68,6 +70,8 @@ export interface PodClass {
   readonly volumes: readonly VolumeConstraint[];
   /** kube-scheduler does not schedule the pod yet (an unbound Immediate claim, a missing claim, ...): why. */
   readonly blocked: string | undefined;
+  /** Volumes that count against CSI attach limits (NodeVolumeLimits); only read when some node has limits. */
+  readonly attachable: readonly AttachableVolume[];
   /** Error parsing the pod's constraints: the pod is unschedulable with this reason. */
   readonly invalid: string | undefined;
 }
@@ -104,6 +108,8 @@ export class PodClassBuilder {
     private readonly topology: Topology,
     private readonly namespaceLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>,
     private readonly volumeIndex?: VolumeIndex,
+    /** Some node has CSI attach limits: pods are classed by their attachable volumes too. */
+    private readonly attachLimits = false,
   ) {}
 
   labelClassOf(pod: Pod): LabelClass {
@@ -128,8 +134,10 @@ export class PodClassBuilder {
     const preempting = !!pod.status?.nominatedNodeName;
     const volumes = this.volumeIndex?.of(pod);
     const vkey = volumes ? volumeKey(volumes) : null;
+    const attachable = this.attachLimits && this.volumeIndex ? attachableVolumes(this.volumeIndex, pod) : NO_VOLUMES;
     const key = keyOf([
       vkey,
+      attachableKey(attachable),
       ports.length > 0 ? ports : null,
       preempting,
       m.namespace ?? DEFAULT_NAMESPACE,
@@ -154,7 +162,7 @@ export class PodClassBuilder {
         requests = { pods: 1 };
         requestError = `spec.containers[].resources: ${(e as Error).message}`;
       }
-      cls = this.build(pod, lc, requests, requestError, ports, preempting, volumes?.constraints ?? [], volumes?.blocked);
+      cls = this.build(pod, lc, requests, requestError, ports, preempting, volumes?.constraints ?? [], volumes?.blocked, attachable);
       this.classIndex.set(key, cls);
       this.classes.push(cls);
     }
@@ -225,6 +233,7 @@ export class PodClassBuilder {
     preempting: boolean,
     volumes: readonly VolumeConstraint[],
     blocked: string | undefined,
+    attachable: readonly AttachableVolume[],
   ): PodClass {
     const s = pod.spec;
     let invalid = requestError;
@@ -297,6 +306,7 @@ export class PodClassBuilder {
       preempting,
       volumes,
       blocked,
+      attachable,
       invalid,
     };
   }

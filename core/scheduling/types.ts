@@ -22,6 +22,12 @@ export interface ExistingNode {
   inFlight?: boolean;
   /** Being disrupted: receives no pods, and its pods no longer count for topology. */
   markedForDeletion?: boolean;
+  /**
+   * Volumes the node can attach per CSI driver (its CSINode's spec.drivers[].allocatable.count):
+   * its pods' distinct volumes of a driver never exceed it (NodeVolumeLimits; volume-limits.ts).
+   * Absent: no limit known (no CSINode yet, as for every new node).
+   */
+  volumeLimits?: Readonly<Record<string, number>>;
 }
 
 export interface SolveOptions {

@@ -18,7 +18,10 @@
 // with pod overhead and sidecar init containers (podRequests), and volume topology (a
 // pod's claims, read through volumes.ts as the solver reads them: every value the node may
 // take satisfies each volume's node affinity or allowed topologies; a pod kube-scheduler
-// does not schedule yet, an unbound Immediate claim, is placed nowhere).
+// does not schedule yet, an unbound Immediate claim, is placed nowhere), and CSI attach
+// limits (NodeVolumeLimits: an existing node's distinct volumes per driver, its bound pods'
+// and those placed on it, within its CSINode's allocatable count; volume-limits.ts says
+// which volumes count).
 
 import type { Pod, Taint } from '../api/k8s.ts';
 import type { InstanceType } from '../catalog/instance-types.ts';
@@ -32,6 +35,7 @@ import { daemonSetLands, daemonSetLandsOnNode, parseDaemonSets, type DaemonSetPo
 import type { SchedulingNodePool } from './nodepool.ts';
 import type { SolveInput, SolveResult } from './types.ts';
 import { describeVolumeTerms, VolumeIndex } from './volumes.ts';
+import { attachableVolumes } from './volume-limits.ts';
 
 interface Placed {
   pod: Pod;
@@ -101,6 +105,7 @@ export function verifySolution(input: SolveInput, result: SolveResult): string[]
     if (fresh.length > 0) {
       const landing = ds.filter((d) => daemonSetLandsOnNode(d, node.labels, node.taints) && !node.pods.some((p) => p.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet' && o.name === d.name)));
       checkHostPorts(`existing node ${node.name}`, node.pods, fresh, landing, errors, name);
+      if (volumeIndex && node.volumeLimits) checkVolumeLimits(`existing node ${node.name}`, volumeIndex, node.volumeLimits, node.pods, fresh, errors, name);
     }
     for (const p of fresh) {
       if (!nodeSelectionHolds(p, (key) => single(node.labels[key]))) errors.push(`pod ${name(p)} on ${node.name}: node selector or required node affinity not satisfied`);
@@ -269,6 +274,46 @@ export function verifySolution(input: SolveInput, result: SolveResult): string[]
   // 5. Topology spread (DoNotSchedule), replayed in placement order.
   errors.push(...replaySpread(input, result, placed).errors);
   return errors;
+}
+
+/**
+ * NodeVolumeLimits: per CSI driver with a limit on the node, the distinct volumes of the
+ * pods bound before and of each pod placed, counted as the pod is bound, stay within it.
+ * A node that was already over its limit (a limit lowered after the pods came) is reported
+ * only for the placed pods that add a volume to that driver.
+ */
+function checkVolumeLimits(
+  where: string,
+  index: VolumeIndex,
+  limits: Readonly<Record<string, number>>,
+  bound: readonly Pod[],
+  fresh: readonly Pod[],
+  errors: string[],
+  name: (p: Pod) => string,
+): void {
+  const attached = new Map<string, Set<string>>();
+  const attach = (p: Pod): { driver: string; added: boolean }[] => {
+    const out: { driver: string; added: boolean }[] = [];
+    for (const v of attachableVolumes(index, p)) {
+      let s = attached.get(v.driver);
+      if (!s) attached.set(v.driver, (s = new Set()));
+      const added = !s.has(v.id);
+      s.add(v.id);
+      out.push({ driver: v.driver, added });
+    }
+    return out;
+  };
+  for (const p of bound) attach(p);
+  for (const p of fresh) {
+    for (const { driver, added } of attach(p)) {
+      const limit = limits[driver];
+      const count = attached.get(driver)!.size;
+      if (added && limit !== undefined && count > limit) {
+        errors.push(`pod ${name(p)} on ${where}: ${driver} volumes attached would number ${count}, over the node's CSI attach limit of ${limit}`);
+        break;
+      }
+    }
+  }
 }
 
 /**

@@ -57,6 +57,7 @@ const NORMALISED: Readonly<Record<string, string>> = {
 };
 
 export const BINDING_WAIT_FOR_FIRST_CONSUMER = 'WaitForFirstConsumer';
+const ANNOTATION_DEFAULT_CLASS = 'storageclass.kubernetes.io/is-default-class';
 
 function normalised(reqs: readonly NodeSelectorRequirement[]): NodeSelectorRequirement[] {
   return reqs.map((r) => (NORMALISED[r.key] ? { ...r, key: NORMALISED[r.key]! } : r));
@@ -68,10 +69,42 @@ export class VolumeIndex {
   private readonly volumes = new Map<string, PersistentVolume>();
   private readonly classes = new Map<string, StorageClass>();
 
+  private defaultClassName: string | undefined;
+
   constructor(objects: VolumeObjects) {
     for (const c of objects.claims) this.claims.set(`${c.metadata.namespace ?? 'default'}/${c.metadata.name ?? ''}`, c);
     for (const v of objects.volumes) if (v.metadata.name) this.volumes.set(v.metadata.name, v);
-    for (const s of objects.storageClasses) if (s.metadata.name) this.classes.set(s.metadata.name, s);
+    let newest = -Infinity;
+    for (const s of objects.storageClasses) {
+      if (!s.metadata.name) continue;
+      this.classes.set(s.metadata.name, s);
+      // The default class (the newest, when several are marked, as the API server picks it).
+      if (s.metadata.annotations?.[ANNOTATION_DEFAULT_CLASS] === 'true') {
+        const t = s.metadata.creationTimestamp ? new Date(s.metadata.creationTimestamp).getTime() : 0;
+        if (t >= newest) {
+          newest = t;
+          this.defaultClassName = s.metadata.name;
+        }
+      }
+    }
+  }
+
+  /** The claim `namespace/name`, if the cluster has it. */
+  claim(ref: string): PersistentVolumeClaim | undefined {
+    return this.claims.get(ref);
+  }
+
+  volume(name: string): PersistentVolume | undefined {
+    return this.volumes.get(name);
+  }
+
+  storageClass(name: string): StorageClass | undefined {
+    return this.classes.get(name);
+  }
+
+  /** The StorageClass annotated storageclass.kubernetes.io/is-default-class: "true" (the newest of several). */
+  defaultStorageClass(): string | undefined {
+    return this.defaultClassName;
   }
 
   /** The pod's volume topology; a pod without claims (or any pod, without an index) has none. */

@@ -6,7 +6,7 @@
 // adapter uses @kubernetes/client-node; the simulator keeps the objects in memory.
 
 import type { NodeOverlay } from '../../core/api/node-overlay.ts';
-import type { DaemonSet, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodDisruptionBudget, StorageClass, VolumeAttachment } from '../../core/api/k8s.ts';
+import type { CSINode, DaemonSet, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodDisruptionBudget, StorageClass, VolumeAttachment } from '../../core/api/k8s.ts';
 import type { EC2NodeClass, EC2NodeClassStatus, NodeClaim, NodeClaimStatus, NodePool, NodePoolStatus, NodeClaimTaint } from '../../core/api/karpenter.ts';
 
 export interface ObjectsByKind {
@@ -31,9 +31,11 @@ export interface ObjectsByKind {
   StorageClass: StorageClass;
   /** Namespace labels, for the namespaceSelector of pod affinity and anti-affinity terms. */
   Namespace: Namespace;
+  /** Per node (same name), the volumes each CSI driver can attach there: kube-scheduler's NodeVolumeLimits. */
+  CSINode: CSINode;
 }
 export type Kind = keyof ObjectsByKind;
-export const KINDS: readonly Kind[] = ['Pod', 'Node', 'NodeClaim', 'DaemonSet', 'PodDisruptionBudget', 'NodePool', 'EC2NodeClass', 'VolumeAttachment', 'PersistentVolumeClaim', 'Namespace', 'PersistentVolume', 'StorageClass'];
+export const KINDS: readonly Kind[] = ['Pod', 'Node', 'NodeClaim', 'DaemonSet', 'PodDisruptionBudget', 'NodePool', 'EC2NodeClass', 'VolumeAttachment', 'PersistentVolumeClaim', 'Namespace', 'PersistentVolume', 'StorageClass', 'CSINode'];
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export type WatchEvent = {

@@ -80,8 +80,48 @@ function podSpec(shape: PodShape): PodSpec {
     ...(shape.tolerations.length > 0 ? { tolerations: shape.tolerations.map((t) => ({ ...t })) } : {}),
     ...(Object.keys(shape.nodeSelector).length > 0 ? { nodeSelector: { ...shape.nodeSelector } } : {}),
     ...(shape.priorityClassName ? { priorityClassName: shape.priorityClassName } : {}),
+    ...(shape.claims.length > 0 ? { volumes: shape.claims.map((c) => ({ name: c, persistentVolumeClaim: { claimName: c } })) } : {}),
     terminationGracePeriodSeconds: 30,
   };
+}
+
+/**
+ * The scenario's claims in the simulated API server: each StorageClass named (EBS CSI,
+ * WaitForFirstConsumer), each claim with a zone bound to a PersistentVolume there (node
+ * affinity and zone label, as the EBS CSI driver writes them), the others unbound.
+ */
+function createVolumes(world: InMemoryWorld, sc: Scenario, zones: readonly string[]): void {
+  for (const [i, v] of sc.volumes.entries()) {
+    if (v.zone !== undefined && !zones.includes(v.zone)) throw new ScenarioError(sc.file, `volumes[${i}].zone`, `"${v.zone}" is not a zone of the cluster (${zones.join(', ')}); put the volume in one of them`);
+  }
+  for (const name of new Set(sc.volumes.map((v) => v.storageClass))) {
+    world.api.create('StorageClass', { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name }, provisioner: 'ebs.csi.aws.com', volumeBindingMode: 'WaitForFirstConsumer' });
+  }
+  for (const v of sc.volumes) {
+    let volumeName: string | undefined;
+    if (v.zone !== undefined) {
+      volumeName = `pv-${v.namespace}-${v.claim}`;
+      world.api.create('PersistentVolume', {
+        apiVersion: 'v1',
+        kind: 'PersistentVolume',
+        metadata: { name: volumeName, labels: { 'topology.kubernetes.io/zone': v.zone } },
+        spec: {
+          claimRef: { name: v.claim, namespace: v.namespace },
+          storageClassName: v.storageClass,
+          csi: { driver: 'ebs.csi.aws.com', volumeHandle: `vol-${v.namespace}-${v.claim}` },
+          nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: [v.zone] }] }] } },
+        },
+        status: { phase: 'Bound' },
+      });
+    }
+    world.api.create('PersistentVolumeClaim', {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: v.claim, namespace: v.namespace },
+      spec: { storageClassName: v.storageClass, ...(volumeName ? { volumeName } : {}) },
+      status: { phase: volumeName ? 'Bound' : 'Pending' },
+    });
+  }
 }
 
 function template(shape: PodShape, appLabel: string): PodTemplate {
@@ -145,6 +185,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     if (!zones.includes(r.zone)) throw new ScenarioError(sc.file, `ec2.reservations[${i}].zone`, `"${r.zone}" is not a zone of the cluster (${zones.join(', ')}); reserve in one of them`);
   }
   const world = new InMemoryWorld(worldOptions);
+  createVolumes(world, sc, sc.cluster.zones.length > 0 ? sc.cluster.zones : ['us-east-1a', 'us-east-1b', 'us-east-1c']);
   const commits: CommitRecord[] = [];
   let current = opts.intent;
   world.intent.accept({ commit: current.commit, nodePools: current.nodePools, nodeClasses: current.nodeClasses });
@@ -246,6 +287,10 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     } else {
       const snapshot = await loadSnapshot(w.file);
       at(w.atMs, () => {
+        // Storage first, so the simulated kube-scheduler finds each pod's claims.
+        for (const s of snapshot.storageClasses) if (!world.api.cache.get('StorageClass', s.metadata.name!)) world.api.create('StorageClass', s);
+        for (const v of snapshot.volumes) if (!world.api.cache.get('PersistentVolume', v.metadata.name!)) world.api.create('PersistentVolume', v);
+        for (const c of snapshot.claims) if (!world.api.cache.get('PersistentVolumeClaim', c.metadata.name!, c.metadata.namespace)) world.api.create('PersistentVolumeClaim', c);
         for (const ds of snapshot.daemonSets) world.workloads.applyDaemonSet(ds);
         for (const pdb of snapshot.pdbs) world.workloads.applyPodDisruptionBudget(pdb);
         for (const d of snapshot.deployments) world.workloads.applyDeployment(d);

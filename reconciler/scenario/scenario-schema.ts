@@ -28,7 +28,7 @@ function namedMap(value: Schema): Schema {
 }
 
 const TOLERATION = closed(['key', 'operator', 'value', 'effect']);
-const POD_SHAPE = ['requests', 'labels', 'annotations', 'tolerations', 'nodeSelector', 'spreadZones', 'priorityClassName', 'doNotDisrupt'];
+const POD_SHAPE = ['requests', 'labels', 'annotations', 'tolerations', 'nodeSelector', 'spreadZones', 'priorityClassName', 'doNotDisrupt', 'claims'];
 const POD_PROPS = { tolerations: listOf(TOLERATION) };
 
 const DEPLOYMENT = closed(['kind', 'name', 'namespace', 'replicas', 'pdb', ...POD_SHAPE], {
@@ -57,7 +57,7 @@ const EVENT = closed(['at', 'policyCommit', 'deleteNodeClaims', 'nodeNotReady'],
 });
 
 export const SCENARIO_SCHEMA: Schema = closed(
-  ['name', 'description', 'start', 'duration', 'seed', 'policies', 'cluster', 'ec2', 'reconciler', 'fleet', 'daemonSets', 'workloads', 'events', 'sampleEvery'],
+  ['name', 'description', 'start', 'duration', 'seed', 'policies', 'cluster', 'ec2', 'reconciler', 'fleet', 'daemonSets', 'volumes', 'workloads', 'events', 'sampleEvery'],
   {
     cluster: closed(['name', 'zones', 'bootSeconds', 'readySeconds']),
     ec2: closed(['spotPrice', 'shortages', 'spotInterruptions', 'reservations'], {
@@ -69,6 +69,7 @@ export const SCENARIO_SCHEMA: Schema = closed(
     reconciler: closed(['batchIdle', 'batchMax', 'stabilization', 'spotToSpot', 'interruptionQueue', 'nodeRepair', 'podDeletionCost']),
     fleet: listOf(closed(['nodePool', 'instanceType', 'capacityType', 'zone', 'count', 'age'])),
     daemonSets: listOf(closed(['name', 'namespace', 'requests', 'tolerateAll'])),
+    volumes: listOf(closed(['claim', 'namespace', 'zone', 'storageClass'])),
     workloads: listOf(WORKLOAD),
     events: listOf(EVENT),
   },

@@ -12,8 +12,11 @@
 //   reconciler: batchIdle, batchMax, stabilization, spotToSpot, interruptionQueue, nodeRepair, podDeletionCost
 //   fleet:      nodes alive at the start [{nodePool, instanceType, capacityType, zone, count, age}]
 //   daemonSets: [{name, namespace, requests, tolerateAll}]
+//   volumes:    PersistentVolumeClaims [{claim, namespace, zone, storageClass}]: with a zone, bound to a
+//               PersistentVolume in that zone (ebs.csi.aws.com); without, unbound, of a
+//               WaitForFirstConsumer class (default gp3), provisioned where its first pod binds
 //   workloads:  Deployment {name, namespace, labels, annotations, requests, tolerations, nodeSelector,
-//               spreadZones, priorityClassName, pdb, doNotDisrupt, replicas: [{at, to?, replicas}]}
+//               spreadZones, priorityClassName, pdb, doNotDisrupt, claims, replicas: [{at, to?, replicas}]}
 //               Job {name, namespace, at, completions, parallelism, duration, requests, ...}
 //               Snapshot {file, at}: `kubectl get pods,nodes,daemonsets,pdb -A -o json`
 //   events:     [{at, policyCommit: {message, nodePools: {<name>: {requirements, set}}, nodeClasses, policies}}]
@@ -61,6 +64,17 @@ export interface PodShape {
   /** Spread evenly over zones (maxSkew 1, ScheduleAnyway) when set. */
   readonly spreadZones: boolean;
   readonly priorityClassName?: string;
+  /** PersistentVolumeClaims (of `volumes`, in the workload's namespace) every pod mounts. */
+  readonly claims: readonly string[];
+}
+
+/** A PersistentVolumeClaim of the simulated cluster. */
+export interface ScenarioVolume {
+  readonly claim: string;
+  readonly namespace: string;
+  /** Bound to a PersistentVolume in this zone; undefined: unbound until its first pod binds. */
+  readonly zone?: string;
+  readonly storageClass: string;
 }
 
 export interface DeploymentWorkload extends PodShape {
@@ -186,6 +200,7 @@ export interface Scenario {
   };
   readonly fleet: readonly FleetNodes[];
   readonly daemonSets: readonly { readonly name: string; readonly namespace: string; readonly requests: Readonly<Record<string, string>>; readonly tolerateAll: boolean }[];
+  readonly volumes: readonly ScenarioVolume[];
   readonly workloads: readonly Workload[];
   readonly events: readonly ScenarioEvent[];
   /** How often the recorder samples the fleet. */
@@ -365,7 +380,39 @@ function podShape(r: Reader, w: Obj, field: string): PodShape {
     nodeSelector: r.strMap(w.nodeSelector, `${field}.nodeSelector`),
     spreadZones: r.bool(w.spreadZones, `${field}.spreadZones`),
     ...(w.priorityClassName !== undefined ? { priorityClassName: r.str(w.priorityClassName, `${field}.priorityClassName`) } : {}),
+    claims: r.list(w.claims, `${field}.claims`).map((c, i) => r.str(c, `${field}.claims[${i}]`)),
   };
+}
+
+/** volumes: each claim named once per namespace; a zone, when given, is a zone name. */
+function volumes(r: Reader, list: unknown[]): ScenarioVolume[] {
+  const seen = new Set<string>();
+  return list.map((x, i) => {
+    const f = `volumes[${i}]`;
+    const o = r.obj(x, f);
+    const claim = r.str(o.claim, `${f}.claim`);
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(claim)) r.fail(`${f}.claim`, `"${claim}" is not a valid claim name; use lower-case letters, digits, "-" and ".", e.g. pg-data`);
+    const namespace = r.str(o.namespace, `${f}.namespace`, 'default');
+    if (seen.has(`${namespace}/${claim}`)) r.fail(`${f}.claim`, `"${claim}" is listed twice in namespace ${namespace}; give each claim its own name`);
+    seen.add(`${namespace}/${claim}`);
+    const zone = o.zone !== undefined ? r.str(o.zone, `${f}.zone`) : undefined;
+    return { claim, namespace, ...(zone !== undefined ? { zone } : {}), storageClass: r.str(o.storageClass, `${f}.storageClass`, 'gp3') };
+  });
+}
+
+/** Every claim a workload mounts is one of `volumes`, in the workload's namespace. */
+function checkClaims(r: Reader, workloads: readonly Workload[], declared: readonly ScenarioVolume[]): void {
+  workloads.forEach((w, i) => {
+    if (w.kind === 'Snapshot') return;
+    w.claims.forEach((c, j) => {
+      if (declared.some((v) => v.claim === c && v.namespace === w.namespace)) return;
+      const known = declared.filter((v) => v.namespace === w.namespace).map((v) => v.claim);
+      r.fail(
+        `workloads[${i}].claims[${j}]`,
+        `"${c}" is not a claim of volumes in namespace ${w.namespace}${known.length > 0 ? ` (${known.join(', ')})` : ''}; declare it under volumes, e.g. volumes: [{claim: ${c}, namespace: ${w.namespace}, zone: us-east-1a}]`,
+      );
+    });
+  });
 }
 
 function boundedFleet(r: Reader, fleet: FleetNodes[]): FleetNodes[] {
@@ -473,6 +520,9 @@ export function parseScenario(text: string, file: string): Scenario {
     }
     return r.fail(`${field}.kind`, `"${kind}" is not a workload kind; use Deployment, Job or Snapshot`);
   });
+
+  const declaredVolumes = volumes(r, r.list(root.volumes, 'volumes'));
+  checkClaims(r, workloads, declaredVolumes);
 
   const events: ScenarioEvent[] = r.list(root.events, 'events').map((x, i) => {
     const field = `events[${i}]`;
@@ -609,6 +659,7 @@ export function parseScenario(text: string, file: string): Scenario {
         tolerateAll: r.bool(d.tolerateAll, `${f}.tolerateAll`, true),
       };
     }),
+    volumes: declaredVolumes,
     workloads,
     events: events.sort((a, b) => a.atMs - b.atMs),
     sampleMs,

@@ -256,17 +256,40 @@ export function toExistingNode(n: StateNode, markedForDeletion = n.deleting || n
   };
 }
 
-/** Every node pods can use: managed (and in-flight) nodes and nodes that are not ours. */
-export function existingNodes(state: ClusterState, exclude?: ReadonlySet<string>, podsOn?: (nodeName: string) => readonly Pod[]): ExistingNode[] {
+/**
+ * A node's CSI attach limits from its CSINode (spec.drivers[].allocatable.count per
+ * driver); undefined when the node has no CSINode or no driver states a count (no limit),
+ * as kube-scheduler's NodeVolumeLimits and Karpenter read it.
+ */
+export function volumeLimits(cache: Pick<ClusterCache, 'get'>, nodeName: string): Readonly<Record<string, number>> | undefined {
+  const csiNode = cache.get('CSINode', nodeName);
+  let out: Record<string, number> | undefined;
+  for (const d of csiNode?.spec?.drivers ?? []) {
+    const count = d.allocatable?.count;
+    if (typeof count === 'number' && count >= 0) (out ??= {})[d.name] = count;
+  }
+  return out;
+}
+
+/**
+ * Every node pods can use: managed (and in-flight) nodes and nodes that are not ours.
+ * With `csiNodes`, each registered node carries its CSINode's attach limits.
+ */
+export function existingNodes(state: ClusterState, exclude?: ReadonlySet<string>, podsOn?: (nodeName: string) => readonly Pod[], csiNodes?: Pick<ClusterCache, 'get'>): ExistingNode[] {
   const out: ExistingNode[] = [];
+  const limited = (e: ExistingNode): ExistingNode => {
+    const limits = csiNodes ? volumeLimits(csiNodes, e.name) : undefined;
+    return limits ? { ...e, volumeLimits: limits } : e;
+  };
   for (const n of state.nodes) {
     if (exclude?.has(n.name)) continue;
-    out.push(toExistingNode(n));
+    const e = toExistingNode(n);
+    out.push(n.node ? limited(e) : e);
   }
   for (const node of state.unmanagedNodes) {
     if (node.metadata.deletionTimestamp) continue;
     const name = node.metadata.name!;
-    out.push({
+    out.push(limited({
       name,
       labels: { ...(node.metadata.labels ?? {}) },
       taints: schedulableTaints(node.spec?.taints, undefined),
@@ -275,7 +298,7 @@ export function existingNodes(state: ClusterState, exclude?: ReadonlySet<string>
       // Succeeded and Failed pods hold none (StateNode.pods of managed nodes likewise).
       pods: podsOn ? podsOn(name).filter((p) => !isTerminal(p)) : [],
       markedForDeletion: Boolean(node.spec?.unschedulable),
-    });
+    }));
   }
   return out;
 }

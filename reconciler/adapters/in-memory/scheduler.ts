@@ -10,14 +10,25 @@
 // and a node that is not Ready carries the node lifecycle controller's
 // node.kubernetes.io/not-ready (or unreachable) NoSchedule taint. A pass runs when an
 // unbound pod appears, a bound pod goes, or a node changes (the scheduling queue's
-// requeue events).
+// requeue events; and a claim, volume, StorageClass or CSINode that changes while pods
+// wait).
+//
+// Volumes: the filter plugins read the claims, volumes, classes and CSINodes the API
+// server holds (VolumeBinding, VolumeZone, NodeVolumeLimits). Binding a pod whose claim
+// is unbound and of a WaitForFirstConsumer class provisions its volume as the CSI
+// external-provisioner does: a PersistentVolume of the class's provisioner in the node's
+// zone (node affinity and label topology.kubernetes.io/zone), bound to the claim.
 
-import type { Node, Pod, Taint } from '../../../core/api/k8s.ts';
+import type { Node, PersistentVolume, Pod, Taint } from '../../../core/api/k8s.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { InMemoryApiServer } from './apiserver.ts';
 import { SchedulingFramework, addPod, nodeInfo, queueOrder } from './kube-scheduler/framework.ts';
-import type { NodeInfo } from './kube-scheduler/types.ts';
+import type { NodeInfo, Storage } from './kube-scheduler/types.ts';
+import { delayedClass, podClaims } from './kube-scheduler/pod-claims.ts';
 import { mulberry32 } from './random.ts';
+
+const STORAGE_KINDS: ReadonlySet<string> = new Set(['PersistentVolumeClaim', 'PersistentVolume', 'StorageClass', 'CSINode']);
+const LABEL_ZONE = 'topology.kubernetes.io/zone';
 
 function isTerminal(p: Pod): boolean {
   return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
@@ -49,7 +60,7 @@ export class InMemoryScheduler {
       if (e.kind === 'Pod') {
         if (e.type === 'ADDED' && !e.object.spec.nodeName) this.soon();
         else if (e.type === 'DELETED' && e.object.spec.nodeName) this.soonIfPending();
-      } else if (e.kind === 'Node') {
+      } else if (e.kind === 'Node' || STORAGE_KINDS.has(e.kind)) {
         this.soonIfPending();
       }
     });
@@ -74,6 +85,35 @@ export class InMemoryScheduler {
     });
   }
 
+  /** The pod's unbound WaitForFirstConsumer claims get a volume in the node's zone (the external-provisioner's work). */
+  private provisionVolumes(pod: Pod, node: NodeInfo, storage: Storage): void {
+    const zone = node.labels[LABEL_ZONE];
+    for (const c of podClaims(pod, storage)) {
+      if (!c.claim || c.claim.spec?.volumeName) continue;
+      const sc = delayedClass(c.claim, storage);
+      if (!sc) continue;
+      const ns = c.claim.metadata.namespace ?? 'default';
+      const name = `pvc-${c.claim.metadata.uid ?? `${ns}-${c.name}`}`;
+      const pv: PersistentVolume = {
+        apiVersion: 'v1',
+        kind: 'PersistentVolume',
+        metadata: { name, ...(zone ? { labels: { [LABEL_ZONE]: zone } } : {}) },
+        spec: {
+          claimRef: { name: c.name, namespace: ns, ...(c.claim.metadata.uid ? { uid: c.claim.metadata.uid } : {}) },
+          ...(sc.metadata.name ? { storageClassName: sc.metadata.name } : {}),
+          ...(sc.provisioner ? { csi: { driver: sc.provisioner, volumeHandle: `vol-${name}` } } : {}),
+          ...(zone ? { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: LABEL_ZONE, operator: 'In', values: [zone] }] }] } } } : {}),
+        },
+        status: { phase: 'Bound' },
+      };
+      if (!storage.volume(name)) this.api.create('PersistentVolume', pv);
+      this.api.update('PersistentVolumeClaim', c.name, ns, (claim) => {
+        claim.spec = { ...claim.spec, volumeName: name };
+        claim.status = { ...claim.status, phase: 'Bound' };
+      });
+    }
+  }
+
   private pass(): void {
     const pending = this.pending().sort(queueOrder);
     if (pending.length === 0) return;
@@ -82,7 +122,14 @@ export class InMemoryScheduler {
       const info = nodeInfo({ ...n, spec: { ...n.spec, taints: effectiveTaints(n) } }, this.api.cache.podsOnNode(n.metadata.name!).filter((p) => !isTerminal(p)));
       nodes.push(info);
     }
-    const cluster = { nodes };
+    const cache = this.api.cache;
+    const storage: Storage = {
+      claim: (ns, name) => cache.get('PersistentVolumeClaim', name, ns),
+      volume: (name) => cache.get('PersistentVolume', name),
+      storageClass: (name) => cache.get('StorageClass', name),
+      csiNode: (name) => cache.get('CSINode', name),
+    };
+    const cluster = { nodes, storage };
     const now = new Date(this.clock.now()).toISOString();
     for (const pod of pending) {
       const result = this.framework.schedule(pod, cluster);
@@ -100,6 +147,7 @@ export class InMemoryScheduler {
           };
         });
         addPod(result.node, bound);
+        this.provisionVolumes(bound, result.node, storage);
         continue;
       }
       const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');

@@ -24,6 +24,7 @@ const API_VERSIONS: Readonly<Record<Kind, string>> = {
   Namespace: 'v1',
   PersistentVolume: 'v1',
   StorageClass: 'storage.k8s.io/v1',
+  CSINode: 'storage.k8s.io/v1',
 };
 
 export interface EventRecorderOptions {

@@ -108,5 +108,11 @@ export function kindResources(kc: KubeConfig): Record<Kind, KindResource> {
       path: '/apis/storage.k8s.io/v1/storageclasses',
       list: (limit) => paged(async (c) => (await storage.listStorageClass({ limit, _continue: c })) as unknown as Page),
     },
+    CSINode: {
+      kind: 'CSINode',
+      namespaced: false,
+      path: '/apis/storage.k8s.io/v1/csinodes',
+      list: (limit) => paged(async (c) => (await storage.listCSINode({ limit, _continue: c })) as unknown as Page),
+    },
   };
 }

@@ -59,7 +59,7 @@ function simulate(input: SimulationInput, candidates: readonly Candidate[], with
   const removed = new Set(candidates.map((c) => c.name));
   // Pods must move to nodes that are up now: a node still launching or initializing may
   // never come up (Karpenter's rule), so it receives nothing in the simulation.
-  const nodes = existingNodes(state, removed, (n) => cache.podsOnNode(n)).map((n) => (n.inFlight && !n.markedForDeletion ? { ...n, markedForDeletion: true } : n));
+  const nodes = existingNodes(state, removed, (n) => cache.podsOnNode(n), cache).map((n) => (n.inFlight && !n.markedForDeletion ? { ...n, markedForDeletion: true } : n));
   for (const c of candidates) nodes.push(toExistingNode(c.state, true));
   const usage = poolUsage(state);
   // The candidates leave: their capacity no longer counts against their pool's limits.

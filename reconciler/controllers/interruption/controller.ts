@@ -235,7 +235,7 @@ export class InterruptionController implements Controller {
     const all = [...leaving, ...pods];
     const result = solve({
       pods: all,
-      nodes: nodesWithRoom(existingNodes(state, removed, (n) => cluster.cache.podsOnNode(n)), all),
+      nodes: nodesWithRoom(existingNodes(state, removed, (n) => cluster.cache.podsOnNode(n), cluster.cache), all),
       nodePools: poolsFor(all, view.pools),
       daemonSets: [...cluster.cache.list('DaemonSet')],
       namespaces: namespaceLabels(cluster.cache),

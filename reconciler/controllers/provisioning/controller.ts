@@ -54,7 +54,7 @@ function markOf(pod: Pod): string | undefined {
   return c ? `${String(c.lastTransitionTime ?? '')}|${c.message ?? ''}` : undefined;
 }
 
-const VOLUME_KINDS: ReadonlySet<string> = new Set(['PersistentVolumeClaim', 'PersistentVolume', 'StorageClass']);
+const VOLUME_KINDS: ReadonlySet<string> = new Set(['PersistentVolumeClaim', 'PersistentVolume', 'StorageClass', 'CSINode']);
 
 export class ProvisioningController implements Controller {
   readonly name = 'provisioning';
@@ -116,7 +116,8 @@ export class ProvisioningController implements Controller {
       this.trigger(wake);
     } else if (VOLUME_KINDS.has(event.kind) && this.pendingSince.size > 0) {
       // A claim that binds, or a volume or StorageClass that appears, may change where a
-      // pending pod can run, or let a pod that waited for its claim be provisioned for.
+      // pending pod can run, or let a pod that waited for its claim be provisioned for; a
+      // CSINode's attach limits change which nodes can take it.
       this.trigger(wake);
     }
   }
@@ -211,7 +212,7 @@ export class ProvisioningController implements Controller {
       pods: demand,
       // existingNodes lists state.nodes first, in order: their held pods count on them.
       nodes: nodesWithRoom(
-        existingNodes(state, undefined, (n) => cluster.cache.podsOnNode(n)).map((n, i) => {
+        existingNodes(state, undefined, (n) => cluster.cache.podsOnNode(n), cluster.cache).map((n, i) => {
           const extra = i < state.nodes.length ? held.byClaim.get(state.nodes[i]!.name) : undefined;
           return extra ? { ...n, pods: [...n.pods, ...extra] } : n;
         }),

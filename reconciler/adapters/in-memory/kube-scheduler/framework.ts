@@ -21,10 +21,24 @@ import { nodeUnschedulable } from './node-unschedulable.ts';
 import { podTopologySpread } from './pod-topology-spread.ts';
 import { podRequests } from './resources.ts';
 import { taintToleration } from './taint-toleration.ts';
+import { nodeVolumeLimits } from './node-volume-limits.ts';
+import { volumeBinding } from './volume-binding.ts';
+import { volumeZone } from './volume-zone.ts';
 import type { Cluster, FilterPlugin, NodeInfo, ScorePlugin } from './types.ts';
 
 /** The default filter plugins kube-scheduler runs, in its order (those the simulator has the objects for). */
-export const DEFAULT_FILTER_PLUGINS: readonly FilterPlugin[] = [nodeUnschedulable, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, podTopologySpread, interPodAffinity];
+export const DEFAULT_FILTER_PLUGINS: readonly FilterPlugin[] = [
+  nodeUnschedulable,
+  taintToleration,
+  nodeAffinity,
+  nodePorts,
+  nodeResourcesFit,
+  nodeVolumeLimits,
+  volumeBinding,
+  volumeZone,
+  podTopologySpread,
+  interPodAffinity,
+];
 /** The default score plugins with their default weights. */
 export const DEFAULT_SCORE_PLUGINS: readonly ScorePlugin[] = [taintToleration, nodeAffinity, podTopologySpread, interPodAffinity, nodeResourcesFit, nodeResourcesBalancedAllocation];
 
@@ -104,6 +118,10 @@ export class SchedulingFramework {
   schedule(pod: Pod, cluster: Cluster): ScheduleResult {
     const all = cluster.nodes;
     if (all.length === 0) return { message: 'no nodes available to schedule pods' };
+    for (const f of this.filters) {
+      const rejected = f.preFilter?.(pod, cluster);
+      if (rejected) return { message: `0/${all.length} nodes are available: ${rejected}.` };
+    }
     const prepared = this.filters.map((f) => f.prepareFilter(pod, cluster));
     const want = feasibleNodesToFind(all.length, this.options.percentageOfNodesToScore);
     const feasible: NodeInfo[] = [];

@@ -10,7 +10,7 @@
 // - a plugin's score, asked once per pod over the feasible nodes, answers with scores
 //   already normalised to [0, MAX_NODE_SCORE]; the framework multiplies by the weight.
 
-import type { Node, Pod, Taint } from '../../../../core/api/k8s.ts';
+import type { CSINode, Node, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass, Taint } from '../../../../core/api/k8s.ts';
 import type { ResourceList } from '../../../../core/resources/resource-list.ts';
 
 export const MAX_NODE_SCORE = 100;
@@ -38,8 +38,18 @@ export interface NodeInfo {
   readonly podsWithAffinity: Pod[];
 }
 
+/** The storage objects the volume plugins read (the scheduler's PVC, PV, StorageClass and CSINode listers). */
+export interface Storage {
+  claim(namespace: string, name: string): PersistentVolumeClaim | undefined;
+  volume(name: string): PersistentVolume | undefined;
+  storageClass(name: string): StorageClass | undefined;
+  csiNode(nodeName: string): CSINode | undefined;
+}
+
 export interface Cluster {
   readonly nodes: readonly NodeInfo[];
+  /** Without it, the pods' claims are not found: a pod with a claim is not scheduled. */
+  readonly storage?: Storage;
 }
 
 /** Why one node does not take the pod: one or more reasons, as kube-scheduler prints them. */
@@ -47,6 +57,11 @@ export type NodeFilter = (node: NodeInfo) => readonly string[] | undefined;
 
 export interface FilterPlugin {
   readonly name: string;
+  /**
+   * PreFilter's verdict on the pod as a whole: a message when no node can take it
+   * (printed as "0/N nodes are available: <message>."), undefined to go on to the nodes.
+   */
+  preFilter?(pod: Pod, cluster: Cluster): string | undefined;
   /** PreFilter: what the plugin needs for this pod, then the per-node Filter. */
   prepareFilter(pod: Pod, cluster: Cluster): NodeFilter;
 }

@@ -26,6 +26,7 @@ const METHOD_PERMISSIONS: Readonly<Record<string, readonly Permission[]>> = {
   listNamespace: ['/namespaces:list', '/namespaces:watch'],
   listPersistentVolume: ['/persistentvolumes:list', '/persistentvolumes:watch'],
   listStorageClass: ['storage.k8s.io/storageclasses:list', 'storage.k8s.io/storageclasses:watch'],
+  listCSINode: ['storage.k8s.io/csinodes:list', 'storage.k8s.io/csinodes:watch'],
   readNode: ['/nodes:get'],
   patchNode: ['/nodes:patch'],
   deleteNode: ['/nodes:delete'],

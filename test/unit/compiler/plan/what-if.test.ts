@@ -1,7 +1,9 @@
 // The what-if's words: who owns a stranded pod, how stranded pods are grouped, and the cost
 // verdict that never calls a change cheaper when the saving is pods left unplaced.
 import type { Pod } from '../../../../core/api/k8s.ts';
-import { costVerdict, groupByOwner, ownerOf } from '../../../../compiler/plan/what-if.ts';
+import { costVerdict, groupByOwner, ownerOf, whatIf } from '../../../../compiler/plan/what-if.ts';
+import { parseWorkload } from '../../../../compiler/plan/workload.ts';
+import { catalog, model, pool } from './intent-fixtures.ts';
 import type { SimulationOutcome } from '../../../../compiler/plan/types.ts';
 
 function pod(name: string, owner?: { kind: string; name: string }, labels: Record<string, string> = {}): Pod {
@@ -55,5 +57,53 @@ describe('costVerdict', () => {
 
   it('stranded pods with a higher $/h: both said', () => {
     expect(costVerdict(outcome(8, 20), outcome(9, 19), 1, 0)).toMatch(/^1 pod no longer fits, and the pods that do fit cost \$1\.00\/h more/);
+  });
+});
+
+describe('whatIf with volumes', () => {
+  const ZONE = 'topology.kubernetes.io/zone';
+  const snapshotText = (withStorage: boolean) =>
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'pg-0', namespace: 'db', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'pg', uid: 'u', controller: true }] },
+          spec: { containers: [{ name: 'pg', resources: { requests: { cpu: '1', memory: '2Gi' } } }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data-pg-0' } }] },
+          status: { phase: 'Running' },
+        },
+        { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'db' }, spec: { containers: [{ name: 'w', resources: { requests: { cpu: '1', memory: '1Gi' } } }] }, status: { phase: 'Running' } },
+        ...(withStorage
+          ? [
+              { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data-pg-0', namespace: 'db' }, spec: { volumeName: 'pv-c', storageClassName: 'gp3' } },
+              {
+                apiVersion: 'v1',
+                kind: 'PersistentVolume',
+                metadata: { name: 'pv-c' },
+                spec: { csi: { driver: 'ebs.csi.aws.com', volumeHandle: 'vol-c' }, nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE, operator: 'In', values: ['us-east-1c'] }] }] } } },
+              },
+              { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'gp3' }, provisioner: 'ebs.csi.aws.com', volumeBindingMode: 'WaitForFirstConsumer' },
+            ]
+          : []),
+      ],
+    });
+  const base = model([pool('web')]);
+  const head = model([pool('web', (s) => s.template.spec.requirements.push({ key: ZONE, operator: 'In', values: ['us-east-1a', 'us-east-1b'] }))]);
+
+  it("a head that leaves the zone of a pod's volume strands that pod, and says why", () => {
+    const snapshot = parseWorkload('snap.json', snapshotText(true));
+    expect([snapshot.claims?.length, snapshot.volumes?.length, snapshot.storageClasses?.length]).toEqual([1, 1, 1]);
+    const w = whatIf(snapshot, base, head, catalog);
+    expect(w.base.unschedulable).toEqual([]);
+    expect(w.noLongerFit.map((u) => u.pod)).toEqual(['db/pg-0']);
+    expect(w.noLongerFit[0]!.reason).toContain(`NodePool web: volume data (claim db/data-pg-0, bound to PersistentVolume pv-c) needs ${ZONE} In [us-east-1c], which the pool does not allow`);
+    expect(w.head.podsPlaced).toBe(1);
+  });
+
+  it('a snapshot without storage objects leaves volumes unread, as before', () => {
+    const w = whatIf(parseWorkload('snap.json', snapshotText(false)), base, head, catalog);
+    expect(w.noLongerFit).toEqual([]);
   });
 });

@@ -648,3 +648,40 @@ describe('solve: small batches (up to 50 pods) packed near the optimum', () => {
     expect(r.newNodes.map((n) => n.instanceTypeOptions[0]!.name)).toContain('g.small');
   });
 });
+
+describe('solve: CSI attach limits (NodeVolumeLimits)', () => {
+  const EBS = 'ebs.csi.aws.com';
+  const claims = ['d1', 'd2', 'd3'].map((n) => ({ metadata: { name: n, namespace: 'default' }, spec: { volumeName: `pv-${n}` } }));
+  const volumes = { claims, volumes: claims.map((c) => ({ metadata: { name: c.spec.volumeName }, spec: { csi: { driver: EBS, volumeHandle: c.spec.volumeName } } })), storageClasses: [] };
+  const withClaim = (name: string, claimName: string) => pod('1', '1Gi', { name, spec: { volumes: [{ name: 'data', persistentVolumeClaim: { claimName } }] } });
+
+  it("a node whose CSINode allows one EBS volume takes one pod with an EBS claim; the second gets a new node", () => {
+    const r = run({ pods: [withClaim('a', 'd1'), withClaim('b', 'd2')], nodes: [node('n1', 8, 32, {}, { volumeLimits: { [EBS]: 1 } })], nodePools: [pool('default', standardTypes())], volumes });
+    expect(r.bindings.map((b) => [b.pod.metadata.name, b.node])).toEqual([['a', 'n1']]);
+    expect(r.newNodes.map((n) => n.pods.map((p) => p.metadata.name))).toEqual([['b']]);
+  });
+
+  it("volumes of the pods already on the node count, a claim they share counts once, and other drivers' volumes are not limited", () => {
+    const bound = { ...withClaim('old', 'd1'), spec: { ...withClaim('old', 'd1').spec, nodeName: 'n1' } };
+    const nodes = () => [node('n1', 8, 32, {}, { volumeLimits: { [EBS]: 1 }, pods: [bound] })];
+    const full = run({ pods: [withClaim('b', 'd2')], nodes: nodes(), nodePools: [pool('default', standardTypes())], volumes });
+    expect(full.bindings).toEqual([]);
+    expect(full.newNodes).toHaveLength(1);
+    const shared = run({ pods: [withClaim('same', 'd1')], nodes: nodes(), nodePools: [], volumes });
+    expect(shared.bindings.map((b) => b.node)).toEqual(['n1']);
+    const efs = run({ pods: [withClaim('b', 'd2')], nodes: [node('n1', 8, 32, {}, { volumeLimits: { 'efs.csi.aws.com': 1 }, pods: [bound] })], nodePools: [], volumes });
+    expect(efs.bindings.map((b) => b.node)).toEqual(['n1']);
+  });
+
+  it('with no pool to open a node, the pod over the limit is unschedulable and the reason names the limit', () => {
+    const r = run({ pods: [withClaim('a', 'd1'), withClaim('b', 'd2'), withClaim('c', 'd3')], nodes: [node('n1', 8, 32, {}, { volumeLimits: { [EBS]: 2 } })], nodePools: [], volumes });
+    expect(r.bindings).toHaveLength(2);
+    expect(r.unschedulable).toHaveLength(1);
+    expect(r.unschedulable[0]!.reason).toContain(`CSI attach limit: ${EBS} volumes would number 3, over the node's attach limit of 2`);
+  });
+
+  it('a node without a CSINode (no limits known, as every new node) takes them all', () => {
+    const r = run({ pods: [withClaim('a', 'd1'), withClaim('b', 'd2'), withClaim('c', 'd3')], nodes: [node('n1', 8, 32)], nodePools: [], volumes });
+    expect(r.bindings).toHaveLength(3);
+  });
+});

@@ -216,6 +216,20 @@ describe('verifySolution', () => {
     expect(verifySolution(onNode, { bindings: [{ pod: early, node: 'a1' }], newNodes: [], unschedulable: [] }).join('\n')).toMatch(/kube-scheduler does not schedule it: volume v \(claim default\/now, StorageClass gp2\): unbound/);
   });
 
+  it("catches pods whose CSI volumes exceed an existing node's attach limit, counting the volumes of the pods already there", () => {
+    const EBS = 'ebs.csi.aws.com';
+    const claims = ['d1', 'd2', 'd3'].map((n) => ({ metadata: { name: n, namespace: 'default' }, spec: { volumeName: `pv-${n}` } }));
+    const volumes = { claims, volumes: claims.map((c) => ({ metadata: { name: c.spec.volumeName }, spec: { csi: { driver: EBS } } })), storageClasses: [] };
+    const withClaim = (name: string, claimName: string) => pod('1', '1Gi', { name, spec: { volumes: [{ name: 'v', persistentVolumeClaim: { claimName } }] } });
+    const [a, b] = [withClaim('a', 'd2'), withClaim('b', 'd3')];
+    const input: SolveInput = { pods: [a, b], nodes: [node('n1', 8, 32, {}, { volumeLimits: { [EBS]: 2 }, pods: [withClaim('old', 'd1')] })], nodePools: [], daemonSets: [], volumes };
+    const errors = verifySolution(input, { bindings: [{ pod: a, node: 'n1' }, { pod: b, node: 'n1' }], newNodes: [], unschedulable: [] });
+    expect(errors).toEqual([`pod default/b on existing node n1: ${EBS} volumes attached would number 3, over the node's CSI attach limit of 2`]);
+    // A pod sharing a claim already attached adds nothing.
+    const same = withClaim('same', 'd1');
+    expect(verifySolution({ ...input, pods: [a, same] }, { bindings: [{ pod: a, node: 'n1' }, { pod: same, node: 'n1' }], newNodes: [], unschedulable: [] })).toEqual([]);
+  });
+
   it('counts pod overhead and sidecars in requests', () => {
     const p = pod('1500m', '1Gi', { name: 'heavy', spec: { overhead: { cpu: '300m' }, initContainers: [{ name: 's', restartPolicy: 'Always', resources: { requests: { cpu: '300m' } } }] } });
     const input: SolveInput = { pods: [p], nodes: [node('n', 2, 8)], nodePools: [], daemonSets: [] };

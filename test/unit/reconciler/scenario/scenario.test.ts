@@ -188,3 +188,126 @@ workloads:
     ).rejects.toThrow('r.yaml: ec2.reservations[0].instanceType: "m9x.huge" is not an instance type of the simulated catalog');
   });
 });
+
+describe('volumes in a scenario', () => {
+  const ZONE = 'topology.kubernetes.io/zone';
+  const VOLUMES = `
+name: volumes
+start: 2026-03-03T00:00:00Z
+duration: 30m
+cluster: { name: test, zones: [us-east-1a, us-east-1b], bootSeconds: 40, readySeconds: 10 }
+volumes:
+  - { claim: pg-data, zone: us-east-1b }
+  - { claim: scratch }
+workloads:
+  - kind: Deployment
+    name: db
+    requests: { cpu: "1", memory: 2Gi }
+    claims: [pg-data]
+    replicas: [{ at: "00:01", replicas: 2 }]
+  - kind: Deployment
+    name: cache
+    requests: { cpu: "1", memory: 2Gi }
+    claims: [scratch]
+    replicas: [{ at: "00:01", replicas: 3 }]
+`;
+
+  test('parse: a bound claim has its zone, an unbound one the default WaitForFirstConsumer class', () => {
+    const sc = parseScenario(VOLUMES, 'v.yaml');
+    expect(sc.volumes).toEqual([
+      { claim: 'pg-data', namespace: 'default', zone: 'us-east-1b', storageClass: 'gp3' },
+      { claim: 'scratch', namespace: 'default', storageClass: 'gp3' },
+    ]);
+    expect(sc.workloads.map((w) => (w.kind === 'Snapshot' ? [] : w.claims))).toEqual([['pg-data'], ['scratch']]);
+  });
+
+  test.each([
+    ['volumes:\n  - { claim: data, zone: us-east-1b, size: 1Gi }', 'my.yaml:2: volumes[0].size: unknown field "size"'],
+    ['volumes:\n  - { claim: Data }', 'my.yaml: volumes[0].claim: "Data" is not a valid claim name'],
+    ['volumes:\n  - { claim: data }\n  - { claim: data }', 'my.yaml: volumes[1].claim: "data" is listed twice in namespace default'],
+    [
+      'volumes:\n  - { claim: data }\nworkloads:\n  - kind: Deployment\n    name: db\n    requests: { cpu: "1" }\n    claims: [dta]\n    replicas: [{ at: "00:00", replicas: 1 }]',
+      'my.yaml: workloads[0].claims[0]: "dta" is not a claim of volumes in namespace default (data); declare it under volumes',
+    ],
+    ['workloads:\n  - kind: Job\n    name: etl\n    at: "00:00"\n    completions: 1\n    duration: 1m\n    requests: { cpu: "1" }\n    claim: [x]', 'my.yaml:8: workloads[0].claim: unknown field "claim"; did you mean "claims"?'],
+  ])('%#: a mistake in volumes is reported with file and field', (yaml, expected) => {
+    expect(() => parseScenario(yaml, 'my.yaml')).toThrow(expected);
+  });
+
+  test("the simulated kube-scheduler binds each pod where its volume is: the bound claim's pods in us-east-1b, the unbound claim's pods all in the zone its volume was provisioned in", async () => {
+    const r = await runSimulation({
+      scenario: parseScenario(VOLUMES, 'v.yaml'),
+      intent: { commit: 'c0ffee00', message: 'initial', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] },
+      catalog: loadShippedCatalog(),
+      root: process.cwd(),
+      instanceTypeFilter: (t) => t.name.startsWith('m6i.'),
+    });
+    expect(r.errors).toEqual([]);
+    expect(r.stillPending).toBe(0);
+    const zoneOf = (app: string) =>
+      r.world.api.cache
+        .list('Pod')
+        .filter((p) => p.metadata.labels?.app === app)
+        .map((p) => r.world.api.cache.get('Node', p.spec.nodeName!)?.metadata.labels?.[ZONE]);
+    expect(zoneOf('db')).toEqual(['us-east-1b', 'us-east-1b']);
+    const provisioned = r.world.api.cache.get('PersistentVolumeClaim', 'scratch', 'default')!.spec!.volumeName!;
+    const pvZone = r.world.api.cache.get('PersistentVolume', provisioned)!.metadata.labels![ZONE];
+    expect(zoneOf('cache')).toEqual([pvZone, pvZone, pvZone]);
+  }, 60_000);
+
+  test('a volume in a zone the cluster does not have is refused naming the field', async () => {
+    const yaml = VOLUMES.replace('zone: us-east-1b', 'zone: us-east-1f');
+    await expect(
+      runSimulation({ scenario: parseScenario(yaml, 'v.yaml'), intent: { commit: 'c0ffee00', message: 'initial', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] }, catalog: loadShippedCatalog(), root: process.cwd() }),
+    ).rejects.toThrow('v.yaml: volumes[0].zone: "us-east-1f" is not a zone of the cluster (us-east-1a, us-east-1b)');
+  });
+
+  const statefulSnapshot = (withStorage: boolean): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'joinery-snapshot-'));
+    const pod = (i: number) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `pg-${i}`, namespace: 'db', labels: { app: 'pg' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'pg', uid: 'pg-uid', controller: true }] },
+      spec: { nodeName: 'old-node', containers: [{ name: 'pg', resources: { requests: { cpu: '1', memory: '2Gi' } } }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: `data-pg-${i}` } }] },
+      status: { phase: 'Running' },
+    });
+    const storage = [0, 1].flatMap((i) => [
+      { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: `data-pg-${i}`, namespace: 'db' }, spec: { volumeName: `pv-${i}`, storageClassName: 'gp3' }, status: { phase: 'Bound' } },
+      {
+        apiVersion: 'v1',
+        kind: 'PersistentVolume',
+        metadata: { name: `pv-${i}` },
+        spec: { csi: { driver: 'ebs.csi.aws.com', volumeHandle: `vol-${i}` }, nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE, operator: 'In', values: [i === 0 ? 'us-east-1a' : 'us-east-1b'] }] }] } } },
+      },
+    ]);
+    const items = [pod(0), pod(1), ...(withStorage ? [...storage, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'gp3' }, provisioner: 'ebs.csi.aws.com', volumeBindingMode: 'WaitForFirstConsumer' }] : [])];
+    const file = join(dir, 'cluster.json');
+    writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+    return file;
+  };
+
+  test("a snapshot carries claims, volumes and classes: each StatefulSet pod keeps its own claim and runs in its volume's zone", async () => {
+    const file = statefulSnapshot(true);
+    const s = await loadSnapshot(file);
+    expect(s.barePods.map((p) => p.spec.volumes?.[0]?.persistentVolumeClaim?.claimName)).toEqual(['data-pg-0', 'data-pg-1']);
+    expect([s.claims.length, s.volumes.length, s.storageClasses.length]).toEqual([2, 2, 1]);
+    const scenario = parseScenario(`duration: 30m\ncluster: { zones: [us-east-1a, us-east-1b] }\nworkloads:\n  - { kind: Snapshot, file: ${JSON.stringify(file)} }`, join(tmpdir(), 'snap.yaml'));
+    const r = await runSimulation({
+      scenario,
+      intent: { commit: 'c1', message: 'test', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] },
+      catalog: loadShippedCatalog(),
+      root: process.cwd(),
+      instanceTypeFilter: (t) => t.name.startsWith('m6i.'),
+    });
+    expect(r.errors).toEqual([]);
+    const zones = ['pg-0', 'pg-1'].map((n) => r.world.api.cache.get('Node', r.world.api.cache.get('Pod', n, 'db')!.spec.nodeName!)?.metadata.labels?.[ZONE]);
+    expect(zones).toEqual(['us-east-1a', 'us-east-1b']);
+  }, 60_000);
+
+  test('a snapshot pod whose claim the snapshot lacks is refused naming the pod, the claim and the command that lists them', async () => {
+    const file = statefulSnapshot(false);
+    await expect(loadSnapshot(file)).rejects.toThrow(
+      `${file}: items[0].spec.volumes: pod db/pg-0 uses PersistentVolumeClaim db/data-pg-0, which the snapshot does not hold; list the storage objects too: kubectl get pods,nodes,daemonsets,pdb,persistentvolumeclaims,persistentvolumes,storageclasses -A -o json`,
+    );
+  });
+});

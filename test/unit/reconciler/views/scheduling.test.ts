@@ -7,7 +7,7 @@ import type { NodeClaim } from '../../../../core/api/karpenter.ts';
 import { InMemoryApiServer } from '../../../../reconciler/adapters/in-memory/apiserver.ts';
 import { VirtualClock } from '../../../../reconciler/adapters/in-memory/virtual-clock.ts';
 import { buildClusterState, clusterState } from '../../../../reconciler/views/cluster-state.ts';
-import { existingNodes, nodesWithRoom, poolUsage } from '../../../../reconciler/views/scheduling.ts';
+import { existingNodes, nodesWithRoom, poolUsage, volumeLimits } from '../../../../reconciler/views/scheduling.ts';
 import type { Node, Pod } from '../../../../core/api/k8s.ts';
 import { parseQuantity } from '../../../../core/resources/quantity.ts';
 import { LABEL_NODEPOOL } from '../../../../core/contract/index.ts';
@@ -97,5 +97,21 @@ describe('existingNodes: the pods that hold each node’s room', () => {
     // 1 CPU free on each (the terminating 3-CPU pod counts, the finished 1-CPU pod does not).
     expect(nodesWithRoom(nodes, [pod('fits-in-one', '', '1')]).map((n) => n.name).sort()).toEqual(['managed-node', 'other-node']);
     expect(nodesWithRoom(nodes, [pod('needs-two', '', '2')])).toEqual([]);
+  });
+
+  test("each registered node carries its CSINode's attach limits (drivers without a count are unlimited); without a CSINode, none", () => {
+    const api = world();
+    api.create('CSINode', {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'CSINode',
+      metadata: { name: 'managed-node' },
+      spec: { drivers: [{ name: 'ebs.csi.aws.com', nodeID: 'i-1', allocatable: { count: 25 } }, { name: 'efs.csi.aws.com', nodeID: 'i-1' }] },
+    });
+    api.create('CSINode', { apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', metadata: { name: 'other-node' }, spec: { drivers: [{ name: 'ebs.csi.aws.com', allocatable: { count: 1 } }] } });
+    const nodes = existingNodes(buildClusterState(api.cache), undefined, (n) => api.cache.podsOnNode(n), api.cache);
+    expect(Object.fromEntries(nodes.map((n) => [n.name, n.volumeLimits]))).toEqual({ 'managed-node': { 'ebs.csi.aws.com': 25 }, 'other-node': { 'ebs.csi.aws.com': 1 } });
+    expect(volumeLimits(api.cache, 'nowhere')).toBeUndefined();
+    // Without the cache to read CSINodes from, no limits.
+    expect(existingNodes(buildClusterState(api.cache), undefined, (n) => api.cache.podsOnNode(n)).map((n) => n.volumeLimits)).toEqual([undefined, undefined]);
   });
 });

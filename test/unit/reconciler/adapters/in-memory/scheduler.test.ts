@@ -67,3 +67,56 @@ test('queue order: the higher-priority pod gets the last room, though created la
   expect(status(api, 'payments').node).toBe('n1');
   expect(status(api, 'batch')).toMatchObject({ node: undefined, message: '0/1 nodes are available: 1 Insufficient cpu.' });
 });
+
+describe('volumes', () => {
+  const ZONE = 'topology.kubernetes.io/zone';
+  const withClaim = (name: string, claimName: string) => unnamed(pod(name, { cpu: '1', volumes: [{ name: 'data', persistentVolumeClaim: { claimName } }] }));
+  const zonal = (name: string, z: string) => node(name, { labels: { [ZONE]: z } });
+
+  test('a pod whose claim is bound to a volume in us-east-1b binds only to the node in us-east-1b', async () => {
+    const { clock, api } = world();
+    api.create('Node', zonal('a', 'us-east-1a'));
+    api.create('PersistentVolume', { metadata: { name: 'pv-b', labels: { [ZONE]: 'us-east-1b' } }, spec: { csi: { driver: 'ebs.csi.aws.com', volumeHandle: 'vol-b' } } });
+    api.create('PersistentVolumeClaim', { metadata: { name: 'data', namespace: 'default' }, spec: { volumeName: 'pv-b' } });
+    api.create('Pod', withClaim('db', 'data'));
+    await clock.advance(1_000);
+    expect(status(api, 'db')).toMatchObject({ node: undefined, message: '0/1 nodes are available: 1 node(s) had no available volume zone.' });
+    api.create('Node', zonal('b', 'us-east-1b'));
+    await clock.advance(1_000);
+    expect(status(api, 'db').node).toBe('b');
+  });
+
+  test("an unbound WaitForFirstConsumer claim is provisioned in the zone of the node its pod binds to, and later pods of the claim follow it there", async () => {
+    const { clock, api } = world();
+    api.create('StorageClass', { metadata: { name: 'gp3' }, provisioner: 'ebs.csi.aws.com', volumeBindingMode: 'WaitForFirstConsumer' });
+    api.create('PersistentVolumeClaim', { metadata: { name: 'scratch', namespace: 'default' }, spec: { storageClassName: 'gp3' } });
+    api.create('Node', zonal('only', 'us-east-1c'));
+    api.create('Pod', withClaim('first', 'scratch'));
+    await clock.advance(1_000);
+    expect(status(api, 'first').node).toBe('only');
+    const bound = api.cache.get('PersistentVolumeClaim', 'scratch', 'default')!;
+    const pv = api.cache.get('PersistentVolume', bound.spec!.volumeName!)!;
+    expect(pv.spec?.nodeAffinity?.required?.nodeSelectorTerms[0]!.matchExpressions).toEqual([{ key: ZONE, operator: 'In', values: ['us-east-1c'] }]);
+    expect(pv.spec?.csi?.driver).toBe('ebs.csi.aws.com');
+    api.create('Node', zonal('other', 'us-east-1a'));
+    api.create('Pod', withClaim('second', 'scratch'));
+    await clock.advance(1_000);
+    expect(status(api, 'second').node).toBe('only');
+  });
+
+  test('an unbound claim of an Immediate class leaves the pod Pending with kube-scheduler\'s message until it binds', async () => {
+    const { clock, api } = world();
+    api.create('Node', zonal('a', 'us-east-1a'));
+    api.create('StorageClass', { metadata: { name: 'gp2' }, provisioner: 'ebs.csi.aws.com' });
+    api.create('PersistentVolumeClaim', { metadata: { name: 'early', namespace: 'default' }, spec: { storageClassName: 'gp2' } });
+    api.create('Pod', withClaim('waits', 'early'));
+    await clock.advance(1_000);
+    expect(status(api, 'waits')).toMatchObject({ node: undefined, message: '0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims.' });
+    api.create('PersistentVolume', { metadata: { name: 'pv-a' }, spec: { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE, operator: 'In', values: ['us-east-1a'] }] }] } } } });
+    api.update('PersistentVolumeClaim', 'early', 'default', (c) => {
+      c.spec = { ...c.spec, volumeName: 'pv-a' };
+    });
+    await clock.advance(1_000);
+    expect(status(api, 'waits').node).toBe('a');
+  });
+});

@@ -1,7 +1,7 @@
 // Nodes and pods for the kube-scheduler plugin tests, in the shapes kubectl shows.
-import type { Container, Node, Pod, PodSpec, Taint } from '../../../../../../core/api/k8s.ts';
+import type { CSINode, Container, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodSpec, StorageClass, Taint } from '../../../../../../core/api/k8s.ts';
 import { nodeInfo } from '../../../../../../reconciler/adapters/in-memory/kube-scheduler/framework.ts';
-import type { Cluster, NodeInfo } from '../../../../../../reconciler/adapters/in-memory/kube-scheduler/types.ts';
+import type { Cluster, NodeInfo, Storage } from '../../../../../../reconciler/adapters/in-memory/kube-scheduler/types.ts';
 
 export interface NodeOptions {
   cpu?: string;
@@ -59,3 +59,19 @@ export function accepted(filter: (n: NodeInfo) => readonly string[] | undefined,
 }
 
 export const zone = (z: string) => ({ 'topology.kubernetes.io/zone': z });
+
+/** The storage objects a cluster's volume plugins read. */
+export function storage(o: { claims?: PersistentVolumeClaim[]; volumes?: PersistentVolume[]; classes?: StorageClass[]; csiNodes?: CSINode[] }): Storage {
+  return {
+    claim: (ns, name) => o.claims?.find((c) => c.metadata.name === name && (c.metadata.namespace ?? 'default') === ns),
+    volume: (name) => o.volumes?.find((v) => v.metadata.name === name),
+    storageClass: (name) => o.classes?.find((c) => c.metadata.name === name),
+    csiNode: (name) => o.csiNodes?.find((c) => c.metadata.name === name),
+  };
+}
+
+export const claim = (name: string, spec: PersistentVolumeClaim['spec']): PersistentVolumeClaim => ({ metadata: { name, namespace: 'default' }, spec });
+
+/** A pod mounting these claims. */
+export const withClaims = (name: string, claims: string[], o: PodOptions = {}): Pod =>
+  pod(name, { ...o, volumes: claims.map((c, i) => ({ name: `v${i}`, persistentVolumeClaim: { claimName: c } })) });
