@@ -10,7 +10,7 @@ import type { Requirements } from './requirements.ts';
 import type { Attempt, Plan } from './plan.ts';
 import { fits } from './resource-vector.ts';
 import { untoleratedTaint } from './taints.ts';
-import type { PoolState, Template } from './templates.ts';
+import { firstPossible, type PoolState, type Template } from './templates.ts';
 import type { TopologyGroup } from './topology.ts';
 
 /** The relaxation levels of the class, most constrained first; none for an invalid class or one kube-scheduler does not schedule yet. */
@@ -65,7 +65,7 @@ export function canOpenIn(plan: Plan, a: Attempt, pool: PoolState): boolean {
   if (!a.poolOk[pool.index]) return false;
   const t = narrowFor(plan, a, pool.base);
   if (!t) return false;
-  for (const k of t.entries) if (fits(pool.types[k]!.usable, undefined, a.req)) return true;
+  for (let p = firstPossible(pool, t.price, undefined, a.req); p < t.entries.length; p++) if (fits(pool.types[t.entries[p]!]!.usable, undefined, a.req)) return true;
   return false;
 }
 

@@ -9,7 +9,7 @@ import { LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, LABEL_ZONE } from '../contrac
 import type { Plan, PlannedNode } from './plan.ts';
 import { ValueSet, type Requirement } from './requirements.ts';
 import { fits } from './resource-vector.ts';
-import { retarget, type PoolState, type Template } from './templates.ts';
+import { firstPossible, retarget, type PoolState, type Template } from './templates.ts';
 import type { InstanceTypeOption, NewNode } from './types.ts';
 
 interface NodeShape {
@@ -61,7 +61,7 @@ export function finalize(plan: Plan): NewNode[] {
     const base = allow ? pool.types[cheapest.get(n) ?? n.target]!.limitCapacity : undefined;
     // With minValues, every candidate is collected: withMinValues may need some past maxOptions.
     const enough = hasMinValues(t) ? Infinity : maxOptions;
-    for (let p = 0; p < t.entries.length && options.length < enough; p++) {
+    for (let p = firstPossible(pool, t.price, undefined, n.used); p < t.entries.length && options.length < enough; p++) {
       const k = t.entries[p]!;
       if (!fits(pool.types[k]!.usable, undefined, n.used)) continue;
       if (allow && base) {

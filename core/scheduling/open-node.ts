@@ -9,7 +9,7 @@ import { moveHome, type PendingPods } from './demand.ts';
 import { SIZINGS, type Attempt, type Plan, type PlannedNode } from './plan.ts';
 import { pinnedForTopology } from './placement.ts';
 import { fits } from './resource-vector.ts';
-import type { PoolState, Template } from './templates.ts';
+import { firstPossible, frontierFrom, type PoolState, type Template } from './templates.ts';
 
 /** Opens a new node holding `pod`, or returns undefined when no pool can. The pod's class moves home to its pool. */
 export function openNode(plan: Plan, q: PendingPods, a: Attempt, pod: Pod): PlannedNode | undefined {
@@ -79,7 +79,13 @@ function chooseTarget(plan: Plan, pool: PoolState, t: Template, req: Float64Arra
   bestMetric.fill(Infinity);
   bestN.fill(Infinity);
   let bound = Infinity;
-  for (let p = 0; p < t.entries.length; p++) {
+  // Every metric grows with the price and shrinks with the capacity: without limits only
+  // the template's frontier can win (templates.ts).
+  const start = firstPossible(pool, t.price, undefined, req);
+  const front = pool.hasLimits ? undefined : t.frontier();
+  const count = front ? front.length : t.entries.length;
+  for (let i = front ? frontierFrom(front, start) : start; i < count; i++) {
+    const p = front ? front[i]! : i;
     // Entries are cheapest first and the metric is at least the price: nothing later can win.
     if (t.price[p]! > bound * (1 + 1e-9)) break;
     const k = t.entries[p]!;

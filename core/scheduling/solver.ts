@@ -20,8 +20,10 @@
 // A batch of at most SMALL_BATCH pods (the common provisioning batch, where the size of
 // each new node matters most) is solved once per sizing of new nodes (plan.ts's Sizing:
 // cover, residual, whole, padded), each through the same phases and placement checks;
-// a sizing is solved only if an earlier solve saw it choose another size for some node,
-// and the cheapest plan (fewest pods left out first) is kept, if the verifier accepts it.
+// a sizing is solved only if an earlier solve saw it choose another size for some node;
+// each plan's new nodes are then merged where one larger node holds a group of them for
+// less (merge.ts), and the cheapest plan (fewest pods left out first) is kept (verified
+// when its correctness rests on more than the cover plan's checks: see solve).
 //
 // Exactness: resources are checked per node against allocatable (existing nodes) or the
 // usable capacity of a concrete type (new nodes: allocatable minus the DaemonSets that
@@ -47,6 +49,7 @@ import { finalize } from './finalize.ts';
 import { close, openNode } from './open-node.ts';
 import type { PodClass } from './pod-class.ts';
 import { createPlan, SIZINGS, type Plan } from './plan.ts';
+import { mergeability, mergeNodes } from './merge.ts';
 import { firstFit } from './placement.ts';
 import { PODS } from './resource-vector.ts';
 import { retarget } from './templates.ts';
@@ -68,14 +71,15 @@ export const SMALL_BATCH = 50;
 export function solve(input: SolveInput): SolveResult {
   if (input.pods.length > SMALL_BATCH || input.nodePools.length === 0) return result(place(createPlan(input)));
   // Each sizing is solved only if an earlier solve saw it choose differently for some
-  // node: otherwise its plan is the same, decision for decision.
-  const cover = place(createPlan(input, SIZINGS[0], true));
+  // node: otherwise its plan is the same, decision for decision. Each plan's new nodes
+  // are then merged where one larger node holds a group of them for less (merge.ts).
+  const cover = placeSmall(createPlan(input, SIZINGS[0], true));
   let best = cover;
   let bestCost = planCost(best);
   let diverged = best.plan.diverged;
   for (let s = 1; s < SIZINGS.length; s++) {
     if (!(diverged & (1 << s))) continue;
-    const placed = place(createPlan(input, SIZINGS[s], true));
+    const placed = placeSmall(createPlan(input, SIZINGS[s], true));
     diverged |= placed.plan.diverged;
     const cost = planCost(placed);
     // A later sizing must be strictly cheaper: ties keep the earlier plan.
@@ -85,11 +89,32 @@ export function solve(input: SolveInput): SolveResult {
     }
   }
   const chosen = result(best);
-  if (best === cover) return chosen;
-  // Defence in depth: a plan found by another sizing is kept only if the independent
-  // verifier accepts it (every sizing runs the same placement checks, so it should);
-  // otherwise the cover plan (tracking divergence changes none of its decisions).
-  return verifySolution(input, chosen).length === 0 ? chosen : result(cover);
+  // Defence in depth: a plan whose correctness rests on more than the placement checks
+  // the cover plan runs is kept only if the independent verifier accepts it. That is a
+  // plan found by another sizing in a batch with topology constraints (each sizing runs
+  // the same checks, but in another order, so the topology counts differ); or one where
+  // pods with topology constraints were merged onto one node. A batch whose pods have
+  // no topology constraint, host port or volume (and that no group counts) differs
+  // between sizings in node sizes only: its checks are resources, requirements and
+  // taints, per node, as in the cover plan; merges of such pods are checked as merge.ts
+  // says. Those are not verified again (the verifier took a quarter of a small solve).
+  const unverified = (best === cover || plainBatch(best.plan)) && best.merged !== 2;
+  if (unverified || verifySolution(input, chosen).length === 0) return chosen;
+  // Otherwise the cover plan (tracking divergence changes none of its decisions), unless
+  // it too rests on a merge to verify: then the cover plan without merges.
+  if (best !== cover && cover.merged !== 2) return result(cover);
+  return result(place(createPlan(input)));
+}
+
+/** A small batch's plan: placed, then its new nodes merged where that saves. */
+function placeSmall(plan: Plan): Placed & { readonly merged: 0 | 1 | 2 } {
+  const placed = place(plan);
+  return { ...placed, merged: mergeNodes(plan) };
+}
+
+/** No pending pod has a topology constraint, host port or volume, nor is counted by any topology group. */
+function plainBatch(plan: Plan): boolean {
+  return plan.classes.every((cls) => mergeability(cls) === 1);
 }
 
 /** A pod left unschedulable outweighs any price difference between plans. */

@@ -262,10 +262,63 @@ function templateEntries(types: readonly PoolType[], reqs: Requirements, candida
  * released; -1 when none does.
  */
 export function retarget(pool: PoolState, t: Template, used: Float64Array | undefined, req: Float64Array, previous: number): number {
-  for (const k of t.entries) {
+  const entries = t.entries;
+  const start = firstPossible(pool, t.price, used, req);
+  if (!pool.hasLimits) {
+    // Without limits the cheapest type that holds them is on the frontier.
+    const f = t.frontier();
+    for (let i = frontierFrom(f, start); i < f.length; i++) {
+      const k = entries[f[i]!]!;
+      if (fits(pool.types[k]!.usable, used, req)) return k;
+    }
+    return -1;
+  }
+  for (let p = start; p < entries.length; p++) {
+    const k = entries[p]!;
     if (fits(pool.types[k]!.usable, used, req) && pool.withinLimits(k, previous < 0 ? undefined : previous)) return k;
   }
   return -1;
+}
+
+/** The first index of frontier `f` (positions, ascending) at or after position `p`. */
+export function frontierFrom(f: Int32Array, p: number): number {
+  let lo = 0;
+  let hi = f.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (f[mid]! < p) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The first position of a template of `pool` (prices cheapest first) whose type may hold
+ * used + req (used undefined = an empty node): a type offering v of a resource costs at
+ * least v times the pool's least price per unit of it (PoolState.rate; a template's price
+ * of a type is never below the pool's), so every cheaper type is too small and the scans
+ * of a template start here. Exact: no type that holds the pods is skipped.
+ */
+export function firstPossible(pool: PoolState, price: Float64Array, used: Float64Array | undefined, req: Float64Array): number {
+  const rate = pool.rate;
+  let floor = 0;
+  for (let r = 0; r < req.length; r++) {
+    const v = used ? used[r]! + req[r]! : req[r]!;
+    if (v > 0) {
+      const c = v * rate[r]!;
+      if (c > floor) floor = c;
+    }
+  }
+  if (!(floor > 0)) return 0;
+  floor *= 1 - 1e-9;
+  let lo = 0;
+  let hi = price.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (price[mid]! < floor) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** A pool's requirements narrowed for a new node, with the types still compatible, cheapest first. */
@@ -290,6 +343,48 @@ export class Template {
     this.price = e.price;
     this.pos = e.pos;
   }
+
+  /**
+   * Positions (ascending) of the entries that no entry at most as dear offers at least as
+   * much of every resource as (the first of equal ones is kept): whatever cost a scan
+   * minimises that grows with the price and shrinks with the capacity (the cheapest type
+   * holding some pods, open-node.ts's sizing metrics), an entry off the frontier never
+   * does better than the one dominating it, which comes first. Ignores pool limits: a
+   * scan that checks them must look at every entry. Cached with the pool's setup, shared
+   * between solves.
+   */
+  frontier(): Int32Array {
+    if (this.front) return this.front;
+    const e = this.entries;
+    const key = `frontier|${this.reqs.signature()}|${e.length}|${e[0]}|${e[e.length - 1]}`;
+    const shared = this.pool.sharedOptions as Map<string, unknown>;
+    let f = shared.get(key) as Int32Array | undefined;
+    if (!f) {
+      const kept: number[] = [];
+      const types = this.pool.types;
+      for (let p = 0; p < this.entries.length; p++) {
+        const u = types[this.entries[p]!]!.usable;
+        let dominated = false;
+        for (let j = 0; j < kept.length && !dominated; j++) {
+          const v = types[this.entries[kept[j]!]!]!.usable;
+          dominated = true;
+          for (let r = 0; r < u.length; r++) {
+            if (v[r]! < u[r]!) {
+              dominated = false;
+              break;
+            }
+          }
+        }
+        if (!dominated) kept.push(p);
+      }
+      f = Int32Array.from(kept);
+      if (shared.size < 100_000) shared.set(key, f);
+    }
+    this.front = f;
+    return f;
+  }
+
+  private front: Int32Array | undefined;
 
   /** The one value the node's label `key` will have, if the requirements pin it. */
   pinned(key: string): string | undefined {
