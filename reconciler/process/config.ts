@@ -422,7 +422,7 @@ export const SETTINGS = {
   sizeForArrivingDemand: {
     flag: 'size-for-arriving-demand',
     env: ['JOINERY_SIZE_FOR_ARRIVING_DEMAND'],
-    help: 'size the new nodes of a ReplicaSet whose pods arrive in steps for one more step of the same size (no node is launched for that step alone); --no-size-for-arriving-demand sizes each batch alone, as Karpenter',
+    help: 'size the new nodes of a ReplicaSet whose pods arrive in steps (two earlier steps within 15 minutes) for one more step, no larger than its smallest recent step (no node is launched for that step alone); --no-size-for-arriving-demand sizes each batch alone, as Karpenter',
     parse: bool,
     default: 'true',
     boolean: true,

@@ -59,8 +59,8 @@ export interface ReconcilerOptions {
   readonly consolidationRampReplacementMs: number;
   /**
    * Provisioning sizes new nodes for one more step of a ReplicaSet whose pods arrive in
-   * steps (controllers/provisioning/arriving-demand.ts), without launching nodes for pods
-   * that do not exist yet.
+   * steps (two earlier steps within 15 minutes; controllers/provisioning/arriving-demand.ts),
+   * without launching nodes for pods that do not exist yet.
    */
   readonly sizeForArrivingDemand: boolean;
   /** Multi-node consolidation considers at most this many candidates. */

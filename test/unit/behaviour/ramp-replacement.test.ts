@@ -1,8 +1,10 @@
 // No churn on a ramp, by default (issue 19). Each step of an autoscaler's ramp used to get
 // nodes sized for that step alone, leaving nodes that look under-used until the next step
 // arrives; consolidation merged them and moved the same pods again and again.
-// - Provisioning sizes new nodes for one more step of a rising ReplicaSet
-//   (controllers/provisioning/arriving-demand.ts; options.sizeForArrivingDemand).
+// - Provisioning sizes new nodes for one more step of a ReplicaSet that showed a sustained
+//   ramp (two earlier steps within 15 minutes), no larger than its smallest recent step; a
+//   burst of two steps buys nothing for a third (controllers/provisioning/arriving-demand.ts;
+//   options.sizeForArrivingDemand).
 // - While a pool is still launching nodes for pending pods, consolidation does not replace
 //   its nodes for savings that do not pay for the pods they move (Balanced's score with
 //   k = 1, under any policy; controllers/disruption/ramp.ts and consolidation.ts;
@@ -30,6 +32,24 @@ async function ramp(options: Partial<ReconcilerOptions>) {
   return { moves, podsMoved: moves.reduce((n, d) => n + Number(d.details?.pods ?? 0), 0), running, launches };
 }
 
+/** A burst in two 5-minute steps (10 -> 19 -> 28 replicas) twenty minutes after the Deployment settled; its launches and their hourly price. */
+async function burst(options: Partial<ReconcilerOptions>) {
+  const w = newWorld();
+  w.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
+  const h = await startReconciler(w, options);
+  deployment(w, 'web', 10, REQUESTS);
+  await w.clock.advance(4 * STEP);
+  const before = h.decisions.length;
+  for (const replicas of [19, 28]) {
+    deployment(w, 'web', replicas, REQUESTS);
+    await w.clock.advance(STEP);
+  }
+  const launches = h.decisions.slice(before).filter((d) => d.controller === 'provisioning' && d.action === 'launch');
+  const running = podsOf(w, 'web').filter((p) => p.status?.phase === 'Running').length;
+  await h.reconciler.stop();
+  return { running, launches: launches.length, pricePerHour: launches.reduce((s, d) => s + Number(d.details?.pricePerHour ?? 0), 0) };
+}
+
 describe('consolidation replacements on a ramp', () => {
   test('while replicas rise, nodes are not replaced for marginal savings: fewer pods move than with the guard off', async () => {
     const guarded = await ramp({ sizeForArrivingDemand: false });
@@ -49,5 +69,15 @@ describe('consolidation replacements on a ramp', () => {
     expect(perStep.running).toBe(90);
     expect(sized.launches).toBeLessThan(perStep.launches);
     expect(sized.moves.filter((d) => d.action === 'replace')).toEqual([]);
+  }, 120_000);
+
+  test('a burst of two steps is not taken for a ramp: its second step buys no room for a third that never comes', async () => {
+    const sized = await burst({});
+    const perStep = await burst({ sizeForArrivingDemand: false });
+    expect(sized.running).toBe(28);
+    expect(perStep.running).toBe(28);
+    expect(perStep.launches).toBeGreaterThan(0);
+    expect(sized.pricePerHour).toBeCloseTo(perStep.pricePerHour, 6);
+    expect(sized.launches).toBe(perStep.launches);
   }, 120_000);
 });
