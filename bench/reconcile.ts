@@ -153,19 +153,29 @@ async function main(): Promise<void> {
   // Every CreateFleet, by client token (the NodeClaim's UID): when the call left.
   const fleetCalls = new Map<string, number>();
   const fleetReturns = new Map<string, number>();
+  // Every EC2 call of the run by operation: how many and how long each took (ms).
+  const callsByOperation = new Map<string, { n: number; ms: number[] }>();
   // Every NodeClaim the reconciler created, by name: when the create call returned, and its UID.
   const claimCreated = new Map<string, { at: number; uid: string }>();
   const ec2 = env.ec2();
   ec2.middlewareStack.add(
     (next, context) => async (input) => {
+      const started = Date.now();
+      const name = (context.commandName ?? '?').replace(/Command$/, '');
+      const done = () => {
+        const c = callsByOperation.get(name) ?? { n: 0, ms: [] };
+        c.n += 1;
+        c.ms.push(Date.now() - started);
+        callsByOperation.set(name, c);
+      };
       if (context.commandName === 'CreateFleetCommand') {
         const token = (input.input as { ClientToken?: string }).ClientToken;
         if (token && !fleetCalls.has(token)) fleetCalls.set(token, Date.now());
-        const out = await next(input);
+        const out = await next(input).finally(done);
         if (token && !fleetReturns.has(token)) fleetReturns.set(token, Date.now());
         return out;
       }
-      return next(input);
+      return next(input).finally(done);
     },
     { step: 'initialize', name: 'benchFleetTimes' },
   );
@@ -290,6 +300,9 @@ async function main(): Promise<void> {
         launchCallSeconds: round(summary(callDuration)),
         podsBoundToPlannedClaim: boundToPlanned,
       },
+      ec2Calls: Object.fromEntries(
+        [...callsByOperation].sort((x, y) => y[1].n - x[1].n).map(([op, c]) => [op, round(summary(c.ms.map((m) => m / 1000)))]),
+      ),
       podsRunning: runningAt.size,
       podsNotAttributedToALaunch: unattributed,
       solves,
@@ -325,6 +338,7 @@ async function main(): Promise<void> {
               ['launch call (CreateFleet) duration', ...[result.phases.launchCallSeconds].flatMap((x) => [x.p50, x.p90, x.p99, x.max, x.n])],
             ],
           ),
+          `EC2 calls: ${Object.entries(result.ec2Calls).map(([op, c]) => `${op} ${c.n} (p50 ${c.p50} s, max ${c.max} s)`).join(', ')}`,
           `pods bound to the NodeClaim planned for them: ${result.phases.podsBoundToPlannedClaim}/${result.phases.creationToPlannedClaimSeconds.n} (of those with a Nominated event)`,
           '',
           `target: p99 to the launch call <= ${result.targetP99LaunchSeconds} s (the window's max + 1 s); within it: ${result.podsWithinLaunchTarget}/${result.pods} pods`,

@@ -101,10 +101,12 @@ export class LifecycleController implements Controller {
     // join it (onEvent).
     const launches = new LaunchQueue(options.launchConcurrency, (claim) => runClaim(claim, 'launch', async () => after(await this.launch.launch(claim))).then(() => undefined));
     const names = new Set<string>();
+    const uids = new Set<string>();
     const others: NodeClaim[] = [];
     for (const claim of cluster.cache.list('NodeClaim')) {
       const name = claim.metadata.name!;
       names.add(name);
+      if (claim.metadata.uid) uids.add(claim.metadata.uid);
       if (claim.metadata.deletionTimestamp) continue;
       if (!conditionTrue(claim, CONDITION_LAUNCHED)) {
         const wait = this.mayLaunch(claim, now);
@@ -115,6 +117,7 @@ export class LifecycleController implements Controller {
       others.push(claim);
     }
     this.backoff.retainOnly(names);
+    this.deps.claimsCreatedHere?.retainOnly(uids);
 
     const steps = async (): Promise<void> => {
       for (const claim of others) {
