@@ -74,7 +74,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const decisions = new DecisionLog(logger.child('decision'), metrics, () => deps.clock.now());
   const unavailable = deps.unavailable ?? new UnavailableOfferings(deps.clock);
   const catalog = new InstanceTypeCatalog(deps.clock, meteredCloud(deps.cloud, metrics.karpenter, 'instancetype'), unavailable);
-  const claimsCreatedHere = new ClaimsCreatedHere();
+  const claimsCreatedHere = new ClaimsCreatedHere(deps.clock);
   const context: ControllerContext = {
     clock: deps.clock,
     cluster: recordingClaimCreation(deps.cluster, claimsCreatedHere),

@@ -7,13 +7,20 @@
 // bench:reconcile's EC2 calls).
 
 import type { NodeClaim } from '../../core/api/karpenter.ts';
+import type { Clock } from '../ports/clock.ts';
 import type { Cluster } from '../ports/cluster.ts';
 
+/** A claim created here and missing from the cache this long after was deleted before its launch. */
+const FORGET_AFTER_MS = 60_000;
+
 export class ClaimsCreatedHere {
-  private readonly uids = new Set<string>();
+  /** When each claim was created, by UID. */
+  private readonly uids = new Map<string, number>();
+
+  constructor(private readonly clock: Clock) {}
 
   record(claim: NodeClaim): void {
-    if (claim.metadata.uid) this.uids.add(claim.metadata.uid);
+    if (claim.metadata.uid) this.uids.set(claim.metadata.uid, this.clock.now());
   }
 
   /** True once for a claim created here: its first launch attempt. */
@@ -21,9 +28,13 @@ export class ClaimsCreatedHere {
     return uid !== undefined && this.uids.delete(uid);
   }
 
-  /** Forgets claims no longer in the cluster (deleted before any launch attempt). */
+  /**
+   * Forgets claims no longer in the cluster (deleted before any launch attempt). A claim
+   * created a moment ago may not be in the informer cache yet, so only old ones go.
+   */
   retainOnly(uids: ReadonlySet<string>): void {
-    for (const uid of this.uids) if (!uids.has(uid)) this.uids.delete(uid);
+    const before = this.clock.now() - FORGET_AFTER_MS;
+    for (const [uid, at] of this.uids) if (at < before && !uids.has(uid)) this.uids.delete(uid);
   }
 }
 
