@@ -152,14 +152,30 @@ async function main(): Promise<void> {
 
   // Every CreateFleet, by client token (the NodeClaim's UID): when the call left.
   const fleetCalls = new Map<string, number>();
+  const fleetReturns = new Map<string, number>();
+  // Every EC2 call of the run by operation: how many and how long each took (ms).
+  const callsByOperation = new Map<string, { n: number; ms: number[] }>();
+  // Every NodeClaim the reconciler created, by name: when the create call returned, and its UID.
+  const claimCreated = new Map<string, { at: number; uid: string }>();
   const ec2 = env.ec2();
   ec2.middlewareStack.add(
     (next, context) => async (input) => {
+      const started = Date.now();
+      const name = (context.commandName ?? '?').replace(/Command$/, '');
+      const done = () => {
+        const c = callsByOperation.get(name) ?? { n: 0, ms: [] };
+        c.n += 1;
+        c.ms.push(Date.now() - started);
+        callsByOperation.set(name, c);
+      };
       if (context.commandName === 'CreateFleetCommand') {
         const token = (input.input as { ClientToken?: string }).ClientToken;
         if (token && !fleetCalls.has(token)) fleetCalls.set(token, Date.now());
+        const out = await next(input).finally(done);
+        if (token && !fleetReturns.has(token)) fleetReturns.set(token, Date.now());
+        return out;
       }
-      return next(input);
+      return next(input).finally(done);
     },
     { step: 'initialize', name: 'benchFleetTimes' },
   );
@@ -175,6 +191,14 @@ async function main(): Promise<void> {
       logName: `bench-reconcile-${id}`,
       options: { batchWindow: { idleMs: args.idleMs, maxMs: args.maxMs } },
     });
+    // The phases of the latency (which part of the path a change moved): the adapter's
+    // create call is wrapped to note when each claim existed.
+    const createNodeClaim = running.cluster.createNodeClaim.bind(running.cluster);
+    running.cluster.createNodeClaim = async (manifest) => {
+      const claim = await createNodeClaim(manifest);
+      claimCreated.set(claim.metadata.name!, { at: Date.now(), uid: claim.metadata.uid ?? '' });
+      return claim;
+    };
     log(`reconciler running (commit ${commit.slice(0, 12)}); creating ${args.pods} pods in ${workload.namespace}`);
 
     // Running times, first seen by an informer on the namespace.
@@ -225,6 +249,37 @@ async function main(): Promise<void> {
       if (sent !== undefined) toLaunch.push(Math.max(0, sent - created) / 1000);
       else unattributed += 1;
     }
+    // Phases. The claim planned for a pod is read from its first Nominated event (written for
+    // at most 20 pods per claim, as Karpenter), so those pods alone are judged there.
+    const plannedClaim = new Map<string, string>();
+    const events = (await workload.core.listNamespacedEvent({ namespace: workload.namespace })).items
+      .filter((e) => e.reason === 'Nominated')
+      .sort((x, y) => String(x.eventTime ?? x.firstTimestamp ?? '').localeCompare(String(y.eventTime ?? y.firstTimestamp ?? '')));
+    for (const e of events) {
+      const m = /nodeclaim\/(\S+)/.exec(e.message ?? '');
+      const pod = e.involvedObject.name ?? '';
+      if (m && !plannedClaim.has(pod)) plannedClaim.set(pod, m[1]!);
+    }
+    const toPlanned: number[] = [];
+    let boundToPlanned = 0;
+    for (const p of podList) {
+      const name = p.metadata!.name!;
+      const created = createdAt.get(name);
+      const claim = plannedClaim.get(name);
+      const at = claim ? claimCreated.get(claim)?.at : undefined;
+      if (created === undefined || at === undefined) continue;
+      toPlanned.push(Math.max(0, at - created) / 1000);
+      const host = claimByProvider.get(nodes.get(p.spec?.nodeName ?? '') ?? '');
+      if (host?.metadata.name === claim) boundToPlanned += 1;
+    }
+    const claimToCall: number[] = [];
+    const callDuration: number[] = [];
+    for (const { at, uid } of claimCreated.values()) {
+      const sent = fleetCalls.get(uid);
+      if (sent !== undefined) claimToCall.push(Math.max(0, sent - at) / 1000);
+      const back = fleetReturns.get(uid);
+      if (sent !== undefined && back !== undefined) callDuration.push((back - sent) / 1000);
+    }
     const instances = (await running.cloud.list()).filter((i) => i.tags[TAG_NODEPOOL] === pool);
     const byType = new Map<string, number>();
     for (const i of instances) byType.set(`${i.instanceType} ${i.capacityType}`, (byType.get(`${i.instanceType} ${i.capacityType}`) ?? 0) + 1);
@@ -239,6 +294,15 @@ async function main(): Promise<void> {
       creationSpanSeconds: Math.round((Math.max(...createdAt.values()) - Math.min(...createdAt.values())) / 10) / 100,
       creationToLaunchCallSeconds: round(summary(toLaunch)),
       creationToRunningSeconds: round(summary(toRunning)),
+      phases: {
+        creationToPlannedClaimSeconds: round(summary(toPlanned)),
+        claimCreatedToLaunchCallSeconds: round(summary(claimToCall)),
+        launchCallSeconds: round(summary(callDuration)),
+        podsBoundToPlannedClaim: boundToPlanned,
+      },
+      ec2Calls: Object.fromEntries(
+        [...callsByOperation].sort((x, y) => y[1].n - x[1].n).map(([op, c]) => [op, round(summary(c.ms.map((m) => m / 1000)))]),
+      ),
       podsRunning: runningAt.size,
       podsNotAttributedToALaunch: unattributed,
       solves,
@@ -263,8 +327,19 @@ async function main(): Promise<void> {
             [
               ['EC2 launch call', ...[result.creationToLaunchCallSeconds].flatMap((x) => [x.p50, x.p90, x.p99, x.max, x.n])],
               ['Running', ...[result.creationToRunningSeconds].flatMap((x) => [x.p50, x.p90, x.p99, x.max, x.n])],
+              ['the NodeClaim planned for it (Nominated)', ...[result.phases.creationToPlannedClaimSeconds].flatMap((x) => [x.p50, x.p90, x.p99, x.max, x.n])],
             ],
           ),
+          '',
+          table(
+            ['per NodeClaim', 'p50 s', 'p90 s', 'p99 s', 'max s', 'claims'],
+            [
+              ['created to its launch call', ...[result.phases.claimCreatedToLaunchCallSeconds].flatMap((x) => [x.p50, x.p90, x.p99, x.max, x.n])],
+              ['launch call (CreateFleet) duration', ...[result.phases.launchCallSeconds].flatMap((x) => [x.p50, x.p90, x.p99, x.max, x.n])],
+            ],
+          ),
+          `EC2 calls: ${Object.entries(result.ec2Calls).map(([op, c]) => `${op} ${c.n} (p50 ${c.p50} s, max ${c.max} s)`).join(', ')}`,
+          `pods bound to the NodeClaim planned for them: ${result.phases.podsBoundToPlannedClaim}/${result.phases.creationToPlannedClaimSeconds.n} (of those with a Nominated event)`,
           '',
           `target: p99 to the launch call <= ${result.targetP99LaunchSeconds} s (the window's max + 1 s); within it: ${result.podsWithinLaunchTarget}/${result.pods} pods`,
           `solves: ${solves}, launch calls: ${result.launchCalls}, NodeClaims: ${result.nodeClaims}, instances: ${result.instancesLaunched} (${unneeded} hosting no pod), $/h: ${result.costPerHour}`,

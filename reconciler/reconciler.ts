@@ -33,6 +33,7 @@ import { DEFAULT_OPTIONS, type ControllerContext, type ReconcilerOptions } from 
 import { logIntentEvents } from './runtime/intent-log.ts';
 import { ControllerManager } from './runtime/manager.ts';
 import { meteredCloud } from './runtime/metered-cloud.ts';
+import { ClaimsCreatedHere, recordingClaimCreation } from './runtime/claims-created-here.ts';
 import { KarpenterMetricsController } from './controllers/karpenter-metrics/controller.ts';
 import type { SimulationStats } from './controllers/disruption/scheduling-simulation.ts';
 
@@ -73,9 +74,11 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const decisions = new DecisionLog(logger.child('decision'), metrics, () => deps.clock.now());
   const unavailable = deps.unavailable ?? new UnavailableOfferings(deps.clock);
   const catalog = new InstanceTypeCatalog(deps.clock, meteredCloud(deps.cloud, metrics.karpenter, 'instancetype'), unavailable);
+  const claimsCreatedHere = new ClaimsCreatedHere(deps.clock);
   const context: ControllerContext = {
     clock: deps.clock,
-    cluster: deps.cluster,
+    cluster: recordingClaimCreation(deps.cluster, claimsCreatedHere),
+    claimsCreatedHere,
     cloud: deps.cloud,
     intent: deps.intent,
     logger,

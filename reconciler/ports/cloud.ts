@@ -33,6 +33,11 @@ export interface LaunchRequest {
   readonly prioritized?: boolean;
   /** Tags for the instance (cluster, nodepool, nodeclaim, policy commit, class tags). */
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * No launch of this claim was ever attempted (this process created it and tries it for
+   * the first time), so no instance can carry its tag: the adapter may skip looking one up.
+   */
+  readonly firstAttempt?: boolean;
 }
 
 export interface Instance {

@@ -6,6 +6,7 @@
 // in module-level WeakMaps (harmless: keyed by immutable cached objects, never read as
 // state); nothing else is module-global.
 
+import type { ClaimsCreatedHere } from './claims-created-here.ts';
 import type { MinValuesPolicy } from '../../core/catalog/min-values.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { CloudProvider } from '../ports/cloud.ts';
@@ -148,4 +149,6 @@ export interface ControllerContext {
   readonly options: ReconcilerOptions;
   /** The interruption queue, when one is configured (Karpenter's settings.interruptionQueue). */
   readonly events?: EventQueue;
+  /** NodeClaims this process created and has not tried to launch (their first launch needs no lookup). */
+  readonly claimsCreatedHere?: ClaimsCreatedHere;
 }

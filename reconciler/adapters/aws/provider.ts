@@ -266,7 +266,8 @@ export class AwsCloudProvider implements CloudProvider {
   private async launch(request: LaunchRequest, uid: string): Promise<Instance> {
     const claim = request.nodeClaim;
     const claimName = claim.metadata.name ?? '';
-    const existing = await this.findByClaimUid(uid);
+    // A claim's first attempt, made by the process that created it, cannot find an instance.
+    const existing = request.firstAttempt ? undefined : await this.findByClaimUid(uid);
     if (existing) {
       this.logger?.info('instance already launched for this NodeClaim; not launching again', { nodeClaim: claimName, instanceId: existing.id });
       return existing;

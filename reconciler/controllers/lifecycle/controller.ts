@@ -26,6 +26,7 @@ import { Launch, type LaunchDeps } from './launch.ts';
 import { Liveness, type LivenessDeps } from './liveness.ts';
 import { PodEvents, type ClaimRunner, type PodEventsDeps } from './pod-events.ts';
 import { Registration, type RegistrationDeps } from './registration.ts';
+import { LaunchQueue } from './launch-queue.ts';
 
 /** What the driver uses itself, plus what its sub-reconcilers use. */
 export type LifecycleDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'logger' | 'metrics'> & {
@@ -46,6 +47,8 @@ export class LifecycleController implements Controller {
   private readonly podEvents: PodEvents;
   /** Claims whose last step failed, by name, with when to try them again. */
   private readonly backoff: KeyedBackoff;
+  /** The launches of the pass in progress; undefined between passes. */
+  private launches: LaunchQueue | undefined;
 
   constructor(private readonly deps: LifecycleDeps) {
     this.launch = new Launch(deps, this.name);
@@ -58,6 +61,21 @@ export class LifecycleController implements Controller {
 
   onEvent(event: WatchEvent, wake: Wake): void {
     this.podEvents.onEvent(event, wake);
+    // A claim created while a pass runs starts launching at once: it does not wait for the
+    // pass's slowest launch or its registration writes (a pass lasts as long as its
+    // slowest CreateFleet, seconds under load, and provisioning creates claims throughout
+    // a burst). Between passes the manager's wake starts a pass at once anyway.
+    if (event.kind === 'NodeClaim' && event.type === 'ADDED' && this.launches && this.mayLaunch(event.object, this.deps.clock.now()) === 0) {
+      this.launches.add(event.object);
+    }
+  }
+
+  /** 0 when the claim is to be launched now; the wait in ms when it is backing off; undefined when it is not to be launched. */
+  private mayLaunch(claim: NodeClaim, now: number): number | undefined {
+    if (claim.metadata.deletionTimestamp || conditionTrue(claim, CONDITION_LAUNCHED)) return undefined;
+    const backingOff = this.backoff.waitMs(claim.metadata.name!);
+    if (backingOff > 0) return backingOff;
+    return this.launch.waitMs(claim, now);
   }
 
   async reconcile(): Promise<ReconcileResult> {
@@ -77,38 +95,30 @@ export class LifecycleController implements Controller {
     for (const n of cluster.cache.list('Node')) if (n.spec?.providerID) nodesByProvider.set(n.spec.providerID, n);
     const nodeOf = (claim: NodeClaim) => (claim.status?.providerID ? nodesByProvider.get(claim.status.providerID) : undefined);
 
+    // Launches run concurrently (each waits on EC2), a bounded number at a time, and start
+    // at once: new claims do not wait behind the registration and initialization of the
+    // others, quick API writes that run in turn alongside; claims created during the pass
+    // join it (onEvent).
+    const launches = new LaunchQueue(options.launchConcurrency, (claim) => runClaim(claim, 'launch', async () => after(await this.launch.launch(claim))).then(() => undefined));
     const names = new Set<string>();
-    const toLaunch: NodeClaim[] = [];
+    const uids = new Set<string>();
     const others: NodeClaim[] = [];
     for (const claim of cluster.cache.list('NodeClaim')) {
       const name = claim.metadata.name!;
       names.add(name);
+      if (claim.metadata.uid) uids.add(claim.metadata.uid);
       if (claim.metadata.deletionTimestamp) continue;
-      const backingOff = this.backoff.waitMs(name);
-      if (backingOff > 0) {
-        after(backingOff);
-        continue;
-      }
       if (!conditionTrue(claim, CONDITION_LAUNCHED)) {
-        const wait = this.launch.waitMs(claim, now);
-        if (wait > 0) after(wait);
-        else toLaunch.push(claim);
+        const wait = this.mayLaunch(claim, now);
+        if (wait !== undefined && wait > 0) after(wait);
+        else if (wait === 0) launches.add(claim);
         continue;
       }
       others.push(claim);
     }
     this.backoff.retainOnly(names);
+    this.deps.claimsCreatedHere?.retainOnly(uids);
 
-    // Launches run concurrently (each waits on EC2), a bounded number at a time, and start
-    // at once: new claims do not wait behind the registration and initialization of the
-    // others, quick API writes that run in turn alongside.
-    let next = 0;
-    const launcher = async (): Promise<void> => {
-      while (next < toLaunch.length) {
-        const claim = toLaunch[next++]!;
-        await runClaim(claim, 'launch', async () => after(await this.launch.launch(claim)));
-      }
-    };
     const steps = async (): Promise<void> => {
       for (const claim of others) {
         const node = nodeOf(claim);
@@ -122,7 +132,12 @@ export class LifecycleController implements Controller {
         }
       }
     };
-    await Promise.all([steps(), ...Array.from({ length: Math.min(options.launchConcurrency, toLaunch.length) }, launcher)]);
+    this.launches = launches;
+    try {
+      await Promise.all([steps(), launches.drained()]);
+    } finally {
+      this.launches = undefined;
+    }
 
     await this.podEvents.write(now, runClaim);
     return Number.isFinite(requeue) ? { requeueAfterMs: Math.max(1, requeue) } : {};

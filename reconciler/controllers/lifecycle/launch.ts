@@ -57,7 +57,8 @@ const NODECLASS_MISSING_RETRY_MS = 60_000;
 export type LaunchDeps = Pick<
   ControllerContext,
   'clock' | 'cluster' | 'cloud' | 'intent' | 'decisions' | 'metrics' | 'logger' | 'catalog' | 'unavailable'
-> & {
+> &
+  Partial<Pick<ControllerContext, 'claimsCreatedHere'>> & {
   readonly options: Pick<ReconcilerOptions, 'clusterName'>;
   /** Jitter for the throttling backoff; injected like every random source, so runs can be replayed. */
   readonly random: () => number;
@@ -112,6 +113,7 @@ export class Launch {
     try {
       instance = await cloud.create({
         nodeClaim: claim,
+        ...(this.deps.claimsCreatedHere?.takeFirstAttempt(claim.metadata.uid) ? { firstAttempt: true } : {}),
         nodeClass,
         instanceTypes: allowed,
         ...(overlaid ? { prioritized: true } : {}),

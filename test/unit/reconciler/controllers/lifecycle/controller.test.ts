@@ -88,3 +88,72 @@ test('a launch whose outcome is unknown (EC2 launched, then answered 500) keeps 
   expect(h.decisions.filter((d) => d.action === 'launch-failed')).toEqual([]);
   await h.reconciler.stop();
 }, 60_000);
+
+test('a NodeClaim created while a slow launch holds the pass is launched at once, not after that launch returns', async () => {
+  const world = newWorld();
+  world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
+  await world.api.createNodeClaim(onDemandClaim(world, 'general-slow'));
+  const ec2 = world.ec2;
+  // The first claim's CreateFleet does not answer until the test lets it (EC2 slow under load).
+  let answer: () => void = () => undefined;
+  const slowAnswered = new Promise<void>((resolve) => (answer = resolve));
+  const calls: string[] = [];
+  const cloud = cloudOver(ec2, {
+    async create(request: LaunchRequest) {
+      const name = request.nodeClaim.metadata.name!;
+      calls.push(name);
+      if (name === 'general-slow') await slowAnswered;
+      return ec2.create(request);
+    },
+  });
+  const h = await startReconciler(world, {}, cloud);
+  await world.clock.advance(100);
+  expect(calls).toEqual(['general-slow']);
+
+  // Provisioning creates another claim while the first launch is still waiting on EC2.
+  await world.api.createNodeClaim(onDemandClaim(world, 'general-next'));
+  await world.clock.advance(100);
+  expect(calls).toEqual(['general-slow', 'general-next']);
+  expect(world.api.cache.get('NodeClaim', 'general-next')?.status?.providerID).toBeDefined();
+  expect(world.api.cache.get('NodeClaim', 'general-slow')?.status?.providerID).toBeUndefined();
+
+  answer();
+  await world.clock.advance(1_000);
+  expect(world.api.cache.get('NodeClaim', 'general-slow')?.status?.providerID).toBeDefined();
+  // One instance per claim: joining the pass launched nothing twice.
+  expect(ec2.allInstances().map((r) => r.instance.tags[TAG_NODECLAIM]).sort()).toEqual(['general-next', 'general-slow']);
+  await h.reconciler.stop();
+}, 60_000);
+
+test("a claim's first launch by the process that created it is marked firstAttempt (no lookup needed); a claim from an earlier process and a retry are not", async () => {
+  const world = newWorld();
+  world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
+  // Created before this reconciler started: an earlier process may have launched it already.
+  await world.api.createNodeClaim(onDemandClaim(world, 'general-inherited'));
+  const ec2 = world.ec2;
+  const requests: { claim: string; firstAttempt: boolean }[] = [];
+  let failNext = false;
+  const cloud = cloudOver(ec2, {
+    async create(request: LaunchRequest) {
+      requests.push({ claim: request.nodeClaim.metadata.name!, firstAttempt: request.firstAttempt === true });
+      if (failNext) {
+        failNext = false;
+        throw new LaunchOutcomeUnknownError('CreateFleet', new Error('InternalError: 500'));
+      }
+      return ec2.create(request);
+    },
+  });
+  const h = await startReconciler(world, {}, cloud);
+  await world.clock.advance(100);
+  // Created by this process (as provisioning does), its first launch answered 500, then retried.
+  failNext = true;
+  await h.reconciler.context.cluster.createNodeClaim(onDemandClaim(world, 'general-mine'));
+  await world.clock.advance(30_000);
+  expect(requests).toEqual([
+    { claim: 'general-inherited', firstAttempt: false },
+    { claim: 'general-mine', firstAttempt: true },
+    { claim: 'general-mine', firstAttempt: false },
+  ]);
+  expect(ec2.allInstances().map((r) => r.instance.tags[TAG_NODECLAIM]).sort()).toEqual(['general-inherited', 'general-mine']);
+  await h.reconciler.stop();
+}, 60_000);
