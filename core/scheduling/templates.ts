@@ -282,11 +282,16 @@ export function retarget(pool: PoolState, t: Template, used: Float64Array | unde
 
 /** The first index of frontier `f` (positions, ascending) at or after position `p`. */
 export function frontierFrom(f: Int32Array, p: number): number {
+  return lowerBound(f, p);
+}
+
+/** The first index of `sorted` (ascending) whose value is not below `v`. */
+function lowerBound(sorted: Int32Array | Float64Array, v: number): number {
   let lo = 0;
-  let hi = f.length;
+  let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (f[mid]! < p) lo = mid + 1;
+    if (sorted[mid]! < v) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -310,15 +315,7 @@ export function firstPossible(pool: PoolState, price: Float64Array, used: Float6
     }
   }
   if (!(floor > 0)) return 0;
-  floor *= 1 - 1e-9;
-  let lo = 0;
-  let hi = price.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (price[mid]! < floor) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return lowerBound(price, floor * (1 - 1e-9));
 }
 
 /** A pool's requirements narrowed for a new node, with the types still compatible, cheapest first. */

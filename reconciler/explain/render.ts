@@ -30,14 +30,7 @@ export function renderExplanation(e: NodeExplanation): string {
     lines.push('', '  why:');
     for (const r of e.reasons) lines.push(`    - ${r}`);
   }
-  if (e.checks.length > 0) {
-    lines.push('', '  checks:');
-    const width = Math.max(...e.checks.map((c) => c.check.length));
-    for (const c of e.checks) {
-      const status = c.status === 'blocks' ? 'BLOCKS' : c.status === 'ok' ? 'ok' : '-';
-      lines.push(`    ${c.check.padEnd(width)}  ${status.padEnd(6)}  ${c.message}`);
-    }
-  }
+  pushChecks(lines, e.checks);
   if (e.nextCommand && e.verdict !== 'disruptable') {
     const n = e.nextCommand;
     lines.push('', `  next disruption pass: ${n.method} of ${n.nodeClaims.join(', ')} (${n.explanation})`);
@@ -54,17 +47,21 @@ const POD_HEADLINE: Readonly<Record<PodVerdict, string>> = {
 
 export function renderPodExplanation(e: PodExplanation): string {
   const lines: string[] = [`pod ${e.pod}: ${POD_HEADLINE[e.verdict]}`, '', `  ${e.summary}`];
-  if (e.checks.length > 0) {
-    lines.push('', '  checks:');
-    const width = Math.max(...e.checks.map((c) => c.check.length));
-    for (const c of e.checks) {
-      const status = c.status === 'blocks' ? 'BLOCKS' : c.status === 'ok' ? 'ok' : '-';
-      lines.push(`    ${c.check.padEnd(width)}  ${status.padEnd(6)}  ${c.message}`);
-    }
-  }
+  pushChecks(lines, e.checks);
   if (e.events.length > 0) {
     lines.push('', '  provisioning events:');
     for (const ev of e.events.slice(-5)) lines.push(`    ${new Date(ev.timeMs).toISOString()}  ${ev.type.padEnd(7)}  ${ev.reason}: ${ev.message}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The checks an explanation ran, one aligned line each (none: nothing). */
+function pushChecks(lines: string[], checks: readonly { readonly check: string; readonly status: string; readonly message: string }[]): void {
+  if (checks.length === 0) return;
+  lines.push('', '  checks:');
+  const width = Math.max(...checks.map((c) => c.check.length));
+  for (const c of checks) {
+    const status = c.status === 'blocks' ? 'BLOCKS' : c.status === 'ok' ? 'ok' : '-';
+    lines.push(`    ${c.check.padEnd(width)}  ${status.padEnd(6)}  ${c.message}`);
+  }
 }
