@@ -134,7 +134,11 @@ export class LifecycleController implements Controller {
     };
     this.launches = launches;
     try {
-      await Promise.all([steps(), launches.drained()]);
+      // The launches run from here on; drained() is asked after the steps, so a claim that
+      // joined while they ran is waited for too (no macrotask, hence no event, can slip in
+      // between drained() resolving and the pass closing the queue below).
+      await steps();
+      await launches.drained();
     } finally {
       this.launches = undefined;
     }
