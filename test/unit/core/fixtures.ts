@@ -1,6 +1,6 @@
 // Small synthetic catalogs, pools and pods for solver tests.
 
-import type { ExistingNode, InstanceType, Pod, SchedulingNodePool, Taint, Toleration } from '../../../core/index.ts';
+import { solve, verifySolution, type ExistingNode, type InstanceType, type Pod, type SchedulingNodePool, type SolveInput, type SolveResult, type Taint, type Toleration } from '../../../core/index.ts';
 
 export const GiB = 2 ** 30;
 export const ZONES = ['zone-a', 'zone-b', 'zone-c'];
@@ -95,3 +95,11 @@ export const antiAffinity = (selector: Record<string, string>, topologyKey = 'ku
 export const affinity = (selector: Record<string, string>, topologyKey = 'kubernetes.io/hostname') => ({
   affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey, labelSelector: { matchLabels: selector } }] } },
 });
+
+/** Solves `input` (empty lists by default) and expects the verifier to find nothing wrong with the plan. */
+export function solveVerified(input: Partial<SolveInput>): SolveResult {
+  const full: SolveInput = { pods: [], nodes: [], nodePools: [], daemonSets: [], ...input };
+  const result = solve(full);
+  expect(verifySolution(full, result)).toEqual([]);
+  return result;
+}

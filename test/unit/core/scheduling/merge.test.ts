@@ -1,14 +1,9 @@
-import { solve, verifySolution, type DaemonSet, type Pod, type SolveInput, type SolveResult } from '../../../../core/index.ts';
-import { instanceType, pod, pool, zoneSpread, ZONES } from '../fixtures.ts';
+import { solve, type DaemonSet, type Pod, type SolveResult } from '../../../../core/index.ts';
+import { instanceType, pod, pool, solveVerified, zoneSpread, ZONES } from '../fixtures.ts';
 
 const ZONE = 'topology.kubernetes.io/zone';
 
-function run(input: Partial<SolveInput>): SolveResult {
-  const full: SolveInput = { pods: [], nodes: [], nodePools: [], daemonSets: [], ...input };
-  const result = solve(full);
-  expect(verifySolution(full, result)).toEqual([]);
-  return result;
-}
+const run = solveVerified;
 
 const agent: DaemonSet = {
   metadata: { name: 'agent', namespace: 'kube-system' },

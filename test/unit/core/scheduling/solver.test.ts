@@ -1,14 +1,9 @@
 import { solve, verifySolution, type DaemonSet, type Pod, type SolveInput, type SolveResult } from '../../../../core/index.ts';
-import { affinity, antiAffinity, GiB, instanceType, node, pod, pool, standardTypes, zoneSpread, ZONES } from '../fixtures.ts';
+import { affinity, antiAffinity, GiB, instanceType, node, pod, pool, solveVerified, standardTypes, zoneSpread, ZONES } from '../fixtures.ts';
 
 const ZONE = 'topology.kubernetes.io/zone';
 
-function run(input: Partial<SolveInput>): SolveResult {
-  const full: SolveInput = { pods: [], nodes: [], nodePools: [], daemonSets: [], ...input };
-  const result = solve(full);
-  expect(verifySolution(full, result)).toEqual([]);
-  return result;
-}
+const run = solveVerified;
 
 const placement = (r: SolveResult) => {
   const out = new Map<string, string>();
