@@ -8,12 +8,11 @@
 // and retried with its own exponential backoff, while the other claims of the same pass
 // go on (one EC2 call that times out must not hold back every other launch).
 //
-// Everything it needs to resume lives in the NodeClaim: a claim without the Launched
-// condition is launched (again) with its UID as the client token and looked up first by
-// its tag, so a crash or an unknown outcome between creating the claim and recording the
-// launch never launches twice.
+// A pass works through two keyed queues (work-queue.ts): launches, and the other steps of
+// launched claims. Claims created during the pass join its launches, and a claim whose
+// Node appears or changes during the pass takes its next step at once, so a node that
+// joins during a burst is registered at once, not when the burst's last launch returns.
 
-import type { Node } from '../../../core/api/k8s.ts';
 import type { NodeClaim } from '../../../core/api/karpenter.ts';
 import type { WatchEvent } from '../../ports/cluster.ts';
 import { KeyedBackoff } from '../../runtime/backoff.ts';
@@ -26,7 +25,10 @@ import { Launch, type LaunchDeps } from './launch.ts';
 import { Liveness, type LivenessDeps } from './liveness.ts';
 import { PodEvents, type ClaimRunner, type PodEventsDeps } from './pod-events.ts';
 import { Registration, type RegistrationDeps } from './registration.ts';
-import { LaunchQueue } from './launch-queue.ts';
+import { WorkQueue } from './work-queue.ts';
+
+/** Claims whose registration, initialization or liveness step runs at once (each is a few API writes). */
+const STEP_CONCURRENCY = 16;
 
 /** What the driver uses itself, plus what its sub-reconcilers use. */
 export type LifecycleDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'logger' | 'metrics'> & {
@@ -36,6 +38,21 @@ export type LifecycleDeps = Pick<ControllerContext, 'clock' | 'cluster' | 'logge
   InitializationDeps &
   LivenessDeps &
   PodEventsDeps;
+
+/** What a pass works through, and what its events look claims and nodes up by. */
+interface Pass {
+  readonly launches: WorkQueue<NodeClaim>;
+  readonly steps: WorkQueue<string>;
+  /** NodeClaim name by its instance's providerID. */
+  readonly claimByProvider: Map<string, string>;
+  /** Node name by providerID. */
+  readonly nodeByProvider: Map<string, string>;
+}
+
+/** A launched claim not being deleted that is not registered and initialized yet. */
+function needsStep(claim: NodeClaim): boolean {
+  return !claim.metadata.deletionTimestamp && conditionTrue(claim, CONDITION_LAUNCHED) && !(conditionTrue(claim, CONDITION_REGISTERED) && conditionTrue(claim, CONDITION_INITIALIZED));
+}
 
 export class LifecycleController implements Controller {
   readonly name = 'lifecycle';
@@ -47,8 +64,8 @@ export class LifecycleController implements Controller {
   private readonly podEvents: PodEvents;
   /** Claims whose last step failed, by name, with when to try them again. */
   private readonly backoff: KeyedBackoff;
-  /** The launches of the pass in progress; undefined between passes. */
-  private launches: LaunchQueue | undefined;
+  /** The work of the pass in progress; undefined between passes. */
+  private pass: Pass | undefined;
 
   constructor(private readonly deps: LifecycleDeps) {
     this.launch = new Launch(deps, this.name);
@@ -61,12 +78,26 @@ export class LifecycleController implements Controller {
 
   onEvent(event: WatchEvent, wake: Wake): void {
     this.podEvents.onEvent(event, wake);
-    // A claim created while a pass runs starts launching at once: it does not wait for the
-    // pass's slowest launch or its registration writes (a pass lasts as long as its
-    // slowest CreateFleet, seconds under load, and provisioning creates claims throughout
-    // a burst). Between passes the manager's wake starts a pass at once anyway.
-    if (event.kind === 'NodeClaim' && event.type === 'ADDED' && this.launches && this.mayLaunch(event.object, this.deps.clock.now()) === 0) {
-      this.launches.add(event.object);
+    const pass = this.pass;
+    if (!pass) return; // between passes the manager's wake starts one at once
+    // While a pass runs, a change joins it: a claim created is launched at once (it does
+    // not wait for the pass's slowest CreateFleet, seconds under load, while provisioning
+    // creates claims throughout a burst), and a claim whose Node appears or changes takes
+    // its next step at once (not after every other node's writes).
+    if (event.kind === 'NodeClaim') {
+      const claim = event.object;
+      const name = claim.metadata.name!;
+      if (event.type === 'DELETED') return;
+      if (claim.status?.providerID) pass.claimByProvider.set(claim.status.providerID, name);
+      if (event.type === 'ADDED' && this.mayLaunch(claim, this.deps.clock.now()) === 0) pass.launches.add(name, claim);
+      else if (event.type === 'MODIFIED' && needsStep(claim)) pass.steps.add(name, name);
+    } else if (event.kind === 'Node' && event.type !== 'DELETED') {
+      const providerID = event.object.spec?.providerID;
+      if (!providerID) return;
+      pass.nodeByProvider.set(providerID, event.object.metadata.name!);
+      const name = pass.claimByProvider.get(providerID);
+      const claim = name ? this.deps.cluster.cache.get('NodeClaim', name) : undefined;
+      if (claim && needsStep(claim)) pass.steps.add(name!, name!);
     }
   }
 
@@ -91,60 +122,67 @@ export class LifecycleController implements Controller {
       return result.ok;
     };
 
-    const nodesByProvider = new Map<string, Node>();
-    for (const n of cluster.cache.list('Node')) if (n.spec?.providerID) nodesByProvider.set(n.spec.providerID, n);
-    const nodeOf = (claim: NodeClaim) => (claim.status?.providerID ? nodesByProvider.get(claim.status.providerID) : undefined);
-
-    // Launches run concurrently (each waits on EC2), a bounded number at a time, and start
-    // at once: new claims do not wait behind the registration and initialization of the
-    // others, quick API writes that run in turn alongside; claims created during the pass
-    // join it (onEvent).
-    const launches = new LaunchQueue(options.launchConcurrency, (claim) => runClaim(claim, 'launch', async () => after(await this.launch.launch(claim))).then(() => undefined));
+    const nodeByProvider = new Map<string, string>();
+    for (const n of cluster.cache.list('Node')) if (n.spec?.providerID) nodeByProvider.set(n.spec.providerID, n.metadata.name!);
+    const pass: Pass = {
+      // Launches run concurrently (each waits on EC2), a bounded number at a time.
+      launches: new WorkQueue<NodeClaim>(options.launchConcurrency, (claim) => runClaim(claim, 'launch', async () => after(await this.launch.launch(claim))).then(() => undefined), { once: true }),
+      // Registration, initialization and liveness: a few API writes per claim, so claims
+      // run concurrently: a burst's nodes join together, and one at a time their
+      // registrations queued up behind each other for seconds.
+      steps: new WorkQueue<string>(STEP_CONCURRENCY, (name) => this.step(name, nodeByProvider, runClaim, after), { once: false }),
+      claimByProvider: new Map(),
+      nodeByProvider,
+    };
     const names = new Set<string>();
     const uids = new Set<string>();
-    const others: NodeClaim[] = [];
     for (const claim of cluster.cache.list('NodeClaim')) {
       const name = claim.metadata.name!;
       names.add(name);
       if (claim.metadata.uid) uids.add(claim.metadata.uid);
+      if (claim.status?.providerID) pass.claimByProvider.set(claim.status.providerID, name);
       if (claim.metadata.deletionTimestamp) continue;
-      if (!conditionTrue(claim, CONDITION_LAUNCHED)) {
-        const wait = this.mayLaunch(claim, now);
-        if (wait !== undefined && wait > 0) after(wait);
-        else if (wait === 0) launches.add(claim);
+      if (conditionTrue(claim, CONDITION_LAUNCHED)) {
+        if (needsStep(claim)) pass.steps.add(name, name);
         continue;
       }
-      others.push(claim);
+      const wait = this.mayLaunch(claim, now);
+      if (wait !== undefined && wait > 0) after(wait);
+      else if (wait === 0) pass.launches.add(name, claim);
     }
     this.backoff.retainOnly(names);
     this.deps.claimsCreatedHere?.retainOnly(uids);
 
-    const steps = async (): Promise<void> => {
-      for (const claim of others) {
-        const node = nodeOf(claim);
-        if (!conditionTrue(claim, CONDITION_REGISTERED)) {
-          if (node) await runClaim(claim, 'registration', () => this.registration.register(claim, node));
-          else await runClaim(claim, 'liveness', async () => after(await this.liveness.check(claim, now)));
-          continue;
-        }
-        if (!conditionTrue(claim, CONDITION_INITIALIZED) && node) {
-          await runClaim(claim, 'initialization', () => this.initialization.maybeInitialize(claim, node));
-        }
-      }
-    };
-    this.launches = launches;
+    this.pass = pass;
     try {
-      // The launches run from here on; drained() is asked after the steps, so a claim that
-      // joined while they ran is waited for too (no macrotask, hence no event, can slip in
-      // between drained() resolving and the pass closing the queue below).
-      await steps();
-      await launches.drained();
+      // The pass lasts until its work is done, work that joined meanwhile included. Each
+      // check runs in the same microtask as the await it follows, so no event (a macrotask)
+      // slips in between the queues draining and the pass closing them.
+      while (!pass.launches.isIdle() || !pass.steps.isIdle()) {
+        await pass.launches.drained();
+        await pass.steps.drained();
+      }
     } finally {
-      this.launches = undefined;
+      this.pass = undefined;
     }
 
     await this.podEvents.write(now, runClaim);
     return Number.isFinite(requeue) ? { requeueAfterMs: Math.max(1, requeue) } : {};
+  }
+
+  /** A launched claim's next step, as the cache shows it now: registration, initialization, or the registration timeout. */
+  private async step(name: string, nodeByProvider: ReadonlyMap<string, string>, runClaim: ClaimRunner, after: (ms: number | undefined) => void): Promise<void> {
+    const { cluster, clock } = this.deps;
+    const claim = cluster.cache.get('NodeClaim', name);
+    if (!claim || !needsStep(claim)) return;
+    const nodeName = claim.status?.providerID ? nodeByProvider.get(claim.status.providerID) : undefined;
+    const node = nodeName ? cluster.cache.get('Node', nodeName) : undefined;
+    if (!conditionTrue(claim, CONDITION_REGISTERED)) {
+      if (node) await runClaim(claim, 'registration', () => this.registration.register(claim, node));
+      else await runClaim(claim, 'liveness', async () => after(await this.liveness.check(claim, clock.now())));
+      return;
+    }
+    if (node) await runClaim(claim, 'initialization', () => this.initialization.maybeInitialize(claim, node));
   }
 
   /** Runs one claim's step; a failure backs off that claim alone and is logged and counted. */

@@ -21,6 +21,7 @@ import { solve } from '../../../core/index.ts';
 import type { WatchEvent } from '../../ports/cluster.ts';
 import type { IntentEvent } from '../../ports/intent.ts';
 import { BatchWindow } from '../../runtime/batcher.ts';
+import { forEachConcurrently } from '../../runtime/concurrency.ts';
 import type { Controller, ReconcileResult, Wake } from '../../runtime/controller.ts';
 import type { ControllerContext, ReconcilerOptions } from '../../runtime/context.ts';
 import { clusterState, isProvisionable, podKey, type ClusterState } from '../../views/cluster-state.ts';
@@ -310,19 +311,7 @@ export class ProvisioningController implements Controller {
     };
     // Claims are created a bounded number at a time; one failure does not stop the others
     // (the batch is solved again after the manager's backoff, counting the claims created).
-    let next = 0;
-    const errors: unknown[] = [];
-    const worker = async (): Promise<void> => {
-      while (next < newNodes.length) {
-        const newNode = newNodes[next++]!;
-        try {
-          await create(newNode);
-        } catch (e) {
-          errors.push(e);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CREATE_CONCURRENCY, newNodes.length) }, worker));
+    const errors = await forEachConcurrently(newNodes, CREATE_CONCURRENCY, create);
     if (errors.length > 0) throw errors[0];
     this.reportUnschedulable([...result.unschedulable, ...minValues.blocked].filter((u) => !isArriving(u.pod)));
   }

@@ -157,3 +157,32 @@ test("a claim's first launch by the process that created it is marked firstAttem
   expect(ec2.allInstances().map((r) => r.instance.tags[TAG_NODECLAIM]).sort()).toEqual(['general-inherited', 'general-mine']);
   await h.reconciler.stop();
 }, 60_000);
+
+test("a Node that joins while another claim's launch hangs is registered at once, not when that launch returns", async () => {
+  const world = newWorld();
+  world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
+  await world.api.createNodeClaim(onDemandClaim(world, 'general-slow'));
+  await world.api.createNodeClaim(onDemandClaim(world, 'general-fast'));
+  const ec2 = world.ec2;
+  let answer: () => void = () => undefined;
+  const slowAnswered = new Promise<void>((resolve) => (answer = resolve));
+  const cloud = cloudOver(ec2, {
+    async create(request: LaunchRequest) {
+      if (request.nodeClaim.metadata.name === 'general-slow') await slowAnswered;
+      return ec2.create(request);
+    },
+  });
+  const h = await startReconciler(world, {}, cloud);
+  // The fast claim's machine boots and its kubelet registers (40 s) while the slow CreateFleet still hangs.
+  await world.clock.advance(60_000);
+  const registered = (name: string) => world.api.cache.get('NodeClaim', name)?.status?.conditions?.some((c) => c.type === 'Registered' && c.status === 'True') ?? false;
+  expect(world.api.cache.get('NodeClaim', 'general-slow')?.status?.providerID).toBeUndefined();
+  expect(registered('general-fast')).toBe(true);
+  const node = world.api.cache.list('Node').find((n) => n.spec?.providerID === world.api.cache.get('NodeClaim', 'general-fast')?.status?.providerID);
+  expect(node?.spec?.taints?.map((t) => t.key)).not.toContain('karpenter.sh/unregistered');
+
+  answer();
+  await world.clock.advance(60_000);
+  expect(registered('general-slow')).toBe(true);
+  await h.reconciler.stop();
+}, 60_000);
