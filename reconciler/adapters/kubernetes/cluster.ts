@@ -42,6 +42,7 @@ import { EventRecorder } from './events.ts';
 import { Informers } from './informers.ts';
 import { toPlain } from './plain.ts';
 import { kindResources } from './resources.ts';
+import { nodePatchOps } from './node-patch.ts';
 import { InformerStore } from './store.ts';
 import { KARPENTER_API_VERSION, KARPENTER_AWS_GROUP, KARPENTER_GROUP, KARPENTER_VERSION } from '../../../core/contract/index.ts';
 
@@ -64,6 +65,7 @@ export interface KubernetesClusterConfig {
 }
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const JSON_PATCH = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 const MAX_CONFLICT_RETRIES = 5;
 
 export function loadKubeConfig(config: Pick<KubernetesClusterConfig, 'kubeConfig' | 'kubeconfigPath'>): KubeConfig {
@@ -217,19 +219,19 @@ export class KubernetesCluster implements Cluster {
 
   async patchNode(name: string, patch: NodePatch): Promise<Node> {
     return this.readModifyWrite('Node', name, async (current) => {
-      const meta = this.metadataPatchBody(current.metadata, patch);
+      // A JSON Patch guarded by tests of the lists it replaces (./node-patch.ts): a status
+      // write by the kubelet meanwhile is no conflict.
       const currentTaints = current.spec?.taints ?? [];
       const taints = patchedTaints(currentTaints, patch);
-      const taintsChange = !sameList(currentTaints, taints, (a, b) => a.key === b.key && a.effect === b.effect && (a.value ?? '') === (b.value ?? ''));
-      const unschedulableChange = patch.unschedulable !== undefined && Boolean(current.spec?.unschedulable) !== patch.unschedulable;
-      if (!meta && !taintsChange && !unschedulableChange) return current;
-      const body: Record<string, unknown> = {
-        metadata: { ...(meta?.metadata ?? {}), ...(taintsChange ? { resourceVersion: current.metadata.resourceVersion } : {}) },
-        ...(taintsChange || unschedulableChange
-          ? { spec: { ...(taintsChange ? { taints } : {}), ...(unschedulableChange ? { unschedulable: patch.unschedulable ? true : null } : {}) } }
-          : {}),
+      const currentFinalizers = current.metadata.finalizers ?? [];
+      const finalizers = patchedFinalizers(currentFinalizers, patch);
+      const changed = {
+        taints: !sameList(currentTaints, taints, (a, b) => a.key === b.key && a.effect === b.effect && (a.value ?? '') === (b.value ?? '')),
+        finalizers: !sameList(currentFinalizers, finalizers, (a, b) => a === b),
       };
-      return (await this.core.patchNode({ name, body, fieldManager: this.fieldManager }, MERGE_PATCH)) as V1Node;
+      const ops = nodePatchOps(current, patch, { taints, finalizers }, changed);
+      if (!ops) return current;
+      return (await this.core.patchNode({ name, body: ops, fieldManager: this.fieldManager }, JSON_PATCH)) as V1Node;
     });
   }
 
@@ -397,7 +399,9 @@ export class KubernetesCluster implements Cluster {
         if (err instanceof NotFoundError) throw err;
         const code = statusCode(err);
         if (code === 404) throw new NotFoundError(kind, name);
-        if (code === 409 && attempt < MAX_CONFLICT_RETRIES) {
+        // 409: the resourceVersion a merge patch carried is old; 422 on a Node: a JSON Patch
+        // test failed (the list changed meanwhile; ./node-patch.ts).
+        if ((code === 409 || (code === 422 && kind === 'Node')) && attempt < MAX_CONFLICT_RETRIES) {
           current = undefined; // the cache was behind: read the latest and recompute
           continue;
         }
