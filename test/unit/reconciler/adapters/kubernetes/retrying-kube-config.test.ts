@@ -98,3 +98,30 @@ test('an eviction answered 429 (a PodDisruptionBudget says no) is not retried: i
   expect(requests).toEqual(['POST /api/v1/namespaces/default/pods/web-1/eviction']);
   expect(waits).toEqual([]);
 });
+
+test('every HTTPS request shares one keep-alive agent until the TLS material changes', async () => {
+  const { RequestContext, HttpMethod } = await import('@kubernetes/client-node');
+  const { Agent } = await import('node:https');
+  const kc = new RetryingKubeConfig();
+  const load = (cert: string) =>
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: 'https://127.0.0.1:6443', caData: Buffer.from('ca').toString('base64'), skipTLSVerify: false }],
+      users: [{ name: 'u', certData: Buffer.from(cert).toString('base64'), keyData: Buffer.from('key').toString('base64') }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+  const agentOf = async () => {
+    const ctx = new RequestContext('https://127.0.0.1:6443/api/v1/nodes', HttpMethod.GET);
+    await kc.applySecurityAuthentication(ctx);
+    return ctx.getAgent();
+  };
+  load('cert-1');
+  const first = await agentOf();
+  expect(first).toBeInstanceOf(Agent);
+  expect((first as InstanceType<typeof Agent>).options.keepAlive).toBe(true);
+  expect(await agentOf()).toBe(first); // not a new agent (and handshake) per request
+  load('cert-2'); // a rotated client certificate
+  const rotated = await agentOf();
+  expect(rotated).not.toBe(first);
+  expect(await agentOf()).toBe(rotated);
+});
