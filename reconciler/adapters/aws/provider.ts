@@ -194,6 +194,8 @@ export class AwsCloudProvider implements CloudProvider {
   }
 
   async getInstanceTypes(nodeClass: EC2NodeClass): Promise<readonly InstanceType[]> {
+    // The first catalog fetch (at start-up, before any launch) also lists the launch templates.
+    void this.launchTemplates.hydrate();
     const [described, subnets, amis, spotTable, , onDemand, reservations] = await Promise.all([
       this.types.get(),
       this.discovery.resolveSubnets(nodeClass),
