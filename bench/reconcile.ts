@@ -10,6 +10,7 @@
 // (test/integration/support/reconciler.ts). Uses the environment named by
 // JOINERY_TESTENV_STATE, else starts one (and stops it afterwards).
 
+import { writeFileSync } from 'node:fs';
 import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { NodeClaim } from '../core/api/karpenter.ts';
 import { generatedFiles, nodeClass, nodePool } from '../test/integration/support/manifests.ts';
@@ -23,11 +24,15 @@ import { Rng } from './lib/rng.ts';
 import { DEFAULT_OPTIONS } from '../reconciler/runtime/context.ts';
 import { LABEL_ARCH, LABEL_CAPACITY_TYPE, LABEL_INSTANCE_CATEGORY, LABEL_INSTANCE_GENERATION, TAG_NODEPOOL } from '../core/contract/index.ts';
 
-const USAGE = `usage: npm run bench:reconcile -- [--pods N] [--small] [--batch-idle-ms MS] [--batch-max-ms MS] [--seed N] [--timeout-s S] [--json]
+const USAGE = `usage: npm run bench:reconcile -- [--pods N] [--small] [--batch-idle-ms MS] [--batch-max-ms MS] [--seed N] [--timeout-s S] [--rate PODS_PER_S] [--trace FILE] [--json]
   --pods           pending pods in the burst (default 1000; --small: 100, for CI)
   --batch-idle-ms  batching window: closes after this long without new pending pods (default: the reconciler's, 1000)
   --batch-max-ms   batching window: closes this long after it opened at the latest (default: the reconciler's, 1000)
   --timeout-s      give up waiting for every pod to run after this long (default 900)
+  --rate N         create the pods no faster than N per second (default: as fast as 32 concurrent creates go), so
+                   runs of different code see the same burst
+  --trace FILE     also write one CSV row per pod (seconds from the first pod's creation: created, its planned
+                   NodeClaim's creation and launch call, the hosting node's launch call, Running) to FILE
   --json           print one JSON object instead of the table
 Uses the test environment of ${STATE_ENV_VAR} when set, else starts one (first run builds it: see test/env/README.md).`;
 
@@ -37,11 +42,13 @@ interface Args {
   maxMs: number;
   seed: number;
   timeoutS: number;
+  trace: string | undefined;
+  rate: number | undefined;
   json: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { pods: 1000, idleMs: DEFAULT_OPTIONS.batchWindow.idleMs, maxMs: DEFAULT_OPTIONS.batchWindow.maxMs, seed: 7, timeoutS: 900, json: false };
+  const a: Args = { pods: 1000, idleMs: DEFAULT_OPTIONS.batchWindow.idleMs, maxMs: DEFAULT_OPTIONS.batchWindow.maxMs, seed: 7, timeoutS: 900, trace: undefined, rate: undefined, json: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const num = (name: string): number => {
@@ -51,12 +58,14 @@ function parseArgs(argv: readonly string[]): Args {
       return n;
     };
     if (arg === '--json') a.json = true;
+    else if (arg === '--trace') a.trace = argv[++i] ?? fail('--trace expects a file');
     else if (arg === '--small') a.pods = 100;
     else if (arg.startsWith('--pods')) a.pods = Math.max(1, Math.floor(num('--pods')));
     else if (arg.startsWith('--batch-idle-ms')) a.idleMs = num('--batch-idle-ms');
     else if (arg.startsWith('--batch-max-ms')) a.maxMs = num('--batch-max-ms');
     else if (arg.startsWith('--seed')) a.seed = num('--seed');
     else if (arg.startsWith('--timeout-s')) a.timeoutS = num('--timeout-s');
+    else if (arg.startsWith('--rate')) a.rate = num('--rate') || undefined;
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
@@ -210,7 +219,7 @@ async function main(): Promise<void> {
     const rng = new Rng(args.seed);
     const pods = Array.from({ length: args.pods }, (_, i) => podManifest(`p-${i}`, workload.namespace, { cpu: rng.pick(CPU), memory: rng.pick(MEMORY) }));
     const t0 = Date.now();
-    const createdAt = await workload.createPods(pods, 32);
+    const createdAt = await workload.createPods(pods, 32, args.rate);
     log(`created ${pods.length} pods in ${((Date.now() - t0) / 1000).toFixed(1)} s; waiting for every pod to run`);
 
     const deadline = Date.now() + args.timeoutS * 1000;
@@ -272,6 +281,20 @@ async function main(): Promise<void> {
       const host = claimByProvider.get(nodes.get(p.spec?.nodeName ?? '') ?? '');
       if (host?.metadata.name === claim) boundToPlanned += 1;
     }
+    if (args.trace) {
+      const t0 = Math.min(...createdAt.values());
+      const rel = (t: number | undefined) => (t === undefined ? '' : ((t - t0) / 1000).toFixed(2));
+      const claimByName = new Map(claims.map((c) => [c.metadata.name!, c]));
+      const rows = ['pod,created,planned_claim,planned_claim_created,planned_claim_call,host_claim,host_claim_call,running'];
+      for (const p of podList) {
+        const name = p.metadata!.name!;
+        const planned = plannedClaim.get(name);
+        const host = claimByProvider.get(nodes.get(p.spec?.nodeName ?? '') ?? '');
+        const plannedUid = planned ? (claimCreated.get(planned)?.uid ?? claimByName.get(planned)?.metadata.uid) : undefined;
+        rows.push([name, rel(createdAt.get(name)), planned ?? '', rel(planned ? claimCreated.get(planned)?.at : undefined), rel(plannedUid ? fleetCalls.get(plannedUid) : undefined), host?.metadata.name ?? '', rel(host?.metadata.uid ? fleetCalls.get(host.metadata.uid) : undefined), rel(runningAt.get(name))].join(','));
+      }
+      writeFileSync(args.trace, `${rows.join('\n')}\n`);
+    }
     const claimToCall: number[] = [];
     const callDuration: number[] = [];
     for (const { at, uid } of claimCreated.values()) {
@@ -291,6 +314,7 @@ async function main(): Promise<void> {
       pods: pods.length,
       batchWindow: { idleMs: args.idleMs, maxMs: args.maxMs },
       spotPricing: TEST_SPOT_PRICING,
+      createRatePerSecond: args.rate ?? null,
       creationSpanSeconds: Math.round((Math.max(...createdAt.values()) - Math.min(...createdAt.values())) / 10) / 100,
       creationToLaunchCallSeconds: round(summary(toLaunch)),
       creationToRunningSeconds: round(summary(toRunning)),

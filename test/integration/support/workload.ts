@@ -52,12 +52,19 @@ export class Workload {
    * A pod of that name left by a failed first attempt of the test (jest retries a test once,
    * in the same namespace) is deleted and created anew, so the retry starts from its own pod.
    */
-  async createPods(pods: readonly V1Pod[], concurrency = 16): Promise<Map<string, number>> {
+  /** Creates the pods, `concurrency` calls at a time, no faster than `perSecond` when given; returns when each create returned. */
+  async createPods(pods: readonly V1Pod[], concurrency = 16, perSecond?: number): Promise<Map<string, number>> {
     const createdAt = new Map<string, number>();
+    const start = Date.now();
     let next = 0;
     const worker = async () => {
       while (next < pods.length) {
-        const pod = pods[next++]!;
+        const i = next++;
+        const pod = pods[i]!;
+        if (perSecond) {
+          const due = start + (i * 1000) / perSecond;
+          if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+        }
         await this.core.createNamespacedPod({ namespace: this.namespace, body: pod }).catch(async (err: unknown) => {
           if ((err as { code?: number }).code !== 409) throw err;
           await this.recreatePod(pod);
