@@ -105,6 +105,8 @@ async function cleanUp(kc: KubeConfig, objects: ScaleObjects, log: (line: string
   const ref = { group: KARPENTER_GROUP, version: KARPENTER_VERSION, plural: 'nodeclaims' };
   const namespace = objects.namespace;
   const quietly = (p: Promise<unknown>) => p.catch((e: unknown) => log(`real env: clean-up call failed (retried): ${e instanceof ApiException ? `HTTP ${e.code}` : String(e)}`));
+  const t0 = performance.now();
+  const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
   for (let round = 1; round <= rounds; round++) {
     // One collection per Deployment, four at a time: each delete-collection stays small.
     for (let d = 0; d < DEPLOYMENTS; d += 4) {
@@ -116,8 +118,10 @@ async function cleanUp(kc: KubeConfig, objects: ScaleObjects, log: (line: string
         ),
       );
     }
+    log(`real env: clean-up: pods deleted (${since()})`);
     await Promise.all([quietly(core.deleteCollectionNode({ labelSelector: selector })), quietly(custom.deleteCollectionClusterCustomObject({ ...ref, labelSelector: selector }))]);
     const left = await remaining(core, custom, namespace, selector).catch(() => 1);
+    log(`real env: clean-up: Nodes and NodeClaims deleted (${since()})`);
     if (left === 0) break;
     log(`real env: clean-up round ${round}: objects of the run remain, deleting again`);
     await sleep(2_000);
@@ -131,6 +135,7 @@ async function cleanUp(kc: KubeConfig, objects: ScaleObjects, log: (line: string
       () => false,
       (e: unknown) => e instanceof ApiException && e.code === 404,
     );
+    if (gone) log(`real env: clean-up: namespace gone (${since()})`);
     if (gone) return (await remaining(core, custom, namespace, selector).catch(() => 1)) === 0;
     await sleep(1_000);
   }

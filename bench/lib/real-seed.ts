@@ -23,7 +23,6 @@
 
 import { Agent } from 'node:https';
 import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, type RequestContext, type V1Node, type V1Pod } from '@kubernetes/client-node';
-import type { Node } from '../../core/api/k8s.ts';
 import type { NodeClaim } from '../../core/api/karpenter.ts';
 import { buildInstanceTypes, type InstanceType } from '../../core/catalog/instance-types.ts';
 import {
@@ -76,7 +75,8 @@ function quantities(list: Record<string, number>): Record<string, string> {
 export interface NodeObjects {
   readonly claim: NodeClaim;
   readonly claimStatus: NonNullable<NodeClaim['status']>;
-  readonly node: Node;
+  /** Typed for client-node, whose serializer wants Dates for time fields. */
+  readonly node: V1Node;
 }
 
 export class ScaleObjects {
@@ -134,7 +134,7 @@ export class ScaleObjects {
       ],
       lastPodEventTime: at,
     } as NonNullable<NodeClaim['status']>;
-    const node: Node = {
+    const node: V1Node = {
       apiVersion: 'v1',
       kind: 'Node',
       metadata: {
@@ -145,9 +145,9 @@ export class ScaleObjects {
       status: {
         capacity: quantities(this.type.capacity),
         allocatable: quantities(this.type.allocatable),
-        conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastTransitionTime: at }],
+        conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastTransitionTime: new Date(at), lastHeartbeatTime: new Date(at) }],
       },
-    } as Node;
+    };
     return { claim, claimStatus, node };
   }
 
@@ -260,7 +260,7 @@ export async function seedScaleCluster(kc: KubeConfig, objects: ScaleObjects, wa
     const { claim, claimStatus, node } = objects.node(i);
     await create(() => custom.createClusterCustomObject({ ...ref, body: claim }));
     await custom.patchClusterCustomObjectStatus({ ...ref, name: claim.metadata.name!, body: { status: claimStatus } }, MERGE);
-    await create(() => core.createNode({ body: node as V1Node }));
+    await create(() => core.createNode({ body: node }));
     progress.objects += 2;
     progress.requests += 3;
   });
