@@ -269,6 +269,8 @@ const result = {
         concurrency: real.concurrency,
         seedSeconds: round(real.seedSeconds),
         seedObjectsPerSecond: round(real.seedObjectsPerSecond, 0),
+        seedCpuSeconds: round(real.seedCpuSeconds),
+        controlPlaneCpuSeconds: real.controlPlaneCpuSeconds,
         informerStartup: real.startup
           ? { ...real.startup, syncSeconds: round(real.startup.syncSeconds, 2), syncCpuSeconds: round(real.startup.syncCpuSeconds, 2), viewSeconds: round(real.startup.viewSeconds, 3), heapAddedMiB: round(real.startup.heapAddedMiB), rssAddedMiB: round(real.startup.rssAddedMiB) }
           : null,
@@ -330,7 +332,7 @@ if (JSON_OUT) {
       `real environment (${r.privateEnv ? `private, started in ${r.envStartSeconds} s` : 'named by JOINERY_TESTENV_STATE'}; load before ${r.loadAverage.before.join(' ')}, after ${r.loadAverage.after.join(' ')}): ${r.held ? 'held' : `NOT held: ${r.reason}`}\n${table(
         ['stage', 'wall s', 'CPU s', 'what'],
         [
-          ['seeding', r.seedSeconds.toFixed(1), '', `${r.seeded.objects} objects (${r.seeded.nodes} Nodes, ${r.seeded.nodeClaims} NodeClaims, ${r.seeded.pods} pods of ${r.requested.pods} asked) at ${r.seedObjectsPerSecond}/s, ${r.seeded.requests} writes, ${r.concurrency} in flight, ${r.seeded.retries} retried`],
+          ['seeding', r.seedSeconds.toFixed(1), r.seedCpuSeconds.toFixed(1), `${r.seeded.objects} objects (${r.seeded.nodes} Nodes, ${r.seeded.nodeClaims} NodeClaims, ${r.seeded.pods} pods of ${r.requested.pods} asked) at ${r.seedObjectsPerSecond}/s, ${r.seeded.requests} writes, ${r.concurrency} in flight, ${r.seeded.retries} retried`],
           ...(s
             ? [
                 ['informer start-up: list + store', s.syncSeconds.toFixed(2), s.syncCpuSeconds.toFixed(2), `${s.objects} objects (${Object.entries(s.byKind).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')}), pages of ${s.pageSize}, from a child process`],
@@ -339,8 +341,10 @@ if (JSON_OUT) {
             : []),
           ['clean-up', r.cleanupSeconds.toFixed(1), '', r.cleanupComplete ? 'every object of the run deleted' : `INCOMPLETE: objects labelled bench.joinery.dev/scale-run=${r.runId} may remain`],
         ],
-      )}\n\n`,
+      )}\n`,
     );
+    const cp = (m: Record<string, number>) => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ') || 'not measured';
+    process.stdout.write(`control-plane CPU s: seeding: ${cp(r.controlPlaneCpuSeconds.seeding)}; informer start-up: ${cp(r.controlPlaneCpuSeconds.measurement)}\n\n`);
   }
   process.stdout.write(`wall: seeding ${result.wallSeconds.seed}s, reconciler start + 10 virtual minutes ${result.wallSeconds.startAndSettle10VirtualMinutes}s\n`);
   process.stdout.write(`mean reconcile: ${Object.entries(result.reconcileMeanMs).map(([k, v]) => `${k} ${v.meanMs} ms (x${v.count})`).join(', ')}\n`);

@@ -16,12 +16,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { ApiException, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { KARPENTER_GROUP, KARPENTER_VERSION } from '../../core/contract/index.ts';
+import { KARPENTER_GROUP, KARPENTER_VERSION, LABEL_ZONE } from '../../core/contract/index.ts';
 import { runId as newRunId } from '../../test/integration/support/workload.ts';
 import type { RealInformerStartup } from './real-informer-child.ts';
+import { STATE_ENV_VAR, readState } from '../../test/env/state.ts';
+import { controlPlaneCpu, cpuSpent } from './process-cpu.ts';
 import { realEnv } from './real-env.ts';
 import { DEPLOYMENTS, PODS_PER_NODE } from './scale-cluster.ts';
-import { RUN_LABEL, ScaleObjects, seedScaleCluster, seedingKubeConfig, type SeedProgress } from './real-seed.ts';
+import { RUN_LABEL, ZONES, ScaleObjects, seedScaleCluster, seedingKubeConfig, type SeedProgress } from './real-seed.ts';
 
 export interface RealScaleOptions {
   /** Workload pods to seed (nodes: a tenth, rounded up). */
@@ -53,6 +55,10 @@ export interface RealScale {
   readonly concurrency: number;
   readonly seedSeconds: number;
   readonly seedObjectsPerSecond: number;
+  /** CPU seconds of this (the seeding) process over the seeding. */
+  readonly seedCpuSeconds: number;
+  /** CPU seconds of the environment's control-plane processes over the seeding and over the measurement (empty for an external cluster). */
+  readonly controlPlaneCpuSeconds: { readonly seeding: Record<string, number>; readonly measurement: Record<string, number> };
   /** The child's measurement (objects: everything listed, the environment's own objects included). */
   readonly startup: RealInformerStartup | null;
   readonly cleanupSeconds: number;
@@ -108,18 +114,23 @@ async function cleanUp(kc: KubeConfig, objects: ScaleObjects, log: (line: string
   const t0 = performance.now();
   const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
   for (let round = 1; round <= rounds; round++) {
-    // One collection per Deployment, four at a time: each delete-collection stays small.
-    for (let d = 0; d < DEPLOYMENTS; d += 4) {
-      await Promise.all(
-        Array.from({ length: Math.min(4, DEPLOYMENTS - d) }, (_, k) =>
-          quietly(core.deleteCollectionNamespacedPod({ namespace, labelSelector: `${selector},app=svc-${d + k}`, gracePeriodSeconds: 0 }).catch((e: unknown) => {
-            if (!(e instanceof ApiException && e.code === 404)) throw e;
-          })),
-        ),
-      );
-    }
+    // One delete-collection per Deployment, all at once: the API server deletes a
+    // collection's items one by one, so the collections are small and run side by side.
+    await Promise.all(
+      Array.from({ length: DEPLOYMENTS }, (_, d) =>
+        quietly(core.deleteCollectionNamespacedPod({ namespace, labelSelector: `${selector},app=svc-${d}`, gracePeriodSeconds: 0 }).catch((e: unknown) => {
+          if (!(e instanceof ApiException && e.code === 404)) throw e;
+        })),
+      ),
+    );
     log(`real env: clean-up: pods deleted (${since()})`);
-    await Promise.all([quietly(core.deleteCollectionNode({ labelSelector: selector })), quietly(custom.deleteCollectionClusterCustomObject({ ...ref, labelSelector: selector }))]);
+    // Nodes and NodeClaims zone by zone, side by side, for the same reason.
+    await Promise.all(
+      ZONES.flatMap((zone) => {
+        const labelSelector = `${selector},${LABEL_ZONE}=${zone}`;
+        return [quietly(core.deleteCollectionNode({ labelSelector })), quietly(custom.deleteCollectionClusterCustomObject({ ...ref, labelSelector }))];
+      }),
+    );
     const left = await remaining(core, custom, namespace, selector).catch(() => 1);
     log(`real env: clean-up: Nodes and NodeClaims deleted (${since()})`);
     if (left === 0) break;
@@ -170,6 +181,9 @@ export async function realScale(o: RealScaleOptions): Promise<RealScale> {
 
   let progress: SeedProgress = { nodes: 0, pods: 0, objects: 0, requests: 0, retries: 0 };
   let seedSeconds = 0;
+  let seedCpuSeconds = 0;
+  const state = readState(process.env[STATE_ENV_VAR]!);
+  const cpuMarks: Record<string, number>[] = [controlPlaneCpu(state)];
   let startup: RealInformerStartup | null = null;
   let reason: string | null = null;
   let cleanupSeconds = 0;
@@ -177,15 +191,20 @@ export async function realScale(o: RealScaleOptions): Promise<RealScale> {
   try {
     log(`real env: seeding ${requested.nodes} nodes (+ NodeClaims) and ${requested.pods} pods, run ${runId}, ${o.concurrency} writes in flight, budget ${o.budgetSeconds} s`);
     const seedStarted = performance.now();
+    const seedCpu = process.cpuUsage();
     const deadline = Date.now() + o.budgetSeconds * 1000;
     const stop = () => (interrupted ? 'interrupted (SIGINT)' : Date.now() > deadline ? `the time budget of ${o.budgetSeconds} s ran out` : undefined);
     progress = await seedScaleCluster(kc, objects, requested, o.concurrency, stop, log);
     seedSeconds = (performance.now() - seedStarted) / 1000;
+    const used = process.cpuUsage(seedCpu);
+    seedCpuSeconds = (used.user + used.system) / 1e6;
+    cpuMarks.push(controlPlaneCpu(state));
     reason = progress.stopped ?? null;
     log(`real env: seeded ${progress.objects} objects in ${seedSeconds.toFixed(1)} s (${(progress.objects / seedSeconds).toFixed(0)}/s)${reason ? `; stopped: ${reason}` : ''}`);
     if (!interrupted) {
       log('real env: informer start-up in a child process');
       startup = await measure(env.env.kubeconfigPath, pageSize, o.syncTimeoutSeconds ?? 600, (c) => (child = c));
+      cpuMarks.push(controlPlaneCpu(state));
       log(`real env: ${startup.objects} objects listed in ${startup.syncSeconds.toFixed(1)} s`);
     }
   } catch (e) {
@@ -216,6 +235,11 @@ export async function realScale(o: RealScaleOptions): Promise<RealScale> {
     concurrency: o.concurrency,
     seedSeconds,
     seedObjectsPerSecond: seedSeconds > 0 ? progress.objects / seedSeconds : 0,
+    seedCpuSeconds,
+    controlPlaneCpuSeconds: {
+      seeding: cpuMarks[1] ? cpuSpent(cpuMarks[0]!, cpuMarks[1]) : {},
+      measurement: cpuMarks[2] ? cpuSpent(cpuMarks[1]!, cpuMarks[2]) : {},
+    },
     startup,
     cleanupSeconds,
     cleanupComplete,

@@ -43,7 +43,7 @@ import { indexIntent } from '../../reconciler/views/drift.ts';
 import { DEPLOYMENTS, INSTANCE_TYPE, PODS_PER_NODE, nodeClass, pool, replicasOf, workloadTemplate } from './scale-cluster.ts';
 
 export const RUN_LABEL = 'bench.joinery.dev/scale-run';
-const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+export const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 /** Attempts of one write before its failure counts as sustained. */
 const ATTEMPTS = 4;
