@@ -101,8 +101,8 @@ async function remaining(core: CoreV1Api, custom: CustomObjectsApi, namespace: s
 
 /**
  * Deletes the run's pods (grace period 0: no kubelet would confirm them), Nodes and
- * NodeClaims (by label, a page of collections at a time) and its namespace; repeats until
- * none is left (a large delete-collection may outlive its request) or `rounds` ran out.
+ * NodeClaims (by label) and its namespace; repeats until none is left (a large
+ * delete-collection may outlive its request) or `rounds` ran out.
  */
 async function cleanUp(kc: KubeConfig, objects: ScaleObjects, log: (line: string) => void, rounds = 6): Promise<boolean> {
   const core = kc.makeApiClient(CoreV1Api);
@@ -114,27 +114,22 @@ async function cleanUp(kc: KubeConfig, objects: ScaleObjects, log: (line: string
   const t0 = performance.now();
   const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
   for (let round = 1; round <= rounds; round++) {
-    // One delete-collection per Deployment, all at once: the API server deletes a
-    // collection's items one by one, so the collections are small and run side by side.
-    await Promise.all(
-      Array.from({ length: DEPLOYMENTS }, (_, d) =>
+    // The API server deletes a collection's items one by one: small collections side by
+    // side (the pods Deployment by Deployment, Nodes and NodeClaims zone by zone), all at once.
+    await Promise.all([
+      ...Array.from({ length: DEPLOYMENTS }, (_, d) =>
         quietly(core.deleteCollectionNamespacedPod({ namespace, labelSelector: `${selector},app=svc-${d}`, gracePeriodSeconds: 0 }).catch((e: unknown) => {
           if (!(e instanceof ApiException && e.code === 404)) throw e;
         })),
       ),
-    );
-    log(`real env: clean-up: pods deleted (${since()})`);
-    // Nodes and NodeClaims zone by zone, side by side, for the same reason.
-    await Promise.all(
-      ZONES.flatMap((zone) => {
+      ...ZONES.flatMap((zone) => {
         const labelSelector = `${selector},${LABEL_ZONE}=${zone}`;
         return [quietly(core.deleteCollectionNode({ labelSelector })), quietly(custom.deleteCollectionClusterCustomObject({ ...ref, labelSelector }))];
       }),
-    );
+    ]);
     const left = await remaining(core, custom, namespace, selector).catch(() => 1);
-    log(`real env: clean-up: Nodes and NodeClaims deleted (${since()})`);
+    log(`real env: clean-up round ${round}: pods, Nodes and NodeClaims deleted${left > 0 ? ', some remain' : ''} (${since()})`);
     if (left === 0) break;
-    log(`real env: clean-up round ${round}: objects of the run remain, deleting again`);
     await sleep(2_000);
   }
   await core.deleteNamespace({ name: namespace, gracePeriodSeconds: 0 }).catch((e: unknown) => {
