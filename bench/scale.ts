@@ -50,8 +50,8 @@ const USAGE = `usage: npm run bench:scale -- [--pods 100000] [--batch 5000] [--p
                   KubernetesCluster lists them in a child process (sync wall and CPU s, the cluster view,
                   heap and RSS added), then everything of the run is deleted (also on failure or SIGINT).
                   Use a private environment or one no reconciler acts on.
-  --real-pods     N, pods written to the real environment (default: --pods). 100,000 (110,000 objects, some
-                  14 minutes of writes at the 130/s measured at 10,000) may not hold on a 2-core machine:
+  --real-pods     N, pods written to the real environment (default: --pods). 100,000 (110,000 objects, 10-14
+                  minutes of writes at the 130-180/s measured at 10,000) may not hold on a 2-core machine:
                   the seeding stops at the first sustained write failure or at the budget, and what was
                   written is measured (held: false, with the reason); a small --pods keeps the simulator's
                   stages, which run first, short (e.g. --pods 2000 --real-pods 100000)
