@@ -15,12 +15,14 @@
 //      of the simulator around it.
 //   4. informer start-up: the production KubernetesCluster lists the same cluster from a
 //      paged list server (bench/lib/informer-startup.ts) and the cluster view is built.
+//   5. with --real-env, after the simulator's stages: informer start-up against the real
+//      kube-apiserver of the test environment, seeded with the same shape of cluster
+//      (bench/lib/real-scale.ts), as far as it holds.
 // Targets (issue 20): RSS under 1 GiB holding the cluster, the batch solved in under 1 s,
 // the consolidation pass in under 10 s.
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { EC2NodeClass, NodePool } from '../core/api/karpenter.ts';
 import { loadShippedCatalog } from '../data/catalog.ts';
 import { InMemoryWorld } from '../reconciler/adapters/in-memory/world.ts';
 import { firstCommand, preparePass } from '../reconciler/controllers/disruption/pass.ts';
@@ -31,16 +33,30 @@ import { indexIntent } from '../reconciler/views/drift.ts';
 import { schedulingPools } from '../reconciler/views/scheduling.ts';
 import type { Histogram } from 'prom-client';
 import { informerStartup } from './lib/informer-startup.ts';
+import { realScale } from './lib/real-scale.ts';
 import { machine, median, table } from './lib/cli.ts';
-import { INSTANCE_TYPE, PODS_PER_NODE, seedCluster, workloadTemplate } from './lib/scale-cluster.ts';
-import { EC2NODECLASS_KIND, KARPENTER_API_VERSION, KARPENTER_AWS_API_VERSION, KARPENTER_AWS_GROUP, LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE } from '../core/contract/index.ts';
+import { PODS_PER_NODE, nodeClass, pool, seedCluster, workloadTemplate } from './lib/scale-cluster.ts';
 
 const USAGE = `usage: npm run bench:scale -- [--pods 100000] [--batch 5000] [--passes 3] [--quick] [--no-informers] [--json]
+                            [--real-env [--real-pods N] [--real-budget-s 1800] [--real-concurrency 48]]
   --pods          workload pods to hold, ten per m6i.4xlarge node (default 100000 -> 10000 nodes; --quick: 10000)
   --batch         new pods in the provisioning batch (default 5000; --quick: 1000)
   --passes        consolidation passes timed, the median is reported (default 3; --quick: 1)
   --no-informers  skip the informer start-up stage (it lists every object through HTTP)
-  --json          one JSON object instead of the table`;
+  --json          one JSON object instead of the table
+  --real-env      after the simulator's stages, informer start-up against the real kube-apiserver of the test
+                  environment (JOINERY_TESTENV_STATE's, else a private one started and stopped for the run):
+                  N/10 Nodes with their NodeClaims and N pods bound to them are written, the production
+                  KubernetesCluster lists them in a child process (sync wall and CPU s, the cluster view,
+                  heap and RSS added), then everything of the run is deleted (also on failure or SIGINT).
+                  Use a private environment or one no reconciler acts on.
+  --real-pods     N, pods written to the real environment (default: --pods). 100,000 (110,000 objects, 10-14
+                  minutes of writes at the 130-180/s measured at 10,000) may not hold on a 2-core machine:
+                  the seeding stops at the first sustained write failure or at the budget, and what was
+                  written is measured (held: false, with the reason); a small --pods keeps the simulator's
+                  stages, which run first, short (e.g. --pods 2000 --real-pods 100000)
+  --real-budget-s seconds the seeding may take (default 1800)
+  --real-concurrency  writes in flight while seeding (default 48)`;
 
 function intArg(name: string, fallback: number, min: number): number {
   const i = process.argv.indexOf(name);
@@ -62,6 +78,10 @@ const BATCH = intArg('--batch', QUICK ? 1_000 : 5_000, 1);
 const PASSES = intArg('--passes', QUICK ? 1 : 3, 1);
 const INFORMERS = !process.argv.includes('--no-informers');
 const JSON_OUT = process.argv.includes('--json');
+const REAL_ENV = process.argv.includes('--real-env');
+const REAL_PODS = intArg('--real-pods', PODS, 1);
+const REAL_BUDGET_S = intArg('--real-budget-s', 1800, 1);
+const REAL_CONCURRENCY = intArg('--real-concurrency', 48, 1);
 const MiB = 2 ** 20;
 const TARGETS = { rssMiB: 1024, batchSolveSeconds: 1, consolidationPassSeconds: 10 };
 
@@ -75,31 +95,6 @@ function memory() {
 }
 const progress = (msg: string) => {
   process.stderr.write(`  ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
-};
-
-const pool: NodePool = {
-  apiVersion: KARPENTER_API_VERSION,
-  kind: 'NodePool',
-  metadata: { name: 'scale' },
-  spec: {
-    template: {
-      spec: {
-        nodeClassRef: { group: KARPENTER_AWS_GROUP, kind: EC2NODECLASS_KIND, name: 'default' },
-        requirements: [
-          { key: LABEL_INSTANCE_TYPE, operator: 'In', values: [INSTANCE_TYPE] },
-          { key: LABEL_CAPACITY_TYPE, operator: 'In', values: ['on-demand'] },
-        ],
-        expireAfter: '720h',
-      },
-    },
-    disruption: { consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfter: '5m', budgets: [{ nodes: '10%' }] },
-  },
-};
-const nodeClass: EC2NodeClass = {
-  apiVersion: KARPENTER_AWS_API_VERSION,
-  kind: 'EC2NodeClass',
-  metadata: { name: 'default' },
-  spec: { amiSelectorTerms: [{ alias: 'al2023@latest' }], role: 'KarpenterNodeRole', subnetSelectorTerms: [{ tags: { a: 'b' } }], securityGroupSelectorTerms: [{ tags: { a: 'b' } }] } as EC2NodeClass['spec'],
 };
 
 /** Sum and count of a histogram's series (of one label value). */
@@ -206,6 +201,11 @@ await reconciler.stop();
 const informers = INFORMERS ? await informerStartup(world.api.cache, memory) : undefined;
 if (informers) progress(`informer start-up: ${informers.objects} objects synced in ${informers.syncSeconds.toFixed(1)} s`);
 
+// ---- 5. informer start-up on the real environment -------------------------------------------
+const loadBeforeReal = machine().loadAverage;
+const real = REAL_ENV ? await realScale({ pods: REAL_PODS, budgetSeconds: REAL_BUDGET_S, concurrency: REAL_CONCURRENCY, log: progress }) : undefined;
+const loadAfterReal = machine().loadAverage;
+
 const perController: Record<string, { count: number; meanMs: number }> = {};
 for (const v of durations.values) {
   const c = v.labels.controller as string;
@@ -258,6 +258,28 @@ const result = {
   informerStartup: informers
     ? { ...informers, syncSeconds: round(informers.syncSeconds, 2), syncCpuSeconds: round(informers.syncCpuSeconds, 2), viewSeconds: round(informers.viewSeconds, 3), heapAddedMiB: round(informers.heapAddedMiB), rssAddedMiB: round(informers.rssAddedMiB) }
     : null,
+  realEnv: real
+    ? {
+        held: real.held,
+        reason: real.reason,
+        runId: real.runId,
+        privateEnv: real.privateEnv,
+        envStartSeconds: round(real.envStartSeconds),
+        requested: real.requested,
+        seeded: real.seeded,
+        concurrency: real.concurrency,
+        seedSeconds: round(real.seedSeconds),
+        seedObjectsPerSecond: round(real.seedObjectsPerSecond, 0),
+        seedCpuSeconds: round(real.seedCpuSeconds),
+        controlPlaneCpuSeconds: real.controlPlaneCpuSeconds,
+        informerStartup: real.startup
+          ? { ...real.startup, syncSeconds: round(real.startup.syncSeconds, 2), syncCpuSeconds: round(real.startup.syncCpuSeconds, 2), viewSeconds: round(real.startup.viewSeconds, 3), heapAddedMiB: round(real.startup.heapAddedMiB), rssAddedMiB: round(real.startup.rssAddedMiB) }
+          : null,
+        cleanupSeconds: round(real.cleanupSeconds),
+        cleanupComplete: real.cleanupComplete,
+        loadAverage: { before: loadBeforeReal, after: loadAfterReal },
+      }
+    : null,
   reconcileMeanMs: Object.fromEntries(Object.entries(perController).map(([k, v]) => [k, { count: v.count, meanMs: round(v.meanMs) }])),
   targets: TARGETS,
   met: {
@@ -304,10 +326,31 @@ if (JSON_OUT) {
       ],
     )}\n\n`,
   );
+  const r = result.realEnv;
+  if (r) {
+    const s = r.informerStartup;
+    process.stdout.write(
+      `real environment (${r.privateEnv ? `private, started in ${r.envStartSeconds} s` : 'named by JOINERY_TESTENV_STATE'}; load before ${r.loadAverage.before.join(' ')}, after ${r.loadAverage.after.join(' ')}): ${r.held ? 'held' : `NOT held: ${r.reason}`}\n${table(
+        ['stage', 'wall s', 'CPU s', 'what'],
+        [
+          ['seeding', r.seedSeconds.toFixed(1), r.seedCpuSeconds.toFixed(1), `${r.seeded.objects} objects (${r.seeded.nodes} Nodes, ${r.seeded.nodeClaims} NodeClaims, ${r.seeded.pods} pods of ${r.requested.pods} asked) at ${r.seedObjectsPerSecond}/s, ${r.seeded.requests} writes, ${r.concurrency} in flight, ${r.seeded.retries} retried`],
+          ...(s
+            ? [
+                ['informer start-up: list + store', s.syncSeconds.toFixed(2), s.syncCpuSeconds.toFixed(2), `${s.objects} objects (${Object.entries(s.byKind).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')}), pages of ${s.pageSize}, from a child process`],
+                ['informer start-up: cluster view', s.viewSeconds.toFixed(3), '', `${s.managedNodes} managed nodes; caches + view add ${s.heapAddedMiB} MiB heap, ${s.rssAddedMiB} MiB RSS`],
+              ]
+            : []),
+          ['clean-up', r.cleanupSeconds.toFixed(1), '', r.cleanupComplete ? 'every object of the run deleted' : `INCOMPLETE: objects labelled bench.joinery.dev/scale-run=${r.runId} may remain`],
+        ],
+      )}\n`,
+    );
+    const cp = (m: Record<string, number>) => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ') || 'not measured';
+    process.stdout.write(`control-plane CPU s: seeding: ${cp(r.controlPlaneCpuSeconds.seeding)}; informer start-up: ${cp(r.controlPlaneCpuSeconds.measurement)}\n\n`);
+  }
   process.stdout.write(`wall: seeding ${result.wallSeconds.seed}s, reconciler start + 10 virtual minutes ${result.wallSeconds.startAndSettle10VirtualMinutes}s\n`);
   process.stdout.write(`mean reconcile: ${Object.entries(result.reconcileMeanMs).map(([k, v]) => `${k} ${v.meanMs} ms (x${v.count})`).join(', ')}\n`);
   process.stdout.write(
     `targets: RSS under ${TARGETS.rssMiB} MiB -> ${yes(result.met.rss)}; batch solved under ${TARGETS.batchSolveSeconds} s -> ${yes(result.met.batchSolve)}; consolidation pass under ${TARGETS.consolidationPassSeconds} s -> ${yes(result.met.consolidationPass)}\n`,
   );
 }
-process.exit(0);
+process.exit(real?.interrupted ? 130 : 0);

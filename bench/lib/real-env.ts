@@ -10,6 +10,8 @@ import { STATE_ENV_VAR, readState } from '../../test/env/state.ts';
 
 export interface RealEnv {
   readonly env: TestEnv;
+  /** This run started the environment (it was not named by JOINERY_TESTENV_STATE). */
+  readonly started: boolean;
   /** Stops the environment if this run started it; leaves a named one running. */
   release(): Promise<void>;
 }
@@ -24,6 +26,7 @@ export async function realEnv(log: (line: string) => void): Promise<RealEnv> {
   }
   return {
     env: testEnv(),
+    started,
     release: async () => {
       if (started) await stopTestEnv(readState(process.env[STATE_ENV_VAR]!), { log });
     },

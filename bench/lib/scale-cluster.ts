@@ -8,6 +8,8 @@
 // afterwards and finds the cluster as a restarted reconciler would.
 
 import type { Pod } from '../../core/api/k8s.ts';
+import type { EC2NodeClass, NodePool } from '../../core/api/karpenter.ts';
+import { EC2NODECLASS_KIND, KARPENTER_API_VERSION, KARPENTER_AWS_API_VERSION, KARPENTER_AWS_GROUP, LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE } from '../../core/contract/index.ts';
 import type { InMemoryWorld } from '../../reconciler/adapters/in-memory/world.ts';
 import type { Intent } from '../../reconciler/ports/intent.ts';
 import { restoreFleet } from '../../reconciler/scenario/fleet.ts';
@@ -18,6 +20,37 @@ export const INSTANCE_TYPE = 'm6i.4xlarge';
 export const PODS_PER_NODE = 10;
 export const DEPLOYMENTS = 50;
 const REQUESTS = { cpu: '1500m', memory: '5Gi' };
+
+/** The NodePool of the cluster: one instance type, on-demand, consolidation on. */
+export const pool: NodePool = {
+  apiVersion: KARPENTER_API_VERSION,
+  kind: 'NodePool',
+  metadata: { name: 'scale' },
+  spec: {
+    template: {
+      spec: {
+        nodeClassRef: { group: KARPENTER_AWS_GROUP, kind: EC2NODECLASS_KIND, name: 'default' },
+        requirements: [
+          { key: LABEL_INSTANCE_TYPE, operator: 'In', values: [INSTANCE_TYPE] },
+          { key: LABEL_CAPACITY_TYPE, operator: 'In', values: ['on-demand'] },
+        ],
+        expireAfter: '720h',
+      },
+    },
+    disruption: { consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfter: '5m', budgets: [{ nodes: '10%' }] },
+  },
+};
+export const nodeClass: EC2NodeClass = {
+  apiVersion: KARPENTER_AWS_API_VERSION,
+  kind: 'EC2NodeClass',
+  metadata: { name: 'default' },
+  spec: { amiSelectorTerms: [{ alias: 'al2023@latest' }], role: 'KarpenterNodeRole', subnetSelectorTerms: [{ tags: { a: 'b' } }], securityGroupSelectorTerms: [{ tags: { a: 'b' } }] } as EC2NodeClass['spec'],
+};
+
+/** Replicas of Deployment `d` (of DEPLOYMENTS) when `pods` workload pods are spread over them. */
+export function replicasOf(d: number, pods: number): number {
+  return Math.floor(pods / DEPLOYMENTS) + (d < pods % DEPLOYMENTS ? 1 : 0);
+}
 
 export function workloadTemplate(app: string, team: string): { metadata: { labels: Record<string, string> }; spec: Pod['spec'] } {
   return {
@@ -43,7 +76,7 @@ export function seedCluster(world: InMemoryWorld, intent: Intent, nodePool: stri
   const now = new Date(world.clock.now()).toISOString();
   let slot = 0;
   for (let d = 0; d < DEPLOYMENTS; d++) {
-    const replicas = Math.floor(pods / DEPLOYMENTS) + (d < pods % DEPLOYMENTS ? 1 : 0);
+    const replicas = replicasOf(d, pods);
     const name = `svc-${d}`;
     const namespace = `team-${d % 10}`;
     const template = workloadTemplate(name, namespace);
