@@ -43,6 +43,33 @@ function kubeConfig(port: number): KubeConfig {
 
 type Memory = () => { rssMiB: number; heapUsedMiB: number };
 
+/**
+ * Builds a cluster (the production adapter), waits for its informers to sync and builds
+ * the cluster view, as a reconciler's start does: the times, and the heap and RSS the
+ * caches and view add after a full GC. The caller stops the cluster.
+ */
+export async function measureSync(makeCluster: () => KubernetesCluster, memory: Memory): Promise<Omit<InformerStartup, 'objects' | 'pageSize'> & { cluster: KubernetesCluster }> {
+  const before = memory();
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const cluster = makeCluster();
+  await cluster.waitForSync();
+  const synced = performance.now();
+  const used = process.cpuUsage(cpu);
+  const state = clusterState(cluster);
+  const viewed = performance.now();
+  const after = memory();
+  return {
+    cluster,
+    syncSeconds: (synced - started) / 1000,
+    syncCpuSeconds: (used.user + used.system) / 1e6,
+    viewSeconds: (viewed - synced) / 1000,
+    managedNodes: state.nodes.length,
+    heapAddedMiB: after.heapUsedMiB - before.heapUsedMiB,
+    rssAddedMiB: after.rssMiB - before.rssMiB,
+  };
+}
+
 export async function informerStartup(source: ClusterCache, memory: Memory, pageSize = 500): Promise<InformerStartup> {
   const dir = mkdtempSync(join(tmpdir(), 'joinery-bench-scale-'));
   const paths = kindResources(kubeConfig(0));
@@ -65,29 +92,9 @@ export async function informerStartup(source: ClusterCache, memory: Memory, page
       });
       child.once('exit', (code) => fail(new Error(`the list server exited (${code}) before listening`)));
     });
-    const kc = kubeConfig(port);
-    const before = memory();
-    const cpu = process.cpuUsage();
-    const started = performance.now();
-    const cluster = new KubernetesCluster({ kubeConfig: kc, pageSize });
-    await cluster.waitForSync();
-    const synced = performance.now();
-    const used = process.cpuUsage(cpu);
-    const state = clusterState(cluster);
-    const viewed = performance.now();
-    const after = memory();
-    const result: InformerStartup = {
-      objects,
-      pageSize,
-      syncSeconds: (synced - started) / 1000,
-      syncCpuSeconds: (used.user + used.system) / 1e6,
-      viewSeconds: (viewed - synced) / 1000,
-      managedNodes: state.nodes.length,
-      heapAddedMiB: after.heapUsedMiB - before.heapUsedMiB,
-      rssAddedMiB: after.rssMiB - before.rssMiB,
-    };
+    const { cluster, ...measured } = await measureSync(() => new KubernetesCluster({ kubeConfig: kubeConfig(port), pageSize }), memory);
     await cluster.stop();
-    return result;
+    return { objects, pageSize, ...measured };
   } finally {
     child.kill();
     rmSync(dir, { recursive: true, force: true });

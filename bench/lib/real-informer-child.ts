@@ -10,8 +10,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { KubernetesCluster } from '../../reconciler/adapters/kubernetes/cluster.ts';
 import { KINDS } from '../../reconciler/ports/cluster.ts';
-import { clusterState } from '../../reconciler/views/cluster-state.ts';
-import type { InformerStartup } from './informer-startup.ts';
+import { measureSync, type InformerStartup } from './informer-startup.ts';
 
 export interface RealInformerStartup extends InformerStartup {
   readonly byKind: Record<string, number>;
@@ -34,27 +33,8 @@ function memory() {
   return { rssMiB: m.rss / MiB, heapUsedMiB: m.heapUsed / MiB };
 }
 
-const before = memory();
-const cpu = process.cpuUsage();
-const started = performance.now();
-const cluster = new KubernetesCluster({ kubeconfigPath, pageSize });
-await cluster.waitForSync();
-const synced = performance.now();
-const used = process.cpuUsage(cpu);
-const state = clusterState(cluster);
-const viewed = performance.now();
-const after = memory();
+const { cluster, ...measured } = await measureSync(() => new KubernetesCluster({ kubeconfigPath, pageSize }), memory);
 const byKind = Object.fromEntries(KINDS.map((k) => [k, cluster.cache.list(k).length]));
-const result: RealInformerStartup = {
-  objects: Object.values(byKind).reduce((a, b) => a + b, 0),
-  pageSize,
-  syncSeconds: (synced - started) / 1000,
-  syncCpuSeconds: (used.user + used.system) / 1e6,
-  viewSeconds: (viewed - synced) / 1000,
-  managedNodes: state.nodes.length,
-  heapAddedMiB: after.heapUsedMiB - before.heapUsedMiB,
-  rssAddedMiB: after.rssMiB - before.rssMiB,
-  byKind,
-};
+const result: RealInformerStartup = { objects: Object.values(byKind).reduce((a, b) => a + b, 0), pageSize, ...measured, byKind };
 await cluster.stop();
 process.send(result, () => process.exit(0));
