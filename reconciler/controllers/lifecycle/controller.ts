@@ -8,6 +8,11 @@
 // and retried with its own exponential backoff, while the other claims of the same pass
 // go on (one EC2 call that times out must not hold back every other launch).
 //
+// Everything it needs to resume lives in the NodeClaim: a claim without the Launched
+// condition is launched (again) with its UID as the client token and looked up first by
+// its tag, so a crash or an unknown outcome between creating the claim and recording the
+// launch never launches twice.
+//
 // A pass works through two keyed queues (work-queue.ts): launches, and the other steps of
 // launched claims. Claims created during the pass join its launches, and a claim whose
 // Node appears or changes during the pass takes its next step at once, so a node that
