@@ -25,6 +25,23 @@ function flakyCloud(world: InMemoryWorld, unlucky: string): CloudProvider & { do
   return cloud;
 }
 
+/** EC2 whose CreateFleet for claim `hangs` does not answer until `answer()` (EC2 slow under load); every call is recorded. */
+function hangingCloud(world: InMemoryWorld, hangs: string): { cloud: CloudProvider; answer: () => void; calls: string[] } {
+  const ec2 = world.ec2;
+  let answer: () => void = () => undefined;
+  const answered = new Promise<void>((resolve) => (answer = resolve));
+  const calls: string[] = [];
+  const cloud = cloudOver(ec2, {
+    async create(request: LaunchRequest) {
+      const name = request.nodeClaim.metadata.name!;
+      calls.push(name);
+      if (name === hangs) await answered;
+      return ec2.create(request);
+    },
+  });
+  return { cloud, answer: () => answer(), calls };
+}
+
 test("one NodeClaim's failing launch does not stop the others in the same pass; it is retried on its own backoff", async () => {
   const world = newWorld();
   world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
@@ -94,18 +111,8 @@ test('a NodeClaim created while a slow launch holds the pass is launched at once
   world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
   await world.api.createNodeClaim(onDemandClaim(world, 'general-slow'));
   const ec2 = world.ec2;
-  // The first claim's CreateFleet does not answer until the test lets it (EC2 slow under load).
-  let answer: () => void = () => undefined;
-  const slowAnswered = new Promise<void>((resolve) => (answer = resolve));
-  const calls: string[] = [];
-  const cloud = cloudOver(ec2, {
-    async create(request: LaunchRequest) {
-      const name = request.nodeClaim.metadata.name!;
-      calls.push(name);
-      if (name === 'general-slow') await slowAnswered;
-      return ec2.create(request);
-    },
-  });
+  // The first claim's CreateFleet does not answer until the test lets it.
+  const { cloud, answer, calls } = hangingCloud(world, 'general-slow');
   const h = await startReconciler(world, {}, cloud);
   await world.clock.advance(100);
   expect(calls).toEqual(['general-slow']);
@@ -163,15 +170,7 @@ test("a Node that joins while another claim's launch hangs is registered at once
   world.intent.accept({ commit: 'a1', nodePools: [nodePool('general')], nodeClasses: [nodeClass()] });
   await world.api.createNodeClaim(onDemandClaim(world, 'general-slow'));
   await world.api.createNodeClaim(onDemandClaim(world, 'general-fast'));
-  const ec2 = world.ec2;
-  let answer: () => void = () => undefined;
-  const slowAnswered = new Promise<void>((resolve) => (answer = resolve));
-  const cloud = cloudOver(ec2, {
-    async create(request: LaunchRequest) {
-      if (request.nodeClaim.metadata.name === 'general-slow') await slowAnswered;
-      return ec2.create(request);
-    },
-  });
+  const { cloud, answer } = hangingCloud(world, 'general-slow');
   const h = await startReconciler(world, {}, cloud);
   // The fast claim's machine boots and its kubelet registers (40 s) while the slow CreateFleet still hangs.
   await world.clock.advance(60_000);
